@@ -1,0 +1,46 @@
+# roomlog — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test install dev lint translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+run: install
+	$(BIN)/roomlog db upgrade
+	$(BIN)/roomlog demo
+	@echo "roomlog is serving on http://$(HOST):$(PORT) — stop with Ctrl+C"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r roomlog
+
+test: dev lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+translations: dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o roomlog/translations/messages.pot .
+	$(BIN)/pybabel update -i roomlog/translations/messages.pot -d roomlog/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d roomlog/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

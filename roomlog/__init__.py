@@ -1,0 +1,41 @@
+"""roomlog: the operations log of a drug consumption room (stofindtagelsesrum)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ROOMLOG_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from roomlog.config import load_config
+
+    app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
+
+    from roomlog import errors, extensions, i18n, security
+    from roomlog.auth import sessions
+    from roomlog.blueprints import register_blueprints
+    from roomlog.cli import register_commands
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    sessions.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    register_commands(app)
+    return app

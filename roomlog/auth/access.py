@@ -1,0 +1,76 @@
+"""Who may see what: roles, room membership, municipality scope, the login allow-list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from roomlog.extensions import db
+from roomlog.models import Room, User
+from roomlog.models.codes import ROOM_ROLES, Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without logging in (the explicit allow-list)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow a view only for the given roles (403 for the others)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def scope_room_ids(user: User) -> frozenset[int] | None:
+    """Return the rooms a user's queries are limited to, or ``None`` for no limit.
+
+    Staff and leads see their rooms; a municipality user the rooms of their municipality;
+    national and admin users are not limited by room (what they may open is decided by
+    their role: neither has event-level pages).
+    """
+    if user.role in ROOM_ROLES:
+        return frozenset(room.id for room in user.rooms)
+    if user.role == Role.MUNICIPALITY:
+        ids = db.session.scalars(select(Room.id).where(Room.municipality_code == user.municipality_code))
+        return frozenset(ids)
+    return None
+
+
+def room_for_member(room_id: int, *roles: Role) -> Room:
+    """Return a room the current user works in (optionally with one of ``roles``), else 404."""
+    user = current_user
+    if not user.is_authenticated or user.role not in ROOM_ROLES:
+        abort(404)
+    if roles and user.role not in roles:
+        abort(403)
+    room = next((r for r in user.rooms if r.id == room_id), None)
+    if room is None:
+        abort(404)
+    g.room = room
+    return room
+
+
+def rooms_in_scope(user: User) -> list[Room]:
+    """Return the rooms the user may see aggregates for, ordered by name."""
+    stmt = select(Room).order_by(Room.name)
+    ids = scope_room_ids(user)
+    if ids is not None:
+        stmt = stmt.where(Room.id.in_(ids))
+    return list(db.session.scalars(stmt))

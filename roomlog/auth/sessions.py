@@ -1,0 +1,107 @@
+"""Server-side login sessions.
+
+The signed Flask cookie carries a random session token; the database keeps only its hash
+and whether it has ended. Logging out, changing the password or being disabled ends the
+session server-side, so a copied cookie is worthless afterwards. Idle time is tracked in
+the signed cookie (so reading a page writes nothing to the database); the absolute limit of
+one shift is checked against the row's creation time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+
+from flask import Flask, current_app, g, session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from roomlog.extensions import db, login_manager
+from roomlog.models import LoginSession, User
+from roomlog.models.base import utcnow
+from roomlog.models.codes import Role
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def idle_limit_seconds(user: User) -> int:
+    """Return the idle timeout for this user: short for staff on shared tablets."""
+    minutes = (
+        current_app.config["STAFF_IDLE_MINUTES"] if user.role == Role.STAFF else current_app.config["IDLE_MINUTES"]
+    )
+    return int(minutes) * 60
+
+
+def start_session(db_session: Session, user: User) -> None:
+    """Begin a fresh login session (a new token, nothing carried over from before login)."""
+    language = session.get("language")
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    db_session.add(LoginSession(token_hash=_hash(token), user_id=user.id))
+    db_session.flush()
+    session["sid"] = token
+    session["seen"] = int(time.time())
+    session.permanent = False
+    if language:
+        session["language"] = language
+
+
+def end_session(db_session: Session, reason: str = "logout") -> None:
+    """End the current login session server-side and clear the cookie."""
+    token = session.get("sid")
+    if token:
+        db_session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+        )
+    session.clear()
+
+
+def end_all_sessions(db_session: Session, user: User, reason: str) -> None:
+    """End every open session of ``user`` (password change, account disabled, logout)."""
+    db_session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+
+
+def current_login_session() -> LoginSession | None:
+    """Return the open server-side session of this request, if the cookie names one."""
+    token = session.get("sid")
+    if not token:
+        return None
+    return db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+    )
+
+
+def _load_user(user_id: str) -> User | None:
+    login = current_login_session()
+    if login is None or str(login.user_id) != user_id:
+        return None
+    user = login.user
+    if not user.active:
+        return None
+    now = time.time()
+    absolute = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    seen = int(session.get("seen", 0))
+    if utcnow() - login.created_at > absolute or now - seen > idle_limit_seconds(user):
+        g.session_expired = True
+        return None
+    session["seen"] = int(now)
+    g.login_session = login
+    return user
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Login to the server-side sessions."""
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # the server-side token does this job

@@ -1,0 +1,108 @@
+"""Configuration from ``ROOMLOG_*`` environment variables.
+
+Nothing here runs at import time: :func:`load_config` is called by ``create_app``.
+In development the two secrets are generated once into the instance folder (never
+committed); in production a missing secret stops start-up with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+SECRET_NAMES = ("SECRET_KEY", "PSEUDONYM_KEY")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used; the message says what to fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(f"ROOMLOG_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"ROOMLOG_{name} must be a whole number, got {raw!r}") from exc
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(f"ROOMLOG_{name}")
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """Return a development secret stored in the instance folder, creating it once."""
+    path = instance_path / f"{name.lower()}.txt"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def load_config(
+    instance_path: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment, then apply ``overrides``."""
+    env = os.environ if env is None else env
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    environment = overrides.get("ENV_NAME") or env.get("ROOMLOG_ENV", "development")
+    if overrides.get("TESTING"):
+        environment = "testing"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"ROOMLOG_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+
+    config: dict[str, Any] = {
+        "ENV_NAME": environment,
+        "SQLALCHEMY_DATABASE_URI": env.get("ROOMLOG_DATABASE_URL") or f"sqlite:///{instance / 'roomlog.sqlite3'}",
+        "SUPPRESSION_THRESHOLD": _int(env, "SUPPRESSION_THRESHOLD", 5),
+        "LOCK_AFTER_DAYS": _int(env, "LOCK_AFTER_DAYS", 15),
+        "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 5),
+        "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 10),
+        "IDLE_MINUTES": _int(env, "IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _int(env, "SESSION_MAX_HOURS", 12),
+        "BEHIND_PROXY": _int(env, "BEHIND_PROXY", 0),
+        "RATELIMIT_STORAGE_URI": env.get("ROOMLOG_RATELIMIT_STORAGE_URL", "memory://"),
+        "API_RATE_LIMIT": env.get("ROOMLOG_API_RATE_LIMIT", "120 per minute"),
+        "LOGIN_RATE_LIMIT": env.get("ROOMLOG_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "SESSION_COOKIE_SECURE": _bool(env, "SECURE_COOKIES", environment == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "roomlog_session",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "TIMEZONE": "Europe/Copenhagen",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+    for name in SECRET_NAMES:
+        value = overrides.get(name) or env.get(f"ROOMLOG_{name}")
+        if not value:
+            if environment == "production":
+                raise ConfigError(
+                    f"ROOMLOG_{name} is not set. In production roomlog will not start without it: "
+                    f"set ROOMLOG_{name} to a long random value (e.g. `python -c 'import secrets; "
+                    f"print(secrets.token_urlsafe(48))'`) and keep it out of backups."
+                )
+            value = _instance_secret(instance, name)
+        config[name] = value
+    if environment == "production":
+        config["DEBUG"] = False
+    config.update(overrides)
+    return config

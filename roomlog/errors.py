@@ -1,0 +1,73 @@
+"""Generic error pages (HTML or JSON) with a request id: no stack traces, SQL or paths."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from roomlog.extensions import db
+from roomlog.services import DomainError
+
+log = logging.getLogger("roomlog.errors")
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Check what you entered and try again."),
+        401: _("Please log in."),
+        403: _("You do not have access to this page."),
+        404: _("The page was not found."),
+        405: _("That action is not possible here."),
+        409: _("The change conflicts with the current state of the record."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts. Wait a moment and try again."),
+        500: _("Something went wrong on our side. The error has been logged."),
+        503: _("roomlog cannot reach its database right now. Nothing was saved — try again in a moment."),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+    """Render an error as JSON for the API, as a page otherwise."""
+    text = message or _messages().get(status, _messages()[500])
+    request_id = g.get("request_id", "")
+    if _wants_json():
+        return jsonify(error=text, request_id=request_id), status
+    return render_template("errors/error.html", status=status, message=text, request_id=request_id), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(exc, CSRFError):
+            return render_error(400, _("The form had expired or was sent twice. Reload the page and try again."))
+        code = exc.code or 500
+        description = getattr(exc, "roomlog_message", None)
+        return render_error(code, description)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return render_error(exc.status_code, str(exc))
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.error("database unavailable request_id=%s", g.get("request_id", ""))
+        return render_error(ServiceUnavailable.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.exception("unhandled error request_id=%s", g.get("request_id", ""))
+        return render_error(InternalServerError.code)

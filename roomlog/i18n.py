@@ -1,0 +1,73 @@
+"""Danish first: locale and time zone selection, and the formatting filters templates use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_login import current_user
+
+from roomlog.extensions import babel
+from roomlog.models.codes import CodeList, Language
+
+LANGUAGES = tuple(Language.codes())
+
+
+def select_locale() -> str:
+    """Pick the user's language, then the session's choice, then Danish."""
+    if current_user and current_user.is_authenticated:
+        return current_user.language.value
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    if request and request.args.get("lang") in LANGUAGES:
+        return str(request.args["lang"])
+    return "da"
+
+
+def current_language() -> str:
+    """Return ``da`` or ``en`` for the current request."""
+    locale = get_locale()
+    return locale.language if locale is not None else "da"
+
+
+def label(code: Any) -> str:
+    """Return the label of a code-list member in the current language."""
+    if isinstance(code, CodeList):
+        return code.label(current_language())
+    return "" if code is None else str(code)
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """Format a number the Danish way (1.234,5) or the English way, by locale."""
+    if value is None:
+        return "–"
+    if isinstance(value, Decimal | float) and digits:
+        return format_decimal(value, format=f"#,##0.{'0' * digits}")
+    return format_decimal(value, format="#,##0" if not digits else f"#,##0.{'0' * digits}")
+
+
+def local_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
+    """Format an aware UTC datetime in Europe/Copenhagen."""
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """Format the local clock time (HH:MM) of an aware datetime."""
+    return "" if value is None else format_time(value, "HH:mm")
+
+
+def local_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    """Format a date the local way."""
+    return "" if value is None else format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and register the formatting filters."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path) + "/translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    app.jinja_env.filters.update(label=label, number=number, datetime=local_datetime, time=local_time, date=local_date)
+    app.jinja_env.globals.update(current_language=current_language, languages=Language)

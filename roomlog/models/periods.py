@@ -1,0 +1,68 @@
+"""Per room and month: approval status, the approved snapshot, and imported history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roomlog.models.base import Base, code_enum, intpk, utcnow
+from roomlog.models.codes import PeriodState
+
+
+class PeriodStatus(Base):
+    """Approval state of one room-month: open → approved (lead) → accepted (municipality)."""
+
+    __tablename__ = "period_status"
+    __table_args__ = (UniqueConstraint("room_id", "month"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    #: First day of the month.
+    month: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[PeriodState] = mapped_column(code_enum(PeriodState, 16), default=PeriodState.OPEN)
+    approved_at: Mapped[dt.datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[dt.datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Records changed after approval (each change needed a lead and a reason).
+    changes_since_approval: Mapped[int] = mapped_column(default=0)
+    #: A lead may keep a month open past the automatic lock date until this day.
+    lock_exception_until: Mapped[dt.date | None] = mapped_column(Date)
+    lock_exception_reason: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def changed_since_approval(self) -> bool:
+        return self.state != PeriodState.OPEN and self.changes_since_approval > 0
+
+
+class MonthlyAggregate(Base):
+    """The value of one indicator for one room-month, frozen when the month was approved."""
+
+    __tablename__ = "monthly_aggregates"
+    __table_args__ = (UniqueConstraint("room_id", "month", "indicator"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    indicator: Mapped[str] = mapped_column(String(80))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MonthlyHistory(Base):
+    """Monthly totals from before the room used roomlog (paper, spreadsheets)."""
+
+    __tablename__ = "monthly_history"
+    __table_args__ = (UniqueConstraint("room_id", "month", "indicator"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    indicator: Mapped[str] = mapped_column(String(80))
+    value: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,109 @@
+"""The append-only, hash-chained audit log.
+
+Each entry stores the hash of the previous entry and a hash over its own content, so a
+changed or removed entry breaks the chain and ``roomlog audit verify`` finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from roomlog.models import AuditEntry
+from roomlog.models.base import utcnow
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """Return the SHA-256 over an entry's content and the previous entry's hash."""
+    at = entry.at.astimezone(dt.UTC)
+    content = {
+        "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "user_id": entry.user_id,
+        "room_id": entry.room_id,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "changes": entry.changes,
+        "reason": entry.reason,
+        "prev_hash": entry.prev_hash,
+    }
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    user_id: int | None = None,
+    room_id: int | None = None,
+    entity: str = "",
+    entity_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Append an audit entry chained to the last one; flushes, never commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise writers of the chain for the rest of this transaction.
+        session.execute(text("SELECT pg_advisory_xact_lock(7274017)"))
+    last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    entry = AuditEntry(
+        at=utcnow(),
+        user_id=user_id,
+        room_id=room_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes=_jsonable(changes) if changes is not None else None,
+        reason=reason,
+        prev_hash=last or GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify(entries: Iterable[AuditEntry]) -> list[str]:
+    """Return the problems found walking the chain in id order (empty when intact)."""
+    problems: list[str] = []
+    previous = GENESIS
+    for entry in entries:
+        if entry.prev_hash != previous:
+            problems.append(f"entry {entry.id}: previous hash does not match (entry removed or reordered)")
+        if entry_hash(entry) != entry.hash:
+            problems.append(f"entry {entry.id}: content does not match its hash (entry changed)")
+        previous = entry.hash
+    return problems
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return ``{field: [old, new]}`` for the fields that changed."""
+    return {
+        key: [_jsonable(before.get(key)), _jsonable(after.get(key))]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }

@@ -1,0 +1,75 @@
+"""Create and change rooms; every change is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from roomlog.models import Municipality, Room, User
+from roomlog.services import DomainError, audit
+
+ROOM_FIELDS = (
+    "name", "municipality_code", "operator_name", "operator_type", "model", "permit_status",
+    "permit_date", "opened_on", "places_injection", "places_smoking", "assisted_allowed",
+    "opening_hours", "service_day_cutoff", "active",
+)  # fmt: skip
+
+
+def _validate(session: Session, values: dict[str, Any], room: Room | None) -> None:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise DomainError(_("A room needs a name."))
+    clash = select(func.count()).select_from(Room).where(func.lower(Room.name) == name.lower())
+    if room is not None:
+        clash = clash.where(Room.id != room.id)
+    if session.scalar(clash):
+        raise DomainError(_("A room with that name exists already."))
+    if session.get(Municipality, values.get("municipality_code")) is None:
+        raise DomainError(_("Unknown municipality code."))
+    for field in ("places_injection", "places_smoking"):
+        if not 0 <= int(values.get(field) or 0) <= 99:
+            raise DomainError(_("Places must be between 0 and 99."))
+    values["name"] = name
+
+
+def create_room(session: Session, *, actor: User | None = None, **values: Any) -> Room:
+    """Create a room after checking its name, municipality and places."""
+    values.setdefault("service_day_cutoff", dt.time(5, 0))
+    _validate(session, values, None)
+    room = Room(**{k: v for k, v in values.items() if k in ROOM_FIELDS})
+    session.add(room)
+    session.flush()
+    audit.record(
+        session,
+        "room.create",
+        user_id=actor.id if actor else None,
+        room_id=room.id,
+        entity="room",
+        entity_id=room.id,
+        changes={"name": room.name},
+    )
+    return room
+
+
+def update_room(session: Session, room: Room, *, actor: User | None, **values: Any) -> None:
+    """Change a room's facts; the audit entry lists what changed."""
+    _validate(session, values, room)
+    before = {field: getattr(room, field) for field in ROOM_FIELDS}
+    for field in ROOM_FIELDS:
+        if field in values:
+            setattr(room, field, values[field])
+    after = {field: getattr(room, field) for field in ROOM_FIELDS}
+    session.flush()
+    audit.record(
+        session,
+        "room.update",
+        user_id=actor.id if actor else None,
+        room_id=room.id,
+        entity="room",
+        entity_id=room.id,
+        changes=audit.diff(before, after),
+    )

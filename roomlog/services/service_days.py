@@ -1,0 +1,64 @@
+"""Service days and months in Europe/Copenhagen local time. Pure functions.
+
+A room open 06:00–05:00 counts night activity on the day it started: an event before the
+room's cut-off belongs to the previous service day. Months and years are made of service
+days, so daylight-saving nights need no special case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def service_day_of(moment: dt.datetime, cutoff: dt.time, tz: dt.tzinfo = COPENHAGEN) -> dt.date:
+    """Return the service day an aware ``moment`` belongs to under ``cutoff``."""
+    if moment.tzinfo is None:
+        raise ValueError("service_day_of needs an aware datetime")
+    local = moment.astimezone(tz)
+    if local.time() < cutoff:
+        return local.date() - dt.timedelta(days=1)
+    return local.date()
+
+
+def service_day_start(day: dt.date, cutoff: dt.time, tz: dt.tzinfo = COPENHAGEN) -> dt.datetime:
+    """Return the aware UTC instant a service day begins."""
+    return dt.datetime.combine(day, cutoff, tzinfo=tz).astimezone(dt.UTC)
+
+
+def month_start(day: dt.date) -> dt.date:
+    """Return the first day of the month of ``day``."""
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    """Return the first day of the month after ``month``."""
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    """Return the first day of the month ``count`` months after (or before) ``month``."""
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """Return the last day of the month of ``month``."""
+    return next_month(month) - dt.timedelta(days=1)
+
+
+def parse_month(text: str) -> dt.date:
+    """Parse ``YYYY-MM`` into the first day of that month, raising ``ValueError`` if malformed."""
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12 or year < 1900:
+        raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
+    return dt.date(year, month, 1)
+
+
+def format_month(month: dt.date) -> str:
+    """Return ``YYYY-MM`` for a month."""
+    return f"{month.year:04d}-{month.month:02d}"

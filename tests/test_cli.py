@@ -1,0 +1,86 @@
+"""The roomlog command: user and room creation, demo data."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from roomlog.extensions import db
+from roomlog.models import Consumption, Room, User, Visit
+from roomlog.models.codes import Role
+
+
+def test_room_and_user_create(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "room",
+            "create",
+            "--name",
+            "Esbjerg Stue",
+            "--municipality",
+            "561",
+            "--opened",
+            "2025-02-01",
+            "--places-injection",
+            "3",
+            "--places-smoking",
+            "2",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=["user", "create", "--username", "lone", "--role", "lead", "--room", "Esbjerg Stue", "--password-stdin"],
+        input="en lang god sætning\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "lone"))
+        assert user.role == Role.LEAD and user.rooms[0].name == "Esbjerg Stue"
+        assert "sætning" not in user.password_hash
+
+
+def test_user_create_reports_errors(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "--username",
+            "k",
+            "--role",
+            "municipality",
+            "--municipality",
+            "999",
+            "--password-stdin",
+        ],
+        input="en lang god sætning\n",
+    )
+    assert result.exit_code == 1 and "no municipality with code" in result.output
+    result = runner.invoke(args=["room", "create", "--name", "X", "--municipality", "000"])
+    assert result.exit_code == 1
+
+
+def test_demo_loads_once_and_prints_logins(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo", "--months", "1"])
+    assert result.exit_code == 0, result.output
+    assert "staff" in result.output and "national" in result.output
+    with app.app_context():
+        rooms = set(db.session.scalars(select(Room.name)))
+        assert rooms == {"Skyen", "H17", "Odense", "Aarhus", "Vejle"}
+        visits = db.session.scalar(select(func.count()).select_from(Visit))
+        consumptions = db.session.scalar(select(func.count()).select_from(Consumption))
+        assert visits > 100 and consumptions > 100
+        roles = set(db.session.scalars(select(User.role)))
+        assert roles == set(Role)
+    again = runner.invoke(args=["demo", "--months", "1"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Visit)) == visits
+
+
+def test_demo_never_loads_into_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:
+    runner.invoke(args=["room", "create", "--name", "Rigtigt rum", "--municipality", "101"])
+    result = runner.invoke(args=["demo", "--months", "1"])
+    assert "not demo data" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Room)) == 1

@@ -1,0 +1,102 @@
+"""The data model: privacy by construction, codes stored by value, UTC timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import Date, DateTime, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
+
+from roomlog.models import Base, Visit
+from roomlog.models.codes import CodeList, Route, Substance, VisitOutcome
+from tests.factories import Factory
+
+FORBIDDEN = re.compile(r"(^|_)(name|first_?name|last_?name|cpr|birth_?date|dob|visitor_?code|raw_?code)$")
+ALLOWED_NAMES = {
+    ("rooms", "name"),
+    ("rooms", "operator_name"),
+    ("municipalities", "name"),
+    ("api_tokens", "name"),
+    ("users", "username"),
+}
+
+
+def test_no_column_can_hold_a_name_cpr_birth_date_or_raw_code() -> None:
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            if (table.name, column.name) in ALLOWED_NAMES:
+                continue
+            assert not FORBIDDEN.search(column.name), f"{table.name}.{column.name}"
+    visitors = Base.metadata.tables["visitors"]
+    assert not [c for c in visitors.columns if isinstance(c.type, Date | DateTime) and "birth" in c.name]
+    assert {c.name for c in visitors.columns} == {
+        "id",
+        "pseudonym",
+        "check_word",
+        "birth_year",
+        "sex",
+        "nationality",
+        "first_registered_at",
+        "home_room_id",
+    }
+
+
+def test_every_event_table_has_a_unique_idempotency_key_and_void_fields() -> None:
+    for name in ("visits", "consumptions", "emergencies", "emergency_actions", "referrals", "services", "incidents"):
+        table = Base.metadata.tables[name]
+        for column in ("occurred_at", "recorded_at", "idempotency_key", "voided", "void_reason", "room_id"):
+            assert column in table.columns, f"{name}.{column}"
+        assert table.columns["idempotency_key"].unique
+
+
+def test_every_constraint_is_named() -> None:
+    for table in Base.metadata.tables.values():
+        for constraint in table.constraints:
+            assert constraint.name, f"unnamed constraint on {table.name}"
+
+
+@pytest.mark.both_databases
+def test_codes_are_stored_by_value_and_times_in_utc(make: Factory, dbs: Session) -> None:
+    room = make.room()
+    at = dt.datetime(2024, 3, 31, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    visit = make.visit(room, occurred_at=at)
+    make.consumption(visit, room, route=Route.SMOKE, substances=(Substance.CRACK, Substance.HEROIN))
+    route = dbs.execute(text("SELECT route FROM consumptions")).scalar_one()
+    assert route == "smoke"
+    subs = set(dbs.execute(text("SELECT substance FROM consumption_substances")).scalars())
+    assert subs == {"crack", "heroin"}
+    dbs.expire_all()
+    loaded = dbs.get(Visit, visit.id)
+    assert loaded.occurred_at == at
+    assert loaded.occurred_at.tzinfo is dt.UTC
+    assert loaded.service_day == dt.date(2024, 3, 30)  # before the 05:00 cut-off
+
+
+def test_naive_datetimes_are_refused(make: Factory, dbs: Session) -> None:
+    room = make.room()
+    dbs.add(
+        Visit(
+            room_id=room.id,
+            occurred_at=dt.datetime(2024, 1, 1, 12, 0),
+            service_day=dt.date(2024, 1, 1),
+            outcome=VisitOutcome.ADMITTED,
+            idempotency_key="naive",
+        )
+    )
+    with pytest.raises(StatementError, match="naive"):
+        dbs.flush()
+    dbs.rollback()
+
+
+def test_code_lists_have_danish_and_english_labels() -> None:
+    lists = CodeList.__subclasses__()
+    assert len(lists) >= 20
+    for code_list in lists:
+        for member in code_list:
+            assert member.label_da and member.label_en, member
+    assert Route.INJECT.label("da") == "injektion"
+    assert Route.INJECT.label("en") == "injection"
+    assert Route("smoke") is Route.SMOKE

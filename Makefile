@@ -39,7 +39,7 @@ test: dev lint
 
 translations: dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o roomlog/translations/messages.pot .
-	$(BIN)/pybabel update -i roomlog/translations/messages.pot -d roomlog/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/pybabel compile -d roomlog/translations
 
 clean:

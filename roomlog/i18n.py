@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
 
@@ -18,6 +18,8 @@ LANGUAGES = tuple(Language.codes())
 
 def select_locale() -> str:
     """Pick the user's language, then the session's choice, then Danish."""
+    if not has_request_context():
+        return "da"
     if current_user and current_user.is_authenticated:
         return current_user.language.value
     chosen = session.get("language")

@@ -1,13 +1,13 @@
-"""Merge Danish translations from a JSON file of {msgid: msgstr} into the Danish catalogue.
+"""Build the Danish catalogue from the extracted template and ``i18n/da/*.json``.
 
-Usage: python scripts/fill_translations.py da.json   (then `make translations` compiles)
-Only empty entries are filled; existing translations are kept.
+Each JSON file maps English msgids to Danish (one file per area of the app, so parallel
+work never edits the same file). ``make translations`` runs extract → this → compile.
+Usage: python scripts/fill_translations.py
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -17,9 +17,11 @@ POT = ROOT / "roomlog/translations/messages.pot"
 PO = ROOT / "roomlog/translations/da/LC_MESSAGES/messages.po"
 
 
-def main(path: str) -> None:
-    """Fill empty Danish entries from ``path``."""
-    extra = json.loads(Path(path).read_text("utf-8"))
+def main() -> None:
+    """Rebuild the Danish catalogue; print what is still untranslated."""
+    extra: dict[str, str] = {}
+    for path in sorted((ROOT / "i18n" / "da").glob("*.json")):
+        extra.update(json.loads(path.read_text("utf-8")))
     with POT.open("rb") as fh:
         template = read_po(fh)
     if PO.exists():
@@ -30,7 +32,7 @@ def main(path: str) -> None:
         catalog = template
         catalog.locale = "da"  # type: ignore[assignment]
     for message in catalog:
-        if message.id and not message.string and message.id in extra:
+        if message.id and message.id in extra:
             message.string = extra[message.id]
         message.flags.discard("fuzzy")
     catalog.obsolete.clear()
@@ -44,4 +46,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

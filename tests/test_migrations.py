@@ -33,7 +33,7 @@ def test_single_head() -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     if request.param == "postgresql":
-        url = postgres_url().rsplit("/", 1)[0] + "/roomlog_test_migrations"  # type: ignore[union-attr]
+        url = f"{postgres_url()}_migrations"
         engine = create_engine(url)
         with engine.begin() as conn:
             Base.metadata.drop_all(conn)

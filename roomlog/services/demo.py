@@ -600,7 +600,9 @@ class _Generator:
             for table in self.next_id:
                 name = table.__tablename__
                 # Table names come from our own models, never from input.
-                sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608, E501  # nosec B608
+                sql = (
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608  # nosec B608
+                )
                 self.session.execute(text(sql))
         self.session.flush()
         return count

@@ -1,0 +1,91 @@
+"""Which room-months may still be changed, and by whom.
+
+A month is *locked* when the municipality has accepted it, or when the automatic lock date
+(``LOCK_AFTER_DAYS`` after month end) has passed and no lead has granted an exception that
+is still running. In an *approved* month that is not locked, only a lead may change records,
+and only with a reason; each such change is counted as "changed since approval".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import PeriodStatus, Room, User
+from roomlog.models.codes import PeriodState, Role
+from roomlog.services import Conflict, DomainError, NotAllowed
+from roomlog.services.service_days import COPENHAGEN, format_month, month_end, month_start
+
+
+def today_local() -> dt.date:
+    """Return today's date in Europe/Copenhagen."""
+    return dt.datetime.now(COPENHAGEN).date()
+
+
+def get_status(session: Session, room_id: int, month: dt.date) -> PeriodStatus | None:
+    """Return the status row of a room-month, if one exists (no row means open)."""
+    return session.scalar(
+        select(PeriodStatus).where(PeriodStatus.room_id == room_id, PeriodStatus.month == month_start(month))
+    )
+
+
+def get_or_create_status(session: Session, room_id: int, month: dt.date) -> PeriodStatus:
+    """Return the status row of a room-month, adding an open one if missing."""
+    status = get_status(session, room_id, month)
+    if status is None:
+        status = PeriodStatus(room_id=room_id, month=month_start(month), state=PeriodState.OPEN)
+        session.add(status)
+        session.flush()
+    return status
+
+
+def lock_date(month: dt.date, lock_after_days: int) -> dt.date:
+    """Return the last day on which a month can still be changed without an exception."""
+    return month_end(month) + dt.timedelta(days=lock_after_days)
+
+
+def is_locked(status: PeriodStatus | None, month: dt.date, today: dt.date, lock_after_days: int) -> bool:
+    """Return whether changes dated in ``month`` are refused."""
+    if status is not None and status.state == PeriodState.ACCEPTED:
+        return True
+    if today <= lock_date(month, lock_after_days):
+        return False
+    return not (status is not None and status.lock_exception_until and today <= status.lock_exception_until)
+
+
+def check_change_allowed(
+    session: Session,
+    room: Room,
+    service_day: dt.date,
+    user: User,
+    reason: str | None,
+    *,
+    today: dt.date | None = None,
+) -> PeriodStatus | None:
+    """Refuse a change dated on ``service_day`` unless its month allows it; count changes to approved months.
+
+    Raises ``Conflict`` (409) for a locked month, ``NotAllowed`` (403) for a non-lead in an
+    approved month, and ``DomainError`` when an approved month is changed without a reason.
+    """
+    month = month_start(service_day)
+    status = get_status(session, room.id, month)
+    today = today or today_local()
+    if is_locked(status, month, today, current_app.config["LOCK_AFTER_DAYS"]):
+        raise Conflict(
+            _(
+                "%(month)s is locked. A lead must reopen the month (with a reason) before it can change.",
+                month=format_month(month),
+            )
+        )
+    if status is not None and status.state == PeriodState.APPROVED:
+        if user.role != Role.LEAD:
+            raise NotAllowed(_("%(month)s is approved: only a lead can change it.", month=format_month(month)))
+        if not (reason or "").strip():
+            raise DomainError(_("%(month)s is approved: give a reason for the change.", month=format_month(month)))
+        status.changes_since_approval += 1
+        session.flush()
+    return status

@@ -279,7 +279,7 @@ def load(
     if not specs or days <= 0:
         return result
     # Synthetic data only: a seeded, reproducible generator is what we want here.
-    rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic demo data, not security
+    rng = random.Random(seed)  # noqa: S311 (synthetic demo data, not security)  # nosec B311
     generator = _Generator(session, rng, current_app.config["PSEUDONYM_KEY"])
     with click.progressbar(length=days * len(specs), label="Demo activity", file=None) as bar:
         for spec in specs:
@@ -601,7 +601,7 @@ class _Generator:
                 name = table.__tablename__
                 # Table names come from our own models, never from input.
                 sql = (
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608  # nosec B608
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608 (table names are ours)  # nosec B608
                 )
                 self.session.execute(text(sql))
         self.session.flush()

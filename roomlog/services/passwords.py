@@ -13,7 +13,7 @@ MAX_LENGTH = 256
 
 # A dummy hash to verify against when the user does not exist, so that a login for an
 # unknown username costs as much time as one for a known username.
-_DUMMY_PASSWORD = "not-a-real-password-0"  # noqa: S105  # nosec B105 - a timing equaliser, not a credential
+_DUMMY_PASSWORD = "not-a-real-password-0"  # noqa: S105 (a timing equaliser, not a credential)  # nosec B105
 
 
 def hasher() -> PasswordHasher:

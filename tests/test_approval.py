@@ -39,7 +39,7 @@ def _load(room: Room, user: User) -> tuple[Room, User]:
 
 
 def test_approve_stores_a_snapshot_read_by_later_reports(app, make, setup):  # type: ignore[no-untyped-def]
-    room, lead, visit = setup
+    room, lead, _ = setup
     with app.app_context():
         r, u = _load(room, lead)
         status = approve_month(db.session, r, MARCH, u, password=PASSWORD, today=TODAY)

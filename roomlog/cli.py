@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from roomlog.api.cli import token_group
 from roomlog.extensions import db
 from roomlog.models import Municipality, Room
 from roomlog.models.codes import Role
@@ -151,3 +152,4 @@ def register_commands(app: Flask) -> None:
     """Attach the roomlog command groups to the app's CLI."""
     for command in (user_group, room_group, demo):
         app.cli.add_command(command)
+    app.cli.add_command(token_group)

@@ -1,0 +1,161 @@
+"""Pure assembly of a report: pick each room-month's source, add up, recount distinct values.
+
+Per room-month the source is the approved snapshot (approved or accepted months), else the
+imported history (months without events), else the events. Additive indicators are
+summed over months and rooms; distinct counts are recounted from events over the whole
+set and period (``None`` when the period includes history months, which cannot be
+recounted); the rate is derived from the summed totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from roomlog.models.codes import PeriodState
+from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
+from roomlog.reporting.periods import Period
+from roomlog.reporting.queries import StatusRow, ValueRow
+from roomlog.reporting.summary import (
+    EventRows,
+    Number,
+    RoomMonth,
+    Values,
+    additive_by_month,
+    distinct_values,
+    rate,
+    sum_additive,
+)
+
+SNAPSHOT, HISTORY, EVENTS = "snapshot", "history", "events"
+HISTORY_STATE = "history"
+APPROVED_STATES = frozenset({PeriodState.APPROVED.value, PeriodState.ACCEPTED.value, HISTORY_STATE})
+
+
+@dataclass(frozen=True)
+class MonthState:
+    """Where one room-month's numbers come from and how final they are."""
+
+    room_id: int
+    month: dt.date
+    #: ``open``, ``approved``, ``accepted`` or ``history`` (imported; counts as approved).
+    state: str
+    #: ``snapshot``, ``history`` or ``events``.
+    source: str
+    changes_since_approval: int = 0
+
+    @property
+    def provisional(self) -> bool:
+        """An open month is provisional (*foreløbig*): its numbers may still change."""
+        return self.state not in APPROVED_STATES
+
+
+@dataclass(frozen=True)
+class Report:
+    """Indicator values of a set of rooms over a period: per room, combined, and month states."""
+
+    period: Period
+    room_ids: tuple[int, ...]
+    per_room: Mapping[int, Values]
+    combined: Values
+    months: tuple[MonthState, ...]
+
+    @property
+    def provisional(self) -> bool:
+        """Whether any room-month of the report is still open."""
+        return any(m.provisional for m in self.months)
+
+    def state(self, room_id: int, month: dt.date) -> MonthState:
+        """Return the state of one room-month of the report."""
+        return next(m for m in self.months if m.room_id == room_id and m.month == month)
+
+
+def _stored(rows: Iterable[ValueRow]) -> dict[RoomMonth, dict[str, Decimal]]:
+    out: dict[RoomMonth, dict[str, Decimal]] = defaultdict(dict)
+    for row in rows:
+        out[(row.room_id, row.month)][row.indicator] = row.value
+    return dict(out)
+
+
+def _as_number(code: str, value: Decimal | None) -> Number | None:
+    if value is None:
+        return None
+    return value if BY_CODE[code].kind == Kind.RATE else int(value)
+
+
+def month_states(
+    period: Period,
+    room_ids: Collection[int],
+    rows: EventRows,
+    snapshots: Mapping[RoomMonth, Mapping[str, Decimal]],
+    history: Mapping[RoomMonth, Mapping[str, Decimal]],
+    statuses: Iterable[StatusRow],
+) -> tuple[MonthState, ...]:
+    """Decide the state and source of every room-month of the period."""
+    status = {(s.room_id, s.month): s for s in statuses}
+    with_events = rows.room_months()
+    out = []
+    for room_id in sorted(room_ids):
+        for month in period.months:
+            key = (room_id, month)
+            row = status.get(key)
+            state = row.state if row else PeriodState.OPEN.value
+            if state in APPROVED_STATES and key in snapshots:
+                source = SNAPSHOT
+            elif key not in with_events and key in history:
+                source = HISTORY
+                state = HISTORY_STATE if state == PeriodState.OPEN.value else state
+            else:
+                source = EVENTS
+            out.append(MonthState(room_id, month, state, source, row.changes_since_approval if row else 0))
+    return tuple(out)
+
+
+def _scope_values(
+    period: Period,
+    room_ids: Collection[int],
+    states: Iterable[MonthState],
+    by_month: Mapping[RoomMonth, Mapping[str, Number | None]],
+    rows: EventRows,
+) -> Values:
+    """Values of ``room_ids`` over ``period`` given each room-month's chosen source values."""
+    mine = [s for s in states if s.room_id in room_ids]
+    values: dict[str, Number | None] = dict(sum_additive(by_month.get((s.room_id, s.month), {}) for s in mine))
+    if len(mine) == 1 and mine[0].source != EVENTS:
+        stored = by_month.get((mine[0].room_id, mine[0].month), {})
+        distinct: Mapping[str, Number | None] = {code: stored.get(code) for code in DISTINCT_CODES}
+    elif any(s.source == HISTORY for s in mine):
+        distinct = dict.fromkeys(DISTINCT_CODES)
+    else:
+        distinct = distinct_values(rows.visitors, rows.first_visits, room_ids, period)
+    values.update(distinct)
+    values["emergencies.per_1000_consumptions"] = rate(values["emergencies.total"], values["consumptions.total"])
+    return Values(values)
+
+
+def assemble(
+    period: Period,
+    room_ids: Collection[int],
+    rows: EventRows,
+    snapshot_rows: Iterable[ValueRow] = (),
+    history_rows: Iterable[ValueRow] = (),
+    status_rows: Iterable[StatusRow] = (),
+) -> Report:
+    """Build the report of ``room_ids`` over ``period`` from rows (pure)."""
+    snapshots, history = _stored(snapshot_rows), _stored(history_rows)
+    states = month_states(period, room_ids, rows, snapshots, history, status_rows)
+    from_events = additive_by_month(rows)
+    by_month: dict[RoomMonth, dict[str, Number | None]] = {}
+    for s in states:
+        key = (s.room_id, s.month)
+        if s.source == EVENTS:
+            by_month[key] = dict(from_events.get(key, {}))
+        else:
+            stored = snapshots[key] if s.source == SNAPSHOT else history[key]
+            by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
+    per_room = {room_id: _scope_values(period, {room_id}, states, by_month, rows) for room_id in sorted(room_ids)}
+    combined = _scope_values(period, set(room_ids), states, by_month, rows)
+    return Report(period, tuple(sorted(room_ids)), per_room, combined, states)

@@ -1,0 +1,339 @@
+"""SQL side of the reports: GROUP BY over the event tables, returning plain frozen rows.
+
+Every query takes the rooms and an inclusive range of service days, excludes voided
+records, and groups by room and month of the stored ``service_day`` (the local
+Europe/Copenhagen day under the room's cut-off), so daylight-saving nights need no care.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy.orm import Session
+
+from roomlog.models import (
+    Consumption,
+    ConsumptionSubstance,
+    Emergency,
+    EmergencyActionRecord,
+    MonthlyAggregate,
+    MonthlyHistory,
+    PeriodStatus,
+    Referral,
+    ServiceRecord,
+    Visit,
+    Visitor,
+)
+from roomlog.models.codes import VisitOutcome
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    room_id: int
+    month: dt.date
+    outcome: str
+    reason: str | None
+    anonymous: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class DaysRow:
+    room_id: int
+    month: dt.date
+    days: int
+
+
+@dataclass(frozen=True)
+class ConsumptionRow:
+    room_id: int
+    month: dt.date
+    route: str | None
+    assisted: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class SubstanceRow:
+    room_id: int
+    month: dt.date
+    substance: str
+    count: int
+
+
+@dataclass(frozen=True)
+class EmergencyRow:
+    room_id: int
+    month: dt.date
+    type: str
+    outcome: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """Rows of one action in one emergency (the month is the emergency's)."""
+
+    room_id: int
+    month: dt.date
+    emergency_id: int
+    action: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    room_id: int
+    month: dt.date
+    target: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    room_id: int
+    month: dt.date
+    service: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class VisitorRow:
+    """A visitor with at least one admitted visit in a room-month."""
+
+    room_id: int
+    month: dt.date
+    visitor_id: int
+    sex: str
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class FirstVisitRow:
+    """The service day of a visitor's first admitted visit in a room (ever)."""
+
+    room_id: int
+    visitor_id: int
+    first_day: dt.date
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """A stored indicator value (approved snapshot or imported history)."""
+
+    room_id: int
+    month: dt.date
+    indicator: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    room_id: int
+    month: dt.date
+    state: str
+    changes_since_approval: int
+
+
+def _month_key(session: Session, column: Any) -> ColumnElement[str]:
+    """``YYYY-MM`` of a date column, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _month(key: str) -> dt.date:
+    return dt.date(int(key[:4]), int(key[5:7]), 1)
+
+
+def _window(model: Any, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> ColumnElement[bool]:
+    return and_(
+        model.room_id.in_(tuple(room_ids)),
+        model.service_day >= first_day,
+        model.service_day <= last_day,
+        model.voided.is_(False),
+    )
+
+
+def _value(code: Any) -> str | None:
+    return None if code is None else str(getattr(code, "value", code))
+
+
+def visits(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[VisitRow]:
+    """Count visits by room, month, outcome, turn-away reason and anonymity."""
+    key = _month_key(session, Visit.service_day)
+    anonymous = Visit.visitor_id.is_(None)
+    stmt = (
+        select(Visit.room_id, key, Visit.outcome, Visit.turn_away_reason, anonymous, func.count())
+        .where(_window(Visit, room_ids, first_day, last_day))
+        .group_by(Visit.room_id, key, Visit.outcome, Visit.turn_away_reason, anonymous)
+    )
+    return [
+        VisitRow(r, _month(m), _value(o) or "", _value(t), bool(a), n) for r, m, o, t, a, n in session.execute(stmt)
+    ]
+
+
+def opening_days(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[DaysRow]:
+    """Count the service days with at least one visit, by room and month."""
+    key = _month_key(session, Visit.service_day)
+    stmt = (
+        select(Visit.room_id, key, func.count(distinct(Visit.service_day)))
+        .where(_window(Visit, room_ids, first_day, last_day))
+        .group_by(Visit.room_id, key)
+    )
+    return [DaysRow(r, _month(m), n) for r, m, n in session.execute(stmt)]
+
+
+def consumptions(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[ConsumptionRow]:
+    """Count consumptions by room, month, route and assisted flag."""
+    key = _month_key(session, Consumption.service_day)
+    stmt = (
+        select(Consumption.room_id, key, Consumption.route, Consumption.assisted, func.count())
+        .where(_window(Consumption, room_ids, first_day, last_day))
+        .group_by(Consumption.room_id, key, Consumption.route, Consumption.assisted)
+    )
+    return [ConsumptionRow(r, _month(m), _value(x), bool(a), n) for r, m, x, a, n in session.execute(stmt)]
+
+
+def substances(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[SubstanceRow]:
+    """Count consumptions that included each substance, by room and month."""
+    key = _month_key(session, Consumption.service_day)
+    stmt = (
+        select(Consumption.room_id, key, ConsumptionSubstance.substance, func.count(distinct(Consumption.id)))
+        .join(ConsumptionSubstance, ConsumptionSubstance.consumption_id == Consumption.id)
+        .where(_window(Consumption, room_ids, first_day, last_day))
+        .group_by(Consumption.room_id, key, ConsumptionSubstance.substance)
+    )
+    return [SubstanceRow(r, _month(m), _value(s) or "", n) for r, m, s, n in session.execute(stmt)]
+
+
+def emergencies(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[EmergencyRow]:
+    """Count emergencies by room, month, type and outcome."""
+    key = _month_key(session, Emergency.service_day)
+    stmt = (
+        select(Emergency.room_id, key, Emergency.type, Emergency.outcome, func.count())
+        .where(_window(Emergency, room_ids, first_day, last_day))
+        .group_by(Emergency.room_id, key, Emergency.type, Emergency.outcome)
+    )
+    return [EmergencyRow(r, _month(m), _value(t) or "", _value(o), n) for r, m, t, o, n in session.execute(stmt)]
+
+
+def actions(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ActionRow]:
+    """Count action rows per emergency and action (month of the emergency; voided rows excluded)."""
+    key = _month_key(session, Emergency.service_day)
+    stmt = (
+        select(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action, func.count())
+        .join(EmergencyActionRecord, EmergencyActionRecord.emergency_id == Emergency.id)
+        .where(_window(Emergency, room_ids, first_day, last_day), EmergencyActionRecord.voided.is_(False))
+        .group_by(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action)
+    )
+    return [ActionRow(r, _month(m), e, _value(a) or "", n) for r, m, e, a, n in session.execute(stmt)]
+
+
+def referrals(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ReferralRow]:
+    """Count referrals by room, month and target."""
+    key = _month_key(session, Referral.service_day)
+    stmt = (
+        select(Referral.room_id, key, Referral.target, func.count())
+        .where(_window(Referral, room_ids, first_day, last_day))
+        .group_by(Referral.room_id, key, Referral.target)
+    )
+    return [ReferralRow(r, _month(m), _value(t) or "", n) for r, m, t, n in session.execute(stmt)]
+
+
+def services(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ServiceRow]:
+    """Sum service quantities by room, month and service."""
+    key = _month_key(session, ServiceRecord.service_day)
+    stmt = (
+        select(ServiceRecord.room_id, key, ServiceRecord.service, func.sum(ServiceRecord.quantity))
+        .where(_window(ServiceRecord, room_ids, first_day, last_day))
+        .group_by(ServiceRecord.room_id, key, ServiceRecord.service)
+    )
+    return [ServiceRow(r, _month(m), _value(s) or "", int(q or 0)) for r, m, s, q in session.execute(stmt)]
+
+
+def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[VisitorRow]:
+    """List the distinct visitors with an admitted visit, by room and month (ids only)."""
+    key = _month_key(session, Visit.service_day)
+    stmt = (
+        select(Visit.room_id, key, Visitor.id, Visitor.sex, Visitor.birth_year)
+        .join(Visitor, Visitor.id == Visit.visitor_id)
+        .where(_window(Visit, room_ids, first_day, last_day), Visit.outcome == VisitOutcome.ADMITTED)
+        .distinct()
+    )
+    return [VisitorRow(r, _month(m), v, _value(s) or "u", y) for r, m, v, s, y in session.execute(stmt)]
+
+
+def first_visits(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[FirstVisitRow]:
+    """Return each room's first admitted visit day for the visitors seen in the window."""
+    seen = select(Visit.visitor_id).where(
+        _window(Visit, room_ids, first_day, last_day),
+        Visit.outcome == VisitOutcome.ADMITTED,
+        Visit.visitor_id.is_not(None),
+    )
+    stmt = (
+        select(Visit.room_id, Visit.visitor_id, func.min(Visit.service_day))
+        .where(
+            Visit.room_id.in_(tuple(room_ids)),
+            Visit.voided.is_(False),
+            Visit.outcome == VisitOutcome.ADMITTED,
+            Visit.visitor_id.in_(seen),
+        )
+        .group_by(Visit.room_id, Visit.visitor_id)
+    )
+    rows = []
+    for room_id, visitor_id, first in session.execute(stmt):
+        day = first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first))
+        rows.append(FirstVisitRow(room_id, visitor_id, day))
+    return rows
+
+
+def arrival_times(session: Session, room_id: int, first_day: dt.date, last_day: dt.date) -> list[dt.datetime]:
+    """Return the arrival instants (UTC) of the admitted visits of one room in the window."""
+    stmt = select(Visit.occurred_at).where(
+        _window(Visit, (room_id,), first_day, last_day), Visit.outcome == VisitOutcome.ADMITTED
+    )
+    return list(session.scalars(stmt))
+
+
+def snapshots(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
+    """Return the approved snapshot values of the room-months from ``first`` to ``last`` (first days)."""
+    stmt = select(MonthlyAggregate).where(
+        MonthlyAggregate.room_id.in_(tuple(room_ids)), MonthlyAggregate.month.between(first, last)
+    )
+    return [ValueRow(a.room_id, a.month, a.indicator, Decimal(a.value)) for a in session.scalars(stmt)]
+
+
+def history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
+    """Return the imported history values of the room-months from ``first`` to ``last``."""
+    stmt = select(MonthlyHistory).where(
+        MonthlyHistory.room_id.in_(tuple(room_ids)), MonthlyHistory.month.between(first, last)
+    )
+    return [ValueRow(h.room_id, h.month, h.indicator, Decimal(h.value)) for h in session.scalars(stmt)]
+
+
+def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | None:
+    """Return the first month with imported history for any of the rooms."""
+    value = session.scalar(select(func.min(MonthlyHistory.month)).where(MonthlyHistory.room_id.in_(tuple(room_ids))))
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def statuses(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[StatusRow]:
+    """Return the approval state of the room-months that have a status row."""
+    stmt = select(PeriodStatus).where(
+        PeriodStatus.room_id.in_(tuple(room_ids)), PeriodStatus.month.between(first, last)
+    )
+    return [StatusRow(s.room_id, s.month, s.state.value, s.changes_since_approval) for s in session.scalars(stmt)]

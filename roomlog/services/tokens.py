@@ -17,7 +17,7 @@ from roomlog.models.codes import Role
 from roomlog.services import DomainError, audit
 
 #: Every token starts with this, so a leaked one is easy to recognise in logs and code.
-TOKEN_MARK = "rlg_"  # noqa: S105 (a public marker at the start of every token, not a secret)
+TOKEN_MARK = "rlg_"  # noqa: S105 (a public marker at the start of every token, not a secret)  # nosec B105
 TOKEN_ROLES = frozenset({Role.MUNICIPALITY, Role.NATIONAL})
 PREFIX_LENGTH = 12
 

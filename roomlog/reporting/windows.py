@@ -1,0 +1,90 @@
+"""The periods of an aggregate request: months, quarters, years or one total. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from roomlog.reporting.periods import Period
+from roomlog.services.service_days import add_months, format_month, parse_month
+
+GRANULARITIES = ("month", "quarter", "year", "total")
+#: More periods than this in one request is refused (ask for a coarser granularity).
+MAX_PERIODS = 120
+
+
+class WindowError(ValueError):
+    """A request parameter is wrong; ``parameter`` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class Window:
+    """A labelled period: ``2022``, ``2022-Q1``, ``2022-03`` or ``2012-01..2022-12``."""
+
+    label: str
+    period: Period
+
+
+def month_label(month: dt.date) -> str:
+    """``2022-03``."""
+    return format_month(month)
+
+
+def quarter_label(month: dt.date) -> str:
+    """``2022-Q1`` for any month of the quarter."""
+    return f"{month.year}-Q{(month.month - 1) // 3 + 1}"
+
+
+def total_label(period: Period) -> str:
+    """``2012-01..2022-12``."""
+    return f"{format_month(period.first)}..{format_month(period.last)}"
+
+
+def parse_bound(parameter: str, text: str | None) -> dt.date:
+    """Parse ``from``/``to`` (``YYYY-MM``) or raise :class:`WindowError` naming the parameter."""
+    if not text:
+        raise WindowError(parameter, f"'{parameter}' is required, as YYYY-MM")
+    try:
+        month = parse_month(text)
+    except ValueError:
+        raise WindowError(parameter, f"'{parameter}' must be a month as YYYY-MM, got {text[:20]!r}") from None
+    if month.year > 2999:
+        raise WindowError(parameter, f"'{parameter}' must be a month before the year 3000")
+    return month
+
+
+def windows(granularity: str, first: dt.date, last: dt.date) -> list[Window]:
+    """Split ``first``..``last`` (first days of months) into labelled periods, checking alignment."""
+    if granularity not in GRANULARITIES:
+        raise WindowError("granularity", f"'granularity' must be one of {', '.join(GRANULARITIES)}")
+    if last < first:
+        raise WindowError("to", "'to' must not be before 'from'")
+    if granularity == "total":
+        whole = Period(first, last)
+        return [Window(total_label(whole), whole)]
+    step = {"month": 1, "quarter": 3, "year": 12}[granularity]
+    if granularity == "quarter" and ((first.month - 1) % 3 or last.month % 3):
+        bad = "from" if (first.month - 1) % 3 else "to"
+        raise WindowError(bad, f"with granularity=quarter, '{bad}' must be the {bad_word(bad)} month of a quarter")
+    if granularity == "year" and (first.month != 1 or last.month != 12):
+        bad = "from" if first.month != 1 else "to"
+        raise WindowError(bad, f"with granularity=year, '{bad}' must be {'January' if bad == 'from' else 'December'}")
+    count = ((last.year - first.year) * 12 + last.month - first.month + 1) // step
+    if count > MAX_PERIODS:
+        raise WindowError("granularity", f"at most {MAX_PERIODS} periods per request; use a coarser granularity")
+    out = []
+    for n in range(count):
+        start = add_months(first, n * step)
+        period = Period(start, add_months(start, step - 1))
+        label = {"month": month_label, "quarter": quarter_label, "year": lambda m: str(m.year)}[granularity](start)
+        out.append(Window(label, period))
+    return out
+
+
+def bad_word(parameter: str) -> str:
+    """``first`` for from, ``last`` for to."""
+    return "first" if parameter == "from" else "last"

@@ -20,7 +20,7 @@ from roomlog.reporting import compute
 from roomlog.reporting.engine import first_data_month
 from roomlog.reporting.periods import Period
 from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period
-from roomlog.reporting.windows import Window, total_label
+from roomlog.reporting.windows import Window, parts_of, total_label
 
 
 @contextmanager
@@ -67,16 +67,22 @@ def period_values(session: Session, rooms: list[RoomInfo], window: Window) -> Pe
     return PeriodValues(window.label, per_room, per_municipality, dict(report.combined.items()), provisional)
 
 
-def publish(session: Session, window: Window) -> PublishedPeriod:
-    """The protected table of one period (cached for the request)."""
-    cache = g.setdefault("published_periods", {}) if has_request_context() else {}
-    key = (window.label, window.period)
-    if key not in cache:
+def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] | None = None) -> PublishedPeriod:
+    """The protected table of one period, consistent with the tables of its parts (cached per request).
+
+    A quarter is protected with its months as published, a year with its quarters, a range
+    with its calendar blocks, so that no hidden cell follows from subtracting periods.
+    """
+    if cache is None:
+        cache = g.setdefault("published_periods", {}) if has_request_context() else {}
+    if window.label not in cache:
+        parts = [publish(session, part, cache) for part in parts_of(window)]
         with unscoped():
             rooms = all_rooms(session)
             data = period_values(session, rooms, window)
-        cache[key] = protect_period(data, rooms, int(current_app.config["SUPPRESSION_THRESHOLD"]))
-    return cache[key]
+        threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+        cache[window.label] = protect_period(data, rooms, threshold, parts)
+    return cache[window.label]
 
 
 def first_month(session: Session, rooms: list[RoomInfo]) -> Period | None:

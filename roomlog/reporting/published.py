@@ -74,6 +74,8 @@ class PublishedPeriod:
     label: str
     cells: Mapping[tuple[Unit, str], Cell]
     protection: Protection
+    #: Exact counts, kept only so that longer periods can be protected consistently with this one.
+    exact: Mapping[tuple[Unit, str], int]
 
     def cell(self, unit: Unit, code: str) -> Cell:
         return self.cells[(unit, code)]
@@ -138,30 +140,60 @@ def equations(values: Mapping[tuple[Unit, str], Number | None], rooms: Sequence[
     return out
 
 
-def protect_period(data: PeriodValues, rooms: Sequence[RoomInfo], threshold: int) -> PublishedPeriod:
-    """Protect one period's full table and return every cell as it may be published."""
+def _time_equations(label: str, exact: Mapping[tuple[Unit, str], Number | None], parts: Sequence[PublishedPeriod]):  # type: ignore[no-untyped-def]
+    """``this period = sum of its parts`` for every unit and additive indicator (parts are fixed)."""
+    additive = {i.code for i in INDICATORS if i.additive}
+    out = []
+    for (unit, code), value in exact.items():
+        keys = [(part.label, unit, code) for part in parts]
+        if code in additive and value is not None and all((unit, code) in part.exact for part in parts):
+            out.append(Equation((label, unit, code), tuple(keys)))
+    return out
+
+
+def protect_period(
+    data: PeriodValues, rooms: Sequence[RoomInfo], threshold: int, parts: Sequence[PublishedPeriod] = ()
+) -> PublishedPeriod:
+    """Protect one period's full table and return every cell as it may be published.
+
+    ``parts`` are the already published tables the period is made of (months of a quarter,
+    quarters of a year, the calendar blocks of a range): their cells stay as published, and
+    cells of this period are hidden as needed so that subtracting gives nothing away.
+    """
     exact = _exact(data, rooms)
-    counts = {
-        key: int(value)
+    label = data.label
+    counts: dict[tuple[object, ...], int] = {
+        (label, *key): int(value)  # type: ignore[misc]
         for key, value in exact.items()
-        if value is not None and key[1] != RATE_CODE and isinstance(value, int | Decimal)
+        if value is not None and key[1] != RATE_CODE
     }
-    eqs = equations(exact, rooms)
+    fixed = {}
+    for part in parts:
+        for key, value in part.exact.items():
+            counts[(part.label, *key)] = value
+            fixed[(part.label, *key)] = part.protection.reasons.get(key)
+    eqs = [Equation((label, *eq.total), tuple((label, *p) for p in eq.parts)) for eq in equations(exact, rooms)]
+    eqs += _time_equations(label, exact, parts)
     parents = {eq.total for eq in eqs}
 
-    def cost(key: tuple[Unit, str]) -> tuple[float, ...]:
-        return (float(LEVEL[key[0][0]]), 1.0 if key in parents else 0.0, float(counts[key]))
+    def cost(key: tuple[object, ...]) -> tuple[float, ...]:
+        unit = key[1]
+        return (float(LEVEL[unit[0]]), 1.0 if key in parents else 0.0, float(counts[key]))  # type: ignore[index]
 
     units = {key[0] for key in exact}
-    rates = [Rate((u, RATE_CODE), (u, "emergencies.total"), (u, "consumptions.total")) for u in units]
-    protection = protect(
+    rates = [
+        Rate((label, u, RATE_CODE), (label, u, "emergencies.total"), (label, u, "consumptions.total")) for u in units
+    ]
+    found = protect(
         counts,
         eqs,
         threshold,
         rates=rates,
-        exempt={key for key in counts if key[1] in EXEMPT_CODES},
+        exempt={key for key in counts if key[2] in EXEMPT_CODES},
+        fixed=fixed,
         cost=cost,
     )
+    protection = Protection(threshold, {key[1:]: r for key, r in found.reasons.items() if key[0] == label})
     rooms_by_id = {room.id: room for room in rooms}
     provisional_municipalities = {rooms_by_id[r].municipality_code for r in data.provisional_rooms if r in rooms_by_id}
     cells: dict[tuple[Unit, str], Cell] = {}
@@ -186,7 +218,8 @@ def protect_period(data: PeriodValues, rooms: Sequence[RoomInfo], threshold: int
             reason=str(hidden) if hidden else None,
             provisional=provisional,
         )
-    return PublishedPeriod(data.label, cells, protection)
+    mine = {key: int(v) for key, v in exact.items() if v is not None and key[1] != RATE_CODE}  # type: ignore[arg-type]
+    return PublishedPeriod(data.label, cells, protection, mine)
 
 
 def change_pct(now: Cell, before: Cell) -> Decimal | None:

@@ -88,3 +88,52 @@ def windows(granularity: str, first: dt.date, last: dt.date) -> list[Window]:
 def bad_word(parameter: str) -> str:
     """``first`` for from, ``last`` for to."""
     return "first" if parameter == "from" else "last"
+
+
+def kind_of(window: Window) -> str:
+    """``month``, ``quarter``, ``year`` or ``total``, from the label."""
+    if ".." in window.label:
+        return "total"
+    if "-Q" in window.label:
+        return "quarter"
+    return "month" if "-" in window.label else "year"
+
+
+def month_window(month: dt.date) -> Window:
+    """The window of one month."""
+    return Window(month_label(month), Period(month, month))
+
+
+def quarter_window(month: dt.date) -> Window:
+    """The calendar quarter that starts with ``month``."""
+    return Window(quarter_label(month), Period(month, add_months(month, 2)))
+
+
+def year_window(year: int) -> Window:
+    """A calendar year."""
+    return Window(str(year), Period(dt.date(year, 1, 1), dt.date(year, 12, 1)))
+
+
+def parts_of(window: Window) -> list[Window]:
+    """What a period is made of: a quarter of months, a year of quarters, a range of calendar blocks."""
+    kind = kind_of(window)
+    first, last = window.period.first, window.period.last
+    if kind == "month":
+        return []
+    if kind == "quarter":
+        return [month_window(add_months(first, n)) for n in range(3)]
+    if kind == "year":
+        return [quarter_window(add_months(first, 3 * n)) for n in range(4)]
+    blocks: list[Window] = []
+    month = first
+    while month <= last:
+        if month.month == 1 and add_months(month, 11) <= last:
+            blocks.append(year_window(month.year))
+            month = add_months(month, 12)
+        elif (month.month - 1) % 3 == 0 and add_months(month, 2) <= last:
+            blocks.append(quarter_window(month))
+            month = add_months(month, 3)
+        else:
+            blocks.append(month_window(month))
+            month = add_months(month, 1)
+    return blocks if len(blocks) > 1 else []

@@ -17,4 +17,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, account_bp, rooms_bp, admin_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(__import__("roomlog.reports.views", fromlist=["bp"]).bp)  # reports (issue 4)
     app.register_blueprint(api_bp)

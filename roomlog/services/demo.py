@@ -285,7 +285,28 @@ def load(
         for spec in specs:
             generator.room(rooms[spec.name], spec, start, today, bar)
     result.rows = generator.flush_all()
+    _approve_past_months(session, [rooms[s.name] for s in specs], start, today)
     return result
+
+
+def _approve_past_months(session: Session, rooms: list[Room], start: dt.date, today: dt.date) -> None:
+    """Approve each demo room's finished months (as its lead) and accept all but the last (as its kommune)."""
+    from roomlog.services.approval import accept_month, approve_month
+
+    current = month_start(today)
+    for room in rooms:
+        lead = session.scalar(select(User).where(User.role == Role.LEAD, User.rooms.contains(room)).order_by(User.id))
+        kommune = session.scalar(
+            select(User).where(User.role == Role.MUNICIPALITY, User.municipality_code == room.municipality_code)
+        )
+        month = month_start(start)
+        while lead is not None and month < current:
+            approve_month(
+                session, room, month, lead, password=None, require_password=False, backdated_reviewed=True, today=today
+            )
+            if kommune is not None and month < add_months(current, -1):
+                accept_month(session, room, month, kommune)
+            month = add_months(month, 1)
 
 
 class _Generator:

@@ -1,0 +1,91 @@
+"""Validation checks a lead runs before approving a month: counts plus the first records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from roomlog.models import EVENT_MODELS, Consumption, Emergency, Visit
+from roomlog.models.codes import VisitOutcome
+from roomlog.reporting.periods import Period
+
+SHOWN = 20  # records listed per check; the count is always exact
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One record a check found (no person data: kind, id and local time)."""
+
+    entity: str
+    id: int
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Check:
+    """A validation check: ``blocking`` checks must be zero before the month can be approved."""
+
+    code: str
+    blocking: bool
+    count: int
+    items: tuple[CheckItem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.count == 0
+
+
+def _in_month(model: type, room_id: int, period: Period):  # type: ignore[no-untyped-def]
+    return (
+        model.room_id == room_id,  # type: ignore[attr-defined]
+        model.service_day.between(period.first_day, period.last_day),  # type: ignore[attr-defined]
+        model.voided.is_(False),  # type: ignore[attr-defined]
+    )
+
+
+def _check(session: Session, code: str, model: type, conditions: tuple, blocking: bool) -> Check:  # type: ignore[type-arg]
+    count = session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+    rows = session.execute(
+        select(model.id, model.occurred_at).where(*conditions).order_by(model.occurred_at).limit(SHOWN)  # type: ignore[attr-defined]
+    )
+    items = tuple(CheckItem(model.__tablename__, i, at) for i, at in rows)  # type: ignore[attr-defined]
+    return Check(code, blocking, count, items)
+
+
+def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
+    """Return the checks of one room-month: open visits, emergencies without outcome,
+    consumptions without route (blocking) and back-dated entries to review."""
+    period = Period(month, month)
+    checks = [
+        _check(
+            session,
+            "open_visits",
+            Visit,
+            (*_in_month(Visit, room_id, period), Visit.left_at.is_(None), Visit.outcome == VisitOutcome.ADMITTED),
+            True,
+        ),
+        _check(
+            session,
+            "emergencies_without_outcome",
+            Emergency,
+            (*_in_month(Emergency, room_id, period), Emergency.outcome.is_(None)),
+            True,
+        ),
+        _check(
+            session,
+            "consumptions_without_route",
+            Consumption,
+            (*_in_month(Consumption, room_id, period), Consumption.route.is_(None)),
+            True,
+        ),
+    ]
+    backdated = [
+        _check(session, "backdated", model, (*_in_month(model, room_id, period), model.backdated.is_(True)), False)  # type: ignore[attr-defined]
+        for model in EVENT_MODELS
+    ]
+    items = tuple(sorted((i for c in backdated for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]
+    checks.append(Check("backdated", False, sum(c.count for c in backdated), items))
+    return checks

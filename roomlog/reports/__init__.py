@@ -1,0 +1,1 @@
+"""``/reports``: the room's monthly summary (screen, print, PDF), approval and definitions."""

@@ -1,0 +1,154 @@
+"""Everything the monthly summary shows, gathered once for the screen, the print and the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from roomlog.models import PeriodStatus, Room, User
+from roomlog.models.base import utcnow
+from roomlog.reporting import compute, first_data_month, periods, queries
+from roomlog.reporting.checks import Check, run_checks
+from roomlog.reporting.combine import MonthState
+from roomlog.reporting.compare import HEADLINE, Comparison, compare
+from roomlog.reporting.detail import (
+    ActionCount,
+    Bar,
+    HeatMap,
+    action_counts,
+    bars,
+    heat_map,
+    outcome_counts,
+    time_bands,
+)
+from roomlog.reporting.indicators import Indicator, in_section
+from roomlog.reporting.periods import Period
+from roomlog.reporting.summary import Number, Values
+from roomlog.services.periods import get_status, is_locked, lock_date, today_local
+from roomlog.services.service_days import add_months
+
+#: (title, indicator code prefix) of the breakdown tables.
+BREAKDOWNS = (
+    (_l("Turned away by reason"), "visits.turned_away.reason."),
+    (_l("Consumptions by route"), "consumptions.route."),
+    (_l("Consumptions by substance"), "consumptions.substance."),
+    (_l("Unique visitors by sex"), "visitors.sex."),
+    (_l("Unique visitors by age"), "visitors.age."),
+    (_l("Emergencies by type"), "emergencies.type."),
+    (_l("Referrals by target"), "referrals.target."),
+    (_l("Other services (quantity)"), "services."),
+)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    indicator: Indicator
+    month: Number | None
+    year_to_date: Number | None
+    share: float
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    title: str
+    rows: tuple[BreakdownRow, ...]
+
+
+@dataclass(frozen=True)
+class MonthlyPage:
+    """The monthly summary of one room: numbers, comparisons, charts and approval state."""
+
+    room: Room
+    period: Period
+    generated_at: dt.datetime
+    state: MonthState
+    status: PeriodStatus | None
+    approved_by: str | None
+    accepted_by: str | None
+    finished: bool
+    locked: bool
+    lock_date: dt.date
+    comparisons: list[Comparison]
+    breakdowns: list[Breakdown]
+    heat: HeatMap
+    bands: tuple[Bar, ...]
+    actions: tuple[ActionCount, ...]
+    outcomes: tuple[tuple[object, int], ...]
+    since: Period
+    previous_month: dt.date
+    next_month: dt.date | None
+    checks: list[Check] | None
+
+    @property
+    def checks_pass(self) -> bool:
+        return self.checks is not None and all(c.ok for c in self.checks if c.blocking)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.checks is not None and any(not c.ok for c in self.checks if not c.blocking)
+
+
+def _breakdowns(month: Values, ytd: Values) -> list[Breakdown]:
+    out = []
+    for title, prefix in BREAKDOWNS:
+        indicators = [i for i in in_section(prefix.split(".")[0]) if i.code.startswith(prefix)]
+        shares = {b.key: b.share for b in bars((i.code, int(month[i.code] or 0)) for i in indicators)}
+        rows = tuple(BreakdownRow(i, month[i.code], ytd[i.code], shares[i.code]) for i in indicators)
+        out.append(Breakdown(str(title), rows))
+    return out
+
+
+def _username(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.username if user else None
+
+
+def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) -> MonthlyPage:
+    """Compute the monthly page of ``room`` for ``month`` (the first day of the month)."""
+    period = periods.month(month)
+    since = periods.since_opening(room.opened_on, period, first_data_month(session, [room.id]))
+    ids = [room.id]
+    report = compute(session, ids, period)
+    values = report.per_room[room.id]
+    ytd = compute(session, ids, periods.year_to_date(period)).per_room[room.id]
+    comparisons = compare(
+        HEADLINE,
+        values,
+        compute(session, ids, periods.previous_month(period)).per_room[room.id],
+        compute(session, ids, periods.same_period_last_year(period)).per_room[room.id],
+        ytd,
+        compute(session, ids, since).per_room[room.id],
+    )
+    args = (session, ids, period.first_day, period.last_day)
+    arrivals = queries.arrival_times(session, room.id, period.first_day, period.last_day)
+    status = get_status(session, room.id, month)
+    today = today_local()
+    lock_after = current_app.config["LOCK_AFTER_DAYS"]
+    finished = period.last_day < today
+    following = add_months(month, 1)
+    return MonthlyPage(
+        room=room,
+        period=period,
+        generated_at=utcnow(),
+        state=report.state(room.id, month),
+        status=status,
+        approved_by=_username(session, status.approved_by_id if status else None),
+        accepted_by=_username(session, status.accepted_by_id if status else None),
+        finished=finished,
+        locked=is_locked(status, month, today, lock_after),
+        lock_date=lock_date(month, lock_after),
+        comparisons=comparisons,
+        breakdowns=_breakdowns(values, ytd),
+        heat=heat_map(arrivals),
+        bands=time_bands(arrivals),
+        actions=action_counts(queries.actions(*args)),
+        outcomes=outcome_counts(queries.emergencies(*args)),
+        since=since,
+        previous_month=add_months(month, -1),
+        next_month=following if following <= today else None,
+        checks=run_checks(session, room.id, month) if with_checks and finished else None,
+    )

@@ -1,0 +1,23 @@
+"""Render the print template to PDF with WeasyPrint, offline: no URL is ever fetched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+from flask import current_app
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
+    """Refuse every resource: the PDF template is self-contained."""
+    raise ValueError(f"the PDF may not load {url!r}")
+
+
+def render_pdf(html: str) -> bytes:
+    """Return the PDF bytes of ``html`` styled by the report print stylesheet."""
+    from weasyprint import CSS, HTML  # imported here: it is heavy and only the PDF needs it
+
+    static = Path(current_app.static_folder or "")
+    stylesheet = CSS(filename=str(static / "css" / "report.css"), url_fetcher=_no_fetch)
+    document = HTML(string=html, url_fetcher=_no_fetch)
+    return document.write_pdf(stylesheets=[stylesheet]) or b""

@@ -7,7 +7,7 @@ from typing import Any
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.windows import GRANULARITIES
 
-MONTH = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2022-01"]}
+MONTH = {"type": "string", "pattern": "^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$", "examples": ["2022-01"]}
 ERROR = {
     "type": "object",
     "required": ["error"],

@@ -11,6 +11,9 @@ from roomlog.services.service_days import add_months, format_month, parse_month
 GRANULARITIES = ("month", "quarter", "year", "total")
 #: More periods than this in one request is refused (ask for a coarser granularity).
 MAX_PERIODS = 120
+#: The first and last years a request may name (Denmark's first room opened in 2012).
+EARLIEST = dt.date(1990, 1, 1)
+LATEST_YEAR = 2099
 
 
 class WindowError(ValueError):
@@ -52,8 +55,8 @@ def parse_bound(parameter: str, text: str | None) -> dt.date:
         month = parse_month(text)
     except ValueError:
         raise WindowError(parameter, f"'{parameter}' must be a month as YYYY-MM, got {text[:20]!r}") from None
-    if month.year > 2999:
-        raise WindowError(parameter, f"'{parameter}' must be a month before the year 3000")
+    if not EARLIEST.year <= month.year <= LATEST_YEAR:
+        raise WindowError(parameter, f"'{parameter}' must be a month from {EARLIEST.year} to {LATEST_YEAR}")
     return month
 
 

@@ -19,3 +19,5 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(__import__("roomlog.reports.views", fromlist=["bp"]).bp)  # reports (issue 4)
     app.register_blueprint(api_bp)
+    for package in ("municipality", "national", "annual"):
+        app.register_blueprint(__import__(f"roomlog.{package}.views", fromlist=["bp"]).bp)

@@ -29,10 +29,10 @@ class World:
 
 
 def history(session: Session, room: Room, month: str, **values: int) -> None:
-    """Imported monthly totals: ``history(s, room, "2021-03", consumptions_total=400)``."""
+    """Imported monthly totals: ``history(s, room, "2021-03", consumptions_total=400)`` (first ``_`` is a dot)."""
     day = dt.date.fromisoformat(month + "-01")
     for name, value in values.items():
-        code = name.replace("__", ".").replace("_", ".", 1) if "__" in name else name.replace("_", ".", 1)
+        code = name if "." in name else name.replace("_", ".", 1)
         session.add(MonthlyHistory(room_id=room.id, month=day, indicator=code, value=value))
     session.commit()
 
@@ -42,14 +42,15 @@ def build_world(make: Factory, dbs: Session) -> World:
     skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
     h17 = make.room("H17", "101", opened_on=dt.date(2016, 1, 1))
     odense = make.room("Odense Stue", "461", opened_on=dt.date(2021, 1, 1))
+    acute = "emergencies.acute_treatments"
     for month in ("2021-01", "2021-02", "2021-03"):
-        history(dbs, skyen, month, consumptions_total=100, emergencies_total=10)
-        history(dbs, h17, month, consumptions_total=50, emergencies_total=3)
-        history(dbs, odense, month, consumptions_total=20, emergencies_total=0)
+        history(dbs, skyen, month, consumptions_total=100, emergencies_total=10, **{acute: 8})
+        history(dbs, h17, month, consumptions_total=50, emergencies_total=3, **{acute: 2})
+        history(dbs, odense, month, consumptions_total=20, emergencies_total=0, **{acute: 0})
     for month in ("2022-01", "2022-02", "2022-03"):
-        history(dbs, skyen, month, consumptions_total=150, emergencies_total=12)
-        history(dbs, h17, month, consumptions_total=60, emergencies_total=2)
-        history(dbs, odense, month, consumptions_total=40, emergencies_total=6)
+        history(dbs, skyen, month, consumptions_total=150, emergencies_total=12, **{acute: 10})
+        history(dbs, h17, month, consumptions_total=60, emergencies_total=2, **{acute: 1})
+        history(dbs, odense, month, consumptions_total=40, emergencies_total=6, **{acute: 5})
     kbh_user = make.user(Role.MUNICIPALITY, municipality="101", username="kbh")
     odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
     national_user = make.user(Role.NATIONAL, username="ministeriet")

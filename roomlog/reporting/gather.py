@@ -140,3 +140,10 @@ def since_opening_window(session: Session, period: Period) -> Window:
     first = min(bank(session).data.first, period.first)
     whole = Period(first, period.last)
     return Window(total_label(whole), whole)
+
+
+def month_states(session: Session, window: Window, room_ids: list[int]) -> list[tuple[int, dt.date, str, bool]]:
+    """``(room_id, month, state, provisional)`` of each room-month of the window (history = approved)."""
+    data = bank(session)
+    report = assemble(window.period, room_ids, data.rows, data.snapshots, data.history, data.statuses)
+    return [(m.room_id, m.month, m.state, m.provisional) for m in report.months]

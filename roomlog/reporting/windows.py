@@ -140,3 +140,36 @@ def parts_of(window: Window) -> list[Window]:
             blocks.append(month_window(month))
             month = add_months(month, 1)
     return blocks if len(blocks) > 1 else []
+
+
+def parse_label(text: str) -> Window:
+    """Parse ``2022``, ``2022-Q1`` or ``2022-03`` into its window, raising :class:`WindowError`."""
+    text = (text or "").strip()
+    try:
+        if len(text) == 4 and text.isdigit():
+            window = year_window(int(text))
+        elif len(text) == 7 and text[:4].isdigit() and text[4:6] == "-Q" and text[6] in "1234":
+            window = quarter_window(dt.date(int(text[:4]), 3 * int(text[6]) - 2, 1))
+        else:
+            window = month_window(parse_month(text))
+    except ValueError:
+        raise WindowError(
+            "period", "the period must be a year (2022), a quarter (2022-Q1) or a month (2022-03)"
+        ) from None
+    if not EARLIEST.year <= window.period.first.year <= LATEST_YEAR:
+        raise WindowError("period", f"the period must lie between {EARLIEST.year} and {LATEST_YEAR}")
+    return window
+
+
+def last_year(window: Window) -> Window:
+    """The same period one year earlier."""
+    kind = kind_of(window)
+    first = add_months(window.period.first, -12)
+    if kind == "year":
+        return year_window(first.year)
+    if kind == "quarter":
+        return quarter_window(first)
+    if kind == "month":
+        return month_window(first)
+    whole = Period(first, add_months(window.period.last, -12))
+    return Window(total_label(whole), whole)

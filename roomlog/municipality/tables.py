@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
@@ -36,8 +37,8 @@ def chosen_window(default: str) -> Window:
         return fallback
     try:
         return parse_label(text)
-    except WindowError as exc:
-        flash(str(exc), "error")
+    except WindowError:
+        flash(_("The period must be a year (2022), a quarter (2022-Q1) or a month (2022-03) from 1990 on."), "error")
         return fallback
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from roomlog.api.cli import token_group
 from roomlog.extensions import db
 from roomlog.models import Municipality, Room
 from roomlog.models.codes import Role
@@ -152,3 +153,4 @@ def register_commands(app: Flask) -> None:
     for command in (user_group, room_group, demo):
         app.cli.add_command(command)
     app.cli.add_command(__import__("roomlog.reports.cli", fromlist=["x"]).import_history_command)  # issue 4
+    app.cli.add_command(token_group)

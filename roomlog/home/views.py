@@ -22,4 +22,6 @@ def index() -> Response | str:
         return redirect(url_for("rooms.index"))
     if user.role == Role.ADMIN:
         return redirect(url_for("admin.index"))
+    if user.role in (Role.MUNICIPALITY, Role.NATIONAL):
+        return redirect(url_for(f"{user.role.value}.index"))
     return render_template("home/overview.html", rooms=rooms_in_scope(user))

@@ -1,0 +1,1 @@
+"""``/annual``: the annual report to the ministry (årsafrapportering) per municipality and year."""

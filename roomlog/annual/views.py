@@ -1,0 +1,53 @@
+"""``/annual/<kommunekode>/<year>``: the annual report to the ministry — print page, PDF and XLSX."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
+
+from roomlog.annual.report import STATE_DA, build, xlsx
+from roomlog.extensions import db
+from roomlog.models import Municipality
+from roomlog.models.codes import Role
+from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
+from roomlog.reports.pdf import render_pdf
+
+bp = Blueprint("annual", __name__, url_prefix="/annual")
+
+
+def _report(code: str, year: int):  # type: ignore[no-untyped-def]
+    """Return the report if the user may see this municipality (its own, or national), else 404."""
+    allowed = current_user.role == Role.NATIONAL or (
+        current_user.role == Role.MUNICIPALITY and current_user.municipality_code == code
+    )
+    municipality = db.session.get(Municipality, code) if allowed else None
+    if municipality is None or not EARLIEST.year <= year <= LATEST_YEAR:
+        abort(404)
+    return build(db.session, municipality, year)
+
+
+@bp.get("/<code>/<int:year>")
+def report(code: str, year: int) -> str:
+    """Show the annual report as a printable page."""
+    return render_template("annual/report.html", report=_report(code, year), states=STATE_DA, pdf=False)
+
+
+@bp.get("/<code>/<int:year>.pdf")
+def pdf(code: str, year: int) -> Response:
+    """Download the annual report as PDF."""
+    html = render_template("annual/report.html", report=_report(code, year), states=STATE_DA, pdf=True)
+    name = f"aarsafrapportering-{code}-{year}.pdf"
+    return Response(
+        render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/<code>/<int:year>.xlsx")
+def workbook(code: str, year: int) -> Response:
+    """Download the annual report as XLSX."""
+    name = f"aarsafrapportering-{code}-{year}.xlsx"
+    return Response(
+        xlsx(_report(code, year)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

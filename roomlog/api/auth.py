@@ -1,0 +1,61 @@
+"""Bearer-token authentication for the API: no cookies, no session, no CSRF (on purpose)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from roomlog.extensions import db
+from roomlog.models import ApiToken, Room
+from roomlog.models.codes import Role
+from roomlog.services.tokens import authenticate
+
+
+def bearer_value() -> str:
+    """The token from ``Authorization: Bearer …`` (empty if there is none)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def rate_limit_key() -> str:
+    """Rate-limit bucket: the token's id for a known token, else the client address."""
+    value = bearer_value()
+    if value:
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest))
+        if token_id is not None:
+            return f"token:{token_id}"
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def unauthorized(message: str) -> tuple[Response, int]:
+    """401 JSON with the bearer challenge."""
+    response = jsonify(error=message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="roomlog"'
+    return response, 401
+
+
+def require_token() -> tuple[Response, int] | None:
+    """Authenticate the request's token and set the tenant scope from its owner."""
+    value = bearer_value()
+    if not value:
+        return unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+    token = authenticate(db.session, value)
+    if token is None:
+        db.session.rollback()
+        return unauthorized("invalid or revoked token")
+    db.session.commit()  # last_used_at
+    owner = token.user
+    g.api_token_id = token.id
+    g.api_national = owner.role == Role.NATIONAL
+    g.api_municipality = None if g.api_national else owner.municipality_code
+    if g.api_national:
+        g.scope_room_ids = None
+    else:
+        ids = db.session.scalars(select(Room.id).where(Room.municipality_code == owner.municipality_code))
+        g.scope_room_ids = frozenset(ids)
+    return None

@@ -1,0 +1,222 @@
+"""The OpenAPI 3.1 document of ``/api/v1/`` (kept beside the views; tested with schemathesis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roomlog.reporting.indicators import CODES
+from roomlog.reporting.windows import GRANULARITIES
+
+MONTH = {"type": "string", "pattern": "^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$", "examples": ["2022-01"]}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "parameter": {"type": "string"}, "request_id": {"type": "string"}},
+}
+
+
+def _response(description: str, schema: dict[str, Any] | str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"} if isinstance(schema, str) else schema
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "A parameter is wrong; `parameter` names it.",
+        401: "No, bad or revoked token.",
+        404: "The room is not in the token's scope.",
+        429: "Rate limit reached.",
+    }
+    return {str(code): _response(text[code], "Error") for code in codes}
+
+
+ROW = {
+    "type": "object",
+    "required": ["municipality_code", "room_id", "room", "period", "indicator", "value", "suppressed", "status"],
+    "properties": {
+        "municipality_code": {"type": ["string", "null"], "description": "null on the national total"},
+        "room_id": {"type": ["integer", "null"], "description": "null on municipality and national totals"},
+        "room": {"type": ["string", "null"]},
+        "period": {"type": "string", "examples": ["2022", "2022-Q1", "2022-03", "2012-01..2022-12"]},
+        "indicator": {"type": "string"},
+        "value": {"type": ["number", "null"], "description": "null when suppressed (shown as `..`) or not computable"},
+        "suppressed": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["approved", "provisional"]},
+    },
+}
+
+AGGREGATES = {
+    "type": "object",
+    "required": ["from", "to", "granularity", "suppression", "rows"],
+    "properties": {
+        "from": {"type": "string"},
+        "to": {"type": "string"},
+        "granularity": {"type": "string", "enum": list(GRANULARITIES)},
+        "suppression": {
+            "type": "object",
+            "required": ["threshold", "cells"],
+            "properties": {
+                "threshold": {"type": "integer"},
+                "symbol": {"type": "string"},
+                "note": {"type": "string"},
+                "cells": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "municipality_code": {"type": ["string", "null"]},
+                            "room_id": {"type": ["integer", "null"]},
+                            "period": {"type": "string"},
+                            "indicator": {"type": "string"},
+                            "reason": {"type": "string", "enum": ["primary", "secondary", "group", "rate"]},
+                        },
+                    },
+                },
+            },
+        },
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Row"}},
+    },
+}
+
+
+def _aggregate_parameters() -> list[dict[str, Any]]:
+    return [
+        {"name": "from", "in": "query", "required": True, "schema": MONTH, "description": "First month, YYYY-MM."},
+        {"name": "to", "in": "query", "required": True, "schema": MONTH, "description": "Last month, YYYY-MM."},
+        {
+            "name": "granularity",
+            "in": "query",
+            "schema": {"type": "string", "enum": list(GRANULARITIES), "default": "month"},
+            "description": "quarter/year need from/to on quarter/year boundaries.",
+        },
+        {
+            "name": "indicator",
+            "in": "query",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "enum": list(CODES)}},
+            "description": "Repeat for several; all when left out.",
+        },
+        {
+            "name": "room",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Only this room's rows (no totals).",
+        },
+        {
+            "name": "format",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
+        },
+    ]
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document."""
+    ok_files = {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "contentEncoding": "binary"}
+        },
+    }
+    aggregates_ok = _response("Rows in long format.", "Aggregates")
+    aggregates_ok["content"].update(ok_files)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "roomlog aggregate API",
+            "version": "1.0.0",
+            "description": "Disclosure-controlled aggregates of Danish drug consumption rooms. Counts 1..k−1 and "
+            "the cells that would give them away are null (`suppressed: true`). Never event- or person-level data.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/indicators": {
+                "get": {
+                    "operationId": "indicators",
+                    "summary": "Indicator definitions",
+                    "responses": {"200": _response("All indicators.", "Indicators"), **_errors(401, 429)},
+                }
+            },
+            "/rooms": {
+                "get": {
+                    "operationId": "rooms",
+                    "summary": "Rooms in the token's scope",
+                    "responses": {"200": _response("Rooms.", "Rooms"), **_errors(401, 429)},
+                }
+            },
+            "/aggregates": {
+                "get": {
+                    "operationId": "aggregates",
+                    "summary": "Aggregates per room and totals",
+                    "parameters": _aggregate_parameters(),
+                    "responses": {"200": aggregates_ok, **_errors(400, 401, 404, 429)},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": _response("OpenAPI 3.1.", {"type": "object"})},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": ERROR,
+                "Row": ROW,
+                "Aggregates": AGGREGATES,
+                "Indicators": {
+                    "type": "object",
+                    "required": ["indicators"],
+                    "properties": {
+                        "indicators": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["code", "label_da", "label_en", "definition", "additive"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "label_da": {"type": "string"},
+                                    "label_en": {"type": "string"},
+                                    "definition": {"type": "string"},
+                                    "additive": {"type": "boolean"},
+                                },
+                            },
+                        }
+                    },
+                },
+                "Rooms": {
+                    "type": "object",
+                    "required": ["rooms"],
+                    "properties": {
+                        "rooms": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "id",
+                                    "name",
+                                    "municipality_code",
+                                    "municipality_name",
+                                    "opened",
+                                    "permit_status",
+                                ],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "name": {"type": "string"},
+                                    "municipality_code": {"type": "string"},
+                                    "municipality_name": {"type": "string"},
+                                    "opened": {"type": ["string", "null"], "format": "date"},
+                                    "permit_status": {"type": "string"},
+                                },
+                            },
+                        }
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,48 @@
+"""Parse and check the query of ``GET /api/v1/aggregates``; errors name the parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from roomlog.reporting.indicators import BY_CODE
+from roomlog.reporting.windows import Window, WindowError, parse_bound, windows
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class AggregateQuery:
+    """A checked aggregate request."""
+
+    first: str
+    last: str
+    granularity: str
+    windows: tuple[Window, ...]
+    indicators: tuple[str, ...]
+    room_id: int | None
+    format: str
+
+
+def parse_query(args: MultiDict[str, str]) -> AggregateQuery:
+    """Return the checked request or raise :class:`WindowError` naming the bad parameter."""
+    first = parse_bound("from", args.get("from"))
+    last = parse_bound("to", args.get("to"))
+    granularity = args.get("granularity", "month")
+    found = windows(granularity, first, last)
+    codes = args.getlist("indicator")
+    for code in codes:
+        if code not in BY_CODE:
+            raise WindowError("indicator", f"unknown 'indicator' {code[:80]!r}; see /api/v1/indicators")
+    room_text = args.get("room")
+    room_id = None
+    if room_text is not None:
+        if not room_text.isascii() or not room_text.isdigit() or len(room_text) > 12:
+            raise WindowError("room", "'room' must be a room id (a whole number); see /api/v1/rooms")
+        room_id = int(room_text)
+    fmt = args.get("format", "json")
+    if fmt not in FORMATS:
+        raise WindowError("format", f"'format' must be one of {', '.join(FORMATS)}")
+    ordered = tuple(dict.fromkeys(codes)) or tuple(BY_CODE)
+    return AggregateQuery(args["from"], args["to"], granularity, tuple(found), ordered, room_id, fmt)

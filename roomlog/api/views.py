@@ -1,0 +1,182 @@
+"""``/api/v1/``: indicators, rooms in scope, disclosure-controlled aggregates, the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from sqlalchemy import select
+
+from roomlog.api.auth import rate_limit_key, require_token
+from roomlog.api.openapi import openapi_document
+from roomlog.api.params import AggregateQuery, parse_query
+from roomlog.auth.access import public
+from roomlog.extensions import csrf, db, limiter
+from roomlog.models import Room
+from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
+from roomlog.reporting.gather import all_rooms, publish
+from roomlog.reporting.indicators import INDICATORS
+from roomlog.reporting.published import Cell, visible_cells
+from roomlog.reporting.windows import WindowError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, never cookies: there is no session to forge requests with
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
+@bp.before_request
+def authenticate() -> tuple[Response, int] | None:
+    """Every endpoint but the OpenAPI document needs a valid bearer token."""
+    if request.endpoint == "api.openapi":
+        return None
+    return require_token()
+
+
+@bp.after_request
+def no_cookies(response: Response) -> Response:
+    """Never answer with a session cookie, even if the caller sent one."""
+    session.modified = False
+    return response
+
+
+def _error(parameter: str, message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify(error=message, parameter=parameter), status
+
+
+@bp.get("/indicators")
+@public
+def indicators() -> Response:
+    """List every indicator with its labels, definition and whether it adds up."""
+    return jsonify(
+        indicators=[
+            {
+                "code": i.code,
+                "label_da": i.label_da,
+                "label_en": i.label_en,
+                "definition": i.definition_da,
+                "additive": i.additive,
+            }
+            for i in INDICATORS
+        ]
+    )
+
+
+@bp.get("/rooms")
+@public
+def rooms() -> Response:
+    """List the rooms this token may see."""
+    stmt = select(Room).order_by(Room.municipality_code, Room.name)
+    if not g.api_national:
+        stmt = stmt.where(Room.municipality_code == g.api_municipality)
+    return jsonify(
+        rooms=[
+            {
+                "id": r.id,
+                "name": r.name,
+                "municipality_code": r.municipality_code,
+                "municipality_name": r.municipality.name,
+                "opened": r.opened_on.isoformat() if r.opened_on else None,
+                "permit_status": r.permit_status.value,
+            }
+            for r in db.session.scalars(stmt)
+        ]
+    )
+
+
+def _cells(query: AggregateQuery) -> list[Cell]:
+    rooms_info = all_rooms(db.session)
+    out: list[Cell] = []
+    for window in query.windows:
+        table = publish(db.session, window)
+        out.extend(
+            visible_cells(
+                table,
+                rooms_info,
+                query.indicators,
+                municipality=g.api_municipality,
+                national=g.api_national,
+                room_id=query.room_id,
+            )
+        )
+    return out
+
+
+@bp.get("/aggregates")
+@public
+def aggregates() -> Response | tuple[Response, int]:
+    """Aggregates per room, municipality (and nation) for each period, in long format."""
+    try:
+        query = parse_query(request.args)
+    except WindowError as exc:
+        return _error(exc.parameter, str(exc))
+    if query.room_id is not None and (g.scope_room_ids is not None and query.room_id not in g.scope_room_ids):
+        return _error("room", "no such room in your scope", 404)
+    if query.room_id is not None and db.session.get(Room, query.room_id) is None:
+        return _error("room", "no such room in your scope", 404)
+    cells = _cells(query)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    if query.format == "csv":
+        return Response(csv_text(cells), mimetype="text/csv", headers=_attachment("csv"))
+    if query.format == "xlsx":
+        meta = {
+            "Periode": f"{query.first}..{query.last}",
+            "Inddeling": query.granularity,
+            "Definitioner": definitions_version(),
+            "Dannet": generated_at(),
+        }
+        return Response(xlsx_bytes(cells, threshold, meta), mimetype=XLSX, headers=_attachment("xlsx"))
+    return jsonify(
+        {
+            "from": query.first,
+            "to": query.last,
+            "granularity": query.granularity,
+            "suppression": {
+                "threshold": threshold,
+                "symbol": "..",
+                "note": suppression_note(threshold),
+                "cells": [_hidden(c) for c in cells if c.suppressed],
+            },
+            "rows": [_row(c) for c in cells],
+        }
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(ext: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="roomlog-aggregates.{ext}"'}
+
+
+def _value(cell: Cell) -> int | float | None:
+    if cell.value is None:
+        return None
+    return int(cell.value) if isinstance(cell.value, int) else float(cell.value)
+
+
+def _row(cell: Cell) -> dict[str, object]:
+    return {
+        "municipality_code": cell.municipality_code,
+        "room_id": cell.room_id,
+        "room": cell.room,
+        "period": cell.period,
+        "indicator": cell.indicator,
+        "value": _value(cell),
+        "suppressed": cell.suppressed,
+        "status": cell.status,
+    }
+
+
+def _hidden(cell: Cell) -> dict[str, object]:
+    return {
+        "municipality_code": cell.municipality_code,
+        "room_id": cell.room_id,
+        "period": cell.period,
+        "indicator": cell.indicator,
+        "reason": cell.reason,
+    }
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())

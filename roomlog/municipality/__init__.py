@@ -1,0 +1,1 @@
+"""``/municipality``: the kommune's rooms, disclosure-controlled, with downloads and acceptance."""

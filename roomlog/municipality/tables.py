@@ -1,0 +1,81 @@
+"""What the municipality and national pages and their downloads share: periods, tables, files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, current_app, flash, request
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
+from roomlog.reporting.gather import bank, publish, since_opening_window
+from roomlog.reporting.indicators import CODES
+from roomlog.reporting.published import Cell, PublishedPeriod, RoomInfo, visible_cells
+from roomlog.reporting.windows import Window, WindowError, last_year, month_window, parse_label, year_window
+from roomlog.services.periods import today_local
+from roomlog.services.service_days import add_months
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The chosen period, the same period last year and since opening, all protected."""
+
+    window: Window
+    rooms: tuple[RoomInfo, ...]
+    now: PublishedPeriod
+    before: PublishedPeriod
+    since: PublishedPeriod
+
+
+def chosen_window(default: str) -> Window:
+    """The ``period`` query parameter, or the default (``month``: last month; ``year``: this year)."""
+    today = today_local().replace(day=1)
+    fallback = month_window(add_months(today, -1)) if default == "month" else year_window(today.year)
+    text = request.args.get("period")
+    if not text:
+        return fallback
+    try:
+        return parse_label(text)
+    except WindowError:
+        flash(_("The period must be a year (2022), a quarter (2022-Q1) or a month (2022-03) from 1990 on."), "error")
+        return fallback
+
+
+def tables(session: Session, window: Window) -> Tables:
+    """Publish the three tables a page needs."""
+    data = bank(session)
+    return Tables(
+        window,
+        data.rooms,
+        publish(session, window),
+        publish(session, last_year(window)),
+        publish(session, since_opening_window(session, window.period)),
+    )
+
+
+def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:
+    """Every cell of the three tables the reader may see, in the API's order."""
+    cells: list[Cell] = []
+    for table in (t.now, t.before, t.since):
+        cells += visible_cells(table, t.rooms, CODES, municipality=municipality, national=national)
+    return cells
+
+
+def download(t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
+    """The page's numbers as CSV (Danish: ``;`` and decimal comma) or XLSX."""
+    cells = visible(t, municipality, national)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    headers = {"Content-Disposition": f'attachment; filename="{name}-{t.window.label}.{fmt}"'}
+    if fmt == "csv":
+        return Response("\ufeff" + csv_text(cells, danish=True), mimetype="text/csv", headers=headers)
+    meta = {
+        "Periode": t.window.label,
+        "Samme periode sidste år": t.before.label,
+        "Siden åbning": t.since.label,
+        "Kommune": municipality or "alle",
+        "Definitioner": definitions_version(),
+        "Dannet": generated_at(),
+    }
+    body = xlsx_bytes(cells, threshold, meta)
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)

@@ -1,0 +1,1 @@
+"""``/national``: every municipality with a national total, disclosure-controlled."""

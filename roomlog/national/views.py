@@ -1,0 +1,45 @@
+"""``/national``: yearly (or any period's) totals of every municipality, change, acute treatments since opening."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from flask_babel import gettext as _
+
+from roomlog.auth.access import roles_required
+from roomlog.extensions import db
+from roomlog.i18n import current_language
+from roomlog.models.codes import Role
+from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.reporting.overview import headline_rows, lines, national_columns, section_title
+
+bp = Blueprint("national", __name__, url_prefix="/national")
+
+
+@bp.before_request
+@roles_required(Role.NATIONAL)
+def require_national() -> None:
+    """Only national users use these pages."""
+
+
+@bp.get("/")
+def index() -> str:
+    """Show every room and municipality with the national total for a year (or another period)."""
+    t = tables(db.session, chosen_window("year"))
+    columns = national_columns(t.rooms, _("National total"))
+    return render_template(
+        "national/index.html",
+        t=t,
+        headline=headline_rows(t.now, t.before, t.since, t.rooms, _("National total")),
+        columns=columns,
+        lines=lines(t.now, t.before, t.since, columns, current_language()),
+        section_title=section_title,
+        municipalities=list(dict.fromkeys((r.municipality_code, r.municipality_name) for r in t.rooms)),
+    )
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str) -> Response:
+    """Download every municipality's numbers and the national total as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return download(tables(db.session, chosen_window("year")), fmt, None, True, "nationalt")

@@ -1,0 +1,149 @@
+"""Read the exact numbers of every room once per request and publish protected period tables.
+
+The disclosure pattern must not depend on who asks, so a period's table is computed for
+every room in the country, with the request's tenant scope lifted for the duration of the
+read (:func:`unscoped`). Only protected cells leave this module; callers cut them down to
+the reader's scope. The engine's grouped rows are fetched once for the whole data window
+(:class:`Bank`) and every period is assembled from them with the engine's pure functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import Municipality, Room
+from roomlog.reporting import queries
+from roomlog.reporting.combine import assemble
+from roomlog.reporting.engine import event_rows
+from roomlog.reporting.periods import Period
+from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period
+from roomlog.reporting.summary import EventRows
+from roomlog.reporting.windows import EARLIEST, Window, parts_of, total_label
+from roomlog.services.service_days import COPENHAGEN, add_months
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Lift the request's room scope while the full table is read (it is protected before use)."""
+    if not has_request_context():
+        yield
+        return
+    saved = g.get("scope_room_ids")
+    g.scope_room_ids = None
+    try:
+        yield
+    finally:
+        g.scope_room_ids = saved
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Every room and the engine's grouped rows for all months with data."""
+
+    rooms: tuple[RoomInfo, ...]
+    rows: EventRows
+    snapshots: tuple[queries.ValueRow, ...]
+    history: tuple[queries.ValueRow, ...]
+    statuses: tuple[queries.StatusRow, ...]
+    #: First and last month that can hold data; outside it every count is zero.
+    data: Period
+
+    def values(self, window: Window) -> PeriodValues:
+        """Exact values of one period: per room, per municipality (distinct counts recounted), national."""
+        ids = [room.id for room in self.rooms]
+        sources = (self.snapshots, self.history, self.statuses)
+        report = assemble(window.period, ids, self.rows, *sources)
+        per_room = {rid: dict(report.per_room[rid].items()) for rid in ids}
+        members: dict[str, list[int]] = {}
+        for room in self.rooms:
+            members.setdefault(room.municipality_code, []).append(room.id)
+        per_municipality = {
+            code: per_room[ids_[0]]
+            if len(ids_) == 1
+            else dict(assemble(window.period, ids_, self.rows, *sources).combined.items())
+            for code, ids_ in members.items()
+        }
+        opened = {room.id: room.opened_on.replace(day=1) for room in self.rooms if room.opened_on}
+        provisional = frozenset(
+            m.room_id
+            for m in report.months
+            if m.provisional and m.month >= opened.get(m.room_id, self.data.first) and m.month <= self.today
+        )
+        return PeriodValues(window.label, per_room, per_municipality, dict(report.combined.items()), provisional)
+
+    @property
+    def today(self) -> dt.date:
+        return dt.datetime.now(COPENHAGEN).date().replace(day=1)
+
+
+def all_rooms(session: Session) -> list[RoomInfo]:
+    """Every room, ordered by municipality code and name."""
+    with unscoped():
+        rows = session.execute(
+            select(Room, Municipality.name).join(Municipality).order_by(Room.municipality_code, Room.name)
+        ).all()
+    return [RoomInfo(r.id, r.name, r.municipality_code, name, r.opened_on) for r, name in rows]
+
+
+def bank(session: Session) -> Bank:
+    """Read everything once per request (cached on ``g``)."""
+    if has_request_context() and "aggregate_bank" in g:
+        return g.aggregate_bank  # type: ignore[no-any-return]
+    with unscoped():
+        rooms = tuple(all_rooms(session))
+        ids = [room.id for room in rooms]
+        today = dt.datetime.now(COPENHAGEN).date().replace(day=1)
+        everything = Period(EARLIEST, add_months(today, 1))
+        history = tuple(queries.history(session, ids, everything.first, add_months(today, 1200)))
+        rows = event_rows(session, ids, everything) if ids else EventRows()
+        snapshots = tuple(queries.snapshots(session, ids, everything.first, everything.last))
+        statuses = tuple(queries.statuses(session, ids, everything.first, everything.last))
+    months = [r.month for r in history] + [m for _, m in rows.room_months()]
+    months += [room.opened_on.replace(day=1) for room in rooms if room.opened_on]
+    first = min(months, default=today)
+    last = max([today, *months])
+    result = Bank(rooms, rows, snapshots, history, statuses, Period(min(first, today), last))
+    if has_request_context():
+        g.aggregate_bank = result
+    return result
+
+
+def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] | None = None) -> PublishedPeriod:
+    """The protected table of one period, consistent with the tables of its parts (cached per request).
+
+    A quarter is protected with its months as published, a year with its quarters, a range
+    with its calendar blocks, so that no hidden cell follows from subtracting periods.
+    Blocks wholly outside the months with data are zero and left out of a range's sum.
+    """
+    if cache is None:
+        cache = g.setdefault("published_periods", {}) if has_request_context() else {}
+    if window.label not in cache:
+        data = bank(session)
+        parts = parts_of(window)
+        if ".." in window.label:
+            parts = [p for p in parts if p.period.last >= data.data.first and p.period.first <= data.data.last]
+        tables = [publish(session, part, cache) for part in parts]
+        threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+        cache[window.label] = protect_period(data.values(window), list(data.rooms), threshold, tables)
+    return cache[window.label]
+
+
+def since_opening_window(session: Session, period: Period) -> Window:
+    """From the first month with data in the country (openings, history) to the end of ``period``."""
+    first = min(bank(session).data.first, period.first)
+    whole = Period(first, period.last)
+    return Window(total_label(whole), whole)
+
+
+def month_states(session: Session, window: Window, room_ids: list[int]) -> list[tuple[int, dt.date, str, bool]]:
+    """``(room_id, month, state, provisional)`` of each room-month of the window (history = approved)."""
+    data = bank(session)
+    report = assemble(window.period, room_ids, data.rows, data.snapshots, data.history, data.statuses)
+    return [(m.room_id, m.month, m.state, m.provisional) for m in report.months]

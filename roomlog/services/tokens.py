@@ -1,0 +1,94 @@
+"""API tokens: created once (the value is shown a single time), stored as a SHA-256 hash, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import ApiToken, User
+from roomlog.models.base import utcnow
+from roomlog.models.codes import Role
+from roomlog.services import DomainError, audit
+
+#: Every token starts with this, so a leaked one is easy to recognise in logs and code.
+TOKEN_MARK = "rlg_"  # noqa: S105 (a public marker at the start of every token, not a secret)  # nosec B105
+TOKEN_ROLES = frozenset({Role.MUNICIPALITY, Role.NATIONAL})
+PREFIX_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly created token: ``value`` is the only copy of the secret and is never stored."""
+
+    token: ApiToken
+    value: str
+
+
+def token_hash(value: str) -> str:
+    """Return the hex SHA-256 of a token value (tokens are random, so no salt or slow hash is needed)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "", actor: User | None = None) -> NewToken:
+    """Create a token for a municipality or national user and return its value once."""
+    if user.role not in TOKEN_ROLES:
+        raise DomainError(_("Only municipality and national users can have API tokens."))
+    if not user.active:
+        raise DomainError(_("The user is disabled."))
+    name = (name or "").strip()
+    if len(name) > 120:
+        raise DomainError(_("A token name is at most 120 characters."))
+    value = TOKEN_MARK + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(value), prefix=value[:PREFIX_LENGTH])
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        "token.create",
+        user_id=actor.id if actor else None,
+        entity="api_token",
+        entity_id=token.id,
+        changes={"owner": user.username, "name": name, "prefix": token.prefix},
+    )
+    return NewToken(token, value)
+
+
+def revoke_token(session: Session, token: ApiToken, actor: User | None = None) -> None:
+    """Revoke a token at once; requests with it get 401 from now on."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "token.revoke",
+        user_id=actor.id if actor else None,
+        entity="api_token",
+        entity_id=token.id,
+        changes={"prefix": token.prefix},
+    )
+
+
+def authenticate(session: Session, value: str) -> ApiToken | None:
+    """Return the live token with this value (owner active and allowed), marking it used; else None."""
+    if not value or not value.startswith(TOKEN_MARK) or len(value) > 200:
+        return None
+    digest = token_hash(value)
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None or not token.user.active or token.user.role not in TOKEN_ROLES:
+        return None
+    token.last_used_at = utcnow()
+    return token
+
+
+def tokens_listing(session: Session) -> list[ApiToken]:
+    """Return every token, newest first (the admin list)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))

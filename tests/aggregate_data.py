@@ -1,0 +1,64 @@
+"""Hand-made data with known answers for the aggregate outputs (API, CSV, XLSX, web views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from roomlog.models import MonthlyHistory, Room, User
+from roomlog.models.codes import Role
+from roomlog.services.tokens import create_token
+from tests.factories import Factory
+
+
+@dataclass
+class World:
+    """Three rooms in two municipalities, users and tokens for each scope."""
+
+    skyen: Room
+    h17: Room
+    odense: Room
+    kbh_user: User
+    odense_user: User
+    national_user: User
+    kbh_token: str
+    odense_token: str
+    national_token: str
+
+
+def history(session: Session, room: Room, month: str, **values: int) -> None:
+    """Imported monthly totals: ``history(s, room, "2021-03", consumptions_total=400)`` (first ``_`` is a dot)."""
+    day = dt.date.fromisoformat(month + "-01")
+    for name, value in values.items():
+        code = name if "." in name else name.replace("_", ".", 1)
+        session.add(MonthlyHistory(room_id=room.id, month=day, indicator=code, value=value))
+    session.commit()
+
+
+def build_world(make: Factory, dbs: Session) -> World:
+    """Skyen and H17 in København (101), one room in Odense (461); history for 2021 and 2022."""
+    skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
+    h17 = make.room("H17", "101", opened_on=dt.date(2016, 1, 1))
+    odense = make.room("Odense Stue", "461", opened_on=dt.date(2021, 1, 1))
+    acute = "emergencies.acute_treatments"
+    for month in ("2021-01", "2021-02", "2021-03"):
+        history(dbs, skyen, month, consumptions_total=100, emergencies_total=10, **{acute: 8})
+        history(dbs, h17, month, consumptions_total=50, emergencies_total=3, **{acute: 2})
+        history(dbs, odense, month, consumptions_total=20, emergencies_total=0, **{acute: 0})
+    for month in ("2022-01", "2022-02", "2022-03"):
+        history(dbs, skyen, month, consumptions_total=150, emergencies_total=12, **{acute: 10})
+        history(dbs, h17, month, consumptions_total=60, emergencies_total=2, **{acute: 1})
+        history(dbs, odense, month, consumptions_total=40, emergencies_total=6, **{acute: 5})
+    kbh_user = make.user(Role.MUNICIPALITY, municipality="101", username="kbh")
+    odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
+    national_user = make.user(Role.NATIONAL, username="ministeriet")
+    tokens = [create_token(dbs, u).value for u in (kbh_user, odense_user, national_user)]
+    dbs.commit()
+    return World(skyen, h17, odense, kbh_user, odense_user, national_user, *tokens)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}

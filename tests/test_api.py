@@ -1,0 +1,195 @@
+"""The aggregate API: tokens, scopes, known answers, bad parameters, formats, rate limit."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import ApiToken
+from roomlog.models.codes import Role
+from roomlog.services.tokens import create_token, revoke_token
+from tests.aggregate_data import World, bearer, build_world
+from tests.factories import Factory
+
+Q1 = "/api/v1/aggregates?from=2022-01&to=2022-03&granularity=quarter&indicator=consumptions.total"
+
+
+@pytest.fixture
+def world(make: Factory, dbs: Session) -> World:
+    return build_world(make, dbs)
+
+
+def rows_by(data: dict, indicator: str) -> dict[tuple, object]:
+    return {
+        (r["municipality_code"], r["room"], r["period"]): r["value"]
+        for r in data["rows"]
+        if r["indicator"] == indicator
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/indicators", "/api/v1/rooms", Q1])
+def test_no_or_bad_token_is_401_json_without_cookies(client: FlaskClient, world: World, path: str) -> None:
+    for headers in ({}, bearer("rlg_not-a-token"), {"Authorization": "Basic abc"}):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401
+        assert "error" in response.get_json()
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "Set-Cookie" not in response.headers
+
+
+def test_a_revoked_token_stops_working(client: FlaskClient, world: World, dbs: Session) -> None:
+    assert client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code == 200
+    token = dbs.scalars(select(ApiToken).where(ApiToken.user_id == world.kbh_user.id)).one()
+    assert token.last_used_at is not None
+    revoke_token(dbs, token)
+    dbs.commit()
+    assert client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code == 401
+
+
+def test_only_municipality_and_national_users_own_tokens(make: Factory, dbs: Session) -> None:
+    from roomlog.services import DomainError
+
+    room = make.room()
+    with pytest.raises(DomainError):
+        create_token(dbs, make.user(Role.LEAD, rooms=[room]))
+    with pytest.raises(DomainError):
+        create_token(dbs, make.user(Role.ADMIN))
+
+
+def test_tokens_are_stored_as_hash_and_prefix_only(world: World, dbs: Session) -> None:
+    stored = dbs.scalars(select(ApiToken)).all()
+    assert len(stored) == 3
+    for token in stored:
+        assert world.kbh_token not in (token.token_hash, token.prefix)
+        assert len(token.token_hash) == 64
+
+
+def test_indicators_list_every_definition(client: FlaskClient, world: World) -> None:
+    data = client.get("/api/v1/indicators", headers=bearer(world.odense_token)).get_json()
+    codes = {i["code"]: i for i in data["indicators"]}
+    assert codes["consumptions.total"]["additive"] is True
+    assert codes["visitors.unique"]["additive"] is False
+    assert codes["emergencies.acute_treatments"]["label_da"]
+    assert set(codes["visits.total"]) == {"code", "label_da", "label_en", "definition", "additive"}
+
+
+def test_rooms_are_limited_to_the_token_scope(client: FlaskClient, world: World) -> None:
+    def names(token: str) -> set[str]:
+        return {r["name"] for r in client.get("/api/v1/rooms", headers=bearer(token)).get_json()["rooms"]}
+
+    assert names(world.kbh_token) == {"Skyen", "H17"}
+    assert names(world.odense_token) == {"Odense Stue"}
+    assert names(world.national_token) == {"Skyen", "H17", "Odense Stue"}
+
+
+def test_known_quarter_totals_with_municipality_and_national_rows(client: FlaskClient, world: World) -> None:
+    data = client.get(Q1, headers=bearer(world.national_token)).get_json()
+    values = rows_by(data, "consumptions.total")
+    assert values == {
+        ("101", "H17", "2022-Q1"): 180,
+        ("101", "Skyen", "2022-Q1"): 450,
+        ("101", None, "2022-Q1"): 630,
+        ("461", "Odense Stue", "2022-Q1"): 120,
+        ("461", None, "2022-Q1"): 120,
+        (None, None, "2022-Q1"): 750,
+    }
+    assert {r["status"] for r in data["rows"]} == {"approved"}  # imported history counts as approved
+    assert data["suppression"]["threshold"] == 5
+
+
+def test_a_municipality_token_never_sees_another_municipality(client: FlaskClient, world: World) -> None:
+    data = client.get(Q1, headers=bearer(world.kbh_token)).get_json()
+    assert {r["municipality_code"] for r in data["rows"]} == {"101"}
+    response = client.get(Q1 + f"&room={world.odense.id}", headers=bearer(world.kbh_token))
+    assert response.status_code == 404
+    assert client.get(Q1 + "&room=99999", headers=bearer(world.national_token)).status_code == 404
+    one = client.get(Q1 + f"&room={world.skyen.id}", headers=bearer(world.kbh_token)).get_json()
+    assert [(r["room"], r["value"]) for r in one["rows"]] == [("Skyen", 450)]
+
+
+def test_small_counts_and_their_complements_are_null(client: FlaskClient, world: World) -> None:
+    url = "/api/v1/aggregates?from=2022-01&to=2022-01&indicator=emergencies.total"
+    data = client.get(url, headers=bearer(world.national_token)).get_json()
+    values = rows_by(data, "emergencies.total")
+    assert values[("101", "H17", "2022-01")] is None  # 2
+    assert values[("101", "Skyen", "2022-01")] is None  # 12, else 14 − 12 gives H17 away
+    assert values[("101", None, "2022-01")] == 14
+    hidden = {(c["room_id"], c["reason"]) for c in data["suppression"]["cells"]}
+    assert (world.h17.id, "primary") in hidden and (world.skyen.id, "secondary") in hidden
+    assert all(r["suppressed"] == (r["value"] is None) for r in data["rows"])
+
+
+def test_history_counts_in_every_granularity(client: FlaskClient, world: World) -> None:
+    base = "/api/v1/aggregates?from=2021-01&to=2022-12&indicator=consumptions.total&granularity="
+    national = {g: rows_by(client.get(base + g, headers=bearer(world.national_token)).get_json(), "consumptions.total")
+                for g in ("month", "quarter", "year", "total")}  # fmt: skip
+    assert national["month"][(None, None, "2021-02")] == 170
+    assert national["quarter"][(None, None, "2021-Q1")] == 510
+    assert national["year"][(None, None, "2021")] == 510
+    assert national["year"][(None, None, "2022")] == 750
+    assert national["total"][(None, None, "2021-01..2022-12")] == 1260
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("to=2022-01", "from"),
+        ("from=2022-13&to=2022-12", "from"),
+        ("from=2022-01&to=22", "to"),
+        ("from=2022-05&to=2022-01", "to"),
+        ("from=2022-01&to=2022-02&granularity=week", "granularity"),
+        ("from=2022-02&to=2022-03&granularity=quarter", "from"),
+        ("from=2022-01&to=2022-11&granularity=year", "to"),
+        ("from=2000-01&to=2022-12&granularity=month", "granularity"),
+        ("from=2022-01&to=2022-01&indicator=nope", "indicator"),
+        ("from=2022-01&to=2022-01&room=abc", "room"),
+        ("from=2022-01&to=2022-01&format=pdf", "format"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_parameter(
+    client: FlaskClient, world: World, query: str, parameter: str
+) -> None:
+    response = client.get(f"/api/v1/aggregates?{query}", headers=bearer(world.national_token))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["parameter"] == parameter and parameter in body["error"]
+
+
+def test_csv_and_xlsx_agree_with_json(client: FlaskClient, world: World) -> None:
+    url = "/api/v1/aggregates?from=2022-01&to=2022-03&indicator=emergencies.total&indicator=consumptions.total"
+    data = client.get(url, headers=bearer(world.national_token)).get_json()
+    expected = [("" if r["value"] is None else r["value"], r["suppressed"]) for r in data["rows"]]
+    text = client.get(url + "&format=csv", headers=bearer(world.national_token)).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(int(r["value"]) if r["value"] not in ("..", "") else "", r["suppressed"] == "true") for r in rows] == [
+        (v, s) for v, s in expected
+    ]
+    assert all(r["value"] == ".." for r in rows if r["suppressed"] == "true")
+    response = client.get(url + "&format=xlsx", headers=bearer(world.national_token))
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["Data"]
+    assert [c.value for c in sheet[1]][:4] == ["Kommunekode", "Rum-id", "Rum", "Periode"]
+    values = [row[6] for row in sheet.iter_rows(min_row=2, max_row=len(expected) + 1, values_only=True)]
+    assert values == [".." if s else v for v, s in expected]
+    assert "Metadata" in book.sheetnames and "Diskretionering" in book.sheetnames
+    assert any("diskretioneret" in str(row[0]) for row in sheet.iter_rows(values_only=True) if row[0])
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}])
+def test_the_api_is_rate_limited_per_token(client: FlaskClient, world: World, app: Flask) -> None:
+    codes = [client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/api/v1/rooms", headers=bearer(world.odense_token)).status_code == 200
+    assert "error" in client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).get_json()
+
+
+def test_a_logged_in_browser_session_does_not_open_the_api(client: FlaskClient, world: World, auth) -> None:  # type: ignore[no-untyped-def]
+    auth.login("ministeriet")
+    assert client.get("/api/v1/rooms").status_code == 401

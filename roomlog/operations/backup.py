@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 (runs pg_dump/pg_restore with argument lists, no shell)
+import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, no shell
 from collections.abc import Callable
 from pathlib import Path
 

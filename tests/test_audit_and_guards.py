@@ -124,7 +124,7 @@ def test_postgres_event_rows_are_never_deleted_except_by_purge(guarded: tuple[Fl
 
 
 def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: tuple[Flask, Session, Factory]) -> None:
-    _, session, make = guarded
+    application, session, make = guarded
     room = make.room()
     allow_history_load(session)
     visit = make.visit(room, occurred_at=dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC))

@@ -120,7 +120,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
         click.echo(f"Note: {format_month(before)} is inside the retention period of {years} years.")
     with database.immediate():
         plan = retention.plan(db.session, before)
-        names = dict(db.session.execute(select(Room.id, Room.name)).tuples())
+        names = {room_id: name for room_id, name in db.session.execute(select(Room.id, Room.name))}
         _describe(plan, names, dry_run)
         if plan.refused:
             _fail("refused, nothing was removed. Approve these months first: " + "; ".join(plan.refused))

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from roomlog.database import allow_retention_purge
 from roomlog.models import (
@@ -87,27 +88,37 @@ def _visitor_cutoff(before: dt.date) -> dt.datetime:
     return dt.datetime.combine(before, dt.time(0, 0), tzinfo=COPENHAGEN).astimezone(dt.UTC)
 
 
-def _parent_rules(before: dt.date) -> list[tuple[type, ColumnElement[bool]]]:
-    """Return (model, condition) in deletion order: children first, parents only when unreferenced."""
+def _removal_rules(before: dt.date) -> list[tuple[type, ColumnElement[bool]]]:
+    """Return (model, condition) in deletion order (children first).
+
+    A row goes when it is dated before ``before`` and no kept row points at it; the conditions
+    refer only to kept rows, so they hold before, during and after the deletion.
+    """
+    action, emergency, consumption = aliased(EmergencyActionRecord), aliased(Emergency), aliased(Consumption)
+
+    def emergency_kept(row: Any) -> ColumnElement[bool]:
+        kept_action = exists().where(action.emergency_id == row.id, action.service_day >= before)
+        return or_(row.service_day >= before, kept_action)
+
+    def consumption_kept(row: Any) -> ColumnElement[bool]:
+        return or_(
+            row.service_day >= before,
+            exists().where(emergency.consumption_id == row.id, emergency_kept(emergency)),
+        )
+
+    visit_kept = or_(
+        exists().where(consumption.visit_id == Visit.id, consumption_kept(consumption)),
+        exists().where(emergency.visit_id == Visit.id, emergency_kept(emergency)),
+        *(exists().where(m.visit_id == Visit.id, m.service_day >= before) for m in (Referral, ServiceRecord, Incident)),
+    )
     return [
         (EmergencyActionRecord, EmergencyActionRecord.service_day < before),
         (Referral, Referral.service_day < before),
         (ServiceRecord, ServiceRecord.service_day < before),
         (Incident, Incident.service_day < before),
-        (
-            Emergency,
-            (Emergency.service_day < before) & ~exists().where(EmergencyActionRecord.emergency_id == Emergency.id),
-        ),
-        (Consumption, (Consumption.service_day < before) & ~exists().where(Emergency.consumption_id == Consumption.id)),
-        (
-            Visit,
-            (Visit.service_day < before)
-            & ~exists().where(Consumption.visit_id == Visit.id)
-            & ~exists().where(Emergency.visit_id == Visit.id)
-            & ~exists().where(Referral.visit_id == Visit.id)
-            & ~exists().where(ServiceRecord.visit_id == Visit.id)
-            & ~exists().where(Incident.visit_id == Visit.id),
-        ),
+        (Emergency, and_(Emergency.service_day < before, not_(emergency_kept(Emergency)))),
+        (Consumption, and_(Consumption.service_day < before, not_(consumption_kept(Consumption)))),
+        (Visit, and_(Visit.service_day < before, not_(visit_kept))),
     ]
 
 
@@ -115,27 +126,23 @@ def plan(session: Session, before: dt.date) -> PurgePlan:
     """Work out what a purge would remove, and which months refuse it."""
     before = month_start(before)
     result = PurgePlan(before=before)
-    names = dict(session.execute(select(Room.id, Room.name)).tuples())
+    names = {room_id: name for room_id, name in session.execute(select(Room.id, Room.name))}
     for room_id, months in sorted(_room_months(session, before).items()):
         result.months[room_id] = sorted(months)
         for month in sorted(months):
             reason = _refusal(session, room_id, month)
             if reason:
                 result.refused.append(f"{names.get(room_id, room_id)} {format_month(month)}: {reason}")
-    for model in EVENT_MODELS:
-        count = session.scalar(select(func.count()).select_from(model).where(model.service_day < before)) or 0
+    rules = _removal_rules(before)
+    for model, condition in rules:
+        count = session.scalar(select(func.count()).select_from(model).where(condition)) or 0
         if count:
             result.rows[model.__tablename__] = count
-    result.visitors = _orphan_visitor_count(session, before, after_purge=True)
-    return result
-
-
-def _orphan_visitor_count(session: Session, before: dt.date, *, after_purge: bool) -> int:
-    kept_visit = exists().where(Visit.visitor_id == Visitor.id)
-    if after_purge:
-        kept_visit = exists().where(Visit.visitor_id == Visitor.id, Visit.service_day >= before)
+    removed_visit = rules[-1][1]
+    kept_visit = exists().where(Visit.visitor_id == Visitor.id, not_(removed_visit))
     stmt = select(func.count()).select_from(Visitor).where(Visitor.first_registered_at < _visitor_cutoff(before))
-    return session.scalar(stmt.where(~kept_visit)) or 0
+    result.visitors = session.scalar(stmt.where(~kept_visit)) or 0
+    return result
 
 
 def purge(session: Session, before: dt.date, *, user_id: int | None = None) -> PurgePlan:
@@ -145,22 +152,24 @@ def purge(session: Session, before: dt.date, *, user_id: int | None = None) -> P
         raise Conflict("These months are not approved and cannot be purged: " + "; ".join(result.refused))
     allow_retention_purge(session)
     removed: dict[str, int] = {}
-    consumption_ids = select(Consumption.id).where(
-        Consumption.service_day < result.before, ~exists().where(Emergency.consumption_id == Consumption.id)
-    )
-    session.execute(delete(ConsumptionSubstance).where(ConsumptionSubstance.consumption_id.in_(consumption_ids)))
-    for model, condition in _parent_rules(result.before):
+    rules = _removal_rules(result.before)
+    doomed = select(Consumption.id).where(rules[5][1])
+    session.execute(delete(ConsumptionSubstance).where(ConsumptionSubstance.consumption_id.in_(doomed)))
+    for model, condition in rules:
         outcome = session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
         if outcome.rowcount:
             removed[model.__tablename__] = outcome.rowcount
-    orphans = ~exists().where(Visit.visitor_id == Visitor.id)
     gone = session.execute(
         delete(Visitor)
-        .where(orphans, Visitor.first_registered_at < _visitor_cutoff(result.before))
+        .where(
+            ~exists().where(Visit.visitor_id == Visitor.id),
+            Visitor.first_registered_at < _visitor_cutoff(result.before),
+        )
         .execution_options(synchronize_session=False)
     )
-    kept = {name: count - removed.get(name, 0) for name, count in result.rows.items() if count != removed.get(name, 0)}
-    result.rows, result.visitors = removed, gone.rowcount or 0
+    if removed != result.rows or (gone.rowcount or 0) != result.visitors:
+        raise Conflict("The records changed while purging; nothing was removed. Run the purge again.")
+    result.visitors = gone.rowcount or 0
     audit.record(
         session,
         "retention.purge",
@@ -171,7 +180,6 @@ def purge(session: Session, before: dt.date, *, user_id: int | None = None) -> P
             "months": {str(room): [format_month(m) for m in months] for room, months in result.months.items()},
             "rows": removed,
             "visitors": result.visitors,
-            "kept_still_referenced": kept,
         },
         reason="retention period",
     )

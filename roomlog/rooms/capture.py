@@ -1,0 +1,32 @@
+"""Small helpers the capture views share: times from a form, re-rendering on errors."""
+
+from __future__ import annotations
+
+from flask import redirect, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from roomlog.extensions import db
+from roomlog.models import Room
+from roomlog.rooms.forms import CaptureForm
+from roomlog.services import Conflict, DomainError
+from roomlog.services.event_times import Stamp, parse_local, resolve
+
+
+def stamp_from(room: Room, form: CaptureForm) -> Stamp:
+    """Resolve the time of a submitted capture form (checks back-dating and the period)."""
+    return resolve(db.session, room, current_user, parse_local(form.occurred_at.data), reason=form.reason.data)
+
+
+def form_failed(form: CaptureForm, exc: DomainError) -> int:
+    """Roll back, attach the error to the form and return the status to re-render with."""
+    db.session.rollback()
+    if isinstance(exc, Conflict):
+        raise exc
+    form.form_errors.append(str(exc))
+    return exc.status_code
+
+
+def to_visit(room: Room, visit_id: int) -> Response:
+    """Redirect (303) to a visit's page."""
+    return redirect(url_for("rooms.visit", room_id=room.id, visit_id=visit_id), 303)

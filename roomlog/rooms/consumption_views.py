@@ -1,0 +1,95 @@
+"""Consumptions: register before the intake, set "assisted" later, end (frees the place)."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from roomlog.auth.access import room_for_member
+from roomlog.extensions import db
+from roomlog.models import Consumption, Room
+from roomlog.models.codes import PlaceKind, Route, Substance
+from roomlog.rooms import visit_page
+from roomlog.rooms.blueprint import bp
+from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.forms import ConsumptionForm
+from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
+from roomlog.services import DomainError, consumptions
+from roomlog.services.periods import check_change_allowed
+
+
+def _place(value: str | None, room: Room) -> tuple[PlaceKind, int] | None:
+    if not value:
+        if consumptions.places(room):
+            raise DomainError(consumptions.choose_place_message())
+        return None
+    kind, _sep, number = value.partition("-")
+    try:
+        return PlaceKind(kind), int(number)
+    except ValueError as exc:
+        raise DomainError(consumptions.choose_place_message()) from exc
+
+
+@bp.post("/<int:room_id>/visits/<int:visit_id>/consumptions")
+def consumption(room_id: int, visit_id: int) -> Response | tuple[str, int]:
+    """Register a consumption (route, substances, place, assisted yes/no) before the intake."""
+    room = room_for_member(room_id)
+    visit = visit_in_room(room, visit_id)
+    form = visit_page.consumption_form(room, ConsumptionForm())
+    status = 400
+    if form.validate_on_submit():
+
+        def create(digest: str) -> Consumption:
+            return consumptions.register(
+                db.session, visit, current_user, stamp_from(room, form),
+                route=Route(form.route.data), substances=[Substance(s) for s in form.substances.data],
+                assisted=form.assisted.data == "yes", place=_place(form.place.data, room),
+                key=form_key(), payload_hash=digest,
+            )  # fmt: skip
+
+        try:
+            return to_visit(room, save_once(Consumption, form_key(), form_payload(), create).visit_id)
+        except DomainError as exc:
+            status = form_failed(form, exc)
+    return render_template("rooms/visit.html", **visit_page.context(room, visit, form)), status
+
+
+@bp.post("/<int:room_id>/consumptions/<int:consumption_id>/assisted")
+def assisted(room_id: int, consumption_id: int) -> Response:
+    """Set or clear "assisted" before the intake, stamping its own time."""
+    room = room_for_member(room_id)
+    row = record_in_room(Consumption, room, consumption_id)
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    consumptions.set_assisted(db.session, row, current_user, _yes(form_value("assisted")))
+    db.session.commit()
+    return to_visit(room, row.visit_id)
+
+
+@bp.post("/<int:room_id>/consumptions/<int:consumption_id>/end")
+def end_consumption(room_id: int, consumption_id: int) -> Response:
+    """End a consumption and free its place; a second tap changes nothing."""
+    room = room_for_member(room_id)
+    row = record_in_room(Consumption, room, consumption_id)
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    consumptions.end(db.session, row, current_user)
+    db.session.commit()
+    return back_or_visit(room, row.visit_id)
+
+
+def form_value(name: str) -> str:
+    """Return a submitted field's value ('' when missing)."""
+    return request.form.get(name, "")
+
+
+def _yes(value: str) -> bool:
+    if value not in {"yes", "no"}:
+        raise DomainError(consumptions.assisted_message())
+    return value == "yes"
+
+
+def back_or_visit(room: Room, visit_id: int) -> Response:
+    """Go back to the board when the tap came from there, else to the visit."""
+    if form_value("next") == "board":
+        return redirect(url_for("rooms.board", room_id=room.id), 303)
+    return to_visit(room, visit_id)

@@ -1,0 +1,113 @@
+"""Record pages: any record with its history, corrected or voided with a reason."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from roomlog.auth.access import room_for_member
+from roomlog.extensions import db
+from roomlog.models import Room, RoomEvent, User
+from roomlog.models.codes import Substance
+from roomlog.rooms.blueprint import bp
+from roomlog.rooms.submit import record_in_room
+from roomlog.services import DomainError, corrections
+
+FIELD_LABELS = {
+    "occurred_at": _l("Happened"),
+    "turn_away_reason": _l("Reason for turning away"),
+    "route": _l("Route"),
+    "substances": _l("Substances"),
+    "assisted": _l("Assisted consumption"),
+    "type": _l("Type"),
+    "severity": _l("Severity"),
+    "outcome": _l("Outcome"),
+    "note": _l("Short note"),
+    "naloxone_route": _l("Naloxone route"),
+    "naloxone_dose_mg": _l("Dose (mg)"),
+    "target": _l("Referred to"),
+    "mode": _l("Mode"),
+    "service": _l("Service"),
+    "quantity": _l("Quantity"),
+    "narrative": _l("What happened"),
+}
+KIND_LABELS = {
+    "visit": _l("Visit"),
+    "consumption": _l("Consumption"),
+    "emergency": _l("Emergency"),
+    "emergency_action": _l("Emergency action"),
+    "referral": _l("Referral"),
+    "service": _l("Service"),
+    "incident": _l("Incident"),
+}
+
+
+def _usernames(ids: set[int | None]) -> dict[int, str]:
+    rows = db.session.execute(select(User.id, User.username).where(User.id.in_([i for i in ids if i])))
+    return {user_id: name for user_id, name in rows}
+
+
+def _record(room: Room, kind: str, record_id: int) -> RoomEvent:
+    model = corrections.KINDS.get(kind) or abort(404)
+    return record_in_room(model, room, record_id)
+
+
+def _page(room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    entries = corrections.history(db.session, kind, row.id)
+    return render_template(
+        "rooms/record.html",
+        field_labels=FIELD_LABELS,
+        kind_labels=KIND_LABELS,
+        substance_codes=list(Substance),
+        users=_usernames({e.user_id for e in entries}),
+        room=room,
+        kind=kind,
+        record=row,
+        values=corrections.current_values(kind, row),
+        fields=corrections.FIELDS[kind],
+        history=entries,
+        can_correct=corrections.may_correct(current_user, row, room),
+        error=error,
+    ), status
+
+
+@bp.get("/<int:room_id>/records/<kind>/<int:record_id>")
+def record(room_id: int, kind: str, record_id: int) -> tuple[str, int]:
+    """Show a record, its history from the audit log, and the correction and void forms."""
+    room = room_for_member(room_id)
+    return _page(room, kind, _record(room, kind, record_id))
+
+
+@bp.post("/<int:room_id>/records/<kind>/<int:record_id>/correct")
+def correct(room_id: int, kind: str, record_id: int) -> Response | tuple[str, int]:
+    """Correct a record with a reason (the diff goes to the audit log)."""
+    room = room_for_member(room_id)
+    row = _record(room, kind, record_id)
+    try:
+        values = corrections.parse_values(kind, request.form.to_dict(flat=False))
+        changes = corrections.correct(db.session, room, kind, row, current_user, values, request.form.get("reason", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code)
+    db.session.commit()
+    flash(_("Correction saved.") if changes else _("Nothing was changed."), "info")
+    return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)
+
+
+@bp.post("/<int:room_id>/records/<kind>/<int:record_id>/void")
+def void(room_id: int, kind: str, record_id: int) -> Response | tuple[str, int]:
+    """Void a record with a reason; it stays in the log and leaves every count."""
+    room = room_for_member(room_id)
+    row = _record(room, kind, record_id)
+    try:
+        corrections.void(db.session, room, kind, row, current_user, request.form.get("reason", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code)
+    db.session.commit()
+    flash(_("The record is voided."), "info")
+    return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)

@@ -1,0 +1,117 @@
+"""The emergency screen: open at "now", one tap per action, outcome, details afterwards."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from roomlog.auth.access import room_for_member
+from roomlog.extensions import db
+from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
+from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
+from roomlog.rooms.blueprint import bp
+from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
+from roomlog.services import DomainError, emergencies
+from roomlog.services.event_times import resolve
+from roomlog.services.periods import check_change_allowed
+
+
+def _to_screen(room: Room, emergency_id: int) -> Response:
+    return redirect(url_for("rooms.emergency", room_id=room.id, emergency_id=emergency_id), 303)
+
+
+def _code(enum_cls: type, name: str) -> object:
+    value = request.form.get(name) or None
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError as exc:
+        raise DomainError(f"{name}: {value}?") from exc
+
+
+@bp.post("/<int:room_id>/emergencies")
+def open_emergency(room_id: int) -> Response:
+    """Open an emergency at now (from a place, a visit or the board) with one tap."""
+    room = room_for_member(room_id)
+    consumption_id = request.form.get("consumption_id", type=int)
+    visit_id = request.form.get("visit_id", type=int)
+    consumption = record_in_room(Consumption, room, consumption_id) if consumption_id else None
+    visit = visit_in_room(room, visit_id) if visit_id else None
+
+    def create(digest: str) -> Emergency:
+        stamp = resolve(db.session, room, current_user, None)
+        return emergencies.open_emergency(
+            db.session, room, current_user, stamp,
+            visit=visit, consumption=consumption, key=form_key(), payload_hash=digest,
+        )  # fmt: skip
+
+    return _to_screen(room, save_once(Emergency, form_key(), form_payload(), create).id)
+
+
+@bp.get("/<int:room_id>/emergencies/<int:emergency_id>")
+def emergency(room_id: int, emergency_id: int) -> str:
+    """Show the emergency screen: one button per action and the running timeline."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    return render_template(
+        "rooms/emergency.html",
+        room=room,
+        emergency=row,
+        actions=[a for a in EmergencyAction if a != EmergencyAction.NALOXONE],
+        presets=emergencies.NALOXONE_PRESETS,
+        oxygen_running=emergencies.oxygen_running(row),
+        outcomes=list(EmergencyOutcome),
+        types=list(EmergencyType),
+        severities=list(Severity),
+    )
+
+
+@bp.post("/<int:room_id>/emergencies/<int:emergency_id>/actions")
+def emergency_action(room_id: int, emergency_id: int) -> Response:
+    """Stamp one action (naloxone dose, oxygen start/stop, 112 …) at now."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    action = _code(EmergencyAction, "action")
+    if action is None:
+        raise DomainError("action?")
+
+    def create(digest: str) -> EmergencyActionRecord:
+        return emergencies.add_action(
+            db.session, row, current_user, resolve(db.session, room, current_user, None),
+            action=action, naloxone_route=_code(NaloxoneRoute, "naloxone_route"),
+            dose=emergencies.parse_dose(request.form.get("naloxone_dose_mg")),
+            oxygen_phase=_code(OxygenPhase, "oxygen_phase"), key=form_key(), payload_hash=digest,
+        )  # fmt: skip
+
+    save_once(EmergencyActionRecord, form_key(), form_payload(emergency=row.id), create)
+    return _to_screen(room, row.id)
+
+
+@bp.post("/<int:room_id>/emergencies/<int:emergency_id>/outcome")
+def emergency_outcome(room_id: int, emergency_id: int) -> Response:
+    """Record the outcome with one tap."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    outcome = _code(EmergencyOutcome, "outcome")
+    if outcome is None:
+        raise DomainError("outcome?")
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    emergencies.set_outcome(db.session, row, current_user, outcome)
+    db.session.commit()
+    return _to_screen(room, row.id)
+
+
+@bp.post("/<int:room_id>/emergencies/<int:emergency_id>/details")
+def emergency_details(room_id: int, emergency_id: int) -> Response:
+    """Save type, severity and a short note, filled in after the emergency."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    emergencies.set_details(
+        db.session, row, current_user,
+        type=_code(EmergencyType, "type"), severity=_code(Severity, "severity"), note=request.form.get("note"),
+    )  # fmt: skip
+    db.session.commit()
+    return _to_screen(room, row.id)

@@ -1,0 +1,72 @@
+"""Run a capture write once per idempotency key and commit it (the request boundary)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from roomlog.extensions import db
+from roomlog.models import Room, RoomEvent, Visit
+from roomlog.services import Conflict
+from roomlog.services.idempotency import checked_key, replay, request_hash
+
+E = TypeVar("E", bound=RoomEvent)
+
+#: Form fields that are not part of what a submission means.
+NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key"})
+
+
+def form_key() -> str:
+    """Return the submitted idempotency key (400 with a clear message when missing)."""
+    return checked_key(request.form.get("idempotency_key"))
+
+
+def form_payload(**extra: Any) -> dict[str, Any]:
+    """Return the submitted fields that make up the request's meaning, plus ``extra``."""
+    payload: dict[str, Any] = {name: request.form.getlist(name) for name in request.form if name not in NOT_PAYLOAD}
+    payload.update(extra)
+    return payload
+
+
+def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Callable[[str], E]) -> E:
+    """Return the record made earlier with ``key``, or call ``create(hash)`` and commit.
+
+    Two identical submissions racing each other both try to insert; the unique key lets one
+    win, and the loser rolls back and returns the winner's record.
+    """
+    digest = request_hash(payload)
+    for _attempt in range(2):
+        existing = replay(db.session, model, key, digest)
+        if existing is not None:
+            return existing
+        try:
+            row = create(digest)
+            db.session.commit()
+            return row
+        except IntegrityError:
+            db.session.rollback()
+    existing = replay(db.session, model, key, digest)
+    if existing is None:
+        raise Conflict(_("The record could not be saved because of a conflicting entry. Try again."))
+    return existing
+
+
+def visit_in_room(room: Room, visit_id: int) -> Visit:
+    """Return a visit of the room, else 404."""
+    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id, Visit.room_id == room.id))
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def record_in_room(model: type[E], room: Room, record_id: int) -> E:
+    """Return a record of the room, else 404."""
+    row = db.session.scalar(select(model).where(model.id == record_id, model.room_id == room.id))
+    if row is None:
+        abort(404)
+    return row

@@ -1,0 +1,188 @@
+"""Corrections and voids of captured records: never deleted, always with a reason and a diff.
+
+Staff may correct their own entries on the same service day; otherwise only a lead. Month
+locks and approved months are checked for the record's day (and a moved record's new day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import (
+    AuditEntry,
+    Consumption,
+    ConsumptionSubstance,
+    Emergency,
+    EmergencyActionRecord,
+    Incident,
+    Referral,
+    Room,
+    RoomEvent,
+    ServiceRecord,
+    User,
+    Visit,
+)
+from roomlog.models.base import utcnow
+from roomlog.models.codes import (
+    EmergencyOutcome,
+    EmergencyType,
+    IncidentType,
+    NaloxoneRoute,
+    ReferralMode,
+    ReferralTarget,
+    Role,
+    Route,
+    ServiceCode,
+    Severity,
+    Substance,
+    TurnAwayReason,
+)
+from roomlog.services import DomainError, NotAllowed, audit
+from roomlog.services.event_times import current_service_day, parse_local
+from roomlog.services.periods import check_change_allowed
+from roomlog.services.service_days import service_day_of
+
+KINDS: dict[str, type[RoomEvent]] = {
+    "visit": Visit,
+    "consumption": Consumption,
+    "emergency": Emergency,
+    "emergency_action": EmergencyActionRecord,
+    "referral": Referral,
+    "service": ServiceRecord,
+    "incident": Incident,
+}
+#: The fields a correction may change, per kind: a code list, or "time", "int", "dose", "text", "substances".
+FIELDS: dict[str, dict[str, Any]] = {
+    "visit": {"occurred_at": "time", "turn_away_reason": TurnAwayReason},
+    "consumption": {"occurred_at": "time", "route": Route, "substances": "substances", "assisted": "bool"},
+    "emergency": {
+        "occurred_at": "time",
+        "type": EmergencyType,
+        "severity": Severity,
+        "outcome": EmergencyOutcome,
+        "note": "text",
+    },
+    "emergency_action": {"occurred_at": "time", "naloxone_route": NaloxoneRoute, "naloxone_dose_mg": "dose"},
+    "referral": {"occurred_at": "time", "target": ReferralTarget, "mode": ReferralMode},
+    "service": {"occurred_at": "time", "service": ServiceCode, "quantity": "int"},
+    "incident": {"occurred_at": "time", "type": IncidentType, "narrative": "text"},
+}
+
+
+def may_correct(user: User, record: RoomEvent, room: Room, now: dt.datetime | None = None) -> bool:
+    """Return whether ``user`` may correct or void ``record`` (own entry today, or a lead)."""
+    if user.role == Role.LEAD:
+        return True
+    return record.recorded_by_id == user.id and record.service_day == current_service_day(room, now)
+
+
+def current_values(kind: str, record: RoomEvent) -> dict[str, Any]:
+    """Return the correctable values of a record."""
+    values = {name: getattr(record, name, None) for name in FIELDS[kind] if name != "substances"}
+    if kind == "consumption":
+        values["substances"] = sorted(s.value for s in record.substance_codes)  # type: ignore[attr-defined]
+    return values
+
+
+def _parse(spec: Any, raw: Any) -> Any:
+    if spec == "substances":
+        return sorted(Substance(v).value for v in raw or [])
+    value = raw[0] if isinstance(raw, list) else raw
+    value = (value or "").strip() if isinstance(value, str) else value
+    try:
+        if spec == "time":
+            return parse_local(value)
+        if spec == "bool":
+            return value in {"yes", "true", "1", "on"}
+        if spec == "int":
+            return int(value) if value else None
+        if spec == "dose":
+            return Decimal(value.replace(",", ".")) if value else None
+        if spec == "text":
+            return value or None
+        return spec(value) if value else None
+    except (ValueError, InvalidOperation) as exc:
+        raise DomainError(_("A value is not valid. Check the form.")) from exc
+
+
+def parse_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse the submitted correction fields of ``kind`` (fields left out are not changed)."""
+    return {name: _parse(spec, form[name]) for name, spec in FIELDS[kind].items() if name in form}
+
+
+def _guard(session: Session, room: Room, record: RoomEvent, user: User, reason: str) -> None:
+    if not reason.strip():
+        raise DomainError(_("Give a reason for the correction."))
+    if not may_correct(user, record, room):
+        raise NotAllowed(_("Staff can correct their own entries on the same service day; otherwise ask a lead."))
+    check_change_allowed(session, room, record.service_day, user, reason)
+
+
+def correct(
+    session: Session, room: Room, kind: str, record: RoomEvent, user: User, values: Mapping[str, Any], reason: str
+) -> dict[str, list[Any]]:
+    """Apply a correction with a reason; return the diff written to the audit log."""
+    _guard(session, room, record, user, reason)
+    before = current_values(kind, record)
+    after = {**before, **{k: v for k, v in values.items() if v is not None or FIELDS[kind][k] == "text"}}
+    if after.get("occurred_at") is None:
+        after["occurred_at"] = before["occurred_at"]
+    changes = audit.diff(before, after)
+    if not changes:
+        return {}
+    if "occurred_at" in changes:
+        _move(session, room, record, user, after["occurred_at"], reason)
+    for name, value in after.items():
+        if name == "substances":
+            record.substances = [ConsumptionSubstance(substance=Substance(s)) for s in value]  # type: ignore[attr-defined]
+        elif name != "occurred_at":
+            setattr(record, name, value)
+    if kind == "consumption" and "assisted" in changes:
+        record.assisted_set_at = utcnow()  # type: ignore[attr-defined]
+    session.flush()
+    audit.record(
+        session, f"{kind}.correct", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,
+        changes=changes, reason=reason,
+    )  # fmt: skip
+    return changes
+
+
+def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.datetime, reason: str) -> None:
+    if at > utcnow() + dt.timedelta(minutes=5):
+        raise DomainError(_("The time lies in the future."))
+    day = service_day_of(at, room.service_day_cutoff)
+    if day < current_service_day(room) and not user.may_backdate:
+        raise NotAllowed(
+            _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
+        )
+    check_change_allowed(session, room, day, user, reason)
+    record.occurred_at, record.service_day = at, day
+    record.backdated = record.backdated or day < current_service_day(room)
+
+
+def void(session: Session, room: Room, kind: str, record: RoomEvent, user: User, reason: str) -> RoomEvent:
+    """Void a record with a reason (it stays, excluded from every count)."""
+    if record.voided:
+        return record
+    _guard(session, room, record, user, reason)
+    record.voided, record.void_reason = True, reason.strip()[:500]
+    record.voided_at, record.voided_by_id = utcnow(), user.id
+    session.flush()
+    audit.record(
+        session, f"{kind}.void", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,
+        changes={"voided": [False, True]}, reason=record.void_reason,
+    )  # fmt: skip
+    return record
+
+
+def history(session: Session, kind: str, record_id: int) -> list[AuditEntry]:
+    """Return the audit entries of a record, oldest first."""
+    stmt = select(AuditEntry).where(AuditEntry.entity == kind, AuditEntry.entity_id == record_id)
+    return list(session.scalars(stmt.order_by(AuditEntry.id)))

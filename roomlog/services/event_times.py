@@ -1,0 +1,82 @@
+"""When a captured event happened: defaults, back-dating rules and the period guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from roomlog.models import Room, RoomEvent, User
+from roomlog.models.base import utcnow
+from roomlog.services import DomainError, NotAllowed
+from roomlog.services.periods import check_change_allowed
+from roomlog.services.service_days import COPENHAGEN, service_day_of
+
+#: Clocks on tablets drift; a time slightly ahead of the server is accepted as "now".
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The resolved times of a new event."""
+
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    service_day: dt.date
+    backdated: bool
+
+
+def parse_local(value: str | None) -> dt.datetime | None:
+    """Parse a ``datetime-local`` value in Europe/Copenhagen into aware UTC; empty → ``None``."""
+    if not value or not value.strip():
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise DomainError(_("The time is not valid. Use the date and time picker.")) from exc
+    if naive.tzinfo is not None:
+        return naive.astimezone(dt.UTC)
+    return naive.replace(tzinfo=COPENHAGEN).astimezone(dt.UTC)
+
+
+def current_service_day(room: Room, now: dt.datetime | None = None) -> dt.date:
+    """Return the room's service day right now."""
+    return service_day_of(now or utcnow(), room.service_day_cutoff)
+
+
+def resolve(
+    session: Session,
+    room: Room,
+    user: User,
+    occurred_at: dt.datetime | None,
+    *,
+    reason: str | None = None,
+    now: dt.datetime | None = None,
+) -> Stamp:
+    """Resolve when an event happened and check that ``user`` may enter it then."""
+    now = now or utcnow()
+    at = occurred_at or now
+    if at > now + FUTURE_TOLERANCE:
+        raise DomainError(_("The time lies in the future."))
+    day = service_day_of(at, room.service_day_cutoff)
+    backdated = day < current_service_day(room, now)
+    if backdated and not user.may_backdate:
+        raise NotAllowed(
+            _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
+        )
+    check_change_allowed(session, room, day, user, reason)
+    return Stamp(occurred_at=at, recorded_at=now, service_day=day, backdated=backdated)
+
+
+def fill(event: RoomEvent, room: Room, user: User, stamp: Stamp, key: str, payload_hash: str) -> None:
+    """Set the columns every event shares."""
+    event.room_id = room.id
+    event.occurred_at = stamp.occurred_at
+    event.recorded_at = stamp.recorded_at
+    event.service_day = stamp.service_day
+    event.backdated = stamp.backdated
+    event.recorded_by_id = user.id
+    event.idempotency_key = key
+    event.request_hash = payload_hash

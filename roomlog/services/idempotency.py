@@ -1,0 +1,69 @@
+"""Idempotency keys: a repeated form submission returns the first record, never a second.
+
+Every capture form carries a random key generated when the form is rendered. The record it
+creates stores the key (unique) and a hash of the normalised payload, so a double tap or a
+browser retry finds the first record, and a reused key with other data is refused (409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import RoomEvent
+from roomlog.services import Conflict, DomainError
+
+E = TypeVar("E", bound=RoomEvent)
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_key() -> str:
+    """Return a fresh idempotency key for a form being rendered."""
+    return uuid.uuid4().hex
+
+
+def checked_key(value: str | None) -> str:
+    """Return a well-formed key from a submitted form, or raise ``DomainError``."""
+    if not value or not KEY_PATTERN.match(value):
+        raise DomainError(_("The form is missing its key. Reload the page and try again."))
+    return value
+
+
+def request_hash(payload: Mapping[str, Any], secret: str | bytes | None = None) -> str:
+    """Return the hex hash of a normalised payload (sorted keys, values as sorted strings).
+
+    With ``secret`` the hash is an HMAC, for payloads derived from personal data.
+    """
+    normalised = {
+        str(k): sorted(str(x) for x in v) if isinstance(v, list | tuple | set) else ("" if v is None else str(v))
+        for k, v in payload.items()
+    }
+    data = json.dumps(normalised, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if secret is not None:
+        key = secret.encode("utf-8") if isinstance(secret, str) else secret
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def replay(session: Session, model: type[E], key: str, payload_hash: str) -> E | None:
+    """Return the record created earlier with ``key``; refuse the key if the payload differs."""
+    row = session.scalar(select(model).where(model.idempotency_key == key))
+    if row is None:
+        return None
+    if row.request_hash != payload_hash:
+        raise Conflict(
+            _(
+                "This form was already sent with other content. Nothing was saved the second time: "
+                "open the form again to enter something new."
+            )
+        )
+    return row

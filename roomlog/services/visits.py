@@ -1,0 +1,165 @@
+"""Visits: check-in by visitor code, anonymous visits, turning away, check-out.
+
+The raw visitor code lives only in this function's arguments: it is turned into the keyed
+pseudonym at once and never stored, logged or returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.models import Room, User, Visit, Visitor
+from roomlog.models.base import utcnow
+from roomlog.models.codes import Nationality, Sex, TurnAwayReason, VisitOutcome
+from roomlog.services import DomainError, audit
+from roomlog.services.event_times import Stamp, fill
+from roomlog.services.pseudonyms import age_on, check_word, pseudonym, visitor_code
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class CodeParts:
+    """The parts of a visitor code as typed at the door (kept in memory only)."""
+
+    last_letters: str
+    first_letters: str
+    birth_date: dt.date
+    sex: Sex
+
+
+def visitor_pseudonym(key: str, parts: CodeParts) -> str:
+    """Return the keyed pseudonym of the visitor code built from ``parts``."""
+    return pseudonym(key, visitor_code(parts.last_letters, parts.first_letters, parts.birth_date, parts.sex))
+
+
+def _new_visit(room: Room, user: User, stamp: Stamp, key: str, payload_hash: str, **values: object) -> Visit:
+    visit = Visit(**values)
+    fill(visit, room, user, stamp, key, payload_hash)
+    return visit
+
+
+def _audit_created(session: Session, user: User, visit: Visit) -> None:
+    session.flush()
+    audit.record(
+        session,
+        "visit.create",
+        user_id=user.id,
+        room_id=visit.room_id,
+        entity="visit",
+        entity_id=visit.id,
+        changes={"outcome": visit.outcome, "reason": visit.turn_away_reason, "backdated": visit.backdated},
+    )
+
+
+def check_in(
+    session: Session,
+    room: Room,
+    user: User,
+    stamp: Stamp,
+    *,
+    pseudonym_key: str,
+    parts: CodeParts,
+    nationality: Nationality,
+    key: str,
+    payload_hash: str,
+) -> Visit:
+    """Check a visitor in by code; under 18 is turned away and no visitor row is made."""
+    if parts.birth_date > stamp.occurred_at.date():
+        raise DomainError(_("The birth date lies in the future."))
+    if age_on(parts.birth_date, stamp.service_day) < ADULT_AGE:
+        visit = _new_visit(
+            room,
+            user,
+            stamp,
+            key,
+            payload_hash,
+            outcome=VisitOutcome.TURNED_AWAY,
+            turn_away_reason=TurnAwayReason.UNDER_18,
+            left_at=stamp.occurred_at,
+        )
+        session.add(visit)
+        _audit_created(session, user, visit)
+        return visit
+    digest = visitor_pseudonym(pseudonym_key, parts)
+    visitor = session.scalar(select(Visitor).where(Visitor.pseudonym == digest))
+    if visitor is None:
+        visitor = Visitor(
+            pseudonym=digest,
+            check_word=check_word(digest),
+            birth_year=parts.birth_date.year,
+            sex=parts.sex,
+            nationality=nationality,
+            first_registered_at=stamp.recorded_at,
+            home_room_id=room.id,
+        )
+        session.add(visitor)
+        session.flush()
+    visit = _new_visit(room, user, stamp, key, payload_hash, visitor_id=visitor.id, outcome=VisitOutcome.ADMITTED)
+    visit.visitor = visitor
+    session.add(visit)
+    _audit_created(session, user, visit)
+    return visit
+
+
+def anonymous_visit(session: Session, room: Room, user: User, stamp: Stamp, *, key: str, payload_hash: str) -> Visit:
+    """Register an admitted visit without a visitor code."""
+    visit = _new_visit(room, user, stamp, key, payload_hash, visitor_id=None, outcome=VisitOutcome.ADMITTED)
+    session.add(visit)
+    _audit_created(session, user, visit)
+    return visit
+
+
+def turn_away(
+    session: Session, room: Room, user: User, stamp: Stamp, *, reason: TurnAwayReason, key: str, payload_hash: str
+) -> Visit:
+    """Record that someone was turned away, with the reason (no code needed)."""
+    visit = _new_visit(
+        room,
+        user,
+        stamp,
+        key,
+        payload_hash,
+        visitor_id=None,
+        outcome=VisitOutcome.TURNED_AWAY,
+        turn_away_reason=reason,
+        left_at=stamp.occurred_at,
+    )
+    session.add(visit)
+    _audit_created(session, user, visit)
+    return visit
+
+
+def is_known(visit: Visit) -> bool:
+    """Return whether the visitor was registered before this visit."""
+    visitor = visit.visitor
+    return visitor is not None and visitor.first_registered_at < visit.recorded_at
+
+
+def check_out(session: Session, visit: Visit, user: User, at: dt.datetime | None = None) -> Visit:
+    """Close an open visit and end its active consumptions; closing twice changes nothing."""
+    if not visit.is_open:
+        return visit
+    left = at or utcnow()
+    if left < visit.occurred_at:
+        left = visit.occurred_at
+    for consumption in visit.consumptions:
+        if consumption.is_active:
+            consumption.ended_at = max(left, consumption.occurred_at)
+    visit.left_at = left
+    session.flush()
+    audit.record(
+        session,
+        "visit.check_out",
+        user_id=user.id,
+        room_id=visit.room_id,
+        entity="visit",
+        entity_id=visit.id,
+        changes={"left_at": [None, left]},
+    )
+    return visit

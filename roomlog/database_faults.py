@@ -39,6 +39,6 @@ def month_locked_message() -> str:
 def disk_full_message() -> str:
     """Return the message shown when the database's disk is full."""
     return _(
-        "roomlog could not save because the server's disk is full. Nothing was saved. "
-        "Tell your administrator, then try again."
+        "roomlog could not write to its database: the server's disk is full or failing. "
+        "Nothing was saved. Tell your administrator, then try again."
     )

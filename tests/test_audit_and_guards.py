@@ -136,6 +136,19 @@ def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: tuple[Flask, S
         return "voided"
 
     void.is_public = True  # type: ignore[attr-defined]
-    response = application.test_client().post(f"/_test/void/{visit.id}", headers={"Accept": "application/json"})
+    response = application.test_client().post(f"/_test/void/{visit.id}?lang=en", headers={"Accept": "application/json"})
     assert response.status_code == 409
     assert "locked" in response.get_json()["error"]
+
+
+def test_no_code_path_deletes_rows_except_the_retention_purge() -> None:
+    """Records are voided, never deleted: only roomlog/operations/retention.py may issue a DELETE."""
+    from roomlog import PROJECT_ROOT
+
+    allowed = {PROJECT_ROOT / "roomlog" / "operations" / "retention.py"}
+    offenders = []
+    for path in (PROJECT_ROOT / "roomlog").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if path not in allowed and any(marker in source for marker in ("delete(", "DELETE FROM", "TRUNCATE")):
+            offenders.append(str(path.relative_to(PROJECT_ROOT)))
+    assert offenders == []

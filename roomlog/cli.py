@@ -150,7 +150,9 @@ def demo(months: int, seed: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the roomlog command groups to the app's CLI."""
-    for command in (user_group, room_group, demo):
+    from roomlog.operations.cli import COMMANDS as operations_commands
+
+    for command in (user_group, room_group, demo, *operations_commands):
         app.cli.add_command(command)
     app.cli.add_command(__import__("roomlog.reports.cli", fromlist=["x"]).import_history_command)  # issue 4
     app.cli.add_command(token_group)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from roomlog import database_faults
 from roomlog.extensions import db
 from roomlog.services import DomainError
 
@@ -44,6 +45,11 @@ def render_error(status: int, message: str | None = None):  # type: ignore[no-un
     return render_template("errors/error.html", status=status, message=text, request_id=request_id), status
 
 
+def _forget_user() -> None:
+    """Treat the rest of this request as anonymous: the user may not load (or reload) from the database."""
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -60,11 +66,20 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return render_error(exc.status_code, str(exc))
 
-    @app.errorhandler(OperationalError)
-    def database_down(exc: OperationalError):  # type: ignore[no-untyped-def]
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        log.error("database unavailable request_id=%s", g.get("request_id", ""))
-        return render_error(ServiceUnavailable.code)
+        if database_faults.is_month_locked(exc):
+            return render_error(409, database_faults.month_locked_message())
+        _forget_user()
+        if database_faults.is_disk_full(exc):
+            log.error("database disk full request_id=%s", g.get("request_id", ""))
+            return render_error(ServiceUnavailable.code, database_faults.disk_full_message())
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.error("database unavailable request_id=%s", g.get("request_id", ""))
+            return render_error(ServiceUnavailable.code)
+        log.exception("database error request_id=%s", g.get("request_id", ""))
+        return render_error(InternalServerError.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]

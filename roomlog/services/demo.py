@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from roomlog.database import allow_history_load
 from roomlog.models import (
     Consumption,
     ConsumptionSubstance,
@@ -280,6 +281,7 @@ def load(
         return result
     # Synthetic data only: a seeded, reproducible generator is what we want here.
     rng = random.Random(seed)  # noqa: S311 (synthetic demo data, not security)  # nosec B311
+    allow_history_load(session)  # synthetic history lands in months that are already locked
     generator = _Generator(session, rng, current_app.config["PSEUDONYM_KEY"])
     with click.progressbar(length=days * len(specs), label="Demo activity", file=None) as bar:
         for spec in specs:

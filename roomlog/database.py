@@ -1,0 +1,149 @@
+"""The app's database engine, configured for safety.
+
+SQLite (the embedded default): write-ahead log, ``synchronous=FULL`` (a committed write
+survives a power cut), foreign keys enforced, a busy timeout, and every transaction begun
+with ``BEGIN IMMEDIATE`` when it will write (a request with an unsafe method, or a CLI block
+in :func:`immediate`) so that two writers queue for the lock instead of failing with
+"database is locked" when a read transaction tries to upgrade to a write. Other work keeps
+pysqlite's own behaviour: reads in autocommit (in WAL mode they never wait for a writer),
+a deferred transaction opened just before the first change.
+
+PostgreSQL: ``pool_pre_ping`` (a restarted server is noticed before a request uses a dead
+connection), a bounded pool per worker, a connect timeout, and the session setting
+``roomlog.lock_after_days`` that the month-lock trigger reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from roomlog.extensions import db
+
+#: Milliseconds a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 20_000
+#: Per gunicorn worker (sync workers use one connection at a time; the overflow covers the CLI).
+PG_POOL_SIZE = 5
+PG_MAX_OVERFLOW = 5
+PG_POOL_TIMEOUT_S = 10
+PG_POOL_RECYCLE_S = 1800
+PG_CONNECT_TIMEOUT_S = 5
+#: Requests with these methods only read: their SQLite transactions begin deferred.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_force_immediate: ContextVar[bool] = ContextVar("roomlog_force_immediate", default=False)
+
+
+@contextmanager
+def immediate() -> Iterator[None]:
+    """Begin every SQLite transaction in this block with ``BEGIN IMMEDIATE`` (CLI writers)."""
+    token = _force_immediate.set(True)
+    try:
+        yield
+    finally:
+        _force_immediate.reset(token)
+
+
+def is_write_transaction() -> bool:
+    """Return whether a transaction begun now will write: unsafe-method requests and ``immediate()`` blocks."""
+    if _force_immediate.get():
+        return True
+    return has_request_context() and request.method not in READ_ONLY_METHODS
+
+
+def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the engine options for a database URL; explicit configuration wins."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    elif backend == "postgresql":
+        options.update(
+            pool_size=PG_POOL_SIZE,
+            max_overflow=PG_MAX_OVERFLOW,
+            pool_timeout=PG_POOL_TIMEOUT_S,
+            pool_recycle=PG_POOL_RECYCLE_S,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "roomlog"},
+        )
+    options.update(configured or {})
+    return options
+
+
+def _install_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take control of transactions away from pysqlite so BEGIN is ours (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if is_write_transaction():
+            # Take the write lock up front: the transaction waits its turn (busy timeout)
+            # instead of failing when it upgrades from a stale read snapshot.
+            dbapi_connection.isolation_level = None
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            # Reads run without a transaction (always the newest committed data); pysqlite
+            # opens a transaction right before the first INSERT/UPDATE/DELETE.
+            dbapi_connection.isolation_level = ""
+
+
+def _install_postgresql(engine: Engine, lock_after_days: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('roomlog.lock_after_days', %s, false)", (str(int(lock_after_days)),))
+        dbapi_connection.autocommit = autocommit
+
+
+def install(engine: Engine, lock_after_days: int) -> None:
+    """Attach the per-connection settings to an engine (no connection is opened here)."""
+    if engine.dialect.name == "sqlite":
+        _install_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _install_postgresql(engine, lock_after_days)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-SQLAlchemy to the app with the safe engine options and connection settings."""
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            install(engine, app.config["LOCK_AFTER_DAYS"])
+
+
+def _set_local(session: Session, name: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": name})
+
+
+def allow_history_load(session: Session) -> None:
+    """Let this transaction insert events into locked months (bulk history and demo loads only)."""
+    _set_local(session, "roomlog.history_load")
+
+
+def allow_retention_purge(session: Session) -> None:
+    """Let this transaction delete event rows (``roomlog purge`` only, for approved months)."""
+    _set_local(session, "roomlog.retention_purge")

@@ -1,0 +1,1 @@
+"""``/healthz``: liveness and readiness for load balancers."""

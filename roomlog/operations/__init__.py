@@ -1,0 +1,1 @@
+"""Operations: backups, restore, retention and audit checks (commands in roomlog.operations.cli)."""

@@ -1,0 +1,152 @@
+"""Operations commands: ``roomlog audit verify``, ``roomlog backup``, ``roomlog restore``, ``roomlog purge``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from roomlog import database
+from roomlog.extensions import db
+from roomlog.models import AuditEntry, Room
+from roomlog.operations import backup as backups
+from roomlog.operations import retention
+from roomlog.services import DomainError, audit
+from roomlog.services.periods import today_local
+from roomlog.services.service_days import format_month, parse_month
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _bar(label: str) -> Iterator[backups.Progress]:
+    """Yield a progress callback drawing a click progress bar (on stderr)."""
+    bar = None
+    shown = 0
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(max(done - shown, 0))
+        shown = max(done, shown)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the hash chain of the audit log; exit 1 and name each changed or removed entry."""
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000)
+    count = 0
+    last = audit.GENESIS
+
+    def counted() -> Iterator[AuditEntry]:
+        nonlocal count, last
+        for entry in entries:
+            count += 1
+            last = entry.hash
+            yield entry
+
+    problems = audit.verify(counted())
+    for problem in problems:
+        click.echo(f"TAMPERED {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"Audit log intact: {count} entries, last hash {last}.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent backup of the live database to the new file PATH (no secrets inside)."""
+    try:
+        with _bar("Backing up") as progress:
+            backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore the backup PATH into the configured database, which must be empty."""
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        with _bar("Restoring") as progress:
+            backups.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Restored {path}. Check it with `roomlog audit verify` and `roomlog db current`.")
+
+
+@click.command("purge")
+@click.option("--before", "before_text", metavar="YYYY-MM", help="First month to keep (default: the retention period).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@with_appcontext
+def purge_command(before_text: str | None, dry_run: bool) -> None:
+    """Remove event-level records of approved months before YYYY-MM, keeping their monthly aggregates."""
+    years = current_app.config["RETENTION_YEARS"]
+    try:
+        before = parse_month(before_text) if before_text else retention.default_before(today_local(), years)
+    except (ValueError, DomainError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--before") from exc
+    if before > retention.default_before(today_local(), years):
+        click.echo(f"Note: {format_month(before)} is inside the retention period of {years} years.")
+    with database.immediate():
+        plan = retention.plan(db.session, before)
+        names = {room_id: name for room_id, name in db.session.execute(select(Room.id, Room.name))}
+        _describe(plan, names, dry_run)
+        if plan.refused:
+            _fail("refused, nothing was removed. Approve these months first: " + "; ".join(plan.refused))
+        if dry_run or not plan.total:
+            db.session.rollback()
+            return
+        try:
+            result = retention.purge(db.session, before)
+        except DomainError as exc:
+            _fail(str(exc))
+        db.session.commit()
+    click.echo(f"Removed {sum(result.rows.values())} records and {result.visitors} visitors (audited).")
+
+
+def _describe(plan: retention.PurgePlan, names: dict[int, str], dry_run: bool) -> None:
+    verb = "Would remove" if dry_run else "Removing"
+    click.echo(f"{verb} event records dated before {format_month(plan.before)}:")
+    if not plan.total:
+        click.echo("  nothing to remove.")
+        return
+    for room_id, months in plan.months.items():
+        listed = ", ".join(format_month(m) for m in months)
+        click.echo(f"  {names.get(room_id, room_id)}: {listed}")
+    for table, count in sorted(plan.rows.items()):
+        click.echo(f"  {table}: {count}")
+    click.echo(f"  visitors no longer referenced: {plan.visitors}")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command)

@@ -1,0 +1,199 @@
+"""Faults fail closed and recover: PostgreSQL restarted, a full disk, an SQLite writer killed.
+
+Each test is bounded in time and count, uses only 127.0.0.1 and removes what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from roomlog import PROJECT_ROOT
+from roomlog.models.codes import Role
+from tests.factories import Factory
+from tests.harness import REQUEST_TIMEOUT_S, Server, running
+from tests.ops_support import dispose, migrated_app
+from tests.pg_server import throwaway_postgres
+
+pytestmark = pytest.mark.slow
+
+
+def _staff(tmp_path: Path, url: str, count: int = 1) -> list[str]:
+    """Migrate the database and add a room with ``count`` staff users; return their usernames."""
+    application = migrated_app(tmp_path, url)
+    with application.app_context():
+        from roomlog.extensions import db
+
+        session = db.session
+        make = Factory(session, application)
+        room = make.room("Skyen")
+        names = [make.user(Role.STAFF, rooms=[room], username=f"tablet{n}").username for n in range(count)]
+        db.session.remove()
+    dispose(application)
+    return names
+
+
+def _wait_for(predicate, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tmp_path: Path) -> None:
+    with throwaway_postgres() as pg:
+        admin = create_engine(pg.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE roomlog"))
+        admin.dispose()
+        url = pg.url.rsplit("/", 1)[0] + "/roomlog"
+        (username,) = _staff(tmp_path, url)
+        with running(tmp_path, url, workers=2) as server:
+            tablet = server.login(username, Factory.PASSWORD)
+            assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200
+            master = server.process.pid  # type: ignore[union-attr]
+
+            pg.stop("fast")
+            health = requests.get(f"{server.base}/healthz", timeout=REQUEST_TIMEOUT_S)
+            assert health.status_code == 503 and health.json() == {"status": "unavailable"}
+            page = tablet.get(f"{server.base}/?lang=en", timeout=REQUEST_TIMEOUT_S)
+            assert page.status_code == 503  # the user load before the view already fails
+            assert "text/html" in page.headers["Content-Type"] and "<h1>" in page.text
+            assert "Traceback" not in page.text and "psycopg" not in page.text
+            api = tablet.get(f"{server.base}/", headers={"Accept": "application/json"}, timeout=REQUEST_TIMEOUT_S)
+            assert api.status_code == 503 and "error" in api.json() and api.json()["request_id"]
+
+            pg.start()
+            assert _wait_for(lambda: requests.get(f"{server.base}/healthz", timeout=5).status_code == 200)
+            assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200  # same login
+            assert server.process.pid == master and server.process.poll() is None  # type: ignore[union-attr]
+
+
+def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
+    def preexec() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))  # soft: can be lifted
+
+    return preexec
+
+
+def _login_status(server: Server, username: str) -> tuple[int, str]:
+    session = requests.Session()
+    from tests.harness import csrf_token
+
+    token = csrf_token(session.get(f"{server.base}/auth/login", timeout=REQUEST_TIMEOUT_S).text)
+    response = session.post(
+        f"{server.base}/auth/login?lang=en",
+        data={"username": username, "password": Factory.PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    return response.status_code, response.text
+
+
+def test_full_disk_fails_closed_and_writes_resume(tmp_path: Path) -> None:
+    """The disk is 'full' through RLIMIT_FSIZE in the server (portable, needs no mount privileges)."""
+    path = tmp_path / "full.sqlite3"
+    (username,) = _staff(tmp_path, f"sqlite:///{path}")
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    limit = path.stat().st_size + 96 * 1024
+    server = Server(tmp_path, f"sqlite:///{path}", workers=2, preexec=_limit_file_size(limit))
+    try:
+        server.start()
+        statuses = []
+        for _ in range(200):  # bounded: each login writes a session row until the file cannot grow
+            status, body = _login_status(server, username)
+            statuses.append(status)
+            if status != 302:
+                break
+        assert status == 503, statuses
+        assert "disk" in body and "Nothing was saved" in body
+        acknowledged = statuses.count(302)
+        assert acknowledged >= 1
+
+        for pid in (server.process.pid, *server.worker_pids()):  # type: ignore[union-attr]
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        assert _login_status(server, username)[0] == 302
+        acknowledged += 1
+    finally:
+        server.stop()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM login_sessions").fetchone()[0] == acknowledged  # no partial record
+    db.close()
+
+
+WRITER = """
+import sys
+from roomlog import create_app
+from roomlog.database import immediate
+from roomlog.extensions import db
+from roomlog.services import audit
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x", "PSEUDONYM_KEY": "y"})
+with app.app_context(), immediate():
+    n = 0
+    while True:
+        n += 1
+        entry = audit.record(db.session, "test.write", reason=f"{sys.argv[2]}-{n}")
+        db.session.commit()
+        print(entry.id, flush=True)
+"""
+
+
+def _audit_rows(path: Path) -> int:
+    with sqlite3.connect(path, timeout=30) as db:
+        count = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    db.close()
+    return int(count)
+
+
+def test_sqlite_writers_killed_repeatedly_lose_no_acknowledged_write(tmp_path: Path) -> None:
+    path = tmp_path / "killed.sqlite3"
+    url = f"sqlite:///{path}"
+    dispose(migrated_app(tmp_path, url))
+    rng = random.Random(7)
+    acknowledged: set[int] = set()
+    env = {**os.environ, "ROOMLOG_INSTANCE_PATH": str(tmp_path / "instance"), "ROOMLOG_ENV": "development"}
+    for round_ in range(5):
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WRITER, url, f"{round_}{w}"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            for w in range(2)
+        ]
+        start = _audit_rows(path)
+        assert _wait_for(lambda start=start: _audit_rows(path) >= start + 10, timeout=60)  # writing
+        time.sleep(rng.random() / 2)
+        for writer in writers:
+            writer.send_signal(signal.SIGKILL)
+        for writer in writers:
+            out, _ = writer.communicate(timeout=30)
+            acknowledged.update(int(line) for line in out.split())
+    assert len(acknowledged) >= 50
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = {row[0] for row in db.execute("SELECT id FROM audit_log")}
+    db.close()
+    assert acknowledged <= stored
+    application = migrated_app(tmp_path, url)
+    result = application.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    dispose(application)

@@ -6,11 +6,13 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from roomlog.extensions import db
+from roomlog.logs import security_event
 from roomlog.services import DomainError
 
 log = logging.getLogger("roomlog.errors")
@@ -50,9 +52,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if isinstance(exc, CSRFError):
+            security_event("csrf.refused", logging.WARNING, endpoint=request.endpoint)
             return render_error(400, _("The form had expired or was sent twice. Reload the page and try again."))
         code = exc.code or 500
         description = getattr(exc, "roomlog_message", None)
+        if isinstance(exc, RateLimitExceeded):
+            security_event("throttled", logging.WARNING, limit=str(exc.limit.limit), endpoint=request.endpoint)
+            description = exc.description if exc.limit.error_message else None
+        elif code == 403:
+            security_event("access.denied", logging.WARNING, endpoint=request.endpoint)
         return render_error(code, description)
 
     @app.errorhandler(DomainError)

@@ -106,8 +106,8 @@ def test_row_level_security_limits_raw_sql_on_postgresql(rls_app: Flask) -> None
                     db.session.execute(
                         text(
                             "INSERT INTO visits (room_id, occurred_at, recorded_at, service_day, backdated, "
-                            "idempotency_key, request_hash, voided, outcome) VALUES (:room, now(), now(), current_date, "
-                            "false, :key, '', false, 'admitted')"
+                            "idempotency_key, request_hash, voided, outcome) "
+                            "VALUES (:room, now(), now(), current_date, false, :key, '', false, 'admitted')"
                         ),
                         {"room": room_id, "key": f"rls-probe-{room_id}"},
                     )

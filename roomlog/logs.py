@@ -16,7 +16,6 @@ import sys
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
-from flask_login import current_user
 from sqlalchemy import event
 
 LOGGER_NAME = "roomlog"
@@ -34,10 +33,8 @@ def _request_fields() -> dict[str, Any]:
         "path": request.path,
         "ip": request.remote_addr,
     }
-    user = g.get("_login_user") if "_login_user" in g else None
-    if user is None and current_user and getattr(current_user, "is_authenticated", False):
-        user = current_user
-    if user is not None:
+    user = g.get("_login_user")  # only if Flask-Login already loaded it: logging never queries
+    if user is not None and getattr(user, "is_authenticated", False):
         fields["user_id"] = user.id
         fields["role"] = user.role.value
     return fields
@@ -52,6 +49,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": record.process,
         }
         try:
             entry.update(_request_fields())

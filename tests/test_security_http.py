@@ -35,9 +35,7 @@ def _assert_headers(response, where: str, authenticated: bool) -> None:  # type:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "admin", "staff_b"])
-def test_every_route_static_files_and_errors_carry_the_headers(
-    app: Flask, make: Factory, role: str
-) -> None:
+def test_every_route_static_files_and_errors_carry_the_headers(app: Flask, make: Factory, role: str) -> None:
     world = build_world(make)
     client = app.test_client()
     if role != "anonymous":

@@ -69,7 +69,8 @@ def two_factor() -> str | Response:
             return render_template("account/recovery_codes.html", codes=codes, next=safe_next(request.args.get("next")))
         form.code.errors = [_("That code does not match. Check the time on your phone and try the newest code.")]
     qr = totp.qr_data_uri(current_user, secret)
-    return render_template("account/two_factor.html", form=form, qr=qr, secret=secret)
+    required = totp.totp_required(current_user)
+    return render_template("account/two_factor.html", form=form, qr=qr, secret=secret, required=required)
 
 
 @bp.post("/language")

@@ -100,7 +100,7 @@ def login() -> str | Response:
         start_session(db.session, user)
         login_user(user)
         db.session.commit()
-        security_event("login.password", user_id=user.id, role=user.role.value)
+        security_event("login.password", user_id=user.id, role=user.role.value, username=user.username)
         target = safe_next(form.next.data)
         if totp.has_totp(user):
             return redirect(url_for("auth.two_factor", next=target))

@@ -38,8 +38,9 @@ def settings() -> str | Response:
                 db.session.rollback()
                 form.new.errors = [str(exc)]
             else:
-                start_session(db.session, current_user, second_factor_done=True)
-                login_user(current_user)
+                user = current_user._get_current_object()  # the object, not the proxy (else it recurses)
+                start_session(db.session, user, second_factor_done=True)
+                login_user(user)
                 db.session.commit()
                 security_event("password.changed")
                 flash(_("Your password is changed. Other devices have been logged out."), "info")

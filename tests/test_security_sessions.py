@@ -40,7 +40,11 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(app: Flask, 
     old_cookie = here.client.get_cookie("roomlog_session").value
     response = here.client.post(
         "/account/",
-        data={"current": Factory.PASSWORD, "new": "a brand new long passphrase", "confirm": "a brand new long passphrase"},
+        data={
+            "current": Factory.PASSWORD,
+            "new": "a brand new long passphrase",
+            "confirm": "a brand new long passphrase",
+        },
     )
     assert response.status_code == 302
     assert here.client.get(f"/rooms/{room.id}/").status_code == 200
@@ -86,7 +90,8 @@ def test_staff_idle_timeout_and_quick_relogin_back_to_the_same_screen(app: Flask
     assert "logget ud, fordi der ikke skete noget" in login_page
     next_value = re.search(r'name="next" type="hidden" value="([^"]*)"', login_page).group(1)
     back = staff.client.post(
-        "/auth/login", data={"username": "tablet", "password": Factory.PASSWORD, "next": next_value.replace("&amp;", "&")}
+        "/auth/login",
+        data={"username": "tablet", "password": Factory.PASSWORD, "next": next_value.replace("&amp;", "&")},
     )
     assert back.headers["Location"] == board
     assert lead.client.get(board).status_code == 200  # leads have the longer IDLE_MINUTES

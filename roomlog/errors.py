@@ -8,7 +8,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from roomlog.extensions import db
@@ -67,6 +67,13 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return render_error(exc.status_code, str(exc))
+
+    @app.errorhandler(DataError)
+    def bad_value(exc: DataError):  # type: ignore[no-untyped-def]
+        # A value the database refuses (too long, out of range, NUL) is bad input, not a crash.
+        db.session.rollback()
+        log.warning("value refused by the database request_id=%s", g.get("request_id", ""))
+        return render_error(400)
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError):  # type: ignore[no-untyped-def]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import Any
 
-from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
@@ -52,10 +54,20 @@ def _login_redirect() -> Response:
     return redirect(url_for("auth.login", next=target.rstrip("?")))
 
 
+def _has_nul() -> bool:
+    """Return whether a query or form field carries a NUL character (PostgreSQL refuses them)."""
+    fields = [*request.args.items(multi=True)]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.items(multi=True)]
+    return any("\x00" in key or "\x00" in value for key, value in fields)
+
+
 def guard() -> Response | None:
     """Give every request an id; require a login except on the allow-list; set the scope."""
     g.request_id = secrets.token_hex(8)
     g.scope_room_ids = None
+    if _has_nul():
+        abort(400)
     if _is_public_endpoint():
         if current_user.is_authenticated:
             scoping.set_scope(scope_room_ids(current_user))
@@ -92,6 +104,14 @@ def headers(response: Response) -> Response:
     return response
 
 
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` limited to the database's INTEGER range: bigger ids are a plain 404, not a 500."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _refuse_debug_in_production(app: Flask) -> None:
     debug_env = os.environ.get("FLASK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
     if app.config.get("ENV_NAME") == "production" and (app.debug or debug_env):
@@ -101,6 +121,7 @@ def _refuse_debug_in_production(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Install the guard, the headers, tenant scoping and (if configured) ProxyFix."""
     _refuse_debug_in_production(app)
+    app.url_map.converters["int"] = DatabaseInt
     hops = int(app.config.get("BEHIND_PROXY") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

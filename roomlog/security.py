@@ -107,7 +107,7 @@ def headers(response: Response) -> Response:
 class DatabaseInt(IntegerConverter):
     """``<int:…>`` limited to the database's INTEGER range: bigger ids are a plain 404, not a 500."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 

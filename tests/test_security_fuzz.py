@@ -66,10 +66,7 @@ def _fuzz_route(app: Flask, world: World, endpoint: str, method: str, url: str, 
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(data=st.dictionaries(st.sampled_from([*names, "unexpected"]), hostile_value, max_size=len(names) + 1))
     def run(data: dict[str, object]) -> None:
-        if method == "GET":
-            response = client.get(url, query_string=data)
-        else:
-            response = client.post(url, data=data)
+        response = client.get(url, query_string=data) if method == "GET" else client.post(url, data=data)
         assert response.status_code < 500, f"{method} {url} {data!r} → {response.status_code}"
 
     run()
@@ -107,7 +104,8 @@ def test_a_value_the_database_refuses_is_a_400_not_a_500(app: Flask, make: Facto
     def data_error() -> str:
         raise DataError("INSERT …", {}, Exception("value too long"))
 
-    client = _client(app, "admin") if build_world(make) else app.test_client()
+    build_world(make)
+    client = _client(app, "admin")
     response = client.get("/_test/data-error")
     assert response.status_code == 400 and "INSERT" not in response.get_data(as_text=True)
     assert client.get("/auth/login", query_string={"next": "a\x00b"}).status_code == 400

@@ -23,11 +23,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
 
-    from roomlog import database, errors, extensions, i18n, security
+    from roomlog import database, errors, extensions, i18n, logs, security
     from roomlog.auth import sessions
     from roomlog.blueprints import register_blueprints
     from roomlog.cli import register_commands
 
+    logs.configure(app)
     database.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)

@@ -76,13 +76,24 @@ def load_config(
         "IDLE_MINUTES": _int(env, "IDLE_MINUTES", 30),
         "SESSION_MAX_HOURS": _int(env, "SESSION_MAX_HOURS", 12),
         "BEHIND_PROXY": _int(env, "BEHIND_PROXY", 0),
-        "RATELIMIT_STORAGE_URI": env.get("ROOMLOG_RATELIMIT_STORAGE_URL", "memory://"),
+        # Shared by every gunicorn worker on the host (see roomlog/auth/throttle_storage.py);
+        # set redis://… when several hosts serve the app.
+        "RATELIMIT_STORAGE_URI": env.get("ROOMLOG_RATELIMIT_STORAGE_URL")
+        or f"roomlog+sqlite://{instance / 'ratelimit.sqlite3'}",
         "API_RATE_LIMIT": env.get("ROOMLOG_API_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": env.get("ROOMLOG_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Per client address; generous because a room's tablets share one address.
+        "LOGIN_IP_RATE_LIMIT": env.get("ROOMLOG_LOGIN_IP_RATE_LIMIT", "60 per 5 minutes"),
+        "REQUIRE_TOTP": _bool(env, "REQUIRE_TOTP", environment == "production"),
+        "LOG_FILE": env.get("ROOMLOG_LOG_FILE") or None,
+        "LOG_LEVEL": env.get("ROOMLOG_LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_SECURE": _bool(env, "SECURE_COOKIES", environment == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "roomlog_session",
+        # ``__Host-`` makes the browser insist on Secure, Path=/ and no Domain (host-only).
+        "SESSION_COOKIE_NAME": "__Host-roomlog_session"
+        if _bool(env, "SECURE_COOKIES", environment == "production")
+        else "roomlog_session",
         "REMEMBER_COOKIE_DURATION": 0,
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
@@ -102,7 +113,10 @@ def load_config(
                 )
             value = _instance_secret(instance, name)
         config[name] = value
-    if environment == "production":
-        config["DEBUG"] = False
     config.update(overrides)
+    if config["ENV_NAME"] == "production":
+        # Debug (the interactive debugger, tracebacks in pages) is impossible in production,
+        # whatever the environment or the overrides say.
+        config["DEBUG"] = False
+        config["PROPAGATE_EXCEPTIONS"] = False
     return config

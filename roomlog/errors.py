@@ -6,12 +6,14 @@ import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from roomlog import database_faults
 from roomlog.extensions import db
+from roomlog.logs import security_event
 from roomlog.services import DomainError
 
 log = logging.getLogger("roomlog.errors")
@@ -56,15 +58,28 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if isinstance(exc, CSRFError):
+            security_event("csrf.refused", logging.WARNING, endpoint=request.endpoint)
             return render_error(400, _("The form had expired or was sent twice. Reload the page and try again."))
         code = exc.code or 500
         description = getattr(exc, "roomlog_message", None)
+        if isinstance(exc, RateLimitExceeded):
+            security_event("throttled", logging.WARNING, limit=str(exc.limit.limit), endpoint=request.endpoint)
+            description = exc.description if exc.limit.error_message else None
+        elif code == 403:
+            security_event("access.denied", logging.WARNING, endpoint=request.endpoint)
         return render_error(code, description)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return render_error(exc.status_code, str(exc))
+
+    @app.errorhandler(DataError)
+    def bad_value(exc: DataError):  # type: ignore[no-untyped-def]
+        # A value the database refuses (too long, out of range, NUL) is bad input, not a crash.
+        db.session.rollback()
+        log.warning("value refused by the database request_id=%s", g.get("request_id", ""))
+        return render_error(400)
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):  # type: ignore[no-untyped-def]

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
-from roomlog.auth import scoping
+from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
+from roomlog.config import ConfigError
+from roomlog.logs import security_event
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'; frame-ancestors 'none'"
 )
+# Pages a user who still owes the second factor (or its enrolment) may open.
+_SECOND_FACTOR_OPEN = frozenset({"auth.two_factor", "account.two_factor", "auth.logout", "account.language", "static"})
 
 
 def _is_public_endpoint() -> bool:
@@ -27,20 +35,53 @@ def _is_public_endpoint() -> bool:
     return bool(getattr(view, "is_public", False))
 
 
+def _second_factor_step() -> str | None:
+    """Return the endpoint this user must finish first (code or enrolment), if any."""
+    user, login = current_user, g.get("login_session")
+    if totp.has_totp(user) and login is not None and login.second_factor_at is None:
+        return "auth.two_factor"
+    if totp.totp_required(user) and not totp.has_totp(user):
+        return "account.two_factor"
+    return None
+
+
+def _login_redirect() -> Response:
+    if request.path.startswith("/api/"):
+        return jsonify(error="authentication required"), 401  # type: ignore[return-value]
+    if g.get("session_expired"):
+        flash(_("You were logged out after a while without activity. Log in to continue where you were."), "info")
+    target = request.full_path if request.method == "GET" else request.path
+    return redirect(url_for("auth.login", next=target.rstrip("?")))
+
+
+def _has_nul() -> bool:
+    """Return whether a query or form field carries a NUL character (PostgreSQL refuses them)."""
+    fields = [*request.args.items(multi=True)]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.items(multi=True)]
+    return any("\x00" in key or "\x00" in value for key, value in fields)
+
+
 def guard() -> Response | None:
     """Give every request an id; require a login except on the allow-list; set the scope."""
     g.request_id = secrets.token_hex(8)
     g.scope_room_ids = None
+    if _has_nul():
+        abort(400)
     if _is_public_endpoint():
         if current_user.is_authenticated:
-            g.scope_room_ids = scope_room_ids(current_user)
+            scoping.set_scope(scope_room_ids(current_user))
         return None
     if not current_user.is_authenticated:
+        return _login_redirect()
+    step = _second_factor_step()
+    if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
-            return jsonify(error="authentication required"), 401  # type: ignore[return-value]
-        target = request.full_path if request.method == "GET" else request.path
-        return redirect(url_for("auth.login", next=target.rstrip("?")))
-    g.scope_room_ids = scope_room_ids(current_user)
+            return jsonify(error="second factor required"), 401  # type: ignore[return-value]
+        security_event("second_factor.pending", step=step)
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for(step, next=target))
+    scoping.set_scope(scope_room_ids(current_user))
     return None
 
 
@@ -52,17 +93,35 @@ def headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Cookie"
     if "request_id" in g:
         response.headers["X-Request-ID"] = g.request_id
     return response
 
 
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` limited to the database's INTEGER range: bigger ids are a plain 404, not a 500."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_debug_in_production(app: Flask) -> None:
+    debug_env = os.environ.get("FLASK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    if app.config.get("ENV_NAME") == "production" and (app.debug or debug_env):
+        raise ConfigError("Debug mode is not allowed in production: unset FLASK_DEBUG.")
+
+
 def init_app(app: Flask) -> None:
     """Install the guard, the headers, tenant scoping and (if configured) ProxyFix."""
+    _refuse_debug_in_production(app)
+    app.url_map.converters["int"] = DatabaseInt
     hops = int(app.config.get("BEHIND_PROXY") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

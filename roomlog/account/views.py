@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from roomlog.account.forms import LanguageForm, PasswordForm
+from roomlog.auth import totp
 from roomlog.auth.access import public
+from roomlog.auth.forms import EnrolForm
 from roomlog.auth.sessions import start_session
 from roomlog.auth.views import safe_next
 from roomlog.extensions import db
+from roomlog.logs import security_event
+from roomlog.models.base import utcnow
 from roomlog.models.codes import Language
 from roomlog.services import DomainError
 from roomlog.services.accounts import set_language, set_password
@@ -34,12 +38,40 @@ def settings() -> str | Response:
                 db.session.rollback()
                 form.new.errors = [str(exc)]
             else:
-                start_session(db.session, current_user)
-                login_user(current_user)
+                user = current_user._get_current_object()  # the object, not the proxy (else it recurses)
+                start_session(db.session, user, second_factor_done=True)
+                login_user(user)
                 db.session.commit()
+                security_event("password.changed")
                 flash(_("Your password is changed. Other devices have been logged out."), "info")
                 return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form, language_form=LanguageForm())
+    return render_template(
+        "account/settings.html", form=form, language_form=LanguageForm(), has_totp=totp.has_totp(current_user)
+    )
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def two_factor() -> str | Response:
+    """Enrol an authenticator app (QR code), then show the recovery codes once."""
+    if totp.has_totp(current_user):
+        return redirect(url_for("account.settings"))
+    # The pending secret lives in the signed session cookie until confirmed, so showing
+    # the QR code (a GET) writes nothing to the database.
+    secret = session.get("totp_pending") or totp.new_secret()
+    session["totp_pending"] = secret
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = totp.confirm(db.session, current_user, secret, form.code.data or "")
+        if codes is not None:
+            g.login_session.second_factor_at = utcnow()
+            db.session.commit()
+            session.pop("totp_pending", None)
+            security_event("second_factor.enrolled")
+            return render_template("account/recovery_codes.html", codes=codes, next=safe_next(request.args.get("next")))
+        form.code.errors = [_("That code does not match. Check the time on your phone and try the newest code.")]
+    qr = totp.qr_data_uri(current_user, secret)
+    required = totp.totp_required(current_user)
+    return render_template("account/two_factor.html", form=form, qr=qr, secret=secret, required=required)
 
 
 @bp.post("/language")

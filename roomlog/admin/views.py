@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 
 from roomlog.admin.forms import PasswordResetForm, RoomForm, UserForm
 from roomlog.auth.access import roles_required
+from roomlog.auth.sessions import end_all_sessions
+from roomlog.auth.totp import reset as reset_totp
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models import Municipality, Room, User
@@ -186,6 +188,17 @@ def user_password(user_id: int) -> str | Response:
         else:
             db.session.commit()
             flash(_("New password set for %(name)s.", name=user.username), "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+def user_totp_reset(user_id: int) -> Response:
+    """Remove a user's second factor (lost phone); they enrol again at the next login."""
+    user = db.session.get(User, user_id) or abort(404)
+    reset_totp(db.session, user, actor=current_user)  # CSRF: checked app-wide by CSRFProtect
+    end_all_sessions(db.session, user, "second_factor_reset")
+    db.session.commit()
+    flash(_("The second factor of %(name)s is removed.", name=user.username), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from roomlog.extensions import db
+from roomlog.logs import security_event
 from roomlog.models import Room, User
 from roomlog.models.codes import ROOM_ROLES, Role
 
@@ -57,11 +59,13 @@ def room_for_member(room_id: int, *roles: Role) -> Room:
     """Return a room the current user works in (optionally with one of ``roles``), else 404."""
     user = current_user
     if not user.is_authenticated or user.role not in ROOM_ROLES:
+        security_event("access.denied", logging.WARNING, room=room_id, reason="not a room role")
         abort(404)
     if roles and user.role not in roles:
         abort(403)
     room = next((r for r in user.rooms if r.id == room_id), None)
     if room is None:
+        security_event("access.denied", logging.WARNING, room=room_id, reason="not a member")
         abort(404)
     g.room = room
     return room

@@ -36,12 +36,16 @@ def idle_limit_seconds(user: User) -> int:
     return int(minutes) * 60
 
 
-def start_session(db_session: Session, user: User) -> None:
+def start_session(db_session: Session, user: User, *, second_factor_done: bool = False) -> None:
     """Begin a fresh login session (a new token, nothing carried over from before login)."""
     language = session.get("language")
     session.clear()
     token = secrets.token_urlsafe(32)
-    db_session.add(LoginSession(token_hash=_hash(token), user_id=user.id))
+    db_session.add(
+        LoginSession(
+            token_hash=_hash(token), user_id=user.id, second_factor_at=utcnow() if second_factor_done else None
+        )
+    )
     db_session.flush()
     session["sid"] = token
     session["seen"] = int(time.time())
@@ -99,8 +103,18 @@ def _load_user(user_id: str) -> User | None:
     return user
 
 
+def idle_context() -> dict[str, object]:
+    """Give templates the idle limit of the logged-in user (for the visible countdown)."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return {"idle_seconds": idle_limit_seconds(current_user)}
+    return {"idle_seconds": None}
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the server-side sessions."""
+    app.context_processor(idle_context)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"

@@ -1,0 +1,154 @@
+"""The table of route expectations for the security tests (tenant matrix, GET crawl, CSRF, headers, fuzz).
+
+One entry per endpoint of ``app.url_map``; a meta-test fails when an endpoint has none.
+Each entry says how to build the endpoint's URL against **tenant B's** objects (room B in
+Odense, its staff, its records) and which roles may legitimately use it on them. Every
+other role must get 403 or 404 (anonymous: a login redirect, or 401 on the API) and must
+leave the database unchanged.
+
+Adding a route: add ``"blueprint.endpoint": Route(url=lambda w: f"/…/{w.room_b.id}/…",
+allowed=ROOM_B, form=lambda w: {...})``. ``form`` is a valid-looking POST body, so that a
+missing access check would really change data (and the test would see it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from roomlog.models import Consumption, Emergency, Referral, Room, ServiceRecord, User, Visit, Visitor
+from roomlog.models.codes import EmergencyAction, Role
+from tests.factories import Factory
+
+ROLES = ("anonymous", "staff_a", "lead_a", "staff_b", "municipality_other", "national", "admin")
+AUTHENTICATED = frozenset(ROLES) - {"anonymous"}
+ROOM_B = frozenset({"staff_b"})  # the only one in the matrix who works in room B
+ADMIN = frozenset({"admin"})
+ROOM_USERS = frozenset({"staff_a", "lead_a", "staff_b"})
+
+
+@dataclass
+class World:
+    """Two tenants: room A (København, 101) and room B (Odense, 461) with their people and records."""
+
+    room_a: Room
+    room_b: Room
+    users: dict[str, User]
+    visitor_b: Visitor
+    visit_b: Visit
+    consumption_b: Consumption
+    emergency_b: Emergency
+    referral_b: Referral
+    service_b: ServiceRecord
+    month_b: str = "2026-10"
+    kommune_b: str = "461"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_world(make: Factory) -> World:
+    """Create both tenants; the municipality user belongs to room A's kommune, not room B's."""
+    room_a, room_b = make.room("Room A", municipality="101"), make.room("Room B", municipality="461")
+    users = {
+        "staff_a": make.user(Role.STAFF, rooms=[room_a], username="staff_a"),
+        "lead_a": make.user(Role.LEAD, rooms=[room_a], username="lead_a"),
+        "staff_b": make.user(Role.STAFF, rooms=[room_b], username="staff_b"),
+        "municipality_other": make.user(Role.MUNICIPALITY, municipality="101", username="municipality_other"),
+        "national": make.user(Role.NATIONAL, username="national"),
+        "admin": make.user(Role.ADMIN, username="admin"),
+    }
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    visitor = make.visitor(home_room_id=room_b.id)
+    visit = make.visit(room_b, at, visitor=visitor)
+    return World(
+        room_a=room_a,
+        room_b=room_b,
+        users=users,
+        visitor_b=visitor,
+        visit_b=visit,
+        consumption_b=make.consumption(visit, room_b),
+        emergency_b=make.emergency(visit, room_b, actions=(EmergencyAction.NALOXONE,)),
+        referral_b=make.referral(room_b, visit),
+        service_b=make.service(room_b, visit=visit),
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to reach one endpoint with tenant B's objects, and who may."""
+
+    url: Callable[[World], str]
+    allowed: frozenset[str] = frozenset()
+    public: bool = False  # on the login allow-list: anyone may call it
+    form: Callable[[World], dict[str, Any]] | None = None
+    #: POST changes the caller's own session/account only (login, logout, language): not a tenant object.
+    self_service: bool = False
+
+
+def _room_form(w: World) -> dict[str, Any]:
+    return {
+        "name": "Renamed by an attacker",
+        "municipality_code": "101",
+        "operator_type": "municipal",
+        "model": "integrated",
+        "permit_status": "granted",
+        "places_injection": "3",
+        "places_smoking": "1",
+        "service_day_cutoff": "05:00",
+        "active": "y",
+    }
+
+
+def _user_form(w: World) -> dict[str, Any]:
+    return {"username": "intruder", "role": "admin", "password": "a long new passphrase 42", "active": "y"}
+
+
+ROUTES: dict[str, Route] = {
+    "static": Route(lambda w: "/static/css/app.css", public=True),
+    "home.index": Route(lambda w: "/", AUTHENTICATED),
+    "auth.login": Route(lambda w: "/auth/login", public=True, self_service=True),
+    "auth.two_factor": Route(lambda w: "/auth/two-factor", AUTHENTICATED, form=lambda w: {"code": "123456"}),
+    "auth.keepalive": Route(lambda w: "/auth/keepalive", AUTHENTICATED),
+    "auth.logout": Route(lambda w: "/auth/logout", public=True, self_service=True),
+    "account.settings": Route(lambda w: "/account/", AUTHENTICATED, self_service=True),
+    "account.two_factor": Route(lambda w: "/account/two-factor", AUTHENTICATED, self_service=True),
+    "account.language": Route(lambda w: "/account/language", public=True, self_service=True),
+    "rooms.index": Route(lambda w: "/rooms/", ROOM_USERS),
+    "rooms.board": Route(lambda w: f"/rooms/{w.room_b.id}/", ROOM_B),
+    "admin.index": Route(lambda w: "/admin/", ADMIN),
+    "admin.room_new": Route(lambda w: "/admin/rooms/new", ADMIN, form=_room_form),
+    "admin.room_edit": Route(lambda w: f"/admin/rooms/{w.room_b.id}", ADMIN, form=_room_form),
+    "admin.user_new": Route(lambda w: "/admin/users/new", ADMIN, form=_user_form),
+    "admin.user_edit": Route(
+        lambda w: f"/admin/users/{w.users['staff_b'].id}", ADMIN, form=lambda w: {"role": "admin", "active": ""}
+    ),
+    "admin.user_password": Route(
+        lambda w: f"/admin/users/{w.users['staff_b'].id}/password",
+        ADMIN,
+        form=lambda w: {"password": "attacker chosen passphrase"},
+    ),
+    "admin.user_totp_reset": Route(lambda w: f"/admin/users/{w.users['staff_b'].id}/second-factor/reset", ADMIN),
+    "admin.municipalities": Route(lambda w: "/admin/municipalities", ADMIN),
+}
+
+
+def db_fingerprint(engine: Any) -> dict[str, str]:
+    """Return a hash of every table's rows (sorted), to prove a request changed nothing."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from roomlog.models import Base
+
+    result: dict[str, str] = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            result[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return result
+
+
+def concrete_methods(rule: Any) -> list[str]:
+    """Return the methods the security tests exercise for a rule (GET and POST)."""
+    return [m for m in ("GET", "POST") if m in rule.methods]

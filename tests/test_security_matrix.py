@@ -1,0 +1,85 @@
+"""Tenant isolation for every route × role × tenant-B object, and GET never changes state.
+
+The expectations live in tests/security_routes.py (one entry per endpoint).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import AuthActions
+from tests.factories import Factory
+from tests.security_routes import ROLES, ROUTES, World, build_world, concrete_methods, db_fingerprint
+
+
+def test_every_route_has_an_entry_in_the_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(ROUTES))
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not missing, f"add these endpoints to tests/security_routes.py ROUTES: {missing}"
+    assert not stale, f"these ROUTES entries name no endpoint any more: {stale}"
+
+
+def _client_for(app: Flask, role: str) -> FlaskClient:
+    client = app.test_client()
+    if role != "anonymous":
+        response = AuthActions(client).login(role)
+        assert response.status_code == 302, f"{role} could not log in"
+    return client
+
+
+def _check(app: Flask, world: World, dbs: Session, role: str) -> list[str]:
+    client = _client_for(app, role)
+    problems: list[str] = []
+    for rule in app.url_map.iter_rules():
+        spec = ROUTES[rule.endpoint]
+        url = spec.url(world)
+        for method in concrete_methods(rule):
+            if spec.self_service and method == "POST":
+                continue  # login/logout/language act on the caller's own session, covered in test_auth*
+            before = db_fingerprint(dbs.get_bind())
+            data = spec.form(world) if (spec.form and method == "POST") else {}
+            response = client.open(url, method=method, data=data)
+            status = response.status_code
+            allowed = spec.public or role in spec.allowed
+            where = f"{role} {method} {url} ({rule.endpoint}) → {status}"
+            if status >= 500:
+                problems.append(f"{where}: server error")
+            elif role == "anonymous" and not spec.public:
+                location = response.headers.get("Location", "")
+                if not (status == 401 or (status == 302 and "/auth/login" in location)):
+                    problems.append(f"{where}: expected a login redirect or 401")
+            elif not allowed and status not in (403, 404):
+                problems.append(f"{where}: expected 403 or 404")
+            elif allowed and method == "GET" and status >= 400:
+                problems.append(f"{where}: an allowed role was refused")
+            if (method == "GET" or not allowed) and db_fingerprint(dbs.get_bind()) != before:
+                problems.append(f"{where}: the database changed")
+    return problems
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("role", ROLES)
+def test_tenant_matrix(app: Flask, make: Factory, dbs: Session, role: str, backend: str) -> None:
+    world = build_world(make)
+    problems = _check(app, world, dbs, role)
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_catches_a_missing_check(app: Flask, make: Factory, dbs: Session) -> None:
+    """The matrix is not vacuous: a route that forgets its access check is reported."""
+    world = build_world(make)
+
+    @app.get("/rooms/<int:room_id>/leaky")
+    def leaky(room_id: int) -> str:
+        return "secret of another room"
+
+    ROUTES["leaky"] = ROUTES["rooms.board"].__class__(lambda w: f"/rooms/{w.room_b.id}/leaky", frozenset({"staff_b"}))
+    try:
+        problems = _check(app, world, dbs, "staff_a")
+    finally:
+        del ROUTES["leaky"]
+    assert any("leaky" in p and "expected 403 or 404" in p for p in problems)

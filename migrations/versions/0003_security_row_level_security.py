@@ -14,13 +14,13 @@ connect as a superuser (README, "Security and privacy"). SQLite has no row-level
 security; there the ORM scoping is the only backstop.
 
 Revision ID: security_row_level_security
-Revises: 0001_initial
+Revises: reliability_locks
 """
 
 from alembic import op
 
 revision = "security_row_level_security"
-down_revision = "0001_initial"
+down_revision = "reliability_locks"
 branch_labels = None
 depends_on = None
 

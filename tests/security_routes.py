@@ -84,6 +84,10 @@ class Route:
     form: Callable[[World], dict[str, Any]] | None = None
     #: POST changes the caller's own session/account only (login, logout, language): not a tenant object.
     self_service: bool = False
+    #: Bearer-token API: sessions are ignored, so every cookie holder gets 401 (token scopes: tests/test_api.py).
+    bearer: bool = False
+    #: May answer 503 by design (``/healthz`` on a test database built without migrations).
+    may_be_unavailable: bool = False
 
 
 def _room_form(w: World) -> dict[str, Any]:
@@ -102,6 +106,23 @@ def _room_form(w: World) -> dict[str, Any]:
 
 def _user_form(w: World) -> dict[str, Any]:
     return {"username": "intruder", "role": "admin", "password": "a long new passphrase 42", "active": "y"}
+
+
+def _key(name: str) -> dict[str, str]:
+    return {"idempotency_key": f"matrix-{name}"}
+
+
+def _check_in_form(w: World) -> dict[str, Any]:
+    return {
+        "last_letters": "MIH",
+        "first_letters": "LI",
+        "birth_day": "2",
+        "birth_month": "1",
+        "birth_year": "1980",
+        "sex": "m",
+        "nationality": "dk",
+        **_key("checkin"),
+    }
 
 
 ROUTES: dict[str, Route] = {
@@ -130,6 +151,121 @@ ROUTES: dict[str, Route] = {
     ),
     "admin.user_totp_reset": Route(lambda w: f"/admin/users/{w.users['staff_b'].id}/second-factor/reset", ADMIN),
     "admin.municipalities": Route(lambda w: "/admin/municipalities", ADMIN),
+    "admin.tokens": Route(
+        lambda w: "/admin/tokens", ADMIN, form=lambda w: {"user_id": w.users["national"].id, "name": "x"}
+    ),
+    "admin.token_revoke": Route(lambda w: "/admin/tokens/1/revoke", ADMIN),
+    # Capture (issue 3): everything names room B and its records; only room B's staff may.
+    "rooms.board_live": Route(lambda w: f"/rooms/{w.room_b.id}/board/live", ROOM_B),
+    "rooms.check_in": Route(lambda w: f"/rooms/{w.room_b.id}/check-in", ROOM_B, form=_check_in_form),
+    "rooms.anonymous_visit": Route(
+        lambda w: f"/rooms/{w.room_b.id}/visits/anonymous", ROOM_B, form=lambda w: _key("anon")
+    ),
+    "rooms.turn_away": Route(
+        lambda w: f"/rooms/{w.room_b.id}/turn-away",
+        ROOM_B,
+        form=lambda w: {"turn_away_reason": "capacity", **_key("turn")},
+    ),
+    "rooms.visit": Route(lambda w: f"/rooms/{w.room_b.id}/visits/{w.visit_b.id}", ROOM_B),
+    "rooms.consumption": Route(
+        lambda w: f"/rooms/{w.room_b.id}/visits/{w.visit_b.id}/consumptions",
+        ROOM_B,
+        form=lambda w: {
+            "route": "inject",
+            "substances": "heroin",
+            "place": "injection-2",
+            "assisted": "no",
+            **_key("cons"),
+        },
+    ),
+    "rooms.assisted": Route(
+        lambda w: f"/rooms/{w.room_b.id}/consumptions/{w.consumption_b.id}/assisted",
+        ROOM_B,
+        form=lambda w: {"assisted": "yes", **_key("assist")},
+    ),
+    "rooms.end_consumption": Route(
+        lambda w: f"/rooms/{w.room_b.id}/consumptions/{w.consumption_b.id}/end", ROOM_B, form=lambda w: _key("end")
+    ),
+    "rooms.check_out": Route(
+        lambda w: f"/rooms/{w.room_b.id}/visits/{w.visit_b.id}/check-out", ROOM_B, form=lambda w: _key("out")
+    ),
+    "rooms.open_emergency": Route(
+        lambda w: f"/rooms/{w.room_b.id}/emergencies",
+        ROOM_B,
+        form=lambda w: {"visit_id": w.visit_b.id, **_key("emergency")},
+    ),
+    "rooms.emergency": Route(lambda w: f"/rooms/{w.room_b.id}/emergencies/{w.emergency_b.id}", ROOM_B),
+    "rooms.emergency_action": Route(
+        lambda w: f"/rooms/{w.room_b.id}/emergencies/{w.emergency_b.id}/actions",
+        ROOM_B,
+        form=lambda w: {"action": "naloxone", "naloxone_route": "in", "naloxone_dose_mg": "1.8", **_key("nal")},
+    ),
+    "rooms.emergency_outcome": Route(
+        lambda w: f"/rooms/{w.room_b.id}/emergencies/{w.emergency_b.id}/outcome",
+        ROOM_B,
+        form=lambda w: {"outcome": "recovered_on_site", **_key("outcome")},
+    ),
+    "rooms.emergency_details": Route(
+        lambda w: f"/rooms/{w.room_b.id}/emergencies/{w.emergency_b.id}/details",
+        ROOM_B,
+        form=lambda w: {"type": "opioid", "severity": "responsive", "note": "x", **_key("details")},
+    ),
+    "rooms.referral": Route(
+        lambda w: f"/rooms/{w.room_b.id}/visits/{w.visit_b.id}/referrals",
+        ROOM_B,
+        form=lambda w: {"target": "ost", "mode": "referral", **_key("ref")},
+    ),
+    "rooms.service": Route(
+        lambda w: f"/rooms/{w.room_b.id}/visits/{w.visit_b.id}/services",
+        ROOM_B,
+        form=lambda w: {"service": "naloxone_kit", "quantity": "1", **_key("svc")},
+    ),
+    "rooms.incident": Route(
+        lambda w: f"/rooms/{w.room_b.id}/incidents",
+        ROOM_B,
+        form=lambda w: {"type": "other", "narrative": "x", **_key("inc")},
+    ),
+    "rooms.record": Route(lambda w: f"/rooms/{w.room_b.id}/records/visit/{w.visit_b.id}", ROOM_B),
+    "rooms.correct": Route(
+        lambda w: f"/rooms/{w.room_b.id}/records/referral/{w.referral_b.id}/correct",
+        ROOM_B,
+        form=lambda w: {"target": "gp", "mode": "referral", "reason": "attacker"},
+    ),
+    "rooms.void": Route(
+        lambda w: f"/rooms/{w.room_b.id}/records/service/{w.service_b.id}/void",
+        ROOM_B,
+        form=lambda w: {"reason": "attacker"},
+    ),
+    # Monthly summary and approval (issue 4): room B's staff read; nobody in the matrix may approve room B.
+    "reports.definitions": Route(lambda w: "/reports/definitions", AUTHENTICATED),
+    "reports.latest": Route(lambda w: f"/reports/{w.room_b.id}/", ROOM_B),
+    "reports.summary": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}", ROOM_B),
+    "reports.pdf": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}.pdf", ROOM_B),
+    "reports.approve": Route(
+        lambda w: f"/reports/{w.room_b.id}/{w.month_b}/approve",
+        form=lambda w: {"password": Factory.PASSWORD, "backdated_reviewed": "y"},
+    ),
+    "reports.reopen": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}/reopen", form=lambda w: {"reason": "x"}),
+    "reports.lock_exception": Route(
+        lambda w: f"/reports/{w.room_b.id}/{w.month_b}/lock-exception",
+        form=lambda w: {"until": "2026-12-31", "reason": "x"},
+    ),
+    "reports.accept": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}/accept", form=lambda w: {"next": "/"}),
+    # Municipality, national and annual reports (issue 5): aggregates only, each for its own scope.
+    "municipality.index": Route(lambda w: f"/municipality/?room={w.room_b.id}", frozenset({"municipality_other"})),
+    "municipality.export": Route(lambda w: "/municipality/export.csv", frozenset({"municipality_other"})),
+    "national.index": Route(lambda w: "/national/", frozenset({"national"})),
+    "national.export": Route(lambda w: "/national/export.csv", frozenset({"national"})),
+    "annual.report": Route(lambda w: f"/annual/{w.kommune_b}/2025", frozenset({"national"})),
+    "annual.pdf": Route(lambda w: f"/annual/{w.kommune_b}/2025.pdf", frozenset({"national"})),
+    "annual.workbook": Route(lambda w: f"/annual/{w.kommune_b}/2025.xlsx", frozenset({"national"})),
+    "api.indicators": Route(lambda w: "/api/v1/indicators", bearer=True),
+    "api.rooms": Route(lambda w: "/api/v1/rooms", bearer=True),
+    "api.aggregates": Route(
+        lambda w: f"/api/v1/aggregates?from=2026-01&to=2026-10&granularity=month&room={w.room_b.id}", bearer=True
+    ),
+    "api.openapi": Route(lambda w: "/api/v1/openapi.json", public=True),
+    "health.healthz": Route(lambda w: "/healthz", public=True, may_be_unavailable=True),
 }
 
 

@@ -14,7 +14,7 @@ from roomlog.models import Incident, Referral, Room, ServiceRecord, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
 from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.capture import form_failed, invalid_value, stamp_from, to_visit
 from roomlog.rooms.forms import IncidentForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import Conflict, DomainError, referrals
@@ -25,7 +25,7 @@ def _code(enum_cls: type, name: str, default: object = None) -> object:
     try:
         return enum_cls(request.form.get(name) or default)
     except ValueError as exc:
-        raise DomainError(f"{name}?") from exc
+        raise DomainError(invalid_value()) from exc
 
 
 def _saved_or_visit_page(room: Room, visit: Visit, save: Callable[[], object]) -> Response | tuple[str, int]:

@@ -93,7 +93,7 @@ def current_values(kind: str, record: RoomEvent) -> dict[str, Any]:
 
 def _parse(spec: Any, raw: Any) -> Any:
     if spec == "substances":
-        return sorted(Substance(v).value for v in raw or [])
+        return sorted(Substance(v).value for v in raw or [] if v)
     value = raw[0] if isinstance(raw, list) else raw
     value = (value or "").strip() if isinstance(value, str) else value
     try:
@@ -134,6 +134,8 @@ def correct(
     after = {**before, **{k: v for k, v in values.items() if v is not None or FIELDS[kind][k] == "text"}}
     if after.get("occurred_at") is None:
         after["occurred_at"] = before["occurred_at"]
+    if kind == "consumption" and not after["substances"]:
+        raise DomainError(_("Choose at least one substance."))
     changes = audit.diff(before, after)
     if not changes:
         return {}
@@ -146,6 +148,8 @@ def correct(
             setattr(record, name, value)
     if kind == "consumption" and "assisted" in changes:
         record.assisted_set_at = utcnow()  # type: ignore[attr-defined]
+    if kind == "emergency" and "outcome" in changes:
+        record.outcome_at = utcnow() if after["outcome"] else None  # type: ignore[attr-defined]
     session.flush()
     audit.record(
         session, f"{kind}.correct", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,

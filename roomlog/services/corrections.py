@@ -132,8 +132,8 @@ def correct(
     _guard(session, room, record, user, reason)
     before = current_values(kind, record)
     after = {**before, **{k: v for k, v in values.items() if v is not None or FIELDS[kind][k] == "text"}}
-    if after.get("occurred_at") is None:
-        after["occurred_at"] = before["occurred_at"]
+    if after.get("occurred_at") is None or _same_minute(after["occurred_at"], before["occurred_at"]):
+        after["occurred_at"] = before["occurred_at"]  # the form shows minutes: an unchanged field keeps seconds
     if kind == "consumption" and not after["substances"]:
         raise DomainError(_("Choose at least one substance."))
     changes = audit.diff(before, after)
@@ -156,6 +156,10 @@ def correct(
         changes=changes, reason=reason,
     )  # fmt: skip
     return changes
+
+
+def _same_minute(a: dt.datetime, b: dt.datetime) -> bool:
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
 
 
 def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.datetime, reason: str) -> None:

@@ -69,6 +69,8 @@ def test_emergency_from_a_place_with_actions_outcome_and_details(
         (EmergencyAction.AMBULANCE_CALLED, None, None, None),
     ]
     assert all(a.occurred_at >= row.occurred_at for a in row.actions)
+    fragment = client.get(f"{url}/timeline").get_data(as_text=True)
+    assert fragment.count('data-action-row="naloxone"') == 2 and "<html" not in fragment
     board = client.get(f"/rooms/{room.id}/").get_data(as_text=True)
     assert 'data-count="emergencies">1<' in board and "alert-emergencies" not in board
 

@@ -11,6 +11,7 @@ from roomlog.extensions import db
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
 from roomlog.rooms.blueprint import bp
+from roomlog.rooms.capture import invalid_value
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, emergencies
 from roomlog.services.event_times import resolve
@@ -28,7 +29,7 @@ def _code(enum_cls: type, name: str) -> object:
     try:
         return enum_cls(value)
     except ValueError as exc:
-        raise DomainError(f"{name}: {value}?") from exc
+        raise DomainError(invalid_value()) from exc
 
 
 @bp.post("/<int:room_id>/emergencies")
@@ -68,6 +69,13 @@ def emergency(room_id: int, emergency_id: int) -> str:
     )
 
 
+@bp.get("/<int:room_id>/emergencies/<int:emergency_id>/timeline")
+def emergency_timeline(room_id: int, emergency_id: int) -> str:
+    """Return the running timeline (HTML fragment), so every tablet sees every tap."""
+    room = room_for_member(room_id)
+    return render_template("rooms/_timeline.html", room=room, emergency=record_in_room(Emergency, room, emergency_id))
+
+
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/actions")
 def emergency_action(room_id: int, emergency_id: int) -> Response:
     """Stamp one action (naloxone dose, oxygen start/stop, 112 …) at now."""
@@ -75,7 +83,7 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
     row = record_in_room(Emergency, room, emergency_id)
     action = _code(EmergencyAction, "action")
     if action is None:
-        raise DomainError("action?")
+        raise DomainError(invalid_value())
 
     def create(digest: str) -> EmergencyActionRecord:
         return emergencies.add_action(
@@ -96,7 +104,7 @@ def emergency_outcome(room_id: int, emergency_id: int) -> Response:
     row = record_in_room(Emergency, room, emergency_id)
     outcome = _code(EmergencyOutcome, "outcome")
     if outcome is None:
-        raise DomainError("outcome?")
+        raise DomainError(invalid_value())
     check_change_allowed(db.session, room, row.service_day, current_user, None)
     emergencies.set_outcome(db.session, row, current_user, outcome)
     db.session.commit()

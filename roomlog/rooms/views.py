@@ -2,7 +2,9 @@
 
 Routes (every POST carries ``csrf_token`` and ``idempotency_key``; a successful POST answers
 ``303 See Other`` to the record's page; a repeated key answers the same redirect; a reused key
-with other data answers 409; a form with errors re-renders with 400/403 and keeps the input):
+with other data answers 409; a form with errors re-renders with 400/403 and keeps the input).
+``idempotency_key`` is 16–64 characters of ``[A-Za-z0-9_-]``: the rendered forms carry a fresh
+uuid4 hex, and a client (e.g. a load test) may generate its own, one per intended record:
 
 ===========================================================  ======  ==========================================
 URL                                                          method  fields
@@ -25,6 +27,7 @@ URL                                                          method  fields
 /rooms/<room>/visits/<visit>/check-out                       POST    —
 /rooms/<room>/emergencies                                    POST    [visit_id, consumption_id] → /emergencies/<id>
 /rooms/<room>/emergencies/<id>                               GET     emergency screen with timeline
+/rooms/<room>/emergencies/<id>/timeline                      GET     the running timeline (HTML fragment)
 /rooms/<room>/emergencies/<id>/actions                       POST    action, [naloxone_route, naloxone_dose_mg,
                                                                      oxygen_phase]
 /rooms/<room>/emergencies/<id>/outcome                       POST    outcome

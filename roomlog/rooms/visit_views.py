@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
-from roomlog.models import Visit
+from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
 from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
@@ -18,10 +18,11 @@ from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import resolve
+from roomlog.services.periods import check_change_allowed
 
 
-def _check_in(form: CheckInForm, room_id: int) -> Visit:
-    room = room_for_member(room_id)
+def _check_in(form: CheckInForm, room: Room) -> Visit:
+    """Turn the typed code into a pseudonym at once and check in once per idempotency key."""
     birth_date = form.birth_date()
     if birth_date is None:
         raise DomainError(_("That date does not exist."))
@@ -54,7 +55,7 @@ def check_in(room_id: int) -> str | Response | tuple[str, int]:
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            return to_visit(room, _check_in(form, room_id).id)
+            return to_visit(room, _check_in(form, room).id)
         except DomainError as exc:
             status = form_failed(form, exc)
     return render_template("rooms/check_in.html", room=room, form=form), status
@@ -107,6 +108,7 @@ def check_out(room_id: int, visit_id: int) -> Response:
     """Close the visit (ends its consumptions); a second tap changes nothing."""
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
+    check_change_allowed(db.session, room, visit.service_day, current_user, None)
     visits.check_out(db.session, visit, current_user)
     db.session.commit()
     flash(_("Checked out."), "info")

@@ -80,3 +80,17 @@ def test_capture_screens_in_english(live_server: Any, page: Any, login: Any) -> 
     page.goto(f"{live_server.url}/rooms/{room.id}/visits/{waiting.id}")
     assert "Register consumption" in page.locator("button[data-action=consumption]").inner_text()
     assert page.locator("[data-action=route-inject]").locator("xpath=..").inner_text() == "injection"
+
+
+def test_board_refreshes_itself(live_server: Any, page: Any, login: Any) -> None:
+    from playwright.sync_api import expect  # after the page fixture, which skips/fails without Playwright
+
+    room, (user, _waiting) = _seed(live_server, "Refresh")
+    login(page, user.username)
+    page.clock.install()
+    page.goto(f"{live_server.url}/rooms/{room.id}/")
+    assert page.locator("[data-waiting]").get_attribute("data-waiting") == "1"
+    live_server.make.visit(room)  # someone checks in on another tablet
+    page.clock.fast_forward(21_000)
+    expect(page.locator("[data-waiting]")).to_have_attribute("data-waiting", "2")
+    assert page.locator("form[data-once] button[data-action=check-out]").count() >= 2

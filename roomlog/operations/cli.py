@@ -49,6 +49,11 @@ def _bar(label: str) -> Iterator[backups.Progress]:
             bar.__exit__(None, None, None)
 
 
+def _database_url() -> str:
+    """Return the URL the app really uses (relative SQLite paths resolved against the instance folder)."""
+    return db.engine.url.render_as_string(hide_password=False)
+
+
 @click.group("audit")
 def audit_group() -> None:
     """Check the audit log."""
@@ -84,7 +89,7 @@ def backup_command(path: Path) -> None:
     """Write a consistent backup of the live database to the new file PATH (no secrets inside)."""
     try:
         with _bar("Backing up") as progress:
-            backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+            backups.backup(_database_url(), path, progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
@@ -95,11 +100,12 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Restore the backup PATH into the configured database, which must be empty."""
+    url = _database_url()
     db.session.remove()
     db.engine.dispose()
     try:
         with _bar("Restoring") as progress:
-            backups.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+            backups.restore(url, path, progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(f"Restored {path}. Check it with `roomlog audit verify` and `roomlog db current`.")

@@ -68,6 +68,13 @@ def emergency(room_id: int, emergency_id: int) -> str:
     )
 
 
+@bp.get("/<int:room_id>/emergencies/<int:emergency_id>/timeline")
+def emergency_timeline(room_id: int, emergency_id: int) -> str:
+    """Return the running timeline (HTML fragment), so every tablet sees every tap."""
+    room = room_for_member(room_id)
+    return render_template("rooms/_timeline.html", room=room, emergency=record_in_room(Emergency, room, emergency_id))
+
+
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/actions")
 def emergency_action(room_id: int, emergency_id: int) -> Response:
     """Stamp one action (naloxone dose, oxygen start/stop, 112 …) at now."""

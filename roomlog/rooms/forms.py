@@ -7,7 +7,6 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -108,17 +107,6 @@ class IncidentForm(CaptureForm):
     narrative = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=2000)])
 
 
-class EmergencyDetailsForm(FlaskForm):
-    type = RadioField(_l("Type"), validators=[Optional()])
-    severity = RadioField(_l("Severity"), validators=[Optional()])
-    note = TextAreaField(_l("Short note"), validators=[Optional(), Length(max=500)])
-
-
-class ReasonForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
-    confirm = BooleanField(_l("Void this record"))
-
-
 def localise(form: FlaskForm) -> None:
     """Give every code-list field its labels in the current language."""
     lang = current_language()
@@ -133,5 +121,5 @@ def localise(form: FlaskForm) -> None:
     }
     for name, codes in lists.items():
         field = getattr(form, name, None)
-        if field is not None and not isinstance(form, EmergencyDetailsForm):
+        if field is not None:
             field.choices = codes.choices(lang)

@@ -25,6 +25,7 @@ URL                                                          method  fields
 /rooms/<room>/visits/<visit>/check-out                       POST    —
 /rooms/<room>/emergencies                                    POST    [visit_id, consumption_id] → /emergencies/<id>
 /rooms/<room>/emergencies/<id>                               GET     emergency screen with timeline
+/rooms/<room>/emergencies/<id>/timeline                      GET     the running timeline (HTML fragment)
 /rooms/<room>/emergencies/<id>/actions                       POST    action, [naloxone_route, naloxone_dose_mg,
                                                                      oxygen_phase]
 /rooms/<room>/emergencies/<id>/outcome                       POST    outcome

@@ -18,6 +18,7 @@ from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import resolve
+from roomlog.services.periods import check_change_allowed
 
 
 def _check_in(form: CheckInForm, room_id: int) -> Visit:
@@ -107,6 +108,7 @@ def check_out(room_id: int, visit_id: int) -> Response:
     """Close the visit (ends its consumptions); a second tap changes nothing."""
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
+    check_change_allowed(db.session, room, visit.service_day, current_user, None)
     visits.check_out(db.session, visit, current_user)
     db.session.commit()
     flash(_("Checked out."), "info")

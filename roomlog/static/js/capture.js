@@ -2,7 +2,8 @@
  * 1. Forms marked data-once ignore a second submit while the first is on its way
  *    (the server's idempotency key makes a repeat harmless anyway).
  * 2. Elements with data-since show the elapsed time and tick every few seconds.
- * 3. The board's live part (#board-live[data-live-url]) is re-fetched every 20 s while visible.
+ * 3. Live parts ([data-live-url]: the board, an emergency's timeline) are re-fetched every
+ *    data-live-seconds (default 20) while the page is visible.
  */
 (function () {
   "use strict";
@@ -34,9 +35,8 @@
     });
   }
 
-  function live() {
-    var box = document.getElementById("board-live");
-    if (!box || !box.dataset.liveUrl) { return; }
+  function live(box) {
+    var seconds = parseInt(box.dataset.liveSeconds || "20", 10);
     window.setInterval(function () {
       if (document.hidden) { return; }
       fetch(box.dataset.liveUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
@@ -47,15 +47,15 @@
           once(box);
           tick();
         })
-        .catch(function () { /* offline: keep the last board */ });
-    }, 20000);
+        .catch(function () { /* offline: keep what is shown */ });
+    }, seconds * 1000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     once(document);
     tick();
     window.setInterval(tick, 5000);
-    live();
+    document.querySelectorAll("[data-live-url]").forEach(live);
   });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) { delete form.dataset.sending; });

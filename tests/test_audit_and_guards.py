@@ -159,3 +159,13 @@ def test_no_code_path_deletes_event_rows_except_the_retention_purge() -> None:
     ]
     assert offenders == []
     assert pattern.search("session.execute(delete(Visit).where(Visit.id == 1))")  # the check can fail
+
+
+@pytest.mark.slow
+def test_demo_history_loads_past_the_postgres_month_locks(guarded: tuple[Flask, Session, Factory]) -> None:
+    """`roomlog demo` writes synthetic history into locked months: it may, for its own transaction only."""
+    application, session, _ = guarded
+    result = application.test_cli_runner().invoke(args=["demo", "--months", "2"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(text("SELECT count(*) FROM visits")) > 0
+    assert session.scalar(text("SELECT current_setting('roomlog.history_load', true)")) in (None, "", "off")

@@ -127,7 +127,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
     with database.immediate():
         plan = retention.plan(db.session, before)
         names = {room_id: name for room_id, name in db.session.execute(select(Room.id, Room.name))}
-        _describe(plan, names, dry_run)
+        _describe(plan, names, dry_run or bool(plan.refused))
         if plan.refused:
             _fail("refused, nothing was removed. Approve these months first: " + "; ".join(plan.refused))
         if dry_run or not plan.total:

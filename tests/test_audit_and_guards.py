@@ -55,6 +55,19 @@ def test_audit_verify_names_the_entry_after_a_removed_one(app: Flask, runner: Fl
     assert "entry 3: previous hash does not match" in result.output
 
 
+def test_audit_verify_with_a_recorded_hash_notices_removed_newest_entries(app: Flask, runner: FlaskCliRunner) -> None:
+    _three_entries(app)
+    with app.app_context():
+        newest = db.session.scalar(text("SELECT hash FROM audit_log WHERE id = 3"))
+    assert runner.invoke(args=["audit", "verify", "--expect", newest]).exit_code == 0
+    with app.app_context():
+        db.session.execute(text("DELETE FROM audit_log WHERE id = 3"))
+        db.session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # the rest of the chain is intact
+    result = runner.invoke(args=["audit", "verify", "--expect", newest])
+    assert result.exit_code == 1 and f"hash {newest}" in result.output
+
+
 @pytest.fixture
 def guarded(tmp_path: Path) -> tuple[Flask, Session, Factory]:
     """An app on a migrated scratch PostgreSQL database, so the triggers exist."""

@@ -23,7 +23,10 @@ def _visits(dbs: Session) -> list[Visit]:
     return list(dbs.scalars(select(Visit).order_by(Visit.id)))
 
 
-def test_new_then_known_visitor(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
+@pytest.mark.both_databases
+def test_new_then_known_visitor(
+    backend: str, make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
     room, _user = staffed_room(make, auth)
     first = check_in(client, room)
     page = client.get(first.headers["Location"]).get_data(as_text=True)
@@ -36,6 +39,7 @@ def test_new_then_known_visitor(make: Factory, client: FlaskClient, auth: AuthAc
     second = check_in(client, room, last_letters="qxz", first_letters="jw")
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert 'data-visitor="known"' in page and visitor.check_word in page
+    assert f'data-other-open="{location_id(first, "visits")}"' in page  # the first visit was never closed
     assert dbs.scalar(select(func.count()).select_from(Visitor)) == 1
     assert [v.visitor_id for v in _visits(dbs)] == [visitor.id, visitor.id]
 
@@ -54,8 +58,9 @@ def test_under_18_is_turned_away_without_a_visitor_row(
     assert "under 18" in client.get(response.headers["Location"]).get_data(as_text=True).lower()
 
 
+@pytest.mark.both_databases
 def test_double_submit_returns_the_first_visit(
-    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+    backend: str, make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
 ) -> None:
     room, _user = staffed_room(make, auth)
     k = key()

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roomlog.models import AuditEntry, Referral, ServiceRecord
+from roomlog.models import AuditEntry, Consumption, Referral, ServiceRecord
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, ReferralTarget, Role
 from roomlog.models.periods import PeriodStatus
@@ -99,3 +99,24 @@ def test_approved_month_needs_lead_and_locked_month_is_409(
     assert client.post(url, data={"target": "hat", "reason": "too late"}).status_code == 409
     anonymous = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
     assert anonymous.status_code == 409  # new records in an accepted month are refused too
+
+
+def test_consumption_correction_keeps_a_substance_and_stamps_assisted(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    room, user = staffed_room(make, auth)
+    row = make.consumption(make.visit(room), room, recorded_by_id=user.id)
+    first_set = row.assisted_set_at
+    url = f"/rooms/{room.id}/records/consumption/{row.id}"
+    base = {"route": "inject", "assisted": "no", "reason": "fix"}
+    assert client.post(f"{url}/correct", data={**base, "substances": [""]}).status_code == 400
+    response = client.post(f"{url}/correct", data={**base, "assisted": "yes", "substances": ["heroin", "cocaine"]})
+    assert response.status_code == 303
+    dbs.expire_all()
+    fixed = dbs.get(Consumption, row.id)
+    assert fixed.assisted and fixed.assisted_set_at > first_set
+    assert sorted(s.value for s in fixed.substance_codes) == ["cocaine", "heroin"]
+    entry = dbs.scalars(select(AuditEntry).where(AuditEntry.action == "consumption.correct")).one()
+    assert entry.changes == {"assisted": [False, True], "substances": [["heroin"], ["cocaine", "heroin"]]}
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-audit="consumption.correct"' in page

@@ -25,7 +25,11 @@ def test_referral_and_service_in_one_tap(make: Factory, client: FlaskClient, aut
     client.post(f"{base}/services", data={"idempotency_key": key(), "service": "naloxone_kit"})
     client.post(f"{base}/services", data={"idempotency_key": key(), "service": "injecting_equipment", "quantity": "5"})
     bad = {"idempotency_key": key(), "service": "testing", "quantity": "0"}
-    assert client.post(f"{base}/services", data=bad).status_code == 400
+    refused = client.post(f"{base}/services", data=bad)
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.get_data(as_text=True) and 'data-action="check-out"' in refused.get_data(
+        as_text=True
+    )
     referrals = [(r.target, r.mode) for r in dbs.scalars(select(Referral).order_by(Referral.id))]
     assert referrals == [
         (ReferralTarget.OST, ReferralMode.REFERRAL),

@@ -44,6 +44,10 @@ def _minutes(since: dt.datetime, now: dt.datetime) -> int:
     return max(0, int((now - since).total_seconds() // 60))
 
 
+def _consumed(visit: Visit) -> bool:
+    return any(not c.voided for c in visit.consumptions)
+
+
 def open_visits(session: Session, room: Room) -> list[Visit]:
     """Return the admitted visits of the room that are not closed."""
     stmt = (
@@ -120,8 +124,8 @@ def build(session: Session, room: Room, now: dt.datetime | None = None) -> Board
         service_day=day,
         now=now,
         places=rows,
-        waiting=[v for v in visits if v.id not in busy and not v.consumptions],
-        aftercare=[v for v in visits if v.id not in busy and v.consumptions],
+        waiting=[v for v in visits if v.id not in busy and not _consumed(v)],
+        aftercare=[v for v in visits if v.id not in busy and _consumed(v)],
         emergencies=emergencies,
         to_close=[v for v in open_visits(session, room) if v.service_day < day],
         counts=today_counts(session, room, day),

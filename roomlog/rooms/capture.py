@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -30,3 +31,8 @@ def form_failed(form: CaptureForm, exc: DomainError) -> int:
 def to_visit(room: Room, visit_id: int) -> Response:
     """Redirect (303) to a visit's page."""
     return redirect(url_for("rooms.visit", room_id=room.id, visit_id=visit_id), 303)
+
+
+def invalid_value() -> str:
+    """Return the message for a tapped value the server does not know."""
+    return _("A value is not valid. Check the form.")

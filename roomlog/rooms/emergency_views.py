@@ -11,6 +11,7 @@ from roomlog.extensions import db
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
 from roomlog.rooms.blueprint import bp
+from roomlog.rooms.capture import invalid_value
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, emergencies
 from roomlog.services.event_times import resolve
@@ -28,7 +29,7 @@ def _code(enum_cls: type, name: str) -> object:
     try:
         return enum_cls(value)
     except ValueError as exc:
-        raise DomainError(f"{name}: {value}?") from exc
+        raise DomainError(invalid_value()) from exc
 
 
 @bp.post("/<int:room_id>/emergencies")
@@ -82,7 +83,7 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
     row = record_in_room(Emergency, room, emergency_id)
     action = _code(EmergencyAction, "action")
     if action is None:
-        raise DomainError("action?")
+        raise DomainError(invalid_value())
 
     def create(digest: str) -> EmergencyActionRecord:
         return emergencies.add_action(
@@ -103,7 +104,7 @@ def emergency_outcome(room_id: int, emergency_id: int) -> Response:
     row = record_in_room(Emergency, room, emergency_id)
     outcome = _code(EmergencyOutcome, "outcome")
     if outcome is None:
-        raise DomainError("outcome?")
+        raise DomainError(invalid_value())
     check_change_allowed(db.session, room, row.service_day, current_user, None)
     emergencies.set_outcome(db.session, row, current_user, outcome)
     db.session.commit()

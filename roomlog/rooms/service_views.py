@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
-from roomlog.models import Incident, Referral, ServiceRecord
+from roomlog.models import Incident, Referral, Room, ServiceRecord, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
+from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.capture import form_failed, invalid_value, stamp_from, to_visit
 from roomlog.rooms.forms import IncidentForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
-from roomlog.services import DomainError, referrals
+from roomlog.services import Conflict, DomainError, referrals
 from roomlog.services.event_times import resolve
 
 
@@ -22,11 +25,24 @@ def _code(enum_cls: type, name: str, default: object = None) -> object:
     try:
         return enum_cls(request.form.get(name) or default)
     except ValueError as exc:
-        raise DomainError(f"{name}?") from exc
+        raise DomainError(invalid_value()) from exc
+
+
+def _saved_or_visit_page(room: Room, visit: Visit, save: Callable[[], object]) -> Response | tuple[str, int]:
+    """Save and go to the visit; on a mistake show the visit page with the message (nothing lost)."""
+    try:
+        save()
+    except Conflict:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        page = render_template("rooms/visit.html", **visit_page.context(room, visit), error=str(exc))
+        return page, exc.status_code
+    return to_visit(room, visit.id)
 
 
 @bp.post("/<int:room_id>/visits/<int:visit_id>/referrals")
-def referral(room_id: int, visit_id: int) -> Response:
+def referral(room_id: int, visit_id: int) -> Response | tuple[str, int]:
     """Register a referral to the tapped target (mode defaults to "referral")."""
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
@@ -38,12 +54,13 @@ def referral(room_id: int, visit_id: int) -> Response:
             visit=visit, target=target, mode=mode, key=form_key(), payload_hash=digest,
         )  # fmt: skip
 
-    save_once(Referral, form_key(), form_payload(visit=visit.id), create)
-    return to_visit(room, visit.id)
+    return _saved_or_visit_page(
+        room, visit, lambda: save_once(Referral, form_key(), form_payload(visit=visit.id), create)
+    )
 
 
 @bp.post("/<int:room_id>/visits/<int:visit_id>/services")
-def service(room_id: int, visit_id: int) -> Response:
+def service(room_id: int, visit_id: int) -> Response | tuple[str, int]:
     """Register the tapped service with its quantity (default 1)."""
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
@@ -56,8 +73,9 @@ def service(room_id: int, visit_id: int) -> Response:
             visit=visit, service=code, quantity=quantity, key=form_key(), payload_hash=digest,
         )  # fmt: skip
 
-    save_once(ServiceRecord, form_key(), form_payload(visit=visit.id), create)
-    return to_visit(room, visit.id)
+    return _saved_or_visit_page(
+        room, visit, lambda: save_once(ServiceRecord, form_key(), form_payload(visit=visit.id), create)
+    )
 
 
 @bp.route("/<int:room_id>/incidents", methods=["GET", "POST"])

@@ -2,7 +2,9 @@
 
 Routes (every POST carries ``csrf_token`` and ``idempotency_key``; a successful POST answers
 ``303 See Other`` to the record's page; a repeated key answers the same redirect; a reused key
-with other data answers 409; a form with errors re-renders with 400/403 and keeps the input):
+with other data answers 409; a form with errors re-renders with 400/403 and keeps the input).
+``idempotency_key`` is 16–64 characters of ``[A-Za-z0-9_-]``: the rendered forms carry a fresh
+uuid4 hex, and a client (e.g. a load test) may generate its own, one per intended record:
 
 ===========================================================  ======  ==========================================
 URL                                                          method  fields

@@ -38,6 +38,7 @@ def context(room: Room, visit: Visit, form: ConsumptionForm | None = None) -> di
         "room": room,
         "visit": visit,
         "known": visits.is_known(visit),
+        "other_open": visits.other_open_visits(db.session, visit),
         "form": consumption_form(room, form),
         "places": place_choices(room),
         "active": [c for c in visit.consumptions if c.is_active],

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
-from roomlog.models import Visit
+from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
 from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
@@ -21,8 +21,8 @@ from roomlog.services.event_times import resolve
 from roomlog.services.periods import check_change_allowed
 
 
-def _check_in(form: CheckInForm, room_id: int) -> Visit:
-    room = room_for_member(room_id)
+def _check_in(form: CheckInForm, room: Room) -> Visit:
+    """Turn the typed code into a pseudonym at once and check in once per idempotency key."""
     birth_date = form.birth_date()
     if birth_date is None:
         raise DomainError(_("That date does not exist."))
@@ -55,7 +55,7 @@ def check_in(room_id: int) -> str | Response | tuple[str, int]:
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            return to_visit(room, _check_in(form, room_id).id)
+            return to_visit(room, _check_in(form, room).id)
         except DomainError as exc:
             status = form_failed(form, exc)
     return render_template("rooms/check_in.html", room=room, form=form), status

@@ -93,7 +93,7 @@ def current_values(kind: str, record: RoomEvent) -> dict[str, Any]:
 
 def _parse(spec: Any, raw: Any) -> Any:
     if spec == "substances":
-        return sorted(Substance(v).value for v in raw or [])
+        return sorted(Substance(v).value for v in raw or [] if v)
     value = raw[0] if isinstance(raw, list) else raw
     value = (value or "").strip() if isinstance(value, str) else value
     try:
@@ -132,8 +132,10 @@ def correct(
     _guard(session, room, record, user, reason)
     before = current_values(kind, record)
     after = {**before, **{k: v for k, v in values.items() if v is not None or FIELDS[kind][k] == "text"}}
-    if after.get("occurred_at") is None:
-        after["occurred_at"] = before["occurred_at"]
+    if after.get("occurred_at") is None or _same_minute(after["occurred_at"], before["occurred_at"]):
+        after["occurred_at"] = before["occurred_at"]  # the form shows minutes: an unchanged field keeps seconds
+    if kind == "consumption" and not after["substances"]:
+        raise DomainError(_("Choose at least one substance."))
     changes = audit.diff(before, after)
     if not changes:
         return {}
@@ -146,12 +148,18 @@ def correct(
             setattr(record, name, value)
     if kind == "consumption" and "assisted" in changes:
         record.assisted_set_at = utcnow()  # type: ignore[attr-defined]
+    if kind == "emergency" and "outcome" in changes:
+        record.outcome_at = utcnow() if after["outcome"] else None  # type: ignore[attr-defined]
     session.flush()
     audit.record(
         session, f"{kind}.correct", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,
         changes=changes, reason=reason,
     )  # fmt: skip
     return changes
+
+
+def _same_minute(a: dt.datetime, b: dt.datetime) -> bool:
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
 
 
 def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.datetime, reason: str) -> None:

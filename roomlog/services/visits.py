@@ -141,6 +141,21 @@ def is_known(visit: Visit) -> bool:
     return visitor is not None and visitor.first_registered_at < visit.recorded_at
 
 
+def other_open_visits(session: Session, visit: Visit) -> list[Visit]:
+    """Return the visitor's other open visits in the same room (e.g. a missed check-out)."""
+    if visit.visitor_id is None:
+        return []
+    stmt = select(Visit).where(
+        Visit.room_id == visit.room_id,
+        Visit.visitor_id == visit.visitor_id,
+        Visit.id != visit.id,
+        Visit.outcome == VisitOutcome.ADMITTED,
+        Visit.left_at.is_(None),
+        Visit.voided.is_(False),
+    )
+    return list(session.scalars(stmt.order_by(Visit.occurred_at)))
+
+
 def check_out(session: Session, visit: Visit, user: User, at: dt.datetime | None = None) -> Visit:
     """Close an open visit and end its active consumptions; closing twice changes nothing."""
     if not visit.is_open:

@@ -39,7 +39,8 @@ def _seed(live_server: Any) -> tuple[Any, Any]:
     room = make.room("Skyen", assisted_allowed=True)
     make.user(Role.STAFF, rooms=[room], username="anna")
     visitor = make.visitor(code=RAW_CODE, birth_year=1979, sex=Sex.F)
-    make.visit(room, occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3), visitor=visitor, left_at=None)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    make.visit(room, occurred_at=earlier, visitor=visitor, left_at=earlier + dt.timedelta(minutes=40))
     return room, visitor
 
 

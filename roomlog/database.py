@@ -35,7 +35,7 @@ PG_MAX_OVERFLOW = 5
 PG_POOL_TIMEOUT_S = 10
 PG_POOL_RECYCLE_S = 1800
 PG_CONNECT_TIMEOUT_S = 5
-#: Requests with these methods only read: their SQLite transactions begin deferred.
+#: Requests with these methods only read: on SQLite they run without taking the write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _force_immediate: ContextVar[bool] = ContextVar("roomlog_force_immediate", default=False)

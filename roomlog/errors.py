@@ -86,11 +86,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if database_faults.is_month_locked(exc):
             return render_error(409, database_faults.month_locked_message())
-        _forget_user()
         if database_faults.is_disk_full(exc):
+            _forget_user()
             log.error("database disk full request_id=%s", g.get("request_id", ""))
             return render_error(ServiceUnavailable.code, database_faults.disk_full_message())
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            _forget_user()
             log.error("database unavailable request_id=%s", g.get("request_id", ""))
             return render_error(ServiceUnavailable.code)
         log.exception("database error request_id=%s", g.get("request_id", ""))

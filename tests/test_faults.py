@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from roomlog import PROJECT_ROOT
 from roomlog.models.codes import Role
 from tests.factories import Factory
-from tests.harness import REQUEST_TIMEOUT_S, Server, running
+from tests.harness import REQUEST_TIMEOUT_S, Server, csrf_token, running
 from tests.ops_support import dispose, migrated_app
 from tests.pg_server import throwaway_postgres
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 def _staff(tmp_path: Path, url: str, count: int = 1) -> list[str]:
-    """Migrate the database and add a room with ``count`` staff users; return their usernames."""
+    """Migrate the database and add a room (id 1) with ``count`` staff users; return their usernames."""
     application = migrated_app(tmp_path, url)
     with application.app_context():
         from roomlog.extensions import db
@@ -65,6 +65,14 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
             tablet = server.login(username, Factory.PASSWORD)
             assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200
             master = server.process.pid  # type: ignore[union-attr]
+            token = csrf_token(tablet.get(f"{server.base}/rooms/1/check-in", timeout=REQUEST_TIMEOUT_S).text)
+
+            def visit(key: str) -> int:
+                data = {"csrf_token": token, "idempotency_key": key}
+                target = f"{server.base}/rooms/1/visits/anonymous"
+                return tablet.post(target, data=data, allow_redirects=False, timeout=REQUEST_TIMEOUT_S).status_code
+
+            assert visit("before-the-restart-0001") == 303
 
             pg.stop("fast")
             health = requests.get(f"{server.base}/healthz", timeout=REQUEST_TIMEOUT_S)
@@ -76,10 +84,17 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
             api = tablet.get(f"{server.base}/", headers={"Accept": "application/json"}, timeout=REQUEST_TIMEOUT_S)
             assert api.status_code == 503 and "error" in api.json() and api.json()["request_id"]
 
+            assert visit("during-the-restart-0002") == 503  # fails closed: nothing saved
+
             pg.start()
             assert _wait_for(lambda: requests.get(f"{server.base}/healthz", timeout=5).status_code == 200)
             assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200  # same login
             assert server.process.pid == master and server.process.poll() is None  # type: ignore[union-attr]
+            assert visit("during-the-restart-0002") == 303  # the tablet's retry goes through
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM visits")).scalar_one() == 2
+            engine.dispose()
 
 
 def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
@@ -92,8 +107,6 @@ def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
 
 def _login_status(server: Server, username: str) -> tuple[int, str]:
     session = requests.Session()
-    from tests.harness import csrf_token
-
     token = csrf_token(session.get(f"{server.base}/auth/login", timeout=REQUEST_TIMEOUT_S).text)
     response = session.post(
         f"{server.base}/auth/login?lang=en",

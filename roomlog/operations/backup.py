@@ -36,7 +36,9 @@ def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection, progres
     def step(_status: int, remaining: int, total: int) -> None:
         progress(total - remaining, total)
 
-    source.backup(target, pages=256, progress=step)
+    # Large steps without pauses: SQLite restarts a step-wise copy when another connection
+    # writes between steps, so few, quick steps finish even while tablets keep writing.
+    source.backup(target, pages=4096, progress=step, sleep=0)
 
 
 def _check_sqlite(path: Path) -> None:

@@ -49,27 +49,45 @@ def _bar(label: str) -> Iterator[backups.Progress]:
             bar.__exit__(None, None, None)
 
 
+def _database_url() -> str:
+    """Return the URL the app really uses (relative SQLite paths resolved against the instance folder)."""
+    return db.engine.url.render_as_string(hide_password=False)
+
+
 @click.group("audit")
 def audit_group() -> None:
     """Check the audit log."""
 
 
 @audit_group.command("verify")
+@click.option(
+    "--expect",
+    "expected",
+    multiple=True,
+    metavar="HASH",
+    help="A hash printed by an earlier run; it must still be in the chain (catches removed newest entries).",
+)
 @with_appcontext
-def audit_verify() -> None:
+def audit_verify(expected: tuple[str, ...]) -> None:
     """Walk the hash chain of the audit log; exit 1 and name each changed or removed entry."""
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000)
     count = 0
     last = audit.GENESIS
+    seen: set[str] = set()
 
     def counted() -> Iterator[AuditEntry]:
         nonlocal count, last
         for entry in entries:
             count += 1
             last = entry.hash
+            if entry.hash in expected:
+                seen.add(entry.hash)
             yield entry
 
     problems = audit.verify(counted())
+    problems += [
+        f"the entry with hash {h} recorded earlier is gone (entries removed)" for h in expected if h not in seen
+    ]
     for problem in problems:
         click.echo(f"TAMPERED {problem}", err=True)
     if problems:
@@ -84,7 +102,7 @@ def backup_command(path: Path) -> None:
     """Write a consistent backup of the live database to the new file PATH (no secrets inside)."""
     try:
         with _bar("Backing up") as progress:
-            backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+            backups.backup(_database_url(), path, progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
@@ -95,11 +113,12 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Restore the backup PATH into the configured database, which must be empty."""
+    url = _database_url()
     db.session.remove()
     db.engine.dispose()
     try:
         with _bar("Restoring") as progress:
-            backups.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path, progress)
+            backups.restore(url, path, progress)
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(f"Restored {path}. Check it with `roomlog audit verify` and `roomlog db current`.")
@@ -121,7 +140,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
     with database.immediate():
         plan = retention.plan(db.session, before)
         names = {room_id: name for room_id, name in db.session.execute(select(Room.id, Room.name))}
-        _describe(plan, names, dry_run)
+        _describe(plan, names, dry_run or bool(plan.refused))
         if plan.refused:
             _fail("refused, nothing was removed. Approve these months first: " + "; ".join(plan.refused))
         if dry_run or not plan.total:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
-from roomlog.reporting.gather import bank, publish, since_opening_window
+from roomlog.reporting.gather import all_rooms, publish, since_opening_window
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.published import Cell, PublishedPeriod, RoomInfo, visible_cells
 from roomlog.reporting.windows import Window, WindowError, last_year, month_window, parse_label, year_window
@@ -44,10 +44,9 @@ def chosen_window(default: str) -> Window:
 
 def tables(session: Session, window: Window) -> Tables:
     """Publish the three tables a page needs."""
-    data = bank(session)
     return Tables(
         window,
-        data.rooms,
+        tuple(all_rooms(session)),
         publish(session, window),
         publish(session, last_year(window)),
         publish(session, since_opening_window(session, window.period)),

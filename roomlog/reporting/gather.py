@@ -33,9 +33,9 @@ from roomlog.reporting import queries
 from roomlog.reporting.combine import assemble
 from roomlog.reporting.engine import event_rows
 from roomlog.reporting.periods import Period
-from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period
+from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period, protect_tables
 from roomlog.reporting.summary import EventRows
-from roomlog.reporting.windows import Window, parts_of, total_label
+from roomlog.reporting.windows import Window, kind_of, parent_of, parts_of, total_label
 from roomlog.services.service_days import COPENHAGEN
 
 
@@ -149,12 +149,13 @@ def fingerprint(session: Session) -> tuple[object, ...]:
 
 
 def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] | None = None) -> PublishedPeriod:
-    """The protected table of one period, consistent with the tables of its parts (cached).
+    """The protected table of one period, consistent with every other period (cached).
 
-    A quarter is protected with its months as published, a year with its quarters, a range
-    with its calendar blocks, so that no hidden cell follows from subtracting periods.
-    Blocks wholly outside the months with data are zero and left out of a range's sum.
-    Tables are kept between requests until the data change (see :func:`fingerprint`).
+    Calendar periods are protected top-down, as a ministry reads them: a year on its own,
+    its four quarters together under the published year, a quarter's three months together
+    under the published quarter — so a small month hides a second month, not the year. A
+    range is the sum of its published calendar blocks (blocks outside the months with data
+    are zero and left out). Tables are kept between requests until the data change.
     """
     if cache is None:
         cache = g.setdefault("published_periods", {}) if has_request_context() else {}
@@ -162,23 +163,36 @@ def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] 
         return cache[window.label]
     if "aggregate_fingerprint" not in g:
         g.aggregate_fingerprint = fingerprint(session)
-    key = (g.aggregate_fingerprint, window.label)
     with _CACHE_LOCK:
-        found = _CACHE.get(key)
+        found = _CACHE.get((g.aggregate_fingerprint, window.label))
     if found is None:
-        data = bank(session, window.period)
-        parts = parts_of(window)
-        if ".." in window.label:
-            parts = [p for p in parts if p.period.last >= data.data.first and p.period.first <= data.data.last]
-        tables = [publish(session, part, cache) for part in parts]
-        threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-        found = protect_period(data.values(window), list(data.rooms), threshold, tables)
-        with _CACHE_LOCK:
-            if len(_CACHE) >= _CACHE_LIMIT:
-                _CACHE.clear()
-            _CACHE[key] = found
+        for table in _protect(session, window, cache):
+            with _CACHE_LOCK:
+                if len(_CACHE) >= _CACHE_LIMIT:
+                    _CACHE.clear()
+                _CACHE[(g.aggregate_fingerprint, table.label)] = table
+            cache[table.label] = table
+        found = cache[window.label]
     cache[window.label] = found
     return found
+
+
+def _protect(session: Session, window: Window, cache: dict[str, PublishedPeriod]) -> list[PublishedPeriod]:
+    """Protect ``window`` with the tables it is published together with."""
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    parent = parent_of(window)
+    if parent is not None:
+        whole = publish(session, parent, cache)
+        siblings = parts_of(parent)
+        data = bank(session, parent.period)
+        new = [data.values(w) for w in siblings]
+        return protect_tables(new, list(data.rooms), threshold, [whole], [(whole.label, [w.label for w in siblings])])
+    data = bank(session, window.period)
+    if kind_of(window) == "year":
+        return [protect_period(data.values(window), list(data.rooms), threshold)]
+    parts = [p for p in parts_of(window) if p.period.last >= data.data.first and p.period.first <= data.data.last]
+    tables = [publish(session, part, cache) for part in parts]
+    return [protect_period(data.values(window), list(data.rooms), threshold, tables)]
 
 
 def first_data_month(session: Session) -> dt.date:

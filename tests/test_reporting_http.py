@@ -213,3 +213,18 @@ def test_changes_after_approval_are_flagged_with_their_count(
     assert "Godkend igen" in page
     board = client.get(f"/rooms/{world.id}/").get_data(as_text=True)
     assert 'data-action="monthly-summary"' in board
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"), [("staff", 403), ("other-lead", 404), ("national", 404), ("admin", 404)]
+)
+def test_reopen_and_accept_refuse_other_roles(
+    world, make: Factory, client: FlaskClient, auth: AuthActions, username: str, expected: int
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    auth.logout()
+    auth.login(username)
+    assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "x"}).status_code == expected
+    assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={}).status_code == 404
+    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]

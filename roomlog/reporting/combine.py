@@ -28,6 +28,7 @@ from roomlog.reporting.summary import (
     distinct_values,
     rate,
     sum_additive,
+    zero_additive,
 )
 
 SNAPSHOT, HISTORY, EVENTS = "snapshot", "history", "events"
@@ -123,7 +124,11 @@ def _scope_values(
 ) -> Values:
     """Values of ``room_ids`` over ``period`` given each room-month's chosen source values."""
     mine = [s for s in states if s.room_id in room_ids]
-    values: dict[str, Number | None] = dict(sum_additive(by_month.get((s.room_id, s.month), {}) for s in mine))
+    parts = [by_month.get((s.room_id, s.month), {}) for s in mine]
+    known = set().union(*(part.keys() for part in parts))  # a code no imported month holds stays unknown
+    values: dict[str, Number | None] = {
+        code: (value if code in known else None) for code, value in sum_additive(parts).items()
+    }
     if len(mine) == 1 and mine[0].source != EVENTS:
         stored = by_month.get((mine[0].room_id, mine[0].month), {})
         distinct: Mapping[str, Number | None] = {code: stored.get(code) for code in DISTINCT_CODES}
@@ -152,7 +157,7 @@ def assemble(
     for s in states:
         key = (s.room_id, s.month)
         if s.source == EVENTS:
-            by_month[key] = dict(from_events.get(key, {}))
+            by_month[key] = {**zero_additive(), **from_events.get(key, {})}
         else:
             stored = snapshots[key] if s.source == SNAPSHOT else history[key]
             by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}

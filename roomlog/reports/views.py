@@ -25,7 +25,7 @@ from roomlog.models import Room
 from roomlog.models.codes import ROOM_ROLES, Role
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
 from roomlog.reports import page
-from roomlog.reports.converters import MonthConverter
+from roomlog.reports.converters import MonthConverter, reject_bad_month
 from roomlog.reports.forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
 from roomlog.reports.pdf import render_pdf
 from roomlog.services import DomainError, approval
@@ -34,6 +34,7 @@ from roomlog.services.service_days import add_months, format_month, month_start
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("month", MonthConverter))
+bp.before_request(reject_bad_month)
 
 
 def _language():  # type: ignore[no-untyped-def]

@@ -1,0 +1,230 @@
+"""HTTP: every /reports endpoint for every role, tenant isolation, bad months, the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from roomlog.models import MonthlyAggregate, PeriodStatus
+from roomlog.models.codes import PeriodState, Role
+from roomlog.services.periods import today_local
+from tests.conftest import AuthActions
+from tests.factories import Factory
+
+MONTH = "2025-03"
+FIRST = dt.date(2025, 3, 1)
+PASSWORD = Factory.PASSWORD
+
+
+@pytest.fixture
+def world(make: Factory):  # type: ignore[no-untyped-def]
+    """A room in København with a month of records, and one user per role (plus outsiders)."""
+    room = make.room("Skyen", municipality="101")
+    other = make.room("Odense", municipality="461")
+    visit = make.visit(
+        room, dt.datetime(2025, 3, 4, 10, tzinfo=dt.UTC), left_at=dt.datetime(2025, 3, 4, 11, tzinfo=dt.UTC)
+    )
+    make.consumption(visit, room)
+    make.user(Role.STAFF, rooms=[room], username="staff")
+    make.user(Role.LEAD, rooms=[room], username="lead")
+    make.user(Role.LEAD, rooms=[other], username="other-lead")
+    make.user(Role.MUNICIPALITY, municipality="101", username="kommune")
+    make.user(Role.MUNICIPALITY, municipality="461", username="other-kommune")
+    make.user(Role.NATIONAL, username="national")
+    make.user(Role.ADMIN, username="admin")
+    return room
+
+
+def _status(make: Factory, room_id: int) -> PeriodStatus | None:
+    make.session.expire_all()
+    return make.session.scalar(select(PeriodStatus).where(PeriodStatus.room_id == room_id, PeriodStatus.month == FIRST))
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [("staff", 200), ("lead", 200), ("other-lead", 404), ("kommune", 404), ("national", 404), ("admin", 404)],
+)
+def test_summary_and_pdf_access(world, client: FlaskClient, auth: AuthActions, username: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+    auth.login(username)
+    assert client.get(f"/reports/{world.id}/{MONTH}").status_code == expected
+    assert client.get(f"/reports/{world.id}/{MONTH}.pdf").status_code == expected
+    assert client.get("/reports/definitions").status_code == 200
+
+
+def test_anonymous_users_are_sent_to_login(world, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    for url in (f"/reports/{world.id}/{MONTH}", f"/reports/{world.id}/{MONTH}.pdf", "/reports/definitions"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("month", ["2025-13", "2025-00", "2025-3", "abcd-ef", "0999-01", "2025-03.pdf.pdf", "2025-03x"])
+def test_bad_months_are_404(world, client: FlaskClient, auth: AuthActions, month: str) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    assert client.get(f"/reports/{world.id}/{month}").status_code == 404
+    assert client.get(f"/reports/{world.id}/{month}.pdf").status_code == 404
+    assert client.get(f"/reports/99999/{MONTH}").status_code == 404
+
+
+def test_summary_shows_exact_numbers_and_state(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    auth.login("staff")
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert "Fortroligt – internt arbejdsmateriale" in page and "Månedsopgørelse" in page
+    assert 'data-indicator="visits.total"' in page and 'data-value="1"' in page
+    assert 'data-state="open"' in page
+    assert 'data-action="approve-month"' not in page  # staff read only
+    assert 'style="' not in page and "<script" not in page  # CSP: no inline styles or scripts
+    assert client.get(f"/reports/{world.id}/").status_code == 302
+
+
+def test_lead_sees_checks_and_approves_with_password(
+    world, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert 'data-check="open_visits" data-count="0"' in page and 'data-action="approve-month"' in page
+    wrong = client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": "nope"})
+    assert wrong.status_code == 400 and "Adgangskoden var forkert" in wrong.get_data(as_text=True)
+    assert _status(make, world.id) is None
+    ok = client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    assert ok.status_code == 302
+    status = _status(make, world.id)
+    assert status is not None and status.state == PeriodState.APPROVED
+    assert make.session.scalar(select(MonthlyAggregate).where(MonthlyAggregate.indicator == "visits.total")).value == 1
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert 'data-state="approved"' in page and 'data-action="reopen-month"' in page
+    assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": ""}).status_code == 400
+    assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "wrong route"}).status_code == 302
+    assert _status(make, world.id).state == PeriodState.OPEN  # type: ignore[union-attr]
+
+
+def test_open_visit_blocks_approval(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    make.visit(world, dt.datetime(2025, 3, 9, 10, tzinfo=dt.UTC))  # never left
+    auth.login("lead")
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert 'data-check="open_visits" data-count="1"' in page
+    assert client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD}).status_code == 400
+    assert _status(make, world.id) is None
+
+
+@pytest.mark.parametrize("username", ["staff", "other-lead", "kommune", "national", "admin"])
+def test_only_the_rooms_lead_approves_or_grants_exceptions(
+    world, make: Factory, client: FlaskClient, auth: AuthActions, username: str
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login(username)
+    approve = client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    until = (today_local() + dt.timedelta(days=5)).isoformat()
+    exception = client.post(f"/reports/{world.id}/{MONTH}/lock-exception", data={"until": until, "reason": "x"})
+    assert approve.status_code in (403, 404) and exception.status_code in (403, 404)
+    assert _status(make, world.id) is None
+
+
+def test_lead_grants_a_lock_exception(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    until = today_local() + dt.timedelta(days=5)
+    bad = client.post(f"/reports/{world.id}/{MONTH}/lock-exception", data={"until": until.isoformat(), "reason": ""})
+    assert bad.status_code == 400
+    ok = client.post(
+        f"/reports/{world.id}/{MONTH}/lock-exception", data={"until": until.isoformat(), "reason": "paper forms"}
+    )
+    assert ok.status_code == 302
+    assert _status(make, world.id).lock_exception_until == until  # type: ignore[union-attr]
+
+
+def test_municipality_accepts_its_own_rooms_only(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    auth.logout()
+    for username in ("other-kommune", "lead", "staff", "national"):
+        auth.login(username)
+        assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={"next": "/"}).status_code == 404
+        auth.logout()
+    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+    auth.login("kommune")
+    response = client.post(f"/reports/{world.id}/{MONTH}/accept", data={"next": "/somewhere"})
+    assert response.status_code == 302 and response.headers["Location"] == "/somewhere"
+    assert _status(make, world.id).state == PeriodState.ACCEPTED  # type: ignore[union-attr]
+    evil = client.post(
+        f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "re-check", "next": "https://evil.example"}
+    )
+    assert evil.status_code == 302 and evil.headers["Location"] == "/"
+    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+
+
+def test_accept_and_approve_need_csrf_when_on(app, world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD}).status_code == 400
+
+
+def test_definitions_list_every_indicator(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    from roomlog.reporting import INDICATORS
+
+    auth.login("kommune")
+    page = client.get("/reports/definitions").get_data(as_text=True)
+    for indicator in INDICATORS:
+        assert f'data-indicator="{indicator.code}"' in page
+    english = client.get("/reports/definitions?lang=en").get_data(as_text=True)
+    assert "Voided records never count." in english
+
+
+def _pdf_text(data: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
+
+
+def test_pdf_is_a4_with_footer_room_month_and_status(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    response = client.get(f"/reports/{world.id}/{MONTH}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    text = _pdf_text(response.data)
+    assert "Fortroligt – internt arbejdsmateriale" in text
+    assert "Skyen" in text and "Månedsopgørelse" in text and "marts 2025" in text
+    assert "Foreløbig – ikke godkendt" in text and "Dannet" in text
+    english = _pdf_text(client.get(f"/reports/{world.id}/{MONTH}.pdf?lang=en").data)
+    assert "Monthly summary" in english and "Fortroligt – internt arbejdsmateriale" in english
+
+
+def test_changes_after_approval_are_flagged_with_their_count(
+    app, world, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:  # type: ignore[no-untyped-def]
+    from roomlog.extensions import db
+    from roomlog.models import Room, User
+    from roomlog.services.periods import check_change_allowed
+
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.username == "lead"))
+        room = db.session.get(Room, world.id)
+        for reason in ("wrong route", "wrong substance"):
+            check_change_allowed(db.session, room, dt.date(2025, 3, 4), lead, reason, today=dt.date(2025, 4, 2))
+        db.session.commit()
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert 'data-changes="2"' in page and "Ændret efter godkendelse: 2 registreringer" in page
+    assert "Godkend igen" in page
+    board = client.get(f"/rooms/{world.id}/").get_data(as_text=True)
+    assert 'data-action="monthly-summary"' in board
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"), [("staff", 403), ("other-lead", 404), ("national", 404), ("admin", 404)]
+)
+def test_reopen_and_accept_refuse_other_roles(
+    world, make: Factory, client: FlaskClient, auth: AuthActions, username: str, expected: int
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    auth.logout()
+    auth.login(username)
+    assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "x"}).status_code == expected
+    assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={}).status_code == 404
+    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]

@@ -85,6 +85,7 @@ def test_municipality_page_has_its_rooms_total_change_and_since_opening(
     assert cells(html, "emergencies.acute_treatments")[:3] == ["..", "..", "33"]  # H17 has 3
 
 
+@pytest.mark.both_databases
 def test_national_page_gives_the_figures_a_ministry_quotes(
     world: World, client: FlaskClient, auth: AuthActions
 ) -> None:
@@ -111,6 +112,7 @@ def test_a_bad_period_is_explained_and_the_default_shown(world: World, client: F
     assert "2022-Q1" in response.get_data(as_text=True) or "flash-error" in response.get_data(as_text=True)
 
 
+@pytest.mark.both_databases
 def test_downloads_agree_with_the_api_and_the_page(world: World, client: FlaskClient, auth: AuthActions) -> None:
     api = client.get(
         "/api/v1/aggregates?from=2022-01&to=2022-12&granularity=year", headers=bearer(world.kbh_token)

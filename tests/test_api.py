@@ -89,6 +89,7 @@ def test_rooms_are_limited_to_the_token_scope(client: FlaskClient, world: World)
     assert names(world.national_token) == {"Skyen", "H17", "Odense Stue"}
 
 
+@pytest.mark.both_databases
 def test_known_quarter_totals_with_municipality_and_national_rows(client: FlaskClient, world: World) -> None:
     data = client.get(Q1, headers=bearer(world.national_token)).get_json()
     values = rows_by(data, "consumptions.total")
@@ -114,6 +115,7 @@ def test_a_municipality_token_never_sees_another_municipality(client: FlaskClien
     assert [(r["room"], r["value"]) for r in one["rows"]] == [("Skyen", 450)]
 
 
+@pytest.mark.both_databases
 def test_small_counts_and_their_complements_are_null(client: FlaskClient, world: World) -> None:
     url = "/api/v1/aggregates?from=2022-01&to=2022-01&indicator=emergencies.total"
     data = client.get(url, headers=bearer(world.national_token)).get_json()
@@ -126,6 +128,7 @@ def test_small_counts_and_their_complements_are_null(client: FlaskClient, world:
     assert all(r["suppressed"] == (r["value"] is None) for r in data["rows"])
 
 
+@pytest.mark.both_databases
 def test_history_counts_in_every_granularity(client: FlaskClient, world: World) -> None:
     base = "/api/v1/aggregates?from=2021-01&to=2022-12&indicator=consumptions.total&granularity="
     national = {g: rows_by(client.get(base + g, headers=bearer(world.national_token)).get_json(), "consumptions.total")

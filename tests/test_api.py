@@ -105,12 +105,14 @@ def test_known_quarter_totals_with_municipality_and_national_rows(client: FlaskC
     assert data["suppression"]["threshold"] == 5
 
 
+@pytest.mark.both_databases
 def test_a_municipality_token_never_sees_another_municipality(client: FlaskClient, world: World) -> None:
     data = client.get(Q1, headers=bearer(world.kbh_token)).get_json()
     assert {r["municipality_code"] for r in data["rows"]} == {"101"}
     response = client.get(Q1 + f"&room={world.odense.id}", headers=bearer(world.kbh_token))
     assert response.status_code == 404
     assert client.get(Q1 + "&room=99999", headers=bearer(world.national_token)).status_code == 404
+    assert client.get(Q1 + "&room=999999999999", headers=bearer(world.national_token)).status_code == 404
     one = client.get(Q1 + f"&room={world.skyen.id}", headers=bearer(world.kbh_token)).get_json()
     assert [(r["room"], r["value"]) for r in one["rows"]] == [("Skyen", 450)]
 

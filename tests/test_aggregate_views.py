@@ -150,3 +150,15 @@ def test_annual_report_page_pdf_and_xlsx(world: World, client: FlaskClient, auth
     sheet = book["Indikatorer"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "consumptions.total")
     assert row[2:] == (180, 450, 630)
+
+
+def test_downloads_never_hold_another_municipality(world: World, client: FlaskClient, auth: AuthActions) -> None:
+    auth.login("odense")
+    text = client.get("/municipality/export.csv?period=2022").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows and {r["Kommunekode"] for r in rows} == {"461"}
+    assert {r["Rum"] for r in rows} == {"Odense Stue", ""}
+    page = client.get("/municipality/?period=2022").get_data(as_text=True)
+    assert "Skyen" not in page and "H17" not in page
+    assert client.get("/annual/101/2022.xlsx").status_code == 404
+    assert client.get("/annual/101/2022.pdf").status_code == 404

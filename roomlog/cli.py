@@ -154,5 +154,5 @@ def register_commands(app: Flask) -> None:
 
     for command in (user_group, room_group, demo, *operations_commands):
         app.cli.add_command(command)
-    app.cli.add_command(__import__("roomlog.reports.cli", fromlist=["x"]).import_history_command)  # issue 4
     app.cli.add_command(token_group)
+    app.cli.add_command(__import__("roomlog.reports.cli", fromlist=["x"]).import_history_command)  # issue 4

@@ -81,10 +81,11 @@ def test_municipality_page_has_its_rooms_total_change_and_since_opening(
     html = client.get("/municipality/?period=2022").get_data(as_text=True)
     assert "Odense" not in html
     # H17, Skyen, København total, same period last year, change, since opening (history 2021 + 2022).
-    assert cells(html, "consumptions.total") == ["180", "450", "630", "450", "+40,0 %", "1.080"]
+    assert cells(html, "consumptions.total") == ["180", "450", "630", "450", "+40,0&nbsp;%", "1.080"]
     assert cells(html, "emergencies.acute_treatments")[:3] == ["..", "..", "33"]  # H17 has 3
 
 
+@pytest.mark.both_databases
 def test_national_page_gives_the_figures_a_ministry_quotes(
     world: World, client: FlaskClient, auth: AuthActions
 ) -> None:
@@ -95,7 +96,7 @@ def test_national_page_gives_the_figures_a_ministry_quotes(
     assert national == {
         "consumptions": "750",
         "last-year": "510",
-        "change": "+47,1 %",
+        "change": "+47,1&nbsp;%",
         "acute": "48",
         "acute-since-opening": "78",
         "consumptions-since-opening": "1.260",
@@ -111,6 +112,7 @@ def test_a_bad_period_is_explained_and_the_default_shown(world: World, client: F
     assert "2022-Q1" in response.get_data(as_text=True) or "flash-error" in response.get_data(as_text=True)
 
 
+@pytest.mark.both_databases
 def test_downloads_agree_with_the_api_and_the_page(world: World, client: FlaskClient, auth: AuthActions) -> None:
     api = client.get(
         "/api/v1/aggregates?from=2022-01&to=2022-12&granularity=year", headers=bearer(world.kbh_token)
@@ -140,7 +142,7 @@ def test_annual_report_page_pdf_and_xlsx(world: World, client: FlaskClient, auth
     html = client.get("/annual/101/2022").get_data(as_text=True)
     assert "Årsafrapportering 2022" in html and "Definitionsversion" in html
     assert cells(html, "consumptions.total") == ["180", "450", "630"]
-    assert "historik (godkendt)" in html and "foreløbig" in html
+    assert 'title="historik (godkendt)">H<' in html and 'title="foreløbig">F<' in html
     pdf = client.get("/annual/101/2022.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     book = load_workbook(io.BytesIO(client.get("/annual/101/2022.xlsx").data))
@@ -148,3 +150,15 @@ def test_annual_report_page_pdf_and_xlsx(world: World, client: FlaskClient, auth
     sheet = book["Indikatorer"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "consumptions.total")
     assert row[2:] == (180, 450, 630)
+
+
+def test_downloads_never_hold_another_municipality(world: World, client: FlaskClient, auth: AuthActions) -> None:
+    auth.login("odense")
+    text = client.get("/municipality/export.csv?period=2022").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows and {r["Kommunekode"] for r in rows} == {"461"}
+    assert {r["Rum"] for r in rows} == {"Odense Stue", ""}
+    page = client.get("/municipality/?period=2022").get_data(as_text=True)
+    assert "Skyen" not in page and "H17" not in page
+    assert client.get("/annual/101/2022.xlsx").status_code == 404
+    assert client.get("/annual/101/2022.pdf").status_code == 404

@@ -89,6 +89,7 @@ def test_rooms_are_limited_to_the_token_scope(client: FlaskClient, world: World)
     assert names(world.national_token) == {"Skyen", "H17", "Odense Stue"}
 
 
+@pytest.mark.both_databases
 def test_known_quarter_totals_with_municipality_and_national_rows(client: FlaskClient, world: World) -> None:
     data = client.get(Q1, headers=bearer(world.national_token)).get_json()
     values = rows_by(data, "consumptions.total")
@@ -104,16 +105,19 @@ def test_known_quarter_totals_with_municipality_and_national_rows(client: FlaskC
     assert data["suppression"]["threshold"] == 5
 
 
+@pytest.mark.both_databases
 def test_a_municipality_token_never_sees_another_municipality(client: FlaskClient, world: World) -> None:
     data = client.get(Q1, headers=bearer(world.kbh_token)).get_json()
     assert {r["municipality_code"] for r in data["rows"]} == {"101"}
     response = client.get(Q1 + f"&room={world.odense.id}", headers=bearer(world.kbh_token))
     assert response.status_code == 404
     assert client.get(Q1 + "&room=99999", headers=bearer(world.national_token)).status_code == 404
+    assert client.get(Q1 + "&room=999999999999", headers=bearer(world.national_token)).status_code == 404
     one = client.get(Q1 + f"&room={world.skyen.id}", headers=bearer(world.kbh_token)).get_json()
     assert [(r["room"], r["value"]) for r in one["rows"]] == [("Skyen", 450)]
 
 
+@pytest.mark.both_databases
 def test_small_counts_and_their_complements_are_null(client: FlaskClient, world: World) -> None:
     url = "/api/v1/aggregates?from=2022-01&to=2022-01&indicator=emergencies.total"
     data = client.get(url, headers=bearer(world.national_token)).get_json()
@@ -126,6 +130,7 @@ def test_small_counts_and_their_complements_are_null(client: FlaskClient, world:
     assert all(r["suppressed"] == (r["value"] is None) for r in data["rows"])
 
 
+@pytest.mark.both_databases
 def test_history_counts_in_every_granularity(client: FlaskClient, world: World) -> None:
     base = "/api/v1/aggregates?from=2021-01&to=2022-12&indicator=consumptions.total&granularity="
     national = {g: rows_by(client.get(base + g, headers=bearer(world.national_token)).get_json(), "consumptions.total")
@@ -193,3 +198,52 @@ def test_the_api_is_rate_limited_per_token(client: FlaskClient, world: World, ap
 def test_a_logged_in_browser_session_does_not_open_the_api(client: FlaskClient, world: World, auth) -> None:  # type: ignore[no-untyped-def]
     auth.login("ministeriet")
     assert client.get("/api/v1/rooms").status_code == 401
+
+
+def test_no_hidden_value_follows_from_all_granularities_together(client: FlaskClient, world: World) -> None:
+    """Months, quarters, the year and a range, from one national token: attack them all at once."""
+    from roomlog.reporting.disclosure_check import disclosed_cells
+    from roomlog.reporting.suppression import Equation
+
+    code = "emergencies.total"
+    rows = []
+    for granularity, frm, to in (("month", "2022-01", "2022-12"), ("quarter", "2022-01", "2022-12"),
+                                 ("year", "2022-01", "2022-12"), ("total", "2022-01", "2022-02")):  # fmt: skip
+        url = f"/api/v1/aggregates?from={frm}&to={to}&granularity={granularity}&indicator={code}"
+        rows += client.get(url, headers=bearer(world.national_token)).get_json()["rows"]
+    exact = {  # the true values, known to the test only
+        ("101", "H17"): 2, ("101", "Skyen"): 12, ("461", "Odense Stue"): 6,
+    }  # fmt: skip
+    months = [f"2022-{m:02d}" for m in range(1, 13)]
+
+    def true_value(unit: tuple, period: str) -> int:
+        span = {"2022": months, "2022-01..2022-02": months[:2]}.get(period)
+        if span is None and "-Q" in period:
+            q = int(period[-1])
+            span = months[3 * q - 3 : 3 * q]
+        span = span or [period]
+        in_data = [m for m in span if m <= "2022-03"]
+        rooms = [k for k in exact if unit[0] in (None, k[0]) and unit[1] in (None, k[1])]
+        return len(in_data) * sum(exact[r] for r in rooms)
+
+    values, hidden = {}, {}
+    for r in rows:
+        key = (r["municipality_code"], r["room"], r["period"])
+        values[key] = true_value((r["municipality_code"], r["room"]), r["period"])
+        if r["suppressed"]:
+            hidden[key] = "secondary" if values[key] >= 5 or values[key] == 0 else "primary"
+        else:
+            assert r["value"] == values[key]
+    assert hidden, "the test data must have hidden cells"
+    periods = sorted({k[2] for k in values})
+    eqs = []
+    for p in periods:
+        eqs.append(Equation(("101", None, p), (("101", "H17", p), ("101", "Skyen", p))))
+        eqs.append(Equation((None, None, p), (("101", None, p), ("461", None, p))))
+        eqs.append(Equation(("461", None, p), (("461", "Odense Stue", p),)))
+    for unit in {(k[0], k[1]) for k in values}:
+        eqs.append(Equation((*unit, "2022"), tuple((*unit, f"2022-Q{q}") for q in range(1, 5))))
+        for q in range(1, 5):
+            eqs.append(Equation((*unit, f"2022-Q{q}"), tuple((*unit, m) for m in months[3 * q - 3 : 3 * q])))
+        eqs.append(Equation((*unit, "2022-01..2022-02"), ((*unit, "2022-01"), (*unit, "2022-02"))))
+    assert disclosed_cells(values, eqs, hidden, 5) == []

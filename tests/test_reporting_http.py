@@ -194,3 +194,40 @@ def test_pdf_is_a4_with_footer_room_month_and_status(world, client: FlaskClient,
     assert "Foreløbig – ikke godkendt" in text and "Dannet" in text
     english = _pdf_text(client.get(f"/reports/{world.id}/{MONTH}.pdf?lang=en").data)
     assert "Monthly summary" in english and "Fortroligt – internt arbejdsmateriale" in english
+
+
+def test_changes_after_approval_are_flagged_with_their_count(
+    app, world, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:  # type: ignore[no-untyped-def]
+    from roomlog.extensions import db
+    from roomlog.models import Room, User
+    from roomlog.services.periods import check_change_allowed
+
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.username == "lead"))
+        room = db.session.get(Room, world.id)
+        for reason in ("wrong route", "wrong substance"):
+            check_change_allowed(db.session, room, dt.date(2025, 3, 4), lead, reason, today=dt.date(2025, 4, 2))
+        db.session.commit()
+    page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    assert 'data-changes="2"' in page and "Ændret efter godkendelse: 2 registreringer" in page
+    assert "Godkend igen" in page
+    board = client.get(f"/rooms/{world.id}/").get_data(as_text=True)
+    assert 'data-action="monthly-summary"' in board
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"), [("staff", 403), ("other-lead", 404), ("national", 404), ("admin", 404)]
+)
+def test_reopen_and_accept_refuse_other_roles(
+    world, make: Factory, client: FlaskClient, auth: AuthActions, username: str, expected: int
+) -> None:  # type: ignore[no-untyped-def]
+    auth.login("lead")
+    client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
+    auth.logout()
+    auth.login(username)
+    assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "x"}).status_code == expected
+    assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={}).status_code == 404
+    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]

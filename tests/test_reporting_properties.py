@@ -73,6 +73,7 @@ event_rows = st.builds(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(event_rows)
 def test_parts_add_up_to_their_totals(rows: EventRows) -> None:
     for (room_id, month), v in additive_by_month(rows).items():
@@ -90,6 +91,7 @@ def test_parts_add_up_to_their_totals(rows: EventRows) -> None:
     assert sum(distinct[f"visitors.age.{a}"] for a in ages) == distinct["visitors.unique"]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(event_rows)
 def test_months_partition_a_year_and_rooms_partition_the_set(rows: EventRows) -> None:
     room_ids = (1, 2, 3)

@@ -56,7 +56,8 @@ def brute_force_values(
             return 1 <= value < K
         if reason == Reason.GROUP:
             return value >= 0
-        return value >= K
+        # A complement is a visible non-zero cell (so ≥ k), or — as a last resort — a zero.
+        return value >= K or value == 0
 
     ranges = [
         [values[leaf]] if leaf not in reasons else [v for v in range(cap + 1) if allowed(leaf, v)] for leaf in leaves
@@ -170,7 +171,8 @@ def test_no_hidden_room_or_total_can_be_recovered_in_a_hierarchy(municipalities:
     possible = brute_force_values(leaves, totals, values, result.reasons, cap)
     for key, options in possible.items():
         assert values[key] in options
-        assert len(options) > 1, f"{key} = {values[key]} can be recovered from {result.reasons}"
+        if values[key]:  # a zero used as a last-resort complement may show through; zeros are public
+            assert len(options) > 1, f"{key} = {values[key]} can be recovered from {result.reasons}"
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -189,7 +191,8 @@ def test_no_hidden_cell_can_be_recovered_in_a_two_way_table(rows: list[list[int]
     totals = {eq.total: tuple(p for p in leaves if _inside(p, eq.total, len(rows), len(rows[0]))) for eq in equations}
     possible = brute_force_values(leaves, totals, values, result.reasons, max(values[(2, len(rows[0]))], K) + 3)
     for key, options in possible.items():
-        assert len(options) > 1, f"{key} = {values[key]} can be recovered from {result.reasons}"
+        if values[key]:  # a zero used as a last-resort complement may show through; zeros are public
+            assert len(options) > 1, f"{key} = {values[key]} can be recovered from {result.reasons}"
 
 
 def _inside(leaf: tuple[int, int], total: tuple[int, int], n_rows: int, n_cols: int) -> bool:

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from roomlog.admin.views import bp
 from roomlog.extensions import db
+from roomlog.i18n import current_language
 from roomlog.models import ApiToken, User
 from roomlog.services import DomainError
 from roomlog.services.tokens import TOKEN_ROLES, create_token, revoke_token, tokens_listing
@@ -33,7 +34,7 @@ def _token_form() -> TokenForm:
     owners = db.session.scalars(
         select(User).where(User.role.in_(TOKEN_ROLES), User.active.is_(True)).order_by(User.username)
     )
-    form.user_id.choices = [(u.id, f"{u.username} ({u.role.value})") for u in owners]
+    form.user_id.choices = [(u.id, f"{u.username} ({u.role.label(current_language())})") for u in owners]
     return form
 
 

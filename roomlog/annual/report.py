@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import Municipality, Room
 from roomlog.reporting.exports import REASON_DA, definitions_version, generated_at, suppression_note
-from roomlog.reporting.gather import bank, month_states, publish
+from roomlog.reporting.gather import month_states, publish
 from roomlog.reporting.indicators import BY_CODE, Indicator
 from roomlog.reporting.overview import HEADLINE
 from roomlog.reporting.published import Cell, PublishedPeriod
@@ -63,7 +63,6 @@ def build(session: Session, municipality: Municipality, year: int) -> AnnualRepo
     states: dict[int, list[str]] = {r.id: [] for r in rooms}
     for room_id, _month, state, _p in month_states(session, window, [r.id for r in rooms]):
         states[room_id].append(state)
-    bank(session)
     return AnnualReport(
         municipality,
         year,

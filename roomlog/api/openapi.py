@@ -100,7 +100,7 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
         {
             "name": "room",
             "in": "query",
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999},
             "description": "Only this room's rows (no totals).",
         },
         {

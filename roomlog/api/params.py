@@ -10,6 +10,7 @@ from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.windows import Window, WindowError, parse_bound, windows
 
 FORMATS = ("json", "csv", "xlsx")
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def parse_query(args: MultiDict[str, str]) -> AggregateQuery:
     if room_text is not None:
         if not room_text.isascii() or not room_text.isdigit() or len(room_text) > 12:
             raise WindowError("room", "'room' must be a room id (a whole number); see /api/v1/rooms")
-        room_id = int(room_text)
+        room_id = min(int(room_text), MAX_ID)  # larger ids do not exist (and do not fit the column)
     fmt = args.get("format", "json")
     if fmt not in FORMATS:
         raise WindowError("format", f"'format' must be one of {', '.join(FORMATS)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from sqlalchemy import select
 
@@ -12,8 +14,9 @@ from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
-from roomlog.reporting.gather import all_rooms, publish
+from roomlog.reporting.gather import all_rooms, bank, publish
 from roomlog.reporting.indicators import INDICATORS
+from roomlog.reporting.periods import Period
 from roomlog.reporting.published import Cell, visible_cells
 from roomlog.reporting.windows import WindowError
 
@@ -83,6 +86,8 @@ def rooms() -> Response:
 
 def _cells(query: AggregateQuery) -> list[Cell]:
     rooms_info = all_rooms(db.session)
+    span = Period(query.windows[0].period.first, query.windows[-1].period.last)
+    bank(db.session, Period(dt.date(span.first.year, 1, 1), dt.date(span.last.year, 12, 1)))  # read once
     out: list[Cell] = []
     for window in query.windows:
         table = publish(db.session, window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
@@ -9,8 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
-from roomlog.reporting.gather import bank, publish, since_opening_window
+from roomlog.reporting.gather import all_rooms, bank, publish, since_opening_window
 from roomlog.reporting.indicators import CODES
+from roomlog.reporting.periods import Period
 from roomlog.reporting.published import Cell, PublishedPeriod, RoomInfo, visible_cells
 from roomlog.reporting.windows import Window, WindowError, last_year, month_window, parse_label, year_window
 from roomlog.services.periods import today_local
@@ -44,13 +46,14 @@ def chosen_window(default: str) -> Window:
 
 def tables(session: Session, window: Window) -> Tables:
     """Publish the three tables a page needs."""
-    data = bank(session)
+    since = since_opening_window(session, window.period)
+    bank(session, Period(since.period.first, dt.date(window.period.last.year, 12, 1)))  # read every month once
     return Tables(
         window,
-        data.rooms,
+        tuple(all_rooms(session)),
         publish(session, window),
         publish(session, last_year(window)),
-        publish(session, since_opening_window(session, window.period)),
+        publish(session, since),
     )
 
 

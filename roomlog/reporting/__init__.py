@@ -20,6 +20,8 @@ Public API (import from ``roomlog.reporting``)::
   Additive indicators are summed; distinct counts (``visitors.*``) are recounted over the
   whole set and period (``None`` when history months make a recount impossible); the
   rate is derived from the totals. ``live=True`` reads events only.
+* ``compute_many(session, room_ids, [period, …])`` returns one ``Report`` per period from a
+  single set of queries (use it for a month with its comparisons, or 12 months of a year).
 * ``Values[code]`` returns ``int``, ``Decimal`` (the rate) or ``None``; unknown codes raise
   ``KeyError``. ``Values.items()`` yields every code in dictionary order.
 * ``indicators``: ``INDICATORS`` (code, section, label_da/en, definition_da/en, kind,
@@ -31,7 +33,7 @@ Public API (import from ``roomlog.reporting``)::
 
 from roomlog.reporting import indicators, periods
 from roomlog.reporting.combine import MonthState, Report
-from roomlog.reporting.engine import compute, event_rows, first_data_month
+from roomlog.reporting.engine import compute, compute_many, event_rows, first_data_month
 from roomlog.reporting.indicators import BY_CODE, CODES, INDICATORS, Indicator
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Values
@@ -46,6 +48,7 @@ __all__ = [
     "Report",
     "Values",
     "compute",
+    "compute_many",
     "event_rows",
     "first_data_month",
     "indicators",

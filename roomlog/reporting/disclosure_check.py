@@ -16,7 +16,7 @@ A hidden cell whose range collapses to one value is *disclosed*.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -89,7 +89,36 @@ def _eliminate(rows: list[tuple[Row, Fraction]]) -> list[tuple[Row, Fraction]]:
     return done
 
 
-def _tighten(rows: list[tuple[Row, Fraction]], bounds: dict[Key, list[float]], rounds: int = 50) -> None:
+PRIME = 2**61 - 1
+
+
+def _determined(rows: list[tuple[Row, Fraction]]) -> set[Key]:
+    """Hidden cells pinned down by the equations alone (elimination over GF(p); the constants do
+    not matter for *whether* a value is determined, only for what it is)."""
+    done: dict[Key, dict[Key, int]] = {}  # pivot → reduced row
+    for row, _ in rows:
+        current = {k: int(c) % PRIME for k, c in row.items() if int(c) % PRIME}
+        for pivot, pivot_row in done.items():
+            factor = current.get(pivot)
+            if factor:
+                for k, c in pivot_row.items():
+                    current[k] = (current.get(k, 0) - factor * c) % PRIME
+                current = {k: c for k, c in current.items() if c}
+        if not current:
+            continue
+        pivot = min(current, key=repr)
+        inverse = pow(current[pivot], PRIME - 2, PRIME)
+        current = {k: c * inverse % PRIME for k, c in current.items()}
+        for other_pivot, other in list(done.items()):
+            factor = other.get(pivot)
+            if factor:
+                merged = {k: (other.get(k, 0) - factor * current.get(k, 0)) % PRIME for k in other | current}
+                done[other_pivot] = {k: c for k, c in merged.items() if c}
+        done[pivot] = current
+    return {pivot for pivot, row in done.items() if len(row) == 1}
+
+
+def _tighten(rows: list[tuple[Row, Fraction]], bounds: dict[Key, list[float]], rounds: int = 30) -> None:
     """Narrow the bounds with ``sum(a · x) = b`` until nothing changes (integers: round inwards)."""
     for _ in range(rounds):
         changed = False
@@ -144,28 +173,48 @@ def _components(rows: list[tuple[Row, Fraction]]) -> list[list[tuple[Row, Fracti
     return list(groups.values())
 
 
+def _touches(eq: _Equation, hidden: Mapping[Key, Any]) -> bool:
+    return eq.total in hidden or any(part in hidden for part in eq.parts)
+
+
 def hidden_ranges(
-    values: Mapping[Key, int], equations: Sequence[_Equation], hidden: Mapping[Key, Any], threshold: int
+    values: Mapping[Key, int],
+    equations: Sequence[_Equation],
+    hidden: Mapping[Key, Any],
+    threshold: int,
+    focus: Collection[Key] | None = None,
 ) -> dict[Key, tuple[float, float]]:
-    """Return the narrowest range a reader can prove for each hidden cell in an equation."""
-    rows = _linear_rows(values, equations, hidden)
+    """Return the narrowest range a reader can prove for each hidden cell in an equation.
+
+    With ``focus``, only the groups of linked hidden cells that contain one of those keys are
+    attacked (the others have not changed since the last attack).
+    """
+    rows = _linear_rows(values, [eq for eq in equations if _touches(eq, hidden)], hidden)
     bounds = {key: list(attacker_bounds(values[key], str(reason), threshold)) for key, reason in hidden.items()}
+    involved: set[Key] = set()
     for group in _components(rows):
-        derived = _eliminate(group) if len(group) <= 400 else []
+        keys = {key for row, _ in group for key in row}
+        if focus is not None and not keys & set(focus):
+            continue
+        involved |= keys
+        # Derived equations sharpen the interval attack; exact elimination is costly, so it is
+        # used for small groups, and large ones get the (fast) test of which cells are determined.
+        derived = _eliminate(group) if len(group) <= 40 else []
         _tighten(group + derived, bounds)
-        for row, const in derived:
-            if len(row) == 1:
-                (key,) = row
-                bounds[key] = [float(const), float(const)]
-    involved = {key for row, _ in rows for key in row}
+        for key in _determined(group):
+            bounds[key] = [float(values[key]), float(values[key])]
     return {key: (b[0], b[1]) for key, b in bounds.items() if key in involved}
 
 
 def disclosed_cells(
-    values: Mapping[Key, int], equations: Sequence[_Equation], hidden: Mapping[Key, Any], threshold: int
+    values: Mapping[Key, int],
+    equations: Sequence[_Equation],
+    hidden: Mapping[Key, Any],
+    threshold: int,
+    focus: Collection[Key] | None = None,
 ) -> list[Key]:
     """Return the hidden cells whose exact value follows from the published table."""
     if not hidden:
         return []
-    ranges = hidden_ranges(values, equations, hidden, threshold)
+    ranges = hidden_ranges(values, equations, hidden, threshold, focus)
     return [key for key, (lo, hi) in ranges.items() if lo >= hi]

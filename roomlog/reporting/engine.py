@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,27 @@ def event_rows(session: Session, room_ids: Collection[int], period: Period) -> E
     )
 
 
+def compute_many(
+    session: Session, room_ids: Collection[int], wanted: Sequence[Period], *, live: bool = False
+) -> list[Report]:
+    """Compute several periods (e.g. a month, its year to date and last year) with one set of queries.
+
+    The queries cover the smallest span holding every period; each report is assembled from
+    those rows (distinct counts are still recounted per period).
+    """
+    rooms = tuple(sorted(set(room_ids)))
+    if not rooms or not wanted:
+        return [assemble(period, (), EventRows()) for period in wanted]
+    span = Period(min(p.first for p in wanted), max(p.last for p in wanted))
+    rows = event_rows(session, rooms, span)
+    if live:
+        return [assemble(period, rooms, rows) for period in wanted]
+    snapshots = queries.snapshots(session, rooms, span.first, span.last)
+    history = queries.history(session, rooms, span.first, span.last)
+    statuses = queries.statuses(session, rooms, span.first, span.last)
+    return [assemble(period, rooms, rows, snapshots, history, statuses) for period in wanted]
+
+
 def compute(session: Session, room_ids: Collection[int], period: Period, *, live: bool = False) -> Report:
     """Compute every indicator for ``room_ids`` over ``period``, per room and combined.
 
@@ -37,20 +58,7 @@ def compute(session: Session, room_ids: Collection[int], period: Period, *, live
     imported history, the rest from events. ``live=True`` ignores snapshots and history
     (what approval stores as the snapshot).
     """
-    rooms = tuple(sorted(set(room_ids)))
-    if not rooms:
-        return assemble(period, (), EventRows())
-    rows = event_rows(session, rooms, period)
-    if live:
-        return assemble(period, rooms, rows)
-    return assemble(
-        period,
-        rooms,
-        rows,
-        snapshot_rows=queries.snapshots(session, rooms, period.first, period.last),
-        history_rows=queries.history(session, rooms, period.first, period.last),
-        status_rows=queries.statuses(session, rooms, period.first, period.last),
-    )
+    return compute_many(session, room_ids, [period], live=live)[0]
 
 
 def first_data_month(session: Session, room_ids: Collection[int]) -> dt.date | None:

@@ -10,23 +10,33 @@ the reader's scope. The engine's grouped rows are fetched once for the whole dat
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import Municipality, Room
+from roomlog.models import (
+    EVENT_MODELS,
+    AuditEntry,
+    MonthlyAggregate,
+    MonthlyHistory,
+    Municipality,
+    PeriodStatus,
+    Room,
+)
 from roomlog.reporting import queries
 from roomlog.reporting.combine import assemble
 from roomlog.reporting.engine import event_rows
 from roomlog.reporting.periods import Period
-from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period
+from roomlog.reporting.published import PeriodValues, PublishedPeriod, RoomInfo, protect_period, protect_tables
 from roomlog.reporting.summary import EventRows
-from roomlog.reporting.windows import EARLIEST, Window, parts_of, total_label
-from roomlog.services.service_days import COPENHAGEN, add_months
+from roomlog.reporting.windows import Window, kind_of, parent_of, parts_of, total_label
+from roomlog.services.service_days import COPENHAGEN
 
 
 @contextmanager
@@ -54,6 +64,8 @@ class Bank:
     statuses: tuple[queries.StatusRow, ...]
     #: First and last month that can hold data; outside it every count is zero.
     data: Period
+    #: The months the rows were read for.
+    span: Period
 
     def values(self, window: Window) -> PeriodValues:
         """Exact values of one period: per room, per municipality (distinct counts recounted), national."""
@@ -92,58 +104,122 @@ def all_rooms(session: Session) -> list[RoomInfo]:
     return [RoomInfo(r.id, r.name, r.municipality_code, name, r.opened_on) for r, name in rows]
 
 
-def bank(session: Session) -> Bank:
-    """Read everything once per request (cached on ``g``)."""
-    if has_request_context() and "aggregate_bank" in g:
-        return g.aggregate_bank  # type: ignore[no-any-return]
+def bank(session: Session, span: Period) -> Bank:
+    """Read every room's rows for ``span`` (or more) once per request (kept on ``g``)."""
+    held: Bank | None = g.get("aggregate_bank") if has_request_context() else None
+    if held is not None and held.span.first <= span.first and span.last <= held.span.last:
+        return held
+    if held is not None:
+        span = Period(min(span.first, held.span.first), max(span.last, held.span.last))
     with unscoped():
         rooms = tuple(all_rooms(session))
         ids = [room.id for room in rooms]
-        today = dt.datetime.now(COPENHAGEN).date().replace(day=1)
-        everything = Period(EARLIEST, add_months(today, 1))
-        history = tuple(queries.history(session, ids, everything.first, add_months(today, 1200)))
-        rows = event_rows(session, ids, everything) if ids else EventRows()
-        snapshots = tuple(queries.snapshots(session, ids, everything.first, everything.last))
-        statuses = tuple(queries.statuses(session, ids, everything.first, everything.last))
+        history = tuple(queries.history(session, ids, span.first, span.last))
+        rows = event_rows(session, ids, span) if ids else EventRows()
+        snapshots = tuple(queries.snapshots(session, ids, span.first, span.last))
+        statuses = tuple(queries.statuses(session, ids, span.first, span.last))
+    today = dt.datetime.now(COPENHAGEN).date().replace(day=1)
     months = [r.month for r in history] + [m for _, m in rows.room_months()]
     months += [room.opened_on.replace(day=1) for room in rooms if room.opened_on]
     first = min(months, default=today)
     last = max([today, *months])
-    result = Bank(rooms, rows, snapshots, history, statuses, Period(min(first, today), last))
+    result = Bank(rooms, rows, snapshots, history, statuses, Period(min(first, today), last), span)
     if has_request_context():
         g.aggregate_bank = result
     return result
 
 
-def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] | None = None) -> PublishedPeriod:
-    """The protected table of one period, consistent with the tables of its parts (cached per request).
+_CACHE: dict[tuple[object, ...], PublishedPeriod] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_LIMIT = 5000
 
-    A quarter is protected with its months as published, a year with its quarters, a range
-    with its calendar blocks, so that no hidden cell follows from subtracting periods.
-    Blocks wholly outside the months with data are zero and left out of a range's sum.
+
+def fingerprint(session: Session) -> tuple[object, ...]:
+    """What changes whenever a published number can: new rows, any audited change, approvals, the month."""
+    with unscoped():
+        parts: list[object] = [session.scalar(select(func.max(AuditEntry.id)))]
+        for model in (*EVENT_MODELS, MonthlyHistory, MonthlyAggregate, Room):
+            parts.append(session.scalar(select(func.max(model.id))))
+        parts.append(session.scalar(select(func.max(PeriodStatus.updated_at))))
+    parts.append(dt.datetime.now(COPENHAGEN).date().replace(day=1))
+    parts.append(int(current_app.config["SUPPRESSION_THRESHOLD"]))
+    # One app, one database: a test suite's many apps never share tables.
+    parts.append(current_app.extensions.setdefault("roomlog_aggregate_cache_id", uuid.uuid4().hex))
+    return tuple(parts)
+
+
+def publish(session: Session, window: Window, cache: dict[str, PublishedPeriod] | None = None) -> PublishedPeriod:
+    """The protected table of one period, consistent with every other period (cached).
+
+    Calendar periods are protected top-down, as a ministry reads them: a year on its own,
+    its four quarters together under the published year, a quarter's three months together
+    under the published quarter — so a small month hides a second month, not the year. A
+    range is the sum of its published calendar blocks (blocks outside the months with data
+    are zero and left out). Tables are kept between requests until the data change.
     """
     if cache is None:
         cache = g.setdefault("published_periods", {}) if has_request_context() else {}
-    if window.label not in cache:
-        data = bank(session)
-        parts = parts_of(window)
-        if ".." in window.label:
-            parts = [p for p in parts if p.period.last >= data.data.first and p.period.first <= data.data.last]
-        tables = [publish(session, part, cache) for part in parts]
-        threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-        cache[window.label] = protect_period(data.values(window), list(data.rooms), threshold, tables)
-    return cache[window.label]
+    if window.label in cache:
+        return cache[window.label]
+    if "aggregate_fingerprint" not in g:
+        g.aggregate_fingerprint = fingerprint(session)
+    with _CACHE_LOCK:
+        found = _CACHE.get((g.aggregate_fingerprint, window.label))
+    if found is None:
+        for table in _protect(session, window, cache):
+            with _CACHE_LOCK:
+                if len(_CACHE) >= _CACHE_LIMIT:
+                    _CACHE.clear()
+                _CACHE[(g.aggregate_fingerprint, table.label)] = table
+            cache[table.label] = table
+        found = cache[window.label]
+    cache[window.label] = found
+    return found
+
+
+def _protect(session: Session, window: Window, cache: dict[str, PublishedPeriod]) -> list[PublishedPeriod]:
+    """Protect ``window`` with the tables it is published together with."""
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    parent = parent_of(window)
+    if parent is not None:
+        whole = publish(session, parent, cache)
+        siblings = parts_of(parent)
+        data = bank(session, parent.period)
+        new = [data.values(w) for w in siblings]
+        return protect_tables(new, list(data.rooms), threshold, [whole], [(whole.label, [w.label for w in siblings])])
+    data = bank(session, window.period)
+    if kind_of(window) == "year":
+        return [protect_period(data.values(window), list(data.rooms), threshold)]
+    parts = [p for p in parts_of(window) if p.period.last >= data.data.first and p.period.first <= data.data.last]
+    tables = [publish(session, part, cache) for part in parts]
+    return [protect_period(data.values(window), list(data.rooms), threshold, tables)]
+
+
+def first_data_month(session: Session) -> dt.date:
+    """The first month that can hold data: the earliest opening, imported history or event."""
+    with unscoped():
+        candidates = [
+            session.scalar(select(func.min(Room.opened_on))),
+            session.scalar(select(func.min(MonthlyHistory.month))),
+            *(session.scalar(select(func.min(model.service_day))) for model in EVENT_MODELS),
+        ]
+    months = [_as_date(c).replace(day=1) for c in candidates if c is not None]
+    return min(months, default=dt.datetime.now(COPENHAGEN).date().replace(day=1))
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def since_opening_window(session: Session, period: Period) -> Window:
     """From the first month with data in the country (openings, history) to the end of ``period``."""
-    first = min(bank(session).data.first, period.first)
+    first = min(first_data_month(session), period.first)
     whole = Period(first, period.last)
     return Window(total_label(whole), whole)
 
 
 def month_states(session: Session, window: Window, room_ids: list[int]) -> list[tuple[int, dt.date, str, bool]]:
     """``(room_id, month, state, provisional)`` of each room-month of the window (history = approved)."""
-    data = bank(session)
+    data = bank(session, window.period)
     report = assemble(window.period, room_ids, data.rows, data.snapshots, data.history, data.statuses)
     return [(m.room_id, m.month, m.state, m.provisional) for m in report.months]

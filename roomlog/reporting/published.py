@@ -140,49 +140,58 @@ def equations(values: Mapping[tuple[Unit, str], Number | None], rooms: Sequence[
     return out
 
 
-def _time_equations(label: str, exact: Mapping[tuple[Unit, str], Number | None], parts: Sequence[PublishedPeriod]):  # type: ignore[no-untyped-def]
-    """``this period = sum of its parts`` for every unit and additive indicator (parts are fixed)."""
+def _time_equations(
+    links: Sequence[tuple[str, Sequence[str]]], exact: Mapping[str, Mapping[tuple[Unit, str], int]]
+) -> list[Equation]:
+    """``period = sum of its parts`` for every unit and additive indicator, for each link."""
     additive = {i.code for i in INDICATORS if i.additive}
     out = []
-    for (unit, code), value in exact.items():
-        keys = [(part.label, unit, code) for part in parts]
-        if code in additive and value is not None and all((unit, code) in part.exact for part in parts):
-            out.append(Equation((label, unit, code), tuple(keys)))
+    for whole, parts in links:
+        for key in exact[whole]:
+            if key[1] in additive and all(key in exact[part] for part in parts):
+                out.append(Equation((whole, *key), tuple((part, *key) for part in parts)))
     return out
 
 
-def protect_period(
-    data: PeriodValues, rooms: Sequence[RoomInfo], threshold: int, parts: Sequence[PublishedPeriod] = ()
-) -> PublishedPeriod:
-    """Protect one period's full table and return every cell as it may be published.
+def _counts(exact: Mapping[tuple[Unit, str], Number | None]) -> dict[tuple[Unit, str], int]:
+    return {key: int(v) for key, v in exact.items() if v is not None and key[1] != RATE_CODE}  # type: ignore[arg-type]
 
-    ``parts`` are the already published tables the period is made of (months of a quarter,
-    quarters of a year, the calendar blocks of a range): their cells stay as published, and
-    cells of this period are hidden as needed so that subtracting gives nothing away.
+
+def protect_tables(
+    new: Sequence[PeriodValues],
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    fixed: Sequence[PublishedPeriod] = (),
+    links: Sequence[tuple[str, Sequence[str]]] = (),
+) -> list[PublishedPeriod]:
+    """Protect the tables of ``new`` together and return every cell as it may be published.
+
+    ``fixed`` tables are already published and keep their state; ``links`` say which period is
+    the sum of which (by label): the quarters of a year (the year fixed), the months of a
+    quarter (the quarter fixed), or a range of fixed calendar blocks. Cells of the new tables
+    are hidden as needed so that adding or subtracting periods gives nothing away.
     """
-    exact = _exact(data, rooms)
-    label = data.label
-    counts: dict[tuple[object, ...], int] = {
-        (label, *key): int(value)  # type: ignore[misc]
-        for key, value in exact.items()
-        if value is not None and key[1] != RATE_CODE
-    }
-    fixed = {}
-    for part in parts:
-        for key, value in part.exact.items():
-            counts[(part.label, *key)] = value
-            fixed[(part.label, *key)] = part.protection.reasons.get(key)
-    eqs = [Equation((label, *eq.total), tuple((label, *p) for p in eq.parts)) for eq in equations(exact, rooms)]
-    eqs += _time_equations(label, exact, parts)
+    exact = {data.label: _exact(data, rooms) for data in new}
+    counts_by = {label: _counts(values) for label, values in exact.items()}
+    counts_by.update({table.label: dict(table.exact) for table in fixed})
+    counts = {(label, *key): v for label, table in counts_by.items() for key, v in table.items()}
+    pinned = {(t.label, *key): t.protection.reasons.get(key) for t in fixed for key in t.exact}
+    eqs = [
+        Equation((label, *eq.total), tuple((label, *p) for p in eq.parts))
+        for label, values in exact.items()
+        for eq in equations(values, rooms)
+    ]
+    eqs += _time_equations(links, counts_by)
     parents = {eq.total for eq in eqs}
 
     def cost(key: tuple[object, ...]) -> tuple[float, ...]:
         unit = key[1]
         return (float(LEVEL[unit[0]]), 1.0 if key in parents else 0.0, float(counts[key]))  # type: ignore[index]
 
-    units = {key[0] for key in exact}
     rates = [
-        Rate((label, u, RATE_CODE), (label, u, "emergencies.total"), (label, u, "consumptions.total")) for u in units
+        Rate((label, u, RATE_CODE), (label, u, "emergencies.total"), (label, u, "consumptions.total"))
+        for label, values in exact.items()
+        for u in {key[0] for key in values}
     ]
     found = protect(
         counts,
@@ -190,10 +199,30 @@ def protect_period(
         threshold,
         rates=rates,
         exempt={key for key in counts if key[2] in EXEMPT_CODES},
-        fixed=fixed,
+        fixed=pinned,
         cost=cost,
     )
-    protection = Protection(threshold, {key[1:]: r for key, r in found.reasons.items() if key[0] == label})
+    out = []
+    for data in new:
+        reasons = {key[1:]: r for key, r in found.reasons.items() if key[0] == data.label}
+        out.append(_published(data, rooms, exact[data.label], Protection(threshold, reasons)))
+    return out
+
+
+def protect_period(
+    data: PeriodValues, rooms: Sequence[RoomInfo], threshold: int, parts: Sequence[PublishedPeriod] = ()
+) -> PublishedPeriod:
+    """Protect one period's table; with ``parts``, as the sum of those published tables."""
+    links = [(data.label, [p.label for p in parts])] if parts else []
+    return protect_tables([data], rooms, threshold, parts, links)[0]
+
+
+def _published(
+    data: PeriodValues,
+    rooms: Sequence[RoomInfo],
+    exact: Mapping[tuple[Unit, str], Number | None],
+    protection: Protection,
+) -> PublishedPeriod:
     rooms_by_id = {room.id: room for room in rooms}
     provisional_municipalities = {rooms_by_id[r].municipality_code for r in data.provisional_rooms if r in rooms_by_id}
     cells: dict[tuple[Unit, str], Cell] = {}
@@ -218,8 +247,7 @@ def protect_period(
             reason=str(hidden) if hidden else None,
             provisional=provisional,
         )
-    mine = {key: int(v) for key, v in exact.items() if v is not None and key[1] != RATE_CODE}  # type: ignore[arg-type]
-    return PublishedPeriod(data.label, cells, protection, mine)
+    return PublishedPeriod(data.label, cells, protection, _counts(exact))
 
 
 def change_pct(now: Cell, before: Cell) -> Decimal | None:

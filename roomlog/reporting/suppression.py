@@ -232,10 +232,14 @@ def protect(
         elif key not in skip and is_primary(value, threshold):
             state.reasons[key] = Reason.PRIMARY
     state.close_equations(list(range(len(eqs))))
+    focus: set[Key] | None = None
     while True:
-        leaks = disclosed_cells(values, eqs, state.reasons, threshold)
-        if not leaks or not any(state.cover(key) for key in leaks):
+        leaks = disclosed_cells(values, eqs, state.reasons, threshold, focus)
+        before = set(state.reasons)
+        # Cover every leak, then attack again only where something changed.
+        if not leaks or not [key for key in leaks if state.cover(key)]:
             break
+        focus = set(state.reasons) - before
     if leaks:
         state.merge_into_groups(leaks)
     result = Protection(threshold, dict(state.reasons))

@@ -117,6 +117,17 @@ def year_window(year: int) -> Window:
     return Window(str(year), Period(dt.date(year, 1, 1), dt.date(year, 12, 1)))
 
 
+def parent_of(window: Window) -> Window | None:
+    """The calendar period a month or quarter is published under (its quarter, its year)."""
+    kind = kind_of(window)
+    first = window.period.first
+    if kind == "month":
+        return quarter_window(dt.date(first.year, (first.month - 1) // 3 * 3 + 1, 1))
+    if kind == "quarter":
+        return year_window(first.year)
+    return None
+
+
 def parts_of(window: Window) -> list[Window]:
     """What a period is made of: a quarter of months, a year of quarters, a range of calendar blocks."""
     kind = kind_of(window)
@@ -139,7 +150,7 @@ def parts_of(window: Window) -> list[Window]:
         else:
             blocks.append(month_window(month))
             month = add_months(month, 1)
-    return blocks if len(blocks) > 1 else []
+    return blocks
 
 
 def parse_label(text: str) -> Window:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
-from roomlog.reporting import compute, first_data_month, periods, queries
+from roomlog.reporting import compute_many, first_data_month, periods, queries
 from roomlog.reporting.checks import Check, run_checks
 from roomlog.reporting.combine import MonthState
 from roomlog.reporting.compare import HEADLINE, Comparison, compare
@@ -112,16 +112,17 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) ->
     period = periods.month(month)
     since = periods.since_opening(room.opened_on, period, first_data_month(session, [room.id]))
     ids = [room.id]
-    report = compute(session, ids, period)
-    values = report.per_room[room.id]
-    ytd = compute(session, ids, periods.year_to_date(period)).per_room[room.id]
+    wanted = [
+        period,
+        periods.previous_month(period),
+        periods.same_period_last_year(period),
+        periods.year_to_date(period),
+        since,
+    ]
+    report, previous, last_year, ytd_report, since_report = compute_many(session, ids, wanted)
+    values, ytd = report.per_room[room.id], ytd_report.per_room[room.id]
     comparisons = compare(
-        HEADLINE,
-        values,
-        compute(session, ids, periods.previous_month(period)).per_room[room.id],
-        compute(session, ids, periods.same_period_last_year(period)).per_room[room.id],
-        ytd,
-        compute(session, ids, since).per_room[room.id],
+        HEADLINE, values, previous.per_room[room.id], last_year.per_room[room.id], ytd, since_report.per_room[room.id]
     )
     args = (session, ids, period.first_day, period.last_day)
     arrivals = queries.arrival_times(session, room.id, period.first_day, period.last_day)

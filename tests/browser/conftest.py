@@ -1,0 +1,178 @@
+"""Browser test infrastructure: a live roomlog server and headless Chromium via Playwright.
+
+Reusable by every area's browser tests. Fixtures:
+
+``live_server``  (module scope) the real app served by werkzeug in a thread on a free loopback
+                 port, with its own SQLite file and CSRF switched ON. Attributes: ``url``,
+                 ``app``, ``db_path``, ``make`` (a :class:`tests.factories.Factory` for seeding),
+                 ``session`` (a SQLAlchemy session of the test's own), ``log_text()`` (everything
+                 the server and the app logged, request lines included).
+``browser``      (session scope) headless Chromium launched with the project's fixed arguments.
+``page``         a fresh context and page per test: 768×1024 (tablet portrait), Danish locale,
+                 Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size.
+``shot``         ``shot(page, "name")`` saves ``test-artifacts/screenshots/<name>.png``.
+``login``        ``login(page, username)`` logs in through the real form (Factory password).
+
+When Chromium (/usr/bin/chromium) or Playwright is missing the tests are skipped with the
+reason, except with ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from roomlog import create_app
+from roomlog.extensions import db
+from roomlog.models import Base
+from roomlog.services.municipalities import ensure_municipalities
+from tests.conftest import make_test_config
+from tests.factories import Factory
+
+CHROMIUM = Path(os.environ.get("ROOMLOG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TABLET = {"width": 768, "height": 1024}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run: {reason} (required when CI=true)")
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+class LiveServer:
+    """A running roomlog app on a loopback port, with a session and factories for seeding."""
+
+    def __init__(self, app: Any, db_path: Path) -> None:
+        self.app = app
+        self.db_path = db_path
+        self._log = io.StringIO()
+        self._handler = logging.StreamHandler(self._log)
+        self._handler.setLevel(logging.DEBUG)
+        for name in ("werkzeug", "roomlog", "gunicorn.access", ""):
+            logging.getLogger(name).addHandler(self._handler)
+        logging.getLogger("werkzeug").setLevel(logging.INFO)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        with app.app_context():
+            engine = db.engine
+        self.session = Session(engine, expire_on_commit=False)
+        self.make = Factory(self.session, app)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self.session.close()
+        for name in ("werkzeug", "roomlog", "gunicorn.access", ""):
+            logging.getLogger(name).removeHandler(self._handler)
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    def log_text(self) -> str:
+        """Return everything logged while the server ran (request lines included)."""
+        self._handler.flush()
+        return self._log.getvalue()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("live")
+    db_path = base / "live.sqlite3"
+    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(base / "instance"))
+    app = create_app(make_test_config(base, f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        ensure_municipalities(db.session)
+        db.session.commit()
+    server = LiveServer(app, db_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _playwright() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright: Any) -> Iterator[Any]:
+    chromium = _playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    """The page size; parametrise indirectly (``@pytest.mark.parametrize("viewport", [...], indirect=True)``)."""
+    return getattr(request, "param", TABLET)
+
+
+@pytest.fixture
+def page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen", has_touch=True)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def shot() -> Callable[[Any, str], Path]:
+    """Return ``shot(page, name)``, which saves a full-page screenshot and returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(tab: Any, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login(live_server: LiveServer) -> Callable[[Any, str], None]:
+    """Return ``login(page, username)``: log in through the real form."""
+
+    def do(tab: Any, username: str, password: str = Factory.PASSWORD) -> None:
+        tab.goto(f"{live_server.url}/auth/login")
+        tab.fill("input[name=username]", username)
+        tab.fill("input[name=password]", password)
+        tab.click("[data-action=login]")
+        tab.wait_for_load_state()
+
+    return do

@@ -82,6 +82,8 @@ class Route:
     allowed: frozenset[str] = frozenset()
     public: bool = False  # on the login allow-list: anyone may call it
     form: Callable[[World], dict[str, Any]] | None = None
+    #: The same endpoint with room A in the path but a tenant-B object (an IDOR probe): nobody may.
+    mixed: Callable[[World], str] | None = None
     #: POST changes the caller's own session/account only (login, logout, language): not a tenant object.
     self_service: bool = False
 
@@ -131,6 +133,122 @@ ROUTES: dict[str, Route] = {
     "admin.user_totp_reset": Route(lambda w: f"/admin/users/{w.users['staff_b'].id}/second-factor/reset", ADMIN),
     "admin.municipalities": Route(lambda w: "/admin/municipalities", ADMIN),
 }
+
+
+def _key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _room(path: str) -> Callable[[World], str]:
+    """``/rooms/{room}/…`` with room B and B's objects: ``{visit}``, ``{consumption}``, ``{emergency}``, …"""
+    return lambda w: path.format(room=w.room_b.id, **_objects(w))
+
+
+def _mixed(path: str) -> Callable[[World], str]:
+    """The same path under room A (where staff_a and lead_a work) with room B's objects."""
+    return lambda w: path.format(room=w.room_a.id, **_objects(w))
+
+
+def _objects(w: World) -> dict[str, int]:
+    return {
+        "visit": w.visit_b.id,
+        "consumption": w.consumption_b.id,
+        "emergency": w.emergency_b.id,
+        "referral": w.referral_b.id,
+        "service": w.service_b.id,
+    }
+
+
+def _capture(path: str, form: Callable[[World], dict[str, Any]] | None = None, *, mixed: bool = True) -> Route:
+    return Route(_room(path), ROOM_B, form=form, mixed=_mixed(path) if mixed else None)
+
+
+# Routes of other branches, checked as soon as their endpoint exists in the app (so the
+# table needs no edit at merge time); the meta-test treats them like ROUTES entries.
+PENDING_ROUTES: dict[str, Route] = {
+    # capture (roomlog/rooms/*_views.py)
+    "rooms.board_live": _capture("/rooms/{room}/board/live", mixed=False),
+    "rooms.check_in": _capture(
+        "/rooms/{room}/check-in",
+        lambda w: {
+            "last_letters": "abc",
+            "first_letters": "de",
+            "birth_day": "1",
+            "birth_month": "2",
+            "birth_year": "1980",
+            "sex": "m",
+            "nationality": "dk",
+            "idempotency_key": _key(),
+        },
+        mixed=False,
+    ),
+    "rooms.anonymous_visit": _capture(
+        "/rooms/{room}/visits/anonymous", lambda w: {"idempotency_key": _key()}, mixed=False
+    ),
+    "rooms.turn_away": _capture(
+        "/rooms/{room}/turn-away", lambda w: {"turn_away_reason": "capacity", "idempotency_key": _key()}, mixed=False
+    ),
+    "rooms.visit": _capture("/rooms/{room}/visits/{visit}"),
+    "rooms.check_out": _capture("/rooms/{room}/visits/{visit}/check-out", lambda w: {"idempotency_key": _key()}),
+    "rooms.consumption": _capture(
+        "/rooms/{room}/visits/{visit}/consumptions",
+        lambda w: {"route": "inject", "substances": "heroin", "assisted": "no", "idempotency_key": _key()},
+    ),
+    "rooms.assisted": _capture(
+        "/rooms/{room}/consumptions/{consumption}/assisted", lambda w: {"assisted": "yes", "idempotency_key": _key()}
+    ),
+    "rooms.end_consumption": _capture(
+        "/rooms/{room}/consumptions/{consumption}/end", lambda w: {"idempotency_key": _key()}
+    ),
+    "rooms.record": _capture("/rooms/{room}/records/visit/{visit}"),
+    "rooms.correct": _capture(
+        "/rooms/{room}/records/consumption/{consumption}/correct",
+        lambda w: {"route": "smoke", "reason": "probe", "idempotency_key": _key()},
+    ),
+    "rooms.void": _capture(
+        "/rooms/{room}/records/visit/{visit}/void",
+        lambda w: {"reason": "probe", "confirm": "y", "idempotency_key": _key()},
+    ),
+    "rooms.open_emergency": _capture(
+        "/rooms/{room}/emergencies", lambda w: {"visit_id": str(w.visit_b.id), "idempotency_key": _key()}, mixed=False
+    ),
+    "rooms.emergency": _capture("/rooms/{room}/emergencies/{emergency}"),
+    "rooms.emergency_action": _capture(
+        "/rooms/{room}/emergencies/{emergency}/actions",
+        lambda w: {"action": "naloxone", "naloxone_route": "in", "naloxone_dose_mg": "1.8", "idempotency_key": _key()},
+    ),
+    "rooms.emergency_outcome": _capture(
+        "/rooms/{room}/emergencies/{emergency}/outcome", lambda w: {"outcome": "stayed", "idempotency_key": _key()}
+    ),
+    "rooms.emergency_details": _capture(
+        "/rooms/{room}/emergencies/{emergency}/details", lambda w: {"type": "opioid", "note": "probe"}
+    ),
+    "rooms.referral": _capture(
+        "/rooms/{room}/visits/{visit}/referrals", lambda w: {"target": "ost", "idempotency_key": _key()}
+    ),
+    "rooms.service": _capture(
+        "/rooms/{room}/visits/{visit}/services",
+        lambda w: {"service": "naloxone_kit", "quantity": "1", "idempotency_key": _key()},
+    ),
+    "rooms.incident": _capture(
+        "/rooms/{room}/incidents", lambda w: {"type": "dealing", "idempotency_key": _key()}, mixed=False
+    ),
+}
+
+
+def spec_for(endpoint: str) -> Route:
+    """Return the expectations of an endpoint (KeyError when the table has none)."""
+    return ROUTES[endpoint] if endpoint in ROUTES else PENDING_ROUTES[endpoint]
+
+
+def probes(spec: Route, world: World) -> list[tuple[str, frozenset[str]]]:
+    """Return the URLs to try for an endpoint, each with the roles allowed there."""
+    urls = [(spec.url(world), spec.allowed)]
+    if spec.mixed:
+        urls.append((spec.mixed(world), frozenset()))
+    return urls
 
 
 def db_fingerprint(engine: Any) -> dict[str, str]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import AuthActions
 from tests.factories import Factory
-from tests.security_routes import ROUTES, World, build_world, concrete_methods
+from tests.security_routes import World, build_world, concrete_methods, spec_for
 
 PREFERENCE = ("admin", "staff_b", "lead_a", "staff_a", "municipality_other", "national")
 NAME = re.compile(r'\bname="([^"]+)"')
@@ -35,7 +35,7 @@ hostile_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_s
 
 
 def _role_for(endpoint: str) -> str:
-    spec = ROUTES[endpoint]
+    spec = spec_for(endpoint)
     if spec.self_service and endpoint in ("auth.login", "auth.logout", "account.language"):
         return "anonymous"
     return next((r for r in PREFERENCE if r in spec.allowed), "admin")
@@ -50,7 +50,7 @@ def _client(app: Flask, role: str) -> FlaskClient:
 
 def _field_names(client: FlaskClient, url: str, endpoint: str, world: World) -> list[str]:
     names = set()
-    spec = ROUTES[endpoint]
+    spec = spec_for(endpoint)
     if spec.form:
         names |= set(spec.form(world))
     page = client.get(url)
@@ -78,7 +78,7 @@ def test_hostile_input_never_gives_a_server_error(app: Flask, make: Factory, bac
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = ROUTES[rule.endpoint].url(world)
+        url = spec_for(rule.endpoint).url(world)
         for method in concrete_methods(rule):
             _fuzz_route(app, world, rule.endpoint, method, url, examples=20 if method == "POST" else 8)
 

@@ -12,6 +12,7 @@ from flask import Flask
 
 from roomlog.logs import JsonFormatter
 from roomlog.models.codes import Role
+from roomlog.services.pseudonyms import pseudonym
 from tests.conftest import AuthActions
 from tests.factories import Factory
 from tests.security_server import Browser, gunicorn
@@ -123,19 +124,28 @@ def test_canaries_never_reach_logs_database_or_audit(app: Flask, make: Factory, 
             "POST", "/admin/users/1/password", {"password": CANARIES["reset_password"], "csrf_token": admin.token}
         )
         assert reset[0] == 302
+    with sqlite3.connect(database) as conn:
+        audit_rows = "\n".join(repr(row) for row in conn.execute("SELECT * FROM audit_log"))
     places = {
         "application log": server.app_log.read_text(encoding="utf-8"),
         "gunicorn access log": server.access_log.read_text(encoding="utf-8"),
         "gunicorn error log": server.error_log.read_text(encoding="utf-8"),
-        "database and dump (audit table included)": _database_text(database),
+        "audit table": audit_rows,
+        "database file and dump": _database_text(database),
     }
     assert "login.failed" in places["application log"] and "user.create" in places["application log"]
     assert "POST /auth/login" in places["gunicorn access log"]
-    assert "newbie" in places["database and dump (audit table included)"]
+    assert "newbie" in places["database file and dump"] and "user.create" in places["audit table"]
     for name, canary in CANARIES.items():
         for place, text in places.items():
+            if name == "incident_note" and place == "database file and dump":
+                continue  # the note is the record itself (stored on purpose); never in logs or the audit table
             assert canary not in text, f"{name} leaked into the {place}"
             assert canary.split()[0] not in text, f"{name} (first word) leaked into the {place}"
+    if check_in_exists:  # the submissions really arrived: only their keyed forms are stored
+        digest = pseudonym("test-pseudonym-key", CANARIES["visitor_code"])
+        assert digest in places["database file and dump"]
+        assert CANARIES["incident_note"] in places["database file and dump"]
 
 
 def test_check_in_form_exists_for_the_visitor_code_canary(app: Flask) -> None:

@@ -84,6 +84,8 @@ class Route:
     form: Callable[[World], dict[str, Any]] | None = None
     #: The same endpoint with room A in the path but a tenant-B object (an IDOR probe): nobody may.
     mixed: Callable[[World], str] | None = None
+    #: JSON API with bearer tokens: a browser session (any role) gets 401; ``public`` = no token needed.
+    api: bool = False
     #: POST changes the caller's own session/account only (login, logout, language): not a tenant object.
     self_service: bool = False
 
@@ -235,6 +237,29 @@ PENDING_ROUTES: dict[str, Route] = {
     "rooms.incident": _capture(
         "/rooms/{room}/incidents", lambda w: {"type": "dealing", "idempotency_key": _key()}, mixed=False
     ),
+    # reporting (roomlog/reports/views.py): the monthly summary of room B
+    "reports.latest": Route(lambda w: f"/reports/{w.room_b.id}/", ROOM_B),
+    "reports.summary": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}", ROOM_B),
+    "reports.pdf": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}.pdf", ROOM_B),
+    "reports.approve": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}/approve", form=lambda w: {"confirm": "y"}),
+    "reports.lock_exception": Route(
+        lambda w: f"/reports/{w.room_b.id}/{w.month_b}/lock-exception", form=lambda w: {"reason": "probe"}
+    ),
+    "reports.reopen": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}/reopen", form=lambda w: {"reason": "probe"}),
+    "reports.accept": Route(lambda w: f"/reports/{w.room_b.id}/{w.month_b}/accept", form=lambda w: {"confirm": "y"}),
+    "reports.definitions": Route(lambda w: "/reports/definitions", AUTHENTICATED),
+    # aggregates (roomlog/municipality, national, annual, api): municipality_other is kommune 101, B is 461
+    "municipality.index": Route(lambda w: "/municipality/", frozenset({"municipality_other"})),
+    "municipality.export": Route(lambda w: "/municipality/export.csv", frozenset({"municipality_other"})),
+    "national.index": Route(lambda w: "/national/", frozenset({"national"})),
+    "national.export": Route(lambda w: "/national/export.csv", frozenset({"national"})),
+    "annual.report": Route(lambda w: f"/annual/{w.kommune_b}/2025", frozenset({"national"})),
+    "annual.pdf": Route(lambda w: f"/annual/{w.kommune_b}/2025.pdf", frozenset({"national"})),
+    "annual.workbook": Route(lambda w: f"/annual/{w.kommune_b}/2025.xlsx", frozenset({"national"})),
+    "api.indicators": Route(lambda w: "/api/v1/indicators", api=True),
+    "api.rooms": Route(lambda w: "/api/v1/rooms", api=True),
+    "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),
+    "api.openapi": Route(lambda w: "/api/v1/openapi.json", api=True, public=True),
 }
 
 

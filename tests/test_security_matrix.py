@@ -59,6 +59,9 @@ def _check(app: Flask, world: World, dbs: Session, role: str) -> list[str]:
             where = f"{role} {method} {url} ({rule.endpoint}) → {status}"
             if status >= 500:
                 problems.append(f"{where}: server error")
+            elif spec.api and not spec.public:
+                if status != 401:
+                    problems.append(f"{where}: the API must refuse a browser session without a bearer token")
             elif role == "anonymous" and not spec.public:
                 location = response.headers.get("Location", "")
                 if not (status == 401 or (status == 302 and "/auth/login" in location)):

@@ -217,6 +217,7 @@ PENDING_ROUTES: dict[str, Route] = {
         "/rooms/{room}/emergencies", lambda w: {"visit_id": str(w.visit_b.id), "idempotency_key": _key()}, mixed=False
     ),
     "rooms.emergency": _capture("/rooms/{room}/emergencies/{emergency}"),
+    "rooms.emergency_timeline": _capture("/rooms/{room}/emergencies/{emergency}/timeline"),
     "rooms.emergency_action": _capture(
         "/rooms/{room}/emergencies/{emergency}/actions",
         lambda w: {"action": "naloxone", "naloxone_route": "in", "naloxone_dose_mg": "1.8", "idempotency_key": _key()},
@@ -256,6 +257,10 @@ PENDING_ROUTES: dict[str, Route] = {
     "annual.report": Route(lambda w: f"/annual/{w.kommune_b}/2025", frozenset({"national"})),
     "annual.pdf": Route(lambda w: f"/annual/{w.kommune_b}/2025.pdf", frozenset({"national"})),
     "annual.workbook": Route(lambda w: f"/annual/{w.kommune_b}/2025.xlsx", frozenset({"national"})),
+    "admin.tokens": Route(
+        lambda w: "/admin/tokens", ADMIN, form=lambda w: {"user_id": str(w.users["national"].id), "name": "probe"}
+    ),
+    "admin.token_revoke": Route(lambda w: "/admin/tokens/1/revoke", ADMIN),
     "api.indicators": Route(lambda w: "/api/v1/indicators", api=True),
     "api.rooms": Route(lambda w: "/api/v1/rooms", api=True),
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),

@@ -74,7 +74,9 @@ class LiveServer:
         self._handler.setLevel(logging.DEBUG)
         for name in ("werkzeug", "roomlog", "gunicorn.access", ""):
             logging.getLogger(name).addHandler(self._handler)
+        self._levels = {name: logging.getLogger(name).level for name in ("werkzeug", "roomlog")}
         logging.getLogger("werkzeug").setLevel(logging.INFO)
+        logging.getLogger("roomlog").setLevel(logging.DEBUG)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -92,6 +94,8 @@ class LiveServer:
         self.session.close()
         for name in ("werkzeug", "roomlog", "gunicorn.access", ""):
             logging.getLogger(name).removeHandler(self._handler)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -12,6 +12,7 @@ from flask import Flask
 
 from roomlog.logs import JsonFormatter
 from roomlog.models.codes import Role
+from roomlog.services.pseudonyms import pseudonym
 from tests.conftest import AuthActions
 from tests.factories import Factory
 from tests.security_server import Browser, gunicorn
@@ -21,15 +22,21 @@ CANARIES = {
     "new_password": "CANARYPW2 violet harbour lamp",
     "created_password": "CANARYPW3 copper meadow fox",
     "reset_password": "CANARYPW4 silent orange train",
-    "visitor_code": "CANARYVC0101",
+    "visitor_code": "QXZQJ07031988M",  # the normalised code the check-in form below assembles
+    "visitor_letters": "QXZQJ",
     "incident_note": "CANARYNOTE fell on the stairs",
 }
-# The check-in form of the capture area (branch capture): POST /rooms/<room_id>/check-in.
-# Field names follow that form; the lead aligns them when merging if they differ.
+# The capture forms (branch capture, roomlog/rooms/forms.py): check-in and incident.
 CHECK_IN = (
     "rooms.check_in",
     "/rooms/{room}/check-in",
-    {"visitor_code": CANARIES["visitor_code"], "birth_year": "1985"},
+    {"last_letters": "qxz", "first_letters": "qj", "birth_day": "7", "birth_month": "3", "birth_year": "1988",
+     "sex": "m", "nationality": "u", "idempotency_key": "canary-check-in-0001"},
+)  # fmt: skip
+INCIDENT = (
+    "rooms.incident",
+    "/rooms/{room}/incidents",
+    {"type": "violence_threat", "narrative": CANARIES["incident_note"], "idempotency_key": "canary-incident-0001"},
 )
 
 
@@ -92,7 +99,7 @@ def test_canaries_never_reach_logs_database_or_audit(app: Flask, make: Factory, 
     database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     server_root = tmp_path / "server"
     server_root.mkdir()
-    check_in_exists = CHECK_IN[0] in app.view_functions
+    check_in_exists = CHECK_IN[0] in app.view_functions and INCIDENT[0] in app.view_functions
     with gunicorn(server_root, database, workers=2) as server:
         staff, admin = Browser(server.base), Browser(server.base)
         assert staff.login("staff", CANARIES["failed_password"]) == 200
@@ -101,7 +108,8 @@ def test_canaries_never_reach_logs_database_or_audit(app: Flask, make: Factory, 
         status = staff.post("/account/", {"current": Factory.PASSWORD, "new": new, "confirm": new})[0]
         assert status == 302
         if check_in_exists:
-            staff.post(CHECK_IN[1].format(room=room.id), CHECK_IN[2])
+            for _endpoint, path, form in (CHECK_IN, INCIDENT):
+                assert staff.post(path.format(room=room.id), form)[0] in (200, 302, 303)
         assert admin.login("admin", Factory.PASSWORD) == 302
         created = {
             "username": "newbie",
@@ -116,23 +124,33 @@ def test_canaries_never_reach_logs_database_or_audit(app: Flask, make: Factory, 
             "POST", "/admin/users/1/password", {"password": CANARIES["reset_password"], "csrf_token": admin.token}
         )
         assert reset[0] == 302
+    with sqlite3.connect(database) as conn:
+        audit_rows = "\n".join(repr(row) for row in conn.execute("SELECT * FROM audit_log"))
     places = {
         "application log": server.app_log.read_text(encoding="utf-8"),
         "gunicorn access log": server.access_log.read_text(encoding="utf-8"),
         "gunicorn error log": server.error_log.read_text(encoding="utf-8"),
-        "database and dump (audit table included)": _database_text(database),
+        "audit table": audit_rows,
+        "database file and dump": _database_text(database),
     }
     assert "login.failed" in places["application log"] and "user.create" in places["application log"]
     assert "POST /auth/login" in places["gunicorn access log"]
-    assert "newbie" in places["database and dump (audit table included)"]
+    assert "newbie" in places["database file and dump"] and "user.create" in places["audit table"]
     for name, canary in CANARIES.items():
         for place, text in places.items():
+            if name == "incident_note" and place == "database file and dump":
+                continue  # the note is the record itself (stored on purpose); never in logs or the audit table
             assert canary not in text, f"{name} leaked into the {place}"
             assert canary.split()[0] not in text, f"{name} (first word) leaked into the {place}"
+    if check_in_exists:  # the submissions really arrived: only their keyed forms are stored
+        digest = pseudonym("test-pseudonym-key", CANARIES["visitor_code"])
+        assert digest in places["database file and dump"]
+        assert CANARIES["incident_note"] in places["database file and dump"]
 
 
 def test_check_in_form_exists_for_the_visitor_code_canary(app: Flask) -> None:
     """The canary test above submits a visitor code through the check-in form once it exists."""
-    if CHECK_IN[0] not in app.view_functions:
-        pytest.skip("the check-in form (branch capture) is not merged yet: visitor-code canary not submitted")
-    assert any(rule.endpoint == CHECK_IN[0] and "POST" in rule.methods for rule in app.url_map.iter_rules())
+    for endpoint, *_ in (CHECK_IN, INCIDENT):
+        if endpoint not in app.view_functions:
+            pytest.skip(f"{endpoint} (branch capture) is not merged yet: its canary is not submitted")
+        assert any(rule.endpoint == endpoint and "POST" in rule.methods for rule in app.url_map.iter_rules())

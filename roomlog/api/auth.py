@@ -8,6 +8,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from roomlog.auth.scoping import set_scope
 from roomlog.extensions import db
 from roomlog.models import ApiToken, Room
 from roomlog.models.codes import Role
@@ -54,8 +55,8 @@ def require_token() -> tuple[Response, int] | None:
     g.api_national = owner.role == Role.NATIONAL
     g.api_municipality = None if g.api_national else owner.municipality_code
     if g.api_national:
-        g.scope_room_ids = None
+        set_scope(None)
     else:
         ids = db.session.scalars(select(Room.id).where(Room.municipality_code == owner.municipality_code))
-        g.scope_room_ids = frozenset(ids)
+        set_scope(frozenset(ids))  # the ORM criteria and PostgreSQL's row-level security
     return None

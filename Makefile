@@ -28,7 +28,7 @@ run: install
 	$(BIN)/roomlog db upgrade
 	$(BIN)/roomlog demo
 	@echo "roomlog is serving on http://$(HOST):$(PORT) — stop with Ctrl+C"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120 --access-logfile - wsgi:app
 
 lint: dev
 	$(BIN)/ruff check .

@@ -29,7 +29,8 @@ can be protected without changing the months it is made of.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -150,20 +151,25 @@ class _State:
             if options:
                 queue.extend(self.hide(min(options, key=self.cost)))
 
-    def nearby(self, key: Key) -> list[int]:
-        """Equations of ``key`` (fewest hidden first), then those of the hidden cells linked to it."""
+    def nearby(self, key: Key) -> Iterator[int]:
+        """Equations of ``key`` (fewest hidden first), then those of the hidden cells linked to it.
+
+        A generator: ``cover`` usually succeeds in the first equations, so the walk over a
+        large connected block of hidden cells is only made when it is needed.
+        """
         order = sorted(self.by_key.get(key, []), key=lambda i: self.hidden_in(self.equations[i]))
-        seen_eqs, seen_keys, todo = set(order), {key}, [key]
+        yield from order
+        seen_eqs, seen_keys, todo = set(order), {key}, deque([key])
         while todo:
-            for index in self.by_key.get(todo.pop(0), []):
+            for index in self.by_key.get(todo.popleft(), []):
                 for other in self.equations[index].members:
                     if other in self.reasons and other not in seen_keys:
                         seen_keys.add(other)
                         todo.append(other)
-                        fresh = [i for i in self.by_key.get(other, []) if i not in seen_eqs]
-                        seen_eqs.update(fresh)
-                        order.extend(fresh)
-        return order
+                        for fresh in self.by_key.get(other, []):
+                            if fresh not in seen_eqs:
+                                seen_eqs.add(fresh)
+                                yield fresh
 
     def cover(self, key: Key) -> bool:
         """Hide one more cell near a recoverable ``key``; False if nothing is left to hide.
@@ -171,9 +177,8 @@ class _State:
         A visible non-zero cell in one of its own equations is preferred; failing that, one
         in an equation of a hidden cell linked to it; a visible zero only as a last resort.
         """
-        nearby = self.nearby(key)
         for allow_zero in (False, True):
-            for index in nearby:
+            for index in self.nearby(key):
                 options = self.candidates(self.equations[index], allow_zero)
                 if options:
                     self.close_equations(list(self.hide(min(options, key=self.cost))))

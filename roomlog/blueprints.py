@@ -20,6 +20,17 @@ def register_blueprints(app: Flask) -> None:
     from roomlog.reports.views import bp as reports_bp
     from roomlog.rooms.views import bp as rooms_bp
 
-    for bp in (home_bp, auth_bp, account_bp, rooms_bp, reports_bp, municipality_bp, national_bp,
-               annual_bp, api_bp, admin_bp, health_bp):
+    for bp in (
+        home_bp,
+        auth_bp,
+        account_bp,
+        rooms_bp,
+        reports_bp,
+        municipality_bp,
+        national_bp,
+        annual_bp,
+        api_bp,
+        admin_bp,
+        health_bp,
+    ):
         app.register_blueprint(bp)

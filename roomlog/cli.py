@@ -10,7 +10,6 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from roomlog.api.cli import token_group
 from roomlog.extensions import db
 from roomlog.models import Municipality, Room
 from roomlog.models.codes import Role
@@ -150,9 +149,9 @@ def demo(months: int, seed: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the roomlog command groups to the app's CLI."""
+    from roomlog.api.cli import token_group
     from roomlog.operations.cli import COMMANDS as operations_commands
+    from roomlog.reports.cli import import_history_command
 
-    for command in (user_group, room_group, demo, *operations_commands):
+    for command in (user_group, room_group, demo, token_group, import_history_command, *operations_commands):
         app.cli.add_command(command)
-    app.cli.add_command(token_group)
-    app.cli.add_command(__import__("roomlog.reports.cli", fromlist=["x"]).import_history_command)  # issue 4

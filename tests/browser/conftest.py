@@ -162,7 +162,17 @@ def shot() -> Callable[[Any, str], Path]:
 
     def take(tab: Any, name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        tab.screenshot(path=str(path), full_page=True)
+        # Headless Chromium now and then refuses a capture while it is busy compositing
+        # ("Unable to capture screenshot"); wait for the page to settle and try again.
+        for attempt in range(3):
+            try:
+                tab.wait_for_load_state()
+                tab.screenshot(path=str(path), full_page=True)
+                return path
+            except Exception:
+                if attempt == 2:
+                    raise
+                tab.wait_for_timeout(500)
         return path
 
     return take

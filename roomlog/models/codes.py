@@ -157,6 +157,10 @@ class EmergencyType(CodeList):
     U = "u", "uoplyst", "not stated"
 
 
+#: Emergency types that are not an overdose or poisoning (never an acute treatment).
+NOT_POISONING_TYPES = frozenset({EmergencyType.OTHER_MEDICAL})
+
+
 class Severity(CodeList):
     RESPONSIVE = "responsive", "reagerer", "responsive"
     REDUCED_CONSCIOUSNESS = "reduced_consciousness", "nedsat bevidsthed", "reduced consciousness"
@@ -187,7 +191,8 @@ class EmergencyAction(CodeList):
     AMBULANCE_ARRIVED = "ambulance_arrived", "ambulance ankommet", "ambulance arrived"
 
 
-#: Actions that make an emergency an *akut behandling* (acute treatment).
+#: Actions by staff that make an overdose or poisoning an *akut behandling* (acute treatment);
+#: calling an ambulance alone is not a treatment (data dictionary, "Indicators").
 ACUTE_TREATMENT_ACTIONS = frozenset(
     {
         EmergencyAction.NALOXONE,
@@ -195,7 +200,6 @@ ACUTE_TREATMENT_ACTIONS = frozenset(
         EmergencyAction.VENTILATION,
         EmergencyAction.CPR,
         EmergencyAction.AED,
-        EmergencyAction.AMBULANCE_CALLED,
     }
 )
 

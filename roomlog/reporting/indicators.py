@@ -210,10 +210,12 @@ def _build() -> tuple[Indicator, ...]:
             "emergencies.acute_treatments",
             "Akutte behandlinger for overdosis og svær forgiftning",
             "Acute treatments for overdose and severe poisoning",
-            "Overdoser og forgiftninger med mindst én af handlingerne naloxon, ilt, ventilation, "
-            "hjertelungeredning, hjertestarter eller ambulance tilkaldt.",
-            "Overdoses and poisonings with at least one of naloxone, oxygen, ventilation, CPR, AED "
-            "or ambulance called.",
+            "Overdoser og forgiftninger (alle typer undtagen «andet akut»), hvor personalet gav mindst én af "
+            "behandlingerne naloxon, ilt, ventilation, hjertelungeredning eller hjertestarter. "
+            "At tilkalde en ambulance er ikke i sig selv en behandling.",
+            "Overdoses and poisonings (every type except “other medical emergency”) in which staff gave at "
+            "least one of naloxone, oxygen, ventilation, CPR or AED. Calling an ambulance alone is not a "
+            "treatment.",
         ),
     ]
     for action, da, en in (
@@ -223,16 +225,29 @@ def _build() -> tuple[Indicator, ...]:
         ("cpr", "hjertelungeredning", "CPR"),
         ("ambulance_called", "ambulance tilkaldt", "ambulance called"),
     ):
+        extra_da = " Tæller tilfælde (overdoser), ikke gange; se «Iltbehandlinger»." if action == "oxygen" else ""
+        extra_en = " Counts cases (emergencies), not times; see “Oxygen administrations”." if action == "oxygen" else ""
         rows.append(
             _one(
                 f"emergencies.{action}",
                 f"Med {da}",
                 f"With {en}",
-                f"Overdoser og forgiftninger med mindst én handling «{da}».",
-                f"Overdoses and poisonings with at least one “{en}” action.",
+                f"Overdoser og forgiftninger med mindst én handling «{da}».{extra_da}",
+                f"Overdoses and poisonings with at least one “{en}” action.{extra_en}",
                 parent="emergencies.total",
             )
         )
+    rows.append(
+        _one(
+            "emergencies.oxygen_administrations",
+            "Iltbehandlinger",
+            "Oxygen administrations",
+            "Antal gange, der blev givet ilt: en start med sit stop er én behandling, og en start uden stop "
+            "er også én.",
+            "Number of times oxygen was given: a start with its stop is one administration, and a start "
+            "without a stop is one too.",
+        )
+    )
     rows += [
         _one(
             "emergencies.naloxone_doses",

@@ -150,15 +150,20 @@ def emergencies(
 
 
 def actions(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ActionRow]:
-    """Count action rows per emergency and action (month of the emergency; voided rows excluded)."""
+    """Count action rows per emergency, action and oxygen phase, with the emergency's type
+    (month of the emergency; voided rows excluded)."""
     key = _month_key(session, Emergency.service_day)
+    phase = EmergencyActionRecord.oxygen_phase
     stmt = (
-        select(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action, func.count())
+        select(Emergency.room_id, key, Emergency.id, Emergency.type, EmergencyActionRecord.action, phase, func.count())
         .join(EmergencyActionRecord, EmergencyActionRecord.emergency_id == Emergency.id)
         .where(_window(Emergency, room_ids, first_day, last_day), EmergencyActionRecord.voided.is_(False))
-        .group_by(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action)
+        .group_by(Emergency.room_id, key, Emergency.id, Emergency.type, EmergencyActionRecord.action, phase)
     )
-    return [ActionRow(r, _month(m), e, _value(a) or "", n) for r, m, e, a, n in session.execute(stmt)]
+    return [
+        ActionRow(r, _month(m), e, _value(a) or "", n, _value(t), _value(p))
+        for r, m, e, t, a, p, n in session.execute(stmt)
+    ]
 
 
 def referrals(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ReferralRow]:

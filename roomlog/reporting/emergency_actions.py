@@ -50,9 +50,7 @@ class EmergencyActions:
         if action != OXYGEN:
             return self.rows[action]
         phases = self.oxygen_phases
-        return oxygen_administrations(
-            phases[OxygenPhase.START.value], phases[OxygenPhase.STOP.value], phases[None]
-        )
+        return oxygen_administrations(phases[OxygenPhase.START.value], phases[OxygenPhase.STOP.value], phases[None])
 
     @property
     def acute_treatment(self) -> bool:

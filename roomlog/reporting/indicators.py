@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from roomlog.models.codes import (
+    REFERRAL_KINDS,
     AgeBand,
     CodeList,
     EmergencyType,
+    ReferralKind,
     ReferralTarget,
     Route,
     ServiceCode,
@@ -108,6 +110,24 @@ def _parts(
         )
         for member in codes
     ]
+
+
+def _referral_kinds() -> list[Indicator]:
+    """``referrals.kind.<code>``: referrals grouped as the seed reports them."""
+    out = []
+    for kind in ReferralKind:
+        targets = [t for t, k in REFERRAL_KINDS.items() if k == kind]
+        out.append(
+            _one(
+                f"referrals.kind.{kind.value}",
+                kind.label_da,
+                kind.label_en,
+                f"Henvisninger til {kind.label_da}: " + ", ".join(t.label_da for t in targets) + ".",
+                f"Referrals to {kind.label_en}: " + ", ".join(t.label_en for t in targets) + ".",
+                parent="referrals.total",
+            )
+        )
+    return out
 
 
 def _build() -> tuple[Indicator, ...]:
@@ -290,6 +310,7 @@ def _build() -> tuple[Indicator, ...]:
             "Henvisninger til «{label}».",
             "Referrals to “{label}”.",
         ),
+        *_referral_kinds(),
         *_parts(
             "services",
             ServiceCode,
@@ -310,6 +331,29 @@ def _build() -> tuple[Indicator, ...]:
 
 
 INDICATORS: tuple[Indicator, ...] = _build()
+
+#: Breakdowns whose parts exclude each other, so the parts add up to at most their parent
+#: (a consumption has one route; it may include several substances, so substances are not here).
+EXCLUSIVE_BREAKDOWNS: tuple[str, ...] = (
+    "visits.turned_away.reason",
+    "consumptions.route",
+    "emergencies.type",
+    "referrals.target",
+    "referrals.kind",
+    "visitors.sex",
+    "visitors.age",
+)
+#: ``(smaller, larger)``: pairs besides the parent relations where one indicator can never
+#: exceed another in the same room and period (each follows from the definitions).
+BOUNDS: tuple[tuple[str, str], ...] = (
+    ("visits.anonymous", "visits.total"),
+    ("consumptions.assisted", "consumptions.total"),
+    ("emergencies.acute_treatments", "emergencies.total"),
+    ("emergencies.naloxone", "emergencies.naloxone_doses"),
+    ("emergencies.oxygen", "emergencies.oxygen_administrations"),
+    ("visitors.new", "visitors.unique"),
+    ("visitors.unique", "visits.total"),
+)
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
 CODES: tuple[str, ...] = tuple(BY_CODE)
 ADDITIVE_CODES: tuple[str, ...] = tuple(i.code for i in INDICATORS if i.additive)

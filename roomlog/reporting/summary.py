@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from roomlog.models.codes import AgeBand, EmergencyOutcome, Sex, VisitOutcome
+from roomlog.models.codes import REFERRAL_KINDS, AgeBand, EmergencyOutcome, Sex, VisitOutcome
 from roomlog.reporting import emergency_actions
 from roomlog.reporting.indicators import ADDITIVE_CODES, BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
@@ -36,6 +36,7 @@ Number = int | Decimal
 RoomMonth = tuple[int, dt.date]
 ACTION_INDICATORS = ("naloxone", "oxygen", "ventilation", "cpr", "ambulance_called")
 RATE_PLACES = Decimal("0.01")
+REFERRAL_KIND_OF = {target.value: kind.value for target, kind in REFERRAL_KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,9 @@ def additive_by_month(rows: EventRows) -> dict[RoomMonth, dict[str, int]]:
     for r in rows.referrals:
         _add(out, (r.room_id, r.month), "referrals.total", r.count)
         _add(out, (r.room_id, r.month), f"referrals.target.{r.target}", r.count)
+        kind = REFERRAL_KIND_OF.get(r.target)
+        if kind:
+            _add(out, (r.room_id, r.month), f"referrals.kind.{kind}", r.count)
     for s in rows.services:
         _add(out, (s.room_id, s.month), f"services.{s.service}", s.quantity)
     return dict(out)

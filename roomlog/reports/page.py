@@ -40,6 +40,7 @@ BREAKDOWNS = (
     (_l("Unique visitors by sex"), "visitors.sex."),
     (_l("Unique visitors by age"), "visitors.age."),
     (_l("Emergencies by type"), "emergencies.type."),
+    (_l("Referrals by kind"), "referrals.kind."),
     (_l("Referrals by target"), "referrals.target."),
     (_l("Other services (quantity)"), "services."),
 )

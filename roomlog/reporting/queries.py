@@ -27,6 +27,7 @@ from roomlog.models import (
     ServiceRecord,
     Visit,
     Visitor,
+    YearlyHistory,
 )
 from roomlog.models.codes import VisitOutcome
 from roomlog.reporting.rows import (
@@ -248,6 +249,15 @@ def history(session: Session, room_ids: Collection[int], first: dt.date, last: d
         MonthlyHistory.room_id.in_(tuple(room_ids)), MonthlyHistory.month.between(first, last)
     )
     return [ValueRow(h.room_id, h.month, h.indicator, Decimal(h.value)) for h in session.scalars(stmt)]
+
+
+def yearly_history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
+    """Return the imported yearly figures (``visitors.*``) of the years from ``first`` to ``last``
+    (``month`` is 1 January of the year)."""
+    stmt = select(YearlyHistory).where(
+        YearlyHistory.room_id.in_(tuple(room_ids)), YearlyHistory.year.between(first.year, last.year)
+    )
+    return [ValueRow(y.room_id, dt.date(y.year, 1, 1), y.indicator, Decimal(y.value)) for y in session.scalars(stmt)]
 
 
 def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | None:

@@ -40,13 +40,13 @@ def _approve(app, room_id: int, month: dt.date) -> None:  # type: ignore[no-unty
 @pytest.mark.parametrize(
     ("month", "words"),
     [
-        (dt.date(2006, 11, 1), "opened"),
-        (dt.date(2016, 2, 1), "opened"),
-        (dt.date(2031, 11, 1), "future"),
-        (dt.date(9999, 12, 1), "future"),
+        (dt.date(2006, 11, 1), "Odense åbnede i 2016-03"),
+        (dt.date(2016, 2, 1), "før rummet åbnede"),
+        (dt.date(2031, 11, 1), "2031-11 ligger ude i fremtiden"),
+        (dt.date(9999, 12, 1), "fremtiden"),
     ],
 )
-def test_the_service_refuses_months_before_opening_or_in_the_future(app, room, month, words) -> None:  # type: ignore[no-untyped-def]
+def test_the_service_refuses_months_before_opening_or_in_the_future_in_danish(app, room, month, words) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DomainError) as caught:
         _approve(app, room.id, month)
     assert words in str(caught.value)
@@ -56,13 +56,6 @@ def test_the_service_refuses_months_before_opening_or_in_the_future(app, room, m
 
 def test_the_month_the_room_opened_can_be_approved(app, room) -> None:  # type: ignore[no-untyped-def]
     _approve(app, room.id, dt.date(2016, 3, 1))  # opened mid-month: the month is approvable
-
-
-def test_the_refusal_is_in_danish(app, room) -> None:  # type: ignore[no-untyped-def]
-    with app.test_request_context(headers={"Accept-Language": "da"}), pytest.raises(DomainError) as caught:
-        lead = db.session.scalar(select(User).where(User.username == "lead"))
-        approval.approve_month(db.session, db.session.get(Room, room.id), dt.date(2006, 11, 1), lead, password=PASSWORD)
-    assert "åbnede" in str(caught.value)
 
 
 @pytest.mark.parametrize("month", ["2006-11", "2016-02", "2031-11", "1900-01", "2999-12"])

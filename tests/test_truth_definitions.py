@@ -177,3 +177,34 @@ def test_oxygen_administrations(starts: int, stops: int, unphased: int, expected
     from roomlog.reporting.emergency_actions import oxygen_administrations
 
     assert oxygen_administrations(starts, stops, unphased) == expected
+
+
+@pytest.mark.parametrize("records", [_visits, _visitors, _consumptions, _emergencies, _referrals])
+def test_no_part_exceeds_its_whole_on_hand_made_data(app, make, records) -> None:  # type: ignore[no-untyped-def]
+    from roomlog.services.history_checks import relation_errors
+
+    room = make.room()
+    records(make, room)
+    with app.app_context():
+        values = compute(db.session, [room.id], periods.month("2026-03"), live=True).per_room[room.id]
+    lines = [(n, room.id, dt.date(2026, 3, 1), False, code, int(v)) for n, (code, v) in enumerate(values.items())
+             if v is not None and BY_CODE[code].kind.value != "rate"]  # fmt: skip
+    assert relation_errors(lines, {}, {room.id: room.name}) == []
+
+
+def test_the_room_summary_shows_oxygen_cases_and_administrations(client, make, auth) -> None:  # type: ignore[no-untyped-def]
+    room = make.room()
+    make.user("lead", rooms=[room], username="lead1")
+    visit = make.visit(room, at(2))
+    emergency = make.emergency(visit, room)
+    make.action(emergency, room, A.OXYGEN, at(2, 13), oxygen_phase=OxygenPhase.START)
+    make.action(emergency, room, A.OXYGEN, at(2, 14), oxygen_phase=OxygenPhase.STOP)
+    other = make.emergency(visit, room)
+    make.action(other, room, A.OXYGEN, at(2, 15), oxygen_phase=OxygenPhase.START)
+    make.action(other, room, A.OXYGEN, at(2, 16), oxygen_phase=OxygenPhase.STOP)
+    make.action(other, room, A.OXYGEN, at(2, 17), oxygen_phase=OxygenPhase.START)
+    auth.login("lead1")
+    html = client.get(f"/reports/{room.id}/2026-03?lang=en").get_data(as_text=True)
+    row = html.split('data-action-code="oxygen"')[1].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('class="num">')[1:]]
+    assert cells == ["2", "3"]  # 2 cases, 3 administrations (not 5 rows)

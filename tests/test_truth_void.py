@@ -25,7 +25,8 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, IncidentType, Role
 from roomlog.reporting import compute, periods
 from roomlog.reporting.checks import run_checks
-from roomlog.services.service_days import month_start
+from roomlog.services.periods import today_local
+from roomlog.services.service_days import add_months, format_month, month_start
 from tests.conftest import AuthActions
 from tests.factories import Factory
 
@@ -190,3 +191,20 @@ def test_approval_checks_list_records_of_a_voided_visit_until_voided_too(  # typ
     assert check.ok
     dbs.expire_all()
     assert dbs.get(Visit, visit.id).void_reason == "voided before voids cascaded"  # the visit's own void stays
+
+
+def test_the_summary_page_shows_the_check_and_blocks_approval(  # type: ignore[no-untyped-def]
+    client: FlaskClient, make: Factory, dbs: Session, lead_room
+) -> None:
+    room, lead = lead_room
+    month = add_months(month_start(today_local()), -1)
+    past = dt.datetime(month.year, month.month, 6, 10, tzinfo=dt.UTC)
+    visit = make.visit(room, past, left_at=past + dt.timedelta(hours=1), recorded_by_id=lead)
+    make.consumption(visit, room, recorded_by_id=lead)
+    visit.voided, visit.void_reason = True, "old void"
+    dbs.commit()
+    html = client.get(f"/reports/{room.id}/{format_month(month)}").get_data(as_text=True)
+    assert 'data-check="records_of_voided_visits" data-count="1"' in html
+    assert "check-fail" in html.split('data-check="records_of_voided_visits"')[0].rsplit("<li", 1)[1]
+    response = client.post(f"/reports/{room.id}/{format_month(month)}/approve", data={"password": Factory.PASSWORD})
+    assert response.status_code == 400

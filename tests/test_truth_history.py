@@ -155,3 +155,22 @@ def test_one_refusal_imports_nothing_and_the_cli_names_every_line(  # type: igno
         assert f"{path}:5: visits.anonymous = 101 is larger than visits.total = 100 (line 3)" in result.output
         assert "2 problem(s) found. Nothing was imported." in result.output
     assert _stored(make) == 0
+
+
+def test_a_second_file_is_checked_against_the_first(
+    make: Factory, runner: FlaskCliRunner, tmp_path: Path, vejle
+) -> None:  # type: ignore[no-untyped-def]
+    first = _write(tmp_path, "Vejle,2022-01,emergencies.total,8", "Vejle,2022-05,visitors.unique,90")
+    assert runner.invoke(args=["import-history", str(first)]).exit_code == 0
+    second = _write(tmp_path, "Vejle,2022-01,emergencies.naloxone,999", "Vejle,2022,visitors.unique,80")
+    result = runner.invoke(args=["import-history", str(second), "--check"])
+    assert result.exit_code == 1
+    assert (
+        f"{second}:2: emergencies.naloxone = 999 is larger than emergencies.total = 8 (already imported)"
+        in result.output
+    )
+    assert (
+        f"{second}:3: visitors.unique for Vejle 2022 is 80, fewer than 90 in 2022-05 (already imported)"
+        in result.output
+    )
+    assert _stored(make) == 2

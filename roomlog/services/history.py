@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from roomlog.models import MonthlyHistory, Room, YearlyHistory
 from roomlog.models.base import utcnow
 from roomlog.reporting.indicators import BY_CODE, Kind
 from roomlog.services import DomainError, audit
-from roomlog.services.history_checks import StoredKey, plausible_max, relation_errors
+from roomlog.services.history_checks import Group, StoredKey, plausible_max, relation_errors
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import FIRST_YEAR, LAST_YEAR, format_month, month_start, parse_month
 
@@ -91,8 +91,12 @@ def _check_period(room: Room | None, first: dt.date, yearly: bool, text: str, co
         errors.append(f"{'year' if yearly else 'month'} {text} is not over yet" if first <= current
                       else f"{'year' if yearly else 'month'} {text} is in the future")  # fmt: skip
     opened = room.opened_on if room is not None else None
-    if opened is not None and (first.year < opened.year if yearly else first < month_start(opened)):
-        errors.append(f"{text} is before {room.name} opened ({format_month(opened)})")  # type: ignore[union-attr]
+    if (
+        room is not None
+        and opened is not None
+        and (first.year < opened.year if yearly else first < month_start(opened))
+    ):
+        errors.append(f"{text} is before {room.name} opened ({format_month(opened)})")
     return errors
 
 
@@ -133,11 +137,12 @@ def parse(
     rooms: Iterable[Room],
     *,
     current: dt.date | None = None,
-    stored: Mapping[StoredKey, int] | None = None,
+    stored: Mapping[StoredKey, int] | Callable[[set[Group]], Mapping[StoredKey, int]] | None = None,
 ) -> list[HistoryLine]:
-    """Validate a whole file (pure); raise ``HistoryImportError`` listing every bad line.
+    """Validate a whole file; raise ``HistoryImportError`` listing every bad line.
 
-    ``stored`` holds values already imported, so parts and wholes are checked across files.
+    ``stored`` holds the values already imported (or loads them for the file's periods), so
+    parts and wholes are checked across files.
     """
     room_list = list(rooms)
     by_id = {r.id: r for r in room_list}
@@ -165,7 +170,8 @@ def parse(
         first_seen[key] = number
         parsed.append(HistoryLine(number, valid.room_id, valid.month, valid.indicator, valid.value, valid.yearly))
     flat = [(p.line, p.room_id, p.month, p.yearly, p.indicator, p.value) for p in parsed]
-    errors += relation_errors(flat, stored or {}, {r.id: r.name for r in room_list})
+    before = stored({(p.room_id, p.month, p.yearly) for p in parsed}) if callable(stored) else stored
+    errors += relation_errors(flat, before or {}, {r.id: r.name for r in room_list})
     if not errors and not parsed:
         errors.append((1, "the file has no data lines"))
     if errors:
@@ -173,22 +179,35 @@ def parse(
     return parsed
 
 
-def stored_values(session: Session) -> dict[StoredKey, int]:
-    """Return every value already imported, monthly and yearly."""
+def stored_values(session: Session, groups: set[Group]) -> dict[StoredKey, int]:
+    """Return the values already imported for the rooms and years of ``groups`` (months and years)."""
+    rooms, years = {g[0] for g in groups}, {g[1].year for g in groups}
+    if not groups:
+        return {}
     out: dict[StoredKey, int] = {}
-    for m in session.scalars(select(MonthlyHistory)):
-        out[(m.room_id, m.month, False, m.indicator)] = m.value
-    for y in session.scalars(select(YearlyHistory)):
+    monthly = select(MonthlyHistory).where(
+        MonthlyHistory.room_id.in_(rooms),
+        MonthlyHistory.month.between(dt.date(min(years), 1, 1), dt.date(max(years), 12, 1)),
+    )
+    for m in session.scalars(monthly):
+        if m.month.year in years:
+            out[(m.room_id, m.month, False, m.indicator)] = m.value
+    yearly = select(YearlyHistory).where(YearlyHistory.room_id.in_(rooms), YearlyHistory.year.in_(years))
+    for y in session.scalars(yearly):
         out[(y.room_id, dt.date(y.year, 1, 1), True, y.indicator)] = y.value
     return out
 
 
 def check(session: Session, lines: Iterable[str]) -> list[HistoryLine]:
     """Validate a file against the rooms and the history already imported (changes nothing)."""
-    return parse(lines, session.scalars(select(Room)), stored=stored_values(session))
+    return parse(lines, session.scalars(select(Room)), stored=lambda groups: stored_values(session, groups))
 
 
-def _upsert(session: Session, ln: HistoryLine, existing: dict, user_id: int | None, now: dt.datetime) -> bool:  # type: ignore[type-arg]
+#: (yearly?, room id, month or year, indicator) → the stored row.
+Existing = dict[tuple[bool, int, dt.date | int, str], MonthlyHistory | YearlyHistory]
+
+
+def _upsert(session: Session, ln: HistoryLine, existing: Existing, user_id: int | None, now: dt.datetime) -> bool:
     """Store one line; return whether it replaced a value."""
     key = (ln.room_id, ln.month.year if ln.yearly else ln.month, ln.indicator)
     row = existing.get((ln.yearly, *key))
@@ -213,7 +232,7 @@ def _upsert(session: Session, ln: HistoryLine, existing: dict, user_id: int | No
 def apply(session: Session, lines: list[HistoryLine], *, user_id: int | None = None) -> ImportResult:
     """Store validated lines, replacing existing values of the same keys; audit once per room."""
     rooms = {ln.room_id for ln in lines}
-    existing: dict = {}  # type: ignore[type-arg]
+    existing: Existing = {}
     for h in session.scalars(select(MonthlyHistory).where(MonthlyHistory.room_id.in_(rooms))):
         existing[(False, h.room_id, h.month, h.indicator)] = h
     for y in session.scalars(select(YearlyHistory).where(YearlyHistory.room_id.in_(rooms))):

@@ -68,33 +68,33 @@ def _families() -> dict[str, tuple[str, list[str]]]:
     return out
 
 
+def _file_line(*given: Given | None) -> int | None:
+    """Return the first file line among the values (``None`` if all were imported before)."""
+    return next((g.line for g in given if g is not None and g.line is not None), None)
+
+
 def _group_errors(values: Mapping[str, Given], period: str, room: str) -> list[tuple[int, str]]:
     errors: list[tuple[int, str]] = []
     for small, large in _pairs():
         a, b = values.get(small), values.get(large)
-        if a is None or b is None or a.value <= b.value or (a.line is None and b.line is None):
+        line = _file_line(a, b)
+        if a is None or b is None or a.value <= b.value or line is None:
             continue
-        line, other = (a.line, b) if a.line is not None else (b.line, a)
-        errors.append(
-            (
-                line,
-                f"{small} = {a.value} is larger than {large} = {b.value} ({other.where()}) for {room} "  # type: ignore[arg-type]
-                f"{period}; it can never be",
-            )
-        )
+        other = b if a.line is not None else a
+        message = f"{small} = {a.value} is larger than {large} = {b.value} ({other.where()}) for {room} {period}"
+        errors.append((line, message + "; it can never be"))
     for prefix, (parent, codes) in _families().items():
         whole, parts = values.get(parent), [values[c] for c in codes if c in values]
         total = sum(p.value for p in parts)
-        lines = sorted(p.line for p in parts if p.line is not None)
-        if whole is None or total <= whole.value or not (lines or whole.line is not None):
+        line = _file_line(*sorted(parts, key=lambda p: p.line or 0), whole)
+        if whole is None or total <= whole.value or line is None:
             continue
-        line = lines[0] if lines else whole.line
-        where = ", ".join(str(n) for n in lines) or "already imported"
+        where = ", ".join(str(p.line) for p in sorted(parts, key=lambda p: p.line or 0) if p.line is not None)
         errors.append(
             (
                 line,
-                f"the parts {prefix}.* add up to {total} (lines {where}), more than {parent} = {whole.value} "  # type: ignore[arg-type]
-                f"({whole.where()}) for {room} {period}",
+                f"the parts {prefix}.* add up to {total} (lines {where or 'already imported'}), "
+                f"more than {parent} = {whole.value} ({whole.where()}) for {room} {period}",
             )
         )
     return errors
@@ -111,12 +111,12 @@ def _year_errors(groups: Mapping[Group, Mapping[str, Given]], names: Mapping[int
             month_value = months.get("visitors.unique")
             if other_room != room_id or other_yearly or month.year != first.year or month_value is None:
                 continue
-            if month_value.value > year_value.value and (year_value.line or month_value.line):
-                line = year_value.line if year_value.line is not None else month_value.line
+            line = _file_line(year_value, month_value)
+            if month_value.value > year_value.value and line is not None:
                 errors.append(
                     (
                         line,
-                        f"visitors.unique for {names.get(room_id, room_id)} {first.year} is {year_value.value}, "  # type: ignore[arg-type]
+                        f"visitors.unique for {names.get(room_id, room_id)} {first.year} is {year_value.value}, "
                         f"fewer than {month_value.value} in {_label(month, False)} ({month_value.where()}); "
                         "a year has at least the visitors of each of its months",
                     )

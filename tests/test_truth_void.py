@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from uuid import uuid4
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db
@@ -208,3 +209,16 @@ def test_the_summary_page_shows_the_check_and_blocks_approval(  # type: ignore[n
     assert "check-fail" in html.split('data-check="records_of_voided_visits"')[0].rsplit("<li", 1)[1]
     response = client.post(f"/reports/{room.id}/{format_month(month)}/approve", data={"password": Factory.PASSWORD})
     assert response.status_code == 400
+
+
+def test_nothing_new_is_added_to_a_voided_visit(client: FlaskClient, make: Factory, dbs: Session, lead_room) -> None:  # type: ignore[no-untyped-def]
+    room, lead = lead_room
+    visit = make.visit(room, utcnow() - dt.timedelta(minutes=20), recorded_by_id=lead, voided=True, void_reason="x")
+    for path, data in (("referrals", {"target": "ost"}), ("services", {"service": "naloxone_kit"})):
+        response = client.post(
+            f"/rooms/{room.id}/visits/{visit.id}/{path}", data={"idempotency_key": uuid4().hex, **data}
+        )
+        assert response.status_code == 400
+        assert "Besøget er annulleret" in response.get_data(as_text=True)
+    assert dbs.scalar(select(func.count()).select_from(Referral)) == 0
+    assert dbs.scalar(select(func.count()).select_from(ServiceRecord)) == 0

@@ -151,6 +151,14 @@ class Factory:
             )
         return row
 
+    def action(
+        self, emergency: Emergency, room: Room, action: EmergencyAction, occurred_at: dt.datetime, **values: Any
+    ) -> EmergencyActionRecord:
+        """One emergency action row (e.g. ``oxygen_phase=OxygenPhase.START``)."""
+        return self._save(
+            self._event(EmergencyActionRecord, room, occurred_at, emergency_id=emergency.id, action=action, **values)
+        )
+
     def referral(
         self,
         room: Room,

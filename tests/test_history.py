@@ -32,7 +32,7 @@ def history_count(make: Factory) -> int:
 def test_one_bad_line_applies_nothing_and_names_the_line(
     make: Factory, runner: FlaskCliRunner, tmp_path: Path, backend: str
 ) -> None:
-    room = make.room("Skyen")
+    room = make.room("Skyen", opened_on=dt.date(2018, 1, 1))
     path = write(
         tmp_path,
         "room,month,indicator,value\n"
@@ -49,7 +49,7 @@ def test_one_bad_line_applies_nothing_and_names_the_line(
 
 
 def test_every_kind_of_error_is_reported_with_its_line(make: Factory, app) -> None:  # type: ignore[no-untyped-def]
-    room = make.room("Skyen")
+    room = make.room("Skyen", opened_on=dt.date(2018, 1, 1))
     lines = [
         "room,month,indicator,value\n",
         "Nowhere,2019-01,visits.total,1\n",
@@ -99,7 +99,7 @@ def test_reimport_replaces_and_since_opening_includes_history(
 
 
 def test_check_flag_changes_nothing(make: Factory, runner: FlaskCliRunner, tmp_path: Path) -> None:
-    make.room("Skyen")
+    make.room("Skyen", opened_on=dt.date(2018, 1, 1))
     path = write(tmp_path, "room,month,indicator,value\nSkyen,2019-01,visits.total,1\n")
     result = runner.invoke(args=["import-history", str(path), "--check"])
     assert result.exit_code == 0 and "1 lines are valid" in result.output

@@ -16,7 +16,7 @@ from roomlog.models.events import (
     Visit,
 )
 from roomlog.models.organisation import Municipality, Room
-from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus
+from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, YearlyHistory
 from roomlog.models.visitors import Visitor
 
 __all__ = [
@@ -42,5 +42,6 @@ __all__ = [
     "User",
     "Visit",
     "Visitor",
+    "YearlyHistory",
     "room_memberships",
 ]

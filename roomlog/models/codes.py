@@ -123,7 +123,7 @@ class TurnAwayReason(CodeList):
 class Route(CodeList):
     INJECT = "inject", "injektion", "injection"
     SMOKE = "smoke", "rygning", "smoking"
-    SNIFF = "sniff", "sniffe", "sniffing"
+    SNIFF = "sniff", "sniffning", "sniffing"
     ORAL = "oral", "oralt", "oral"
     OTHER = "other", "andet", "other"
 
@@ -157,6 +157,10 @@ class EmergencyType(CodeList):
     U = "u", "uoplyst", "not stated"
 
 
+#: Emergency types that are not an overdose or poisoning (never an acute treatment).
+NOT_POISONING_TYPES = frozenset({EmergencyType.OTHER_MEDICAL})
+
+
 class Severity(CodeList):
     RESPONSIVE = "responsive", "reagerer", "responsive"
     REDUCED_CONSCIOUSNESS = "reduced_consciousness", "nedsat bevidsthed", "reduced consciousness"
@@ -187,7 +191,8 @@ class EmergencyAction(CodeList):
     AMBULANCE_ARRIVED = "ambulance_arrived", "ambulance ankommet", "ambulance arrived"
 
 
-#: Actions that make an emergency an *akut behandling* (acute treatment).
+#: Actions by staff that make an overdose or poisoning an *akut behandling* (acute treatment);
+#: calling an ambulance alone is not a treatment (data dictionary, "Indicators").
 ACUTE_TREATMENT_ACTIONS = frozenset(
     {
         EmergencyAction.NALOXONE,
@@ -195,7 +200,6 @@ ACUTE_TREATMENT_ACTIONS = frozenset(
         EmergencyAction.VENTILATION,
         EmergencyAction.CPR,
         EmergencyAction.AED,
-        EmergencyAction.AMBULANCE_CALLED,
     }
 )
 
@@ -220,7 +224,7 @@ class EmergencyOutcome(CodeList):
 
 
 class ReferralTarget(CodeList):
-    DRUG_TREATMENT = "drug_treatment", "stofbehandling", "drug treatment"
+    DRUG_TREATMENT = "drug_treatment", "rusmiddelbehandling", "drug treatment"
     OST = "ost", "substitutionsbehandling", "opioid substitution treatment"
     HAT = "hat", "heroinbehandling", "heroin-assisted treatment"
     DETOX = "detox", "abstinensbehandling", "detoxification"
@@ -236,6 +240,36 @@ class ReferralTarget(CodeList):
     HOUSING_SHELTER = "housing_shelter", "bolig/herberg", "housing/shelter"
     LEGAL = "legal", "juridisk rådgivning", "legal advice"
     OTHER = "other", "andet", "other"
+
+
+class ReferralKind(CodeList):
+    """The groups the seed reports referrals in (health, social, drug treatment)."""
+
+    HEALTH = "health", "sundhedsfaglige tilbud", "health services"
+    SOCIAL = "social", "socialfaglige tilbud", "social services"
+    TREATMENT = "treatment", "rusmiddelbehandling", "drug treatment"
+    OTHER = "other", "andre tilbud", "other services"
+
+
+#: The kind of every referral target (every target has exactly one kind).
+REFERRAL_KINDS: dict[ReferralTarget, ReferralKind] = {
+    ReferralTarget.DRUG_TREATMENT: ReferralKind.TREATMENT,
+    ReferralTarget.OST: ReferralKind.TREATMENT,
+    ReferralTarget.HAT: ReferralKind.TREATMENT,
+    ReferralTarget.DETOX: ReferralKind.TREATMENT,
+    ReferralTarget.GP: ReferralKind.HEALTH,
+    ReferralTarget.HOSPITAL: ReferralKind.HEALTH,
+    ReferralTarget.PSYCHIATRY: ReferralKind.HEALTH,
+    ReferralTarget.HEALTH_ROOM: ReferralKind.HEALTH,
+    ReferralTarget.WOUND_CARE: ReferralKind.HEALTH,
+    ReferralTarget.DENTAL: ReferralKind.HEALTH,
+    ReferralTarget.BBV_TESTING: ReferralKind.HEALTH,
+    ReferralTarget.VACCINATION: ReferralKind.HEALTH,
+    ReferralTarget.SOCIAL_CASEWORKER: ReferralKind.SOCIAL,
+    ReferralTarget.HOUSING_SHELTER: ReferralKind.SOCIAL,
+    ReferralTarget.LEGAL: ReferralKind.SOCIAL,
+    ReferralTarget.OTHER: ReferralKind.OTHER,
+}
 
 
 class ReferralMode(CodeList):

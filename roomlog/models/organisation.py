@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from roomlog.models.base import Base, code_enum, intpk, utcnow
 from roomlog.models.codes import OperatorType, PermitStatus, RoomModel
 
+#: Municipalities whose official name is not «<name> Kommune» (the genitive, or a region municipality).
+OFFICIAL_NAMES = {"101": "Københavns Kommune", "400": "Bornholms Regionskommune"}
+
 
 class Municipality(Base):
     """One of the 98 Danish municipalities, keyed by its official 3-digit code."""
@@ -24,6 +27,11 @@ class Municipality(Base):
 
     def __repr__(self) -> str:
         return f"<Municipality {self.code} {self.name}>"
+
+    @property
+    def official_name(self) -> str:
+        """Return the official Danish name: «Københavns Kommune», «Odense Kommune» …"""
+        return OFFICIAL_NAMES.get(self.code) or f"{self.name} Kommune"
 
 
 class Room(Base):

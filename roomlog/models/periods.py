@@ -66,3 +66,19 @@ class MonthlyHistory(Base):
     value: Mapped[int] = mapped_column(BigInteger)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class YearlyHistory(Base):
+    """A yearly figure from before the room used roomlog that months cannot give: distinct
+    persons (``visitors.unique`` and its parts) over a whole calendar year."""
+
+    __tablename__ = "yearly_history"
+    __table_args__ = (UniqueConstraint("room_id", "year", "indicator"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    year: Mapped[int]
+    indicator: Mapped[str] = mapped_column(String(80))
+    value: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

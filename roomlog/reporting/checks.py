@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import EVENT_MODELS, Consumption, Emergency, Visit
+from roomlog.models import EVENT_MODELS, Consumption, Emergency, Incident, Referral, ServiceRecord, Visit
 from roomlog.models.codes import VisitOutcome
 from roomlog.reporting.periods import Period
 
-SHOWN = 20  # records listed per check; the count is always exact
+SHOWN = 20
+#: Records tied to a visit, which must not count when their visit is voided.
+VISIT_DEPENDANT_MODELS = (
+    Consumption,
+    Emergency,
+    Referral,
+    ServiceRecord,
+    Incident,
+)  # records listed per check; the count is always exact
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,11 @@ def _check(session: Session, code: str, model: type, conditions: tuple, blocking
 
 def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
     """Return the checks of one room-month: open visits, emergencies without outcome,
-    consumptions without route (blocking) and back-dated entries to review."""
+    consumptions without route, records whose visit is voided (blocking) and back-dated
+    entries to review."""
     period = Period(month, month)
+    # any month's records may hang on a voided visit (made before voids cascaded)
+    voided_visits = select(Visit.id).where(Visit.room_id == room_id, Visit.voided.is_(True))
     checks = [
         _check(
             session,
@@ -82,6 +93,18 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
             True,
         ),
     ]
+    orphans = [
+        _check(
+            session,
+            "records_of_voided_visits",
+            model,
+            (*_in_month(model, room_id, period), model.visit_id.in_(voided_visits)),  # type: ignore[attr-defined]
+            True,
+        )
+        for model in VISIT_DEPENDANT_MODELS
+    ]
+    items = tuple(sorted((i for c in orphans for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]
+    checks.append(Check("records_of_voided_visits", True, sum(c.count for c in orphans), items))
     backdated = [
         _check(session, "backdated", model, (*_in_month(model, room_id, period), model.backdated.is_(True)), False)  # type: ignore[attr-defined]
         for model in EVENT_MODELS

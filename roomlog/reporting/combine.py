@@ -4,7 +4,8 @@ Per room-month the source is the approved snapshot (approved or accepted months)
 imported history (months without events), else the events. Additive indicators are
 summed over months and rooms; distinct counts are recounted from events over the whole
 set and period (``None`` when the period includes history months, which cannot be
-recounted); the rate is derived from the summed totals.
+recounted, except a room's whole history year, which takes the imported yearly figure);
+the rate is derived from the summed totals.
 """
 
 from __future__ import annotations
@@ -115,12 +116,19 @@ def month_states(
     return tuple(out)
 
 
+def _history_year(period: Period, mine: Collection[MonthState]) -> bool:
+    """Whether the scope is one room over one calendar year of imported history only."""
+    whole_year = period.first.month == 1 and period.last == period.first.replace(month=12)
+    return whole_year and len({s.room_id for s in mine}) == 1 and all(s.source == HISTORY for s in mine)
+
+
 def _scope_values(
     period: Period,
     room_ids: Collection[int],
     states: Iterable[MonthState],
     by_month: Mapping[RoomMonth, Mapping[str, Number | None]],
     rows: EventRows,
+    yearly: Mapping[RoomMonth, Mapping[str, Decimal]] | None = None,
 ) -> Values:
     """Values of ``room_ids`` over ``period`` given each room-month's chosen source values."""
     mine = [s for s in states if s.room_id in room_ids]
@@ -132,6 +140,9 @@ def _scope_values(
     if len(mine) == 1 and mine[0].source != EVENTS:
         stored = by_month.get((mine[0].room_id, mine[0].month), {})
         distinct: Mapping[str, Number | None] = {code: stored.get(code) for code in DISTINCT_CODES}
+    elif _history_year(period, mine) and yearly is not None:
+        stored_year = yearly.get((mine[0].room_id, period.first), {})
+        distinct = {code: _as_number(code, stored_year.get(code)) for code in DISTINCT_CODES}
     elif any(s.source == HISTORY for s in mine):
         distinct = dict.fromkeys(DISTINCT_CODES)
     else:
@@ -148,6 +159,7 @@ def assemble(
     snapshot_rows: Iterable[ValueRow] = (),
     history_rows: Iterable[ValueRow] = (),
     status_rows: Iterable[StatusRow] = (),
+    yearly_rows: Iterable[ValueRow] = (),
 ) -> Report:
     """Build the report of ``room_ids`` over ``period`` from rows (pure)."""
     snapshots, history = _stored(snapshot_rows), _stored(history_rows)
@@ -161,6 +173,9 @@ def assemble(
         else:
             stored = snapshots[key] if s.source == SNAPSHOT else history[key]
             by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
-    per_room = {room_id: _scope_values(period, {room_id}, states, by_month, rows) for room_id in sorted(room_ids)}
+    yearly = _stored(yearly_rows)
+    per_room = {
+        room_id: _scope_values(period, {room_id}, states, by_month, rows, yearly) for room_id in sorted(room_ids)
+    }
     combined = _scope_values(period, set(room_ids), states, by_month, rows)
     return Report(period, tuple(sorted(room_ids)), per_room, combined, states)

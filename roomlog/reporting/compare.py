@@ -25,6 +25,7 @@ HEADLINE: tuple[str, ...] = (
     "emergencies.naloxone",
     "emergencies.naloxone_doses",
     "emergencies.oxygen",
+    "emergencies.oxygen_administrations",
     "emergencies.ventilation",
     "emergencies.cpr",
     "emergencies.ambulance_called",

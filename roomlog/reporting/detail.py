@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome
+from roomlog.reporting.emergency_actions import by_emergency
 from roomlog.reporting.queries import ActionRow, EmergencyRow
 from roomlog.services.service_days import COPENHAGEN
 
@@ -74,7 +75,8 @@ def time_bands(moments: Iterable[dt.datetime]) -> tuple[Bar, ...]:
 
 @dataclass(frozen=True)
 class ActionCount:
-    """An emergency action: how many emergencies had it, and how many times it was recorded."""
+    """An emergency action: how many emergencies had it, and how many times it was done
+    (oxygen: administrations, a start with its stop being one)."""
 
     action: EmergencyAction
     emergencies: int
@@ -83,13 +85,15 @@ class ActionCount:
 
 def action_counts(rows: Iterable[ActionRow]) -> tuple[ActionCount, ...]:
     """Count every action of the data dictionary over the given emergencies."""
-    emergencies: dict[str, set[int]] = {a.value: set() for a in EmergencyAction}
-    total: Counter[str] = Counter()
-    for row in rows:
-        if row.action in emergencies:
-            emergencies[row.action].add(row.emergency_id)
-            total[row.action] += row.count
-    return tuple(ActionCount(a, len(emergencies[a.value]), total[a.value]) for a in EmergencyAction)
+    found = by_emergency(rows).values()
+    return tuple(
+        ActionCount(
+            a,
+            sum(1 for e in found if a.value in e.actions),
+            sum(e.times(a.value) for e in found),
+        )
+        for a in EmergencyAction
+    )
 
 
 def outcome_counts(rows: Iterable[EmergencyRow]) -> tuple[tuple[EmergencyOutcome | None, int], ...]:

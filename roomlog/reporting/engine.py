@@ -48,7 +48,8 @@ def compute_many(
     snapshots = queries.snapshots(session, rooms, span.first, span.last)
     history = queries.history(session, rooms, span.first, span.last)
     statuses = queries.statuses(session, rooms, span.first, span.last)
-    return [assemble(period, rooms, rows, snapshots, history, statuses) for period in wanted]
+    yearly = queries.yearly_history(session, rooms, span.first, span.last)
+    return [assemble(period, rooms, rows, snapshots, history, statuses, yearly) for period in wanted]
 
 
 def compute(session: Session, room_ids: Collection[int], period: Period, *, live: bool = False) -> Report:

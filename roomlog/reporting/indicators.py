@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from roomlog.models.codes import (
+    REFERRAL_KINDS,
     AgeBand,
     CodeList,
     EmergencyType,
+    ReferralKind,
     ReferralTarget,
     Route,
     ServiceCode,
@@ -108,6 +110,24 @@ def _parts(
         )
         for member in codes
     ]
+
+
+def _referral_kinds() -> list[Indicator]:
+    """``referrals.kind.<code>``: referrals grouped as the seed reports them."""
+    out = []
+    for kind in ReferralKind:
+        targets = [t for t, k in REFERRAL_KINDS.items() if k == kind]
+        out.append(
+            _one(
+                f"referrals.kind.{kind.value}",
+                kind.label_da,
+                kind.label_en,
+                f"Henvisninger til {kind.label_da}: " + ", ".join(t.label_da for t in targets) + ".",
+                f"Referrals to {kind.label_en}: " + ", ".join(t.label_en for t in targets) + ".",
+                parent="referrals.total",
+            )
+        )
+    return out
 
 
 def _build() -> tuple[Indicator, ...]:
@@ -210,10 +230,12 @@ def _build() -> tuple[Indicator, ...]:
             "emergencies.acute_treatments",
             "Akutte behandlinger for overdosis og svær forgiftning",
             "Acute treatments for overdose and severe poisoning",
-            "Overdoser og forgiftninger med mindst én af handlingerne naloxon, ilt, ventilation, "
-            "hjertelungeredning, hjertestarter eller ambulance tilkaldt.",
-            "Overdoses and poisonings with at least one of naloxone, oxygen, ventilation, CPR, AED "
-            "or ambulance called.",
+            "Overdoser og forgiftninger (alle typer undtagen «andet akut»), hvor personalet gav mindst én af "
+            "behandlingerne naloxon, ilt, ventilation, hjertelungeredning eller hjertestarter. "
+            "At tilkalde en ambulance er ikke i sig selv en behandling.",
+            "Overdoses and poisonings (every type except “other medical emergency”) in which staff gave at "
+            "least one of naloxone, oxygen, ventilation, CPR or AED. Calling an ambulance alone is not a "
+            "treatment.",
         ),
     ]
     for action, da, en in (
@@ -223,16 +245,29 @@ def _build() -> tuple[Indicator, ...]:
         ("cpr", "hjertelungeredning", "CPR"),
         ("ambulance_called", "ambulance tilkaldt", "ambulance called"),
     ):
+        extra_da = " Tæller tilfælde (overdoser), ikke gange; se «Iltbehandlinger»." if action == "oxygen" else ""
+        extra_en = " Counts cases (emergencies), not times; see “Oxygen administrations”." if action == "oxygen" else ""
         rows.append(
             _one(
                 f"emergencies.{action}",
                 f"Med {da}",
                 f"With {en}",
-                f"Overdoser og forgiftninger med mindst én handling «{da}».",
-                f"Overdoses and poisonings with at least one “{en}” action.",
+                f"Overdoser og forgiftninger med mindst én handling «{da}».{extra_da}",
+                f"Overdoses and poisonings with at least one “{en}” action.{extra_en}",
                 parent="emergencies.total",
             )
         )
+    rows.append(
+        _one(
+            "emergencies.oxygen_administrations",
+            "Iltbehandlinger",
+            "Oxygen administrations",
+            "Antal gange, der blev givet ilt: en start med sit stop er én behandling, og en start uden stop "
+            "er også én.",
+            "Number of times oxygen was given: a start with its stop is one administration, and a start "
+            "without a stop is one too.",
+        )
+    )
     rows += [
         _one(
             "emergencies.naloxone_doses",
@@ -275,6 +310,7 @@ def _build() -> tuple[Indicator, ...]:
             "Henvisninger til «{label}».",
             "Referrals to “{label}”.",
         ),
+        *_referral_kinds(),
         *_parts(
             "services",
             ServiceCode,
@@ -295,6 +331,29 @@ def _build() -> tuple[Indicator, ...]:
 
 
 INDICATORS: tuple[Indicator, ...] = _build()
+
+#: Breakdowns whose parts exclude each other, so the parts add up to at most their parent
+#: (a consumption has one route; it may include several substances, so substances are not here).
+EXCLUSIVE_BREAKDOWNS: tuple[str, ...] = (
+    "visits.turned_away.reason",
+    "consumptions.route",
+    "emergencies.type",
+    "referrals.target",
+    "referrals.kind",
+    "visitors.sex",
+    "visitors.age",
+)
+#: ``(smaller, larger)``: pairs besides the parent relations where one indicator can never
+#: exceed another in the same room and period (each follows from the definitions).
+BOUNDS: tuple[tuple[str, str], ...] = (
+    ("visits.anonymous", "visits.total"),
+    ("consumptions.assisted", "consumptions.total"),
+    ("emergencies.acute_treatments", "emergencies.total"),
+    ("emergencies.naloxone", "emergencies.naloxone_doses"),
+    ("emergencies.oxygen", "emergencies.oxygen_administrations"),
+    ("visitors.new", "visitors.unique"),
+    ("visitors.unique", "visits.total"),
+)
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
 CODES: tuple[str, ...] = tuple(BY_CODE)
 ADDITIVE_CODES: tuple[str, ...] = tuple(i.code for i in INDICATORS if i.additive)

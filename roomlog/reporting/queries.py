@@ -27,6 +27,7 @@ from roomlog.models import (
     ServiceRecord,
     Visit,
     Visitor,
+    YearlyHistory,
 )
 from roomlog.models.codes import VisitOutcome
 from roomlog.reporting.rows import (
@@ -150,15 +151,20 @@ def emergencies(
 
 
 def actions(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ActionRow]:
-    """Count action rows per emergency and action (month of the emergency; voided rows excluded)."""
+    """Count action rows per emergency, action and oxygen phase, with the emergency's type
+    (month of the emergency; voided rows excluded)."""
     key = _month_key(session, Emergency.service_day)
+    phase = EmergencyActionRecord.oxygen_phase
     stmt = (
-        select(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action, func.count())
+        select(Emergency.room_id, key, Emergency.id, Emergency.type, EmergencyActionRecord.action, phase, func.count())
         .join(EmergencyActionRecord, EmergencyActionRecord.emergency_id == Emergency.id)
         .where(_window(Emergency, room_ids, first_day, last_day), EmergencyActionRecord.voided.is_(False))
-        .group_by(Emergency.room_id, key, Emergency.id, EmergencyActionRecord.action)
+        .group_by(Emergency.room_id, key, Emergency.id, Emergency.type, EmergencyActionRecord.action, phase)
     )
-    return [ActionRow(r, _month(m), e, _value(a) or "", n) for r, m, e, a, n in session.execute(stmt)]
+    return [
+        ActionRow(r, _month(m), e, _value(a) or "", n, _value(t), _value(p))
+        for r, m, e, t, a, p, n in session.execute(stmt)
+    ]
 
 
 def referrals(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ReferralRow]:
@@ -243,6 +249,15 @@ def history(session: Session, room_ids: Collection[int], first: dt.date, last: d
         MonthlyHistory.room_id.in_(tuple(room_ids)), MonthlyHistory.month.between(first, last)
     )
     return [ValueRow(h.room_id, h.month, h.indicator, Decimal(h.value)) for h in session.scalars(stmt)]
+
+
+def yearly_history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
+    """Return the imported yearly figures (``visitors.*``) of the years from ``first`` to ``last``
+    (``month`` is 1 January of the year)."""
+    stmt = select(YearlyHistory).where(
+        YearlyHistory.room_id.in_(tuple(room_ids)), YearlyHistory.year.between(first.year, last.year)
+    )
+    return [ValueRow(y.room_id, dt.date(y.year, 1, 1), y.indicator, Decimal(y.value)) for y in session.scalars(stmt)]
 
 
 def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | None:

@@ -52,13 +52,19 @@ class EmergencyRow:
 
 @dataclass(frozen=True)
 class ActionRow:
-    """Rows of one action in one emergency (the month is the emergency's)."""
+    """Rows of one action in one emergency (the month is the emergency's).
+
+    ``emergency_type`` is the emergency's type code (``None`` when not known to the caller);
+    ``phase`` is the oxygen phase (``start``/``stop``) of oxygen rows, else ``None``.
+    """
 
     room_id: int
     month: dt.date
     emergency_id: int
     action: str
     count: int
+    emergency_type: str | None = None
+    phase: str | None = None
 
 
 @dataclass(frozen=True)

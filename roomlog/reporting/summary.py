@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from roomlog.models.codes import ACUTE_TREATMENT_ACTIONS, AgeBand, EmergencyOutcome, Sex, VisitOutcome
+from roomlog.models.codes import REFERRAL_KINDS, AgeBand, EmergencyOutcome, Sex, VisitOutcome
+from roomlog.reporting import emergency_actions
 from roomlog.reporting.indicators import ADDITIVE_CODES, BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.queries import (
@@ -35,6 +36,7 @@ Number = int | Decimal
 RoomMonth = tuple[int, dt.date]
 ACTION_INDICATORS = ("naloxone", "oxygen", "ventilation", "cpr", "ambulance_called")
 RATE_PLACES = Decimal("0.01")
+REFERRAL_KIND_OF = {target.value: kind.value for target, kind in REFERRAL_KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -128,26 +130,25 @@ def additive_by_month(rows: EventRows) -> dict[RoomMonth, dict[str, int]]:
     for r in rows.referrals:
         _add(out, (r.room_id, r.month), "referrals.total", r.count)
         _add(out, (r.room_id, r.month), f"referrals.target.{r.target}", r.count)
+        kind = REFERRAL_KIND_OF.get(r.target)
+        if kind:
+            _add(out, (r.room_id, r.month), f"referrals.kind.{kind}", r.count)
     for s in rows.services:
         _add(out, (s.room_id, s.month), f"services.{s.service}", s.quantity)
     return dict(out)
 
 
 def _add_actions(out: dict[RoomMonth, dict[str, int]], actions: Iterable[ActionRow]) -> None:
-    """Emergencies with each action, acute treatments (distinct emergencies) and naloxone doses."""
-    acute = {a.value for a in ACUTE_TREATMENT_ACTIONS}
-    by_emergency: dict[tuple[int, dt.date, int], set[str]] = defaultdict(set)
-    for a in actions:
-        by_emergency[(a.room_id, a.month, a.emergency_id)].add(a.action)
-        if a.action == "naloxone":
-            _add(out, (a.room_id, a.month), "emergencies.naloxone_doses", a.count)
-    for (room_id, month, _emergency), done in by_emergency.items():
-        key = (room_id, month)
-        if done & acute:
-            _add(out, key, "emergencies.acute_treatments", 1)
-        for action in ACTION_INDICATORS:
-            if action in done:
-                _add(out, key, f"emergencies.{action}", 1)
+    """Emergencies with each action, acute treatments, naloxone doses and oxygen administrations."""
+    for key, found in emergency_actions.per_room_month(actions).items():
+        for emergency in found:
+            _add(out, key, "emergencies.naloxone_doses", emergency.times("naloxone"))
+            _add(out, key, "emergencies.oxygen_administrations", emergency.times("oxygen"))
+            if emergency.acute_treatment:
+                _add(out, key, "emergencies.acute_treatments", 1)
+            for action in ACTION_INDICATORS:
+                if action in emergency.actions:
+                    _add(out, key, f"emergencies.{action}", 1)
 
 
 def age_band(birth_year: int | None, year: int) -> str:

@@ -17,8 +17,7 @@ from roomlog.extensions import db
 @with_appcontext
 def import_history_command(path: Path, check: bool) -> None:
     """Import monthly history (CSV: room,month,indicator,value); all lines or none."""
-    from roomlog.models import Room
-    from roomlog.services.history import HistoryImportError, import_history, parse
+    from roomlog.services import history
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -28,11 +27,11 @@ def import_history_command(path: Path, check: bool) -> None:
     lines = text.splitlines(keepends=True)
     try:
         if check:
-            parsed = parse(lines, db.session.scalars(db.select(Room)))
+            parsed = history.check(db.session, lines)
             click.echo(f"{path}: {len(parsed)} lines are valid. Nothing was imported (--check).")
             return
-        result = import_history(db.session, lines)
-    except HistoryImportError as exc:
+        result = history.import_history(db.session, lines)
+    except history.HistoryImportError as exc:
         db.session.rollback()
         for number, message in exc.errors:
             click.echo(f"{path}:{number}: {message}", err=True)
@@ -40,6 +39,7 @@ def import_history_command(path: Path, check: bool) -> None:
         sys.exit(1)
     db.session.commit()
     click.echo(
-        f"Imported {result.added + result.replaced} values for {result.months} room-months "
+        f"Imported {result.added + result.replaced} values for {result.months} room-months"
+        f"{f' and {result.years} room-years' if result.years else ''} "
         f"({result.added} new, {result.replaced} replaced)."
     )

@@ -28,6 +28,7 @@ from roomlog.reporting.detail import (
 from roomlog.reporting.indicators import Indicator, in_section
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Number, Values
+from roomlog.services.approval import refusal
 from roomlog.services.periods import get_status, is_locked, lock_date, today_local
 from roomlog.services.service_days import add_months
 
@@ -39,6 +40,7 @@ BREAKDOWNS = (
     (_l("Unique visitors by sex"), "visitors.sex."),
     (_l("Unique visitors by age"), "visitors.age."),
     (_l("Emergencies by type"), "emergencies.type."),
+    (_l("Referrals by kind"), "referrals.kind."),
     (_l("Referrals by target"), "referrals.target."),
     (_l("Other services (quantity)"), "services."),
 )
@@ -82,6 +84,8 @@ class MonthlyPage:
     previous_month: dt.date
     next_month: dt.date | None
     checks: list[Check] | None
+    #: Why the month can never be approved (before the room opened, or in the future), else ``None``.
+    approval_refused: str | None = None
 
     @property
     def checks_pass(self) -> bool:
@@ -152,4 +156,5 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) ->
         previous_month=add_months(month, -1),
         next_month=following if following <= today else None,
         checks=run_checks(session, room.id, month) if with_checks and finished else None,
+        approval_refused=refusal(room, month, today) if finished or month > today else None,
     )

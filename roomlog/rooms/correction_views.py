@@ -15,7 +15,7 @@ from roomlog.models import Room, RoomEvent, User
 from roomlog.models.codes import Substance
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.submit import record_in_room
-from roomlog.services import DomainError, corrections
+from roomlog.services import DomainError, corrections, dependants
 
 FIELD_LABELS = {
     "occurred_at": _l("Happened"),
@@ -56,8 +56,11 @@ def _record(room: Room, kind: str, record_id: int) -> RoomEvent:
     return record_in_room(model, room, record_id)
 
 
-def _page(room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200) -> tuple[str, int]:
+def _page(
+    room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200, reason: str = ""
+) -> tuple[str, int]:
     entries = corrections.history(db.session, kind, row.id)
+    found = dependants.dependants(db.session, kind, row)
     return render_template(
         "rooms/record.html",
         field_labels=FIELD_LABELS,
@@ -72,6 +75,9 @@ def _page(room: Room, kind: str, row: RoomEvent, error: str | None = None, statu
         history=entries,
         can_correct=corrections.may_correct(current_user, row, room),
         error=error,
+        dependants=found,
+        dependants_signature=dependants.signature(found),
+        void_reason=reason,
     ), status
 
 
@@ -103,11 +109,15 @@ def void(room_id: int, kind: str, record_id: int) -> Response | tuple[str, int]:
     """Void a record with a reason; it stays in the log and leaves every count."""
     room = room_for_member(room_id)
     row = _record(room, kind, record_id)
+    reason = request.form.get("reason", "")
     try:
-        corrections.void(db.session, room, kind, row, current_user, request.form.get("reason", ""))
+        voided = corrections.void(
+            db.session, room, kind, row, current_user, reason, confirmed=request.form.get("dependants")
+        )
     except DomainError as exc:
         db.session.rollback()
-        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code)
+        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code, reason)
     db.session.commit()
-    flash(_("The record is voided."), "info")
+    flash(_("The record is voided, with %(count)s records that belong to it.", count=len(voided)) if voided
+          else _("The record is voided."), "info")  # fmt: skip
     return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)

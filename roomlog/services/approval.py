@@ -43,6 +43,22 @@ def _require_reason(reason: str | None) -> str:
     return text
 
 
+def refusal(room: Room, month: dt.date, today: dt.date) -> str | None:
+    """Return why ``month`` can never be approved (before the room opened, or not yet over), else ``None``."""
+    month = month_start(month)
+    if room.opened_on is not None and month < month_start(room.opened_on):
+        return _(
+            "%(room)s opened in %(opened)s: a month before the room opened holds no records and cannot be approved.",
+            room=room.name,
+            opened=format_month(room.opened_on),
+        )
+    if month > month_start(today):
+        return _("%(month)s lies in the future and cannot be approved.", month=format_month(month))
+    if month_end(month) >= today:
+        return _("Only a finished month can be approved.")
+    return None
+
+
 def _history_only(session: Session, room_id: int, month: dt.date) -> bool:
     """Whether a room-month has imported history and no events (approving it would hide the history)."""
     report = compute(session, [room_id], Period(month, month))
@@ -80,8 +96,9 @@ def approve_month(
     """Approve (or re-approve) a finished month: checks pass, password again, snapshot stored."""
     _require_lead(room, user)
     month = month_start(month)
-    if month_end(month) >= (today or today_local()):
-        raise DomainError(_("Only a finished month can be approved."))
+    refused = refusal(room, month, today or today_local())
+    if refused:
+        raise DomainError(refused)
     if require_password and not verify_password(user.password_hash, password or ""):
         raise NotAllowed(_("The password was not right. The month was not approved."))
     status = get_or_create_status(session, room.id, month)

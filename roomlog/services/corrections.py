@@ -44,7 +44,8 @@ from roomlog.models.codes import (
     Substance,
     TurnAwayReason,
 )
-from roomlog.services import DomainError, NotAllowed, audit
+from roomlog.services import Conflict, DomainError, NotAllowed, audit, dependants
+from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local
 from roomlog.services.periods import check_change_allowed
 from roomlog.services.service_days import service_day_of
@@ -175,19 +176,55 @@ def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.da
     record.backdated = record.backdated or day < current_service_day(room)
 
 
-def void(session: Session, room: Room, kind: str, record: RoomEvent, user: User, reason: str) -> RoomEvent:
-    """Void a record with a reason (it stays, excluded from every count)."""
-    if record.voided:
-        return record
+class NeedsConfirmation(Conflict):
+    """Voiding would void other records too; the user must confirm the list first."""
+
+    def __init__(self, found: list[Dependant]) -> None:
+        self.dependants = found
+        super().__init__(_("Voiding this record also voids the records listed below. Confirm to void them all."))
+
+
+def void(
+    session: Session,
+    room: Room,
+    kind: str,
+    record: RoomEvent,
+    user: User,
+    reason: str,
+    *,
+    confirmed: str | None = None,
+) -> list[Dependant]:
+    """Void a record with a reason, and with it every record that depends on it (it stays in
+    the log, excluded from every count); return the dependants voided.
+
+    When the record has dependants, ``confirmed`` must be the :func:`dependants.signature`
+    the user saw; otherwise ``NeedsConfirmation`` lists them and nothing changes.
+    """
+    found = dependants.dependants(session, kind, record)
+    if record.voided and not found:
+        return []
     _guard(session, room, record, user, reason)
+    if found and confirmed != dependants.signature(found):
+        raise NeedsConfirmation(found)
+    for dependant in found:
+        _guard(session, room, dependant.record, user, reason)
+    if not record.voided:  # a record voided before voids cascaded: void what still counts
+        _void_one(session, room, kind, record, user, reason, {})
+    for dependant in found:
+        _void_one(session, room, dependant.kind, dependant.record, user, reason, {"with": f"{kind} #{record.id}"})
+    return found
+
+
+def _void_one(
+    session: Session, room: Room, kind: str, record: RoomEvent, user: User, reason: str, extra: dict[str, Any]
+) -> None:
     record.voided, record.void_reason = True, reason.strip()[:500]
     record.voided_at, record.voided_by_id = utcnow(), user.id
     session.flush()
     audit.record(
         session, f"{kind}.void", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,
-        changes={"voided": [False, True]}, reason=record.void_reason,
+        changes={"voided": [False, True], **extra}, reason=record.void_reason,
     )  # fmt: skip
-    return record
 
 
 def history(session: Session, kind: str, record_id: int) -> list[AuditEntry]:

@@ -62,6 +62,11 @@ from roomlog.services.service_days import COPENHAGEN, add_months, month_start, s
 
 @dataclass(frozen=True)
 class DemoRoom:
+    """A demo room. The facts follow the proposal (shared/design.md): København's Skyen and
+    H17 are run by the municipality; Kirkens Korshær, a self-governing institution with an
+    operating agreement (*driftsoverenskomst*), runs the rooms in Odense, Aarhus and Vejle,
+    which opened in that order. Activity figures are synthetic."""
+
     name: str
     municipality: str
     operator: str
@@ -92,8 +97,8 @@ ROOMS = (
     DemoRoom(
         "H17",
         "101",
-        "Foreningen Fixerum",
-        OperatorType.SELF_GOVERNING,
+        "Københavns Kommune",
+        OperatorType.MUNICIPAL,
         RoomModel.SPECIALISED,
         dt.date(2012, 9, 1),
         10,
@@ -105,10 +110,10 @@ ROOMS = (
     DemoRoom(
         "Odense",
         "461",
-        "Odense Kommune",
-        OperatorType.MUNICIPAL,
+        "Kirkens Korshær",
+        OperatorType.SELF_GOVERNING,
         RoomModel.INTEGRATED,
-        dt.date(2013, 11, 1),
+        dt.date(2013, 10, 1),
         6,
         4,
         (8, 22),
@@ -118,10 +123,10 @@ ROOMS = (
     DemoRoom(
         "Aarhus",
         "751",
-        "Aarhus Kommune",
-        OperatorType.MUNICIPAL,
+        "Kirkens Korshær",
+        OperatorType.SELF_GOVERNING,
         RoomModel.INTEGRATED,
-        dt.date(2013, 10, 1),
+        dt.date(2013, 11, 1),
         6,
         4,
         (9, 21),
@@ -131,8 +136,8 @@ ROOMS = (
     DemoRoom(
         "Vejle",
         "630",
-        "Vejle Kommune",
-        OperatorType.MUNICIPAL,
+        "Kirkens Korshær",
+        OperatorType.SELF_GOVERNING,
         RoomModel.INTEGRATED,
         dt.date(2021, 3, 1),
         3,

@@ -15,6 +15,12 @@ NARRATIVE_MAX = 2000
 ENTITY: dict[type, str] = {Referral: "referral", ServiceRecord: "service", Incident: "incident"}
 
 
+def _live(visit: Visit | None) -> None:
+    """Refuse a record on a voided visit: it would count although its visit does not."""
+    if visit is not None and visit.voided:
+        raise DomainError(_("The visit is voided; register the visit again to add to it."))
+
+
 def _add(session: Session, row: RoomEvent, room: Room, user: User, stamp: Stamp, key: str, digest: str) -> None:
     fill(row, room, user, stamp, key, digest)
     session.add(row)
@@ -36,6 +42,7 @@ def refer(
     payload_hash: str,
 ) -> Referral:
     """Register a referral (information, referral or accompanied) to a target service."""
+    _live(visit)
     row = Referral(visit_id=visit.id if visit else None, target=target, mode=mode)
     _add(session, row, room, user, stamp, key, payload_hash)
     return row
@@ -54,6 +61,7 @@ def give_service(
     payload_hash: str,
 ) -> ServiceRecord:
     """Register a service given, with its quantity."""
+    _live(visit)
     if not 1 <= quantity <= MAX_QUANTITY:
         raise DomainError(_("The quantity must be between 1 and %(max)s.", max=MAX_QUANTITY))
     row = ServiceRecord(visit_id=visit.id if visit else None, service=service, quantity=quantity)
@@ -74,6 +82,7 @@ def report_incident(
     payload_hash: str,
 ) -> Incident:
     """Register an incident with a short narrative (never exported; no names)."""
+    _live(visit)
     row = Incident(visit_id=visit.id if visit else None, type=type, narrative=(narrative or "").strip()[:NARRATIVE_MAX])
     _add(session, row, room, user, stamp, key, payload_hash)
     return row

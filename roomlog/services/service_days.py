@@ -49,12 +49,17 @@ def month_end(month: dt.date) -> dt.date:
     return next_month(month) - dt.timedelta(days=1)
 
 
+#: Months outside these years are not months of a room's life; refusing them keeps month
+#: arithmetic (the month after 9999-12) from overflowing.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def parse_month(text: str) -> dt.date:
-    """Parse ``YYYY-MM`` into the first day of that month, raising ``ValueError`` if malformed."""
+    """Parse ``YYYY-MM`` into the first day of that month, raising ``ValueError`` if malformed or absurd."""
     if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
         raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
     year, month = int(text[:4]), int(text[5:])
-    if not 1 <= month <= 12 or year < 1900:
+    if not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
     return dt.date(year, month, 1)
 

@@ -20,6 +20,10 @@ def test_room_and_user_create(app: Flask, runner: FlaskCliRunner) -> None:
             "Esbjerg Stue",
             "--municipality",
             "561",
+            "--permit",
+            "granted",
+            "--permit-date",
+            "2024-11-01",
             "--opened",
             "2025-02-01",
             "--places-injection",
@@ -56,7 +60,8 @@ def test_user_create_reports_errors(runner: FlaskCliRunner) -> None:
         input="en lang god sætning\n",
     )
     assert result.exit_code == 1 and "no municipality with code" in result.output
-    result = runner.invoke(args=["room", "create", "--name", "X", "--municipality", "000"])
+    permit = ["--permit", "planned", "--permit-date", "2025-01-01"]
+    result = runner.invoke(args=["room", "create", "--name", "X", "--municipality", "000", *permit])
     assert result.exit_code == 1
 
 

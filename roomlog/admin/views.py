@@ -39,7 +39,7 @@ def _localise(form: RoomForm | UserForm) -> None:
     if isinstance(form, RoomForm):
         form.operator_type.choices = OperatorType.choices(lang)
         form.model.choices = RoomModel.choices(lang)
-        if hasattr(form, "permit_status"):
+        if getattr(form, "permit_status", None) is not None:
             form.permit_status.choices = [(p.value, p.label(lang)) for p in INITIAL_PERMITS]
         form.municipality_code.choices = _municipality_choices()
     else:

@@ -18,7 +18,7 @@ from roomlog.services.permits import change_permit, history
 
 
 @bp.route("/rooms/<int:room_id>/permit", methods=["GET", "POST"])
-def room_permit(room_id: int) -> str | Response:
+def room_permit(room_id: int) -> tuple[str, int] | Response:
     """Show a room's permit history and record its next step."""
     room = db.session.get(Room, room_id) or abort(404)
     form = PermitForm()
@@ -43,4 +43,5 @@ def room_permit(room_id: int) -> str | Response:
                 "info",
             )
             return redirect(url_for("admin.room_permit", room_id=room.id))
-    return render_template("admin/permit.html", room=room, form=form, steps=history(db.session, room))
+    page = render_template("admin/permit.html", room=room, form=form, steps=history(db.session, room))
+    return page, 400 if form.errors else 200

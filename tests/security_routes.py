@@ -297,6 +297,10 @@ PENDING_ROUTES: dict[str, Route] = {
     ),
     "applications.remove_year": Route(lambda w: f"/applications/{w.extra['application_b']}/years/2025/remove"),
     "applications.submit": Route(lambda w: f"/applications/{w.extra['application_b']}/submit"),
+    "applications.own_funding": Route(
+        lambda w: f"/applications/{w.extra['application_b']}/years/2025/funding",
+        form=lambda w: {"municipal_funding": "1"},
+    ),
     "pool.index": Route(lambda w: "/pool/", NATIONAL),
     "pool.workbook": Route(lambda w: "/pool/overview.xlsx", NATIONAL),
     "pool.application": Route(lambda w: f"/pool/applications/{w.extra['application_b']}", NATIONAL),

@@ -34,5 +34,9 @@ class YearForm(FlaskForm):
     municipal_funding = AmountField(_l("The municipality's own operating funding (kr.)"), validators=[InputRequired()])
 
 
+class OwnFundingForm(FlaskForm):
+    municipal_funding = AmountField(_l("The municipality's own operating funding (kr.)"), validators=[InputRequired()])
+
+
 class ConfirmForm(FlaskForm):
     """Only the CSRF token (submit, remove a year)."""

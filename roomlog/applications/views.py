@@ -9,7 +9,8 @@ URL                                          method     what
 /applications/<id>/establishment             POST       establishment budget and amount asked for
 /applications/<id>/years                     POST       add or replace an operating year
 /applications/<id>/years/<year>/remove       POST       take a year out
-/applications/<id>/submit                    POST       submit (every check must hold)
+/applications/<id>/submit                    POST       submit (every blocking check must hold)
+/applications/<id>/years/<year>/funding      POST       own operating funding of a year (any state)
 ===========================================  =========  =============================================
 """
 
@@ -23,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from roomlog.applications.forms import ConfirmForm, EstablishmentForm, NewApplicationForm, YearForm
+from roomlog.applications.forms import ConfirmForm, EstablishmentForm, NewApplicationForm, OwnFundingForm, YearForm
 from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.funding.queries import application_in_scope, applications
@@ -111,7 +112,7 @@ def _page(app: PoolApplication, status: int = 200, **forms: object) -> tuple[str
     page = render_template(
         "applications/detail.html", application=app, checks=service.checks(app), confirm=ConfirmForm(),
         establishment_form=est, year_form=forms.pop("year_form", None) or YearForm(),
-        draft=app.state == ApplicationState.DRAFT,
+        draft=app.state == ApplicationState.DRAFT, own_form=OwnFundingForm(),
     )  # fmt: skip
     return page, status
 
@@ -164,6 +165,19 @@ def submit(application_id: int) -> Response:
     app = _own(application_id)
     if _attempt(lambda: service.submit(db.session, app, actor=current_user)):
         flash(_("The application is submitted to the ministry."), "info")
+    return _to(app)
+
+
+@bp.post("/<int:application_id>/years/<int:year>/funding")
+def own_funding(application_id: int, year: int) -> Response:
+    """Change the municipality's own operating funding of a year (also after submitting: it decides payments)."""
+    app, form = _own(application_id), OwnFundingForm()
+    if not form.validate_on_submit():
+        flash(_("Write a whole number of kroner from 0 up, e.g. 1.500.000."), "error")
+        return _to(app)
+    own = form.municipal_funding.data
+    if _attempt(lambda: service.set_own_funding(db.session, app, actor=current_user, year=year, municipal_kr=own)):
+        flash(_("The municipality's own operating funding is saved."), "info")
     return _to(app)
 
 

@@ -66,7 +66,8 @@ _TEXTS = {
     ),
     "eligible.shortfall": _l(
         "%(year)s: the municipality's own operating funding (%(own)s) is %(short)s below "
-        "the state co-financing asked for (%(asked)s)."
+        "the state co-financing asked for (%(asked)s). It can be submitted, but no operating payment is made "
+        "until the municipality funds at least as much itself."
     ),
 }
 
@@ -78,6 +79,9 @@ class Check:
     code: str
     ok: bool
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: A failed check that blocks submitting. The municipal match does not: it is flagged
+    #: and blocks the operating payment until the municipality's own funding is high enough.
+    blocking: bool = True
 
     @property
     def message(self) -> str:
@@ -125,7 +129,7 @@ def eligibility(
     establishment_requested_kr: int,
     years: Sequence[YearPlan],
 ) -> list[Check]:
-    """Check an application against the pool's rules; submitting needs every check to hold."""
+    """Check an application against the pool's rules; submitting needs every blocking check to hold."""
     from roomlog.funding.money import format_kr
 
     checks = [Check("eligible.operator", operator_type in (OperatorType.MUNICIPAL, OperatorType.SELF_GOVERNING))]
@@ -152,7 +156,7 @@ def eligibility(
         money = {"year": y.year, "own": format_kr(y.municipal_kr), "asked": format_kr(y.requested_kr)}
         short = shortfall(y.requested_kr, y.municipal_kr)
         if short:
-            checks.append(Check("eligible.shortfall", False, {**money, "short": format_kr(short)}))
+            checks.append(Check("eligible.shortfall", False, {**money, "short": format_kr(short)}, blocking=False))
         else:
             checks.append(Check("eligible.match", True, money))
     return checks

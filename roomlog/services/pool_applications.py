@@ -174,9 +174,9 @@ def checks(app: PoolApplication) -> list[Check]:
 
 
 def submit(session: Session, app: PoolApplication, *, actor: User | None) -> None:
-    """Submit a draft whose every eligibility check holds; the permit status at that moment is kept."""
+    """Submit a draft whose every blocking eligibility check holds; the permit status at that moment is kept."""
     _draft(app)
-    failed = [c for c in checks(app) if not c.ok]
+    failed = [c for c in checks(app) if not c.ok and c.blocking]
     if failed:
         raise DomainError(
             _("The application cannot be submitted yet: %(problems)s", problems=" ".join(c.message for c in failed))
@@ -185,3 +185,22 @@ def submit(session: Session, app: PoolApplication, *, actor: User | None) -> Non
     session.flush()
     asked = app.establishment_requested_kr + sum(y.operating_requested_kr for y in app.years)
     _audit(session, "pool.application.submit", app, actor, {"state": ["draft", "submitted"], "requested_kr": asked})
+
+
+def set_own_funding(
+    session: Session, app: PoolApplication, *, actor: User | None, year: int, municipal_kr: int
+) -> None:
+    """Change the municipality's own operating funding of one year, in any state (it decides operating payments)."""
+    row = next((y for y in app.years if y.year == year), None)
+    if row is None:
+        raise DomainError(_("The application has no such year."))
+    before = row.municipal_funding_kr
+    row.municipal_funding_kr = _amount(municipal_kr)
+    session.flush()
+    _audit(
+        session,
+        "pool.application.own_funding",
+        app,
+        actor,
+        {"year": year, "municipal_funding_kr": [before, row.municipal_funding_kr]},
+    )

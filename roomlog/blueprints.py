@@ -7,16 +7,21 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
-    import roomlog.admin.tokens  # noqa: F401 (adds the token pages to the admin blueprint)
+    # These add their pages to a blueprint defined elsewhere: the admin permit and token pages, /api/v1/funding.
+    import roomlog.admin.permits
+    import roomlog.admin.tokens
+    import roomlog.api.funding  # noqa: F401 (only the module's side effect is wanted)
     from roomlog.account.views import bp as account_bp
     from roomlog.admin.views import bp as admin_bp
     from roomlog.annual.views import bp as annual_bp
     from roomlog.api.views import bp as api_bp
+    from roomlog.applications.views import bp as applications_bp
     from roomlog.auth.views import bp as auth_bp
     from roomlog.health.views import bp as health_bp
     from roomlog.home.views import bp as home_bp
     from roomlog.municipality.views import bp as municipality_bp
     from roomlog.national.views import bp as national_bp
+    from roomlog.pool.views import bp as pool_bp
     from roomlog.reports.views import bp as reports_bp
     from roomlog.rooms.views import bp as rooms_bp
 
@@ -29,6 +34,8 @@ def register_blueprints(app: Flask) -> None:
         municipality_bp,
         national_bp,
         annual_bp,
+        applications_bp,
+        pool_bp,
         api_bp,
         admin_bp,
         health_bp,

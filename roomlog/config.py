@@ -84,6 +84,8 @@ def load_config(
         "LOGIN_RATE_LIMIT": env.get("ROOMLOG_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         # Per client address; generous because a room's tablets share one address.
         "LOGIN_IP_RATE_LIMIT": env.get("ROOMLOG_LOGIN_IP_RATE_LIMIT", "60 per 5 minutes"),
+        # The state co-financing pool (whole kroner): commitments are never above it.
+        "POOL_TOTAL_DKK": _int(env, "POOL_TOTAL_DKK", 25_000_000),
         "REQUIRE_TOTP": _bool(env, "REQUIRE_TOTP", environment == "production"),
         "LOG_FILE": env.get("ROOMLOG_LOG_FILE") or None,
         "LOG_LEVEL": env.get("ROOMLOG_LOG_LEVEL", "INFO"),

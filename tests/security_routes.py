@@ -21,12 +21,15 @@ from typing import Any
 from roomlog.models import Consumption, Emergency, Referral, Room, ServiceRecord, User, Visit, Visitor
 from roomlog.models.codes import EmergencyAction, Role
 from tests.factories import Factory
+from tests.pool_data import pool_world
 
 ROLES = ("anonymous", "staff_a", "lead_a", "staff_b", "municipality_other", "national", "admin")
 AUTHENTICATED = frozenset(ROLES) - {"anonymous"}
 ROOM_B = frozenset({"staff_b"})  # the only one in the matrix who works in room B
 ADMIN = frozenset({"admin"})
 ROOM_USERS = frozenset({"staff_a", "lead_a", "staff_b"})
+NATIONAL = frozenset({"national"})
+KOMMUNE = frozenset({"municipality_other"})  # kommune 101 (room A), never tenant B's
 
 
 @dataclass
@@ -75,6 +78,7 @@ def build_world(make: Factory) -> World:
         emergency_b=make.emergency(visit, room_b, actions=(EmergencyAction.NALOXONE,)),
         referral_b=make.referral(room_b, visit),
         service_b=make.service(room_b, visit=visit),
+        extra=pool_world(make, room_b),
     )
 
 
@@ -270,6 +274,53 @@ PENDING_ROUTES: dict[str, Route] = {
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),
     "api.openapi": Route(lambda w: "/api/v1/openapi.json", api=True, public=True),
     "health.healthz": Route(lambda w: "/healthz", public=True),
+    # the pool (roomlog/pool, roomlog/applications, admin permit, API): B's application is Odense's (461)
+    "admin.room_permit": Route(
+        lambda w: f"/admin/rooms/{w.room_b.id}/permit",
+        ADMIN,
+        form=lambda w: {"status": "withdrawn", "on_date": "2025-01-02", "note": "probe"},
+    ),
+    "applications.index": Route(lambda w: "/applications/", KOMMUNE),
+    "applications.new": Route(
+        lambda w: "/applications/new",
+        KOMMUNE,
+        form=lambda w: {"room_id": str(w.room_a.id), "establishment_budget": "100", "establishment_requested": "50"},
+    ),
+    "applications.detail": Route(lambda w: f"/applications/{w.extra['application_b']}"),
+    "applications.establishment": Route(
+        lambda w: f"/applications/{w.extra['application_b']}/establishment",
+        form=lambda w: {"establishment_budget": "9", "establishment_requested": "9"},
+    ),
+    "applications.year": Route(
+        lambda w: f"/applications/{w.extra['application_b']}/years",
+        form=lambda w: {"year": "2026", "operating_budget": "9", "operating_requested": "9", "municipal_funding": "9"},
+    ),
+    "applications.remove_year": Route(lambda w: f"/applications/{w.extra['application_b']}/years/2025/remove"),
+    "applications.submit": Route(lambda w: f"/applications/{w.extra['application_b']}/submit"),
+    "applications.own_funding": Route(
+        lambda w: f"/applications/{w.extra['application_b']}/years/2025/funding",
+        form=lambda w: {"municipal_funding": "1"},
+    ),
+    "pool.index": Route(lambda w: "/pool/", NATIONAL),
+    "pool.workbook": Route(lambda w: "/pool/overview.xlsx", NATIONAL),
+    "pool.application": Route(lambda w: f"/pool/applications/{w.extra['application_b']}", NATIONAL),
+    "pool.decide": Route(
+        lambda w: f"/pool/applications/{w.extra['application_b']}/decide",
+        NATIONAL,
+        form=lambda w: {"establishment": "0", "operating_2025": "0", "reason": "probe"},
+    ),
+    "pool.commit_payment": Route(
+        lambda w: f"/pool/applications/{w.extra['application_b']}/payments",
+        NATIONAL,
+        form=lambda w: {"component": "establishment", "amount": "1000"},
+    ),
+    "pool.pay": Route(lambda w: f"/pool/payments/{w.extra['payment_b']}/pay", NATIONAL),
+    "pool.withhold": Route(
+        lambda w: f"/pool/payments/{w.extra['payment_b']}/withhold", NATIONAL, form=lambda w: {"reason": "probe"}
+    ),
+    "pool.letter": Route(lambda w: f"/pool/applications/{w.extra['application_b']}/letter.pdf", NATIONAL),
+    "pool.funding": Route(lambda w: "/pool/funding", NATIONAL | KOMMUNE),
+    "api.funding": Route(lambda w: "/api/v1/funding", api=True),
 }
 
 

@@ -18,6 +18,7 @@ ROOM_FORM = {
     "operator_type": "municipal",
     "model": "integrated",
     "permit_status": "applied",
+    "permit_date": "2025-05-01",
     "places_injection": "4",
     "places_smoking": "2",
     "opening_hours": "09–21",

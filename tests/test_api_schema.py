@@ -17,10 +17,10 @@ from tests.factories import Factory
 def test_openapi_document_is_31_and_public(client) -> None:  # type: ignore[no-untyped-def]
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/indicators", "/rooms", "/aggregates", "/openapi.json"}
+    assert set(doc["paths"]) == {"/indicators", "/rooms", "/aggregates", "/funding", "/openapi.json"}
 
 
-@pytest.mark.parametrize("path", ["/indicators", "/rooms", "/aggregates"])
+@pytest.mark.parametrize("path", ["/indicators", "/rooms", "/aggregates", "/funding"])
 def test_schemathesis_finds_no_failure(app: Flask, make: Factory, dbs: Session, path: str) -> None:
     world = build_world(make, dbs)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

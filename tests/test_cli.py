@@ -20,6 +20,10 @@ def test_room_and_user_create(app: Flask, runner: FlaskCliRunner) -> None:
             "Esbjerg Stue",
             "--municipality",
             "561",
+            "--permit",
+            "granted",
+            "--permit-date",
+            "2024-11-01",
             "--opened",
             "2025-02-01",
             "--places-injection",
@@ -56,7 +60,8 @@ def test_user_create_reports_errors(runner: FlaskCliRunner) -> None:
         input="en lang god sætning\n",
     )
     assert result.exit_code == 1 and "no municipality with code" in result.output
-    result = runner.invoke(args=["room", "create", "--name", "X", "--municipality", "000"])
+    permit = ["--permit", "planned", "--permit-date", "2025-01-01"]
+    result = runner.invoke(args=["room", "create", "--name", "X", "--municipality", "000", *permit])
     assert result.exit_code == 1
 
 
@@ -66,7 +71,7 @@ def test_demo_loads_once_and_prints_logins(app: Flask, runner: FlaskCliRunner) -
     assert "staff" in result.output and "national" in result.output
     with app.app_context():
         rooms = set(db.session.scalars(select(Room.name)))
-        assert rooms == {"Skyen", "H17", "Odense", "Aarhus", "Vejle"}
+        assert rooms == {"Skyen", "H17", "Odense", "Aarhus", "Vejle", "Aalborg"}
         visits = db.session.scalar(select(func.count()).select_from(Visit))
         consumptions = db.session.scalar(select(func.count()).select_from(Consumption))
         assert visits > 100 and consumptions > 100
@@ -79,7 +84,8 @@ def test_demo_loads_once_and_prints_logins(app: Flask, runner: FlaskCliRunner) -
 
 
 def test_demo_never_loads_into_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:
-    runner.invoke(args=["room", "create", "--name", "Rigtigt rum", "--municipality", "101"])
+    permit = ["--permit", "granted", "--permit-date", "2024-01-01"]
+    runner.invoke(args=["room", "create", "--name", "Rigtigt rum", "--municipality", "101", *permit])
     result = runner.invoke(args=["demo", "--months", "1"])
     assert "not demo data" in result.output
     with app.app_context():

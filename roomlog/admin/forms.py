@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from roomlog.models.codes import OperatorType, PermitStatus, Role, RoomModel
+from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Role, RoomModel
 
 
 class RoomForm(FlaskForm):
@@ -25,8 +25,9 @@ class RoomForm(FlaskForm):
     operator_name = StringField(_l("Operator"), validators=[Optional(), Length(max=160)])
     operator_type = SelectField(_l("Operator type"), choices=OperatorType.choices())
     model = SelectField(_l("Model"), choices=RoomModel.choices())
-    permit_status = SelectField(_l("Permit status"), choices=PermitStatus.choices())
-    permit_date = DateField(_l("Permit date"), validators=[Optional()])
+    #: Only when a room is created; later steps go through the permit page (with their history).
+    permit_status = SelectField(_l("Permit status"), choices=[(p.value, p.label_da) for p in INITIAL_PERMITS])
+    permit_date = DateField(_l("Permit date"), validators=[InputRequired()])
     opened_on = DateField(_l("Opened"), validators=[Optional()])
     places_injection = IntegerField(_l("Injection places"), default=0, validators=[InputRequired(), NumberRange(0, 99)])
     places_smoking = IntegerField(_l("Smoking places"), default=0, validators=[InputRequired(), NumberRange(0, 99)])
@@ -52,3 +53,9 @@ class PasswordResetForm(FlaskForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
+
+
+class PermitForm(FlaskForm):
+    status = SelectField(_l("New permit status"), choices=PermitStatus.choices())
+    on_date = DateField(_l("Date"), validators=[InputRequired()])
+    note = StringField(_l("Note (e.g. the ministry's reference)"), validators=[Optional(), Length(max=500)])

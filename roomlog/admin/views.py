@@ -15,7 +15,7 @@ from roomlog.auth.totp import reset as reset_totp
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models import Municipality, Room, User
-from roomlog.models.codes import OperatorType, PermitStatus, Role, RoomModel
+from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Role, RoomModel
 from roomlog.services import DomainError
 from roomlog.services.accounts import create_user, set_password, update_user
 from roomlog.services.rooms import create_room, update_room
@@ -39,7 +39,8 @@ def _localise(form: RoomForm | UserForm) -> None:
     if isinstance(form, RoomForm):
         form.operator_type.choices = OperatorType.choices(lang)
         form.model.choices = RoomModel.choices(lang)
-        form.permit_status.choices = PermitStatus.choices(lang)
+        if getattr(form, "permit_status", None) is not None:
+            form.permit_status.choices = [(p.value, p.label(lang)) for p in INITIAL_PERMITS]
         form.municipality_code.choices = _municipality_choices()
     else:
         form.role.choices = Role.choices(lang)
@@ -62,7 +63,13 @@ def room_new() -> str | Response:
     _localise(form)
     if form.validate_on_submit():
         try:
-            room = create_room(db.session, actor=current_user, **_room_values(form))
+            room = create_room(
+                db.session,
+                actor=current_user,
+                permit_status=PermitStatus(form.permit_status.data),
+                permit_date=form.permit_date.data,
+                **_room_values(form),
+            )
         except DomainError as exc:
             db.session.rollback()
             form.name.errors = [str(exc)]
@@ -78,6 +85,7 @@ def room_edit(room_id: int) -> str | Response:
     """Change a room."""
     room = db.session.get(Room, room_id) or abort(404)
     form = RoomForm(obj=room)
+    del form.permit_status, form.permit_date  # changed on the permit page, with its history
     _localise(form)
     if form.validate_on_submit():
         try:
@@ -99,8 +107,6 @@ def _room_values(form: RoomForm) -> dict[str, object]:
         "operator_name": form.operator_name.data or "",
         "operator_type": OperatorType(form.operator_type.data),
         "model": RoomModel(form.model.data),
-        "permit_status": PermitStatus(form.permit_status.data),
-        "permit_date": form.permit_date.data,
         "opened_on": form.opened_on.data,
         "places_injection": form.places_injection.data or 0,
         "places_smoking": form.places_smoking.data or 0,

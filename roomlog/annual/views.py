@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from roomlog.annual.report import STATE_DA, build, xlsx
 from roomlog.extensions import db
+from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
@@ -29,13 +30,25 @@ def _report(code: str, year: int):  # type: ignore[no-untyped-def]
 @bp.get("/<code>/<int:year>")
 def report(code: str, year: int) -> str:
     """Show the annual report as a printable page."""
-    return render_template("annual/report.html", report=_report(code, year), states=STATE_DA, pdf=False)
+    return render_template(
+        "annual/report.html",
+        report=_report(code, year),
+        states=STATE_DA,
+        pdf=False,
+        funding=annual_block(db.session, code, year),
+    )
 
 
 @bp.get("/<code>/<int:year>.pdf")
 def pdf(code: str, year: int) -> Response:
     """Download the annual report as PDF."""
-    html = render_template("annual/report.html", report=_report(code, year), states=STATE_DA, pdf=True)
+    html = render_template(
+        "annual/report.html",
+        report=_report(code, year),
+        states=STATE_DA,
+        pdf=True,
+        funding=annual_block(db.session, code, year),
+    )
     name = f"aarsafrapportering-{code}-{year}.pdf"
     return Response(
         render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -79,6 +79,38 @@ AGGREGATES = {
 }
 
 
+FUNDING_ROW = {
+    "type": "object",
+    "required": [
+        "municipality_code", "room_id", "room", "year", "state_operating_kr", "municipal_operating_kr",
+        "total_operating_kr", "consumptions", "acute_treatments", "cost_per_consumption_kr",
+        "cost_per_acute_treatment_kr", "provisional",
+    ],
+    "properties": {
+        "municipality_code": {"type": "string"},
+        "room_id": {"type": "integer"},
+        "room": {"type": "string"},
+        "year": {"type": "integer"},
+        "state_operating_kr": {"type": "integer", "description": "State operating co-financing granted (whole kr.)"},
+        "municipal_operating_kr": {"type": "integer", "description": "The municipality's own operating funding"},
+        "total_operating_kr": {"type": "integer"},
+        "consumptions": {"type": ["integer", "null"], "description": "Published count; null when hidden or unknown"},
+        "acute_treatments": {"type": ["integer", "null"], "description": "Published count; null when hidden"},
+        "cost_per_consumption_kr": {"type": ["number", "null"], "description": "total ÷ consumptions (kr. with øre)"},
+        "cost_per_acute_treatment_kr": {"type": ["number", "null"]},
+        "provisional": {"type": "boolean", "description": "Some month of the year is not approved yet"},
+    },
+}  # fmt: skip
+FUNDING = {
+    "type": "object",
+    "required": ["year", "rows"],
+    "properties": {
+        "year": {"type": ["integer", "null"]},
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/FundingRow"}},
+    },
+}
+
+
 def _aggregate_parameters() -> list[dict[str, Any]]:
     return [
         {"name": "from", "in": "query", "required": True, "schema": MONTH, "description": "First month, YYYY-MM."},
@@ -154,6 +186,21 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": aggregates_ok, **_errors(400, 401, 404, 429)},
                 }
             },
+            "/funding": {
+                "get": {
+                    "operationId": "funding",
+                    "summary": "Pool funding beside published activity, per room and year",
+                    "parameters": [
+                        {
+                            "name": "year",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 2020, "maximum": 2099},
+                            "description": "One year; all years with granted funding when left out.",
+                        }
+                    ],
+                    "responses": {"200": _response("Rows per room and year.", "Funding"), **_errors(400, 401, 429)},
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -169,6 +216,8 @@ def openapi_document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Row": ROW,
                 "Aggregates": AGGREGATES,
+                "Funding": FUNDING,
+                "FundingRow": FUNDING_ROW,
                 "Indicators": {
                     "type": "object",
                     "required": ["indicators"],

@@ -17,6 +17,7 @@ from roomlog.models.events import (
 )
 from roomlog.models.organisation import Municipality, Room
 from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, YearlyHistory
+from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
 from roomlog.models.visitors import Visitor
 
 __all__ = [
@@ -34,6 +35,10 @@ __all__ = [
     "MonthlyHistory",
     "Municipality",
     "PeriodStatus",
+    "PermitEvent",
+    "PoolApplication",
+    "PoolApplicationYear",
+    "PoolPayment",
     "RecoveryCode",
     "Referral",
     "Room",

@@ -82,6 +82,35 @@ class PermitStatus(CodeList):
     GRANTED = "granted", "tilladelse meddelt", "permit granted"
     APPLIED = "applied", "ansøgt", "applied for"
     PLANNED = "planned", "planlagt", "planned"
+    REFUSED = "refused", "afslået", "refused"
+    WITHDRAWN = "withdrawn", "trukket tilbage", "withdrawn"
+
+
+#: What ``roomlog room create --permit`` and a new room accept as its first permit status.
+INITIAL_PERMITS = (PermitStatus.PLANNED, PermitStatus.APPLIED, PermitStatus.GRANTED)
+
+
+class ApplicationState(CodeList):
+    DRAFT = "draft", "kladde", "draft"
+    SUBMITTED = "submitted", "indsendt", "submitted"
+    DECIDED = "decided", "afgjort", "decided"
+
+
+class DecisionOutcome(CodeList):
+    FULL = "full", "fuld bevilling", "granted in full"
+    PARTIAL = "partial", "delvis bevilling", "granted in part"
+    REFUSED = "refused", "afslag", "refused"
+
+
+class PaymentKind(CodeList):
+    ESTABLISHMENT = "establishment", "etablering", "establishment"
+    OPERATING = "operating", "drift", "operation"
+
+
+class PaymentState(CodeList):
+    COMMITTED = "committed", "disponeret", "committed"
+    PAID = "paid", "udbetalt", "paid"
+    WITHHELD = "withheld", "tilbageholdt", "withheld"
 
 
 class Sex(CodeList):

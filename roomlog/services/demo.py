@@ -53,6 +53,7 @@ from roomlog.models.codes import (
     TurnAwayReason,
     VisitOutcome,
 )
+from roomlog.services import pool_demo
 from roomlog.services.accounts import create_user
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.pseudonyms import check_word, pseudonym
@@ -157,6 +158,7 @@ USERS = (
     ("lead-odense", "copper-tide-window", Role.LEAD, ("Odense",), None, "leder, Odense"),
     ("kommune", "paper-river-stone", Role.MUNICIPALITY, (), "101", "kommune, København"),
     ("kommune-odense", "silver-forest-path", Role.MUNICIPALITY, (), "461", "kommune, Odense"),
+    ("kommune-aalborg", "clay-lantern-orchard", Role.MUNICIPALITY, (), "851", "kommune, Aalborg (planlagt rum)"),
     ("national", "north-window-cloud", Role.NATIONAL, (), None, "ministeriet/nationalt"),
 )
 
@@ -221,7 +223,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
 
 
 def _foreign_data(session: Session) -> bool:
-    demo_rooms = {r.name for r in ROOMS}
+    demo_rooms = {r.name for r in ROOMS} | {pool_demo.PLANNED_ROOM}
     demo_users = {u[0] for u in USERS}
     rooms = set(session.scalars(select(Room.name)))
     users = set(session.scalars(select(User.username)))
@@ -275,6 +277,7 @@ def load(
             )
         result.logins.append((username, password, what))
     today = today or dt.datetime.now(COPENHAGEN).date()
+    pool_demo.load(session, today, int(current_app.config["POOL_TOTAL_DKK"]))
     start = add_months(month_start(today), -(months - 1)) if months else today + dt.timedelta(days=1)
     specs = [
         s

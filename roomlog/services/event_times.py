@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.base import utcnow
+from roomlog.models.codes import PermitStatus
 from roomlog.services import DomainError, NotAllowed
 from roomlog.services.periods import check_change_allowed
 from roomlog.services.service_days import COPENHAGEN, service_day_of
@@ -26,6 +27,13 @@ class Stamp:
     recorded_at: dt.datetime
     service_day: dt.date
     backdated: bool
+
+
+def _permit_label(code: PermitStatus) -> str:
+    """The permit status in the user's language."""
+    from roomlog.i18n import label as localised
+
+    return localised(code)
 
 
 def parse_local(value: str | None) -> dt.datetime | None:
@@ -56,6 +64,14 @@ def resolve(
     now: dt.datetime | None = None,
 ) -> Stamp:
     """Resolve when an event happened and check that ``user`` may enter it then."""
+    if room.permit_status != PermitStatus.GRANTED:
+        # Planned and applied-for rooms exist for the pool; nothing is registered before the permit.
+        raise NotAllowed(
+            _(
+                "Nothing can be registered in this room: its permit is %(status)s, not granted.",
+                status=_permit_label(room.permit_status),
+            )
+        )
     now = now or utcnow()
     at = occurred_at or now
     if at > now + FUTURE_TOLERANCE:

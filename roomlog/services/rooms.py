@@ -10,13 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Municipality, Room, User
-from roomlog.services import DomainError, audit
+from roomlog.models.codes import PermitStatus
+from roomlog.services import DomainError, audit, permits
 
 ROOM_FIELDS = (
-    "name", "municipality_code", "operator_name", "operator_type", "model", "permit_status",
-    "permit_date", "opened_on", "places_injection", "places_smoking", "assisted_allowed",
-    "opening_hours", "service_day_cutoff", "active",
+    "name", "municipality_code", "operator_name", "operator_type", "model", "opened_on",
+    "places_injection", "places_smoking", "assisted_allowed", "opening_hours", "service_day_cutoff", "active",
 )  # fmt: skip
+#: The permit is set when a room is created and changed only through services/permits.py (with its history).
+PERMIT_FIELDS = ("permit_status", "permit_date")
 
 
 def _validate(session: Session, values: dict[str, Any], room: Room | None) -> None:
@@ -36,8 +38,15 @@ def _validate(session: Session, values: dict[str, Any], room: Room | None) -> No
     values["name"] = name
 
 
-def create_room(session: Session, *, actor: User | None = None, **values: Any) -> Room:
-    """Create a room after checking its name, municipality and places."""
+def create_room(
+    session: Session,
+    *,
+    permit_status: PermitStatus,
+    permit_date: dt.date | None,
+    actor: User | None = None,
+    **values: Any,
+) -> Room:
+    """Create a room with its first permit status and date, after checking its name, municipality and places."""
     values.setdefault("service_day_cutoff", dt.time(5, 0))
     _validate(session, values, None)
     room = Room(**{k: v for k, v in values.items() if k in ROOM_FIELDS})
@@ -52,6 +61,7 @@ def create_room(session: Session, *, actor: User | None = None, **values: Any) -
         entity_id=room.id,
         changes={"name": room.name},
     )
+    permits.record_initial(session, room, permit_status, permit_date, actor=actor)
     return room
 
 

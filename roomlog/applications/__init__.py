@@ -1,0 +1,1 @@
+"""``/applications/``: a municipality's applications to the state co-financing pool."""

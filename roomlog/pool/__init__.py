@@ -1,0 +1,1 @@
+"""``/pool/``: the ministry's pool — overview, decisions, payments, decision letters — and cost next to activity."""

@@ -1,0 +1,90 @@
+"""A room's permit: each step (planned → applied → granted, or refused, withdrawn) dated, kept and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from roomlog.funding.rules import permit_change_problem
+from roomlog.models import PermitEvent, Room, User
+from roomlog.models.codes import INITIAL_PERMITS, PermitStatus
+from roomlog.services import DomainError, audit
+from roomlog.services.service_days import COPENHAGEN
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(COPENHAGEN).date()
+
+
+def history(session: Session, room: Room) -> list[PermitEvent]:
+    """The permit's steps, oldest first."""
+    stmt = select(PermitEvent).where(PermitEvent.room_id == room.id).order_by(PermitEvent.on_date, PermitEvent.id)
+    return list(session.scalars(stmt))
+
+
+def record_initial(
+    session: Session, room: Room, status: PermitStatus, on: dt.date | None, *, actor: User | None = None
+) -> PermitEvent:
+    """Record a new room's first permit status (planned, applied or granted) with its date."""
+    if status not in INITIAL_PERMITS:
+        raise DomainError(_("A new room's permit is planned, applied for or granted."))
+    if on is None:
+        raise DomainError(_("Give the permit's date."))
+    if on > _today():
+        raise DomainError(_("The permit date cannot lie in the future."))
+    room.permit_status, room.permit_date = status, on
+    event = PermitEvent(room_id=room.id, status=status, on_date=on, recorded_by_id=actor.id if actor else None)
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        "room.permit",
+        user_id=actor.id if actor else None,
+        room_id=room.id,
+        entity="permit_event",
+        entity_id=event.id,
+        changes={"status": [None, status], "date": [None, on]},
+    )
+    return event
+
+
+def change_permit(
+    session: Session,
+    room: Room,
+    status: PermitStatus,
+    on: dt.date,
+    *,
+    actor: User | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> PermitEvent:
+    """Move the permit to ``status`` on ``on``; refuses impossible steps and dates."""
+    steps = history(session, room)
+    last = steps[-1].on_date if steps else None
+    problem = permit_change_problem(room.permit_status, status, on, last, today or _today())
+    if problem is not None:
+        raise DomainError(problem.message)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise DomainError(_("A note is at most 500 characters."))
+    before = {"status": room.permit_status, "date": room.permit_date}
+    room.permit_status, room.permit_date = status, on
+    event = PermitEvent(
+        room_id=room.id, status=status, on_date=on, note=note, recorded_by_id=actor.id if actor else None
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        "room.permit",
+        user_id=actor.id if actor else None,
+        room_id=room.id,
+        entity="permit_event",
+        entity_id=event.id,
+        changes=audit.diff(before, {"status": status, "date": on}),
+        reason=note or None,
+    )
+    return event

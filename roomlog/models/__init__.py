@@ -16,7 +16,7 @@ from roomlog.models.events import (
     Visit,
 )
 from roomlog.models.organisation import Municipality, Room
-from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus
+from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomVisitorSet
 from roomlog.models.visitors import Visitor
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Referral",
     "Room",
     "RoomEvent",
+    "RoomVisitorSet",
     "ServiceRecord",
     "User",
     "Visit",

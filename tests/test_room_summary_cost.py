@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
@@ -111,7 +112,10 @@ def test_the_summary_of_a_closed_month_reads_no_events_outside_it(
         assert all(LAST <= day < add_months(LAST, 1) for day in _days(parameters)), (statement, parameters)
 
 
-def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(app: Flask, make: Factory) -> None:
+@pytest.mark.both_databases
+def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(
+    app: Flask, make: Factory, backend: str
+) -> None:
     room = _history(make, app, 6)
     year = periods.span("2025-01", "2025-06")
     with app.app_context():

@@ -23,9 +23,9 @@ from flask import g, has_request_context
 from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomEvent
+from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomEvent, RoomVisitorSet
 
-ROOM_SCOPED: tuple[type[Any], ...] = (RoomEvent, PeriodStatus, MonthlyAggregate, MonthlyHistory)
+ROOM_SCOPED: tuple[type[Any], ...] = (RoomEvent, PeriodStatus, MonthlyAggregate, MonthlyHistory, RoomVisitorSet)
 
 
 def _limit_to_scope(state: ORMExecuteState) -> None:

@@ -16,7 +16,7 @@ from roomlog.models.events import (
     Visit,
 )
 from roomlog.models.organisation import Municipality, Room
-from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, YearlyHistory
+from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomVisitorSet, YearlyHistory
 from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
 from roomlog.models.visitors import Visitor
 
@@ -43,6 +43,7 @@ __all__ = [
     "Referral",
     "Room",
     "RoomEvent",
+    "RoomVisitorSet",
     "ServiceRecord",
     "User",
     "Visit",

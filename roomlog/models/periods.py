@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roomlog.models.base import Base, code_enum, intpk, utcnow
@@ -82,3 +82,26 @@ class YearlyHistory(Base):
     value: Mapped[int] = mapped_column(BigInteger)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RoomVisitorSet(Base):
+    """The visitor ids of one closed room-month as compressed bitmaps, stored with its snapshot.
+
+    Unions of these sets give unique and new visitors (and their sex and age) over any rooms and
+    months without reading visits; they stay after a retention purge. Ids only: no pseudonym.
+    """
+
+    __tablename__ = "room_visitor_sets"
+    __table_args__ = (UniqueConstraint("room_id", "month"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    #: First day of the month.
+    month: Mapped[dt.date] = mapped_column(Date)
+    #: Serialized roaring bitmap of the visitors with an admitted visit in the month.
+    visitors: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Those whose first admitted visit in this room falls in the month.
+    first_seen: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The same ids by sex and birth year (``roomlog.reporting.visitor_sets.serialize_groups``).
+    groups: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

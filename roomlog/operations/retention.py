@@ -3,6 +3,8 @@
 A month's event rows may go only when the month is approved (or accepted) and its approved
 monthly aggregates exist: every report for that month is then served from the snapshot and
 stays identical. Months that are not approved stop the whole purge (nothing is deleted).
+Each purged month keeps its visitor-id sets (stored first where an older approval left none),
+so unique and new visitors over a quarter or a year that reach into it stay right.
 
 Rows are removed children first. A row in a purged month that a kept row still points at
 (a visit whose consumption fell on the first kept day, say) is kept and counted. Visitors are
@@ -38,6 +40,7 @@ from roomlog.models import (
 )
 from roomlog.models.codes import PeriodState
 from roomlog.services import Conflict, audit
+from roomlog.services.approval import ensure_visitor_sets
 from roomlog.services.service_days import COPENHAGEN, add_months, format_month, month_start
 
 APPROVED_STATES = frozenset({PeriodState.APPROVED, PeriodState.ACCEPTED})
@@ -150,6 +153,9 @@ def purge(session: Session, before: dt.date, *, user_id: int | None = None) -> P
     result = plan(session, before)
     if result.refused:
         raise Conflict("These months are not approved and cannot be purged: " + "; ".join(result.refused))
+    for room_id, months in result.months.items():
+        for month in months:
+            ensure_visitor_sets(session, room_id, month)
     allow_retention_purge(session)
     removed: dict[str, int] = {}
     rules = _removal_rules(result.before)

@@ -2,10 +2,10 @@
 
 Per room-month the source is the approved snapshot (approved or accepted months), else the
 imported history (months without events), else the events. Additive indicators are
-summed over months and rooms; distinct counts are recounted from events over the whole
-set and period (``None`` when the period includes history months, which cannot be
-recounted, except a room's whole history year, which takes the imported yearly figure);
-the rate is derived from the summed totals.
+summed over months and rooms; distinct counts are unions of the room-months' visitor sets
+(stored with closed months, built from events for the others; ``None`` when the period
+includes history months, which hold no visitor ids, except a room's whole history year,
+which takes the imported yearly figure); the rate is derived from the summed totals.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from pyroaring import FrozenBitMap
 
 from roomlog.models.codes import PeriodState
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
@@ -26,11 +28,11 @@ from roomlog.reporting.summary import (
     RoomMonth,
     Values,
     additive_by_month,
-    distinct_values,
     rate,
     sum_additive,
     zero_additive,
 )
+from roomlog.reporting.visitor_sets import EMPTY, MonthSets, build, distinct_counts
 
 SNAPSHOT, HISTORY, EVENTS = "snapshot", "history", "events"
 HISTORY_STATE = "history"
@@ -127,7 +129,8 @@ def _scope_values(
     room_ids: Collection[int],
     states: Iterable[MonthState],
     by_month: Mapping[RoomMonth, Mapping[str, Number | None]],
-    rows: EventRows,
+    sets: Mapping[RoomMonth, MonthSets],
+    earlier: FrozenBitMap,
     yearly: Mapping[RoomMonth, Mapping[str, Decimal]] | None = None,
 ) -> Values:
     """Values of ``room_ids`` over ``period`` given each room-month's chosen source values."""
@@ -146,7 +149,7 @@ def _scope_values(
     elif any(s.source == HISTORY for s in mine):
         distinct = dict.fromkeys(DISTINCT_CODES)
     else:
-        distinct = distinct_values(rows.visitors, rows.first_visits, room_ids, period)
+        distinct = distinct_counts(sets, room_ids, period, earlier if len(room_ids) > 1 else EMPTY)
     values.update(distinct)
     values["emergencies.per_1000_consumptions"] = rate(values["emergencies.total"], values["consumptions.total"])
     return Values(values)
@@ -160,8 +163,21 @@ def assemble(
     history_rows: Iterable[ValueRow] = (),
     status_rows: Iterable[StatusRow] = (),
     yearly_rows: Iterable[ValueRow] = (),
+    *,
+    sets: Mapping[RoomMonth, MonthSets] | None = None,
+    earlier: FrozenBitMap | None = None,
 ) -> Report:
-    """Build the report of ``room_ids`` over ``period`` from rows (pure)."""
+    """Build the report of ``room_ids`` over ``period`` from rows (pure).
+
+    ``sets`` are the visitor sets of the room-months (built from ``rows`` when not given) and
+    ``earlier`` the ids seen in any of the rooms before the period (from ``rows.first_visits``
+    when not given).
+    """
+    if sets is None:
+        sets = build(rows.visitors, {(f.room_id, f.visitor_id): f.first_day for f in rows.first_visits})
+    if earlier is None:
+        known = (f.visitor_id for f in rows.first_visits if f.room_id in room_ids and f.first_day < period.first_day)
+        earlier = FrozenBitMap(known)
     snapshots, history = _stored(snapshot_rows), _stored(history_rows)
     states = month_states(period, room_ids, rows, snapshots, history, status_rows)
     from_events = additive_by_month(rows)
@@ -175,7 +191,8 @@ def assemble(
             by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
     yearly = _stored(yearly_rows)
     per_room = {
-        room_id: _scope_values(period, {room_id}, states, by_month, rows, yearly) for room_id in sorted(room_ids)
+        room_id: _scope_values(period, {room_id}, states, by_month, sets, EMPTY, yearly)
+        for room_id in sorted(room_ids)
     }
-    combined = _scope_values(period, set(room_ids), states, by_month, rows)
+    combined = _scope_values(period, set(room_ids), states, by_month, sets, earlier)
     return Report(period, tuple(sorted(room_ids)), per_room, combined, states)

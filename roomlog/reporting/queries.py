@@ -12,7 +12,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import (
@@ -24,6 +24,7 @@ from roomlog.models import (
     MonthlyHistory,
     PeriodStatus,
     Referral,
+    RoomVisitorSet,
     ServiceRecord,
     Visit,
     Visitor,
@@ -42,6 +43,7 @@ from roomlog.reporting.rows import (
     SubstanceRow,
     ValueRow,
     VisitorRow,
+    VisitorSetRow,
     VisitRow,
 )
 
@@ -58,6 +60,7 @@ __all__ = [
     "ValueRow",
     "VisitRow",
     "VisitorRow",
+    "VisitorSetRow",
 ]
 
 
@@ -79,6 +82,10 @@ def _window(model: Any, room_ids: Collection[int], first_day: dt.date, last_day:
         model.service_day <= last_day,
         model.voided.is_(False),
     )
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _value(code: Any) -> str | None:
@@ -237,10 +244,10 @@ def arrival_times(session: Session, room_id: int, first_day: dt.date, last_day: 
 
 def snapshots(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
     """Return the approved snapshot values of the room-months from ``first`` to ``last`` (first days)."""
-    stmt = select(MonthlyAggregate).where(
-        MonthlyAggregate.room_id.in_(tuple(room_ids)), MonthlyAggregate.month.between(first, last)
-    )
-    return [ValueRow(a.room_id, a.month, a.indicator, Decimal(a.value)) for a in session.scalars(stmt)]
+    stmt = select(
+        MonthlyAggregate.room_id, MonthlyAggregate.month, MonthlyAggregate.indicator, MonthlyAggregate.value
+    ).where(MonthlyAggregate.room_id.in_(tuple(room_ids)), MonthlyAggregate.month.between(first, last))
+    return [ValueRow(r, _as_date(m), i, Decimal(v)) for r, m, i, v in session.execute(stmt)]
 
 
 def history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
@@ -258,6 +265,47 @@ def yearly_history(session: Session, room_ids: Collection[int], first: dt.date, 
         YearlyHistory.room_id.in_(tuple(room_ids)), YearlyHistory.year.between(first.year, last.year)
     )
     return [ValueRow(y.room_id, dt.date(y.year, 1, 1), y.indicator, Decimal(y.value)) for y in session.scalars(stmt)]
+
+
+def visitor_sets(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[VisitorSetRow]:
+    """Return the stored visitor sets of the room-months from ``first`` to ``last``.
+
+    Months before ``first`` come too, with their first-seen set only (who was already known).
+    """
+    within = RoomVisitorSet.month.between(first, last)
+    stmt = select(
+        RoomVisitorSet.room_id,
+        RoomVisitorSet.month,
+        RoomVisitorSet.visitors,
+        RoomVisitorSet.first_seen,
+        RoomVisitorSet.groups,
+    ).where(RoomVisitorSet.room_id.in_(tuple(room_ids)), within)
+    earlier = select(RoomVisitorSet.room_id, RoomVisitorSet.month, RoomVisitorSet.first_seen).where(
+        RoomVisitorSet.room_id.in_(tuple(room_ids)), RoomVisitorSet.month < first
+    )
+    rows = [VisitorSetRow(r, _as_date(m), v, f, g) for r, m, v, f, g in session.execute(stmt)]
+    rows += [VisitorSetRow(r, _as_date(m), None, f, None) for r, m, f in session.execute(earlier)]
+    return rows
+
+
+def first_days(
+    session: Session, room_ids: Collection[int], ranges: Collection[tuple[dt.date, dt.date]]
+) -> list[FirstVisitRow]:
+    """Return each visitor's first admitted visit day per room within the (inclusive) day ranges."""
+    if not ranges:
+        return []
+    stmt = (
+        select(Visit.room_id, Visit.visitor_id, func.min(Visit.service_day))
+        .where(
+            Visit.room_id.in_(tuple(room_ids)),
+            or_(*(Visit.service_day.between(a, b) for a, b in ranges)),
+            Visit.voided.is_(False),
+            Visit.outcome == VisitOutcome.ADMITTED,
+            Visit.visitor_id.is_not(None),
+        )
+        .group_by(Visit.room_id, Visit.visitor_id)
+    )
+    return [FirstVisitRow(r, v, _as_date(d)) for r, v, d in session.execute(stmt)]
 
 
 def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | None:

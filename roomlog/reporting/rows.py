@@ -119,3 +119,14 @@ class StatusRow:
     month: dt.date
     state: str
     changes_since_approval: int
+
+
+@dataclass(frozen=True)
+class VisitorSetRow:
+    """The stored visitor sets of a room-month (serialized; ``None`` where not read)."""
+
+    room_id: int
+    month: dt.date
+    visitors: bytes | None
+    first_seen: bytes
+    groups: bytes | None

@@ -13,6 +13,11 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise ValueError(f"the PDF may not load {url!r}")
 
 
+def preload() -> None:
+    """Import WeasyPrint now (a worker calls this at start), so the first PDF does not pay for it."""
+    import weasyprint  # noqa: F401
+
+
 def render_pdf(html: str) -> bytes:
     """Return the PDF bytes of ``html`` styled by the report print stylesheet."""
     from weasyprint import CSS, HTML  # imported here: it is heavy and only the PDF needs it

@@ -1,8 +1,9 @@
 """Month approval: a lead approves (password again, checks pass), the municipality accepts,
 going back needs a reason, and a lead may keep a month open past its automatic lock date.
 
-Approving stores every indicator of the room-month as a snapshot (``MonthlyAggregate``);
-re-approval replaces it. Every step writes an audit entry. Services flush, never commit.
+Approving stores every indicator of the room-month as a snapshot (``MonthlyAggregate``)
+with its visitor-id sets (``RoomVisitorSet``); re-approval replaces both, reopening removes
+both. Every step writes an audit entry. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import MonthlyAggregate, PeriodStatus, Room, User
+from roomlog.models import MonthlyAggregate, PeriodStatus, Room, RoomVisitorSet, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, Role
 from roomlog.reporting.checks import run_checks
-from roomlog.reporting.engine import compute
+from roomlog.reporting.engine import compute, month_snapshot
 from roomlog.reporting.periods import Period
+from roomlog.reporting.visitor_sets import MonthSets, serialize
 from roomlog.services import Conflict, DomainError, NotAllowed, audit
 from roomlog.services.passwords import verify_password
 from roomlog.services.periods import get_or_create_status, get_status, today_local
@@ -66,20 +68,45 @@ def _history_only(session: Session, room_id: int, month: dt.date) -> bool:
 
 
 def write_snapshot(session: Session, room: Room, month: dt.date) -> int:
-    """Replace the snapshot of a room-month with every indicator computed from its events."""
+    """Replace the snapshot of a room-month and its visitor sets with what its events say now."""
     month = month_start(month)
-    values = compute(session, [room.id], Period(month, month), live=True).per_room[room.id]
-    session.execute(
-        delete(MonthlyAggregate).where(MonthlyAggregate.room_id == room.id, MonthlyAggregate.month == month)
-    )
+    values, month_sets = month_snapshot(session, room.id, month)
+    drop_snapshot(session, room.id, month)
     rows = [
         MonthlyAggregate(room_id=room.id, month=month, indicator=code, value=Decimal(value))
         for code, value in values.items()
         if value is not None
     ]
     session.add_all(rows)
+    _add_visitor_sets(session, room.id, month, month_sets)
     session.flush()
     return len(rows)
+
+
+def _add_visitor_sets(session: Session, room_id: int, month: dt.date, month_sets: MonthSets) -> None:
+    visitors, first_seen, groups = serialize(month_sets)
+    session.add(RoomVisitorSet(room_id=room_id, month=month, visitors=visitors, first_seen=first_seen, groups=groups))
+
+
+def ensure_visitor_sets(session: Session, room_id: int, month: dt.date) -> bool:
+    """Store the visitor sets of a closed room-month that has none yet (from its events); True if stored."""
+    month = month_start(month)
+    found = session.scalar(
+        select(RoomVisitorSet.id).where(RoomVisitorSet.room_id == room_id, RoomVisitorSet.month == month)
+    )
+    if found is not None:
+        return False
+    _add_visitor_sets(session, room_id, month, month_snapshot(session, room_id, month)[1])
+    session.flush()
+    return True
+
+
+def drop_snapshot(session: Session, room_id: int, month: dt.date) -> None:
+    """Remove the snapshot of a room-month and its visitor sets (the month is open again)."""
+    session.execute(
+        delete(MonthlyAggregate).where(MonthlyAggregate.room_id == room_id, MonthlyAggregate.month == month)
+    )
+    session.execute(delete(RoomVisitorSet).where(RoomVisitorSet.room_id == room_id, RoomVisitorSet.month == month))
 
 
 def approve_month(
@@ -178,9 +205,7 @@ def reopen_month(session: Session, room: Room, month: dt.date, user: User, reaso
         was, status.state = "approved", PeriodState.OPEN
         status.approved_at = status.approved_by_id = None
         status.changes_since_approval = 0
-        session.execute(
-            delete(MonthlyAggregate).where(MonthlyAggregate.room_id == room.id, MonthlyAggregate.month == month)
-        )
+        drop_snapshot(session, room.id, month)
     audit.record(
         session,
         "month.reopen",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, Consumption, Emergency, Visit
-from roomlog.models.codes import VisitOutcome
+from roomlog.models.codes import Route, VisitOutcome
 from roomlog.reporting.periods import Period
 
 SHOWN = 20  # records listed per check; the count is always exact
@@ -57,7 +57,8 @@ def _check(session: Session, code: str, model: type, conditions: tuple, blocking
 
 def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
     """Return the checks of one room-month: open visits, emergencies without outcome,
-    consumptions without route (blocking) and back-dated entries to review."""
+    consumptions without route, assisted consumptions that are not injections (BEK 972/2016 § 6)
+    (blocking) and back-dated entries to review."""
     period = Period(month, month)
     checks = [
         _check(
@@ -79,6 +80,17 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
             "consumptions_without_route",
             Consumption,
             (*_in_month(Consumption, room_id, period), Consumption.route.is_(None)),
+            True,
+        ),
+        _check(
+            session,
+            "assisted_not_injection",
+            Consumption,
+            (
+                *_in_month(Consumption, room_id, period),
+                Consumption.assisted.is_(True),
+                Consumption.route != Route.INJECT,
+            ),
             True,
         ),
     ]

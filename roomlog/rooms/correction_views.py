@@ -13,6 +13,7 @@ from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.codes import Substance
+from roomlog.rooms import history_text
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.submit import record_in_room
 from roomlog.services import DomainError, corrections
@@ -58,6 +59,7 @@ def _record(room: Room, kind: str, record_id: int) -> RoomEvent:
 
 def _page(room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200) -> tuple[str, int]:
     entries = corrections.history(db.session, kind, row.id)
+    values = corrections.current_values(kind, row)
     return render_template(
         "rooms/record.html",
         field_labels=FIELD_LABELS,
@@ -67,9 +69,10 @@ def _page(room: Room, kind: str, row: RoomEvent, error: str | None = None, statu
         room=room,
         kind=kind,
         record=row,
-        values=corrections.current_values(kind, row),
+        values=values,
+        shown={name: history_text.value_text(kind, name, value) for name, value in values.items()},
         fields=corrections.FIELDS[kind],
-        history=entries,
+        history=history_text.rows(kind, entries, FIELD_LABELS),
         can_correct=corrections.may_correct(current_user, row, room),
         error=error,
     ), status

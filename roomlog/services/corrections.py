@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -44,7 +44,8 @@ from roomlog.models.codes import (
     Substance,
     TurnAwayReason,
 )
-from roomlog.services import DomainError, NotAllowed, audit
+from roomlog.services import DomainError, NotAllowed, audit, bounds
+from roomlog.services.consumptions import assisted_route_message
 from roomlog.services.event_times import current_service_day, parse_local
 from roomlog.services.periods import check_change_allowed
 from roomlog.services.service_days import service_day_of
@@ -102,9 +103,9 @@ def _parse(spec: Any, raw: Any) -> Any:
         if spec == "bool":
             return value in {"yes", "true", "1", "on"}
         if spec == "int":
-            return int(value) if value else None
+            return bounds.quantity(value)
         if spec == "dose":
-            return Decimal(value.replace(",", ".")) if value else None
+            return bounds.dose(value)
         if spec == "text":
             return value or None
         return spec(value) if value else None
@@ -136,6 +137,8 @@ def correct(
         after["occurred_at"] = before["occurred_at"]  # the form shows minutes: an unchanged field keeps seconds
     if kind == "consumption" and not after["substances"]:
         raise DomainError(_("Choose at least one substance."))
+    if kind == "consumption" and after["assisted"] and after["route"] != Route.INJECT:
+        raise DomainError(assisted_route_message())
     changes = audit.diff(before, after)
     if not changes:
         return {}

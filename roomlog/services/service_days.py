@@ -54,7 +54,7 @@ def parse_month(text: str) -> dt.date:
     if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
         raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
     year, month = int(text[:4]), int(text[5:])
-    if not 1 <= month <= 12 or year < 1900:
+    if not 1 <= month <= 12 or not 1900 <= year <= 2100:
         raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
     return dt.date(year, month, 1)
 

@@ -91,6 +91,7 @@ from roomlog.rooms import (  # noqa: E402, F401 (route registration)
     consumption_views,
     correction_views,
     emergency_views,
+    hyphens,
     service_views,
     shift_views,
     undo_views,

@@ -60,7 +60,8 @@ def test_issue_scenario_on_a_tablet(live_server: Any, page: Any, login: Any, sho
 
     t.tap("a[data-action=check-in]", "board: Check in")
     assert page.evaluate("document.activeElement.id") == "last_letters"  # autofocus: no tap to start typing
-    for selector, text in (("#last_letters", LAST), ("#first_letters", FIRST), ("#birth", f"{DAY:0>2}{MONTH:0>2}{YEAR}")):
+    birth = f"{DAY:0>2}{MONTH:0>2}{YEAR}"  # one field: DDMMYYYY
+    for selector, text in (("#last_letters", LAST), ("#first_letters", FIRST), ("#birth", birth)):
         t.type(selector, text)
     t.tap("[data-action=sex-f]", "sex: kvinde")
     shot(page, "02-check-in-form")

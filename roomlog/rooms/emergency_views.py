@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -28,6 +29,12 @@ from roomlog.services.periods import check_change_allowed
 def duration(since: dt.datetime, until: dt.datetime | None) -> str:
     """Format how long something lasted (``until`` ``None``: until now) for the emergency screen."""
     return emergency_screen.clock(since, until, utcnow())
+
+
+@bp.app_template_filter("seconds")
+def with_seconds(value: dt.datetime | None) -> str:
+    """Format a local clock time with seconds (HH:MM:SS): re-dosing is timed to the second."""
+    return "" if value is None else format_time(value, "HH:mm:ss")
 
 
 def _to_screen(room: Room, emergency_id: int) -> Response:

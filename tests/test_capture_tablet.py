@@ -150,6 +150,20 @@ def test_undo_end_consumption(make: Factory, client: FlaskClient, auth: AuthActi
     assert dbs.get(Consumption, consumption.id).is_active
 
 
+def test_undo_check_out(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
+    room, _user = staffed_room(make, auth)
+    visit_id = visit(client, room)
+    consume(client, room, visit_id)
+    client.post(f"/rooms/{room.id}/visits/{visit_id}/check-out", data={"idempotency_key": key()})
+    board = client.get(f"/rooms/{room.id}/").get_data(as_text=True)
+    assert 'data-action="undo"' in board and "Tjekket ud kl." in board
+    response = client.post(f"/rooms/{room.id}/undo", data={"kind": "check_out", "record_id": visit_id})
+    assert response.headers["Location"].endswith(f"/visits/{visit_id}")
+    dbs.expire_all()
+    consumption = dbs.scalars(select(Consumption)).one()
+    assert consumption.visit.left_at is None and consumption.is_active  # the place is held again
+
+
 def test_handover_print_has_times_doses_and_no_visitor_code(
     make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
 ) -> None:

@@ -36,6 +36,7 @@ MODELS: dict[str, type[RoomEvent]] = {
     "referral": Referral,
     "service": ServiceRecord,
     "consumption_end": Consumption,
+    "check_out": Visit,
 }
 
 
@@ -56,6 +57,8 @@ def take_undo() -> dict[str, Any] | None:
 def _back(room: Room, kind: str, row: RoomEvent) -> Response:
     if kind == "emergency_action":
         target = url_for("rooms.emergency", room_id=room.id, emergency_id=row.emergency_id)  # type: ignore[attr-defined]
+    elif kind == "check_out":
+        target = url_for("rooms.visit", room_id=room.id, visit_id=row.id)
     elif kind in ("referral", "service", "consumption_end") and row.visit_id:  # type: ignore[attr-defined]
         target = url_for("rooms.visit", room_id=room.id, visit_id=row.visit_id)  # type: ignore[attr-defined]
     else:
@@ -75,6 +78,8 @@ def undo_last(room_id: int) -> Response:
     row = record_in_room(model, room, record_id)
     if kind == "consumption_end":
         undo.undo_end(db.session, room, row, current_user)  # type: ignore[arg-type]
+    elif kind == "check_out":
+        undo.undo_check_out(db.session, room, row, current_user)  # type: ignore[arg-type]
     else:
         undo.undo(db.session, room, kind, row, current_user)
     db.session.commit()

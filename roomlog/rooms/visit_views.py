@@ -139,6 +139,6 @@ def check_out(room_id: int, visit_id: int) -> Response:
     check_change_allowed(db.session, room, visit.service_day, current_user, None)
     visits.check_out(db.session, visit, current_user)
     db.session.commit()
-    flash(_("Checked out."), "info")
+    undo_views.offer("check_out", visit.id, _("Checked out at %(time)s", time=local_time(visit.left_at)))
     target = "rooms.end_of_shift" if request.form.get("next") == "end-of-shift" else "rooms.board"
     return redirect(url_for(target, room_id=room.id), 303)

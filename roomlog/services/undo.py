@@ -71,3 +71,25 @@ def undo_end(session: Session, room: Room, consumption: Consumption, user: User,
         session, "consumption.undo_end", user_id=user.id, room_id=room.id, entity="consumption",
         entity_id=consumption.id, changes={"ended_at": [before, None]},
     )  # fmt: skip
+
+
+def undo_check_out(session: Session, room: Room, visit: Visit, user: User, at: dt.datetime | None = None) -> None:
+    """Take back a check-out moments after the tap: the visit and the consumptions it ended are open again."""
+    now = at or utcnow()
+    if visit.left_at is None:
+        return
+    if now - visit.left_at > UNDO_WINDOW or visit.voided:
+        raise _too_late()
+    check_change_allowed(session, room, visit.service_day, user, None)
+    left = visit.left_at
+    for consumption in visit.consumptions:
+        ended_by_check_out = consumption.ended_at == left and not consumption.voided
+        kind, number = consumption.place_kind, consumption.place_number or 0
+        if ended_by_check_out and not (kind and place_is_taken(session, room, kind, number)):
+            consumption.ended_at = None
+    visit.left_at = None
+    session.flush()
+    audit.record(
+        session, "visit.undo_check_out", user_id=user.id, room_id=room.id, entity="visit",
+        entity_id=visit.id, changes={"left_at": [left, None]},
+    )  # fmt: skip

@@ -28,7 +28,8 @@ def record_id(raw: str | None) -> int | None:
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
-    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= ID_MAX:
+    # isascii(): "²" and "٣" are digits to isdigit() but not to int()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= ID_MAX:
         raise DomainError(_("The record was not found. Reload the page and try again."))
     return int(text)
 
@@ -52,7 +53,7 @@ def quantity(raw: str | int | None, *, default: int | None = None) -> int | None
         return default
     text = str(raw).strip()
     digits = text[1:] if text[:1] in "+-" else text
-    if not digits.isdigit() or len(digits) > 6 or not QUANTITY_MIN <= int(text) <= QUANTITY_MAX:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 6 or not QUANTITY_MIN <= int(text) <= QUANTITY_MAX:
         raise DomainError(_("The quantity must be a whole number between 1 and 999."))
     return int(text)
 

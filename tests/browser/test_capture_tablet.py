@@ -260,3 +260,16 @@ def test_undo_after_a_one_tap_action(live_server: Any, page: Any, login: Any, vi
     page.clock.run_for(11_000)  # the offer lasts about ten seconds …
     assert page.locator("button[data-action=undo]").is_hidden()
     assert bar.bounding_box()["height"] == height  # … and its row stays, so nothing moves under a finger
+
+
+def test_logout_shows_what_is_still_open_first(live_server: Any, page: Any, login: Any, shot: Any) -> None:
+    s = _seed(live_server, "Logout")
+    login(page, s["user"].username)
+    page.goto(f"{live_server.url}/rooms/{s['room'].id}/")
+    _tap(page, page.locator("button[data-action=logout]"))
+    assert "/end-of-shift?logout=1" in page.url
+    assert page.locator("[data-warning=before-logout]").is_visible()
+    assert page.locator("[data-open-visits]").get_attribute("data-open-visits") == "2"
+    shot(page, "tablet-end-of-shift-before-logout-768x1024")
+    _tap(page, page.locator("button[data-action=logout-anyway]"))
+    assert "/auth/login" in page.url

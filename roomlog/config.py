@@ -74,6 +74,7 @@ def load_config(
         "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 5),
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 10),
         "IDLE_MINUTES": _int(env, "IDLE_MINUTES", 30),
+        "LONG_CONSUMPTION_MINUTES": _int(env, "LONG_CONSUMPTION_MINUTES", 45),
         "SESSION_MAX_HOURS": _int(env, "SESSION_MAX_HOURS", 12),
         "BEHIND_PROXY": _int(env, "BEHIND_PROXY", 0),
         # Shared by every gunicorn worker on the host (see roomlog/auth/throttle_storage.py);

@@ -236,6 +236,13 @@ PENDING_ROUTES: dict[str, Route] = {
     "rooms.emergency_details": _capture(
         "/rooms/{room}/emergencies/{emergency}/details", lambda w: {"type": "opioid", "note": "probe"}
     ),
+    "rooms.emergency_reopen": _capture("/rooms/{room}/emergencies/{emergency}/reopen", lambda w: {}),
+    "rooms.emergency_cancel": _capture("/rooms/{room}/emergencies/{emergency}/cancel", lambda w: {}),
+    "rooms.emergency_handover": _capture("/rooms/{room}/emergencies/{emergency}/handover"),
+    "rooms.end_of_shift": _capture("/rooms/{room}/end-of-shift", mixed=False),
+    "rooms.undo_last": _capture(
+        "/rooms/{room}/undo", lambda w: {"kind": "service", "record_id": str(w.service_b.id)}, mixed=False
+    ),
     "rooms.referral": _capture(
         "/rooms/{room}/visits/{visit}/referrals", lambda w: {"target": "ost", "idempotency_key": _key()}
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -36,12 +37,38 @@ def test_new_then_known_visitor(
     assert visitor.pseudonym == pseudonym("test-pseudonym-key", CODE_TEXT)
     assert (visitor.birth_year, visitor.sex.value, visitor.nationality.value) == (1981, "m", "dk")
     assert visitor.check_word in page
+    client.post(f"/rooms/{room.id}/visits/{location_id(first, 'visits')}/check-out", data={"idempotency_key": key()})
     second = check_in(client, room, last_letters="qxz", first_letters="jw")
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert 'data-visitor="known"' in page and visitor.check_word in page
-    assert f'data-other-open="{location_id(first, "visits")}"' in page  # the first visit was never closed
     assert dbs.scalar(select(func.count()).select_from(Visitor)) == 1
     assert [v.visitor_id for v in _visits(dbs)] == [visitor.id, visitor.id]
+
+
+def test_a_visitor_already_in_the_room_is_offered_the_open_visit(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    room, _user = staffed_room(make, auth)
+    first = check_in(client, room)
+    second = check_in(client, room, birth="17031981", birth_day="", birth_month="", birth_year="")
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(_visits(dbs)) == 1
+    assert "allerede tjekket ind" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_one_birth_date_field_and_autofocus(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    room, _user = staffed_room(make, auth)
+    page = client.get(f"/rooms/{room.id}/check-in").get_data(as_text=True)
+    assert 'id="birth"' in page and 'id="birth_day"' not in page
+    tag = re.search(r'<input[^>]*id="last_letters"[^>]*>', page)
+    assert tag and "autofocus" in tag.group(0)
+    for birth in ("17.03.1981", "17-03-1981", "17 03 1981"):
+        one_field = {"birth": birth, "birth_day": "", "birth_month": "", "birth_year": ""}
+        response = check_in(client, room, idempotency_key=key(), **one_field)
+        assert response.status_code == 303
+    assert len(_visits(dbs)) == 1  # the same visitor: offered the open visit each time
 
 
 def test_under_18_is_turned_away_without_a_visitor_row(
@@ -49,7 +76,11 @@ def test_under_18_is_turned_away_without_a_visitor_row(
 ) -> None:
     room, _user = staffed_room(make, auth)
     year = str(dt.date.today().year - 16)
-    response = check_in(client, room, birth_year=year)
+    k = key()
+    asked = check_in(client, room, birth_year=year, idempotency_key=k)
+    assert asked.status_code == 200 and 'data-confirm="under-18"' in asked.get_data(as_text=True)
+    assert _visits(dbs) == []  # nothing saved before staff confirms
+    response = check_in(client, room, birth_year=year, idempotency_key=k, confirm_under_18="yes")
     assert response.status_code == 303
     (visit,) = _visits(dbs)
     assert visit.outcome == VisitOutcome.TURNED_AWAY and visit.turn_away_reason == TurnAwayReason.UNDER_18
@@ -84,7 +115,7 @@ def test_errors_re_render_and_keep_input(make: Factory, client: FlaskClient, aut
     response = check_in(client, room, birth_day="31", birth_month="2", sex="")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'value="QXZ"' in page and 'value="1981"' in page
+    assert 'value="QXZ"' in page and 'value="31021981"' in page  # the parts come back in the one field
     assert "Den dato findes ikke." in page
     assert _visits(dbs) == []
     assert check_in(client, room, idempotency_key="").status_code == 400

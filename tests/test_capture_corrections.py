@@ -39,7 +39,7 @@ def test_staff_corrects_own_entry_today_with_history(
     assert entry.changes == {"target": ["ost", "hat"]} and entry.reason == "wrong button"
     page = client.get(url).get_data(as_text=True)
     assert 'data-audit="referral.create"' in page and 'data-audit="referral.correct"' in page
-    assert "wrong button" in page and "ost → hat" in page
+    assert "wrong button" in page and "substitutionsbehandling → heroinbehandling" in page  # labels, not codes
     client.post(f"{url}/void", data={"reason": "duplicate"})
     dbs.expire_all()
     row = dbs.get(Referral, referral.id)

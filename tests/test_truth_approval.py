@@ -58,7 +58,7 @@ def test_the_month_the_room_opened_can_be_approved(app, room) -> None:  # type: 
     _approve(app, room.id, dt.date(2016, 3, 1))  # opened mid-month: the month is approvable
 
 
-@pytest.mark.parametrize("month", ["2006-11", "2016-02", "2031-11", "1900-01", "2999-12"])
+@pytest.mark.parametrize("month", ["2006-11", "2016-02", "2031-11", "1900-01", "2100-12"])
 @pytest.mark.parametrize("username", ["lead", "staff"])
 def test_pages_of_months_that_cannot_hold_data_answer_without_500(  # type: ignore[no-untyped-def]
     client: FlaskClient, auth: AuthActions, room, month: str, username: str

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db, login_manager
-from roomlog.models import LoginSession, User
+from roomlog.models import Emergency, LoginSession, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
 
@@ -95,12 +95,31 @@ def _load_user(user_id: str) -> User | None:
     now = time.time()
     absolute = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     seen = int(session.get("seen", 0))
-    if utcnow() - login.created_at > absolute or now - seen > idle_limit_seconds(user):
+    if utcnow() - login.created_at > absolute or (now - seen > idle_limit_seconds(user) and not _emergency_open(user)):
         g.session_expired = True
         return None
     session["seen"] = int(now)
     g.login_session = login
     return user
+
+
+def _emergency_open(user: User) -> bool:
+    """Return whether an emergency in one of the user's rooms is open (no idle logout during one).
+
+    Only emergencies opened within the absolute session limit count, so one left without an
+    outcome does not keep tablets logged in for days; the end-of-shift screen lists it.
+    """
+    room_ids = [room.id for room in user.rooms]
+    if not room_ids:
+        return False
+    since = utcnow() - dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    stmt = select(Emergency.id).where(
+        Emergency.room_id.in_(room_ids),
+        Emergency.outcome.is_(None),
+        Emergency.voided.is_(False),
+        Emergency.occurred_at >= since,
+    )
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def idle_context() -> dict[str, object]:

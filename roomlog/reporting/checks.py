@@ -9,18 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, Consumption, Emergency, Incident, Referral, ServiceRecord, Visit
-from roomlog.models.codes import VisitOutcome
+from roomlog.models.codes import Route, VisitOutcome
 from roomlog.reporting.periods import Period
 
-SHOWN = 20
+SHOWN = 20  # records listed per check; the count is always exact
 #: Records tied to a visit, which must not count when their visit is voided.
-VISIT_DEPENDANT_MODELS = (
-    Consumption,
-    Emergency,
-    Referral,
-    ServiceRecord,
-    Incident,
-)  # records listed per check; the count is always exact
+VISIT_DEPENDANT_MODELS = (Consumption, Emergency, Referral, ServiceRecord, Incident)
 
 
 @dataclass(frozen=True)
@@ -65,8 +59,8 @@ def _check(session: Session, code: str, model: type, conditions: tuple, blocking
 
 def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
     """Return the checks of one room-month: open visits, emergencies without outcome,
-    consumptions without route, records whose visit is voided (blocking) and back-dated
-    entries to review."""
+    consumptions without route, assisted consumptions that are not injections (BEK 972/2016 § 6),
+    records whose visit is voided (blocking) and back-dated entries to review."""
     period = Period(month, month)
     # any month's records may hang on a voided visit (made before voids cascaded)
     voided_visits = select(Visit.id).where(Visit.room_id == room_id, Visit.voided.is_(True))
@@ -90,6 +84,17 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
             "consumptions_without_route",
             Consumption,
             (*_in_month(Consumption, room_id, period), Consumption.route.is_(None)),
+            True,
+        ),
+        _check(
+            session,
+            "assisted_not_injection",
+            Consumption,
+            (
+                *_in_month(Consumption, room_id, period),
+                Consumption.assisted.is_(True),
+                Consumption.route != Route.INJECT,
+            ),
             True,
         ),
     ]

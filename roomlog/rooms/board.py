@@ -25,6 +25,7 @@ class Place:
     consumption: Consumption | None
     minutes: int | None
     emergency: Emergency | None
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ def today_counts(session: Session, room: Room, day: dt.date) -> dict[str, int]:
     }
 
 
-def build(session: Session, room: Room, now: dt.datetime | None = None) -> Board:
-    """Collect everything the board shows for ``room`` at ``now``."""
+def build(session: Session, room: Room, now: dt.datetime | None = None, long_minutes: int | None = None) -> Board:
+    """Collect everything the board shows for ``room`` at ``now`` (consumptions over ``long_minutes`` marked)."""
     now = now or utcnow()
     day = current_service_day(room, now)
     active = active_consumptions(session, room)
@@ -114,9 +115,9 @@ def build(session: Session, room: Room, now: dt.datetime | None = None) -> Board
     rows = []
     for kind, number in places(room):
         c = by_place.get((kind, number))
-        rows.append(
-            Place(kind, number, c, _minutes(c.occurred_at, now) if c else None, by_consumption.get(c.id) if c else None)
-        )
+        minutes = _minutes(c.occurred_at, now) if c else None
+        overdue = minutes is not None and long_minutes is not None and minutes >= long_minutes
+        rows.append(Place(kind, number, c, minutes, by_consumption.get(c.id) if c else None, overdue))
     visits = [v for v in open_visits(session, room) if v.service_day >= day]
     busy = {c.visit_id for c in active}
     return Board(

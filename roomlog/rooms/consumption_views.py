@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import label
 from roomlog.models import Consumption, Room
 from roomlog.models.codes import PlaceKind, Route, Substance
-from roomlog.rooms import visit_page
+from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, stamp_from, to_visit
 from roomlog.rooms.forms import ConsumptionForm
@@ -74,6 +76,8 @@ def end_consumption(room_id: int, consumption_id: int) -> Response:
     check_change_allowed(db.session, room, row.service_day, current_user, None)
     consumptions.end(db.session, row, current_user)
     db.session.commit()
+    place = f" {label(row.place_kind)} {row.place_number}" if row.place_kind else ""
+    undo_views.offer("consumption_end", row.id, _("Consumption ended%(place)s", place=place))
     return back_or_visit(room, row.visit_id)
 
 
@@ -92,4 +96,6 @@ def back_or_visit(room: Room, visit_id: int) -> Response:
     """Go back to the board when the tap came from there, else to the visit."""
     if form_value("next") == "board":
         return redirect(url_for("rooms.board", room_id=room.id), 303)
+    if form_value("next") == "end-of-shift":
+        return redirect(url_for("rooms.end_of_shift", room_id=room.id), 303)
     return to_visit(room, visit_id)

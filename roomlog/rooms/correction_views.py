@@ -13,6 +13,7 @@ from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.codes import Substance
+from roomlog.rooms import history_text
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.submit import record_in_room
 from roomlog.services import DomainError, corrections, dependants
@@ -61,6 +62,7 @@ def _page(
 ) -> tuple[str, int]:
     entries = corrections.history(db.session, kind, row.id)
     found = dependants.dependants(db.session, kind, row)
+    values = corrections.current_values(kind, row)
     return render_template(
         "rooms/record.html",
         field_labels=FIELD_LABELS,
@@ -70,9 +72,10 @@ def _page(
         room=room,
         kind=kind,
         record=row,
-        values=corrections.current_values(kind, row),
+        values=values,
+        shown={name: history_text.value_text(kind, name, value) for name, value in values.items()},
         fields=corrections.FIELDS[kind],
-        history=entries,
+        history=history_text.rows(kind, entries, FIELD_LABELS),
         can_correct=corrections.may_correct(current_user, row, room),
         error=error,
         dependants=found,

@@ -2,24 +2,58 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_time
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import label, local_time, number
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
+from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
+from roomlog.rooms import emergency_screen, undo_views
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import invalid_value
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
-from roomlog.services import DomainError, emergencies
+from roomlog.services import DomainError, bounds, emergencies
 from roomlog.services.event_times import resolve
 from roomlog.services.periods import check_change_allowed
 
 
+@bp.app_template_global("duration")
+def duration(since: dt.datetime, until: dt.datetime | None) -> str:
+    """Format how long something lasted (``until`` ``None``: until now) for the emergency screen."""
+    return emergency_screen.clock(since, until, utcnow())
+
+
+@bp.app_template_filter("seconds")
+def with_seconds(value: dt.datetime | None) -> str:
+    """Format a local clock time with seconds (HH:MM:SS): re-dosing is timed to the second."""
+    return "" if value is None else format_time(value, "HH:mm:ss")
+
+
 def _to_screen(room: Room, emergency_id: int) -> Response:
     return redirect(url_for("rooms.emergency", room_id=room.id, emergency_id=emergency_id), 303)
+
+
+def _action_text(row: EmergencyActionRecord) -> str:
+    """Say what was stamped, for the Undo bar: "Naloxone i.n. 1,8 mg at 20:43"."""
+    what = " ".join(
+        part
+        for part in (
+            label(row.action),
+            label(row.naloxone_route) if row.naloxone_route else "",
+            f"{number(row.naloxone_dose_mg, 1)} mg" if row.naloxone_dose_mg is not None else "",
+            label(row.oxygen_phase) if row.oxygen_phase else "",
+        )
+        if part
+    )
+    return _("%(action)s at %(time)s", action=what, time=local_time(row.occurred_at))
 
 
 def _code(enum_cls: type, name: str) -> object:
@@ -36,8 +70,8 @@ def _code(enum_cls: type, name: str) -> object:
 def open_emergency(room_id: int) -> Response:
     """Open an emergency at now (from a place, a visit or the board) with one tap."""
     room = room_for_member(room_id)
-    consumption_id = request.form.get("consumption_id", type=int)
-    visit_id = request.form.get("visit_id", type=int)
+    consumption_id = bounds.record_id(request.form.get("consumption_id"))
+    visit_id = bounds.record_id(request.form.get("visit_id"))
     consumption = record_in_room(Consumption, room, consumption_id) if consumption_id else None
     visit = visit_in_room(room, visit_id) if visit_id else None
 
@@ -48,7 +82,9 @@ def open_emergency(room_id: int) -> Response:
             visit=visit, consumption=consumption, key=form_key(), payload_hash=digest,
         )  # fmt: skip
 
-    return _to_screen(room, save_once(Emergency, form_key(), form_payload(), create).id)
+    row = save_once(Emergency, form_key(), form_payload(), create)
+    undo_views.offer("emergency", row.id, _("Emergency opened at %(time)s", time=local_time(row.occurred_at)))
+    return _to_screen(room, row.id)
 
 
 @bp.get("/<int:room_id>/emergencies/<int:emergency_id>")
@@ -60,6 +96,7 @@ def emergency(room_id: int, emergency_id: int) -> str:
         "rooms/emergency.html",
         room=room,
         emergency=row,
+        status=emergency_screen.status(row, utcnow()),
         actions=[a for a in EmergencyAction if a != EmergencyAction.NALOXONE],
         presets=emergencies.NALOXONE_PRESETS,
         oxygen_running=emergencies.oxygen_running(row),
@@ -73,7 +110,21 @@ def emergency(room_id: int, emergency_id: int) -> str:
 def emergency_timeline(room_id: int, emergency_id: int) -> str:
     """Return the running timeline (HTML fragment), so every tablet sees every tap."""
     room = room_for_member(room_id)
-    return render_template("rooms/_timeline.html", room=room, emergency=record_in_room(Emergency, room, emergency_id))
+    row = record_in_room(Emergency, room, emergency_id)
+    return render_template(
+        "rooms/_timeline.html", room=room, emergency=row, status=emergency_screen.status(row, utcnow())
+    )
+
+
+@bp.get("/<int:room_id>/emergencies/<int:emergency_id>/handover")
+def emergency_handover(room_id: int, emergency_id: int) -> str:
+    """Print one page for the ambulance crew: times, doses, oxygen, ambulance (no visitor code)."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    now = utcnow()
+    return render_template(
+        "rooms/handover.html", room=room, emergency=row, status=emergency_screen.status(row, now), now=now
+    )
 
 
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/actions")
@@ -93,7 +144,8 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
             oxygen_phase=_code(OxygenPhase, "oxygen_phase"), key=form_key(), payload_hash=digest,
         )  # fmt: skip
 
-    save_once(EmergencyActionRecord, form_key(), form_payload(emergency=row.id), create)
+    saved = save_once(EmergencyActionRecord, form_key(), form_payload(emergency=row.id), create)
+    undo_views.offer("emergency_action", saved.id, _action_text(saved))
     return _to_screen(room, row.id)
 
 
@@ -123,3 +175,26 @@ def emergency_details(room_id: int, emergency_id: int) -> Response:
     )  # fmt: skip
     db.session.commit()
     return _to_screen(room, row.id)
+
+
+@bp.post("/<int:room_id>/emergencies/<int:emergency_id>/reopen")
+def emergency_reopen(room_id: int, emergency_id: int) -> Response:
+    """Take the outcome back, so that actions after it are stamped in time order (audited)."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    emergencies.reopen(db.session, row, current_user)
+    db.session.commit()
+    return _to_screen(room, row.id)
+
+
+@bp.post("/<int:room_id>/emergencies/<int:emergency_id>/cancel")
+def emergency_cancel(room_id: int, emergency_id: int) -> Response:
+    """Cancel an emergency opened by mistake (confirmed on the screen; voided and audited)."""
+    room = room_for_member(room_id)
+    row = record_in_room(Emergency, room, emergency_id)
+    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    emergencies.cancel(db.session, row, current_user, _("Opened by mistake"))
+    db.session.commit()
+    flash(_("The emergency was cancelled (opened by mistake)."), "info")
+    return redirect(url_for("rooms.board", room_id=room.id), 303)

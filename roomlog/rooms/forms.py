@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from roomlog.form_messages import TranslatedForm
 from roomlog.i18n import current_language
 from roomlog.models.codes import (
     IncidentType,
@@ -27,6 +29,7 @@ from roomlog.models.codes import (
     Substance,
     TurnAwayReason,
 )
+from roomlog.services import bounds
 from roomlog.services.idempotency import new_key
 
 NO_CODE = {"autocomplete": "off", "autocorrect": "off", "autocapitalize": "characters", "spellcheck": "false"}
@@ -39,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CaptureForm(FlaskForm):
+class CaptureForm(TranslatedForm):
     """Fields every capture form has: the key, an optional earlier time and a reason."""
 
     idempotency_key = HiddenField(default=new_key)
@@ -58,33 +61,51 @@ def letters(length: int) -> list[object]:
     ]
 
 
+def _birth_part(label: object, low: int, high: int) -> IntegerField:
+    """One part of the birth date, kept for clients that post day, month and year apart."""
+    return IntegerField(
+        label, validators=[Optional(), NumberRange(low, high)], render_kw={"inputmode": "numeric", **NO_CODE}
+    )
+
+
 class CheckInForm(CaptureForm):
     last_letters = StringField(_l("Last name: letters 2, 3 and 5"), validators=letters(3), render_kw=NO_CODE)
     first_letters = StringField(_l("First name: letters 2 and 3"), validators=letters(2), render_kw=NO_CODE)
-    birth_day = IntegerField(
-        _l("Day"), validators=[InputRequired(), NumberRange(1, 31)], render_kw={"inputmode": "numeric", **NO_CODE}
+    birth = StringField(
+        _l("Birth date (DDMMYYYY)"),
+        validators=[Length(max=10)],  # no Optional(): the check below must run when it is empty
+        render_kw={"inputmode": "numeric", "maxlength": 10, "placeholder": _l("DDMMYYYY"), **NO_CODE},
     )
-    birth_month = IntegerField(
-        _l("Month"), validators=[InputRequired(), NumberRange(1, 12)], render_kw={"inputmode": "numeric", **NO_CODE}
-    )
-    birth_year = IntegerField(
-        _l("Year"),
-        validators=[InputRequired(), NumberRange(1900, 2100)],
-        render_kw={"inputmode": "numeric", **NO_CODE},
-    )
+    birth_day = _birth_part(_l("Day"), 1, 31)
+    birth_month = _birth_part(_l("Month"), 1, 12)
+    birth_year = _birth_part(_l("Year"), bounds.BIRTH_YEAR_MIN, 2100)
     sex = RadioField(_l("Sex"), choices=Sex.choices(), validators=[InputRequired()])
     nationality = RadioField(_l("Nationality group (new visitors)"), choices=Nationality.choices(), default="u")
+    confirm_under_18 = HiddenField()
 
     def birth_date(self) -> dt.date | None:
-        """Return the birth date, or None (with an error on the day field) when it does not exist."""
+        """Return the birth date from the one field or the three parts, or None when it does not exist."""
+        text = re.sub(r"[\s.\-/]", "", self.birth.data or "")
         try:
+            if text:
+                if len(text) != 8 or not text.isascii() or not text.isdigit():
+                    return None
+                return dt.date(int(text[4:]), int(text[2:4]), int(text[:2]))
             return dt.date(self.birth_year.data, self.birth_month.data, self.birth_day.data)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
 
-    def validate_birth_day(self, field: IntegerField) -> None:
-        if self.birth_year.data and self.birth_month.data and field.data and self.birth_date() is None:
+    def validate_birth(self, field: StringField) -> None:
+        parts = (self.birth_day.data, self.birth_month.data, self.birth_year.data)
+        if not field.data and None not in parts and all(0 < p < 10_000 for p in parts):
+            field.data = "{:02d}{:02d}{:04d}".format(*parts)  # shown again in the one field
+        if not field.data and None in (self.birth_day.data, self.birth_month.data, self.birth_year.data):
+            raise ValidationError(_l("Enter the birth date as DDMMYYYY, e.g. 17031981."))
+        born = self.birth_date()
+        if born is None:
             raise ValidationError(_l("That date does not exist."))
+        if born.year < bounds.BIRTH_YEAR_MIN or born > dt.date.today():
+            raise ValidationError(_l("The birth date must lie between 1900 and today."))
 
 
 class TurnAwayForm(CaptureForm):
@@ -100,6 +121,10 @@ class ConsumptionForm(CaptureForm):
         choices=[("no", _l("No")), ("yes", _l("Yes"))],
         validators=[InputRequired(message=_l("Say whether the consumption is assisted (BEK 972 § 6)."))],
     )
+
+    def validate_assisted(self, field: RadioField) -> None:
+        if field.data == "yes" and self.route.data and self.route.data != Route.INJECT.value:
+            raise ValidationError(_l("Only an injection can be assisted (BEK 972/2016 § 6)."))
 
 
 class IncidentForm(CaptureForm):

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import label, local_time
 from roomlog.models import Incident, Referral, Room, ServiceRecord, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
-from roomlog.rooms import visit_page
+from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, invalid_value, stamp_from, to_visit
 from roomlog.rooms.forms import IncidentForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
-from roomlog.services import Conflict, DomainError, referrals
+from roomlog.services import Conflict, DomainError, bounds, referrals
 from roomlog.services.event_times import resolve
 
 
@@ -28,10 +30,19 @@ def _code(enum_cls: type, name: str, default: object = None) -> object:
         raise DomainError(invalid_value()) from exc
 
 
-def _saved_or_visit_page(room: Room, visit: Visit, save: Callable[[], object]) -> Response | tuple[str, int]:
-    """Save and go to the visit; on a mistake show the visit page with the message (nothing lost)."""
+def _saved_or_visit_page(
+    room: Room, visit: Visit, save: Callable[[], Referral | ServiceRecord]
+) -> Response | tuple[str, int]:
+    """Save and go to the visit, offering Undo; on a mistake show the visit page with the message."""
     try:
-        save()
+        row = save()
+        if isinstance(row, Referral):
+            text = _("Referral to %(target)s at %(time)s", target=label(row.target), time=local_time(row.occurred_at))
+            undo_views.offer("referral", row.id, text)
+        else:
+            text = _("%(service)s × %(quantity)s at %(time)s", service=label(row.service), quantity=row.quantity,
+                     time=local_time(row.occurred_at))  # fmt: skip
+            undo_views.offer("service", row.id, text)
     except Conflict:
         raise
     except DomainError as exc:
@@ -65,9 +76,9 @@ def service(room_id: int, visit_id: int) -> Response | tuple[str, int]:
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
     code = _code(ServiceCode, "service")
-    quantity = request.form.get("quantity", default=1, type=int) or 0
 
     def create(digest: str) -> ServiceRecord:
+        quantity = bounds.quantity(request.form.get("quantity"), default=1) or 1  # a mistake shows on the visit page
         return referrals.give_service(
             db.session, room, current_user, resolve(db.session, room, current_user, None),
             visit=visit, service=code, quantity=quantity, key=form_key(), payload_hash=digest,
@@ -82,7 +93,7 @@ def service(room_id: int, visit_id: int) -> Response | tuple[str, int]:
 def incident(room_id: int) -> str | Response | tuple[str, int]:
     """Register an incident; the narrative warns to write no names and is never exported."""
     room = room_for_member(room_id)
-    visit_id = request.values.get("visit_id", type=int)
+    visit_id = bounds.record_id(request.values.get("visit_id"))
     visit = visit_in_room(room, visit_id) if visit_id else None
     form = IncidentForm()
     localise(form)

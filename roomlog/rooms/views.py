@@ -38,16 +38,22 @@ URL                                                          method  fields
 /rooms/<room>/records/<kind>/<id>                            GET     record, history, correction and void forms
 /rooms/<room>/records/<kind>/<id>/correct                    POST    the kind's fields + reason
 /rooms/<room>/records/<kind>/<id>/void                       POST    reason
+/rooms/<room>/emergencies/<id>/reopen                        POST    —  (takes the outcome back, audited)
+/rooms/<room>/emergencies/<id>/cancel                        POST    —  (opened by mistake: voided, audited)
+/rooms/<room>/emergencies/<id>/handover                      GET     one-page print for the ambulance crew
+/rooms/<room>/undo                                           POST    kind, record_id (the entry just made)
+/rooms/<room>/end-of-shift                                   GET     open visits, open emergencies, long consumptions
 ===========================================================  ======  ==========================================
 """
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import current_user
 
 from roomlog.auth.access import roles_required, room_for_member
 from roomlog.extensions import db
+from roomlog.models import Room
 from roomlog.models.codes import Role
 from roomlog.rooms import board as board_model
 from roomlog.rooms.blueprint import bp
@@ -66,14 +72,18 @@ def index() -> str:
 def board(room_id: int) -> str:
     """Show the room board."""
     room = room_for_member(room_id)
-    return render_template("rooms/board.html", room=room, board=board_model.build(db.session, room))
+    return render_template("rooms/board.html", room=room, board=_build(room))
 
 
 @bp.get("/<int:room_id>/board/live")
 def board_live(room_id: int) -> str:
     """Return the live part of the board, for the page's own refresh."""
     room = room_for_member(room_id)
-    return render_template("rooms/_board.html", room=room, board=board_model.build(db.session, room))
+    return render_template("rooms/_board.html", room=room, board=_build(room))
+
+
+def _build(room: Room) -> board_model.Board:
+    return board_model.build(db.session, room, long_minutes=current_app.config["LONG_CONSUMPTION_MINUTES"])
 
 
 # The capture screens register their routes on the same blueprint.
@@ -81,6 +91,9 @@ from roomlog.rooms import (  # noqa: E402, F401 (route registration)
     consumption_views,
     correction_views,
     emergency_views,
+    hyphens,
     service_views,
+    shift_views,
+    undo_views,
     visit_views,
 )

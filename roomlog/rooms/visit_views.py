@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import local_time
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
-from roomlog.rooms import visit_page
+from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, stamp_from, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import DomainError, visits
-from roomlog.services.event_times import resolve
+from roomlog.services.event_times import current_service_day, resolve
 from roomlog.services.periods import check_change_allowed
 
 
 def _check_in(form: CheckInForm, room: Room) -> Visit:
     """Turn the typed code into a pseudonym at once and check in once per idempotency key."""
-    birth_date = form.birth_date()
-    if birth_date is None:
-        raise DomainError(_("That date does not exist."))
-    parts = visits.CodeParts(form.last_letters.data, form.first_letters.data, birth_date, Sex(form.sex.data))
+    parts = _parts(form)
     key = current_app.config["PSEUDONYM_KEY"]
     # The payload hash must not be a hash of the raw code: use the keyed pseudonym instead.
     payload = {
@@ -52,13 +50,41 @@ def check_in(room_id: int) -> str | Response | tuple[str, int]:
     room = room_for_member(room_id)
     form = CheckInForm()
     localise(form)
-    status = 400 if form.is_submitted() else 200
+    status, confirm_minor = (400 if form.is_submitted() else 200), False
     if form.validate_on_submit():
         try:
-            return to_visit(room, _check_in(form, room).id)
+            earlier = _already_here(form, room)
+            if earlier is not None:
+                flash(_("This visitor is already checked in (since %(time)s): here is the open visit.",
+                        time=local_time(earlier.occurred_at)), "info")  # fmt: skip
+                return to_visit(room, earlier.id)
+            confirm_minor = _minor_unconfirmed(form, room)
+            if not confirm_minor:
+                return to_visit(room, _check_in(form, room).id)
+            status = 200
         except DomainError as exc:
             status = form_failed(form, exc)
-    return render_template("rooms/check_in.html", room=room, form=form), status
+    return render_template("rooms/check_in.html", room=room, form=form, confirm_minor=confirm_minor), status
+
+
+def _parts(form: CheckInForm) -> visits.CodeParts:
+    birth_date = form.birth_date()
+    if birth_date is None:
+        raise DomainError(_("That date does not exist."))
+    return visits.CodeParts(form.last_letters.data, form.first_letters.data, birth_date, Sex(form.sex.data))
+
+
+def _already_here(form: CheckInForm, room: Room) -> Visit | None:
+    """Return the visitor's open visit of today (only for a check-in at "now")."""
+    if form.occurred_at.data:
+        return None
+    day = current_service_day(room)
+    return visits.open_visit_today(db.session, room, current_app.config["PSEUDONYM_KEY"], _parts(form), day)
+
+
+def _minor_unconfirmed(form: CheckInForm, room: Room) -> bool:
+    """Return whether the birth date makes the person under 18 and staff has not confirmed yet."""
+    return form.confirm_under_18.data != "yes" and visits.is_minor(_parts(form).birth_date, current_service_day(room))
 
 
 @bp.post("/<int:room_id>/visits/anonymous")
@@ -70,7 +96,9 @@ def anonymous_visit(room_id: int) -> Response:
         stamp = resolve(db.session, room, current_user, None)
         return visits.anonymous_visit(db.session, room, current_user, stamp, key=form_key(), payload_hash=digest)
 
-    return to_visit(room, save_once(Visit, form_key(), form_payload(), create).id)
+    row = save_once(Visit, form_key(), form_payload(), create)
+    undo_views.offer("visit", row.id, _("Anonymous visit at %(time)s", time=local_time(row.occurred_at)))
+    return to_visit(room, row.id)
 
 
 @bp.route("/<int:room_id>/turn-away", methods=["GET", "POST"])
@@ -111,5 +139,6 @@ def check_out(room_id: int, visit_id: int) -> Response:
     check_change_allowed(db.session, room, visit.service_day, current_user, None)
     visits.check_out(db.session, visit, current_user)
     db.session.commit()
-    flash(_("Checked out."), "info")
-    return redirect(url_for("rooms.board", room_id=room.id), 303)
+    undo_views.offer("check_out", visit.id, _("Checked out at %(time)s", time=local_time(visit.left_at)))
+    target = "rooms.end_of_shift" if request.form.get("next") == "end-of-shift" else "rooms.board"
+    return redirect(url_for(target, room_id=room.id), 303)

@@ -26,6 +26,11 @@ def assisted_message() -> str:
     return _("Say whether the consumption is assisted (BEK 972 § 6).")
 
 
+def assisted_route_message() -> str:
+    """Return the message shown when a consumption other than an injection is marked assisted."""
+    return _("Only an injection can be assisted (BEK 972/2016 § 6).")
+
+
 def places(room: Room) -> list[tuple[PlaceKind, int]]:
     """Return every place of a room: injection places first, then smoking places."""
     return [(PlaceKind.INJECTION, n) for n in range(1, room.places_injection + 1)] + [
@@ -69,6 +74,8 @@ def register(
         raise DomainError(_("Choose at least one substance."))
     if assisted and not room.assisted_allowed:
         raise DomainError(_("Assisted consumption is not allowed in this room."))
+    if assisted and route != Route.INJECT:
+        raise DomainError(assisted_route_message())
     if place is not None:
         if place not in places(room):
             raise DomainError(_("The room has no such place."))
@@ -114,6 +121,8 @@ def set_assisted(
         raise DomainError(_("Assisted consumption is not allowed in this room."))
     if not consumption.is_active:
         raise DomainError(_("The consumption has ended. Use a correction with a reason instead."))
+    if assisted and consumption.route != Route.INJECT:
+        raise DomainError(assisted_route_message())
     when = at or utcnow()
     before = {"assisted": consumption.assisted, "assisted_set_at": consumption.assisted_set_at}
     consumption.assisted = assisted

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -44,7 +44,8 @@ from roomlog.models.codes import (
     Substance,
     TurnAwayReason,
 )
-from roomlog.services import Conflict, DomainError, NotAllowed, audit, dependants
+from roomlog.services import Conflict, DomainError, NotAllowed, audit, bounds, dependants
+from roomlog.services.consumptions import assisted_route_message
 from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local
 from roomlog.services.periods import check_change_allowed
@@ -76,6 +77,9 @@ FIELDS: dict[str, dict[str, Any]] = {
     "incident": {"occurred_at": "time", "type": IncidentType, "narrative": "text"},
 }
 
+#: The longest text a correction may store, per field (as on the capture forms).
+TEXT_MAX = {"note": 500, "narrative": 2000}
+
 
 def may_correct(user: User, record: RoomEvent, room: Room, now: dt.datetime | None = None) -> bool:
     """Return whether ``user`` may correct or void ``record`` (own entry today, or a lead)."""
@@ -93,19 +97,19 @@ def current_values(kind: str, record: RoomEvent) -> dict[str, Any]:
 
 
 def _parse(spec: Any, raw: Any) -> Any:
-    if spec == "substances":
-        return sorted(Substance(v).value for v in raw or [] if v)
     value = raw[0] if isinstance(raw, list) else raw
     value = (value or "").strip() if isinstance(value, str) else value
     try:
+        if spec == "substances":
+            return sorted(Substance(v).value for v in raw or [] if v)
         if spec == "time":
             return parse_local(value)
         if spec == "bool":
             return value in {"yes", "true", "1", "on"}
         if spec == "int":
-            return int(value) if value else None
+            return bounds.quantity(value)
         if spec == "dose":
-            return Decimal(value.replace(",", ".")) if value else None
+            return bounds.dose(value)
         if spec == "text":
             return value or None
         return spec(value) if value else None
@@ -135,8 +139,15 @@ def correct(
     after = {**before, **{k: v for k, v in values.items() if v is not None or FIELDS[kind][k] == "text"}}
     if after.get("occurred_at") is None or _same_minute(after["occurred_at"], before["occurred_at"]):
         after["occurred_at"] = before["occurred_at"]  # the form shows minutes: an unchanged field keeps seconds
+    if kind == "incident":
+        after["narrative"] = after["narrative"] or ""  # the column is required; empty means "nothing written"
+    for name, limit in TEXT_MAX.items():
+        if len(after.get(name) or "") > limit:
+            raise DomainError(_("The text is too long (at most %(max)s characters).", max=limit))
     if kind == "consumption" and not after["substances"]:
         raise DomainError(_("Choose at least one substance."))
+    if kind == "consumption" and after["assisted"] and after["route"] != Route.INJECT:
+        raise DomainError(assisted_route_message())
     changes = audit.diff(before, after)
     if not changes:
         return {}

@@ -494,7 +494,8 @@ class _Generator:
         )
         kind = PlaceKind.SMOKING if smoke else PlaceKind.INJECTION
         places = spec.smoking if smoke else spec.injection
-        assisted = spec.name in {"Skyen", "H17"} and self.rng.random() < 0.01
+        # Only an injection can be assisted (BEK 972/2016 § 6); the draw stays, so the stream is unchanged.
+        assisted = spec.name in {"Skyen", "H17"} and self.rng.random() < 0.01 and route == Route.INJECT
         row = self._event(
             Consumption,
             room,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
-from roomlog.services import DomainError, audit
+from roomlog.services import DomainError, audit, bounds
 from roomlog.services.event_times import Stamp, fill
 
 #: One-tap naloxone doses (route, mg): nasal spray 1.8 mg, ampoule 0.4 mg i.m. or i.v.
@@ -58,16 +58,8 @@ def open_emergency(
 
 
 def parse_dose(value: str | None) -> Decimal | None:
-    """Parse a naloxone dose in mg (``0,4`` or ``0.4``); empty → ``None``."""
-    if not value:
-        return None
-    try:
-        dose = Decimal(value.replace(",", "."))
-    except InvalidOperation as exc:
-        raise DomainError(_("The dose is not a number.")) from exc
-    if not Decimal("0") < dose < Decimal("100"):
-        raise DomainError(_("The dose must be between 0 and 100 mg."))
-    return dose
+    """Parse a naloxone dose in mg (``0,4`` or ``0.4``); empty → ``None``; out of bounds → 400."""
+    return bounds.dose(value)
 
 
 def oxygen_running(emergency: Emergency) -> bool:
@@ -92,6 +84,8 @@ def add_action(
     """Add one timestamped action (a naloxone dose, oxygen start/stop, 112 call …)."""
     if emergency.voided:
         raise DomainError(_("The emergency is voided."))
+    if emergency.outcome is not None:
+        raise DomainError(_("The emergency has an outcome. Tap “Reopen” first to add actions after it."))
     if action == EmergencyAction.NALOXONE and naloxone_route is None:
         raise DomainError(_("Choose how the naloxone was given."))
     if action == EmergencyAction.OXYGEN and oxygen_phase is None:
@@ -140,6 +134,38 @@ def set_outcome(
         entity_id=emergency.id,
         changes={"outcome": [None, outcome], "outcome_at": [None, emergency.outcome_at]},
     )
+    return emergency
+
+
+def reopen(session: Session, emergency: Emergency, user: User) -> Emergency:
+    """Take the outcome back so that further actions can be stamped (audited); open twice changes nothing."""
+    if emergency.voided:
+        raise DomainError(_("The emergency is voided."))
+    if emergency.outcome is None:
+        return emergency
+    before = {"outcome": emergency.outcome, "outcome_at": emergency.outcome_at}
+    emergency.outcome, emergency.outcome_at = None, None
+    session.flush()
+    audit.record(
+        session, "emergency.reopen", user_id=user.id, room_id=emergency.room_id, entity="emergency",
+        entity_id=emergency.id, changes=audit.diff(before, {"outcome": None, "outcome_at": None}),
+    )  # fmt: skip
+    return emergency
+
+
+def cancel(session: Session, emergency: Emergency, user: User, reason: str) -> Emergency:
+    """Cancel an emergency opened by mistake: voided with a reason, while nothing is recorded in it yet."""
+    if emergency.voided:
+        return emergency
+    if emergency.outcome is not None or any(not a.voided for a in emergency.actions):
+        raise DomainError(_("Actions are recorded in this emergency. Void it on its record page, with a reason."))
+    emergency.voided, emergency.void_reason = True, reason
+    emergency.voided_at, emergency.voided_by_id = utcnow(), user.id
+    session.flush()
+    audit.record(
+        session, "emergency.cancel", user_id=user.id, room_id=emergency.room_id, entity="emergency",
+        entity_id=emergency.id, changes={"voided": [False, True]}, reason=reason,
+    )  # fmt: skip
     return emergency
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus
-from roomlog.services import DomainError, NotAllowed
+from roomlog.services import DomainError, NotAllowed, bounds
 from roomlog.services.periods import check_change_allowed
 from roomlog.services.service_days import COPENHAGEN, service_day_of
 
@@ -44,6 +44,7 @@ def parse_local(value: str | None) -> dt.datetime | None:
         naive = dt.datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise DomainError(_("The time is not valid. Use the date and time picker.")) from exc
+    bounds.event_time(naive)
     if naive.tzinfo is not None:
         return naive.astimezone(dt.UTC)
     return naive.replace(tzinfo=COPENHAGEN).astimezone(dt.UTC)

@@ -51,7 +51,7 @@ def month_end(month: dt.date) -> dt.date:
 
 #: Months outside these years are not months of a room's life; refusing them keeps month
 #: arithmetic (the month after 9999-12) from overflowing.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 def parse_month(text: str) -> dt.date:

@@ -107,6 +107,27 @@ def check_in(
     return visit
 
 
+def is_minor(birth_date: dt.date, day: dt.date) -> bool:
+    """Return whether someone born on ``birth_date`` is under 18 on ``day``."""
+    return age_on(birth_date, day) < ADULT_AGE
+
+
+def open_visit_today(session: Session, room: Room, pseudonym_key: str, parts: CodeParts, day: dt.date) -> Visit | None:
+    """Return the visitor's open visit of this service day in ``room``, so a second check-in offers it instead."""
+    visitor = session.scalar(select(Visitor).where(Visitor.pseudonym == visitor_pseudonym(pseudonym_key, parts)))
+    if visitor is None:
+        return None
+    stmt = select(Visit).where(
+        Visit.room_id == room.id,
+        Visit.visitor_id == visitor.id,
+        Visit.service_day == day,
+        Visit.outcome == VisitOutcome.ADMITTED,
+        Visit.left_at.is_(None),
+        Visit.voided.is_(False),
+    )
+    return session.scalar(stmt.order_by(Visit.occurred_at.desc()).limit(1))
+
+
 def anonymous_visit(session: Session, room: Room, user: User, stamp: Stamp, *, key: str, payload_hash: str) -> Visit:
     """Register an admitted visit without a visitor code."""
     visit = _new_visit(room, user, stamp, key, payload_hash, visitor_id=None, outcome=VisitOutcome.ADMITTED)

@@ -28,7 +28,8 @@ def test_correct_then_void_a_referral(live_server: Any, page: Any, login: Any, s
         "referral.void",
     ]
     first = rows.nth(0).inner_text()
-    assert "tapped the wrong target" in first and "lea" in first and "ost → hat" in first
+    assert "tapped the wrong target" in first and "lea" in first
+    assert "substitutionsbehandling → heroinbehandling" in first  # labels, not codes
     assert "Tidspunkt" not in first  # the unchanged time field did not count as a change
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     assert page.locator(".badge.void").count() == 1

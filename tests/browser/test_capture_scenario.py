@@ -59,10 +59,9 @@ def test_issue_scenario_on_a_tablet(live_server: Any, page: Any, login: Any, sho
     t = Taps(page)
 
     t.tap("a[data-action=check-in]", "board: Check in")
-    for selector, text in (
-        ("#last_letters", LAST), ("#first_letters", FIRST), ("#birth_day", DAY), ("#birth_month", MONTH),
-        ("#birth_year", YEAR),
-    ):  # fmt: skip
+    assert page.evaluate("document.activeElement.id") == "last_letters"  # autofocus: no tap to start typing
+    birth = f"{DAY:0>2}{MONTH:0>2}{YEAR}"  # one field: DDMMYYYY
+    for selector, text in (("#last_letters", LAST), ("#first_letters", FIRST), ("#birth", birth)):
         t.type(selector, text)
     t.tap("[data-action=sex-f]", "sex: kvinde")
     shot(page, "02-check-in-form")
@@ -92,7 +91,8 @@ def test_issue_scenario_on_a_tablet(live_server: Any, page: Any, login: Any, sho
     board.goto(board_url)
     assert board.locator(".alert-emergencies").count() == 1
     shot(board, "05-board-emergency")
-    t.tap("button[data-action=outcome] >> nth=1", "outcome: transported")
+    t.tap("[data-action=outcome] >> nth=1", "outcome: transported (oxygen still running, so it asks)")
+    t.tap("details[open] button[data-action=confirm-outcome]", "confirm the outcome")
     t.tap("[data-action=type-opioid]", "type: opioid")
     t.tap("button[data-action=emergency-details]", "save details")
     timeline = page.locator(".timeline-list").inner_text()
@@ -120,7 +120,7 @@ def test_issue_scenario_on_a_tablet(live_server: Any, page: Any, login: Any, sho
     assert _count(live_server, Referral) == 1 and _count(live_server, ServiceRecord) == 1
     counts = page.locator("[data-count]").all_inner_texts()
     assert counts[:4] == ["1", "0", "1", "1"]
-    assert t.taps == 20 and t.typed == 5, t.log
+    assert t.taps == 21 and t.typed == 3, t.log
 
     data = live_server.db_path.read_bytes()
     logs = live_server.log_text()

@@ -96,7 +96,8 @@ def test_login_by_keyboard_only_with_the_countdown_visible(page: Any, live_serve
         page.keyboard.press("Enter")
     assert "/auth/login" not in page.url
     timer = page.locator("#idle-timer")
-    assert timer.is_visible() and ":" in timer.locator(".idle-clock").inner_text()
+    # The countdown runs from the start but shows only in its last minute (issue #12).
+    assert timer.count() == 1 and not timer.is_visible()
 
 
 def test_the_axe_harness_reports_violations(page: Any) -> None:

@@ -40,7 +40,7 @@
     window.setInterval(function () {
       if (document.hidden) { return; }
       fetch(box.dataset.liveUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
         .then(function (html) {
           if (html === null) { return; }
           box.innerHTML = html;

@@ -1,5 +1,13 @@
-/* Idle countdown: shows when the session will end for inactivity; "stay logged in" pings
-   the server; at zero it opens the login page with a link back to this very screen. */
+/* Idle logout, seen from the tablet.
+ * - The notice stays hidden until the last minute before the session ends; then it appears
+ *   as a bar at the top of the page, in the page's flow, so it never covers a control.
+ * - While an emergency is open ([data-emergency-open] on the page, refreshed by the live
+ *   parts) there is no countdown at all: the screen stays usable, the live refreshes keep
+ *   the session, and the server does not end it while the emergency has no outcome.
+ * - A touch or key press more than a minute after the last contact pings the server, so
+ *   someone typing a long form is not logged out.
+ * - "Stay logged in" pings the server; at zero the login page opens with a way back here.
+ */
 (function () {
   "use strict";
   var box = document.getElementById("idle-timer");
@@ -7,33 +15,58 @@
   var limit = parseInt(box.getAttribute("data-idle-seconds"), 10);
   if (!limit) { return; }
   var clock = box.querySelector(".idle-clock");
+  var text = box.querySelector(".idle-text");
   var stay = box.querySelector(".idle-stay");
   var deadline = Date.now() + limit * 1000;
-  var warned = false;
+  var lastContact = Date.now();
+  var WARN = 60;
+
+  document.body.insertBefore(box, document.body.firstChild);
 
   function here() { return window.location.pathname + window.location.search; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function restart() { deadline = Date.now() + limit * 1000; warned = false; box.classList.remove("idle-warning"); tick(); }
+  function emergencyOpen() { return document.querySelector("[data-emergency-open]") !== null; }
+
+  function show(on) {
+    if (box.hidden === !on) { return; }
+    box.hidden = !on;
+    box.classList.toggle("idle-warning", on);
+    box.setAttribute("aria-live", on ? "assertive" : "off");
+    text.textContent = on
+      ? box.getAttribute("data-text-warning") + " " + box.getAttribute("data-text-remaining")
+      : box.getAttribute("data-text-remaining");
+  }
+
+  function restart() { deadline = Date.now() + limit * 1000; lastContact = Date.now(); show(false); tick(); }
+
+  function ping() {
+    return fetch(box.getAttribute("data-keepalive-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (r.ok && !r.redirected) { restart(); } else { window.location.reload(); } })
+      .catch(function () { /* offline: the countdown goes on */ });
+  }
 
   function tick() {
+    if (emergencyOpen()) {
+      deadline = Date.now() + limit * 1000;
+      show(false);
+      return;
+    }
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     clock.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
-    if (left <= 60 && !warned) {
-      warned = true;
-      box.classList.add("idle-warning");
-      box.setAttribute("aria-live", "assertive");
-      box.querySelector(".idle-text").textContent = box.getAttribute("data-text-warning") + " " + box.getAttribute("data-text-remaining");
-    }
+    show(left <= WARN);
     if (left === 0) {
       window.location.assign(box.getAttribute("data-login-url") + "?expired=1&next=" + encodeURIComponent(here()));
     }
   }
 
-  stay.addEventListener("click", function () {
-    fetch(box.getAttribute("data-keepalive-url"), { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { if (r.ok && !r.redirected) { restart(); } else { window.location.reload(); } });
-  });
-  box.hidden = false;
+  function contact() {
+    if (Date.now() - lastContact > WARN * 1000) { lastContact = Date.now(); ping(); }
+  }
+
+  stay.addEventListener("click", ping);
+  document.addEventListener("pointerdown", contact, { passive: true });
+  document.addEventListener("keydown", contact);
+  show(false);
   tick();
   window.setInterval(tick, 1000);
 }());

@@ -22,7 +22,8 @@ BREAKS = (
     "social-råd-giver", "stimulant-forgiftning", "stimu-lation", "stof-behandling", "substitutions-behandling",
     "sundheds-rum", "syn-tetiske", "sår-behandling", "utilstræk-kelig", "vacci-nation", "vejr-trækning",
     "venti-lation", "stof-indtagelse", "stof-indtagelser", "ambulance-personalet", "kontrol-ordet",
-    "injektions-pladser", "heroin-kokain", "amfe-tamin", "buprenor-fin", "psyki-atri",
+    "injektions-pladser", "heroin-kokain", "amfe-tamin", "buprenor-fin", "psyki-atri", "rus-middel-behandling",
+    "sundheds-faglige", "social-faglige",
 )  # fmt: skip
 WORDS = {entry.replace("-", ""): entry.replace("-", SOFT) for entry in BREAKS}
 WORD = re.compile(r"[^\W\d_]{9,}")

@@ -17,6 +17,7 @@ from roomlog.models.events import (
 )
 from roomlog.models.organisation import Municipality, Room
 from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus
+from roomlog.models.publication import Publication, PublishedCell
 from roomlog.models.visitors import Visitor
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "MonthlyHistory",
     "Municipality",
     "PeriodStatus",
+    "Publication",
+    "PublishedCell",
     "RecoveryCode",
     "Referral",
     "Room",

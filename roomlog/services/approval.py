@@ -23,6 +23,7 @@ from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from roomlog.services import Conflict, DomainError, NotAllowed, audit
 from roomlog.services.passwords import verify_password
+from roomlog.services.publication import publish_quietly
 from roomlog.services.periods import get_or_create_status, get_status, today_local
 from roomlog.services.service_days import format_month, month_end, month_start
 
@@ -116,6 +117,7 @@ def approve_month(
             "changes_since_approval": changes,
         },
     )
+    publish_quietly(session, today)
     return status
 
 
@@ -141,6 +143,7 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User) -> Pe
         entity_id=status.id,
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
+    publish_quietly(session)
     return status
 
 

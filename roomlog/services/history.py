@@ -170,5 +170,9 @@ def apply(session: Session, lines: list[HistoryLine], *, user_id: int | None = N
 
 def import_history(session: Session, lines: Iterable[str], *, user_id: int | None = None) -> ImportResult:
     """Validate every line, then apply all of them — or none, raising ``HistoryImportError``."""
+    from roomlog.services.publication import publish_quietly
+
     parsed = parse(lines, session.scalars(select(Room)))
-    return apply(session, parsed, user_id=user_id)
+    result = apply(session, parsed, user_id=user_id)
+    publish_quietly(session)
+    return result

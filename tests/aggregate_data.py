@@ -13,6 +13,14 @@ from roomlog.services.tokens import create_token
 from tests.factories import Factory
 
 
+def publish(session: Session, today: dt.date | None = None) -> list[str]:
+    """Publish every closed period (what approvals and ``roomlog publish`` do)."""
+    from roomlog.reporting.publication import publish_due
+    from roomlog.services.periods import today_local
+
+    return publish_due(session, today or today_local(), threshold=5, lock_after_days=15)
+
+
 @dataclass
 class World:
     """Three rooms in two municipalities, users and tokens for each scope."""
@@ -55,6 +63,7 @@ def build_world(make: Factory, dbs: Session) -> World:
     odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
     national_user = make.user(Role.NATIONAL, username="ministeriet")
     tokens = [create_token(dbs, u).value for u in (kbh_user, odense_user, national_user)]
+    publish(dbs)
     dbs.commit()
     return World(skyen, h17, odense, kbh_user, odense_user, national_user, *tokens)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
 from roomlog.annual.report import STATE_DA, build, xlsx
@@ -23,7 +23,14 @@ def _report(code: str, year: int):  # type: ignore[no-untyped-def]
     municipality = db.session.get(Municipality, code) if allowed else None
     if municipality is None or not EARLIEST.year <= year <= LATEST_YEAR:
         abort(404)
-    return build(db.session, municipality, year)
+    config = current_app.config
+    return build(
+        db.session,
+        municipality,
+        year,
+        threshold=int(config["SUPPRESSION_THRESHOLD"]),
+        lock_after_days=int(config["LOCK_AFTER_DAYS"]),
+    )
 
 
 @bp.get("/<code>/<int:year>")

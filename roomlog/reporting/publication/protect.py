@@ -85,40 +85,46 @@ def protect_year(
             by_key.setdefault(key, []).append(relation)
     for _round in range(MAX_ROUNDS):
         hidden = set(state.reasons)
-        leaks = narrow(exact, relations, hidden, threshold)
+        leaks = _sensitive(narrow(exact, relations, hidden, threshold), exact, threshold)
         if not leaks:
             return hidden
         progressed = False
         for key in sorted(leaks, key=repr):
             pick = _cover(key, state, by_key)
+            log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
                 state.close_equations(list(state.hide(pick)))
                 progressed = True
         if not progressed:
             break
-    left = narrow(exact, relations, set(state.reasons), threshold)
+    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold), exact, threshold)
     if left:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(left))
     return set(state.reasons)
 
 
+def _sensitive(found: Mapping[Key, tuple[float, float]], exact: Mapping[Key, int], threshold: int) -> dict[Key, tuple[float, float]]:
+    """The narrow cells that hold a small count (1..k−1): a complement ≥ k pinned near its value gives no small count away."""
+    return {key: r for key, r in found.items() if 0 < exact.get(key, 0) < threshold}
+
+
 def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key | None:
-    """The cheapest visible, unfixed, non-zero cell in a relation with ``key`` (equalities first)."""
+    """A visible, unfixed, non-zero cell near ``key``: never a headline total if anything else will do,
+    then the nearest (its own relations, equalities first), then the cheapest."""
     seen, frontier = {key}, [key]
-    for _depth in range(4):
-        options: list[Key] = []
-        for exact_first in (True, False):
-            for hidden_key in frontier:
-                for relation in by_key.get(hidden_key, []):
-                    if relation.exact != exact_first:
+    best: tuple[tuple[float, ...], Key] | None = None
+    for depth in range(4):
+        for hidden_key in frontier:
+            for relation in by_key.get(hidden_key, []):
+                for k, _c in relation.terms:
+                    if k in state.reasons or k in state.fixed or state.values.get(k, 0) <= 0:
                         continue
-                    options += [
-                        k
-                        for k, _c in relation.terms
-                        if k not in state.reasons and k not in state.fixed and state.values.get(k, 0) > 0
-                    ]
-            if options:
-                return min(options, key=state.cost)
+                    cost = state.cost(k)
+                    rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
+                    if best is None or rank < best[0]:
+                        best = (rank, k)
+        if best is not None and best[0][0] == 0.0:
+            return best[1]
         nxt = []
         for hidden_key in frontier:
             for relation in by_key.get(hidden_key, []):
@@ -127,6 +133,6 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
                         seen.add(k)
                         nxt.append(k)
         if not nxt:
-            return None
+            break
         frontier = nxt
-    return None
+    return None if best is None else best[1]

@@ -83,7 +83,7 @@ def room_month_states(
     """``approved``, ``accepted``, ``history``, ``locked``, ``open`` or ``not_applicable`` per room-month."""
     ids = tuple(r.id for r in rooms)
     status = {(s.room_id, s.month): s for s in session.scalars(select(PeriodStatus).where(PeriodStatus.room_id.in_(ids)))}
-    history = set(session.execute(select(MonthlyHistory.room_id, MonthlyHistory.month).distinct()).tuples())
+    history = set(session.execute(select(MonthlyHistory.room_id, MonthlyHistory.month).distinct()))
     history = {(r, _date(m)) for r, m in history}
     out: dict[RoomMonth, str] = {}
     for room in rooms:

@@ -45,7 +45,7 @@ def history(session: Session, room: Room, month: str, **values: int) -> None:
     session.commit()
 
 
-def build_world(make: Factory, dbs: Session) -> World:
+def build_world(make: Factory, dbs: Session, *, publish_now: bool = True) -> World:
     """Skyen and H17 in København (101), one room in Odense (461); history for 2021 and 2022."""
     skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
     h17 = make.room("H17", "101", opened_on=dt.date(2016, 1, 1))
@@ -63,7 +63,8 @@ def build_world(make: Factory, dbs: Session) -> World:
     odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
     national_user = make.user(Role.NATIONAL, username="ministeriet")
     tokens = [create_token(dbs, u).value for u in (kbh_user, odense_user, national_user)]
-    publish(dbs)
+    if publish_now:
+        publish(dbs)
     dbs.commit()
     return World(skyen, h17, odense, kbh_user, odense_user, national_user, *tokens)
 

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import EVENT_MODELS, Consumption, Emergency, Visit
+from roomlog.models import EVENT_MODELS, Consumption, Emergency, ServiceRecord, Visit
 from roomlog.models.codes import VisitOutcome
 from roomlog.reporting.periods import Period
 
 SHOWN = 20  # records listed per check; the count is always exact
+#: A service quantity beyond this (or below zero) cannot be true; publication treats it as unknown.
+MAX_QUANTITY = 10_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,16 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
             "consumptions_without_route",
             Consumption,
             (*_in_month(Consumption, room_id, period), Consumption.route.is_(None)),
+            True,
+        ),
+        _check(
+            session,
+            "implausible_values",
+            ServiceRecord,
+            (
+                *_in_month(ServiceRecord, room_id, period),
+                (ServiceRecord.quantity < 0) | (ServiceRecord.quantity > MAX_QUANTITY),
+            ),
             True,
         ),
     ]

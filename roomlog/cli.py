@@ -136,7 +136,6 @@ def room_create(
 def demo(months: int, seed: int) -> None:
     """Load demo rooms, a user per role and synthetic activity (idempotent)."""
     from roomlog.services import demo as demo_service
-
     from roomlog.services.publication import publish
 
     result = demo_service.load(db.session, months=months, seed=seed, echo=click.echo)

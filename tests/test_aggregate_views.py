@@ -82,7 +82,9 @@ def test_municipality_page_has_its_rooms_total_change_and_since_opening(
     assert "Odense" not in html
     # H17, Skyen, København total, same period last year, change, since opening (history 2021 + 2022).
     assert cells(html, "consumptions.total") == ["180", "450", "630", "450", "+40,0&nbsp;%", "1.080"]
-    assert cells(html, "emergencies.acute_treatments")[0] == ".."  # H17 has 3 (with only two rooms, the LP audit may hide the total too)
+    assert (
+        cells(html, "emergencies.acute_treatments")[0] == ".."
+    )  # H17 has 3 (with only two rooms, the LP audit may hide the total too)
 
 
 @pytest.mark.both_databases

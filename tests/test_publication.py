@@ -102,6 +102,7 @@ def _api_rows(client: FlaskClient, token: str, code: str) -> list[dict]:
 
 def _attack(rows: list[dict]) -> dict:
     """Solve every relation between the fetched numbers; return each hidden cell's range."""
+
     def unit(r: dict) -> tuple[str, str]:
         if r["room_id"] is not None:
             return ("room", str(r["room_id"]))
@@ -133,7 +134,9 @@ def _attack(rows: list[dict]) -> dict:
         munis = {u for u in units if u[0] == "municipality"}
         for c in codes:
             for m in munis:
-                members = [u for u in units if u[0] == "room" and cells.get((label, u, c), {}).get("municipality_code") == m[1]]
+                members = [
+                    u for u in units if u[0] == "room" and cells.get((label, u, c), {}).get("municipality_code") == m[1]
+                ]
                 if (label, m, c) in cells and members:
                     rels.append(Relation((((label, m, c), -1), *(((label, u, c), 1) for u in members)), True))
             if (label, NATIONAL, c) in cells:
@@ -151,7 +154,9 @@ def test_no_hidden_cell_is_pinned_by_every_range_the_api_serves(client: FlaskCli
             assert hi - lo >= K, (key, lo, hi)
 
 
-def test_page_downloads_for_consecutive_periods_pin_nothing(world: World, client: FlaskClient, auth: AuthActions) -> None:
+def test_page_downloads_for_consecutive_periods_pin_nothing(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
     import csv
     import io
 
@@ -182,18 +187,25 @@ def test_every_audience_gets_the_same_cells_whoever_asks_first(client: FlaskClie
     seen: dict[str, dict] = {}
     for name, token in (("odense", world.odense_token), ("kbh", world.kbh_token), ("national", world.national_token)):
         rows = client.get(url, headers=bearer(token)).get_json()["rows"]
-        seen[name] = {(r["municipality_code"], r["room_id"], r["period"], r["indicator"]): (r["value"], r["suppressed"]) for r in rows}
+        seen[name] = {
+            (r["municipality_code"], r["room_id"], r["period"], r["indicator"]): (r["value"], r["suppressed"])
+            for r in rows
+        }
     for name in ("odense", "kbh"):
         assert seen[name] and all(seen["national"][k] == v for k, v in seen[name].items())
 
 
-def test_an_open_month_never_leaves_the_room(make: Factory, client: FlaskClient, world: World, auth: AuthActions) -> None:
+def test_an_open_month_never_leaves_the_room(
+    make: Factory, client: FlaskClient, world: World, auth: AuthActions
+) -> None:
     month = today_local().replace(day=1)
     at = dt.datetime.combine(month, dt.time(12), tzinfo=dt.UTC)
     for _ in range(7):
         make.visit(world.skyen, occurred_at=at)
     label = month.strftime("%Y-%m")
-    data = client.get(f"/api/v1/aggregates?from={label}&to={label}&indicator=visits.total", headers=bearer(world.national_token)).get_json()
+    data = client.get(
+        f"/api/v1/aggregates?from={label}&to={label}&indicator=visits.total", headers=bearer(world.national_token)
+    ).get_json()
     assert {r["value"] for r in data["rows"]} == {None} and {r["status"] for r in data["rows"]} == {"not_published"}
     auth.login("kbh")
     page = client.get(f"/municipality/?period={label}").get_data(as_text=True)
@@ -211,9 +223,13 @@ def test_a_reapproved_month_is_a_new_version_that_keeps_hidden_cells_hidden(
     before = client.get("/api/v1/aggregates?from=2022-01&to=2022-01&indicator=emergencies.total",
                         headers=bearer(world.national_token)).get_json()  # fmt: skip
     hidden_before = {(r["room_id"], r["municipality_code"]) for r in before["rows"] if r["suppressed"]}
-    row = dbs.scalars(select(MonthlyHistory).where(MonthlyHistory.room_id == world.skyen.id,
-                                                    MonthlyHistory.month == dt.date(2022, 1, 1),
-                                                    MonthlyHistory.indicator == "consumptions.total")).one()  # fmt: skip
+    row = dbs.scalars(
+        select(MonthlyHistory).where(
+            MonthlyHistory.room_id == world.skyen.id,
+            MonthlyHistory.month == dt.date(2022, 1, 1),
+            MonthlyHistory.indicator == "consumptions.total",
+        )
+    ).one()
     row.value = 151
     row.imported_at = row.imported_at + dt.timedelta(seconds=1)
     dbs.flush()
@@ -234,11 +250,17 @@ def test_an_absurd_stored_quantity_is_flagged_and_everything_else_is_served(
     make.service(world.odense, quantity=-999999, occurred_at=dt.datetime(2022, 5, 10, 12, tzinfo=dt.UTC))
     publish(dbs)
     dbs.commit()
-    assert any(c.code == "implausible_values" and c.count == 1 for c in run_checks(dbs, world.odense.id, dt.date(2022, 5, 1)))
-    api = client.get("/api/v1/aggregates?from=2022-05&to=2022-05&indicator=services.naloxone_kit&indicator=consumptions.total",
-                     headers=bearer(world.national_token))  # fmt: skip
+    assert any(
+        c.code == "implausible_values" and c.count == 1 for c in run_checks(dbs, world.odense.id, dt.date(2022, 5, 1))
+    )
+    query = "from=2022-05&to=2022-05&indicator=services.naloxone_kit&indicator=consumptions.total"
+    api = client.get(f"/api/v1/aggregates?{query}", headers=bearer(world.national_token))
     assert api.status_code == 200
-    cell = next(r for r in api.get_json()["rows"] if r["room_id"] == world.odense.id and r["indicator"] == "services.naloxone_kit")
+    cell = next(
+        r
+        for r in api.get_json()["rows"]
+        if r["room_id"] == world.odense.id and r["indicator"] == "services.naloxone_kit"
+    )
     assert cell["value"] is None and cell["status"] == "unknown"
     for user, paths in (("kbh", ["/municipality/?period=2022-05", "/municipality/export.csv?period=2022",
                                  "/municipality/export.xlsx?period=2022", "/annual/101/2022", "/annual/101/2022.xlsx"]),

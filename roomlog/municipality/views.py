@@ -11,8 +11,8 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
-from roomlog.reporting.publication.status import month_states
 from roomlog.reporting.overview import lines, municipality_columns, section_title
+from roomlog.reporting.publication.status import month_states
 from roomlog.reports.forms import AcceptForm
 
 bp = Blueprint("municipality", __name__, url_prefix="/municipality")

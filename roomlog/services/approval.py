@@ -23,8 +23,8 @@ from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from roomlog.services import Conflict, DomainError, NotAllowed, audit
 from roomlog.services.passwords import verify_password
-from roomlog.services.publication import publish_quietly
 from roomlog.services.periods import get_or_create_status, get_status, today_local
+from roomlog.services.publication import publish_quietly
 from roomlog.services.service_days import format_month, month_end, month_start
 
 MAX_LOCK_EXCEPTION_DAYS = 92
@@ -77,8 +77,12 @@ def approve_month(
     backdated_reviewed: bool = False,
     require_password: bool = True,
     today: dt.date | None = None,
+    publish: bool = True,
 ) -> PeriodStatus:
-    """Approve (or re-approve) a finished month: checks pass, password again, snapshot stored."""
+    """Approve (or re-approve) a finished month: checks pass, password again, snapshot stored, due periods published.
+
+    ``publish=False`` leaves publishing to the caller (a bulk load publishes once at the end).
+    """
     _require_lead(room, user)
     month = month_start(month)
     if month_end(month) >= (today or today_local()):
@@ -117,12 +121,13 @@ def approve_month(
             "changes_since_approval": changes,
         },
     )
-    publish_quietly(session, today)
+    if publish:
+        publish_quietly(session, today)
     return status
 
 
-def accept_month(session: Session, room: Room, month: dt.date, user: User) -> PeriodStatus:
-    """Accept an approved month of a room in the municipality user's own municipality."""
+def accept_month(session: Session, room: Room, month: dt.date, user: User, *, publish: bool = True) -> PeriodStatus:
+    """Accept an approved month of a room in the municipality user's own municipality (and publish what is due)."""
     if user.role != Role.MUNICIPALITY or user.municipality_code != room.municipality_code:
         raise NotAllowed(_("Only the room's municipality can accept its months."))
     month = month_start(month)
@@ -143,7 +148,8 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User) -> Pe
         entity_id=status.id,
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
-    publish_quietly(session)
+    if publish:
+        publish_quietly(session)
     return status
 
 

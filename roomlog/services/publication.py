@@ -30,6 +30,6 @@ def publish_quietly(session: Session, today: dt.date | None = None) -> list[str]
     try:
         with session.begin_nested():
             return publish(session, today)
-    except Exception:  # noqa: BLE001 - the approval stands; the next run publishes
+    except Exception:
         log.exception("publication: publishing after a change failed; run `roomlog publish`")
         return []

@@ -47,9 +47,9 @@ def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]
 
 
 def ranges(
-    exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key]
+    exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key], targets: set[Key] | None = None
 ) -> dict[Key, tuple[float, float]]:
-    """``key → (min, max)`` for every hidden cell, given all relations and the visible cells."""
+    """``key → (min, max)`` of every hidden cell (or only ``targets``), from all relations and the visible cells."""
     rows: list[tuple[dict[Key, int], float, bool]] = []
     for relation in relations:
         terms: dict[Key, int] = {}
@@ -64,15 +64,18 @@ def ranges(
             rows.append((terms, -constant, relation.exact))
     out: dict[Key, tuple[float, float]] = {}
     for keys, row_ids in _blocks(hidden, rows):
-        if not row_ids:
-            out.update({key: (min(1.0, exact.get(key, 0)), INF) for key in keys})
+        wanted = keys if targets is None else [k for k in keys if k in targets]
+        if not wanted:
             continue
-        out.update(_solve_block(keys, [rows[i] for i in row_ids], exact))
+        if not row_ids:
+            out.update({key: (min(1.0, exact.get(key, 0)), INF) for key in wanted})
+            continue
+        out.update(_solve_block(keys, [rows[i] for i in row_ids], exact, wanted))
     return out
 
 
 def _solve_block(
-    keys: list[Key], rows: list[tuple[dict[Key, int], float, bool]], exact: Mapping[Key, int]
+    keys: list[Key], rows: list[tuple[dict[Key, int], float, bool]], exact: Mapping[Key, int], wanted: list[Key]
 ) -> dict[Key, tuple[float, float]]:
     index = {key: n for n, key in enumerate(keys)}
     h = highspy.Highs()
@@ -85,7 +88,8 @@ def _solve_block(
         h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
     out: dict[Key, tuple[float, float]] = {}
     zero = np.zeros(len(keys))
-    for key, n in index.items():
+    for key in wanted:
+        n = index[key]
         bounds = []
         for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
             cost = zero.copy()
@@ -107,6 +111,10 @@ def _solve_block(
 def narrow(
     exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key], threshold: int
 ) -> dict[Key, tuple[float, float]]:
-    """The hidden cells a reader can pin to a range narrower than ``threshold``."""
-    found = ranges(exact, relations, hidden)
+    """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
+
+    A hidden count of k or more pinned near its value gives no small count away.
+    """
+    targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold}
+    found = ranges(exact, relations, hidden, targets)
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

@@ -103,8 +103,14 @@ def protect_year(
     return set(state.reasons)
 
 
-def _sensitive(found: Mapping[Key, tuple[float, float]], exact: Mapping[Key, int], threshold: int) -> dict[Key, tuple[float, float]]:
-    """The narrow cells that hold a small count (1..k−1): a complement ≥ k pinned near its value gives no small count away."""
+def _sensitive(
+    found: Mapping[Key, tuple[float, float]], exact: Mapping[Key, int], threshold: int
+) -> dict[Key, tuple[float, float]]:
+    """The narrow cells that hold a small count (1..k−1).
+
+    A complement of k or more pinned near its value gives no small count away, so only
+    small counts need a range of at least k.
+    """
     return {key: r for key, r in found.items() if 0 < exact.get(key, 0) < threshold}
 
 

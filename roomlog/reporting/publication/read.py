@@ -173,7 +173,7 @@ def _derive(
         status = "unknown"
     elif any(c.suppressed for c in found):
         status, suppressed = "approved", True
-    elif BY_CODE[code].kind == Kind.DISTINCT and len(found) > 1 or BY_CODE[code].kind == Kind.RATE:
+    elif (BY_CODE[code].kind == Kind.DISTINCT and len(found) > 1) or BY_CODE[code].kind == Kind.RATE:
         status = "not_available" if len(found) > 1 else "approved"
         value = found[0].value if len(found) == 1 else None
     else:
@@ -208,7 +208,9 @@ def since_opening(session: Session, window: Window) -> Window:
     from roomlog.models import Publication
 
     label = session.scalar(select(func.min(Publication.period)).where(Publication.kind == "month"))
-    first = window.period.first if label is None else min(window.period.first, dt.date(int(label[:4]), int(label[5:7]), 1))
+    first = (
+        window.period.first if label is None else min(window.period.first, dt.date(int(label[:4]), int(label[5:7]), 1))
+    )
     whole = Period(first, window.period.last)
     return Window(total_label(whole), whole)
 

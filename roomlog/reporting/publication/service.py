@@ -16,7 +16,7 @@ from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
-from roomlog.reporting.windows import month_label
+from roomlog.reporting.windows import month_label, year_window
 from roomlog.services import audit
 from roomlog.services.service_days import add_months
 
@@ -41,7 +41,9 @@ def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_
         written = _write_locked_snapshots(session, rooms, states, closed)
         marks = sources.source_marks(session)
         known = store.latest(session, [month_label(m) for m in closed], codes=())
-        due = [m for m in closed if month_label(m) not in known or known[month_label(m)].source_mark != marks.get(m, "")]
+        due = [
+            m for m in closed if month_label(m) not in known or known[month_label(m)].source_mark != marks.get(m, "")
+        ]
         out: list[str] = []
         for year in sorted({m.year for m in due}):
             out += _publish_year(session, rooms, year, [m for m in due if m.year == year], closed, marks, threshold)
@@ -62,10 +64,17 @@ def _write_locked_snapshots(
 ) -> int:
     """Fix the figures of locked, unapproved room-months that hold events: store their snapshot."""
     wanted = set(months)
-    have = {(r, sources._date(m)) for r, m in session.execute(select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct())}
+    have = {
+        (r, sources._date(m))
+        for r, m in session.execute(select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct())
+    }
     count = 0
     for room in rooms:
-        todo = sorted(m for (rid, m), s in states.items() if rid == room.id and s == "locked" and m in wanted and (rid, m) not in have)
+        todo = sorted(
+            m
+            for (rid, m), s in states.items()
+            if rid == room.id and s == "locked" and m in wanted and (rid, m) not in have
+        )
         if not todo:
             continue
         reports = compute_many(session, [room.id], [Period(m, m) for m in todo], live=True)
@@ -109,10 +118,13 @@ def _publish_year(
     fixed_labels = [label for label in everything if label in stored and label not in new]
     by_month = sources.month_values(session, rooms, [m for m in closed if m.year == year])
     history = _history_months(session, year)
+    visitors = sources.read_visitor_rows(session, [r.id for r in rooms], year_window(year).period)
     exact: dict[Key, int | None] = {}
     for label in new:
         exact.update(
-            period_values(label, rooms, by_month, history, lambda ids, p: sources.distinct_values_for(session, ids, p))
+            period_values(
+                label, rooms, by_month, history, lambda ids, p: sources.distinct_values_for(session, ids, p, visitors)
+            )
         )
     fixed: dict[Key, bool] = {}
     for label in fixed_labels:
@@ -126,7 +138,9 @@ def _publish_year(
         for version in earlier:
             forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
     known = {k: v for k, v in exact.items() if v is not None}
-    hidden = protect_year(known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known))
+    hidden = protect_year(
+        known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known)
+    )
     for label in new:
         mark = marks.get(_first_month(label), "") if label in due_labels else None
         cells = {k: v for k, v in exact.items() if k[0] == label}

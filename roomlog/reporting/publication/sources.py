@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -46,7 +47,9 @@ def national_scope(session: Session) -> Iterator[None]:
             if postgres and saved is not None:
                 from roomlog.auth.scoping import scope_setting
 
-                session.execute(text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": scope_setting(saved)})
+                session.execute(
+                    text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": scope_setting(saved)}
+                )
 
 
 def _date(value: object) -> dt.date:
@@ -56,8 +59,8 @@ def _date(value: object) -> dt.date:
 def room_infos(session: Session) -> list[RoomInfo]:
     """Every room by municipality code and name, with the first month it is open.
 
-    That is its opening month, or an earlier month with history or events; a room without
-    an opening date is open from its first history or event month.
+    That is its opening month, or an earlier month with history; a room without an opening
+    date is open from its first history or event month.
     """
     rows = session.execute(
         select(Room, Municipality.name).join(Municipality).order_by(Room.municipality_code, Room.name, Room.id)
@@ -65,7 +68,9 @@ def room_infos(session: Session) -> list[RoomInfo]:
     out = []
     for room, name in rows:
         found = [room.opened_on.replace(day=1)] if room.opened_on else []
-        for model in (MonthlyHistory, *EVENT_MODELS):
+        # A room with an opening date is open from then (or from earlier history); events are only
+        # searched for a room without one.
+        for model in (MonthlyHistory,) if found else (MonthlyHistory, *EVENT_MODELS):
             column = model.month if model is MonthlyHistory else model.service_day  # type: ignore[attr-defined]
             stmt = select(column).where(model.room_id == room.id)  # type: ignore[attr-defined]
             if found:
@@ -82,7 +87,9 @@ def room_month_states(
 ) -> dict[RoomMonth, str]:
     """``approved``, ``accepted``, ``history``, ``locked``, ``open`` or ``not_applicable`` per room-month."""
     ids = tuple(r.id for r in rooms)
-    status = {(s.room_id, s.month): s for s in session.scalars(select(PeriodStatus).where(PeriodStatus.room_id.in_(ids)))}
+    status = {
+        (s.room_id, s.month): s for s in session.scalars(select(PeriodStatus).where(PeriodStatus.room_id.in_(ids)))
+    }
     history = set(session.execute(select(MonthlyHistory.room_id, MonthlyHistory.month).distinct()))
     history = {(r, _date(m)) for r, m in history}
     out: dict[RoomMonth, str] = {}
@@ -159,17 +166,41 @@ def month_values(
             for code in counts:
                 raw = source.get(code)
                 if raw is None:
-                    values[code] = None if (default is None or code in DISTINCT_CODES and source) else default
+                    values[code] = None if (default is None or (code in DISTINCT_CODES and source)) else default
                 else:
                     values[code] = _number(code, raw, key)
             out[key] = values
     return out
 
 
-def distinct_values_for(session: Session, room_ids: Collection[int], period: Period) -> dict[str, int]:
-    """Distinct-visitor counts over several rooms or months, recounted from the visits (one place to swap)."""
-    args = (session, tuple(room_ids), period.first_day, period.last_day)
-    return distinct_values(queries.visitors(*args), queries.first_visits(*args), room_ids, period)
+@dataclass
+class VisitorRows:
+    """The visitor rows of a span of months for a set of rooms, read once and reused for every sub-period."""
+
+    span: Period
+    room_ids: frozenset[int]
+    visitors: list[queries.VisitorRow]
+    first_visits: list[queries.FirstVisitRow]
+
+
+def read_visitor_rows(session: Session, room_ids: Collection[int], span: Period) -> VisitorRows:
+    """Read the visitor rows of ``span`` once (the input :func:`distinct_values_for` recounts from)."""
+    args = (session, tuple(room_ids), span.first_day, span.last_day)
+    return VisitorRows(span, frozenset(room_ids), queries.visitors(*args), queries.first_visits(*args))
+
+
+def distinct_values_for(
+    session: Session, room_ids: Collection[int], period: Period, rows: VisitorRows | None = None
+) -> dict[str, int]:
+    """Distinct-visitor counts over several rooms or months, recounted from the visits.
+
+    The one place to swap for stored per room-month visitor sets. ``rows`` read once for a
+    span holding ``period`` and ``room_ids`` avoid a query per call.
+    """
+    usable = rows is not None and rows.span.first <= period.first and period.last <= rows.span.last
+    if not usable or not set(room_ids) <= rows.room_ids:  # type: ignore[union-attr]
+        rows = read_visitor_rows(session, room_ids, period)
+    return distinct_values(rows.visitors, rows.first_visits, room_ids, period)
 
 
 def source_marks(session: Session) -> dict[dt.date, str]:
@@ -184,5 +215,3 @@ def source_marks(session: Session) -> dict[dt.date, str]:
             digest = hashlib.sha256(f"{top}:{count}:{at}".encode()).hexdigest()[:16]
             marks.setdefault(_date(month), []).append(f"{tag}{digest}")
     return {month: "|".join(sorted(parts)) for month, parts in marks.items()}
-
-

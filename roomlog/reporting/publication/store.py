@@ -90,10 +90,15 @@ def _with_cells(
             stmt = stmt.where(PublishedCell.indicator.in_(tuple(codes)))
         for pid, kind, key, code, value, hidden, status, exact in session.execute(stmt):
             cells[pid][((kind, key), code)] = StoredCell(
-                None if value is None else Decimal(value), bool(hidden), status, None if exact is None else Decimal(exact)
+                None if value is None else Decimal(value),
+                bool(hidden),
+                status,
+                None if exact is None else Decimal(exact),
             )
     return {
-        (str(p.id) if by_id else p.period): Stored(p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark)
+        (str(p.id) if by_id else p.period): Stored(
+            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark
+        )
         for p in pubs
     }
 

@@ -119,7 +119,7 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
     then the nearest (its own relations, equalities first), then the cheapest."""
     seen, frontier = {key}, [key]
     best: tuple[tuple[float, ...], Key] | None = None
-    for depth in range(4):
+    for depth in range(8):
         for hidden_key in frontier:
             for relation in by_key.get(hidden_key, []):
                 for k, _c in relation.terms:

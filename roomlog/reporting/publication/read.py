@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from roomlog.reporting.indicators import BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import store
-from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities, window_of
+from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities
 from roomlog.reporting.summary import rate
 from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
 from roomlog.services.service_days import add_months
@@ -108,8 +108,7 @@ def table(
     published = set(store.latest(session, _candidates(window.period), codes=()))
     parts = blocks(window.period, published)
     found = store.latest(session, parts, [*codes, store.OPEN_MARK])
-    tables = [calendar_table(window_of(p), found.get(p), rooms, threshold, codes) for p in parts]
-    return derived_table(window, tables, rooms, threshold, codes)
+    return derived_table(window, [found.get(p) for p in parts], rooms, threshold, codes)
 
 
 def calendar_table(
@@ -145,60 +144,60 @@ def _number(code: str, value: Decimal) -> Number:
 
 
 def derived_table(
-    window: Window, parts: Sequence[Table], rooms: Sequence[RoomInfo], threshold: int, codes: Sequence[str]
+    window: Window,
+    parts: Sequence[store.Stored | None],
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str],
 ) -> Table:
-    """A range from its calendar blocks: sums of visible cells only."""
+    """A range from its calendar blocks (``None``: not published): sums of visible cells only."""
     cells: dict[tuple[Unit, str], Cell] = {}
+    revised = any(p is not None and p.revised for p in parts)
     for unit, _members, municipality, room in all_units(rooms):
+        where = (municipality, room.id if room else None, room.name if room else None, window.label)
+        open_parts = [p for p in parts if p is None or (unit, store.OPEN_MARK) in p.cells]
         for code in codes:
-            cells[(unit, code)] = _derive(unit, code, parts, window.label, municipality, room)
+            cells[(unit, code)] = Cell(*where, code, *_derive(code, unit, open_parts), revised)  # type: ignore[call-arg]
         if RATE_CODE in codes:
-            cells[(unit, RATE_CODE)] = _derived_rate(unit, parts, window.label, municipality, room)
+            num, den = (
+                cells.get((unit, c)) or Cell(*where, c, *_derive(c, unit, open_parts), revised)  # type: ignore[call-arg]
+                for c in ("emergencies.total", "consumptions.total")
+            )
+            cells[(unit, RATE_CODE)] = _derived_rate(num, den)
     return Table(
-        window.label, window, cells, threshold, all(p.published for p in parts), any(p.revised for p in parts),
-        tuple(p.label for p in parts),
+        window.label, window, cells, threshold, all(p is not None for p in parts), revised,
+        tuple(p.label for p in parts if p is not None),
     )  # fmt: skip
 
 
-def _derive(
-    unit: Unit, code: str, parts: Sequence[Table], label: str, municipality: str | None, room: RoomInfo | None
-) -> Cell:
-    found = [p.cell(unit, code) for p in parts]
-    found = [c for c in found if c.status != "not_applicable"]
-    value: Number | None = None
-    suppressed = False
-    if not found:
-        status = "not_applicable"
-    elif any(c.status in ("not_published", "unknown") for c in found):
-        status = "unknown"
-    elif any(c.suppressed for c in found):
-        status, suppressed = "approved", True
-    elif (BY_CODE[code].kind == Kind.DISTINCT and len(found) > 1) or BY_CODE[code].kind == Kind.RATE:
-        status = "not_available" if len(found) > 1 else "approved"
-        value = found[0].value if len(found) == 1 else None
-    else:
-        status, value = "approved", sum(int(c.value or 0) for c in found)
-    return Cell(
-        municipality, room.id if room else None, room.name if room else None, label, code, value, suppressed, status,
-        any(c.revised for c in found),
-    )  # fmt: skip
+def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tuple[Number | None, bool, str]:
+    """``(value, suppressed, status)`` of a range from its open calendar blocks."""
+    if not parts:
+        return None, False, "not_applicable"
+    if any(p is None for p in parts):
+        return None, False, "unknown"
+    found = [p.cells.get((unit, code)) for p in parts]  # type: ignore[union-attr]
+    if any(c is not None and c.status == "unknown" and not c.hidden for c in found):
+        return None, False, "unknown"
+    if any(c is not None and c.hidden for c in found):
+        return None, True, "approved"
+    kind = BY_CODE[code].kind
+    if kind in (Kind.DISTINCT, Kind.RATE):
+        if len(found) > 1:
+            return None, False, "not_available"
+        return (0 if found[0] is None else _number(code, found[0].value)), False, "approved"  # type: ignore[arg-type]
+    return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
 
 
-def _derived_rate(
-    unit: Unit, parts: Sequence[Table], label: str, municipality: str | None, room: RoomInfo | None
-) -> Cell:
-    num = _derive(unit, "emergencies.total", parts, label, municipality, room)
-    den = _derive(unit, "consumptions.total", parts, label, municipality, room)
+def _derived_rate(num: Cell, den: Cell) -> Cell:
+    """The rate of a range from its visible derived totals."""
     if num.status == "not_applicable":
-        return num.__class__(**{**num.__dict__, "indicator": RATE_CODE})
+        return Cell(**{**num.__dict__, "indicator": RATE_CODE})
     hidden = num.suppressed or den.suppressed
     known = num.value is not None and den.value is not None
     value = rate(num.value, den.value) if known and not hidden else None
-    status = "approved" if known or hidden else num.status if num.value is None else den.status
-    return Cell(
-        municipality, room.id if room else None, room.name if room else None, label, RATE_CODE, value, hidden, status,
-        num.revised or den.revised,
-    )  # fmt: skip
+    status = "approved" if known or hidden else (num.status if num.value is None else den.status)
+    return Cell(**{**num.__dict__, "indicator": RATE_CODE, "value": value, "suppressed": hidden, "status": status})
 
 
 def since_opening(session: Session, window: Window) -> Window:

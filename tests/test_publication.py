@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -270,3 +271,46 @@ def test_an_absurd_stored_quantity_is_flagged_and_everything_else_is_served(
         for path in paths:
             assert client.get(path).status_code == 200, path
         auth.logout()
+
+
+def test_reopen_change_and_reapprove_publishes_a_revised_version(
+    app: Flask, make: Factory, dbs: Session, client: FlaskClient
+) -> None:
+    from roomlog.models.codes import EmergencyOutcome, Role
+    from roomlog.services.approval import approve_month, reopen_month
+    from roomlog.services.service_days import add_months
+    from roomlog.services.tokens import create_token
+
+    month = add_months(today_local().replace(day=1), -1)  # finished, not locked yet
+    room = make.room("Solo", "101", opened_on=month)
+    lead = make.user(Role.LEAD, rooms=[room], username="solo-lead")
+    token = create_token(dbs, make.user(Role.NATIONAL, username="nat")).value
+    at = dt.datetime.combine(month.replace(day=10), dt.time(12), tzinfo=dt.UTC)
+    visits = [make.visit(room, occurred_at=at, left_at=at + dt.timedelta(minutes=30)) for _ in range(9)]
+    for visit in visits[:2]:
+        make.emergency(visit, room, outcome=EmergencyOutcome.RECOVERED_ON_SITE)
+    with app.app_context():
+        approve_month(dbs, room, month, lead, password=None, require_password=False, backdated_reviewed=True)
+    dbs.commit()
+    label = month.strftime("%Y-%m")
+    url = f"/api/v1/aggregates?from={label}&to={label}&indicator=emergencies.total&indicator=visits.total"
+
+    def rows() -> dict:
+        data = client.get(url, headers=bearer(token)).get_json()["rows"]
+        return {(r["room_id"], r["municipality_code"], r["indicator"]): r for r in data}
+
+    first = rows()
+    assert first[(room.id, "101", "emergencies.total")]["suppressed"]  # 2 emergencies
+    assert (
+        first[(room.id, "101", "visits.total")]["value"] == 9 and not first[(room.id, "101", "visits.total")]["revised"]
+    )
+    with app.app_context():
+        reopen_month(dbs, room, month, lead, "a visit was missing")
+        make.visit(room, occurred_at=at, left_at=at + dt.timedelta(minutes=5))
+        approve_month(dbs, room, month, lead, password=None, require_password=False, backdated_reviewed=True)
+    dbs.commit()
+    second = rows()
+    assert second[(room.id, "101", "visits.total")]["value"] == 10
+    assert all(r["revised"] for r in second.values())
+    assert all(second[k]["suppressed"] for k, r in first.items() if r["suppressed"])
+    assert sorted(dbs.scalars(select(Publication.version).where(Publication.period == label))) == [1, 2]

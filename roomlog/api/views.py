@@ -13,7 +13,7 @@ from roomlog.extensions import csrf, db, limiter
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
 from roomlog.reporting.indicators import INDICATORS
-from roomlog.reporting.publication import Cell, reader_rooms, table, visible_cells
+from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -83,8 +83,7 @@ def rooms() -> Response:
 def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
     rooms_info = reader_rooms(db.session)
     out: list[Cell] = []
-    for window in query.windows:
-        stored = table(db.session, window, rooms_info, threshold, query.indicators)
+    for stored in tables(db.session, query.windows, rooms_info, threshold, query.indicators):
         out.extend(
             visible_cells(
                 stored,

@@ -12,7 +12,7 @@
   Nothing outside the room computes disclosure control at request time.
 """
 
-from roomlog.reporting.publication.read import Cell, Table, reader_rooms, since_opening, table, visible_cells
+from roomlog.reporting.publication.read import Cell, Table, reader_rooms, since_opening, table, tables, visible_cells
 from roomlog.reporting.publication.service import publish_due
 from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit
 
@@ -26,5 +26,6 @@ __all__ = [
     "reader_rooms",
     "since_opening",
     "table",
+    "tables",
     "visible_cells",
 ]

@@ -111,6 +111,24 @@ def table(
     return derived_table(window, [found.get(p) for p in parts], rooms, threshold, codes)
 
 
+def tables(
+    session: Session,
+    windows: Sequence[Window],
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str] = CODES,
+) -> list[Table]:
+    """Several periods at once: the calendar ones read in one query, ranges one by one."""
+    labels = [w.label for w in windows if ".." not in w.label]
+    found = store.latest(session, labels, [*codes, store.OPEN_MARK]) if labels else {}
+    return [
+        calendar_table(w, found.get(w.label), rooms, threshold, codes)
+        if ".." not in w.label
+        else table(session, w, rooms, threshold, codes)
+        for w in windows
+    ]
+
+
 def calendar_table(
     window: Window, stored: store.Stored | None, rooms: Sequence[RoomInfo], threshold: int, codes: Sequence[str]
 ) -> Table:

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Publication, PublishedCell
+from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.units import Key, Unit, kind_of_label
 from roomlog.reporting.summary import rate
 
@@ -86,7 +87,7 @@ def _with_cells(
             PublishedCell.status,
             PublishedCell.exact,
         ).where(PublishedCell.publication_id.in_(ids))
-        if codes is not None:
+        if codes is not None and not set(BY_CODE) <= set(codes):
             stmt = stmt.where(PublishedCell.indicator.in_(tuple(codes)))
         for pid, kind, key, code, value, hidden, status, exact in session.execute(stmt):
             cells[pid][((kind, key), code)] = StoredCell(

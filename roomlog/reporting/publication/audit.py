@@ -47,10 +47,19 @@ def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]
 
 
 def ranges(
-    exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key], targets: set[Key] | None = None
+    exact: Mapping[Key, int],
+    relations: Iterable[Relation],
+    hidden: set[Key],
+    targets: set[Key] | None = None,
+    fresh: set[Key] | None = None,
 ) -> dict[Key, tuple[float, float]]:
-    """``key → (min, max)`` of every hidden cell (or only ``targets``), from all relations and the visible cells."""
+    """``key → (min, max)`` of every hidden cell (or only ``targets``), from all relations and the visible cells.
+
+    With ``fresh`` (the cells not published before), blocks of hidden cells that neither hold a
+    fresh cell nor a relation with one are skipped: they were audited when they were published.
+    """
     rows: list[tuple[dict[Key, int], float, bool]] = []
+    touched: list[bool] = []
     for relation in relations:
         terms: dict[Key, int] = {}
         constant = 0.0
@@ -62,9 +71,12 @@ def ranges(
         terms = {k: c for k, c in terms.items() if c}
         if terms:
             rows.append((terms, -constant, relation.exact))
+            touched.append(fresh is None or any(key in fresh for key, _c in relation.terms))
     out: dict[Key, tuple[float, float]] = {}
     for keys, row_ids in _blocks(hidden, rows):
         wanted = keys if targets is None else [k for k in keys if k in targets]
+        if fresh is not None and not any(k in fresh for k in keys) and not any(touched[i] for i in row_ids):
+            continue
         if not wanted:
             continue
         if not row_ids:
@@ -109,12 +121,16 @@ def _solve_block(
 
 
 def narrow(
-    exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key], threshold: int
+    exact: Mapping[Key, int],
+    relations: Iterable[Relation],
+    hidden: set[Key],
+    threshold: int,
+    fresh: set[Key] | None = None,
 ) -> dict[Key, tuple[float, float]]:
     """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
 
     A hidden count of k or more pinned near its value gives no small count away.
     """
     targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold}
-    found = ranges(exact, relations, hidden, targets)
+    found = ranges(exact, relations, hidden, targets, fresh)
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

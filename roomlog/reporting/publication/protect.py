@@ -79,13 +79,14 @@ def protect_year(
         elif key in forced or (key[2] not in EXEMPT_CODES and 0 < value < threshold):
             state.reasons[key] = Reason.PRIMARY
     state.close_equations(list(range(len(equations))))
+    fresh = set(exact) - set(fixed)
     by_key: dict[Key, list[Relation]] = {}
     for relation in relations:
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
     for _round in range(MAX_ROUNDS):
         hidden = set(state.reasons)
-        leaks = _sensitive(narrow(exact, relations, hidden, threshold), exact, threshold)
+        leaks = _sensitive(narrow(exact, relations, hidden, threshold, fresh), exact, threshold)
         if not leaks:
             return hidden
         progressed = False
@@ -97,7 +98,7 @@ def protect_year(
                 progressed = True
         if not progressed:
             break
-    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold), exact, threshold)
+    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold, fresh), exact, threshold)
     if left:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(left))
     return set(state.reasons)

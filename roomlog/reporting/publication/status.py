@@ -40,7 +40,7 @@ def month_states(
             select(MonthlyHistory.room_id, MonthlyHistory.month)
             .where(MonthlyHistory.room_id.in_(ids), MonthlyHistory.month.between(first, last))
             .distinct()
-        ).tuples()
+        )
     )
     today = today or today_local()
     out = []

@@ -169,9 +169,13 @@ def room_permit(name: str, status: str, on: dt.datetime, note: str) -> None:
 def demo(months: int, seed: int) -> None:
     """Load demo rooms, a user per role and synthetic activity (idempotent)."""
     from roomlog.services import demo as demo_service
+    from roomlog.services.publication import publish
 
     result = demo_service.load(db.session, months=months, seed=seed, echo=click.echo)
     db.session.commit()
+    published = publish(db.session)
+    db.session.commit()
+    click.echo(f"Published {len(published)} periods (every month all rooms have closed).")
     if result.skipped_reason:
         click.echo(result.skipped_reason)
     if result.logins:
@@ -180,11 +184,23 @@ def demo(months: int, seed: int) -> None:
             click.echo(f"  {username:<20} {password:<24} {what}")
 
 
+@click.command("publish")
+@with_appcontext
+def publish_command() -> None:
+    """Publish every closed month, quarter and year that is due (run daily: months lock by date)."""
+    from roomlog.services.publication import publish
+
+    published = publish(db.session)
+    db.session.commit()
+    click.echo(f"Published {len(published)} periods" + (f": {', '.join(published[:24])}" if published else "."))
+
+
 def register_commands(app: Flask) -> None:
     """Attach the roomlog command groups to the app's CLI."""
     from roomlog.api.cli import token_group
     from roomlog.operations.cli import COMMANDS as operations_commands
     from roomlog.reports.cli import import_history_command
 
-    for command in (user_group, room_group, demo, token_group, import_history_command, *operations_commands):
+    commands = (user_group, room_group, demo, publish_command, token_group, import_history_command)
+    for command in (*commands, *operations_commands):
         app.cli.add_command(command)

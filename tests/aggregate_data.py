@@ -13,6 +13,14 @@ from roomlog.services.tokens import create_token
 from tests.factories import Factory
 
 
+def publish(session: Session, today: dt.date | None = None) -> list[str]:
+    """Publish every closed period (what approvals and ``roomlog publish`` do)."""
+    from roomlog.reporting.publication import publish_due
+    from roomlog.services.periods import today_local
+
+    return publish_due(session, today or today_local(), threshold=5, lock_after_days=15)
+
+
 @dataclass
 class World:
     """Three rooms in two municipalities, users and tokens for each scope."""
@@ -37,7 +45,7 @@ def history(session: Session, room: Room, month: str, **values: int) -> None:
     session.commit()
 
 
-def build_world(make: Factory, dbs: Session) -> World:
+def build_world(make: Factory, dbs: Session, *, publish_now: bool = True) -> World:
     """Skyen and H17 in København (101), one room in Odense (461); history for 2021 and 2022."""
     skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
     h17 = make.room("H17", "101", opened_on=dt.date(2016, 1, 1))
@@ -55,6 +63,8 @@ def build_world(make: Factory, dbs: Session) -> World:
     odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
     national_user = make.user(Role.NATIONAL, username="ministeriet")
     tokens = [create_token(dbs, u).value for u in (kbh_user, odense_user, national_user)]
+    if publish_now:
+        publish(dbs)
     dbs.commit()
     return World(skyen, h17, odense, kbh_user, odense_user, national_user, *tokens)
 

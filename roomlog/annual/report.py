@@ -12,14 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Municipality, Room
-from roomlog.reporting.exports import REASON_DA, definitions_version, generated_at, suppression_note
-from roomlog.reporting.gather import month_states, publish
+from roomlog.reporting.exports import definitions_version, generated_at, suppression_note
 from roomlog.reporting.indicators import BY_CODE, Indicator
 from roomlog.reporting.overview import HEADLINE
-from roomlog.reporting.published import Cell, PublishedPeriod
+from roomlog.reporting.publication import Cell, Table, reader_rooms, table
+from roomlog.reporting.publication.status import month_states
 from roomlog.reporting.windows import year_window
 
-STATE_DA = {"open": "foreløbig", "approved": "godkendt", "accepted": "accepteret", "history": "historik (godkendt)"}
+STATE_DA = {
+    "open": "afventer godkendelse",
+    "approved": "godkendt",
+    "accepted": "accepteret",
+    "locked": "låst",
+    "history": "historik (godkendt)",
+    "none": "",
+}
 
 
 @dataclass(frozen=True)
@@ -35,33 +42,45 @@ class AnnualReport:
     months: tuple[dt.date, ...]
     #: ``states[room_id][i]`` is the state of month ``i``.
     states: dict[int, tuple[str, ...]]
-    table: PublishedPeriod
+    table: Table
     definitions_version: str
     generated_at: str
 
     @property
     def threshold(self) -> int:
-        return self.table.protection.threshold
+        return self.table.threshold
+
+    @property
+    def published(self) -> bool:
+        return self.table.published
+
+    @property
+    def revised(self) -> bool:
+        return self.table.revised
 
     @property
     def note(self) -> str:
         return suppression_note(self.threshold)
 
     def hidden(self) -> list[Cell]:
-        """The suppressed cells of the report, with their reason."""
+        """The suppressed cells of the report (never why)."""
         return [cell for _, cells in self.rows for cell in cells if cell.suppressed]
 
 
-def build(session: Session, municipality: Municipality, year: int) -> AnnualReport:
-    """Assemble the annual report (rooms and total, external indicator set, facts, months, metadata)."""
+def build(
+    session: Session, municipality: Municipality, year: int, *, threshold: int, lock_after_days: int
+) -> AnnualReport:
+    """Assemble the annual report from the stored year (rooms and total, facts, months, metadata)."""
     window = year_window(year)
-    table = publish(session, window)
+    infos = reader_rooms(session)
+    stored = table(session, window, infos, threshold, HEADLINE)
     rooms = tuple(session.scalars(select(Room).where(Room.municipality_code == municipality.code).order_by(Room.name)))
-    units = [("room", r.id) for r in rooms] + [("municipality", municipality.code)]
+    units = [("room", str(r.id)) for r in rooms] + [("municipality", municipality.code)]
     indicators = tuple(BY_CODE[c] for c in HEADLINE)
-    rows = tuple((i, tuple(table.cell(u, i.code) for u in units)) for i in indicators) if rooms else ()
+    rows = tuple((i, tuple(stored.cell(u, i.code) for u in units)) for i in indicators) if rooms else ()
     states: dict[int, list[str]] = {r.id: [] for r in rooms}
-    for room_id, _month, state, _p in month_states(session, window, [r.id for r in rooms]):
+    mine = [r for r in infos if r.municipality_code == municipality.code]
+    for room_id, _month, state in month_states(session, window, mine, lock_after_days, every_month=True):
         states[room_id].append(state)
     return AnnualReport(
         municipality,
@@ -71,7 +90,7 @@ def build(session: Session, municipality: Municipality, year: int) -> AnnualRepo
         rows,
         window.period.months,
         {k: tuple(v) for k, v in states.items()},
-        table,
+        stored,
         definitions_version(),
         generated_at(),
     )
@@ -142,9 +161,12 @@ def xlsx(report: AnnualReport) -> bytes:
     ):
         meta.append([key, value])
     meta.append([])
-    meta.append(["Skjulte celler", "Rum", "Indikator", "Begrundelse"])
+    meta.append(["Offentliggjort", "ja" if report.published else "nej"])
+    meta.append(["Revideret", "ja" if report.revised else "nej"])
+    meta.append([])
+    meta.append(["Skjulte celler", "Rum", "Indikator"])
     for c in report.hidden():
-        meta.append(["", c.room or "i alt", c.indicator, REASON_DA.get(c.reason or "", c.reason)])
+        meta.append(["", c.room or "i alt", c.indicator])
     for ws in book.worksheets:
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
 from roomlog.annual.report import STATE_DA, build, xlsx
@@ -24,7 +24,14 @@ def _report(code: str, year: int):  # type: ignore[no-untyped-def]
     municipality = db.session.get(Municipality, code) if allowed else None
     if municipality is None or not EARLIEST.year <= year <= LATEST_YEAR:
         abort(404)
-    return build(db.session, municipality, year)
+    config = current_app.config
+    return build(
+        db.session,
+        municipality,
+        year,
+        threshold=int(config["SUPPRESSION_THRESHOLD"]),
+        lock_after_days=int(config["LOCK_AFTER_DAYS"]),
+    )
 
 
 @bp.get("/<code>/<int:year>")
@@ -35,7 +42,7 @@ def report(code: str, year: int) -> str:
         report=_report(code, year),
         states=STATE_DA,
         pdf=False,
-        funding=annual_block(db.session, code, year),
+        funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
     )
 
 
@@ -47,7 +54,7 @@ def pdf(code: str, year: int) -> Response:
         report=_report(code, year),
         states=STATE_DA,
         pdf=True,
-        funding=annual_block(db.session, code, year),
+        funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
     )
     name = f"aarsafrapportering-{code}-{year}.pdf"
     return Response(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
 from roomlog.api.views import bp
 from roomlog.auth.access import public
@@ -50,4 +50,9 @@ def funding() -> Response | tuple[Response, int]:
             return jsonify(error=f"'year' must be a year from {FIRST_YEAR} to {LAST_YEAR}", parameter="year"), 400
         year = int(raw)
     scope = None if g.api_national else g.api_municipality
-    return jsonify(year=year, rows=[_row(line) for line in cost_lines(db.session, scope, year)])
+    return jsonify(
+        year=year,
+        rows=[
+            _row(line) for line in cost_lines(db.session, scope, year, int(current_app.config["SUPPRESSION_THRESHOLD"]))
+        ],
+    )

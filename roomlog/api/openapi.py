@@ -39,9 +39,19 @@ ROW = {
         "room": {"type": ["string", "null"]},
         "period": {"type": "string", "examples": ["2022", "2022-Q1", "2022-03", "2012-01..2022-12"]},
         "indicator": {"type": "string"},
-        "value": {"type": ["number", "null"], "description": "null when suppressed (shown as `..`) or not computable"},
+        "value": {
+            "type": ["number", "null"],
+            "description": "null when suppressed (shown as `..`), not published yet, unknown or not available",
+        },
         "suppressed": {"type": "boolean"},
-        "status": {"type": "string", "enum": ["approved", "provisional"]},
+        "status": {
+            "type": "string",
+            "enum": ["approved", "unknown", "not_published", "not_available", "not_applicable"],
+            "description": "approved: read from the stored publication (or summed from visible published "
+            "periods); not_published: a month not yet closed by every room; not_available: a distinct "
+            "count over a range that is not a published calendar period; not_applicable: the room was not open",
+        },
+        "revised": {"type": "boolean", "description": "a month of the period was published again after a reopen"},
     },
 }
 
@@ -68,7 +78,6 @@ AGGREGATES = {
                             "room_id": {"type": ["integer", "null"]},
                             "period": {"type": "string"},
                             "indicator": {"type": "string"},
-                            "reason": {"type": "string", "enum": ["primary", "secondary", "group", "rate"]},
                         },
                     },
                 },
@@ -158,8 +167,10 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "roomlog aggregate API",
             "version": "1.0.0",
-            "description": "Disclosure-controlled aggregates of Danish drug consumption rooms. Counts 1..k−1 and "
-            "the cells that would give them away are null (`suppressed: true`). Never event- or person-level data.",
+            "description": "Disclosure-controlled aggregates of Danish drug consumption rooms, read from the stored "
+            "publication of closed months (every room approved, accepted or locked). Counts 1..k−1 and the cells "
+            "that would give them away are null (`suppressed: true`); a range is summed from visible published "
+            "periods only. Never event- or person-level data.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

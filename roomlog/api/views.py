@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from sqlalchemy import select
 
@@ -14,10 +12,8 @@ from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
-from roomlog.reporting.gather import all_rooms, bank, publish
 from roomlog.reporting.indicators import INDICATORS
-from roomlog.reporting.periods import Period
-from roomlog.reporting.published import Cell, visible_cells
+from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -84,16 +80,13 @@ def rooms() -> Response:
     )
 
 
-def _cells(query: AggregateQuery) -> list[Cell]:
-    rooms_info = all_rooms(db.session)
-    span = Period(query.windows[0].period.first, query.windows[-1].period.last)
-    bank(db.session, Period(dt.date(span.first.year, 1, 1), dt.date(span.last.year, 12, 1)))  # read once
+def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
+    rooms_info = reader_rooms(db.session)
     out: list[Cell] = []
-    for window in query.windows:
-        table = publish(db.session, window)
+    for stored in tables(db.session, query.windows, rooms_info, threshold, query.indicators):
         out.extend(
             visible_cells(
-                table,
+                stored,
                 rooms_info,
                 query.indicators,
                 municipality=g.api_municipality,
@@ -116,8 +109,8 @@ def aggregates() -> Response | tuple[Response, int]:
         return _error("room", "no such room in your scope", 404)
     if query.room_id is not None and db.session.get(Room, query.room_id) is None:
         return _error("room", "no such room in your scope", 404)
-    cells = _cells(query)
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    cells = _cells(query, threshold)
     if query.format == "csv":
         return Response(csv_text(cells), mimetype="text/csv", headers=_attachment("csv"))
     if query.format == "xlsx":
@@ -167,6 +160,7 @@ def _row(cell: Cell) -> dict[str, object]:
         "value": _value(cell),
         "suppressed": cell.suppressed,
         "status": cell.status,
+        "revised": cell.revised,
     }
 
 
@@ -176,7 +170,6 @@ def _hidden(cell: Cell) -> dict[str, object]:
         "room_id": cell.room_id,
         "period": cell.period,
         "indicator": cell.indicator,
-        "reason": cell.reason,
     }
 
 

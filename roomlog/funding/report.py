@@ -21,13 +21,13 @@ class CostLine:
     cost: RoomYearCost
 
 
-def cost_lines(session: Session, municipality_code: str | None, year: int | None = None) -> list[CostLine]:
+def cost_lines(session: Session, municipality_code: str | None, year: int | None, threshold: int) -> list[CostLine]:
     """Every granted room-year in scope (one year, or all) with its cost per consumption and per acute treatment."""
     funding = granted_years(session, municipality_code, year)
     activity = {}
     for y in sorted({f.year for f in funding}):
         ids = sorted({f.room_id for f in funding if f.year == y})
-        for room_id, counts in published_activity(session, ids, y).items():
+        for room_id, counts in published_activity(session, ids, y, threshold).items():
             activity[(room_id, y)] = counts
     rooms = {r.id: r for r in session.scalars(select(Room).where(Room.id.in_({f.room_id for f in funding})))}
     costs = room_year_costs(funding, activity)
@@ -37,6 +37,6 @@ def cost_lines(session: Session, municipality_code: str | None, year: int | None
     )
 
 
-def annual_block(session: Session, municipality_code: str, year: int) -> list[CostLine]:
+def annual_block(session: Session, municipality_code: str, year: int, threshold: int) -> list[CostLine]:
     """The grant beside the activity of one municipality's rooms in one year (empty when it received no grant)."""
-    return cost_lines(session, municipality_code, year)
+    return cost_lines(session, municipality_code, year, threshold)

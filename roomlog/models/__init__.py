@@ -18,6 +18,7 @@ from roomlog.models.events import (
 from roomlog.models.organisation import Municipality, Room
 from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomVisitorSet, YearlyHistory
 from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
+from roomlog.models.publication import Publication, PublishedCell
 from roomlog.models.visitors import Visitor
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "PoolApplication",
     "PoolApplicationYear",
     "PoolPayment",
+    "Publication",
+    "PublishedCell",
     "RecoveryCode",
     "Referral",
     "Room",

@@ -1,8 +1,7 @@
-"""What the municipality and national pages and their downloads share: periods, tables, files."""
+"""What the municipality and national pages and their downloads share: periods, stored tables, files."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
@@ -10,10 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
-from roomlog.reporting.gather import all_rooms, bank, publish, since_opening_window
 from roomlog.reporting.indicators import CODES
-from roomlog.reporting.periods import Period
-from roomlog.reporting.published import Cell, PublishedPeriod, RoomInfo, visible_cells
+from roomlog.reporting.publication import Cell, RoomInfo, Table, reader_rooms, since_opening, table, visible_cells
+from roomlog.reporting.publication.read import latest_published_month
 from roomlog.reporting.windows import Window, WindowError, last_year, month_window, parse_label, year_window
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months
@@ -21,19 +19,23 @@ from roomlog.services.service_days import add_months
 
 @dataclass(frozen=True)
 class Tables:
-    """The chosen period, the same period last year and since opening, all protected."""
+    """The chosen period, the same period last year and since opening, all read from the store."""
 
     window: Window
     rooms: tuple[RoomInfo, ...]
-    now: PublishedPeriod
-    before: PublishedPeriod
-    since: PublishedPeriod
+    now: Table
+    before: Table
+    since: Table
 
 
-def chosen_window(default: str) -> Window:
-    """The ``period`` query parameter, or the default (``month``: last month; ``year``: this year)."""
+def chosen_window(session: Session, default: str) -> Window:
+    """The ``period`` query parameter, or the default (``month``: the latest published month; ``year``: this year)."""
     today = today_local().replace(day=1)
-    fallback = month_window(add_months(today, -1)) if default == "month" else year_window(today.year)
+    if default == "month":
+        latest = latest_published_month(session)
+        fallback = month_window(latest or add_months(today, -1))
+    else:
+        fallback = year_window(today.year)
     text = request.args.get("period")
     if not text:
         return fallback
@@ -45,23 +47,23 @@ def chosen_window(default: str) -> Window:
 
 
 def tables(session: Session, window: Window) -> Tables:
-    """Publish the three tables a page needs."""
-    since = since_opening_window(session, window.period)
-    bank(session, Period(since.period.first, dt.date(window.period.last.year, 12, 1)))  # read every month once
+    """Read the three tables a page needs from the publication store."""
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    rooms = tuple(reader_rooms(session))
     return Tables(
         window,
-        tuple(all_rooms(session)),
-        publish(session, window),
-        publish(session, last_year(window)),
-        publish(session, since),
+        rooms,
+        table(session, window, rooms, threshold),
+        table(session, last_year(window), rooms, threshold),
+        table(session, since_opening(session, window), rooms, threshold),
     )
 
 
 def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:
     """Every cell of the three tables the reader may see, in the API's order."""
     cells: list[Cell] = []
-    for table in (t.now, t.before, t.since):
-        cells += visible_cells(table, t.rooms, CODES, municipality=municipality, national=national)
+    for one in (t.now, t.before, t.since):
+        cells += visible_cells(one, t.rooms, CODES, municipality=municipality, national=national)
     return cells
 
 
@@ -79,6 +81,7 @@ def download(t: Tables, fmt: str, municipality: str | None, national: bool, name
         "Kommune": municipality or "alle",
         "Definitioner": definitions_version(),
         "Dannet": generated_at(),
+        "Revideret": "ja" if t.now.revised else "nej",
     }
     body = xlsx_bytes(cells, threshold, meta)
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)

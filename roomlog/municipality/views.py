@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,8 +11,8 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
-from roomlog.reporting.gather import month_states
 from roomlog.reporting.overview import lines, municipality_columns, section_title
+from roomlog.reporting.publication.status import month_states
 from roomlog.reports.forms import AcceptForm
 
 bp = Blueprint("municipality", __name__, url_prefix="/municipality")
@@ -27,11 +27,11 @@ def require_municipality() -> None:
 @bp.get("/")
 def index() -> str:
     """Show the municipality's rooms and total for a month, quarter or year."""
-    t = tables(db.session, chosen_window("month"))
+    t = tables(db.session, chosen_window(db.session, "month"))
     code = current_user.municipality_code
     columns = municipality_columns(t.rooms, code, _("Municipality total"))
     mine = [r for r in t.rooms if r.municipality_code == code]
-    states = month_states(db.session, t.window, [r.id for r in mine])
+    states = month_states(db.session, t.window, mine, current_app.config["LOCK_AFTER_DAYS"])
     names = {r.id: r.name for r in mine}
     return render_template(
         "municipality/index.html",
@@ -39,7 +39,7 @@ def index() -> str:
         columns=columns,
         lines=lines(t.now, t.before, t.since, columns, current_language()),
         section_title=section_title,
-        states=[(names[room_id], room_id, month, state) for room_id, month, state, _p in states],
+        states=[(names[room_id], room_id, month, state) for room_id, month, state in states],
         accept_form=AcceptForm(next=request.full_path),
         municipality=current_user.municipality,
     )
@@ -50,5 +50,5 @@ def export(fmt: str) -> Response:
     """Download the page's numbers as CSV or XLSX (disclosure-controlled)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    t = tables(db.session, chosen_window("month"))
+    t = tables(db.session, chosen_window(db.session, "month"))
     return download(t, fmt, current_user.municipality_code, False, f"kommune-{current_user.municipality_code}")

@@ -24,7 +24,7 @@ def require_national() -> None:
 @bp.get("/")
 def index() -> str:
     """Show every room and municipality with the national total for a year (or another period)."""
-    t = tables(db.session, chosen_window("year"))
+    t = tables(db.session, chosen_window(db.session, "year"))
     columns = national_columns(t.rooms, _("National total"))
     return render_template(
         "national/index.html",
@@ -42,4 +42,4 @@ def export(fmt: str) -> Response:
     """Download every municipality's numbers and the national total as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    return download(tables(db.session, chosen_window("year")), fmt, None, True, "nationalt")
+    return download(tables(db.session, chosen_window(db.session, "year")), fmt, None, True, "nationalt")

@@ -217,4 +217,8 @@ def funding() -> str:
     year = request.args.get("year", type=int)
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
         year = None
-    return render_template("pool/funding.html", lines=cost_lines(db.session, scope, year), year=year)
+    return render_template(
+        "pool/funding.html",
+        lines=cost_lines(db.session, scope, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
+        year=year,
+    )

@@ -15,6 +15,8 @@ from roomlog.reporting.periods import Period
 SHOWN = 20  # records listed per check; the count is always exact
 #: Records tied to a visit, which must not count when their visit is voided.
 VISIT_DEPENDANT_MODELS = (Consumption, Emergency, Referral, ServiceRecord, Incident)
+#: A service quantity beyond this (or below zero) cannot be true; publication treats it as unknown.
+MAX_QUANTITY = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,16 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
                 *_in_month(Consumption, room_id, period),
                 Consumption.assisted.is_(True),
                 Consumption.route != Route.INJECT,
+            ),
+            True,
+        ),
+        _check(
+            session,
+            "implausible_values",
+            ServiceRecord,
+            (
+                *_in_month(ServiceRecord, room_id, period),
+                (ServiceRecord.quantity < 0) | (ServiceRecord.quantity > MAX_QUANTITY),
             ),
             True,
         ),

@@ -191,8 +191,7 @@ def assemble(
             by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
     yearly = _stored(yearly_rows)
     per_room = {
-        room_id: _scope_values(period, {room_id}, states, by_month, sets, EMPTY, yearly)
-        for room_id in sorted(room_ids)
+        room_id: _scope_values(period, {room_id}, states, by_month, sets, EMPTY, yearly) for room_id in sorted(room_ids)
     }
     combined = _scope_values(period, set(room_ids), states, by_month, sets, earlier)
     return Report(period, tuple(sorted(room_ids)), per_room, combined, states)

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from roomlog.reporting.indicators import BY_CODE
-from roomlog.reporting.published import Cell
+from roomlog.reporting.publication.read import Cell
 from roomlog.reporting.suppression import SYMBOL
 
 API_COLUMNS = ("municipality_code", "room_id", "room", "period", "indicator", "value", "suppressed", "status")
@@ -27,16 +27,21 @@ DA_COLUMNS = (
     "Diskretioneret",
     "Status",
 )
-STATUS_DA = {"approved": "godkendt", "provisional": "foreløbig"}
-REASON_DA = {"primary": "primær", "secondary": "sekundær", "group": "gruppe", "rate": "rate"}
+STATUS_DA = {
+    "approved": "offentliggjort",
+    "unknown": "ukendt",
+    "not_published": "ikke offentliggjort",
+    "not_available": "kan ikke opgøres",
+    "not_applicable": "ikke åben",
+}
 
 
 def suppression_note(threshold: int) -> str:
     """The footnote every output carries (Danish)."""
     return (
-        f"{SYMBOL} = diskretioneret. Antal fra 1 til {threshold - 1} vises som {SYMBOL} (primær); "
-        "yderligere celler er skjult, så de ikke kan regnes ud fra række-, kolonne- eller totalsummer "
-        "(sekundær/gruppe); rater skjules sammen med deres tæller eller nævner. Nuller vises."
+        f"{SYMBOL} = diskretioneret. Antal fra 1 til {threshold - 1} vises ikke, og yderligere celler er "
+        "skjult, så de ikke kan regnes ud fra række-, kolonne-, periode- eller totalsummer; rater skjules "
+        "sammen med deres tæller eller nævner. Nuller vises. Kun lukkede måneder offentliggøres."
     )
 
 
@@ -111,10 +116,10 @@ def xlsx_bytes(cells: Sequence[Cell], threshold: int, metadata: Mapping[str, str
     data.append([suppression_note(threshold)])
     data.freeze_panes = "A2"
     hidden = book.create_sheet("Diskretionering")
-    hidden.append(["Kommunekode", "Rum-id", "Rum", "Periode", "Indikator", "Begrundelse"])
+    hidden.append(["Kommunekode", "Rum-id", "Rum", "Periode", "Indikator"])
     for c in cells:
         if c.suppressed:
-            hidden.append([c.municipality_code, c.room_id, c.room, c.period, c.indicator, REASON_DA[c.reason or ""]])
+            hidden.append([c.municipality_code, c.room_id, c.room, c.period, c.indicator])
     meta = book.create_sheet("Metadata")
     for key, value in {
         **metadata,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
-from roomlog.reporting.published import NATIONAL, Cell, PublishedPeriod, RoomInfo, Unit, change_pct
+from roomlog.reporting.publication.read import Cell, Table
+from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit
 
 #: The headline indicators of the national view and of the annual report to the ministry.
 HEADLINE = (
@@ -51,7 +52,7 @@ class Line:
 
 def municipality_columns(rooms: Sequence[RoomInfo], municipality: str, total_title: str) -> list[Column]:
     """The municipality's rooms, then its total."""
-    cols = [Column(("room", r.id), r.name, False) for r in rooms if r.municipality_code == municipality]
+    cols = [Column(r.unit, r.name, False) for r in rooms if r.municipality_code == municipality]
     return [*cols, Column(("municipality", municipality), total_title, True)]
 
 
@@ -65,9 +66,9 @@ def national_columns(rooms: Sequence[RoomInfo], total_title: str) -> list[Column
 
 
 def lines(
-    now: PublishedPeriod,
-    before: PublishedPeriod,
-    since: PublishedPeriod,
+    now: Table,
+    before: Table,
+    since: Table,
     columns: Sequence[Column],
     language: str,
     codes: Sequence[str] | None = None,
@@ -96,6 +97,14 @@ def lines(
     return out
 
 
+def change_pct(now: Cell, before: Cell) -> Decimal | None:
+    """Change on the same period last year in %, only from visible published values (one decimal)."""
+    if now.value is None or before.value is None or before.value == 0 or now.suppressed or before.suppressed:
+        return None
+    change = (Decimal(now.value) - Decimal(before.value)) * 100 / Decimal(before.value)
+    return change.quantize(Decimal("0.1"))
+
+
 def section_title(section: str, language: str) -> str:
     """The heading of an indicator section."""
     for code, da, en in SECTIONS:
@@ -120,13 +129,13 @@ class RoomLine:
 
 
 def headline_rows(
-    now: PublishedPeriod, before: PublishedPeriod, since: PublishedPeriod, rooms: Sequence[RoomInfo], total_title: str
+    now: Table, before: Table, since: Table, rooms: Sequence[RoomInfo], total_title: str
 ) -> list[RoomLine]:
     """Per room, per municipality and nationally: the figures a ministry quotes."""
     units: list[tuple[Unit, str, str | None, bool]] = []
     for code in dict.fromkeys(r.municipality_code for r in rooms):
         members = [r for r in rooms if r.municipality_code == code]
-        units += [(("room", r.id), r.name, code, False) for r in members]
+        units += [(r.unit, r.name, code, False) for r in members]
         units.append((("municipality", code), f"{members[0].municipality_name} ({code})", code, True))
     units.append((NATIONAL, total_title, None, True))
     out = []

@@ -26,6 +26,7 @@ from roomlog.reporting.visitor_sets import MonthSets, serialize
 from roomlog.services import Conflict, DomainError, NotAllowed, audit
 from roomlog.services.passwords import verify_password
 from roomlog.services.periods import get_or_create_status, get_status, today_local
+from roomlog.services.publication import publish_quietly
 from roomlog.services.service_days import format_month, month_end, month_start
 
 MAX_LOCK_EXCEPTION_DAYS = 92
@@ -119,8 +120,12 @@ def approve_month(
     backdated_reviewed: bool = False,
     require_password: bool = True,
     today: dt.date | None = None,
+    publish: bool = True,
 ) -> PeriodStatus:
-    """Approve (or re-approve) a finished month: checks pass, password again, snapshot stored."""
+    """Approve (or re-approve) a finished month: checks pass, password again, snapshot stored, due periods published.
+
+    ``publish=False`` leaves publishing to the caller (a bulk load publishes once at the end).
+    """
     _require_lead(room, user)
     month = month_start(month)
     refused = refusal(room, month, today or today_local())
@@ -160,11 +165,13 @@ def approve_month(
             "changes_since_approval": changes,
         },
     )
+    if publish:
+        publish_quietly(session, today)
     return status
 
 
-def accept_month(session: Session, room: Room, month: dt.date, user: User) -> PeriodStatus:
-    """Accept an approved month of a room in the municipality user's own municipality."""
+def accept_month(session: Session, room: Room, month: dt.date, user: User, *, publish: bool = True) -> PeriodStatus:
+    """Accept an approved month of a room in the municipality user's own municipality (and publish what is due)."""
     if user.role != Role.MUNICIPALITY or user.municipality_code != room.municipality_code:
         raise NotAllowed(_("Only the room's municipality can accept its months."))
     month = month_start(month)
@@ -185,6 +192,8 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User) -> Pe
         entity_id=status.id,
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
+    if publish:
+        publish_quietly(session)
     return status
 
 

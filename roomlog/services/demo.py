@@ -312,10 +312,18 @@ def _approve_past_months(session: Session, rooms: list[Room], start: dt.date, to
         month = month_start(start)
         while lead is not None and month < current:
             approve_month(
-                session, room, month, lead, password=None, require_password=False, backdated_reviewed=True, today=today
+                session,
+                room,
+                month,
+                lead,
+                password=None,
+                require_password=False,
+                backdated_reviewed=True,
+                today=today,
+                publish=False,  # the demo command publishes once at the end
             )
             if kommune is not None and month < add_months(current, -1):
-                accept_month(session, room, month, kommune)
+                accept_month(session, room, month, kommune, publish=False)
             month = add_months(month, 1)
 
 

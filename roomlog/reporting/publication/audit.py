@@ -1,0 +1,136 @@
+"""The gate: how tightly can a reader pin down each hidden cell from everything published?
+
+For every hidden cell, the smallest and largest value consistent with all published cells
+and relations (:class:`~roomlog.reporting.publication.units.Relation`) is found by linear
+programming with HiGHS (``highspy``). Visible cells are constants, hidden cells variables
+(at least 1, since zeros are always shown); the problem splits into independent blocks
+of hidden cells linked by relations, and each block is one LP re-solved with a changed
+objective (HiGHS keeps the basis between solves, so each re-solve is warm).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import highspy
+import numpy as np
+
+from roomlog.reporting.publication.units import Key, Relation
+
+INF = math.inf
+
+
+def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
+    """Group the hidden cells into independent blocks (union-find over the relations)."""
+    parent: dict[Key, Key] = {key: key for key in hidden}
+
+    def find(key: Key) -> Key:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for terms, _rhs, _exact in rows:
+        keys = list(terms)
+        for other in keys[1:]:
+            a, b = find(keys[0]), find(other)
+            if a != b:
+                parent[a] = b
+    members: dict[Key, list[Key]] = {}
+    for key in parent:
+        members.setdefault(find(key), []).append(key)
+    row_of: dict[Key, list[int]] = {}
+    for index, (terms, _rhs, _exact) in enumerate(rows):
+        row_of.setdefault(find(next(iter(terms))), []).append(index)
+    return [(keys, row_of.get(root, [])) for root, keys in members.items()]
+
+
+def ranges(
+    exact: Mapping[Key, int],
+    relations: Iterable[Relation],
+    hidden: set[Key],
+    targets: set[Key] | None = None,
+    fresh: set[Key] | None = None,
+) -> dict[Key, tuple[float, float]]:
+    """``key → (min, max)`` of every hidden cell (or only ``targets``), from all relations and the visible cells.
+
+    With ``fresh`` (the cells not published before), blocks of hidden cells that neither hold a
+    fresh cell nor a relation with one are skipped: they were audited when they were published.
+    """
+    rows: list[tuple[dict[Key, int], float, bool]] = []
+    touched: list[bool] = []
+    for relation in relations:
+        terms: dict[Key, int] = {}
+        constant = 0.0
+        for key, coef in relation.terms:
+            if key in hidden:
+                terms[key] = terms.get(key, 0) + coef
+            else:
+                constant += coef * exact.get(key, 0)
+        terms = {k: c for k, c in terms.items() if c}
+        if terms:
+            rows.append((terms, -constant, relation.exact))
+            touched.append(fresh is None or any(key in fresh for key, _c in relation.terms))
+    out: dict[Key, tuple[float, float]] = {}
+    for keys, row_ids in _blocks(hidden, rows):
+        wanted = keys if targets is None else [k for k in keys if k in targets]
+        if fresh is not None and not any(k in fresh for k in keys) and not any(touched[i] for i in row_ids):
+            continue
+        if not wanted:
+            continue
+        if not row_ids:
+            out.update({key: (min(1.0, exact.get(key, 0)), INF) for key in wanted})
+            continue
+        out.update(_solve_block(keys, [rows[i] for i in row_ids], exact, wanted))
+    return out
+
+
+def _solve_block(
+    keys: list[Key], rows: list[tuple[dict[Key, int], float, bool]], exact: Mapping[Key, int], wanted: list[Key]
+) -> dict[Key, tuple[float, float]]:
+    index = {key: n for n, key in enumerate(keys)}
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lower = np.array([min(1.0, float(exact.get(k, 0))) for k in keys])
+    h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
+    for terms, rhs, is_equal in rows:
+        idx = np.array([index[k] for k in terms], dtype=np.int32)
+        val = np.array(list(terms.values()), dtype=np.float64)
+        h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
+    out: dict[Key, tuple[float, float]] = {}
+    zero = np.zeros(len(keys))
+    for key in wanted:
+        n = index[key]
+        bounds = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            cost = zero.copy()
+            cost[n] = 1.0
+            h.changeColsCost(len(keys), np.arange(len(keys), dtype=np.int32), cost)
+            h.changeObjectiveSense(sense)
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                bounds.append(h.getInfo().objective_function_value)
+            elif sense == highspy.ObjSense.kMaximize:
+                bounds.append(INF)
+            else:
+                bounds.append(float(lower[n]))
+        out[key] = (bounds[0], bounds[1])
+    return out
+
+
+def narrow(
+    exact: Mapping[Key, int],
+    relations: Iterable[Relation],
+    hidden: set[Key],
+    threshold: int,
+    fresh: set[Key] | None = None,
+) -> dict[Key, tuple[float, float]]:
+    """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
+
+    A hidden count of k or more pinned near its value gives no small count away.
+    """
+    targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold}
+    found = ranges(exact, relations, hidden, targets, fresh)
+    return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

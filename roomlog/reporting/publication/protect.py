@@ -1,0 +1,145 @@
+"""Decide which cells of a calendar year to hide, with every earlier decision fixed. Pure.
+
+Why written here: the libraries we looked at either only apply a threshold (ACRO) or
+protect one table at a time from microdata (sdcMicro, τ-ARGUS, with a commercial or
+external solver); none protects linked tables (rooms → municipalities → nation, months →
+quarters → year, breakdowns) incrementally with cells published earlier as fixed inputs.
+So the in-house heuristic of :mod:`roomlog.reporting.suppression` picks complements
+quickly (siblings before totals, months before quarters before years, headline totals
+last), and a real LP solver (HiGHS, :mod:`.audit`) is the gate: it computes the range of
+every hidden cell from everything published and hides more until no range is narrower
+than k.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from roomlog.reporting.indicators import BY_CODE
+from roomlog.reporting.publication.audit import narrow
+from roomlog.reporting.publication.units import EXEMPT_CODES, HEADLINE_TOTALS, Key, Relation, kind_of_label
+from roomlog.reporting.suppression import Equation, Reason, _State
+
+log = logging.getLogger(__name__)
+LEVEL = {"room": 0, "municipality": 1, "national": 2}
+PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
+#: Rounds of "audit, then hide more" before giving up (each round covers every narrow cell).
+MAX_ROUNDS = 30
+
+
+def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type: ignore[no-untyped-def]
+    def cost(key: Key) -> tuple[float, ...]:
+        label, unit, code = key
+        value = exact[key]
+        headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
+        return (
+            1.0 if headline else 0.0,
+            float(LEVEL[unit[0]]),
+            1.0 if code in parents else 0.0,
+            float(PERIOD_RANK[kind_of_label(label)]),
+            float(value),
+        )
+
+    return cost
+
+
+def _equations(relations: list[Relation]) -> list[Equation]:
+    out = []
+    for relation in relations:
+        if relation.exact:
+            total = [k for k, c in relation.terms if c < 0]
+            parts = tuple(k for k, c in relation.terms if c > 0)
+            if len(total) == 1 and parts:
+                out.append(Equation(total[0], parts))
+    return out
+
+
+def protect_year(
+    exact: Mapping[Key, int],
+    relations: list[Relation],
+    threshold: int,
+    fixed: Mapping[Key, bool],
+    forced: set[Key] = frozenset(),  # type: ignore[assignment]
+) -> set[Key]:
+    """Return the hidden cells of a year component.
+
+    ``exact`` holds every known count of the component (earlier and new cells); ``fixed``
+    the hidden state of cells already published (never changed, never picked as a
+    complement); ``forced`` new cells that must be hidden (hidden in an earlier version).
+    """
+    parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
+    equations = _equations(relations)
+    pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
+    for key, value in exact.items():
+        if key in fixed:
+            if fixed[key]:
+                state.reasons[key] = Reason.SECONDARY
+        elif key in forced or (key[2] not in EXEMPT_CODES and 0 < value < threshold):
+            state.reasons[key] = Reason.PRIMARY
+    state.close_equations(list(range(len(equations))))
+    fresh = set(exact) - set(fixed)
+    by_key: dict[Key, list[Relation]] = {}
+    for relation in relations:
+        for key, _coef in relation.terms:
+            by_key.setdefault(key, []).append(relation)
+    for _round in range(MAX_ROUNDS):
+        hidden = set(state.reasons)
+        leaks = _sensitive(narrow(exact, relations, hidden, threshold, fresh), exact, threshold)
+        if not leaks:
+            return hidden
+        progressed = False
+        for key in sorted(leaks, key=repr):
+            pick = _cover(key, state, by_key)
+            log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
+            if pick is not None:
+                state.close_equations(list(state.hide(pick)))
+                progressed = True
+        if not progressed:
+            break
+    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold, fresh), exact, threshold)
+    if left:
+        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(left))
+    return set(state.reasons)
+
+
+def _sensitive(
+    found: Mapping[Key, tuple[float, float]], exact: Mapping[Key, int], threshold: int
+) -> dict[Key, tuple[float, float]]:
+    """The narrow cells that hold a small count (1..k−1).
+
+    A complement of k or more pinned near its value gives no small count away, so only
+    small counts need a range of at least k.
+    """
+    return {key: r for key, r in found.items() if 0 < exact.get(key, 0) < threshold}
+
+
+def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key | None:
+    """A visible, unfixed, non-zero cell near ``key``: never a headline total if anything else will do,
+    then the nearest (its own relations, equalities first), then the cheapest."""
+    seen, frontier = {key}, [key]
+    best: tuple[tuple[float, ...], Key] | None = None
+    for depth in range(8):
+        for hidden_key in frontier:
+            for relation in by_key.get(hidden_key, []):
+                for k, _c in relation.terms:
+                    if k in state.reasons or k in state.fixed or state.values.get(k, 0) <= 0:
+                        continue
+                    cost = state.cost(k)
+                    rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
+                    if best is None or rank < best[0]:
+                        best = (rank, k)
+        if best is not None and best[0][0] == 0.0:
+            return best[1]
+        nxt = []
+        for hidden_key in frontier:
+            for relation in by_key.get(hidden_key, []):
+                for k, _c in relation.terms:
+                    if k in state.reasons and k not in seen:
+                        seen.add(k)
+                        nxt.append(k)
+        if not nxt:
+            break
+        frontier = nxt
+    return None if best is None else best[1]

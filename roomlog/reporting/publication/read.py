@@ -1,0 +1,281 @@
+"""The read side: stored cells of calendar periods, and figures derived only from visible stored cells.
+
+Pure apart from :func:`table`, which reads the store. A range that is not a published
+calendar period (since opening, year to date, an API total) is the sum of the largest
+published calendar blocks covering it (years, then quarters, then months): ``..`` when a
+block is hidden, unknown when a block is unknown or not yet published. Distinct counts
+over such a range are not derivable and are shown as not available.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from roomlog.reporting.indicators import BY_CODE, CODES, Kind
+from roomlog.reporting.periods import Period
+from roomlog.reporting.publication import store
+from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities
+from roomlog.reporting.summary import rate
+from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
+from roomlog.services.service_days import add_months
+
+RATE_CODE = "emergencies.per_1000_consumptions"
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure as it may leave the room: ``value`` is ``None`` when hidden or not known."""
+
+    municipality_code: str | None
+    room_id: int | None
+    room: str | None
+    period: str
+    indicator: str
+    value: Number | None
+    suppressed: bool
+    #: ``approved`` (published), ``unknown``, ``not_published``, ``not_available`` or ``not_applicable``.
+    status: str
+    revised: bool = False
+
+    #: Kept for the templates: nothing outside the room is provisional any more.
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """Every unit × indicator of one period as published (or derived from published blocks)."""
+
+    label: str
+    window: Window
+    cells: Mapping[tuple[Unit, str], Cell]
+    threshold: int
+    published: bool
+    revised: bool = False
+    blocks: tuple[str, ...] = field(default=())
+
+    def cell(self, unit: Unit, code: str) -> Cell:
+        return self.cells[(unit, code)]
+
+
+def all_units(rooms: Sequence[RoomInfo]) -> list[tuple[Unit, list[RoomInfo], str | None, RoomInfo | None]]:
+    """``(unit, rooms, municipality code, room)`` for every room, municipality and the nation."""
+    out: list[tuple[Unit, list[RoomInfo], str | None, RoomInfo | None]] = []
+    for code, members in municipalities(rooms).items():
+        out += [(r.unit, [r], code, r) for r in members]
+        out.append((("municipality", code), members, code, None))
+    out.append((NATIONAL, list(rooms), None, None))
+    return out
+
+
+def blocks(period: Period, published: set[str]) -> list[str]:
+    """The largest published calendar blocks covering ``period`` (months when nothing larger is published)."""
+    out, month = [], period.first
+    while month <= period.last:
+        if month.month == 1 and add_months(month, 11) <= period.last and str(month.year) in published:
+            out.append(str(month.year))
+            month = add_months(month, 12)
+        elif (month.month - 1) % 3 == 0 and add_months(month, 2) <= period.last and quarter_label(month) in published:
+            out.append(quarter_label(month))
+            month = add_months(month, 3)
+        else:
+            out.append(month_label(month))
+            month = add_months(month, 1)
+    return out
+
+
+def _candidates(period: Period) -> list[str]:
+    labels, month = [], period.first
+    while month <= period.last:
+        labels += [month_label(month), quarter_label(month), str(month.year)]
+        month = add_months(month, 1)
+    return list(dict.fromkeys(labels))
+
+
+def table(
+    session: Session, window: Window, rooms: Sequence[RoomInfo], threshold: int, codes: Sequence[str] = CODES
+) -> Table:
+    """The published table of a calendar period, or one derived from published blocks for a range."""
+    if ".." not in window.label:
+        found = store.latest(session, [window.label], [*codes, store.OPEN_MARK])
+        stored = found.get(window.label)
+        return calendar_table(window, stored, rooms, threshold, codes)
+    published = set(store.latest(session, _candidates(window.period), codes=()))
+    parts = blocks(window.period, published)
+    found = store.latest(session, parts, [*codes, store.OPEN_MARK])
+    return derived_table(window, [found.get(p) for p in parts], rooms, threshold, codes)
+
+
+def tables(
+    session: Session,
+    windows: Sequence[Window],
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str] = CODES,
+) -> list[Table]:
+    """Several periods at once: the calendar ones read in one query, ranges one by one."""
+    labels = [w.label for w in windows if ".." not in w.label]
+    found = store.latest(session, labels, [*codes, store.OPEN_MARK]) if labels else {}
+    return [
+        calendar_table(w, found.get(w.label), rooms, threshold, codes)
+        if ".." not in w.label
+        else table(session, w, rooms, threshold, codes)
+        for w in windows
+    ]
+
+
+def calendar_table(
+    window: Window, stored: store.Stored | None, rooms: Sequence[RoomInfo], threshold: int, codes: Sequence[str]
+) -> Table:
+    """Cells of one calendar period from its stored publication (``not_published`` without one)."""
+    cells: dict[tuple[Unit, str], Cell] = {}
+    for unit, _members, municipality, room in all_units(rooms):
+        is_open = stored is None or (unit, store.OPEN_MARK) in stored.cells
+        for code in codes:
+            if stored is None or not is_open:
+                status = "not_published" if is_open else "not_applicable"
+                value, hidden = None, False
+            else:
+                found = stored.cells.get((unit, code))
+                if found is None:
+                    value, hidden, status = 0, False, "approved"
+                else:
+                    value = None if found.value is None else _number(code, found.value)
+                    hidden = found.hidden
+                    status = "unknown" if found.status == "unknown" and not hidden else "approved"
+            cells[(unit, code)] = Cell(
+                municipality, room.id if room else None, room.name if room else None, window.label, code, value,
+                hidden, status, bool(stored and stored.revised),
+            )  # fmt: skip
+    return Table(
+        window.label, window, cells, threshold, stored is not None, bool(stored and stored.revised), (window.label,)
+    )
+
+
+def _number(code: str, value: Decimal) -> Number:
+    return value.quantize(Decimal("0.01")) if BY_CODE[code].kind == Kind.RATE else int(value)
+
+
+def derived_table(
+    window: Window,
+    parts: Sequence[store.Stored | None],
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str],
+) -> Table:
+    """A range from its calendar blocks (``None``: not published): sums of visible cells only."""
+    cells: dict[tuple[Unit, str], Cell] = {}
+    revised = any(p is not None and p.revised for p in parts)
+    for unit, _members, municipality, room in all_units(rooms):
+        where = (municipality, room.id if room else None, room.name if room else None, window.label)
+        open_parts = [p for p in parts if p is None or (unit, store.OPEN_MARK) in p.cells]
+        for code in codes:
+            cells[(unit, code)] = Cell(*where, code, *_derive(code, unit, open_parts), revised)  # type: ignore[call-arg]
+        if RATE_CODE in codes:
+            num, den = (
+                cells.get((unit, c)) or Cell(*where, c, *_derive(c, unit, open_parts), revised)  # type: ignore[call-arg]
+                for c in ("emergencies.total", "consumptions.total")
+            )
+            cells[(unit, RATE_CODE)] = _derived_rate(num, den)
+    return Table(
+        window.label, window, cells, threshold, all(p is not None for p in parts), revised,
+        tuple(p.label for p in parts if p is not None),
+    )  # fmt: skip
+
+
+def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tuple[Number | None, bool, str]:
+    """``(value, suppressed, status)`` of a range from its open calendar blocks."""
+    if not parts:
+        return None, False, "not_applicable"
+    if any(p is None for p in parts):
+        return None, False, "unknown"
+    found = [p.cells.get((unit, code)) for p in parts]  # type: ignore[union-attr]
+    if any(c is not None and c.status == "unknown" and not c.hidden for c in found):
+        return None, False, "unknown"
+    if any(c is not None and c.hidden for c in found):
+        return None, True, "approved"
+    kind = BY_CODE[code].kind
+    if kind in (Kind.DISTINCT, Kind.RATE):
+        if len(found) > 1:
+            return None, False, "not_available"
+        return (0 if found[0] is None else _number(code, found[0].value)), False, "approved"  # type: ignore[arg-type]
+    return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
+
+
+def _derived_rate(num: Cell, den: Cell) -> Cell:
+    """The rate of a range from its visible derived totals."""
+    if num.status == "not_applicable":
+        return Cell(**{**num.__dict__, "indicator": RATE_CODE})
+    hidden = num.suppressed or den.suppressed
+    known = num.value is not None and den.value is not None
+    value = rate(num.value, den.value) if known and not hidden else None
+    status = "approved" if known or hidden else (num.status if num.value is None else den.status)
+    return Cell(**{**num.__dict__, "indicator": RATE_CODE, "value": value, "suppressed": hidden, "status": status})
+
+
+def since_opening(session: Session, window: Window) -> Window:
+    """From the first published month to the end of ``window``."""
+    from sqlalchemy import func, select
+
+    from roomlog.models import Publication
+
+    label = session.scalar(select(func.min(Publication.period)).where(Publication.kind == "month"))
+    first = (
+        window.period.first if label is None else min(window.period.first, dt.date(int(label[:4]), int(label[5:7]), 1))
+    )
+    whole = Period(first, window.period.last)
+    return Window(total_label(whole), whole)
+
+
+def visible_cells(
+    t: Table,
+    rooms: Sequence[RoomInfo],
+    codes: Sequence[str],
+    *,
+    municipality: str | None,
+    national: bool,
+    room_id: int | None = None,
+) -> list[Cell]:
+    """The cells a reader may see: their municipality's rooms and total (all, and the nation, for a
+    national reader), optionally one room only, in a stable order."""
+    out: list[Cell] = []
+    mine = [r for r in rooms if national or r.municipality_code == municipality]
+    for code_of_municipality, members in municipalities(mine).items():
+        for room in members:
+            if room_id is None or room.id == room_id:
+                out.extend(t.cell(room.unit, code) for code in codes)
+        if room_id is None:
+            out.extend(t.cell(("municipality", code_of_municipality), code) for code in codes)
+    if national and room_id is None:
+        out.extend(t.cell(NATIONAL, code) for code in codes)
+    return out
+
+
+def latest_published_month(session: Session) -> dt.date | None:
+    """The newest month with a publication."""
+    from sqlalchemy import func, select
+
+    from roomlog.models import Publication
+
+    label = session.scalar(select(func.max(Publication.period)).where(Publication.kind == "month"))
+    return None if label is None else dt.date(int(label[:4]), int(label[5:7]), 1)
+
+
+def reader_rooms(session: Session) -> list[RoomInfo]:
+    """Every room for the read side (rooms and municipalities only: no room-scoped table is read)."""
+    from sqlalchemy import select
+
+    from roomlog.models import Municipality, Room
+
+    rows = session.execute(
+        select(Room, Municipality.name).join(Municipality).order_by(Room.municipality_code, Room.name, Room.id)
+    ).all()
+    return [
+        RoomInfo(r.id, r.name, r.municipality_code, name, r.opened_on.replace(day=1) if r.opened_on else None)
+        for r, name in rows
+    ]

@@ -1,0 +1,166 @@
+"""``publish_due``: publish every closed month, quarter and year that is due (flushes, never commits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from roomlog.models import MonthlyAggregate, MonthlyHistory
+from roomlog.reporting.engine import compute_many
+from roomlog.reporting.periods import Period, iter_months
+from roomlog.reporting.publication import sources, store
+from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
+from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
+from roomlog.reporting.windows import month_label, year_window
+from roomlog.services import audit
+from roomlog.services.service_days import add_months
+
+RoomMonth = tuple[int, dt.date]
+REVISED_NOTE = "Revideret: en måned er godkendt igen, efter at den var genåbnet."
+
+
+def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_days: int) -> list[str]:
+    """Publish, for the whole country, every month whose rooms have all closed it, with its quarter and year.
+
+    A closed month whose snapshot or history changed after publication (re-approved after a
+    reopen) is published again as a new version. Returns the labels published.
+    """
+    with sources.national_scope(session):
+        rooms = sources.room_infos(session)
+        firsts = [r.first_month for r in rooms if r.first_month is not None]
+        last = add_months(today.replace(day=1), -1)
+        if not firsts or min(firsts) > last:
+            return []
+        states = sources.room_month_states(session, rooms, min(firsts), last, today, lock_after_days)
+        closed = [m for m in iter_months(min(firsts), last) if _closed(states, rooms, m)]
+        written = _write_locked_snapshots(session, rooms, states, closed)
+        marks = sources.source_marks(session)
+        known = store.latest(session, [month_label(m) for m in closed], codes=())
+        due = [
+            m for m in closed if month_label(m) not in known or known[month_label(m)].source_mark != marks.get(m, "")
+        ]
+        out: list[str] = []
+        for year in sorted({m.year for m in due}):
+            out += _publish_year(session, rooms, year, [m for m in due if m.year == year], closed, marks, threshold)
+        if out:
+            audit.record(
+                session, "publication.publish", changes={"periods": out[:60], "count": len(out), "snapshots": written}
+            )
+        return out
+
+
+def _closed(states: dict[RoomMonth, str], rooms: Sequence[RoomInfo], month: dt.date) -> bool:
+    mine = [states[(r.id, month)] for r in rooms]
+    return any(s != "not_applicable" for s in mine) and all(s in sources.CLOSED or s == "not_applicable" for s in mine)
+
+
+def _write_locked_snapshots(
+    session: Session, rooms: Sequence[RoomInfo], states: dict[RoomMonth, str], months: list[dt.date]
+) -> int:
+    """Fix the figures of locked, unapproved room-months that hold events: store their snapshot."""
+    wanted = set(months)
+    have = {
+        (r, sources._date(m))
+        for r, m in session.execute(select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct())
+    }
+    count = 0
+    for room in rooms:
+        todo = sorted(
+            m
+            for (rid, m), s in states.items()
+            if rid == room.id and s == "locked" and m in wanted and (rid, m) not in have
+        )
+        if not todo:
+            continue
+        reports = compute_many(session, [room.id], [Period(m, m) for m in todo], live=True)
+        for month, report in zip(todo, reports, strict=True):
+            values = report.per_room[room.id]
+            if not any(v for code, v in values.items() if code in COUNTS):
+                continue  # no events: the month is zero and stays so (it is locked)
+            session.execute(
+                delete(MonthlyAggregate).where(MonthlyAggregate.room_id == room.id, MonthlyAggregate.month == month)
+            )
+            session.add_all(
+                MonthlyAggregate(room_id=room.id, month=month, indicator=code, value=Decimal(value))
+                for code, value in values.items()
+                if value is not None
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def _publish_year(
+    session: Session,
+    rooms: Sequence[RoomInfo],
+    year: int,
+    due: list[dt.date],
+    closed: list[dt.date],
+    marks: dict[dt.date, str],
+    threshold: int,
+) -> list[str]:
+    """Protect and store the due months of one calendar year with the quarter and year they complete."""
+    month_labels, quarter_labels, year_label = year_labels(year)
+    closed_labels = {month_label(m) for m in closed}
+    due_labels = {month_label(m) for m in due}
+    everything = [*month_labels, *quarter_labels, year_label]
+    stored = store.latest(session, everything)
+    new = sorted(due_labels)
+    for label in [*quarter_labels, year_label]:
+        months = _months_of(label)
+        if all(m in closed_labels for m in months) and (label not in stored or any(m in due_labels for m in months)):
+            new.append(label)
+    fixed_labels = [label for label in everything if label in stored and label not in new]
+    by_month = sources.month_values(session, rooms, [m for m in closed if m.year == year])
+    history = _history_months(session, year)
+    visitors = sources.read_visitor_rows(session, [r.id for r in rooms], year_window(year).period)
+    exact: dict[Key, int | None] = {}
+    for label in new:
+        exact.update(
+            period_values(
+                label, rooms, by_month, history, lambda ids, p: sources.distinct_values_for(session, ids, p, visitors)
+            )
+        )
+    fixed: dict[Key, bool] = {}
+    for label in fixed_labels:
+        keys = [(unit, code) for unit, _members in units_of(rooms, label) for code in COUNTS]
+        exact.update(store.exact_counts(stored[label], keys))
+        for unit, code in keys:
+            cell = stored[label].cells.get((unit, code))
+            fixed[(label, unit, code)] = bool(cell and cell.hidden)
+    forced: set[Key] = set()
+    for label, earlier in store.versions(session, [label for label in new if label in stored]).items():
+        for version in earlier:
+            forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
+    known = {k: v for k, v in exact.items() if v is not None}
+    hidden = protect_year(
+        known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known)
+    )
+    for label in new:
+        mark = marks.get(_first_month(label), "") if label in due_labels else None
+        cells = {k: v for k, v in exact.items() if k[0] == label}
+        store.write(session, label, threshold, cells, hidden, mark=mark, note=REVISED_NOTE if label in stored else None)
+    return new
+
+
+def _first_month(label: str) -> dt.date:
+    return dt.date(int(label[:4]), int(label[5:7]), 1)
+
+
+def _months_of(label: str) -> list[str]:
+    parts = parts_of_label(label)
+    return [m for p in parts for m in (parts_of_label(p) or [p])]
+
+
+def _history_months(session: Session, year: int) -> set[RoomMonth]:
+    rows = session.execute(
+        select(MonthlyHistory.room_id, MonthlyHistory.month)
+        .where(MonthlyHistory.month.between(dt.date(year, 1, 1), dt.date(year, 12, 1)))
+        .distinct()
+    )
+    return {(r, sources._date(m)) for r, m in rows}

@@ -1,0 +1,176 @@
+"""Write publications and read back their latest versions (no Flask)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from roomlog.models import Publication, PublishedCell
+from roomlog.reporting.indicators import BY_CODE
+from roomlog.reporting.publication.units import Key, Unit, kind_of_label
+from roomlog.reporting.summary import rate
+
+RATE_CODE = "emergencies.per_1000_consumptions"
+#: Stored for every unit open in the period, even when zero: it tells the read side the unit was open.
+OPEN_MARK = "opening.days"
+
+
+@dataclass(frozen=True)
+class StoredCell:
+    """One stored cell as the read side and later protection use it."""
+
+    value: Decimal | None
+    hidden: bool
+    status: str
+    exact: Decimal | None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The latest version of one published period."""
+
+    label: str
+    version: int
+    revised: bool
+    threshold: int
+    #: Cells that are not a visible known zero (a missing cell of an open unit is 0).
+    cells: Mapping[tuple[Unit, str], StoredCell]
+    publication_id: int
+    source_mark: str | None = None
+
+
+def latest(session: Session, labels: Collection[str], codes: Collection[str] | None = None) -> dict[str, Stored]:
+    """The latest version of each published label (unpublished labels are missing)."""
+    if not labels:
+        return {}
+    top = (
+        select(Publication.period, func.max(Publication.version).label("v"))
+        .where(Publication.period.in_(tuple(labels)))
+        .group_by(Publication.period)
+        .subquery()
+    )
+    pubs = session.scalars(
+        select(Publication).join(top, (Publication.period == top.c.period) & (Publication.version == top.c.v))
+    ).all()
+    return _with_cells(session, pubs, codes)
+
+
+def versions(session: Session, labels: Collection[str]) -> dict[str, list[Stored]]:
+    """Every stored version of each label, oldest first."""
+    pubs = session.scalars(
+        select(Publication).where(Publication.period.in_(tuple(labels))).order_by(Publication.version)
+    ).all()
+    loaded = _with_cells(session, pubs, None, by_id=True)
+    out: dict[str, list[Stored]] = {}
+    for pub in pubs:
+        out.setdefault(pub.period, []).append(loaded[str(pub.id)])
+    return out
+
+
+def _with_cells(
+    session: Session, pubs: Sequence[Publication], codes: Collection[str] | None, by_id: bool = False
+) -> dict[str, Stored]:
+    ids = [p.id for p in pubs]
+    cells: dict[int, dict[tuple[Unit, str], StoredCell]] = {i: {} for i in ids}
+    if ids:
+        stmt = select(
+            PublishedCell.publication_id,
+            PublishedCell.unit_kind,
+            PublishedCell.unit_key,
+            PublishedCell.indicator,
+            PublishedCell.value,
+            PublishedCell.hidden,
+            PublishedCell.status,
+            PublishedCell.exact,
+        ).where(PublishedCell.publication_id.in_(ids))
+        if codes is not None and not set(BY_CODE) <= set(codes):
+            stmt = stmt.where(PublishedCell.indicator.in_(tuple(codes)))
+        for pid, kind, key, code, value, hidden, status, exact in session.execute(stmt):
+            cells[pid][((kind, key), code)] = StoredCell(
+                None if value is None else Decimal(value),
+                bool(hidden),
+                status,
+                None if exact is None else Decimal(exact),
+            )
+    return {
+        (str(p.id) if by_id else p.period): Stored(
+            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark
+        )
+        for p in pubs
+    }
+
+
+def write(
+    session: Session,
+    label: str,
+    threshold: int,
+    exact: Mapping[Key, int | None],
+    hidden: Collection[Key],
+    *,
+    mark: str | None = None,
+    note: str | None = None,
+) -> Publication:
+    """Store a new version of ``label``: every cell of ``exact`` (zeros implicit) and the rates."""
+    version = (session.scalar(select(func.max(Publication.version)).where(Publication.period == label)) or 0) + 1
+    pub = Publication(
+        period=label,
+        kind=kind_of_label(label),
+        version=version,
+        threshold=threshold,
+        revised=version > 1,
+        revision_note=note if version > 1 else None,
+        source_mark=mark,
+    )
+    session.add(pub)
+    session.flush()
+    rows = []
+    units = {key[1] for key in exact if key[0] == label}
+    for (lab, unit, code), value in exact.items():
+        if lab != label:
+            continue
+        is_hidden = (lab, unit, code) in hidden
+        if value == 0 and not is_hidden and code != OPEN_MARK:
+            continue
+        rows.append(_row(pub.id, unit, code, value, is_hidden))
+    for unit in units:
+        num, den = exact.get((label, unit, "emergencies.total")), exact.get((label, unit, "consumptions.total"))
+        is_hidden = (label, unit, "emergencies.total") in hidden or (label, unit, "consumptions.total") in hidden
+        value = rate(num, den)
+        rows.append(
+            {
+                **_row(pub.id, unit, RATE_CODE, None, is_hidden),
+                "value": None if is_hidden else value,
+                "exact": value,
+                "status": "unknown" if num is None or den is None else "known",
+            }
+        )
+    if rows:
+        session.execute(insert(PublishedCell), rows)
+    session.flush()
+    return pub
+
+
+def _row(pid: int, unit: Unit, code: str, value: int | None, hidden: bool) -> dict[str, object]:
+    return {
+        "publication_id": pid,
+        "unit_kind": unit[0],
+        "unit_key": unit[1],
+        "indicator": code,
+        "value": None if hidden or value is None else Decimal(value),
+        "hidden": hidden,
+        "status": "unknown" if value is None else "known",
+        "exact": None if value is None else Decimal(value),
+    }
+
+
+def exact_counts(stored: Stored, keys: Iterable[tuple[Unit, str]]) -> dict[Key, int | None]:
+    """The exact counts of a stored period for the given unit × code keys (missing = 0)."""
+    out: dict[Key, int | None] = {}
+    for unit, code in keys:
+        cell = stored.cells.get((unit, code))
+        out[(stored.label, unit, code)] = 0 if cell is None else (None if cell.exact is None else int(cell.exact))
+    return out

@@ -35,7 +35,7 @@ def published_activity(session: Session, room_ids: Collection[int], year: int, t
         provisional = False
         for code in (CONSUMPTIONS, ACUTE_TREATMENTS):
             try:
-                cell = table.cell(("room", room_id), code)
+                cell = table.cell(("room", str(room_id)), code)
             except KeyError:
                 counts.append(None)
                 continue

@@ -19,7 +19,9 @@ from roomlog.services import DomainError
 def _create_app() -> Flask:
     from roomlog import create_app
 
-    return create_app()
+    # The command line is maintenance: it connects as the schema owner when
+    # ROOMLOG_OWNER_DATABASE_URL is set (gunicorn serves as the app role).
+    return create_app({"DATABASE_AS_OWNER": True})
 
 
 @click.group(

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 ENVIRONMENTS = ("development", "production", "testing")
 SECRET_NAMES = ("SECRET_KEY", "PSEUDONYM_KEY")
 
@@ -49,6 +51,24 @@ def _instance_secret(instance_path: Path, name: str) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value + "\n")
     return value
+
+
+def _choose_database(config: dict[str, Any]) -> None:
+    """Name the app's database role; connect as the owner when asked (the ``roomlog`` command).
+
+    On PostgreSQL the app serves requests as the role of ``ROOMLOG_DATABASE_URL``, which owns
+    nothing; ``ROOMLOG_OWNER_DATABASE_URL`` is the schema owner's, used by the ``roomlog``
+    command (migrations, demo, import-history, purge, backup, restore). The migrations grant
+    the app role what it needs (``APP_DATABASE_ROLE``).
+    """
+    app_url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    owner = config.get("OWNER_DATABASE_URL")
+    separate = owner and app_url.username and app_url.username != make_url(owner).username
+    if separate and app_url.get_backend_name() == "postgresql" and not config.get("APP_DATABASE_ROLE"):
+        config["APP_DATABASE_ROLE"] = app_url.username
+    config.setdefault("APP_DATABASE_ROLE", None)
+    if owner and config.get("DATABASE_AS_OWNER"):
+        config["SQLALCHEMY_DATABASE_URI"] = owner
 
 
 def load_config(
@@ -113,7 +133,9 @@ def load_config(
                 )
             value = _instance_secret(instance, name)
         config[name] = value
+    config["OWNER_DATABASE_URL"] = env.get("ROOMLOG_OWNER_DATABASE_URL") or None
     config.update(overrides)
+    _choose_database(config)
     if config["ENV_NAME"] == "production":
         # Debug (the interactive debugger, tracebacks in pages) is impossible in production,
         # whatever the environment or the overrides say.

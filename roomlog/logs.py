@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import secrets
 import sys
 from typing import Any
 
@@ -24,11 +25,18 @@ _MARK = "_roomlog_handler"
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
+def request_id() -> str:
+    """Return this request's id, giving it one now if nothing did yet (errors before the guard)."""
+    if "request_id" not in g or not g.request_id:
+        g.request_id = secrets.token_hex(8)
+    return str(g.request_id)
+
+
 def _request_fields() -> dict[str, Any]:
     if not has_request_context():
         return {}
     fields: dict[str, Any] = {
-        "request_id": g.get("request_id"),
+        "request_id": request_id(),
         "method": request.method,
         "path": request.path,
         "ip": request.remote_addr,

@@ -137,8 +137,10 @@ def room_create(
 @with_appcontext
 def demo(months: int, seed: int) -> None:
     """Load demo rooms, a user per role and synthetic activity (idempotent)."""
+    from roomlog.operations.cli import require_owner
     from roomlog.services import demo as demo_service
 
+    require_owner()
     result = demo_service.load(db.session, months=months, seed=seed, echo=click.echo)
     db.session.commit()
     if result.skipped_reason:

@@ -161,8 +161,18 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask) -> FlaskCliRunner:
-    return app.test_cli_runner()
+def runner(app: Flask, backend: str, tmp_path: Path, app_config: dict[str, object]) -> Iterator[FlaskCliRunner]:
+    """The ``roomlog`` command; on PostgreSQL it connects as the schema owner, as deployed."""
+    if backend != "postgresql":
+        yield app.test_cli_runner()
+        return
+    owner = create_app(
+        make_test_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], DATABASE_AS_OWNER=True, **app_config)
+    )
+    yield owner.test_cli_runner()
+    with owner.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

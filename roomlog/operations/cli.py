@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from roomlog import database
 from roomlog.extensions import db
@@ -50,8 +50,25 @@ def _bar(label: str) -> Iterator[backups.Progress]:
 
 
 def _database_url() -> str:
-    """Return the URL the app really uses (relative SQLite paths resolved against the instance folder)."""
+    """Return the owner's URL if configured, else the app's (relative SQLite paths resolved)."""
+    owner = current_app.config.get("OWNER_DATABASE_URL")
+    if owner and db.engine.dialect.name == "postgresql":
+        return str(owner)
     return db.engine.url.render_as_string(hide_password=False)
+
+
+def require_owner() -> None:
+    """Stop unless this connection owns the schema (PostgreSQL): maintenance never runs as the app role."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    owns = db.session.scalar(
+        text("SELECT pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass('visits')")
+    )
+    if not owns:
+        _fail(
+            "this command needs the schema owner's connection: set ROOMLOG_OWNER_DATABASE_URL "
+            "(README, Deployment); the app's role may not do it"
+        )
 
 
 @click.group("audit")
@@ -135,6 +152,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
         before = parse_month(before_text) if before_text else retention.default_before(today_local(), years)
     except (ValueError, DomainError) as exc:
         raise click.BadParameter(str(exc), param_hint="--before") from exc
+    require_owner()
     if before > retention.default_before(today_local(), years):
         click.echo(f"Note: {format_month(before)} is inside the retention period of {years} years.")
     with database.immediate():

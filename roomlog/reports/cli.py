@@ -18,6 +18,7 @@ from roomlog.extensions import db
 def import_history_command(path: Path, check: bool) -> None:
     """Import monthly history (CSV: room,month,indicator,value); all lines or none."""
     from roomlog.models import Room
+    from roomlog.operations.cli import require_owner
     from roomlog.services.history import HistoryImportError, import_history, parse
 
     try:
@@ -31,6 +32,7 @@ def import_history_command(path: Path, check: bool) -> None:
             parsed = parse(lines, db.session.scalars(db.select(Room)))
             click.echo(f"{path}: {len(parsed)} lines are valid. Nothing was imported (--check).")
             return
+        require_owner()
         result = import_history(db.session, lines)
     except HistoryImportError as exc:
         db.session.rollback()

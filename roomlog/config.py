@@ -16,7 +16,22 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 ENVIRONMENTS = ("development", "production", "testing")
-SECRET_NAMES = ("SECRET_KEY", "PSEUDONYM_KEY")
+SECRET_NAMES = ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY")
+#: Production refuses shorter secrets (bytes, UTF-8).
+MIN_SECRET_BYTES = 32
+#: Values from documentation and examples (README, Flask tutorials): never a production secret.
+KNOWN_EXAMPLES = frozenset(
+    {
+        "…",
+        "...",
+        "change-me",
+        "changeme",
+        "secret",
+        "test-secret-key",
+        "test-pseudonym-key",
+        "test-data-key",
+    }
+)
 
 
 class ConfigError(RuntimeError):
@@ -51,6 +66,24 @@ def _instance_secret(instance_path: Path, name: str) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value + "\n")
     return value
+
+
+def check_production_secrets(config: Mapping[str, Any]) -> None:
+    """Refuse short secrets, secrets equal to each other and known example values (production)."""
+    seen: dict[str, str] = {}
+    for name in SECRET_NAMES:
+        values = [v.strip() for v in str(config[name]).split(",")] if name == "DATA_KEY" else [str(config[name])]
+        for value in values:
+            if value in KNOWN_EXAMPLES or value.lower().startswith(("change", "example")):
+                raise ConfigError(f"ROOMLOG_{name} is an example value: set a long random value of your own")
+            if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+                raise ConfigError(
+                    f"ROOMLOG_{name} is shorter than {MIN_SECRET_BYTES} bytes: set a long random value "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            if value in seen:
+                raise ConfigError(f"ROOMLOG_{name} equals ROOMLOG_{seen[value]}: every secret must be different")
+            seen[value] = name
 
 
 def _choose_database(config: dict[str, Any]) -> None:
@@ -137,6 +170,7 @@ def load_config(
     config.update(overrides)
     _choose_database(config)
     if config["ENV_NAME"] == "production":
+        check_production_secrets(config)
         # Debug (the interactive debugger, tracebacks in pages) is impossible in production,
         # whatever the environment or the overrides say.
         config["DEBUG"] = False

@@ -33,7 +33,7 @@ def test_new_then_known_visitor(
     assert 'data-visitor="new"' in page
     visitor = dbs.scalar(select(Visitor))
     assert visitor is not None
-    assert visitor.pseudonym == pseudonym("test-pseudonym-key", CODE_TEXT)
+    assert visitor.pseudonym == pseudonym("test-pseudonym-key-for-tests-only-0123", CODE_TEXT)
     assert (visitor.birth_year, visitor.sex.value, visitor.nationality.value) == (1981, "m", "dk")
     assert visitor.check_word in page
     second = check_in(client, room, last_letters="qxz", first_letters="jw")

@@ -1,6 +1,9 @@
 """PostgreSQL as deployed: an owner and an app role, guards the app cannot switch off, RLS everywhere.
 
-Reviewed by hand. PostgreSQL only; no table changes, so the models are unaffected.
+Reviewed by hand. On every database: ``users.totp_secret`` widens to hold a sealed value and
+every TOTP secret stored in clear is sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py);
+``login_sessions.totp_pending`` keeps an enrolment in progress on the server (sealed). The
+rest is PostgreSQL only.
 
 Two roles (README, "Deployment"): the **owner** (``ROOMLOG_OWNER_DATABASE_URL``) owns the
 schema and every table and runs this migration, ``roomlog demo``, ``import-history``,
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "security_roles_and_secrets"
@@ -203,13 +207,39 @@ def _lock_after_days() -> int:
     return int(current_app.config.get("LOCK_AFTER_DAYS", 15))
 
 
+def _reseal(opening: bool) -> None:
+    """Seal every clear TOTP secret (upgrade), or open every sealed one (downgrade)."""
+    from roomlog.auth import sealing
+
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")).all()
+    for user_id, value in rows:
+        if opening and sealing.is_sealed(value):
+            value = sealing.unseal(value)
+        elif not opening and not sealing.is_sealed(value):
+            value = sealing.seal(value)
+        else:
+            continue
+        bind.execute(sa.text("UPDATE users SET totp_secret = :v WHERE id = :id"), {"v": value, "id": user_id})
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("totp_secret", existing_type=sa.String(64), type_=sa.String(255), existing_nullable=True)
+    with op.batch_alter_table("login_sessions") as batch:
+        batch.add_column(sa.Column("totp_pending", sa.String(255), nullable=True))
+    _reseal(opening=False)
     if op.get_bind().dialect.name != "postgresql":
         return
     apply_security(op.execute, _app_role(), _lock_after_days())
 
 
 def downgrade() -> None:
+    _reseal(opening=True)
+    with op.batch_alter_table("login_sessions") as batch:
+        batch.drop_column("totp_pending")
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("totp_secret", existing_type=sa.String(255), type_=sa.String(64), existing_nullable=True)
     if op.get_bind().dialect.name != "postgresql":
         return
     role = _app_role()

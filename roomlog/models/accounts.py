@@ -35,7 +35,8 @@ class User(Base):
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[dt.datetime | None]
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Sealed with ROOMLOG_DATA_KEY (roomlog/auth/sealing.py), never the secret itself.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[dt.datetime | None]
     totp_last_counter: Mapped[int | None]
 
@@ -82,6 +83,8 @@ class LoginSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     second_factor_at: Mapped[dt.datetime | None]
+    #: An authenticator enrolment in progress: its secret, sealed (never in the cookie).
+    totp_pending: Mapped[str | None] = mapped_column(String(255))
     ended_at: Mapped[dt.datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
 

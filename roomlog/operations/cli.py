@@ -186,4 +186,34 @@ def _describe(plan: retention.PurgePlan, names: dict[int, str], dry_run: bool) -
     click.echo(f"  visitors no longer referenced: {plan.visitors}")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command)
+@click.group("secrets")
+def secrets_group() -> None:
+    """Manage the secrets sealed with ROOMLOG_DATA_KEY."""
+
+
+@secrets_group.command("rotate")
+@with_appcontext
+def secrets_rotate() -> None:
+    """Re-seal every TOTP secret and enrolment with the first key of ROOMLOG_DATA_KEY."""
+    from roomlog.auth import sealing
+    from roomlog.models import LoginSession, User
+
+    count = 0
+    for row, column in (
+        *((u, "totp_secret") for u in db.session.scalars(select(User).where(User.totp_secret.is_not(None)))),
+        *(
+            (s, "totp_pending")
+            for s in db.session.scalars(select(LoginSession).where(LoginSession.totp_pending.is_not(None)))
+        ),
+    ):
+        try:
+            setattr(row, column, sealing.reseal(getattr(row, column)))
+        except sealing.SealError as exc:
+            _fail(f"{exc}: keep the old key in ROOMLOG_DATA_KEY (after the new one) until rotation is done")
+        count += 1
+    audit.record(db.session, "secrets.rotate", changes={"values": count})
+    db.session.commit()
+    click.echo(f"{count} sealed values now use the first key of ROOMLOG_DATA_KEY; the others may be removed.")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group)

@@ -122,6 +122,7 @@ ROUTES: dict[str, Route] = {
     "auth.two_factor": Route(lambda w: "/auth/two-factor", AUTHENTICATED, form=lambda w: {"code": "123456"}),
     "auth.keepalive": Route(lambda w: "/auth/keepalive", AUTHENTICATED),
     "auth.logout": Route(lambda w: "/auth/logout", public=True, self_service=True),
+    "auth.logout_everywhere": Route(lambda w: "/auth/logout-everywhere", AUTHENTICATED, self_service=True),
     "account.settings": Route(lambda w: "/account/", AUTHENTICATED, self_service=True),
     "account.two_factor": Route(lambda w: "/account/two-factor", AUTHENTICATED, self_service=True),
     "account.language": Route(lambda w: "/account/language", public=True, self_service=True),

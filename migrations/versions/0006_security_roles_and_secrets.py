@@ -1,9 +1,8 @@
 """PostgreSQL as deployed: an owner and an app role, guards the app cannot switch off, RLS everywhere.
 
 Reviewed by hand. On every database: ``users.totp_secret`` widens to hold a sealed value and
-every TOTP secret stored in clear is sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py);
-``login_sessions.totp_pending`` keeps an enrolment in progress on the server (sealed). The
-rest is PostgreSQL only.
+every TOTP secret stored in clear is sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py).
+The rest is PostgreSQL only.
 
 Two roles (README, "Deployment"): the **owner** (``ROOMLOG_OWNER_DATABASE_URL``) owns the
 schema and every table and runs this migration, ``roomlog demo``, ``import-history``,
@@ -226,8 +225,6 @@ def _reseal(opening: bool) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.alter_column("totp_secret", existing_type=sa.String(64), type_=sa.String(255), existing_nullable=True)
-    with op.batch_alter_table("login_sessions") as batch:
-        batch.add_column(sa.Column("totp_pending", sa.String(255), nullable=True))
     _reseal(opening=False)
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -236,8 +233,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _reseal(opening=True)
-    with op.batch_alter_table("login_sessions") as batch:
-        batch.drop_column("totp_pending")
     with op.batch_alter_table("users") as batch:
         batch.alter_column("totp_secret", existing_type=sa.String(255), type_=sa.String(64), existing_nullable=True)
     if op.get_bind().dialect.name != "postgresql":

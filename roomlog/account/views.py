@@ -55,15 +55,13 @@ def two_factor() -> str | Response:
     """Enrol an authenticator app (QR code), then show the recovery codes once."""
     if totp.has_totp(current_user):
         return redirect(url_for("account.settings"))
-    # The pending secret stays on the server (sealed, on this login session), never in the cookie.
+    # The pending secret is derived on the server from this login session, never in the cookie.
     secret = totp.pending_secret(g.login_session)
-    db.session.commit()
     form = EnrolForm()
     if form.validate_on_submit():
         codes = totp.confirm(db.session, current_user, secret, form.code.data or "")
         if codes is not None:
             g.login_session.second_factor_at = utcnow()
-            g.login_session.totp_pending = None
             db.session.commit()
             security_event("second_factor.enrolled")
             return render_template("account/recovery_codes.html", codes=codes, next=safe_next(request.args.get("next")))

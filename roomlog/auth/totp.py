@@ -4,13 +4,14 @@ Who must use it: the roles in ``TOTP_ROLES`` (lead, municipality, national, admi
 ``REQUIRE_TOTP`` is on (the default in production; off in development and tests so the
 demo logins keep working). Staff on a shared room tablet log in with a password only.
 
-The secret is stored sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py), also while
-an enrolment is in progress (on the server-side login session, never in the cookie);
-recovery codes are stored as HMACs keyed with the same key.
+The secret is stored sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py); while an
+enrolment is in progress it is derived on the server from the login session (never in the
+cookie, never stored); recovery codes are stored as HMACs keyed with the same key.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -76,12 +77,13 @@ def stored_secret(user: User) -> str | None:
 
 
 def pending_secret(login: LoginSession) -> str:
-    """Return the enrolment secret of this login session, creating (and sealing) one if needed."""
-    if login.totp_pending:
-        return sealing.unseal(login.totp_pending)
-    secret = new_secret()
-    login.totp_pending = sealing.seal(secret)
-    return secret
+    """Return the enrolment secret of this login session: derived on the server, never stored.
+
+    An HMAC (keyed with ROOMLOG_DATA_KEY) of the server-side session, so reloading the QR
+    page shows the same secret, showing it writes nothing, and it is in no cookie.
+    """
+    digest = sealing.keyed_hashes(f"totp-enrolment:{login.id}:{login.token_hash}")[0]
+    return base64.b32encode(bytes.fromhex(digest)[:20]).decode("ascii")
 
 
 def check_code(user: User, code: str, secret: str | None = None, at: float | None = None) -> bool:

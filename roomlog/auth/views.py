@@ -141,12 +141,23 @@ def keepalive() -> tuple[str, int]:
 @bp.post("/logout")
 @public
 def logout() -> Response:
-    """End every session of this user server-side and return to the login page."""
+    """End this session only (a shared account's other tablets stay logged in)."""
     if current_user.is_authenticated:
         security_event("logout")
-        end_all_sessions(db.session, current_user, "logout")
     end_session(db.session)
     logout_user()
     db.session.commit()
     flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+def logout_everywhere() -> Response:
+    """End every session of this user, on every device (a lost phone, a left-open office PC)."""
+    security_event("logout.everywhere")
+    end_all_sessions(db.session, current_user, "logout_everywhere")
+    end_session(db.session, "logout_everywhere")
+    logout_user()
+    db.session.commit()
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))

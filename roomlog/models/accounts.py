@@ -83,8 +83,6 @@ class LoginSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     second_factor_at: Mapped[dt.datetime | None]
-    #: An authenticator enrolment in progress: its secret, sealed (never in the cookie).
-    totp_pending: Mapped[str | None] = mapped_column(String(255))
     ended_at: Mapped[dt.datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
 

@@ -194,20 +194,14 @@ def secrets_group() -> None:
 @secrets_group.command("rotate")
 @with_appcontext
 def secrets_rotate() -> None:
-    """Re-seal every TOTP secret and enrolment with the first key of ROOMLOG_DATA_KEY."""
+    """Re-seal every TOTP secret with the first key of ROOMLOG_DATA_KEY."""
     from roomlog.auth import sealing
-    from roomlog.models import LoginSession, User
+    from roomlog.models import User
 
     count = 0
-    for row, column in (
-        *((u, "totp_secret") for u in db.session.scalars(select(User).where(User.totp_secret.is_not(None)))),
-        *(
-            (s, "totp_pending")
-            for s in db.session.scalars(select(LoginSession).where(LoginSession.totp_pending.is_not(None)))
-        ),
-    ):
+    for user in db.session.scalars(select(User).where(User.totp_secret.is_not(None))):
         try:
-            setattr(row, column, sealing.reseal(getattr(row, column)))
+            user.totp_secret = sealing.reseal(user.totp_secret or "")
         except sealing.SealError as exc:
             _fail(f"{exc}: keep the old key in ROOMLOG_DATA_KEY (after the new one) until rotation is done")
         count += 1

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
+    import roomlog.admin.throttles  # adds the throttle pages to the admin blueprint
     import roomlog.admin.tokens  # noqa: F401 (adds the token pages to the admin blueprint)
     from roomlog.account.views import bp as account_bp
     from roomlog.admin.views import bp as admin_bp

@@ -7,6 +7,7 @@ committed); in production a missing secret stops start-up with a clear message.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -86,6 +87,20 @@ def check_production_secrets(config: Mapping[str, Any]) -> None:
             seen[value] = name
 
 
+def _login_limits(config: dict[str, Any]) -> None:
+    """Derive the throttle's numbers from ``ROOMLOG_LOGIN_RATE_LIMIT`` and ``ROOMLOG_LOGIN_IP_RATE_LIMIT``."""
+    from limits import parse
+
+    try:
+        per_pair = parse(config["LOGIN_RATE_LIMIT"])
+        per_address = parse(config["LOGIN_IP_RATE_LIMIT"])
+    except ValueError as exc:
+        raise ConfigError(f"a login limit must read like '10 per 5 minutes': {exc}") from exc
+    config.setdefault("LOGIN_FREE_FAILURES", per_pair.amount)
+    config.setdefault("LOGIN_ADDRESS_LIMIT", per_address.amount)
+    config.setdefault("LOGIN_ADDRESS_WINDOW_S", per_address.get_expiry())
+
+
 def _choose_database(config: dict[str, Any]) -> None:
     """Name the app's database role; connect as the owner when asked (the ``roomlog`` command).
 
@@ -134,8 +149,15 @@ def load_config(
         "RATELIMIT_STORAGE_URI": env.get("ROOMLOG_RATELIMIT_STORAGE_URL")
         or f"roomlog+sqlite://{instance / 'ratelimit.sqlite3'}",
         "API_RATE_LIMIT": env.get("ROOMLOG_API_RATE_LIMIT", "120 per minute"),
+        # The number is the free failed log-ins per account and address before delays begin
+        # (roomlog/auth/throttle.py; the period is not used: delays replace windows).
         "LOGIN_RATE_LIMIT": env.get("ROOMLOG_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
-        # Per client address; generous because a room's tablets share one address.
+        # NIST SP 800-63B rev. 4: at most 100 consecutive failed attempts per account.
+        "LOGIN_ACCOUNT_LIMIT": _int(env, "LOGIN_ACCOUNT_LIMIT", 100),
+        "LOGIN_FIRST_DELAY_S": _int(env, "LOGIN_FIRST_DELAY_S", 2),
+        "LOGIN_MAX_DELAY_S": _int(env, "LOGIN_MAX_DELAY_S", 900),
+        # Failed log-ins per client address in a window before its pairs lose their free
+        # failures (password spraying); it never refuses a correct password by itself.
         "LOGIN_IP_RATE_LIMIT": env.get("ROOMLOG_LOGIN_IP_RATE_LIMIT", "60 per 5 minutes"),
         "REQUIRE_TOTP": _bool(env, "REQUIRE_TOTP", environment == "production"),
         "LOG_FILE": env.get("ROOMLOG_LOG_FILE") or None,
@@ -169,6 +191,11 @@ def load_config(
     config["OWNER_DATABASE_URL"] = env.get("ROOMLOG_OWNER_DATABASE_URL") or None
     config.update(overrides)
     _choose_database(config)
+    _login_limits(config)
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith("roomlog+sqlite://"):
+        # The counters file stores keyed hashes of its keys (roomlog/auth/throttle_storage.py).
+        key = hashlib.sha256(f"ratelimit:{config['SECRET_KEY']}".encode()).hexdigest()
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_secret": key})
     if config["ENV_NAME"] == "production":
         check_production_secrets(config)
         # Debug (the interactive debugger, tracebacks in pages) is impossible in production,

@@ -269,6 +269,8 @@ PENDING_ROUTES: dict[str, Route] = {
         lambda w: "/admin/tokens", ADMIN, form=lambda w: {"user_id": str(w.users["national"].id), "name": "probe"}
     ),
     "admin.token_revoke": Route(lambda w: "/admin/tokens/1/revoke", ADMIN),
+    "admin.throttles": Route(lambda w: "/admin/throttles", ADMIN),
+    "admin.throttle_clear": Route(lambda w: f"/admin/throttles/{'0' * 64}/clear", ADMIN),
     "api.indicators": Route(lambda w: "/api/v1/indicators", api=True),
     "api.rooms": Route(lambda w: "/api/v1/rooms", api=True),
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),

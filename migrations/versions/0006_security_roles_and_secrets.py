@@ -2,6 +2,7 @@
 
 Reviewed by hand. On every database: ``users.totp_secret`` widens to hold a sealed value and
 every TOTP secret stored in clear is sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py).
+A table ``login_throttles`` counts failed log-ins under keyed hashes (roomlog/auth/throttle.py).
 The rest is PostgreSQL only.
 
 Two roles (README, "Deployment"): the **owner** (``ROOMLOG_OWNER_DATABASE_URL``) owns the
@@ -225,6 +226,21 @@ def _reseal(opening: bool) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.alter_column("totp_secret", existing_type=sa.String(64), type_=sa.String(255), existing_nullable=True)
+    op.create_table(
+        "login_throttles",
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("next_allowed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_login_throttles_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("key_hash", name=op.f("pk_login_throttles")),
+    )
+    with op.batch_alter_table("login_throttles") as batch:
+        batch.create_index(batch.f("ix_login_throttles_user_id"), ["user_id"], unique=False)
     _reseal(opening=False)
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -233,6 +249,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _reseal(opening=True)
+    with op.batch_alter_table("login_throttles") as batch:
+        batch.drop_index(batch.f("ix_login_throttles_user_id"))
+    op.drop_table("login_throttles")
     with op.batch_alter_table("users") as batch:
         batch.alter_column("totp_secret", existing_type=sa.String(255), type_=sa.String(64), existing_nullable=True)
     if op.get_bind().dialect.name != "postgresql":

@@ -56,12 +56,18 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def private_directory(path: Path) -> None:
+    """Create ``path`` (and parents) if needed; make it 0700 whatever the umask."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 def _instance_secret(instance_path: Path, name: str) -> str:
     """Return a development secret stored in the instance folder, creating it once."""
     path = instance_path / f"{name.lower()}.txt"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_directory(instance_path)
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -17,7 +17,10 @@ month-lock trigger takes its days from the database (migration
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -78,9 +81,23 @@ def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[s
     return options
 
 
+def private_sqlite_files(database: str | None) -> None:
+    """Make a SQLite database and its -wal/-shm files 0600 (SQLite gives new -wal/-shm the database's mode)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(database + suffix)
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+
+
 def _install_sqlite(engine: Engine) -> None:
+    database = engine.url.database
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        private_sqlite_files(database)
         # Take control of transactions away from pysqlite so BEGIN is ours (see below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

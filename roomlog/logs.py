@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 import sys
 from typing import Any
@@ -98,6 +99,8 @@ def configure(app: Flask) -> None:
         logger.removeHandler(handler)
         handler.close()
     path = app.config.get("LOG_FILE")
+    if path and not os.path.exists(path):  # the log names users and rooms: private from the start
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     handler: logging.Handler = (
         logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
     )

@@ -114,3 +114,45 @@ def test_the_migration_seals_secrets_stored_in_clear(tmp_path: Path) -> None:
         downgrade(revision="security_row_level_security")  # and back: clear again for the older code
         assert db.session.scalar(text("SELECT totp_secret FROM users")) == clear
         db.session.remove()
+
+
+def test_instance_folder_databases_logs_and_rate_limit_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from roomlog import create_app
+    from roomlog.auth.throttle_storage import SQLiteFileStorage
+    from roomlog.extensions import db
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    previous, saved = os.umask(0o022), os.environ.get("ROOMLOG_INSTANCE_PATH")
+    try:
+        os.environ["ROOMLOG_INSTANCE_PATH"] = str(tmp_path / "instance")
+        from roomlog.config import load_config
+
+        load_config(tmp_path / "instance", env={})  # development: the secrets are generated into the folder
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'instance' / 'roomlog.sqlite3'}",
+                "LOG_FILE": str(tmp_path / "instance" / "app.log"),
+                "ENV_NAME": "development",
+            }
+        )
+        with app.app_context():
+            db.session.execute(text("CREATE TABLE t (x int)"))
+            db.session.execute(text("INSERT INTO t VALUES (1)"))
+            db.session.commit()
+            db.engine.dispose()
+        SQLiteFileStorage(f"roomlog+sqlite://{tmp_path / 'instance' / 'ratelimit.sqlite3'}").incr("k", 60)
+    finally:
+        os.umask(previous)
+        os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
+        if saved is not None:
+            os.environ["ROOMLOG_INSTANCE_PATH"] = saved
+    instance = tmp_path / "instance"
+    assert mode(instance) == 0o700
+    files = sorted(p for p in instance.iterdir() if p.is_file())
+    assert {p.name for p in files} >= {"roomlog.sqlite3", "secret_key.txt", "data_key.txt", "ratelimit.sqlite3", "app.log"}
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}

@@ -154,5 +154,11 @@ def test_instance_folder_databases_logs_and_rate_limit_files_are_private_whateve
     instance = tmp_path / "instance"
     assert mode(instance) == 0o700
     files = sorted(p for p in instance.iterdir() if p.is_file())
-    assert {p.name for p in files} >= {"roomlog.sqlite3", "secret_key.txt", "data_key.txt", "ratelimit.sqlite3", "app.log"}
+    assert {p.name for p in files} >= {
+        "roomlog.sqlite3",
+        "secret_key.txt",
+        "data_key.txt",
+        "ratelimit.sqlite3",
+        "app.log",
+    }
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}

@@ -53,9 +53,7 @@ def _refuse_superuser(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-            ).one()
+            row = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
     finally:
         engine.dispose()
     if any(row):

@@ -94,9 +94,7 @@ def test_a_throttled_account_waits_then_logs_in_and_others_never_wait(
     assert stored and not any("victim" in k or "127.0.0.1" in k for k in stored)
 
 
-def test_delays_grow_and_a_known_device_is_not_slowed_by_an_attacker(
-    app: Flask, make: Factory, dbs: Session
-) -> None:
+def test_delays_grow_and_a_known_device_is_not_slowed_by_an_attacker(app: Flask, make: Factory, dbs: Session) -> None:
     make.user(rooms=[make.room()], username="anna")
     tablet = app.test_client()
     assert AuthActions(tablet).login("anna").status_code == 302  # the tablet gets a device cookie
@@ -114,9 +112,7 @@ def test_delays_grow_and_a_known_device_is_not_slowed_by_an_attacker(
     assert _from(tablet, "203.0.113.9", "anna", PASSWORD) == 302  # the known tablet, same address, does not
 
 
-def test_a_rooms_ten_tablets_behind_one_address_log_in_during_a_spraying_burst(
-    app: Flask, make: Factory
-) -> None:
+def test_a_rooms_ten_tablets_behind_one_address_log_in_during_a_spraying_burst(app: Flask, make: Factory) -> None:
     room = make.room()
     names = [make.user(Role.STAFF, rooms=[room], username=f"tablet{n}").username for n in range(10)]
     router = "198.51.100.7"

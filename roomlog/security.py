@@ -46,7 +46,7 @@ def _second_factor_step() -> str | None:
 
 def _login_redirect() -> Response:
     if request.path.startswith("/api/"):
-        return jsonify(error="authentication required"), 401  # type: ignore[return-value]
+        return jsonify(error="authentication required", request_id=request_id()), 401  # type: ignore[return-value]
     if g.get("session_expired"):
         flash(_("You were logged out after a while without activity. Log in to continue where you were."), "info")
     target = request.full_path if request.method == "GET" else request.path
@@ -76,7 +76,7 @@ def guard() -> Response | None:
     step = _second_factor_step()
     if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
-            return jsonify(error="second factor required"), 401  # type: ignore[return-value]
+            return jsonify(error="second factor required", request_id=request_id()), 401  # type: ignore[return-value]
         security_event("second_factor.pending", step=step)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for(step, next=target))

@@ -191,3 +191,29 @@ def test_month_lock_days_come_from_the_database_not_a_setting(deployed: tuple[Fl
         assert conn.scalar(text("SELECT roomlog_lock_after_days()")) == 15
         assert conn.scalar(text("SELECT roomlog_month_locked(1, :day)"), {"day": dt.date(2020, 1, 1)}) is True
     conn.close()
+
+
+def test_guards_sync_writes_the_lock_days_as_the_owner_only(
+    deployed: tuple[Flask, Flask, dict[str, int]], tmp_path: Path
+) -> None:
+    app, _, _ = deployed
+    refused = app.test_cli_runner().invoke(args=["guards", "sync"])  # the app role's connection
+    assert refused.exit_code == 1 and "owner" in refused.output
+    owner = owner_app(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], LOCK_AFTER_DAYS=20)
+    result = owner.test_cli_runner().invoke(args=["guards", "sync"])
+    assert result.exit_code == 0, result.output
+    with owner.app_context():
+        assert db.session.scalar(text("SELECT roomlog_lock_after_days()")) == 20
+        db.session.remove()
+    dispose(owner)
+
+
+def test_every_json_error_body_carries_a_request_id(client) -> None:  # type: ignore[no-untyped-def]
+    from roomlog.errors import render_error
+
+    for path in ("/api/v1/rooms", "/api/v1/no-such-thing"):  # 401 without a token; 404
+        response = client.get(path, headers={"Accept": "application/json"})
+        assert response.status_code in (401, 404) and len(response.get_json()["request_id"]) == 16, path
+    with client.application.test_request_context("/api/v1/rooms"):  # an error before the guard ran
+        response, status = render_error(503)
+        assert status == 503 and len(response.get_json()["request_id"]) == 16

@@ -210,4 +210,30 @@ def secrets_rotate() -> None:
     click.echo(f"{count} sealed values now use the first key of ROOMLOG_DATA_KEY; the others may be removed.")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group)
+@click.group("guards")
+def guards_group() -> None:
+    """PostgreSQL's guards (migration security_roles_and_secrets)."""
+
+
+@guards_group.command("sync")
+@with_appcontext
+def guards_sync() -> None:
+    """Write ROOMLOG_LOCK_AFTER_DAYS into the database's month lock (as the owner)."""
+    if db.engine.dialect.name != "postgresql":
+        click.echo("Nothing to do: SQLite has no database guards (the app's checks apply).")
+        return
+    require_owner()
+    days = int(current_app.config["LOCK_AFTER_DAYS"])
+    # The same definition as lock_days_function() in migration 0006.
+    db.session.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION roomlog_lock_after_days() RETURNS integer "
+            f"LANGUAGE sql IMMUTABLE AS $$ SELECT {days} $$"
+        )
+    )
+    audit.record(db.session, "guards.sync", changes={"lock_after_days": days})
+    db.session.commit()
+    click.echo(f"Months now lock {days} days after month end in the database too.")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group, guards_group)

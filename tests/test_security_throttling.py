@@ -75,6 +75,7 @@ def _from(client: FlaskClient, address: str, username: str, password: str) -> in
     return response.status_code
 
 
+@pytest.mark.both_databases
 def test_a_throttled_account_waits_then_logs_in_and_others_never_wait(
     app: Flask, make: Factory, auth: AuthActions, dbs: Session
 ) -> None:
@@ -94,6 +95,7 @@ def test_a_throttled_account_waits_then_logs_in_and_others_never_wait(
     assert stored and not any("victim" in k or "127.0.0.1" in k for k in stored)
 
 
+@pytest.mark.both_databases
 def test_delays_grow_and_a_known_device_is_not_slowed_by_an_attacker(app: Flask, make: Factory, dbs: Session) -> None:
     make.user(rooms=[make.room()], username="anna")
     tablet = app.test_client()
@@ -112,6 +114,7 @@ def test_delays_grow_and_a_known_device_is_not_slowed_by_an_attacker(app: Flask,
     assert _from(tablet, "203.0.113.9", "anna", PASSWORD) == 302  # the known tablet, same address, does not
 
 
+@pytest.mark.both_databases
 def test_a_rooms_ten_tablets_behind_one_address_log_in_during_a_spraying_burst(app: Flask, make: Factory) -> None:
     room = make.room()
     names = [make.user(Role.STAFF, rooms=[room], username=f"tablet{n}").username for n in range(10)]
@@ -131,6 +134,7 @@ def test_a_rooms_ten_tablets_behind_one_address_log_in_during_a_spraying_burst(a
         assert _from(client, router, name, PASSWORD) == 302, name
 
 
+@pytest.mark.both_databases
 def test_at_most_100_consecutive_failures_per_account_then_an_admin_clears_it(
     app: Flask, make: Factory, dbs: Session
 ) -> None:

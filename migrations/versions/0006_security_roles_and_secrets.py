@@ -32,8 +32,8 @@ owns nothing, is no superuser and has no BYPASSRLS. Because it owns no table it 
   new entries (their chain link read through ``roomlog_audit_last_hash()``, which returns
   only the newest hash).
 
-Adding RLS to a new room table is one line: put its name in ``ROOM_TABLES`` of a new
-migration and call ``enable_room_policy``. Tables planned by other work: a per room-month
+Adding RLS to a new room table is one line in its migration:
+``roomlog.row_security.enable_room_policy(op.execute, "the_table")``. Tables planned by other work: a per room-month
 visitor-set table (``monthly_visitor_sets``-like, keyed by ``room_id``) needs the room
 policy; the publication tables (``publications``, ``published_cells``) hold only
 disclosure-controlled cells that every audience reads alike, so they need grants only
@@ -50,6 +50,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from roomlog.row_security import ALL_ROOMS, ANY_SCOPE, SCOPE, enable_room_policy, in_scope
+
 revision = "security_roles_and_secrets"
 down_revision = "security_row_level_security"
 branch_labels = None
@@ -59,16 +61,6 @@ EVENT_TABLES = ("visits", "consumptions", "emergencies", "emergency_actions", "r
 ROOM_TABLES = (*EVENT_TABLES, "period_status", "monthly_aggregates", "monthly_history")
 #: Tables with a policy of their own (see the module docstring).
 OTHER_POLICY_TABLES = ("visitors", "consumption_substances", "audit_log")
-
-SCOPE = "coalesce(current_setting('roomlog.room_ids', true), '')"
-ALL_ROOMS = f"{SCOPE} = '*'"
-ANY_SCOPE = f"{SCOPE} NOT IN ('', '-1')"
-
-
-def in_scope(column: str) -> str:
-    """Return the SQL condition "``column`` is a room of this transaction's scope"."""
-    return f"({ALL_ROOMS} OR {column} = ANY (string_to_array(nullif({SCOPE}, '*'), ',')::integer[]))"
-
 
 #: A substance row is visible with its consumption (whose own policy applies in the subquery).
 SUBSTANCE_SCOPE = f"({ALL_ROOMS} OR EXISTS (SELECT 1 FROM consumptions c WHERE c.id = consumption_id))"  # noqa: S608 - constant SQL
@@ -151,14 +143,6 @@ def lock_days_function(days: int) -> str:
         "CREATE OR REPLACE FUNCTION roomlog_lock_after_days() RETURNS integer "
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT {int(days)} $$"
     )
-
-
-def enable_room_policy(execute: Any, table: str, using: str, check: str) -> None:
-    """Turn on deny-by-default row-level security for ``table`` with one policy."""
-    execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    execute(f"DROP POLICY IF EXISTS room_scope ON {table}")
-    execute(f"CREATE POLICY room_scope ON {table} USING ({using}) WITH CHECK ({check})")
 
 
 def grant_app_role(execute: Any, app_role: str) -> None:

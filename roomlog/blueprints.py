@@ -7,8 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
-    # These add their pages to a blueprint defined elsewhere: the admin permit and token pages, /api/v1/funding.
+    # These add their pages to a blueprint defined elsewhere: admin permits, throttles and tokens, /api/v1/funding.
     import roomlog.admin.permits
+    import roomlog.admin.throttles
     import roomlog.admin.tokens
     import roomlog.api.funding  # noqa: F401 (only the module's side effect is wanted)
     from roomlog.account.views import bp as account_bp

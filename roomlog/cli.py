@@ -19,7 +19,9 @@ from roomlog.services import DomainError
 def _create_app() -> Flask:
     from roomlog import create_app
 
-    return create_app()
+    # The command line is maintenance: it connects as the schema owner when
+    # ROOMLOG_OWNER_DATABASE_URL is set (gunicorn serves as the app role).
+    return create_app({"DATABASE_AS_OWNER": True})
 
 
 @click.group(
@@ -168,9 +170,11 @@ def room_permit(name: str, status: str, on: dt.datetime, note: str) -> None:
 @with_appcontext
 def demo(months: int, seed: int) -> None:
     """Load demo rooms, a user per role and synthetic activity (idempotent)."""
+    from roomlog.operations.cli import require_owner
     from roomlog.services import demo as demo_service
     from roomlog.services.publication import publish
 
+    require_owner()
     result = demo_service.load(db.session, months=months, seed=seed, echo=click.echo)
     db.session.commit()
     published = publish(db.session)

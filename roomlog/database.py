@@ -9,15 +9,20 @@ pysqlite's own behaviour: reads in autocommit (in WAL mode they never wait for a
 a deferred transaction opened just before the first change.
 
 PostgreSQL: ``pool_pre_ping`` (a restarted server is noticed before a request uses a dead
-connection), a bounded pool per worker, a connect timeout, and the session setting
-``roomlog.lock_after_days`` that the month-lock trigger reads.
+connection), a bounded pool per worker, a connect timeout, and the room scope of
+row-level security set at the start of every transaction (``roomlog.room_ids``). The
+month-lock trigger takes its days from the database (migration
+``security_roles_and_secrets``), never from a setting the app could change.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -76,9 +81,23 @@ def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[s
     return options
 
 
+def private_sqlite_files(database: str | None) -> None:
+    """Make a SQLite database and its -wal/-shm files 0600 (SQLite gives new -wal/-shm the database's mode)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(database + suffix)
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+
+
 def _install_sqlite(engine: Engine) -> None:
+    database = engine.url.database
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        private_sqlite_files(database)
         # Take control of transactions away from pysqlite so BEGIN is ours (see below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -105,22 +124,24 @@ def _install_sqlite(engine: Engine) -> None:
             dbapi_connection.isolation_level = ""
 
 
-def _install_postgresql(engine: Engine, lock_after_days: int) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('roomlog.lock_after_days', %s, false)", (str(int(lock_after_days)),))
-        dbapi_connection.autocommit = autocommit
+def _install_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # Row-level security denies by default: every transaction, ORM or Core, names its
+        # room scope first (roomlog/auth/scoping.py decides which). Raw DBAPI, so that
+        # SQLAlchemy's transaction state is untouched; set_config(…, true) lasts one transaction.
+        from roomlog.auth.scoping import current_setting
+
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
 
 
-def install(engine: Engine, lock_after_days: int) -> None:
+def install(engine: Engine) -> None:
     """Attach the per-connection settings to an engine (no connection is opened here)."""
     if engine.dialect.name == "sqlite":
         _install_sqlite(engine)
     elif engine.dialect.name == "postgresql":
-        _install_postgresql(engine, lock_after_days)
+        _install_postgresql(engine)
 
 
 def init_app(app: Flask) -> None:
@@ -131,7 +152,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
-            install(engine, app.config["LOCK_AFTER_DAYS"])
+            install(engine)
 
 
 def _set_local(session: Session, name: str) -> None:

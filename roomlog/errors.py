@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from roomlog import database_faults
 from roomlog.extensions import db
-from roomlog.logs import security_event
+from roomlog.logs import request_id, security_event
 from roomlog.services import DomainError
 
 log = logging.getLogger("roomlog.errors")
@@ -41,10 +41,10 @@ def _wants_json() -> bool:
 def render_error(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
     """Render an error as JSON for the API, as a page otherwise."""
     text = message or _messages().get(status, _messages()[500])
-    request_id = g.get("request_id", "")
+    rid = request_id()
     if _wants_json():
-        return jsonify(error=text, request_id=request_id), status
-    return render_template("errors/error.html", status=status, message=text, request_id=request_id), status
+        return jsonify(error=text, request_id=rid), status
+    return render_template("errors/error.html", status=status, message=text, request_id=rid), status
 
 
 def _forget_user() -> None:
@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
     def bad_value(exc: DataError):  # type: ignore[no-untyped-def]
         # A value the database refuses (too long, out of range, NUL) is bad input, not a crash.
         db.session.rollback()
-        log.warning("value refused by the database request_id=%s", g.get("request_id", ""))
+        log.warning("value refused by the database request_id=%s", request_id())
         return render_error(400)
 
     @app.errorhandler(DBAPIError)
@@ -88,17 +88,17 @@ def init_app(app: Flask) -> None:
             return render_error(409, database_faults.month_locked_message())
         if database_faults.is_disk_full(exc):
             _forget_user()
-            log.error("database disk full request_id=%s", g.get("request_id", ""))
+            log.error("database disk full request_id=%s", request_id())
             return render_error(ServiceUnavailable.code, database_faults.disk_full_message())
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             _forget_user()
-            log.error("database unavailable request_id=%s", g.get("request_id", ""))
+            log.error("database unavailable request_id=%s", request_id())
             return render_error(ServiceUnavailable.code)
-        log.exception("database error request_id=%s", g.get("request_id", ""))
+        log.exception("database error request_id=%s", request_id())
         return render_error(InternalServerError.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        log.exception("unhandled error request_id=%s", g.get("request_id", ""))
+        log.exception("unhandled error request_id=%s", request_id())
         return render_error(InternalServerError.code)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import secrets
 import sys
 from typing import Any
 
@@ -24,11 +26,18 @@ _MARK = "_roomlog_handler"
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
+def request_id() -> str:
+    """Return this request's id, giving it one now if nothing did yet (errors before the guard)."""
+    if "request_id" not in g or not g.request_id:
+        g.request_id = secrets.token_hex(8)
+    return str(g.request_id)
+
+
 def _request_fields() -> dict[str, Any]:
     if not has_request_context():
         return {}
     fields: dict[str, Any] = {
-        "request_id": g.get("request_id"),
+        "request_id": request_id(),
         "method": request.method,
         "path": request.path,
         "ip": request.remote_addr,
@@ -90,6 +99,8 @@ def configure(app: Flask) -> None:
         logger.removeHandler(handler)
         handler.close()
     path = app.config.get("LOG_FILE")
+    if path and not os.path.exists(path):  # the log names users and rooms: private from the start
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     handler: logging.Handler = (
         logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
@@ -15,7 +14,7 @@ from werkzeug.routing import IntegerConverter, Map
 from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
-from roomlog.logs import security_event
+from roomlog.logs import request_id, security_event
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -47,7 +46,7 @@ def _second_factor_step() -> str | None:
 
 def _login_redirect() -> Response:
     if request.path.startswith("/api/"):
-        return jsonify(error="authentication required"), 401  # type: ignore[return-value]
+        return jsonify(error="authentication required", request_id=request_id()), 401  # type: ignore[return-value]
     if g.get("session_expired"):
         flash(_("You were logged out after a while without activity. Log in to continue where you were."), "info")
     target = request.full_path if request.method == "GET" else request.path
@@ -64,7 +63,7 @@ def _has_nul() -> bool:
 
 def guard() -> Response | None:
     """Give every request an id; require a login except on the allow-list; set the scope."""
-    g.request_id = secrets.token_hex(8)
+    request_id()
     g.scope_room_ids = None
     if _has_nul():
         abort(400)
@@ -77,7 +76,7 @@ def guard() -> Response | None:
     step = _second_factor_step()
     if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
-            return jsonify(error="second factor required"), 401  # type: ignore[return-value]
+            return jsonify(error="second factor required", request_id=request_id()), 401  # type: ignore[return-value]
         security_event("second_factor.pending", step=step)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for(step, next=target))
@@ -99,8 +98,7 @@ def headers(response: Response) -> Response:
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
         response.headers["Vary"] = "Cookie"
-    if "request_id" in g:
-        response.headers["X-Request-ID"] = g.request_id
+    response.headers["X-Request-ID"] = request_id()
     return response
 
 

@@ -97,7 +97,7 @@ class Factory:
         )
 
     def visitor(self, code: str | None = None, birth_year: int = 1985, sex: Sex = Sex.M, **values: Any) -> Visitor:
-        digest = pseudonym("test-pseudonym-key", code or f"CODE{next(_seq)}")
+        digest = pseudonym("test-pseudonym-key-for-tests-only-0123", code or f"CODE{next(_seq)}")
         return self._save(
             Visitor(pseudonym=digest, check_word=check_word(digest), birth_year=birth_year, sex=sex, **values)
         )

@@ -49,8 +49,9 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     env.update(
         ROOMLOG_ENV="production",
         ROOMLOG_DATABASE_URL=database_url,
-        ROOMLOG_SECRET_KEY="harness-secret-key",
-        ROOMLOG_PSEUDONYM_KEY="test-pseudonym-key",
+        ROOMLOG_SECRET_KEY="harness-secret-key-for-tests-only-0123",
+        ROOMLOG_PSEUDONYM_KEY="test-pseudonym-key-for-tests-only-0123",
+        ROOMLOG_DATA_KEY="harness-data-key-for-a-test-server-0123",
         ROOMLOG_SECURE_COOKIES="0",
         ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
         ROOMLOG_API_RATE_LIMIT="100000 per minute",

@@ -32,11 +32,29 @@ def _as_postgres() -> list[str]:
 
 
 class ThrowawayPostgres:
-    """initdb into a temporary directory, then start/stop the server at will."""
+    """initdb into a temporary directory, then start/stop the server at will.
+
+    Set up as the README deploys it (and as .ci/postgres.sh does): a database ``roomlog``
+    owned by ``roomlog_owner``; :attr:`url` is the app role ``roomlog``'s (no superuser, no
+    BYPASSRLS), :attr:`owner_url` the owner's. The superuser only creates them.
+    """
 
     def __init__(self, bin_dir: Path, data: Path, port: int) -> None:
         self.bin_dir, self.data, self.port = bin_dir, data, port
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        self.superuser_url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        self.url = f"postgresql+psycopg://roomlog@127.0.0.1:{port}/roomlog"
+        self.owner_url = f"postgresql+psycopg://roomlog_owner@127.0.0.1:{port}/roomlog"
+
+    def create_roles(self) -> None:
+        """Create the owner, the app role and the database (the DBA's one-time step)."""
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(self.superuser_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE ROLE roomlog_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"))
+            conn.execute(text("CREATE ROLE roomlog LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"))
+            conn.execute(text("CREATE DATABASE roomlog OWNER roomlog_owner"))
+        admin.dispose()
 
     def _run(self, *args: str, timeout: int = 60) -> None:
         subprocess.run([*_as_postgres(), *args], check=True, capture_output=True, timeout=timeout)
@@ -75,6 +93,7 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     try:
         server._run(str(bin_dir / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         server.start()
+        server.create_roles()
         yield server
     finally:
         with contextlib.suppress(subprocess.SubprocessError):

@@ -55,7 +55,10 @@ def build_world(make: Factory) -> World:
     with make.app.app_context():
         from flask_migrate import stamp
 
-        stamp()  # the schema was built from the models: mark it as at head, so /healthz answers 200
+        from roomlog.extensions import db
+
+        if db.engine.dialect.name == "sqlite":  # PostgreSQL's test schema is stamped by its owner (conftest)
+            stamp()  # the schema was built from the models: mark it as at head, so /healthz answers 200
     room_a, room_b = make.room("Room A", municipality="101"), make.room("Room B", municipality="461")
     users = {
         "staff_a": make.user(Role.STAFF, rooms=[room_a], username="staff_a"),
@@ -123,6 +126,7 @@ ROUTES: dict[str, Route] = {
     "auth.two_factor": Route(lambda w: "/auth/two-factor", AUTHENTICATED, form=lambda w: {"code": "123456"}),
     "auth.keepalive": Route(lambda w: "/auth/keepalive", AUTHENTICATED),
     "auth.logout": Route(lambda w: "/auth/logout", public=True, self_service=True),
+    "auth.logout_everywhere": Route(lambda w: "/auth/logout-everywhere", AUTHENTICATED, self_service=True),
     "account.settings": Route(lambda w: "/account/", AUTHENTICATED, self_service=True),
     "account.two_factor": Route(lambda w: "/account/two-factor", AUTHENTICATED, self_service=True),
     "account.language": Route(lambda w: "/account/language", public=True, self_service=True),
@@ -276,6 +280,8 @@ PENDING_ROUTES: dict[str, Route] = {
         lambda w: "/admin/tokens", ADMIN, form=lambda w: {"user_id": str(w.users["national"].id), "name": "probe"}
     ),
     "admin.token_revoke": Route(lambda w: "/admin/tokens/1/revoke", ADMIN),
+    "admin.throttles": Route(lambda w: "/admin/throttles", ADMIN),
+    "admin.throttle_clear": Route(lambda w: f"/admin/throttles/{'0' * 64}/clear", ADMIN),
     "api.indicators": Route(lambda w: "/api/v1/indicators", api=True),
     "api.rooms": Route(lambda w: "/api/v1/rooms", api=True),
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),

@@ -50,8 +50,8 @@ def gunicorn(root: Path, database: Path, workers: int = 3, **env: str) -> Iterat
         "ROOMLOG_ENV": "development",
         "ROOMLOG_INSTANCE_PATH": str(root / "instance"),
         "ROOMLOG_DATABASE_URL": f"sqlite:///{database}",
-        "ROOMLOG_SECRET_KEY": "server-test-secret-key",
-        "ROOMLOG_PSEUDONYM_KEY": "test-pseudonym-key",
+        "ROOMLOG_SECRET_KEY": "server-secret-key-for-tests-only-01234",
+        "ROOMLOG_PSEUDONYM_KEY": "test-pseudonym-key-for-tests-only-0123",
         "ROOMLOG_LOG_FILE": str(server.app_log),
         **env,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from roomlog.auth.scoping import set_scope
 from roomlog.database import allow_history_load, allow_retention_purge
 from roomlog.database_faults import APPEND_ONLY_SQLSTATE, MONTH_LOCKED_SQLSTATE
 from roomlog.extensions import db
@@ -19,7 +21,25 @@ from roomlog.models import PeriodStatus, Visit
 from roomlog.models.codes import PeriodState
 from roomlog.services import audit
 from tests.factories import Factory
-from tests.ops_support import dispose, migrated_app, scratch_pg_database
+from tests.ops_support import dispose, migrated_app, owner_app, scratch_pg_database
+
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _tamper(app: Flask, statement: str) -> None:
+    """Change the audit log behind the app's back: on PostgreSQL only its owner could."""
+    from sqlalchemy import create_engine
+
+    with app.app_context():
+        url = app.config.get("OWNER_DATABASE_URL") or db.engine.url
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text(statement))
+            db.session.commit()
+            return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
 
 
 def _three_entries(app: Flask) -> None:
@@ -35,9 +55,7 @@ def test_audit_verify_names_a_changed_entry(app: Flask, runner: FlaskCliRunner) 
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "3 entries" in result.output
-    with app.app_context():
-        db.session.execute(text("UPDATE audit_log SET reason = 'rewritten' WHERE id = 2"))
-        db.session.commit()
+    _tamper(app, "UPDATE audit_log SET reason = 'rewritten' WHERE id = 2")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "entry 2: content does not match" in result.output
@@ -47,9 +65,7 @@ def test_audit_verify_names_a_changed_entry(app: Flask, runner: FlaskCliRunner) 
 @pytest.mark.both_databases
 def test_audit_verify_names_the_entry_after_a_removed_one(app: Flask, runner: FlaskCliRunner) -> None:
     _three_entries(app)
-    with app.app_context():
-        db.session.execute(text("DELETE FROM audit_log WHERE id = 2"))
-        db.session.commit()
+    _tamper(app, "DELETE FROM audit_log WHERE id = 2")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "entry 3: previous hash does not match" in result.output
@@ -68,45 +84,68 @@ def test_audit_verify_with_a_recorded_hash_notices_removed_newest_entries(app: F
     assert result.exit_code == 1 and f"hash {newest}" in result.output
 
 
+class Guarded:
+    """A migrated scratch PostgreSQL database (so the triggers exist), as the app role and as its owner."""
+
+    def __init__(self, app: Flask, owner: Flask) -> None:
+        self.app, self.owner_app = app, owner
+        with app.app_context():
+            self.session = Session(db.engine, expire_on_commit=False)
+        with owner.app_context():
+            self.owner = Session(db.engine, expire_on_commit=False)
+        self.make = Factory(self.session, app)
+        self.make_owned = Factory(self.owner, owner)
+
+    def close(self) -> None:
+        self.session.close()
+        self.owner.close()
+        dispose(self.app)
+        dispose(self.owner_app)
+
+
 @pytest.fixture
-def guarded(tmp_path: Path) -> tuple[Flask, Session, Factory]:
-    """An app on a migrated scratch PostgreSQL database, so the triggers exist."""
+def guarded(tmp_path: Path) -> Iterator[Guarded]:
     with scratch_pg_database("guards") as url:
-        application = migrated_app(tmp_path, url)
-        with application.app_context():
-            session = Session(db.engine, expire_on_commit=False)
-        yield application, session, Factory(session, application)
-        session.close()
-        dispose(application)
+        world = Guarded(migrated_app(tmp_path, url), owner_app(tmp_path, url))
+        yield world
+        world.close()
 
 
 def _sqlstate(exc: pytest.ExceptionInfo[DBAPIError]) -> str:
     return exc.value.orig.sqlstate  # type: ignore[union-attr]
 
 
-def test_postgres_audit_log_is_append_only(guarded: tuple[Flask, Session, Factory]) -> None:
-    application, session, _ = guarded
-    with application.app_context():
-        audit.record(session, "test.action", reason="kept")
-        session.commit()
+def test_postgres_audit_log_is_append_only(guarded: Guarded) -> None:
+    with guarded.app.app_context():
+        audit.record(guarded.session, "test.action", reason="kept")
+        guarded.session.commit()
     for statement in ("UPDATE audit_log SET reason = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with pytest.raises(DBAPIError) as exc:
-            session.execute(text(statement))
-        session.rollback()
-        assert _sqlstate(exc) == APPEND_ONLY_SQLSTATE, statement
-    assert session.scalar(text("SELECT count(*) FROM audit_log")) == 1
+            guarded.session.execute(text(statement))
+        guarded.session.rollback()
+        assert _sqlstate(exc) == INSUFFICIENT_PRIVILEGE, statement  # the app role holds no such right
+        with pytest.raises(DBAPIError) as exc:
+            guarded.owner.execute(text(statement))
+        guarded.owner.rollback()
+        assert _sqlstate(exc) == APPEND_ONLY_SQLSTATE, statement  # and the trigger stops even the owner
+    assert guarded.session.scalar(text("SELECT count(*) FROM audit_log")) == 1
 
 
-def test_postgres_refuses_changes_in_locked_months(guarded: tuple[Flask, Session, Factory]) -> None:
-    _, session, make = guarded
+def test_postgres_refuses_changes_in_locked_months(guarded: Guarded) -> None:
+    session, make = guarded.session, guarded.make
     room = make.room()
     old = dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC)  # long past its automatic lock date
     with pytest.raises(DBAPIError) as exc:
         make.visit(room, occurred_at=old)
     session.rollback()
     assert _sqlstate(exc) == MONTH_LOCKED_SQLSTATE
-    allow_history_load(session)  # a bulk history load may insert
-    visit = make.visit(room, occurred_at=old)
+    allow_history_load(session)  # the setting opens nothing for the app role
+    with pytest.raises(DBAPIError) as exc:
+        make.visit(room, occurred_at=old)
+    session.rollback()
+    assert _sqlstate(exc) == MONTH_LOCKED_SQLSTATE
+    allow_history_load(guarded.owner)  # a bulk history load, as the owner, may insert
+    visit = guarded.make_owned.visit(room, occurred_at=old)
     with pytest.raises(DBAPIError) as exc:
         session.execute(update(Visit).where(Visit.id == visit.id).values(voided=True, void_reason="x"))
     session.rollback()
@@ -123,27 +162,33 @@ def test_postgres_refuses_changes_in_locked_months(guarded: tuple[Flask, Session
     assert _sqlstate(exc) == MONTH_LOCKED_SQLSTATE
 
 
-def test_postgres_event_rows_are_never_deleted_except_by_purge(guarded: tuple[Flask, Session, Factory]) -> None:
-    _, session, make = guarded
-    visit = make.visit(make.room())
+def test_postgres_event_rows_are_never_deleted_except_by_purge(guarded: Guarded) -> None:
+    session, owner = guarded.session, guarded.owner
+    visit = guarded.make.visit(guarded.make.room())
+    allow_retention_purge(session)  # the setting opens nothing for the app role
     with pytest.raises(DBAPIError) as exc:
         session.execute(text("DELETE FROM visits WHERE id = :id"), {"id": visit.id})
     session.rollback()
+    assert _sqlstate(exc) == INSUFFICIENT_PRIVILEGE
+    with pytest.raises(DBAPIError) as exc:
+        owner.execute(text("DELETE FROM visits WHERE id = :id"), {"id": visit.id})
+    owner.rollback()
     assert _sqlstate(exc) == APPEND_ONLY_SQLSTATE
-    allow_retention_purge(session)
-    session.execute(text("DELETE FROM visits WHERE id = :id"), {"id": visit.id})
-    session.commit()
+    allow_retention_purge(owner)
+    owner.execute(text("DELETE FROM visits WHERE id = :id"), {"id": visit.id})
+    owner.commit()
     assert session.scalar(text("SELECT count(*) FROM visits")) == 0
 
 
-def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: tuple[Flask, Session, Factory]) -> None:
-    application, session, make = guarded
-    room = make.room()
-    allow_history_load(session)
-    visit = make.visit(room, occurred_at=dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC))
+def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: Guarded) -> None:
+    application = guarded.app
+    room = guarded.make.room()
+    allow_history_load(guarded.owner)
+    visit = guarded.make_owned.visit(room, occurred_at=dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC))
 
     @application.post("/_test/void/<int:visit_id>")
     def void(visit_id: int) -> str:
+        set_scope(None)
         db.session.execute(update(Visit).where(Visit.id == visit_id).values(voided=True, void_reason="x"))
         db.session.commit()
         return "voided"
@@ -175,10 +220,10 @@ def test_no_code_path_deletes_event_rows_except_the_retention_purge() -> None:
 
 
 @pytest.mark.slow
-def test_demo_history_loads_past_the_postgres_month_locks(guarded: tuple[Flask, Session, Factory]) -> None:
-    """`roomlog demo` writes synthetic history into locked months: it may, for its own transaction only."""
-    application, session, _ = guarded
-    result = application.test_cli_runner().invoke(args=["demo", "--months", "2"])
+def test_demo_history_loads_past_the_postgres_month_locks(guarded: Guarded) -> None:
+    """`roomlog demo` (as the owner) writes synthetic history into locked months, for its own transaction only."""
+    session = guarded.session
+    result = guarded.owner_app.test_cli_runner().invoke(args=["demo", "--months", "2"])
     assert result.exit_code == 0, result.output
     assert session.scalar(text("SELECT count(*) FROM visits")) > 0
     assert session.scalar(text("SELECT current_setting('roomlog.history_load', true)")) in (None, "", "off")

@@ -22,7 +22,7 @@ from tests.conftest import make_test_config
 from tests.factories import Factory
 from tests.ops_support import database_url, dispose, migrated_app
 
-PSEUDONYM_KEY = "test-pseudonym-key"
+PSEUDONYM_KEY = "test-pseudonym-key-for-tests-only-0123"
 
 
 def _fill(application: Flask) -> None:

@@ -54,7 +54,7 @@ def test_gunicorn_logs_never_hold_the_code(app: Flask, make: Factory, tmp_path: 
         **os.environ,
         "ROOMLOG_DATABASE_URL": f"sqlite:///{database}",
         "ROOMLOG_SECRET_KEY": "privacy-test-secret",
-        "ROOMLOG_PSEUDONYM_KEY": "test-pseudonym-key",
+        "ROOMLOG_PSEUDONYM_KEY": "test-pseudonym-key-for-tests-only-0123",
         "ROOMLOG_INSTANCE_PATH": str(tmp_path / "instance"),
         "ROOMLOG_ENV": "development",
     }

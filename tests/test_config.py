@@ -65,3 +65,37 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> No
 def test_bad_numbers_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ROOMLOG_SUPPRESSION_THRESHOLD must be a whole number"):
         load_config(tmp_path, env={"ROOMLOG_SUPPRESSION_THRESHOLD": "five"})
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        ({"SECRET_KEY": "s" * 31}, "ROOMLOG_SECRET_KEY is shorter than 32 bytes"),
+        ({"PSEUDONYM_KEY": "a" * 40}, "ROOMLOG_PSEUDONYM_KEY equals ROOMLOG_SECRET_KEY"),
+        ({"DATA_KEY": "change-me-change-me-change-me-change-me"}, "ROOMLOG_DATA_KEY is an example value"),
+        ({"DATA_KEY": "…"}, "ROOMLOG_DATA_KEY is an example value"),
+        ({"DATA_KEY": f"{'d' * 40},short"}, "ROOMLOG_DATA_KEY is shorter than 32 bytes"),
+    ],
+)
+def test_production_refuses_short_equal_and_example_secrets(
+    tmp_path: Path, secrets: dict[str, str], message: str
+) -> None:
+    env = {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_SECRET_KEY": "a" * 40,
+        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+        "ROOMLOG_DATA_KEY": "d" * 40,
+        **{f"ROOMLOG_{k}": v for k, v in secrets.items()},
+    }
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path, env=env)
+
+
+def test_production_starts_with_three_long_different_secrets(tmp_path: Path) -> None:
+    env = {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_SECRET_KEY": "a" * 40,
+        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+        "ROOMLOG_DATA_KEY": f"{'d' * 40},{'o' * 40}",  # a rotation in progress: two data keys
+    }
+    assert load_config(tmp_path, env=env)["DATA_KEY"].startswith("d")

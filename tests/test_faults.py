@@ -55,11 +55,7 @@ def _wait_for(predicate, timeout: float = 30) -> bool:  # type: ignore[no-untype
 
 def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tmp_path: Path) -> None:
     with throwaway_postgres() as pg:
-        admin = create_engine(pg.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE roomlog"))
-        admin.dispose()
-        url = pg.url.rsplit("/", 1)[0] + "/roomlog"
+        url = pg.url  # the app role's, on a database the owner migrates
         (username,) = _staff(tmp_path, url)
         with running(tmp_path, url, workers=2) as server:
             tablet = server.login(username, Factory.PASSWORD)
@@ -91,7 +87,7 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
             assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200  # same login
             assert server.process.pid == master and server.process.poll() is None  # type: ignore[union-attr]
             assert visit("during-the-restart-0002") == 303  # the tablet's retry goes through
-            engine = create_engine(url)
+            engine = create_engine(pg.owner_url)  # the app role outside the app has no room scope: it sees nothing
             with engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM visits")).scalar_one() == 2
             engine.dispose()

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from roomlog.extensions import db
-from tests.ops_support import database_url, dispose, migrated_app
+from tests.ops_support import database_url, dispose, migrated_app, owner_app
 
 
 @pytest.mark.both_databases
@@ -22,9 +22,11 @@ def test_healthz_ok_when_migrated_to_head_and_503_when_behind(backend: str, tmp_
         assert response.status_code == 200
         assert response.get_json() == {"status": "ok"}
         assert "Set-Cookie" not in response.headers
-        with application.app_context():
+        owner = owner_app(tmp_path, url)  # the app role may not write alembic_version
+        with owner.app_context():
             db.session.execute(text("UPDATE alembic_version SET version_num = '0001_initial'"))
             db.session.commit()
+        dispose(owner)
         response = client.get("/healthz")
         assert response.status_code == 503
         assert response.get_json() == {"status": "unavailable"}

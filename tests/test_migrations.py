@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from roomlog import PROJECT_ROOT, create_app
 from roomlog.extensions import db
 from roomlog.models import Base, Municipality
-from tests.conftest import make_test_config, postgres_url
+from tests.conftest import make_test_config, owner_url_for, postgres_url
 
 
 def _script() -> ScriptDirectory:
@@ -34,14 +34,14 @@ def test_single_head() -> None:
 def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     if request.param == "postgresql":
         url = f"{postgres_url()}_migrations"
-        engine = create_engine(url)
+        engine = create_engine(owner_url_for(url))
         with engine.begin() as conn:
             Base.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
     else:
         url = f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    return create_app(make_test_config(tmp_path, url))
+    return create_app(make_test_config(tmp_path, url, DATABASE_AS_OWNER=True))
 
 
 def _diff(app: Flask) -> list[object]:

@@ -27,7 +27,7 @@ from roomlog.models import (
 from roomlog.models.codes import EmergencyAction, PeriodState
 from roomlog.operations.retention import default_before
 from tests.factories import Factory
-from tests.ops_support import database_url, dispose, migrated_app
+from tests.ops_support import database_url, dispose, migrated_app, owner_app
 
 
 class OneTransaction(Factory):
@@ -93,7 +93,8 @@ def _aggregates(application: Flask) -> list[tuple[object, ...]]:
 @pytest.mark.both_databases
 def test_purge_keeps_approved_aggregates_and_refuses_unapproved_months(backend: str, tmp_path: Path) -> None:
     with database_url(backend, tmp_path, "retention") as url:
-        application = migrated_app(tmp_path, url)
+        dispose(migrated_app(tmp_path, url))
+        application = owner_app(tmp_path, url)  # `roomlog purge` runs as the schema owner
         ids = _history(application)
         runner = application.test_cli_runner()
         before_aggregates = _aggregates(application)

@@ -79,7 +79,12 @@ def test_session_cookie_flags(app: Flask, make: Factory) -> None:
 def test_production_cookies_are_secure_and_host_prefixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from roomlog.config import load_config
 
-    env = {"ROOMLOG_ENV": "production", "ROOMLOG_SECRET_KEY": "s" * 40, "ROOMLOG_PSEUDONYM_KEY": "p" * 40}
+    env = {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_SECRET_KEY": "s" * 40,
+        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+        "ROOMLOG_DATA_KEY": "d" * 40,
+    }
     config = load_config(tmp_path, env=env)
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_NAME"] == "__Host-roomlog_session"
@@ -91,10 +96,15 @@ def test_production_cookies_are_secure_and_host_prefixed(tmp_path: Path, monkeyp
 def test_debug_is_impossible_in_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from roomlog.config import load_config
 
-    env = {"ROOMLOG_ENV": "production", "ROOMLOG_SECRET_KEY": "s" * 40, "ROOMLOG_PSEUDONYM_KEY": "p" * 40}
+    env = {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_SECRET_KEY": "s" * 40,
+        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+        "ROOMLOG_DATA_KEY": "d" * 40,
+    }
     assert load_config(tmp_path, env=env, overrides={"DEBUG": True})["DEBUG"] is False
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    overrides = {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "PSEUDONYM_KEY": "p" * 40}
+    overrides = {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "PSEUDONYM_KEY": "p" * 40, "DATA_KEY": "d" * 40}
     with pytest.raises(ConfigError, match="Debug"):
         create_app({**overrides, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
 

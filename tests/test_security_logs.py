@@ -143,7 +143,7 @@ def test_canaries_never_reach_logs_database_or_audit(app: Flask, make: Factory, 
             assert canary not in text, f"{name} leaked into the {place}"
             assert canary.split()[0] not in text, f"{name} (first word) leaked into the {place}"
     if check_in_exists:  # the submissions really arrived: only their keyed forms are stored
-        digest = pseudonym("test-pseudonym-key", CANARIES["visitor_code"])
+        digest = pseudonym("test-pseudonym-key-for-tests-only-0123", CANARIES["visitor_code"])
         assert digest in places["database file and dump"]
         assert CANARIES["incident_note"] in places["database file and dump"]
 

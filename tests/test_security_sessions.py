@@ -21,14 +21,25 @@ def _two_devices(app: Flask, username: str) -> tuple[AuthActions, AuthActions]:
     return first, second
 
 
-def test_logout_ends_every_session_of_the_user(app: Flask, make: Factory) -> None:
+def test_logout_ends_this_session_only(app: Flask, make: Factory) -> None:
+    room = make.room()
+    make.user(Role.STAFF, rooms=[room], username="shared")
+    tablet, other_tablet = _two_devices(app, "shared")
+    tablet.logout()
+    assert tablet.client.get(f"/rooms/{room.id}/").status_code == 302
+    assert other_tablet.client.get(f"/rooms/{room.id}/").status_code == 200  # the other tablet keeps working
+
+
+def test_log_out_everywhere_ends_every_session_of_the_user(app: Flask, make: Factory) -> None:
     room = make.room()
     make.user(Role.LEAD, rooms=[room], username="lead")
     make.user(Role.STAFF, rooms=[room], username="other")
     tablet, office = _two_devices(app, "lead")
     colleague = AuthActions(app.test_client())
     colleague.login("other")
-    tablet.logout()
+    assert 'data-action="logout-everywhere"' in tablet.client.get("/account/").get_data(as_text=True)
+    assert tablet.client.post("/auth/logout-everywhere").status_code == 302
+    assert tablet.client.get(f"/rooms/{room.id}/").status_code == 302
     assert office.client.get(f"/rooms/{room.id}/").status_code == 302
     assert colleague.client.get(f"/rooms/{room.id}/").status_code == 200  # only that user's sessions
 

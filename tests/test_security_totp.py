@@ -73,7 +73,10 @@ def test_enrol_then_log_in_with_code_replay_refused_recovery_code_once(app: Flas
     assert first.client.get(f"/rooms/{room.id}/").status_code == 200  # enrolment counts as the second factor
     dbs.expire_all()
     stored = dbs.get(User, user.id)
-    assert stored.totp_secret == secret and stored.totp_confirmed_at is not None
+    assert stored.totp_secret.startswith("v1:") and secret not in stored.totp_secret  # sealed at rest
+    with app.app_context():
+        assert totp.stored_secret(stored) == secret
+    assert stored.totp_confirmed_at is not None
     hashes = dbs.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
     assert len(hashes) == totp.RECOVERY_CODES and not any(c.replace("-", "") in h for c in codes for h in hashes)
 
@@ -130,7 +133,12 @@ def test_admin_reset_removes_the_factor_and_ends_sessions(app: Flask, make: Fact
 def test_requirement_is_off_in_tests_by_default_and_on_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from roomlog.config import load_config
 
-    env = {"ROOMLOG_ENV": "production", "ROOMLOG_SECRET_KEY": "s" * 40, "ROOMLOG_PSEUDONYM_KEY": "p" * 40}
+    env = {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_SECRET_KEY": "s" * 40,
+        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+        "ROOMLOG_DATA_KEY": "d" * 40,
+    }
     assert load_config(tmp_path, env=env)["REQUIRE_TOTP"] is True
     assert load_config(tmp_path, env={**env, "ROOMLOG_REQUIRE_TOTP": "0"})["REQUIRE_TOTP"] is False
     assert load_config(tmp_path, env={"ROOMLOG_ENV": "development"})["REQUIRE_TOTP"] is False

@@ -24,7 +24,8 @@ def test_settings_on_a_fresh_connection(app: Flask, backend: str) -> None:
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
             else:
-                assert conn.execute(text("SELECT current_setting('roomlog.lock_after_days')")).scalar() == "15"
+                # Outside a request every transaction runs under the explicit all-rooms scope.
+                assert conn.execute(text("SELECT current_setting('roomlog.room_ids')")).scalar() == "*"
                 assert conn.execute(text("SELECT current_setting('application_name')")).scalar() == "roomlog"
         assert db.engine.pool._pre_ping is True
         if backend == "postgresql":

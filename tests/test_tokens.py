@@ -60,3 +60,20 @@ def test_token_pages_are_for_admins_only(make: Factory, client: FlaskClient, aut
     auth.login("min")
     assert client.get("/admin/tokens").status_code == 403
     assert client.post("/admin/tokens", data={"user_id": 1}).status_code == 403
+
+
+def test_disabling_a_user_revokes_their_tokens_and_enabling_revives_none(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    make.user(Role.ADMIN, username="admin")
+    owner = make.user(Role.NATIONAL, username="min")
+    auth.login("admin")
+    page = client.post("/admin/tokens", data={"user_id": owner.id, "name": "BI"}).get_data(as_text=True)
+    value = re.search(r"data-token>(rlg_[^<]+)<", page).group(1)
+    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 200
+    form = {"username": "min", "role": "national", "language": "da"}
+    assert client.post(f"/admin/users/{owner.id}", data=form).status_code == 302  # "active" unticked
+    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 401
+    assert dbs.scalars(select(ApiToken)).one().revoked_at is not None
+    assert client.post(f"/admin/users/{owner.id}", data={**form, "active": "y"}).status_code == 302
+    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 401  # still revoked

@@ -55,17 +55,14 @@ def two_factor() -> str | Response:
     """Enrol an authenticator app (QR code), then show the recovery codes once."""
     if totp.has_totp(current_user):
         return redirect(url_for("account.settings"))
-    # The pending secret lives in the signed session cookie until confirmed, so showing
-    # the QR code (a GET) writes nothing to the database.
-    secret = session.get("totp_pending") or totp.new_secret()
-    session["totp_pending"] = secret
+    # The pending secret is derived on the server from this login session, never in the cookie.
+    secret = totp.pending_secret(g.login_session)
     form = EnrolForm()
     if form.validate_on_submit():
         codes = totp.confirm(db.session, current_user, secret, form.code.data or "")
         if codes is not None:
             g.login_session.second_factor_at = utcnow()
             db.session.commit()
-            session.pop("totp_pending", None)
             security_event("second_factor.enrolled")
             return render_template("account/recovery_codes.html", codes=codes, next=safe_next(request.args.get("next")))
         form.code.errors = [_("That code does not match. Check the time on your phone and try the newest code.")]

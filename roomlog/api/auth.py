@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth.scoping import set_scope
 from roomlog.extensions import db
+from roomlog.logs import request_id
 from roomlog.models import ApiToken, Room
 from roomlog.models.codes import Role
 from roomlog.services.tokens import authenticate
@@ -35,7 +36,7 @@ def rate_limit_key() -> str:
 
 def unauthorized(message: str) -> tuple[Response, int]:
     """401 JSON with the bearer challenge."""
-    response = jsonify(error=message)
+    response = jsonify(error=message, request_id=request_id())
     response.headers["WWW-Authenticate"] = 'Bearer realm="roomlog"'
     return response, 401
 

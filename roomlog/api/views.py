@@ -10,6 +10,7 @@ from roomlog.api.openapi import openapi_document
 from roomlog.api.params import AggregateQuery, parse_query
 from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter
+from roomlog.logs import request_id
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
 from roomlog.reporting.indicators import INDICATORS
@@ -37,7 +38,7 @@ def no_cookies(response: Response) -> Response:
 
 
 def _error(parameter: str, message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify(error=message, parameter=parameter), status
+    return jsonify(error=message, parameter=parameter, request_id=request_id()), status
 
 
 @bp.get("/indicators")

@@ -5,14 +5,15 @@ every ORM SELECT touching room-scoped tables is limited to the user's rooms with
 ``with_loader_criteria``, so a query that forgets its filter cannot leak another tenant's
 rows.
 
-On PostgreSQL there is a third line: row-level security on the room tables (migration
-``security_row_level_security``). Its policies read the per-transaction setting
-``roomlog.room_ids``, which :func:`set_scope` sets (``SET LOCAL`` semantics) at the start of
-every request of a room-limited user and again at the start of every later transaction of
-that request. Where the setting is absent or empty — the CLI, migrations, backups, national
-and admin requests — the policies let every row through, so maintenance keeps working
-while a request of a staff, lead or municipality user sees, even through raw SQL, only its
-rooms. ``-1`` stands for "no rooms at all".
+On PostgreSQL there is a third line: row-level security on every table with room data
+(migrations ``security_row_level_security`` and ``security_roles_and_secrets``). Its
+policies read the per-transaction setting ``roomlog.room_ids`` and **deny by default**: a
+transaction that did not set it sees no room data. :func:`_apply_setting` sets it (``SET
+LOCAL`` semantics) at the start of every transaction: the user's rooms for a staff, lead or
+municipality user, ``*`` (an explicit all-rooms scope) for national and admin users and for
+work outside a request (the CLI, tests' factories), ``-1`` ("no rooms") for a request
+whose user is not known yet (the login page). The app role cannot bypass the policies; the
+schema owner (maintenance, backups) is not subject to them.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ from flask import g, has_request_context
 from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomEvent, RoomVisitorSet
+from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomEvent, RoomVisitorSet, YearlyHistory
 
-ROOM_SCOPED: tuple[type[Any], ...] = (RoomEvent, PeriodStatus, MonthlyAggregate, MonthlyHistory, RoomVisitorSet)
+ROOM_SCOPED: tuple[type[Any], ...] = (
+    RoomEvent,
+    PeriodStatus,
+    MonthlyAggregate,
+    MonthlyHistory,
+    YearlyHistory,
+    RoomVisitorSet,
+)
 
 
 def _limit_to_scope(state: ORMExecuteState) -> None:
@@ -41,32 +49,39 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
         )
 
 
+ALL_ROOMS = "*"
+NO_ROOMS = "-1"
+
+
 def scope_setting(ids: frozenset[int] | None) -> str:
-    """Return the value of ``roomlog.room_ids`` for a scope ("" = no limit, "-1" = no rooms)."""
+    """Return the value of ``roomlog.room_ids`` for a scope ("*" = every room, "-1" = no rooms)."""
     if ids is None:
-        return ""
-    return ",".join(str(i) for i in sorted(ids)) or "-1"
+        return ALL_ROOMS
+    return ",".join(str(i) for i in sorted(ids)) or NO_ROOMS
+
+
+def current_setting() -> str:
+    """Return the scope this transaction should run under (see the module docstring)."""
+    if not has_request_context():
+        return ALL_ROOMS
+    if not g.get("scope_decided"):
+        return NO_ROOMS
+    return scope_setting(g.get("scope_room_ids"))
 
 
 def _apply_setting(connection: Connection) -> None:
-    if connection.dialect.name != "postgresql" or not has_request_context():
+    if connection.dialect.name != "postgresql":
         return
-    ids = g.get("scope_room_ids")
-    if ids is None:
-        return
-    connection.execute(text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": scope_setting(ids)})
-
-
-def _after_begin(_session: Session, _transaction: Any, connection: Connection) -> None:
-    _apply_setting(connection)
+    connection.execute(text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": current_setting()})
 
 
 def set_scope(ids: frozenset[int] | None) -> None:
     """Limit this request to ``ids`` (``None``: no limit), in the ORM and in PostgreSQL's RLS."""
     g.scope_room_ids = ids
+    g.scope_decided = True
     from roomlog.extensions import db
 
-    if ids is not None and db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         _apply_setting(db.session.connection())
 
 
@@ -74,5 +89,3 @@ def install() -> None:
     """Listen on every ORM session (idempotent)."""
     if not event.contains(Session, "do_orm_execute", _limit_to_scope):
         event.listen(Session, "do_orm_execute", _limit_to_scope)
-    if not event.contains(Session, "after_begin", _after_begin):
-        event.listen(Session, "after_begin", _after_begin)

@@ -5,16 +5,21 @@ count on its own and a burst spread over workers multiplies the allowance), Redi
 Memcached, MongoDB and etcd — all servers that a one-command SQLite deployment does not
 have. This small fixed-window counter keeps the ``limits`` interface, so Flask-Limiter
 uses it unchanged, and SQLite's file locking (``BEGIN IMMEDIATE``) makes each increment
-atomic across processes. It holds only hashed-by-Flask-Limiter keys (``LIMITER/…`` with a
-username or address) and counts, in a file of its own (never in the app database, so a
-GET never writes there and backups stay free of it). Deployments on several hosts set
-``ROOMLOG_RATELIMIT_STORAGE_URL=redis://…`` instead.
+atomic across processes. Keys are stored as HMAC-SHA256 digests (keyed with the
+``key_secret`` storage option, which roomlog derives from ``ROOMLOG_SECRET_KEY``), so the
+file never holds an address or a token id in clear; the file is created 0600 in a 0700
+folder whatever the umask. It lives apart from the app database (a GET never writes there
+and backups stay free of it). Deployments on several hosts set
+``ROOMLOG_RATELIMIT_STORAGE_URL=redis://…`` instead. (Login throttling is not here: it is
+in the database, roomlog/auth/throttle.py.)
 
 URI: ``roomlog+sqlite:///absolute/path/ratelimit.sqlite3``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import sqlite3
 import threading
@@ -33,6 +38,7 @@ class SQLiteFileStorage(Storage):
     STORAGE_SCHEME = ["roomlog+sqlite"]
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
+        self._secret = str(options.pop("key_secret", "")).encode("utf-8")
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         path = (uri or "").split("://", 1)[-1]
         if not path:
@@ -50,16 +56,22 @@ class SQLiteFileStorage(Storage):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():  # a forked worker opens its own
             self._local.pid = os.getpid()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():  # private from the start; SQLite's -wal/-shm files copy its mode
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
             self._local.conn = conn
         return conn
 
+    def _k(self, key: str) -> str:
+        """The stored form of a key: a keyed hash, never the key itself."""
+        return hmac.new(self._secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add ``amount`` to the counter, starting a new window when the old one expired."""
-        conn, now = self._connect(), time.time()
+        conn, now, key = self._connect(), time.time(), self._k(key)
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT value, expires_at FROM counters WHERE key = ?", (key,)).fetchone()
@@ -82,14 +94,14 @@ class SQLiteFileStorage(Storage):
         """Return the current count of an unexpired window (0 otherwise)."""
         row = (
             self._connect()
-            .execute("SELECT value FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .execute("SELECT value FROM counters WHERE key = ? AND expires_at > ?", (self._k(key), time.time()))
             .fetchone()
         )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         """Return when the window of ``key`` ends (epoch seconds)."""
-        row = self._connect().execute("SELECT expires_at FROM counters WHERE key = ?", (key,)).fetchone()
+        row = self._connect().execute("SELECT expires_at FROM counters WHERE key = ?", (self._k(key),)).fetchone()
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:
@@ -106,4 +118,4 @@ class SQLiteFileStorage(Storage):
 
     def clear(self, key: str) -> None:
         """Remove one counter."""
-        self._connect().execute("DELETE FROM counters WHERE key = ?", (key,))
+        self._connect().execute("DELETE FROM counters WHERE key = ?", (self._k(key),))

@@ -3,10 +3,15 @@
 Who must use it: the roles in ``TOTP_ROLES`` (lead, municipality, national, admin) when
 ``REQUIRE_TOTP`` is on (the default in production; off in development and tests so the
 demo logins keep working). Staff on a shared room tablet log in with a password only.
+
+The secret is stored sealed with ``ROOMLOG_DATA_KEY`` (roomlog/auth/sealing.py); while an
+enrolment is in progress it is derived on the server from the login session (never in the
+cookie, never stored); recovery codes are stored as HMACs keyed with the same key.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -18,7 +23,8 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import RecoveryCode, User
+from roomlog.auth import sealing
+from roomlog.models import LoginSession, RecoveryCode, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import TOTP_ROLES
 from roomlog.services import audit
@@ -62,9 +68,27 @@ def _matching_counter(secret: str, code: str, at: float) -> int | None:
     return None
 
 
+def stored_secret(user: User) -> str | None:
+    """Return the user's TOTP secret, unsealed (a legacy clear value is returned as it is)."""
+    value = user.totp_secret
+    if not value:
+        return None
+    return sealing.unseal(value) if sealing.is_sealed(value) else value
+
+
+def pending_secret(login: LoginSession) -> str:
+    """Return the enrolment secret of this login session: derived on the server, never stored.
+
+    An HMAC (keyed with ROOMLOG_DATA_KEY) of the server-side session, so reloading the QR
+    page shows the same secret, showing it writes nothing, and it is in no cookie.
+    """
+    digest = sealing.keyed_hashes(f"totp-enrolment:{login.id}:{login.token_hash}")[0]
+    return base64.b32encode(bytes.fromhex(digest)[:20]).decode("ascii")
+
+
 def check_code(user: User, code: str, secret: str | None = None, at: float | None = None) -> bool:
     """Check a TOTP code; a code (or an older one) that was already used is refused (replay)."""
-    secret = secret or user.totp_secret
+    secret = secret or stored_secret(user)
     if not secret:
         return False
     counter = _matching_counter(secret, code, time.time() if at is None else at)
@@ -74,17 +98,26 @@ def check_code(user: User, code: str, secret: str | None = None, at: float | Non
     return True
 
 
+def _normal(code: str) -> str:
+    return code.replace("-", "").lower()
+
+
 def _code_hash(code: str) -> str:
     # Recovery codes carry 60 random bits, so a keyed SHA-256 suffices (no slow hash needed).
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, code.replace("-", "").lower().encode(), hashlib.sha256).hexdigest()
+    return sealing.keyed_hashes(_normal(code))[0]
+
+
+def _code_hashes(code: str) -> list[str]:
+    """Every hash a stored code may have: each data key, and the SECRET_KEY of older releases."""
+    legacy = hmac.new(current_app.config["SECRET_KEY"].encode(), _normal(code).encode(), hashlib.sha256).hexdigest()
+    return [*sealing.keyed_hashes(_normal(code)), legacy]
 
 
 def confirm(session: Session, user: User, secret: str, code: str) -> list[str] | None:
     """Enrol ``secret`` if ``code`` matches it; return fresh recovery codes (shown once)."""
     if not check_code(user, code, secret=secret):
         return None
-    user.totp_secret, user.totp_confirmed_at = secret, utcnow()
+    user.totp_secret, user.totp_confirmed_at = sealing.seal(secret), utcnow()
     codes = new_recovery_codes(session, user)
     audit.record(session, "user.totp_enrol", user_id=user.id, entity="user", entity_id=user.id)
     return codes
@@ -104,12 +137,12 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 
 def use_recovery_code(session: Session, user: User, code: str) -> bool:
     """Spend one unused recovery code; return whether it was valid."""
-    digest = _code_hash(code.strip())
-    row = session.scalar(
+    digests = _code_hashes(code.strip())
+    row = session.scalars(
         select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest, RecoveryCode.used_at.is_(None)
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash.in_(digests), RecoveryCode.used_at.is_(None)
         )
-    )
+    ).first()
     if row is None:
         return False
     row.used_at = utcnow()

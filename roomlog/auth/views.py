@@ -1,21 +1,21 @@
-"""Log in (throttled), the second-factor step, keep-alive and log out."""
+"""Log in and the second-factor step (both throttled), keep-alive, log out (here or everywhere)."""
 
 from __future__ import annotations
 
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from roomlog.auth import totp
+from roomlog.auth import throttle, totp
 from roomlog.auth.access import public
 from roomlog.auth.forms import LoginForm, SecondFactorForm
 from roomlog.auth.sessions import end_all_sessions, end_session, start_session
-from roomlog.extensions import db, limiter
+from roomlog.extensions import db
 from roomlog.logs import security_event
 from roomlog.models import User
 from roomlog.models.base import utcnow
@@ -52,76 +52,71 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def _account_key() -> str:
-    """Key the per-account login limit on the username typed (case-insensitive)."""
-    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
+def _throttling() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 
-def _session_user_key() -> str:
-    return f"user:{session.get('_user_id', '')}"
-
-
-def _failed(response: Response) -> bool:
-    """Count only refused attempts (the form re-rendered) against the limits."""
-    return response.status_code == 200
-
-
-def _throttled_message() -> str:
-    return _(
-        "Too many failed log-ins for this account or from this device. Wait a few minutes and try again. "
-        "Other users can still log in."
+def _throttled(template: str, form: object, wait_seconds: int) -> tuple[str, int]:
+    security_event("throttled", logging.WARNING, wait_seconds=wait_seconds)
+    flash(
+        _(
+            "Too many failed log-ins for this account or from this device. Wait a few minutes and try again. "
+            "Other users can still log in."
+        ),
+        "error",
     )
-
-
-def _limit(value_key: str):  # type: ignore[no-untyped-def]
-    return lambda: current_app.config[value_key]
+    return render_template(template, form=form), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _limit("LOGIN_RATE_LIMIT"), key_func=_account_key, methods=["POST"], deduct_when=_failed,
-    error_message=_throttled_message, scope="login-account",
-)  # fmt: skip
-@limiter.limit(
-    _limit("LOGIN_IP_RATE_LIMIT"), methods=["POST"], deduct_when=_failed,
-    error_message=_throttled_message, scope="login-address",
-)  # fmt: skip
-def login() -> str | Response:
-    """Show the login form and log the user in."""
+def login() -> str | Response | tuple[str, int]:
+    """Show the login form and log the user in (throttled: roomlog/auth/throttle.py)."""
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
-        if user is None:
-            known = _find(form.username.data or "")
-            security_event("login.failed", logging.WARNING, target_user_id=known.id if known else None)
-            flash(_("Wrong username or password."), "error")
-            return render_template("auth/login.html", form=form), 200
-        start_session(db.session, user)
-        login_user(user)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, expired=request.args.get("expired") == "1")
+    typed = form.username.data or ""
+    known = _find(typed)
+    attempt = throttle.begin(db.session, typed, known) if _throttling() else throttle.Attempt(())
+    db.session.commit()  # the attempt counts even if the request dies during the password check
+    if attempt.refused:
+        return _throttled("auth/login.html", form, attempt.wait_seconds)
+    user = authenticate(typed, form.password.data or "")
+    if user is None:
+        if _throttling():
+            throttle.failed(db.session)
         db.session.commit()
-        security_event("login.password", user_id=user.id, role=user.role.value, username=user.username)
-        target = safe_next(form.next.data)
-        if totp.has_totp(user):
-            return redirect(url_for("auth.two_factor", next=target))
-        return redirect(target or url_for("home.index"))
-    return render_template("auth/login.html", form=form, expired=request.args.get("expired") == "1")
+        security_event("login.failed", logging.WARNING, target_user_id=known.id if known else None)
+        flash(_("Wrong username or password."), "error")
+        return render_template("auth/login.html", form=form), 200
+    throttle.succeeded(db.session, attempt)
+    start_session(db.session, user)
+    login_user(user)
+    db.session.commit()
+    security_event("login.password", user_id=user.id, role=user.role.value, username=user.username)
+    target = safe_next(form.next.data)
+    response = redirect(
+        url_for("auth.two_factor", next=target) if totp.has_totp(user) else target or url_for("home.index")
+    )
+    throttle.remember_device(response, user)
+    return response
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
-@limiter.limit(
-    _limit("LOGIN_RATE_LIMIT"), key_func=_session_user_key, methods=["POST"], deduct_when=_failed,
-    error_message=_throttled_message, scope="second-factor",
-)  # fmt: skip
-def two_factor() -> str | Response:
+def two_factor() -> str | Response | tuple[str, int]:
     """Ask for the authenticator code (or a recovery code) after the password."""
     form = SecondFactorForm(next=request.args.get("next", ""))
     login = g.login_session
     if login.second_factor_at is not None or not totp.has_totp(current_user):
         return redirect(url_for("home.index"))
     if form.validate_on_submit():
+        attempt = throttle.second_factor(db.session, current_user) if _throttling() else throttle.Attempt(())
+        db.session.commit()
+        if attempt.refused:
+            return _throttled("auth/two_factor.html", form, attempt.wait_seconds)
         code = form.code.data or ""
         if totp.check_code(current_user, code) or totp.use_recovery_code(db.session, current_user, code):
+            throttle.succeeded(db.session, attempt)
             login.second_factor_at = utcnow()
             db.session.commit()
             security_event("login.second_factor")
@@ -141,12 +136,23 @@ def keepalive() -> tuple[str, int]:
 @bp.post("/logout")
 @public
 def logout() -> Response:
-    """End every session of this user server-side and return to the login page."""
+    """End this session only (a shared account's other tablets stay logged in)."""
     if current_user.is_authenticated:
         security_event("logout")
-        end_all_sessions(db.session, current_user, "logout")
     end_session(db.session)
     logout_user()
     db.session.commit()
     flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+def logout_everywhere() -> Response:
+    """End every session of this user, on every device (a lost phone, a left-open office PC)."""
+    security_event("logout.everywhere")
+    end_all_sessions(db.session, current_user, "logout_everywhere")
+    end_session(db.session, "logout_everywhere")
+    logout_user()
+    db.session.commit()
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.x models, one module per aggregate; importing this registers them all."""
 
-from roomlog.models.accounts import ApiToken, LoginSession, RecoveryCode, User, room_memberships
+from roomlog.models.accounts import ApiToken, LoginSession, LoginThrottle, RecoveryCode, User, room_memberships
 from roomlog.models.audit import AuditEntry
 from roomlog.models.base import Base
 from roomlog.models.events import (
@@ -32,6 +32,7 @@ __all__ = [
     "EmergencyActionRecord",
     "Incident",
     "LoginSession",
+    "LoginThrottle",
     "MonthlyAggregate",
     "MonthlyHistory",
     "Municipality",

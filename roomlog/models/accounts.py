@@ -35,7 +35,8 @@ class User(Base):
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[dt.datetime | None]
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Sealed with ROOMLOG_DATA_KEY (roomlog/auth/sealing.py), never the secret itself.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[dt.datetime | None]
     totp_last_counter: Mapped[int | None]
 
@@ -118,3 +119,22 @@ class ApiToken(Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginThrottle(Base):
+    """Consecutive failed log-ins counted under one key: a keyed hash, never the typed text or address.
+
+    ``kind`` says what the key stands for: ``pair`` (an account from one address),
+    ``account`` (an account from anywhere), ``address`` (all failures from one address),
+    ``device`` (a browser that logged in to the account before) or ``second-factor``.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The account, when the typed username names one (shown to admins); never the typed text.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    next_allowed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,13 @@
 A backup holds the database only. The secrets (``ROOMLOG_SECRET_KEY``, ``ROOMLOG_PSEUDONYM_KEY``)
 live in the environment or the instance folder, never in the database, so they are never in a
 backup: keep them in a separate safe place. Restores go into an empty database only.
+
+A backup file is private from its first byte (mode 0600 whatever the umask) and appears
+under its name only when complete: it is written as ``NAME.partial``, which is removed if
+anything fails. On PostgreSQL the ``roomlog`` command dumps and restores with the owner's
+connection (``ROOMLOG_OWNER_DATABASE_URL``): the owner is not subject to row-level
+security, so the dump holds every row; grants (the app role's) travel with the dump, so a
+restore needs the same two roles (README, "Deployment").
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, no shell
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -24,6 +32,28 @@ Progress = Callable[[int, int], None]
 
 class BackupError(RuntimeError):
     """A backup or restore could not be made; the message says why."""
+
+
+#: Backups, and every file created while one is written, are readable by their owner only.
+PRIVATE_FILE_MODE = 0o600
+
+
+@contextmanager
+def private_partial(target: Path) -> Iterator[Path]:
+    """Yield ``target.partial``, created 0600; rename it to ``target`` on success, remove it on failure."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    previous = os.umask(0o077)
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+        yield partial
+        os.chmod(partial, PRIVATE_FILE_MODE)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        os.umask(previous)
 
 
 def _sqlite_file(url: URL) -> Path:
@@ -57,18 +87,16 @@ def backup_sqlite(url: URL, target: Path, progress: Progress) -> None:
     source_path = _sqlite_file(url)
     if not source_path.exists():
         raise BackupError(f"the database file {source_path} does not exist")
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    copy = sqlite3.connect(partial)
-    try:
-        _copy_sqlite(source, copy, progress)
-        copy.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        copy.close()
-        source.close()
-    _check_sqlite(partial)
-    os.replace(partial, target)
+    with private_partial(target) as partial:
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+        copy = sqlite3.connect(partial)
+        try:
+            _copy_sqlite(source, copy, progress)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+            source.close()
+        _check_sqlite(partial)
 
 
 def restore_sqlite(url: URL, source: Path, progress: Progress) -> None:
@@ -163,11 +191,11 @@ def _pg_table_count(url: str) -> int:
 def backup_postgresql(url: URL, target: Path, progress: Progress) -> None:
     """Dump the database in pg_dump's custom format into ``target``."""
     args, env = _pg_args(url)
-    partial = target.with_name(target.name + ".partial")
-    command = [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--verbose"]
+    # Privileges stay in the dump: the app role's grants and default privileges come back on restore.
+    command = [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--verbose"]
     total = max(_pg_table_count(url.render_as_string(hide_password=False)), 1)
-    _run_with_progress([*command, "--file", str(partial), *args], env, total, "dumping contents of table", progress)
-    os.replace(partial, target)
+    with private_partial(target) as partial:
+        _run_with_progress([*command, "--file", str(partial), *args], env, total, "dumping contents of table", progress)
 
 
 def restore_postgresql(url: URL, source: Path, progress: Progress) -> None:
@@ -181,7 +209,7 @@ def restore_postgresql(url: URL, source: Path, progress: Progress) -> None:
         raise BackupError(f"{source} is not a pg_dump custom-format backup: {listing.stderr.strip()}")
     total = sum(1 for line in listing.stdout.splitlines() if line and not line.startswith(";"))
     args, env = _pg_args(url)
-    command = [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+    command = [pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction"]
     _run_with_progress([*command, "--verbose", *args, str(source)], env, total, "pg_restore: ", progress)
 
 

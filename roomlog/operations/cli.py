@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from roomlog import database
 from roomlog.extensions import db
@@ -50,8 +50,25 @@ def _bar(label: str) -> Iterator[backups.Progress]:
 
 
 def _database_url() -> str:
-    """Return the URL the app really uses (relative SQLite paths resolved against the instance folder)."""
+    """Return the owner's URL if configured, else the app's (relative SQLite paths resolved)."""
+    owner = current_app.config.get("OWNER_DATABASE_URL")
+    if owner and db.engine.dialect.name == "postgresql":
+        return str(owner)
     return db.engine.url.render_as_string(hide_password=False)
+
+
+def require_owner() -> None:
+    """Stop unless this connection owns the schema (PostgreSQL): maintenance never runs as the app role."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    owns = db.session.scalar(
+        text("SELECT pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass('visits')")
+    )
+    if not owns:
+        _fail(
+            "this command needs the schema owner's connection: set ROOMLOG_OWNER_DATABASE_URL "
+            "(README, Deployment); the app's role may not do it"
+        )
 
 
 @click.group("audit")
@@ -135,6 +152,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
         before = parse_month(before_text) if before_text else retention.default_before(today_local(), years)
     except (ValueError, DomainError) as exc:
         raise click.BadParameter(str(exc), param_hint="--before") from exc
+    require_owner()
     if before > retention.default_before(today_local(), years):
         click.echo(f"Note: {format_month(before)} is inside the retention period of {years} years.")
     with database.immediate():
@@ -168,4 +186,54 @@ def _describe(plan: retention.PurgePlan, names: dict[int, str], dry_run: bool) -
     click.echo(f"  visitors no longer referenced: {plan.visitors}")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command)
+@click.group("secrets")
+def secrets_group() -> None:
+    """Manage the secrets sealed with ROOMLOG_DATA_KEY."""
+
+
+@secrets_group.command("rotate")
+@with_appcontext
+def secrets_rotate() -> None:
+    """Re-seal every TOTP secret with the first key of ROOMLOG_DATA_KEY."""
+    from roomlog.auth import sealing
+    from roomlog.models import User
+
+    count = 0
+    for user in db.session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        try:
+            user.totp_secret = sealing.reseal(user.totp_secret or "")
+        except sealing.SealError as exc:
+            _fail(f"{exc}: keep the old key in ROOMLOG_DATA_KEY (after the new one) until rotation is done")
+        count += 1
+    audit.record(db.session, "secrets.rotate", changes={"values": count})
+    db.session.commit()
+    click.echo(f"{count} sealed values now use the first key of ROOMLOG_DATA_KEY; the others may be removed.")
+
+
+@click.group("guards")
+def guards_group() -> None:
+    """PostgreSQL's guards (migration security_roles_and_secrets)."""
+
+
+@guards_group.command("sync")
+@with_appcontext
+def guards_sync() -> None:
+    """Write ROOMLOG_LOCK_AFTER_DAYS into the database's month lock (as the owner)."""
+    if db.engine.dialect.name != "postgresql":
+        click.echo("Nothing to do: SQLite has no database guards (the app's checks apply).")
+        return
+    require_owner()
+    days = int(current_app.config["LOCK_AFTER_DAYS"])
+    # The same definition as lock_days_function() in migration 0006.
+    db.session.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION roomlog_lock_after_days() RETURNS integer "
+            f"LANGUAGE sql IMMUTABLE AS $$ SELECT {days} $$"
+        )
+    )
+    audit.record(db.session, "guards.sync", changes={"lock_after_days": days})
+    db.session.commit()
+    click.echo(f"Months now lock {days} days after month end in the database too.")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group, guards_group)

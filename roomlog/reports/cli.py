@@ -17,6 +17,7 @@ from roomlog.extensions import db
 @with_appcontext
 def import_history_command(path: Path, check: bool) -> None:
     """Import monthly history (CSV: room,month,indicator,value); all lines or none."""
+    from roomlog.operations.cli import require_owner
     from roomlog.services import history
 
     try:
@@ -30,6 +31,7 @@ def import_history_command(path: Path, check: bool) -> None:
             parsed = history.check(db.session, lines)
             click.echo(f"{path}: {len(parsed)} lines are valid. Nothing was imported (--check).")
             return
+        require_owner()
         result = history.import_history(db.session, lines)
     except history.HistoryImportError as exc:
         db.session.rollback()

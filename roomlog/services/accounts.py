@@ -96,7 +96,7 @@ def update_user(
     can_backdate: bool,
     actor: User | None,
 ) -> None:
-    """Change a user's role, scope and status; disabling ends their sessions."""
+    """Change a user's role, scope and status; disabling ends their sessions and revokes their tokens."""
     _check_scope(role, rooms, municipality)
     before = {
         "role": user.role,
@@ -117,8 +117,11 @@ def update_user(
     session.flush()
     if not active:
         from roomlog.auth.sessions import end_all_sessions
+        from roomlog.services.tokens import revoke_all_tokens
 
         end_all_sessions(session, user, "disabled")
+        # Revoked, not merely refused while disabled: enabling the user again revives nothing.
+        revoke_all_tokens(session, user, actor=actor)
     audit.record(
         session,
         "user.update",

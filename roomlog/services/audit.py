@@ -67,9 +67,12 @@ def record(
 ) -> AuditEntry:
     """Append an audit entry chained to the last one; flushes, never commits."""
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise writers of the chain for the rest of this transaction.
+        # Serialise writers of the chain for the rest of this transaction. The newest hash
+        # comes from a function of the owner's: row-level security hides other rooms' entries.
         session.execute(text("SELECT pg_advisory_xact_lock(7274017)"))
-    last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        last = session.scalar(text("SELECT roomlog_audit_last_hash()"))
+    else:
+        last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         at=utcnow(),
         user_id=user_id,

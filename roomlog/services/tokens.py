@@ -75,6 +75,14 @@ def revoke_token(session: Session, token: ApiToken, actor: User | None = None) -
     )
 
 
+def revoke_all_tokens(session: Session, user: User, actor: User | None = None) -> int:
+    """Revoke every live token of ``user`` (the user was disabled); return how many."""
+    live = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    for token in live:
+        revoke_token(session, token, actor=actor)
+    return len(live)
+
+
 def authenticate(session: Session, value: str) -> ApiToken | None:
     """Return the live token with this value (owner active and allowed), marking it used; else None."""
     if not value or not value.startswith(TOKEN_MARK) or len(value) > 200:

@@ -35,6 +35,7 @@ A11Y_PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     ("admin user form", "admin", lambda w: f"/admin/users/{w.users['staff_b'].id}"),
     ("admin room form", "admin", lambda w: f"/admin/rooms/{w.room_b.id}"),
     ("admin municipalities", "admin", lambda w: "/admin/municipalities"),
+    ("admin failed log-ins", "admin", lambda w: "/admin/throttles"),
     ("not found", None, lambda w: "/no/such/page"),
 ]
 ERROR_PAGES = {"not found"}  # checked on purpose at a URL that is no route
@@ -153,3 +154,28 @@ def test_naloxone_dose_by_keyboard_only(page: Any, live_server: Any, world: Worl
     assert doses() == before + 1
     assert page.locator("[data-action-row=naloxone]").count() >= 1
     assert violations(page) == []
+
+
+def test_failed_logins_page_and_log_out_everywhere(
+    page: Any, live_server: Any, login: Any, world: World, shot: Any
+) -> None:
+    """An admin sees who is being slowed down and clears it; a user logs out on every device."""
+    live_server.app.config["RATELIMIT_ENABLED"] = True  # the shared live server runs without throttling
+    try:
+        login(page, "staff_a", "not the password at all")
+    finally:
+        live_server.app.config["RATELIMIT_ENABLED"] = False
+    login(page, "admin")
+    page.goto(f"{live_server.url}/admin/")
+    assert page.locator("[data-shared-accounts]").is_visible()
+    page.click("[data-action=throttles]")
+    assert page.locator("[data-throttles]").is_visible() and "staff_a" in page.inner_text("[data-throttles]")
+    shot(page, "security-failed-logins")
+    assert violations(page) == []
+    page.click("[data-action=logout]")
+    login(page, "staff_a")
+    page.goto(f"{live_server.url}/account/")
+    shot(page, "security-account-devices")
+    page.click("[data-action=logout-everywhere]")
+    page.wait_for_load_state()
+    assert "/auth/login" in page.url

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ PG_CONNECT_TIMEOUT_S = 5
 #: Requests with these methods only read: on SQLite they run without taking the write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+_READ_PHASE = "_roomlog_read_phase"
 _force_immediate: ContextVar[bool] = ContextVar("roomlog_force_immediate", default=False)
 
 
@@ -52,10 +53,42 @@ def immediate() -> Iterator[None]:
 
 
 def is_write_transaction() -> bool:
-    """Return whether a transaction begun now will write: unsafe-method requests and ``immediate()`` blocks."""
+    """Return whether a transaction begun now will write: unsafe-method requests and ``immediate()`` blocks.
+
+    The checks before the view (login session, user, rooms) only read: they run without the
+    write lock (see :func:`end_read_phase`), so the lock is held for the view's work alone.
+    """
     if _force_immediate.get():
         return True
-    return has_request_context() and request.method not in READ_ONLY_METHODS
+    return has_request_context() and request.method not in READ_ONLY_METHODS and not g.get(_READ_PHASE)
+
+
+def begin_read_phase() -> None:
+    """Mark the start of a request: queries until :func:`end_read_phase` only read."""
+    g.setdefault(_READ_PHASE, True)
+
+
+def end_read_phase() -> None:
+    """End the request's read-only checks; the next transaction of a write request takes the lock.
+
+    The read transaction is closed without expiring what it loaded (the user, the session,
+    the rooms), so the view does not read them again.
+    """
+    if not g.pop(_READ_PHASE, False) or request.method in READ_ONLY_METHODS:
+        return
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        commit_keeping_loaded(session)
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring loaded objects (nothing is re-read after the commit)."""
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -129,6 +162,7 @@ def init_app(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
     db.init_app(app)
+    app.before_request(begin_read_phase)
     with app.app_context():
         for engine in db.engines.values():
             install(engine, app.config["LOCK_AFTER_DAYS"])

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter, Map
 from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
+from roomlog.database import end_read_phase
 from roomlog.logs import security_event
 
 CSP = (
@@ -127,4 +128,5 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     scoping.install()
     app.before_request(guard)
+    app.before_request(end_read_phase)  # after the login checks: a write request takes its lock only now
     app.after_request(headers)

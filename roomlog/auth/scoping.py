@@ -17,6 +17,7 @@ rooms. ``-1`` stands for "no rooms at all".
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
@@ -28,17 +29,23 @@ from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomE
 ROOM_SCOPED: tuple[type[Any], ...] = (RoomEvent, PeriodStatus, MonthlyAggregate, MonthlyHistory)
 
 
+@lru_cache(maxsize=256)
+def _criteria(ids: frozenset[int]) -> tuple[Any, ...]:
+    """Return the loader criteria of one scope (built once per scope and worker, they are immutable)."""
+    allowed = tuple(sorted(ids))
+    return tuple(
+        with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True)
+        for model in ROOM_SCOPED
+    )
+
+
 def _limit_to_scope(state: ORMExecuteState) -> None:
     if not state.is_select or not has_request_context():
         return
     ids = g.get("scope_room_ids")
     if ids is None:
         return
-    allowed = tuple(sorted(ids))
-    for model in ROOM_SCOPED:
-        state.statement = state.statement.options(
-            with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True)
-        )
+    state.statement = state.statement.options(*_criteria(ids))
 
 
 def scope_setting(ids: frozenset[int] | None) -> str:

@@ -16,7 +16,7 @@ import time
 
 from flask import Flask, current_app, g, session
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from roomlog.extensions import db, login_manager
 from roomlog.models import LoginSession, User
@@ -81,7 +81,9 @@ def current_login_session() -> LoginSession | None:
     if not token:
         return None
     return db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+        select(LoginSession)
+        .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+        .options(joinedload(LoginSession.user).selectinload(User.rooms))  # one round trip for who and where
     )
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from roomlog.database import commit_keeping_loaded
 from roomlog.extensions import db
 from roomlog.models import Room, RoomEvent, Visit
 from roomlog.services import Conflict
@@ -46,7 +47,7 @@ def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Call
             return existing
         try:
             row = create(digest)
-            db.session.commit()
+            commit_keeping_loaded(db.session())  # the redirect needs ids only: read nothing again
             return row
         except IntegrityError:
             db.session.rollback()

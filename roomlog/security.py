@@ -21,7 +21,7 @@ from roomlog.logs import security_event
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'; frame-ancestors 'none'"
+    "object-src 'none'; frame-ancestors 'none'; worker-src 'self'"
 )
 # Pages a user who still owes the second factor (or its enrolment) may open.
 _SECOND_FACTOR_OPEN = frozenset({"auth.two_factor", "account.two_factor", "auth.logout", "account.language", "static"})

@@ -270,6 +270,7 @@ PENDING_ROUTES: dict[str, Route] = {
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),
     "api.openapi": Route(lambda w: "/api/v1/openapi.json", api=True, public=True),
     "health.healthz": Route(lambda w: "/healthz", public=True),
+    "offline.service_worker": Route(lambda w: "/sw.js", public=True),
 }
 
 

@@ -7,19 +7,20 @@ from typing import Any, TypeVar
 
 from flask import abort, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from roomlog.database import commit_keeping_loaded
 from roomlog.extensions import db
 from roomlog.models import Room, RoomEvent, Visit
-from roomlog.services import Conflict
+from roomlog.services import Conflict, NotAllowed
 from roomlog.services.idempotency import checked_key, replay, request_hash
 
 E = TypeVar("E", bound=RoomEvent)
 
 #: Form fields that are not part of what a submission means.
-NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key"})
+NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key", "outbox_user"})
 
 
 def form_key() -> str:
@@ -34,12 +35,20 @@ def form_payload(**extra: Any) -> dict[str, Any]:
     return payload
 
 
+def check_outbox_user() -> None:
+    """Refuse an entry queued on the tablet by another user than the one logged in now (403)."""
+    owner = request.form.get("outbox_user")
+    if owner and owner != str(current_user.id):
+        raise NotAllowed(_("This entry was made by another user on this tablet. It was not saved and is kept for them."))
+
+
 def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Callable[[str], E]) -> E:
     """Return the record made earlier with ``key``, or call ``create(hash)`` and commit.
 
     Two identical submissions racing each other both try to insert; the unique key lets one
     win, and the loser rolls back and returns the winner's record.
     """
+    check_outbox_user()
     digest = request_hash(payload)
     for _attempt in range(2):
         existing = replay(db.session, model, key, digest)

@@ -13,7 +13,7 @@ from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
 from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import DomainError, visits
@@ -67,7 +67,7 @@ def anonymous_visit(room_id: int) -> Response:
     room = room_for_member(room_id)
 
     def create(digest: str) -> Visit:
-        stamp = resolve(db.session, room, current_user, None)
+        stamp = resolve(db.session, room, current_user, tapped_at())
         return visits.anonymous_visit(db.session, room, current_user, stamp, key=form_key(), payload_hash=digest)
 
     return to_visit(room, save_once(Visit, form_key(), form_payload(), create).id)

@@ -1,0 +1,31 @@
+"""Serve the service worker from the site root (its scope must cover the capture screens)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, send_from_directory
+
+from roomlog.auth.access import public
+from roomlog.models.codes import EmergencyAction
+from roomlog.services.emergencies import NALOXONE_PRESETS
+
+bp = Blueprint("offline", __name__)
+
+
+@bp.get("/sw.js")
+@public
+def service_worker() -> Response:
+    """Return the service worker script (no secrets in it: anyone may fetch it)."""
+    static = current_app.static_folder
+    assert static is not None
+    response = send_from_directory(static, "js/sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"  # the browser checks for a new version on every load
+    return response
+
+
+@bp.app_template_global("offline_emergency_taps")
+def offline_emergency_taps() -> dict[str, object]:
+    """Return the naloxone presets and the other actions for the offline emergency panel."""
+    return {
+        "presets": NALOXONE_PRESETS,
+        "actions": [a for a in EmergencyAction if a != EmergencyAction.NALOXONE],
+    }

@@ -57,7 +57,7 @@ def exactly_once(url: str, table: str, acked: list[str]) -> bool:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT idempotency_key, count(*) FROM {table} GROUP BY idempotency_key"))  # nosec B608 (fixed names)
+            rows = conn.execute(text(f"SELECT idempotency_key, count(*) FROM {table} GROUP BY idempotency_key"))  # noqa: S608 (fixed names)
             counts = dict(rows.all())
     finally:
         engine.dispose()
@@ -91,16 +91,32 @@ def run_backend(backend: str, workdir: Path, seconds: float, workers: int) -> li
                     ("roomlog", app, made, rurl, "visits"),
                 ):
                     result = closed_loop(server.port, tablets[:count], seconds)
-                    rows.append(report.row(backend, name, f"{count} tablets, saturation", result, exactly_once(url, table, result.acked)))
+                    rows.append(
+                        report.row(
+                            backend,
+                            name,
+                            f"{count} tablets, saturation",
+                            result,
+                            exactly_once(url, table, result.acked),
+                        )
+                    )
             for name, server, tablets, url, table in (
                 ("floor", floor, floor_tablets, furl, "floor_events"),
                 ("roomlog", app, made, rurl, "visits"),
             ):
                 result = paced(server.port, tablets[:200], max(seconds * 2, 20.0))
-                rows.append(report.row(backend, name, "200 tablets, 1 tap / 5 s", result, exactly_once(url, table, result.acked)))
+                rows.append(
+                    report.row(
+                        backend, name, "200 tablets, 1 tap / 5 s", result, exactly_once(url, table, result.acked)
+                    )
+                )
             result, victim = kill_midway(app, made[:50], seconds)
             label = f"50 tablets, worker {victim or '?'} killed"
-            rows.append(report.row(backend, "roomlog", label, result, exactly_once(rurl, "visits", result.acked) and bool(victim)))
+            rows.append(
+                report.row(
+                    backend, "roomlog", label, result, exactly_once(rurl, "visits", result.acked) and bool(victim)
+                )
+            )
         finally:
             app.stop()
             floor.stop()

@@ -45,7 +45,7 @@ class Result:
         values = sorted(self.latencies_ms)
         if not values:
             return float("nan")
-        return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+        return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def post(port: int, tablet: Tablet, key: str) -> int:

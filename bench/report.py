@@ -28,24 +28,43 @@ class Row:
 
 def row(backend: str, app: str, load: str, result: Result, once: bool) -> Row:
     """Summarise a load result."""
-    return Row(backend, app, load, result.throughput, result.percentile(50), result.percentile(95),
-               result.percentile(99), len(result.acked), result.errors, once)  # fmt: skip
+    return Row(
+        backend,
+        app,
+        load,
+        result.throughput,
+        result.percentile(50),
+        result.percentile(95),
+        result.percentile(99),
+        len(result.acked),
+        result.errors,
+        once,
+    )
 
 
 def _ratios(rows: list[Row]) -> list[str]:
     lines = []
     for backend in dict.fromkeys(r.backend for r in rows):
-        best = {app: max((r.throughput for r in rows if r.backend == backend and r.app == app and "saturation" in r.load), default=0.0)
-                for app in ("floor", "roomlog")}  # fmt: skip
+        best = {
+            app: max(
+                (r.throughput for r in rows if r.backend == backend and r.app == app and "saturation" in r.load),
+                default=0.0,
+            )
+            for app in ("floor", "roomlog")
+        }
         ratio = best["roomlog"] / best["floor"] if best["floor"] else float("nan")
         paced = next((r for r in rows if r.backend == backend and r.app == "roomlog" and "5 s" in r.load), None)
         p99 = f"{paced.p99:.1f} ms" if paced else "n/a"
-        lines.append(f"- **{backend}**: best saturation throughput roomlog {best['roomlog']:.0f}/s vs floor "
-                     f"{best['floor']:.0f}/s = **{ratio:.0%}** of the floor; roomlog p99 at 40 requests/s: **{p99}**.")  # fmt: skip
+        lines.append(
+            f"- **{backend}**: best saturation throughput roomlog {best['roomlog']:.0f}/s vs floor "
+            f"{best['floor']:.0f}/s = **{ratio:.0%}** of the floor; roomlog p99 at 40 requests/s: **{p99}**."
+        )
     return lines
 
 
-def render(rows: list[Row], args: argparse.Namespace, before: tuple[float, ...], after: tuple[float, ...], took: float) -> str:
+def render(
+    rows: list[Row], args: argparse.Namespace, before: tuple[float, ...], after: tuple[float, ...], took: float
+) -> str:
     """Return the Markdown section (also printed)."""
     out = [
         "# Capture benchmark",
@@ -67,6 +86,8 @@ def render(rows: list[Row], args: argparse.Namespace, before: tuple[float, ...],
         "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        out.append(f"| {r.backend} | {r.app} | {r.load} | {r.throughput:.0f} | {r.p50:.1f} | {r.p95:.1f} | "
-                   f"{r.p99:.1f} | {r.acked} | {r.errors} | {'yes' if r.exactly_once else '**NO**'} |")  # fmt: skip
+        out.append(
+            f"| {r.backend} | {r.app} | {r.load} | {r.throughput:.0f} | {r.p50:.1f} | {r.p95:.1f} | "
+            f"{r.p99:.1f} | {r.acked} | {r.errors} | {'yes' if r.exactly_once else '**NO**'} |"
+        )
     return "\n".join(out) + "\n"

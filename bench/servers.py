@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.load import Tablet
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-capture-secret-key-not-for-production"
+SECRET = "bench-capture-secret-key-not-for-production"  # noqa: S105 (a throwaway benchmark server)
 PSEUDONYM = "bench-capture-pseudonym-key"
-PASSWORD = "tablet-kettle-river-harbour-7"
+PASSWORD = "tablet-kettle-river-harbour-7"  # noqa: S105 (throwaway benchmark users)
 LOGINS = 10  # distinct staff logins; the simulated tablets share them
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -65,8 +65,9 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
     )
     with app.app_context():
         upgrade()
-        room = rooms.create_room(db.session, name="Benchrum", municipality_code="101", opened_on=None,
-                                 places_injection=10, places_smoking=4)  # fmt: skip
+        room = rooms.create_room(
+            db.session, name="Benchrum", municipality_code="101", opened_on=None, places_injection=10, places_smoking=4
+        )
         names = [f"bench-tablet-{n}" for n in range(LOGINS)]
         for name in names:
             accounts.create_user(db.session, username=name, password=PASSWORD, role=Role.STAFF, rooms=[room])
@@ -89,21 +90,39 @@ class Server:
         env.update(PYTHONUNBUFFERED="1", FLOOR_DATABASE_URL=url)
         if kind == "roomlog":
             env.update(
-                ROOMLOG_ENV="production", ROOMLOG_DATABASE_URL=url, ROOMLOG_SECRET_KEY=SECRET,
-                ROOMLOG_PSEUDONYM_KEY=PSEUDONYM, ROOMLOG_SECURE_COOKIES="0", ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
-                ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute", ROOMLOG_LOG_FILE=str(workdir / f"roomlog-{self.port}.jsonl"),
-            )  # fmt: skip
+                ROOMLOG_ENV="production",
+                ROOMLOG_DATABASE_URL=url,
+                ROOMLOG_SECRET_KEY=SECRET,
+                ROOMLOG_PSEUDONYM_KEY=PSEUDONYM,
+                ROOMLOG_SECURE_COOKIES="0",
+                ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
+                ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
+                ROOMLOG_LOG_FILE=str(workdir / f"roomlog-{self.port}.jsonl"),
+            )
         self.env = env
         self.log = workdir / f"{kind}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         target = "wsgi:app" if self.kind == "roomlog" else "bench.floor_app:app_factory()"
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers",
-                   str(self.workers), "--timeout", "60", "--graceful-timeout", "3", target]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "3",
+            target,
+        ]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn command)
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
@@ -116,7 +135,8 @@ class Server:
 
     def kill_worker(self) -> int:
         """SIGKILL the first worker (gunicorn's master starts another); return its pid."""
-        assert self.process is not None
+        if self.process is None:
+            return 0
         pid = self.process.pid
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         if not children:
@@ -140,7 +160,9 @@ class Server:
         self.process = None
 
 
-def request(port: int, method: str, path: str, fields: dict[str, str] | None = None, cookie: str = "") -> tuple[int, str, str]:
+def request(
+    port: int, method: str, path: str, fields: dict[str, str] | None = None, cookie: str = ""
+) -> tuple[int, str, str]:
     """Send one request; return the status, the body and the session cookie (new or unchanged)."""
     headers = {"Connection": "close"}
     body = None
@@ -163,19 +185,24 @@ def request(port: int, method: str, path: str, fields: dict[str, str] | None = N
 def _login(port: int, room_id: int, username: str) -> Tablet:
     status, page, cookie = request(port, "GET", "/auth/login")
     token = _CSRF.search(page)
-    assert status == 200 and token, status
-    status, _body, cookie = request(port, "POST", "/auth/login",
-                                    {"username": username, "password": PASSWORD, "csrf_token": token.group(1)}, cookie)  # fmt: skip
+    if status != 200 or token is None:
+        raise RuntimeError(f"no form for the benchmark tablet: {status}")
+    status, _body, cookie = request(
+        port, "POST", "/auth/login", {"username": username, "password": PASSWORD, "csrf_token": token.group(1)}, cookie
+    )
     if status != 302:
         raise RuntimeError(f"log-in of {username} failed: {status}")
     status, page, cookie = request(port, "GET", f"/rooms/{room_id}/check-in", cookie=cookie)
     token = _CSRF.search(page)
-    assert status == 200 and token, status
+    if status != 200 or token is None:
+        raise RuntimeError(f"no form for the benchmark tablet: {status}")
     return Tablet(f"/rooms/{room_id}/visits/anonymous", {"csrf_token": token.group(1)}, cookie)
 
 
 def roomlog_tablets(server: Server, setup: RoomlogSetup, count: int) -> list[Tablet]:
     """Log the staff in and return ``count`` tablets sharing those logins."""
     logins = [_login(server.port, setup.room_id, name) for name in setup.usernames]
-    return [Tablet(logins[n % len(logins)].path, dict(logins[n % len(logins)].fields), logins[n % len(logins)].cookie)
-            for n in range(count)]  # fmt: skip
+    return [
+        Tablet(logins[n % len(logins)].path, dict(logins[n % len(logins)].fields), logins[n % len(logins)].cookie)
+        for n in range(count)
+    ]

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -68,14 +68,18 @@ def begin_read_phase() -> None:
     g.setdefault(_READ_PHASE, True)
 
 
-def end_read_phase() -> None:
+def end_read_phase(*, in_view: bool = False) -> None:
     """End the request's read-only checks; the next transaction of a write request takes the lock.
 
     The read transaction is closed without expiring what it loaded (the user, the session,
-    the rooms), so the view does not read them again.
+    the rooms), so the view does not read them again. Views marked ``writes_late`` end it
+    themselves (``in_view=True``).
     """
-    if not g.pop(_READ_PHASE, False) or request.method in READ_ONLY_METHODS:
+    if not g.get(_READ_PHASE) or request.method in READ_ONLY_METHODS:
         return
+    if not in_view and getattr(current_app.view_functions.get(request.endpoint or ""), "writes_late", False):
+        return  # the view ends the read phase itself, right before it writes (rooms.submit.save_once)
+    g.pop(_READ_PHASE, None)
     session = db.session()
     if session.get_bind().dialect.name == "sqlite":
         commit_keeping_loaded(session)

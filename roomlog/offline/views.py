@@ -15,9 +15,7 @@ bp = Blueprint("offline", __name__)
 @public
 def service_worker() -> Response:
     """Return the service worker script (no secrets in it: anyone may fetch it)."""
-    static = current_app.static_folder
-    assert static is not None
-    response = send_from_directory(static, "js/sw.js", mimetype="text/javascript", max_age=0)
+    response = send_from_directory(str(current_app.static_folder), "js/sw.js", mimetype="text/javascript", max_age=0)
     response.headers["Cache-Control"] = "no-cache"  # the browser checks for a new version on every load
     return response
 

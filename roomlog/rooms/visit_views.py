@@ -15,7 +15,7 @@ from roomlog.rooms import visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
-from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
+from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room, writes_late
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import resolve
 from roomlog.services.periods import check_change_allowed
@@ -47,6 +47,7 @@ def _check_in(form: CheckInForm, room: Room) -> Visit:
 
 
 @bp.route("/<int:room_id>/check-in", methods=["GET", "POST"])
+@writes_late
 def check_in(room_id: int) -> str | Response | tuple[str, int]:
     """Check a visitor in from the parts of the visitor code (never put in a URL or log)."""
     room = room_for_member(room_id)
@@ -62,6 +63,7 @@ def check_in(room_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.post("/<int:room_id>/visits/anonymous")
+@writes_late
 def anonymous_visit(room_id: int) -> Response:
     """Register an anonymous visit with one tap."""
     room = room_for_member(room_id)
@@ -74,6 +76,7 @@ def anonymous_visit(room_id: int) -> Response:
 
 
 @bp.route("/<int:room_id>/turn-away", methods=["GET", "POST"])
+@writes_late
 def turn_away(room_id: int) -> str | Response | tuple[str, int]:
     """Record that someone was turned away, with the reason."""
     room = room_for_member(room_id)

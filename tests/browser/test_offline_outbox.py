@@ -44,7 +44,9 @@ def _go_offline(page: Any) -> None:
     page.wait_for_selector(f'{OUTBOX}[data-online="no"]')
 
 
-def test_offline_shift_every_entry_arrives_once_with_its_own_time(live_server: Any, page: Any, login: Any, shot: Any) -> None:
+def test_offline_shift_every_entry_arrives_once_with_its_own_time(
+    live_server: Any, page: Any, login: Any, shot: Any
+) -> None:
     make = live_server.make
     room = make.room("Kælderen", assisted_allowed=True)
     make.user(Role.STAFF, rooms=[room], username="mia")

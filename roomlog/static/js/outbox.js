@@ -104,7 +104,8 @@
       label: labelOf(form, submitter), at: at, state: "waiting", error: "", result: "",
       ref: extra && extra.ref || "", dependsOn: extra && extra.dependsOn || ""
     };
-    // The form gets a fresh key: the next tap is a new entry, never a repeat of this one.
+    // The form is cleared and gets a fresh key: the next tap is a new entry, never a repeat of this one.
+    form.reset();
     var keyInput = form.querySelector('input[name="idempotency_key"]');
     if (keyInput) { keyInput.value = newKey(); }
     return put(entry).then(function () { return entry; });
@@ -115,6 +116,7 @@
   function onSubmit(event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || (form.method || "").toLowerCase() !== "post") { return; }
+    if (/\/check-in$/.test(form.getAttribute("action") || "")) { return; }  // visitor code parts never stay on the tablet
     stamp(form);
     var local = form.closest("[data-outbox-ref]");
     if (!local && navigator.onLine && !box.dataset.waiting) { return; }  // online, nothing waiting: post as always

@@ -15,9 +15,8 @@ bp = Blueprint("offline", __name__)
 @public
 def service_worker() -> Response:
     """Return the service worker script (no secrets in it: anyone may fetch it)."""
-    response = send_from_directory(str(current_app.static_folder), "js/sw.js", mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"  # the browser checks for a new version on every load
-    return response
+    # Not cached (the security headers say no-store): a new version is picked up on the next load.
+    return send_from_directory(str(current_app.static_folder), "js/sw.js", mimetype="text/javascript", max_age=0)
 
 
 @bp.app_template_global("offline_emergency_taps")

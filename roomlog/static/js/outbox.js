@@ -92,6 +92,10 @@
       if (name !== "outbox_user") { fields.push([name, String(value)]); }
     });
     if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
+    if (fields.some(function (f) { return f[0] === "action" && f[1] === "oxygen"; })) {
+      // The button's start/stop was drawn before the tablet went offline: let the server toggle, in order.
+      fields = fields.filter(function (f) { return f[0] !== "oxygen_phase"; });
+    }
     var at = new Date().toISOString();
     var hasTime = fields.some(function (f) { return f[0] === "occurred_at" && f[1]; });
     if (!hasTime) {

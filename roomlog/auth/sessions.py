@@ -80,11 +80,12 @@ def current_login_session() -> LoginSession | None:
     token = session.get("sid")
     if not token:
         return None
-    return db.session.scalar(
+    stmt = (
         select(LoginSession)
         .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
-        .options(joinedload(LoginSession.user).selectinload(User.rooms))  # one round trip for who and where
+        .options(joinedload(LoginSession.user).joinedload(User.rooms))  # one round trip for who and where
     )
+    return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
 def _load_user(user_id: str) -> User | None:

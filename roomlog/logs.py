@@ -75,6 +75,11 @@ def security_event(event: str, level: int = logging.INFO, **fields: Any) -> None
 
 
 def _audit_inserted(_mapper: Any, _connection: Any, target: Any) -> None:
+    log_audit_entry(object_session(target), target)
+
+
+def log_audit_entry(session: Session | None, target: Any) -> None:
+    """Log an audit entry (without its changes or reason) once ``session`` commits."""
     fields = {
         "action": target.action,
         "entity": target.entity,
@@ -82,7 +87,6 @@ def _audit_inserted(_mapper: Any, _connection: Any, target: Any) -> None:
         "room": target.room_id,
         "actor": target.user_id,
     }
-    session = object_session(target)
     if session is None:
         security_event("audit", **fields)
     else:  # logged once committed: no log line for what was rolled back, no file write while the write lock is held

@@ -34,8 +34,7 @@ def _criteria(ids: frozenset[int]) -> tuple[Any, ...]:
     """Return the loader criteria of one scope (built once per scope and worker, they are immutable)."""
     allowed = tuple(sorted(ids))
     return tuple(
-        with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True)
-        for model in ROOM_SCOPED
+        with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True) for model in ROOM_SCOPED
     )
 
 

@@ -52,6 +52,17 @@ def scratch_database(backend: str, workdir: Path, tag: str) -> Iterator[str]:
         admin.dispose()
 
 
+def postgres_settings() -> str:
+    """Return the benchmark server's durability settings (the CI test server runs with fsync off)."""
+    engine = create_engine(os.environ["ROOMLOG_BENCH_POSTGRES_URL"])
+    try:
+        with engine.connect() as conn:
+            values = {name: conn.execute(text(f"SHOW {name}")).scalar() for name in ("fsync", "synchronous_commit")}
+    finally:
+        engine.dispose()
+    return ", ".join(f"`{k}={v}`" for k, v in values.items())
+
+
 def exactly_once(url: str, table: str, acked: list[str]) -> bool:
     """Return whether every acknowledged key is stored exactly once."""
     engine = create_engine(url)
@@ -138,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [row for backend in backends for row in run_backend(backend, workdir, args.seconds, args.workers)]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    text_out = report.render(rows, args, load_before, os.getloadavg(), time.time() - started)
+    pg = postgres_settings() if "postgresql" in backends else ""
+    text_out = report.render(rows, args, load_before, os.getloadavg(), time.time() - started, pg)
     print(text_out)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text_out, encoding="utf-8")

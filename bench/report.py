@@ -63,7 +63,12 @@ def _ratios(rows: list[Row]) -> list[str]:
 
 
 def render(
-    rows: list[Row], args: argparse.Namespace, before: tuple[float, ...], after: tuple[float, ...], took: float
+    rows: list[Row],
+    args: argparse.Namespace,
+    before: tuple[float, ...],
+    after: tuple[float, ...],
+    took: float,
+    postgres: str = "",
 ) -> str:
     """Return the Markdown section (also printed)."""
     out = [
@@ -79,6 +84,8 @@ def render(
         f"Machine: {os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}; "
         f"load average {before[0]:.2f} before, {after[0]:.2f} after (other work shares the machine); "
         f"{args.seconds:.0f} s per saturation point; run took {took:.0f} s.",
+        "",
+        *([f"PostgreSQL server settings: {postgres} (both apps use the same server)."] if postgres else []),
         "",
         *_ratios(rows),
         "",

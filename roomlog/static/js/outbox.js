@@ -166,9 +166,21 @@
 
   /* ---- sending ---- */
 
-  function csrf() {
-    var input = document.querySelector('input[name="csrf_token"]');
-    return input ? input.value : "";
+  function session() {
+    // Ask the server who is logged in now, and for a fresh CSRF token (the page may be hours old).
+    // Nothing is sent unless the answer is this page's user.
+    return fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok || /\/auth\/login/.test(response.url)) { return null; }
+        return response.text();
+      })
+      .then(function (html) {
+        if (!html) { return null; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var who = doc.querySelector('meta[name="roomlog-user"]');
+        var token = doc.querySelector('input[name="csrf_token"]');
+        return who && who.getAttribute("content") === pageUser && token ? token.value : null;
+      });
   }
 
   function resolveUrl(entry, byRef) {
@@ -181,9 +193,9 @@
     return el ? el.textContent.trim().slice(0, 300) : "";
   }
 
-  function send(entry, byRef) {
+  function send(entry, byRef, token) {
     var body = new URLSearchParams();
-    entry.fields.forEach(function (f) { body.append(f[0], f[0] === "csrf_token" ? csrf() : f[1]); });
+    entry.fields.forEach(function (f) { body.append(f[0], f[0] === "csrf_token" ? token : f[1]); });
     body.append("outbox_user", entry.user);
     return fetch(resolveUrl(entry, byRef), {
       method: "POST", body: body, credentials: "same-origin", redirect: "follow",
@@ -205,11 +217,17 @@
   function replay() {
     if (replaying || !navigator.onLine) { return Promise.resolve(); }
     replaying = true;
+    var token = null;
     return all().then(function (entries) {
       var byRef = {};
       var failedRefs = {};
       entries.forEach(function (e) { if (e.ref && e.state === "sent") { byRef[e.ref] = idFrom(e.result); } });
       var queue = mine(entries).filter(function (e) { return e.state === "waiting"; });
+      if (!queue.length) { return false; }
+      return session().then(function (fresh) {
+        token = fresh;
+        return token ? next(0) : true;  // logged out, someone else, or unreachable: keep everything, try later
+      }, function () { return true; });
       function next(i) {
         if (i >= queue.length) { return Promise.resolve(false); }
         var entry = queue[i];
@@ -217,7 +235,7 @@
           if (failedRefs[entry.dependsOn]) { entry.state = "failed"; entry.error = text.textParentFailed; return put(entry).then(function () { return next(i + 1); }); }
           return next(i + 1);
         }
-        return send(entry, byRef).then(function (outcome) {
+        return send(entry, byRef, token).then(function (outcome) {
           if (outcome.retry) { return true; }
           entry.state = outcome.sent ? "sent" : "failed";
           entry.result = outcome.url || "";
@@ -229,7 +247,6 @@
           return put(entry).then(render).then(function () { return next(i + 1); });
         });
       }
-      return next(0);
     }).then(function (again) {
       replaying = false;
       box.dataset.replayed = String((parseInt(box.dataset.replayed || "0", 10)) + 1);  // tests wait for this

@@ -173,3 +173,25 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -
     assert len(visits) == 1 and visits[0].recorded_by_id == ida.id
     assert _utc(visits[0].occurred_at) <= tapped
     assert live_server.session.scalar(select(func.count()).select_from(Visit)) >= 1
+
+
+def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any, login: Any) -> None:
+    make = live_server.make
+    room = make.room("Trappen")
+    eva = make.user(Role.STAFF, rooms=[room], username="eva")
+    login(page, "eva")
+    page.goto(f"{live_server.url}/rooms/{room.id}/")
+    _controlled(page)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"]')
+
+    # The Wi-Fi is up (the browser says online) but the server answers 503: the form is not lost.
+    page.context.route("**/visits/anonymous", lambda route: route.fulfill(status=503, body="down"))
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    assert page.url.endswith(f"/rooms/{room.id}/")  # back on the board, the entry in the outbox
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == []
+
+    page.context.unroute("**/visits/anonymous")
+    page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert len(visits) == 1 and visits[0].recorded_by_id == eva.id

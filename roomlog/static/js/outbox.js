@@ -89,7 +89,7 @@
   function queue(form, submitter, extra) {
     var fields = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "outbox_user") { fields.push([name, String(value)]); }
+      if (name !== "outbox_user" && name !== "outbox_label") { fields.push([name, String(value)]); }
     });
     if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
     if (fields.some(function (f) { return f[0] === "action" && f[1] === "oxygen"; })) {
@@ -97,11 +97,8 @@
       fields = fields.filter(function (f) { return f[0] !== "oxygen_phase"; });
     }
     var at = new Date().toISOString();
-    var hasTime = fields.some(function (f) { return f[0] === "occurred_at" && f[1]; });
-    if (!hasTime) {
-      fields = fields.filter(function (f) { return f[0] !== "occurred_at"; });
-      fields.push(["occurred_at", at]);  // the time it was tapped, not the time it arrives
-    }
+    fields = fields.filter(function (f) { return f[0] !== "tapped_at" && f[0] !== "outbox_label"; });
+    fields.push(["tapped_at", at]);  // the time it was tapped, not the time it arrives
     var key = (fields.filter(function (f) { return f[0] === "idempotency_key"; })[0] || [])[1] || newKey();
     var entry = {
       key: key, user: pageUser, room: roomId, url: form.getAttribute("action"), fields: fields,
@@ -120,12 +117,14 @@
   function onSubmit(event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || (form.method || "").toLowerCase() !== "post") { return; }
+    if (form.dataset.sending) { return; }  // a double tap: capture.js ignores it
     if (/\/check-in$/.test(form.getAttribute("action") || "")) { return; }  // visitor code parts never stay on the tablet
-    stamp(form);
+    stamp(form, event.submitter);
     var local = form.closest("[data-outbox-ref]");
     if (!local && navigator.onLine && !box.dataset.waiting) { return; }  // online, nothing waiting: post as always
     event.preventDefault();
-    window.setTimeout(function () { delete form.dataset.sending; }, 0);  // a queued tap is done at once
+    form.dataset.sending = "1";  // a second tap within a moment is a double tap, not a second entry
+    window.setTimeout(function () { delete form.dataset.sending; }, 1500);
     var extra = isEmergencyOpen(form) ? { ref: "" } : {};
     if (local) { extra.dependsOn = local.dataset.outboxRef; }
     queue(form, event.submitter, extra).then(function (entry) {
@@ -134,15 +133,21 @@
     }).then(render).then(replay);
   }
 
-  function stamp(form) {
-    var input = form.querySelector('input[name="outbox_user"]');
+  function hidden(form, name, value) {
+    var input = form.querySelector('input[name="' + name + '"]');
     if (!input) {
       input = document.createElement("input");
       input.type = "hidden";
-      input.name = "outbox_user";
+      input.name = name;
       form.appendChild(input);
     }
-    input.value = pageUser;
+    input.value = value;
+  }
+
+  function stamp(form, submitter) {
+    // Who made it and what it was: if the connection breaks on the way, the service worker keeps it.
+    hidden(form, "outbox_user", pageUser);
+    hidden(form, "outbox_label", labelOf(form, submitter));
   }
 
   /* ---- the offline emergency panel (actions on an emergency that is still in the outbox) ---- */

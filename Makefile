@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install dev lint translations bench clean
+.PHONY: run test install dev lint translations bench bench-capture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ translations: dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o roomlog/translations/messages.pot .
 	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/pybabel compile -d roomlog/translations
+
+# Capture cost: roomlog's anonymous-visit POST against a bare Flask insert, side by side
+# (docs/benchmarks-capture.md; set ROOMLOG_BENCH_POSTGRES_URL to measure PostgreSQL too).
+bench-capture: install
+	$(BIN)/python -m bench.capture $(BENCH_CAPTURE_ARGS)
+
+bench: bench-capture
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from roomlog.home.views import bp as home_bp
     from roomlog.municipality.views import bp as municipality_bp
     from roomlog.national.views import bp as national_bp
+    from roomlog.offline.views import bp as offline_bp
     from roomlog.pool.views import bp as pool_bp
     from roomlog.reports.views import bp as reports_bp
     from roomlog.rooms.views import bp as rooms_bp
@@ -40,5 +41,6 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         admin_bp,
         health_bp,
+        offline_bp,
     ):
         app.register_blueprint(bp)

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -43,6 +43,7 @@ PG_CONNECT_TIMEOUT_S = 5
 #: Requests with these methods only read: on SQLite they run without taking the write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+_READ_PHASE = "_roomlog_read_phase"
 _force_immediate: ContextVar[bool] = ContextVar("roomlog_force_immediate", default=False)
 
 
@@ -57,10 +58,46 @@ def immediate() -> Iterator[None]:
 
 
 def is_write_transaction() -> bool:
-    """Return whether a transaction begun now will write: unsafe-method requests and ``immediate()`` blocks."""
+    """Return whether a transaction begun now will write: unsafe-method requests and ``immediate()`` blocks.
+
+    The checks before the view (login session, user, rooms) only read: they run without the
+    write lock (see :func:`end_read_phase`), so the lock is held for the view's work alone.
+    """
     if _force_immediate.get():
         return True
-    return has_request_context() and request.method not in READ_ONLY_METHODS
+    return has_request_context() and request.method not in READ_ONLY_METHODS and not g.get(_READ_PHASE)
+
+
+def begin_read_phase() -> None:
+    """Mark the start of a request: queries until :func:`end_read_phase` only read."""
+    g.setdefault(_READ_PHASE, True)
+
+
+def end_read_phase(*, in_view: bool = False) -> None:
+    """End the request's read-only checks; the next transaction of a write request takes the lock.
+
+    The read transaction is closed without expiring what it loaded (the user, the session,
+    the rooms), so the view does not read them again. Views marked ``writes_late`` end it
+    themselves (``in_view=True``).
+    """
+    if not g.get(_READ_PHASE) or request.method in READ_ONLY_METHODS:
+        return
+    if not in_view and getattr(current_app.view_functions.get(request.endpoint or ""), "writes_late", False):
+        return  # the view ends the read phase itself, right before it writes (rooms.submit.save_once)
+    g.pop(_READ_PHASE, None)
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        commit_keeping_loaded(session)
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring loaded objects (nothing is re-read after the commit)."""
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -150,6 +187,7 @@ def init_app(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
     db.init_app(app)
+    app.before_request(begin_read_phase)
     with app.app_context():
         for engine in db.engines.values():
             install(engine)

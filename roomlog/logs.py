@@ -19,9 +19,11 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 LOGGER_NAME = "roomlog"
 _MARK = "_roomlog_handler"
+_PENDING = "roomlog_audit_log_pending"
 # Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
@@ -82,14 +84,31 @@ def security_event(event: str, level: int = logging.INFO, **fields: Any) -> None
 
 
 def _audit_inserted(_mapper: Any, _connection: Any, target: Any) -> None:
-    security_event(
-        "audit",
-        action=target.action,
-        entity=target.entity,
-        entity_id=target.entity_id,
-        room=target.room_id,
-        actor=target.user_id,
-    )
+    log_audit_entry(object_session(target), target)
+
+
+def log_audit_entry(session: Session | None, target: Any) -> None:
+    """Log an audit entry (without its changes or reason) once ``session`` commits."""
+    fields = {
+        "action": target.action,
+        "entity": target.entity,
+        "entity_id": target.entity_id,
+        "room": target.room_id,
+        "actor": target.user_id,
+    }
+    if session is None:
+        security_event("audit", **fields)
+    else:  # logged once committed: no log line for what was rolled back, no file write while the write lock is held
+        session.info.setdefault(_PENDING, []).append(fields)
+
+
+def _audit_committed(session: Session) -> None:
+    for fields in session.info.pop(_PENDING, ()):
+        security_event("audit", **fields)
+
+
+def _audit_rolled_back(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def configure(app: Flask) -> None:
@@ -115,3 +134,9 @@ def configure(app: Flask) -> None:
     # without its ``changes`` or ``reason`` (they may hold free text).
     if not event.contains(AuditEntry, "after_insert", _audit_inserted):
         event.listen(AuditEntry, "after_insert", _audit_inserted)
+    for name, listener in (
+        ("after_commit", _audit_committed),
+        ("after_rollback", _audit_rolled_back),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

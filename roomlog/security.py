@@ -14,12 +14,13 @@ from werkzeug.routing import IntegerConverter, Map
 from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
+from roomlog.database import end_read_phase
 from roomlog.logs import request_id, security_event
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'; frame-ancestors 'none'"
+    "object-src 'none'; frame-ancestors 'none'; worker-src 'self'"
 )
 # Pages a user who still owes the second factor (or its enrolment) may open.
 _SECOND_FACTOR_OPEN = frozenset({"auth.two_factor", "account.two_factor", "auth.logout", "account.language", "static"})
@@ -125,4 +126,5 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     scoping.install()
     app.before_request(guard)
+    app.before_request(end_read_phase)  # after the login checks: a write request takes its lock only now
     app.after_request(headers)

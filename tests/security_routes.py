@@ -334,6 +334,7 @@ PENDING_ROUTES: dict[str, Route] = {
     "pool.letter": Route(lambda w: f"/pool/applications/{w.extra['application_b']}/letter.pdf", NATIONAL),
     "pool.funding": Route(lambda w: "/pool/funding", NATIONAL | KOMMUNE),
     "api.funding": Route(lambda w: "/api/v1/funding", api=True),
+    "offline.service_worker": Route(lambda w: "/sw.js", public=True),
 }
 
 

@@ -13,7 +13,14 @@ from roomlog.models.codes import Role
 from tests.conftest import AuthActions
 from tests.factories import Factory
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "account.language", "health.healthz"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.logout",
+    "account.language",
+    "health.healthz",
+    "offline.service_worker",
+}
 
 
 def _concrete(rule) -> str:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ schema owner (maintenance, backups) is not subject to them.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
@@ -36,17 +37,22 @@ ROOM_SCOPED: tuple[type[Any], ...] = (
 )
 
 
+@lru_cache(maxsize=256)
+def _criteria(ids: frozenset[int]) -> tuple[Any, ...]:
+    """Return the loader criteria of one scope (built once per scope and worker, they are immutable)."""
+    allowed = tuple(sorted(ids))
+    return tuple(
+        with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True) for model in ROOM_SCOPED
+    )
+
+
 def _limit_to_scope(state: ORMExecuteState) -> None:
     if not state.is_select or not has_request_context():
         return
     ids = g.get("scope_room_ids")
     if ids is None:
         return
-    allowed = tuple(sorted(ids))
-    for model in ROOM_SCOPED:
-        state.statement = state.statement.options(
-            with_loader_criteria(model, lambda cls: cls.room_id.in_(allowed), include_aliases=True)
-        )
+    state.statement = state.statement.options(*_criteria(ids))
 
 
 ALL_ROOMS = "*"

@@ -16,7 +16,7 @@ import time
 
 from flask import Flask, current_app, g, session
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from roomlog.extensions import db, login_manager
 from roomlog.models import Emergency, LoginSession, User
@@ -80,9 +80,12 @@ def current_login_session() -> LoginSession | None:
     token = session.get("sid")
     if not token:
         return None
-    return db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+    stmt = (
+        select(LoginSession)
+        .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+        .options(joinedload(LoginSession.user).joinedload(User.rooms))  # one round trip for who and where
     )
+    return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
 def _load_user(user_id: str) -> User | None:

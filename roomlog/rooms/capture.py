@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+import datetime as dt
+
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,7 +18,17 @@ from roomlog.services.event_times import Stamp, parse_local, resolve
 
 def stamp_from(room: Room, form: CaptureForm) -> Stamp:
     """Resolve the time of a submitted capture form (checks back-dating and the period)."""
-    return resolve(db.session, room, current_user, parse_local(form.occurred_at.data), reason=form.reason.data)
+    when = parse_local(form.occurred_at.data) or parse_local(request.form.get("tapped_at"))
+    return resolve(db.session, room, current_user, when, reason=form.reason.data)
+
+
+def tapped_at() -> dt.datetime | None:
+    """Return when a one-tap form was tapped, if it says so (an entry sent later from the offline outbox).
+
+    The outbox sends ``tapped_at``, which is not part of the payload hash: a submission that did
+    reach the server before the connection broke is recognised when it is sent again.
+    """
+    return parse_local(request.form.get("occurred_at") or request.form.get("tapped_at"))
 
 
 def form_failed(form: CaptureForm, exc: DomainError) -> int:

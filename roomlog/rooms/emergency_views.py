@@ -18,7 +18,7 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
 from roomlog.rooms import emergency_screen, undo_views
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import invalid_value
+from roomlog.rooms.capture import invalid_value, tapped_at
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, bounds, emergencies
 from roomlog.services.event_times import resolve
@@ -76,7 +76,7 @@ def open_emergency(room_id: int) -> Response:
     visit = visit_in_room(room, visit_id) if visit_id else None
 
     def create(digest: str) -> Emergency:
-        stamp = resolve(db.session, room, current_user, None)
+        stamp = resolve(db.session, room, current_user, tapped_at())
         return emergencies.open_emergency(
             db.session, room, current_user, stamp,
             visit=visit, consumption=consumption, key=form_key(), payload_hash=digest,
@@ -138,7 +138,7 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
 
     def create(digest: str) -> EmergencyActionRecord:
         return emergencies.add_action(
-            db.session, row, current_user, resolve(db.session, room, current_user, None),
+            db.session, row, current_user, resolve(db.session, room, current_user, tapped_at()),
             action=action, naloxone_route=_code(NaloxoneRoute, "naloxone_route"),
             dose=emergencies.parse_dose(request.form.get("naloxone_dose_mg")),
             oxygen_phase=_code(OxygenPhase, "oxygen_phase"), key=form_key(), payload_hash=digest,

@@ -7,18 +7,21 @@ from typing import Any, TypeVar
 
 from flask import abort, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from roomlog.database import commit_keeping_loaded, end_read_phase
 from roomlog.extensions import db
 from roomlog.models import Room, RoomEvent, Visit
-from roomlog.services import Conflict
+from roomlog.services import Conflict, NotAllowed
 from roomlog.services.idempotency import checked_key, replay, request_hash
 
 E = TypeVar("E", bound=RoomEvent)
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Form fields that are not part of what a submission means.
-NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key"})
+NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key", "outbox_user", "outbox_label", "tapped_at"})
 
 
 def form_key() -> str:
@@ -33,27 +36,48 @@ def form_payload(**extra: Any) -> dict[str, Any]:
     return payload
 
 
+def check_outbox_user() -> None:
+    """Refuse an entry queued on the tablet by another user than the one logged in now (403)."""
+    owner = request.form.get("outbox_user")
+    if owner and owner != str(current_user.id):
+        raise NotAllowed(
+            _("This entry was made by another user on this tablet. It was not saved and is kept for them.")
+        )
+
+
+def writes_late(view: F) -> F:
+    """Mark a capture view that only reads before ``save_once``: its idempotency check runs before the write lock.
+
+    Only for views whose reads before ``save_once`` decide nothing the write depends on
+    (everything checked against the database happens in ``create``, under the lock).
+    """
+    view.writes_late = True  # type: ignore[attr-defined]
+    return view
+
+
 def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Callable[[str], E]) -> E:
     """Return the record made earlier with ``key``, or call ``create(hash)`` and commit.
 
     Two identical submissions racing each other both try to insert; the unique key lets one
     win, and the loser rolls back and returns the winner's record.
     """
+    check_outbox_user()
     digest = request_hash(payload)
+    existing = replay(db.session, model, key, digest)  # before the write lock in a ``writes_late`` view
+    if existing is not None:
+        return existing
+    end_read_phase(in_view=True)
     for _attempt in range(2):
-        existing = replay(db.session, model, key, digest)
-        if existing is not None:
-            return existing
         try:
             row = create(digest)
-            db.session.commit()
+            commit_keeping_loaded(db.session())  # the redirect needs ids only: read nothing again
             return row
         except IntegrityError:
             db.session.rollback()
-    existing = replay(db.session, model, key, digest)
-    if existing is None:
-        raise Conflict(_("The record could not be saved because of a conflicting entry. Try again."))
-    return existing
+        existing = replay(db.session, model, key, digest)
+        if existing is not None:
+            return existing
+    raise Conflict(_("The record could not be saved because of a conflicting entry. Try again."))
 
 
 def visit_in_room(room: Room, visit_id: int) -> Visit:

@@ -14,9 +14,9 @@ from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
 from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
-from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
+from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room, writes_late
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import current_service_day, resolve
 from roomlog.services.periods import check_change_allowed
@@ -45,6 +45,7 @@ def _check_in(form: CheckInForm, room: Room) -> Visit:
 
 
 @bp.route("/<int:room_id>/check-in", methods=["GET", "POST"])
+@writes_late
 def check_in(room_id: int) -> str | Response | tuple[str, int]:
     """Check a visitor in from the parts of the visitor code (never put in a URL or log)."""
     room = room_for_member(room_id)
@@ -88,12 +89,13 @@ def _minor_unconfirmed(form: CheckInForm, room: Room) -> bool:
 
 
 @bp.post("/<int:room_id>/visits/anonymous")
+@writes_late
 def anonymous_visit(room_id: int) -> Response:
     """Register an anonymous visit with one tap."""
     room = room_for_member(room_id)
 
     def create(digest: str) -> Visit:
-        stamp = resolve(db.session, room, current_user, None)
+        stamp = resolve(db.session, room, current_user, tapped_at())
         return visits.anonymous_visit(db.session, room, current_user, stamp, key=form_key(), payload_hash=digest)
 
     row = save_once(Visit, form_key(), form_payload(), create)
@@ -102,6 +104,7 @@ def anonymous_visit(room_id: int) -> Response:
 
 
 @bp.route("/<int:room_id>/turn-away", methods=["GET", "POST"])
+@writes_late
 def turn_away(room_id: int) -> str | Response | tuple[str, int]:
     """Record that someone was turned away, with the reason."""
     room = room_for_member(room_id)

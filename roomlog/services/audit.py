@@ -12,13 +12,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
+from roomlog.logs import log_audit_entry
 from roomlog.models import AuditEntry
 from roomlog.models.base import utcnow
 
 GENESIS = "0" * 64
+_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+# Built once: a constant statement's cache key is computed once, not on every capture request.
+_LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+_INSERT = insert(_TABLE)
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(7274017)")
+_LAST_HASH_PG = text("SELECT roomlog_audit_last_hash()")
 
 
 def _jsonable(value: Any) -> Any:
@@ -65,14 +72,21 @@ def record(
     changes: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEntry:
-    """Append an audit entry chained to the last one; flushes, never commits."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Append an audit entry chained to the last one; flushes, never commits.
+
+    The entry is written with two plain statements on the session's connection (read the last
+    hash, insert), not through the ORM's unit of work: this runs under the write lock of every
+    capture request, so it is kept short. The returned entry carries its new id.
+    """
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         # Serialise writers of the chain for the rest of this transaction. The newest hash
         # comes from a function of the owner's: row-level security hides other rooms' entries.
-        session.execute(text("SELECT pg_advisory_xact_lock(7274017)"))
-        last = session.scalar(text("SELECT roomlog_audit_last_hash()"))
+        connection.execute(_LOCK_CHAIN)
+        last = connection.execute(_LAST_HASH_PG).scalar()
     else:
-        last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        last = connection.execute(_LAST_HASH).scalar()
     entry = AuditEntry(
         at=utcnow(),
         user_id=user_id,
@@ -85,8 +99,9 @@ def record(
         prev_hash=last or GENESIS,
     )
     entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.flush()
+    values = {column.key: getattr(entry, column.key) for column in _TABLE.columns if column.key != "id"}
+    entry.id = connection.execute(_INSERT, values).inserted_primary_key[0]
+    log_audit_entry(session, entry)
     return entry
 
 

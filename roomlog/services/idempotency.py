@@ -56,14 +56,15 @@ def request_hash(payload: Mapping[str, Any], secret: str | bytes | None = None) 
 
 def replay(session: Session, model: type[E], key: str, payload_hash: str) -> E | None:
     """Return the record created earlier with ``key``; refuse the key if the payload differs."""
-    row = session.scalar(select(model).where(model.idempotency_key == key))
-    if row is None:
+    # Columns first: a fresh key (the usual case) costs no object; a repeat loads the record.
+    found = session.execute(select(model.id, model.request_hash).where(model.idempotency_key == key)).first()
+    if found is None:
         return None
-    if row.request_hash != payload_hash:
+    if found.request_hash != payload_hash:
         raise Conflict(
             _(
                 "This form was already sent with other content. Nothing was saved the second time: "
                 "open the form again to enter something new."
             )
         )
-    return row
+    return session.get(model, found.id)

@@ -12,13 +12,20 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.codes import PeriodState, Role
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.service_days import COPENHAGEN, format_month, month_end, month_start
+
+_STATUS_TABLE = PeriodStatus.__table__
+_HAS_STATUS = (
+    select(_STATUS_TABLE.c.id)
+    .where(_STATUS_TABLE.c.room_id == bindparam("room_id"), _STATUS_TABLE.c.month == bindparam("month"))
+    .limit(1)
+)
 
 
 def today_local() -> dt.date:
@@ -31,6 +38,13 @@ def get_status(session: Session, room_id: int, month: dt.date) -> PeriodStatus |
     return session.scalar(
         select(PeriodStatus).where(PeriodStatus.room_id == room_id, PeriodStatus.month == month_start(month))
     )
+
+
+def _has_status(session: Session, room_id: int, month: dt.date) -> bool:
+    """Return whether a room-month has a status row, cheaply (most months being entered have none)."""
+    session.flush()
+    found = session.connection().execute(_HAS_STATUS, {"room_id": room_id, "month": month_start(month)})
+    return found.first() is not None
 
 
 def get_or_create_status(session: Session, room_id: int, month: dt.date) -> PeriodStatus:
@@ -72,7 +86,7 @@ def check_change_allowed(
     approved month, and ``DomainError`` when an approved month is changed without a reason.
     """
     month = month_start(service_day)
-    status = get_status(session, room.id, month)
+    status = get_status(session, room.id, month) if _has_status(session, room.id, month) else None
     today = today or today_local()
     if is_locked(status, month, today, current_app.config["LOCK_AFTER_DAYS"]):
         raise Conflict(

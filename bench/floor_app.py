@@ -1,0 +1,81 @@
+"""The bare floor for the capture benchmark: Flask + SQLAlchemy, one idempotent INSERT per POST.
+
+No login, CSRF, audit or logging: only what any app storing a tapped record must do. It
+keeps roomlog's durability settings, so the comparison measures roomlog's own overhead:
+SQLite in WAL mode with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` for the write; on
+PostgreSQL the server's own settings. Serve with ``gunicorn bench.floor_app:app`` and
+``FLOOR_DATABASE_URL`` set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from flask import Flask, Response, abort, redirect, request
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, insert, select
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+events = Table(
+    "floor_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def make_engine(url: str) -> Any:
+    """Return an engine with the same per-connection durability settings as roomlog."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=5)
+    engine = create_engine(url, connect_args={"timeout": 20})
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=20000"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_app(url: str | None = None) -> Flask:
+    """Return the floor app on ``url`` (default: ``FLOOR_DATABASE_URL``)."""
+    engine = make_engine(url or os.environ["FLOOR_DATABASE_URL"])
+    app = Flask(__name__)
+
+    @app.post("/events")
+    def add_event() -> Response:
+        key = request.form.get("idempotency_key", "")
+        if not 16 <= len(key) <= 64:
+            abort(400)
+        for _attempt in range(2):
+            try:
+                with engine.begin() as conn:
+                    row = conn.execute(select(events.c.id).where(events.c.idempotency_key == key)).scalar()
+                    if row is None:
+                        row = conn.execute(
+                            insert(events).values(idempotency_key=key, occurred_at=dt.datetime.now(dt.UTC))
+                        ).inserted_primary_key[0]
+                return redirect(f"/events/{row}", 303)
+            except IntegrityError:
+                continue
+        abort(409)
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    return app
+
+
+def app_factory() -> Flask:
+    """Gunicorn entry point: ``gunicorn 'bench.floor_app:app_factory()'``."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""The offline outbox: the service worker script and what the capture pages need to queue taps."""

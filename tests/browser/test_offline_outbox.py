@@ -1,0 +1,197 @@
+"""The offline outbox in headless Chromium: the network cut and restored, a 503 on replay, a user switch.
+
+Every wait is for an explicit state the page shows (data-online, data-waiting, data-state,
+data-replayed), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Visit
+from roomlog.models.codes import EmergencyAction, Role
+
+OUTBOX = "#outbox"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _rows(live_server: Any, model: type, *where: Any) -> list[Any]:
+    live_server.session.expire_all()
+    return list(live_server.session.scalars(select(model).where(*where).order_by(model.id)))
+
+
+def _waiting(page: Any, count: int) -> None:
+    page.wait_for_selector(f'{OUTBOX}[data-waiting="{count}"]')
+
+
+def _controlled(page: Any) -> None:
+    """Wait until the service worker controls the page (it then keeps the pages for offline use)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+
+def _go_offline(page: Any) -> None:
+    page.context.set_offline(True)
+    page.wait_for_selector(f'{OUTBOX}[data-online="no"]')
+
+
+def test_offline_shift_every_entry_arrives_once_with_its_own_time(
+    live_server: Any, page: Any, login: Any, shot: Any
+) -> None:
+    make = live_server.make
+    room = make.room("Kælderen", assisted_allowed=True)
+    make.user(Role.STAFF, rooms=[room], username="mia")
+    visit = make.visit(room, occurred_at=_now() - dt.timedelta(minutes=10))
+    board_url = f"{live_server.url}/rooms/{room.id}/"
+    visit_url = f"{live_server.url}/rooms/{room.id}/visits/{visit.id}"
+    login(page, "mia")
+    page.goto(board_url)
+    _controlled(page)
+    page.goto(visit_url)  # seen once online: the tablet can open it offline
+    page.goto(board_url)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"]')
+
+    went_offline = _now()
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    assert "1 venter på at blive sendt" in page.locator(OUTBOX).inner_text()
+
+    page.goto(visit_url)  # offline: the service worker shows the kept page
+    _waiting(page, 1)
+    for selector in ("route-inject", "substances-heroin", "place-injection-1", "assisted-no"):
+        page.click(f"[data-action={selector}]")
+    page.click("button[data-action=consumption]")
+    _waiting(page, 2)
+    page.click(".card form.tap button[data-action=emergency]")
+    _waiting(page, 3)
+    page.wait_for_selector("#outbox-emergency [data-outbox-ref]")
+    page.click("#outbox-emergency button[data-action=naloxone] >> nth=0")
+    _waiting(page, 4)
+    page.click("#outbox-emergency button[data-action=ambulance_called]")
+    _waiting(page, 5)
+    shot(page, "offline-01-outbox-waiting")
+
+    page.reload()  # still offline: the page and the outbox come back from the tablet
+    _waiting(page, 5)
+    assert "5 venter på at blive sendt" in page.locator(OUTBOX).inner_text()
+    page.wait_for_selector("#outbox-emergency [data-outbox-ref]")
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == [visit]
+
+    back_online = _now()
+    page.context.set_offline(False)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"]:not([data-waiting])')
+    assert page.locator(".outbox-entry[data-state=sent]").count() == 5
+    assert page.locator(".outbox-entry[data-state=failed]").count() == 0
+    shot(page, "offline-02-outbox-sent")
+
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    consumptions = _rows(live_server, Consumption, Consumption.room_id == room.id)
+    emergencies = _rows(live_server, Emergency, Emergency.room_id == room.id)
+    assert len(visits) == 2 and len(consumptions) == 1 and len(emergencies) == 1
+    actions = _rows(live_server, EmergencyActionRecord, EmergencyActionRecord.emergency_id == emergencies[0].id)
+    assert sorted(a.action for a in actions) == sorted([EmergencyAction.NALOXONE, EmergencyAction.AMBULANCE_CALLED])
+    assert consumptions[0].visit_id == visit.id and emergencies[0].visit_id == visit.id
+    new = [visits[1], consumptions[0], emergencies[0], *actions]
+    for row in new:  # the time it was tapped offline, not the time it arrived
+        assert went_offline <= _utc(row.occurred_at) <= back_online <= _utc(row.recorded_at), row
+    taps = [_utc(r.occurred_at) for r in (visits[1], consumptions[0], emergencies[0])]
+    assert taps == sorted(taps)
+
+
+def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login: Any) -> None:
+    make = live_server.make
+    room = make.room("Tørrerummet")
+    make.user(Role.STAFF, rooms=[room], username="leo")
+    login(page, "leo")
+    page.goto(f"{live_server.url}/rooms/{room.id}/")
+    _controlled(page)
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+
+    answers: list[int] = []
+
+    def flaky(route: Any) -> None:
+        if not answers:
+            answers.append(503)
+            route.fulfill(status=503, body="busy")
+        else:
+            answers.append(0)
+            route.continue_()
+
+    page.route("**/visits/anonymous", flaky)
+    page.context.set_offline(False)
+    page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
+    assert answers == [503, 0]
+    assert len(_rows(live_server, Visit, Visit.room_id == room.id)) == 1
+
+
+def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -> None:
+    make = live_server.make
+    room = make.room("Gården")
+    ida = make.user(Role.STAFF, rooms=[room], username="ida")
+    make.user(Role.STAFF, rooms=[room], username="ole")
+    board_url = f"{live_server.url}/rooms/{room.id}/"
+    login(page, "ida")
+    page.goto(board_url)
+    _controlled(page)
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    tapped = _now()
+
+    page.route("**/visits/anonymous", lambda route: route.abort())  # the server stays out of reach for ida
+    page.context.set_offline(False)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="1"]')
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    page.unroute("**/visits/anonymous")
+
+    login(page, "ole")  # another user on the same tablet
+    page.goto(board_url)
+    page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="1"]')
+    assert page.locator(".outbox-entry").count() == 0  # never shown to ole …
+    assert page.locator(".outbox-others").is_visible()
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == []  # … never sent as ole
+
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    login(page, "ida")  # ida is back: her entry goes, as hers, with the time she tapped it
+    page.goto(board_url)
+    page.wait_for_selector(".outbox-entry[data-state=sent]")
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert len(visits) == 1 and visits[0].recorded_by_id == ida.id
+    assert _utc(visits[0].occurred_at) <= tapped
+    assert live_server.session.scalar(select(func.count()).select_from(Visit)) >= 1
+
+
+def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any, login: Any) -> None:
+    make = live_server.make
+    room = make.room("Trappen")
+    eva = make.user(Role.STAFF, rooms=[room], username="eva")
+    login(page, "eva")
+    page.goto(f"{live_server.url}/rooms/{room.id}/")
+    _controlled(page)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"]')
+
+    # The Wi-Fi is up (the browser says online) but the server answers 503: the form is not lost.
+    page.context.route("**/visits/anonymous", lambda route: route.fulfill(status=503, body="down"))
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    assert page.url.endswith(f"/rooms/{room.id}/")  # back on the board, the entry in the outbox
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == []
+
+    page.context.unroute("**/visits/anonymous")
+    page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert len(visits) == 1 and visits[0].recorded_by_id == eva.id

@@ -17,6 +17,7 @@ from roomlog.models import AuditEntry, PoolApplication, PoolPayment, Room
 from roomlog.models.codes import ApplicationState, DecisionOutcome, PaymentState, PermitStatus, Role
 from tests.conftest import AuthActions
 from tests.factories import Factory
+from tests.pool_data import application as pool_application
 
 
 def _client(app: Flask, username: str) -> FlaskClient:
@@ -156,6 +157,28 @@ def test_a_municipal_shortfall_is_flagged_and_blocks_the_operating_payment(
         f"/pool/applications/{app_id}/payments", data={"component": "operating:2026", "amount": "1.000.001"}
     )
     assert over.status_code == 400 and "resten af bevillingen" in over.get_data(as_text=True)
+
+
+def _payment_count(dbs: Session, app_id: int) -> int:
+    dbs.expire_all()
+    return len(dbs.scalars(select(PoolPayment).where(PoolPayment.application_id == app_id)).all())
+
+
+def test_a_double_click_on_commit_payment_commits_once(app: Flask, people: dict, make: Factory, dbs: Session) -> None:
+    application = pool_application(make, people["room"], grant={})
+    ministry = _client(app, "ministeriet")
+    page = ministry.get(f"/pool/applications/{application.id}").get_data(as_text=True)
+    key = re.search(r'name="request_key"[^>]*value="([0-9a-f]{32})"', page)
+    assert key, "the payment form carries a one-time key"
+    form = {"component": "establishment", "amount": "100.000", "request_key": key.group(1)}
+    url = f"/pool/applications/{application.id}/payments"
+    assert ministry.post(url, data=form).status_code == 303
+    assert ministry.post(url, data=form).status_code == 303  # the second click shows the first result
+    assert _payment_count(dbs, application.id) == 1
+    reused = ministry.post(url, data={**form, "amount": "200.000"})
+    assert reused.status_code == 409 and _payment_count(dbs, application.id) == 1
+    fresh = ministry.post(url, data={"component": "establishment", "amount": "100.000"})
+    assert fresh.status_code == 303 and _payment_count(dbs, application.id) == 2
 
 
 @pytest.mark.parametrize("app_config", [{"POOL_TOTAL_DKK": 3_000_000}])

@@ -142,6 +142,8 @@ def upgrade() -> None:
         sa.Column("committed_by_id", sa.Integer(), nullable=True),
         sa.Column("settled_at", roomlog.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("settled_by_id", sa.Integer(), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
+        sa.UniqueConstraint("request_key", name=op.f("uq_pool_payments_request_key")),
         sa.ForeignKeyConstraint(
             ["application_id"], ["pool_applications.id"], name=op.f("fk_pool_payments_application_id_pool_applications")
         ),

@@ -92,5 +92,7 @@ class PoolPayment(Base):
     committed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     settled_at: Mapped[dt.datetime | None]
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The one-time key of the form that committed it: a double click or a resent form commits once.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     application: Mapped[PoolApplication] = relationship(back_populates="payments")

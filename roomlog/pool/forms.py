@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from roomlog.funding.fields import AmountField
@@ -41,6 +43,8 @@ def decision_form(app: PoolApplication) -> DecisionForm:
 class PaymentForm(FlaskForm):
     component = SelectField(_l("Grant"), validators=[DataRequired()])
     amount = AmountField(_l("Amount (kr.)"), validators=[InputRequired()])
+    #: One-time key: a double click or a resent form commits the payment once.
+    request_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Optional(), Length(max=64)])
 
 
 class WithholdForm(FlaskForm):

@@ -149,7 +149,7 @@ def commit_payment(application_id: int) -> BaseResponse | tuple[str, int]:
     try:
         pool_decisions.commit_payment(
             db.session, app, actor=current_user, kind=PaymentKind(kind), year=int(year) if year else None,
-            amount_kr=form.amount.data,
+            amount_kr=form.amount.data, request_key=form.request_key.data or None,
         )  # fmt: skip
     except DomainError as exc:
         return _failed(app, exc, payment_form=form)

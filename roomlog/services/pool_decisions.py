@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.funding.money import MAX_KR, format_kr
@@ -129,9 +130,27 @@ def _available(app: PoolApplication, kind: PaymentKind, year: int | None) -> int
 
 
 def commit_payment(
-    session: Session, app: PoolApplication, *, actor: User | None, kind: PaymentKind, year: int | None, amount_kr: int
+    session: Session,
+    app: PoolApplication,
+    *,
+    actor: User | None,
+    kind: PaymentKind,
+    year: int | None,
+    amount_kr: int,
+    request_key: str | None = None,
 ) -> PoolPayment:
-    """Commit a payment of a granted amount (establishment, or operating for one year)."""
+    """Commit a payment of a granted amount (establishment, or operating for one year).
+
+    With ``request_key`` (the form's one-time key) a repeated request returns the payment it
+    already committed instead of committing a second one.
+    """
+    if request_key:
+        earlier = session.scalar(select(PoolPayment).where(PoolPayment.request_key == request_key))
+        if earlier is not None:
+            same = (earlier.application_id, earlier.kind, earlier.amount_kr) == (app.id, kind, amount_kr)
+            if not same or (kind == PaymentKind.OPERATING and earlier.year != year):
+                raise Conflict(_("This form was already used for another payment. Reload the page."))
+            return earlier
     if app.state != ApplicationState.DECIDED or app.outcome == DecisionOutcome.REFUSED:
         raise Conflict(_("Payments can only be made on a granted application."))
     year = year if kind == PaymentKind.OPERATING else None
@@ -149,7 +168,12 @@ def commit_payment(
             )
         )
     payment = PoolPayment(
-        application_id=app.id, kind=kind, year=year, amount_kr=amount_kr, committed_by_id=actor.id if actor else None
+        application_id=app.id,
+        kind=kind,
+        year=year,
+        amount_kr=amount_kr,
+        committed_by_id=actor.id if actor else None,
+        request_key=request_key or None,
     )
     session.add(payment)
     session.flush()

@@ -16,7 +16,7 @@ from roomlog import database
 from roomlog.extensions import db
 from roomlog.models import AuditEntry, Room
 from roomlog.operations import backup as backups
-from roomlog.operations import retention
+from roomlog.operations import retention, scale
 from roomlog.services import DomainError, audit
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import format_month, parse_month
@@ -168,4 +168,31 @@ def _describe(plan: retention.PurgePlan, names: dict[int, str], dry_run: bool) -
     click.echo(f"  visitors no longer referenced: {plan.visitors}")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command)
+@click.command("bench-data")
+@click.option("--rooms", type=click.IntRange(1, len(scale.ROOMS)), default=10, show_default=True)
+@click.option("--years", type=click.IntRange(1, 15), default=1, show_default=True, help="Years up to this month.")
+@click.option("--from", "first_text", metavar="YYYY-MM", help="First month instead of --years.")
+@click.option("--seed", type=int, default=2022, show_default=True)
+@with_appcontext
+def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int) -> None:
+    """Add synthetic busy rooms and years of approved history for `make bench` (missing months only)."""
+    try:
+        first = parse_month(first_text) if first_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from exc
+    with database.immediate(), _bar("Bench data") as progress:
+        result = scale.generate(
+            db.session,
+            key=current_app.config["PSEUDONYM_KEY"],
+            rooms=rooms,
+            years=years,
+            first=first,
+            seed=seed,
+            progress=progress,
+            checkpoint=db.session.commit,
+        )
+        db.session.commit()
+    click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command, bench_data_command)

@@ -42,5 +42,9 @@ translations: dev
 	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/pybabel compile -d roomlog/translations
 
+# Not part of `make test`: generates years of data and takes many minutes (see docs/benchmarks.md).
+bench: dev
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

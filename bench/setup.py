@@ -99,7 +99,7 @@ def facts(engine: Engine) -> Facts:
         "to_char(service_day, 'YYYY-MM')" if engine.dialect.name == "postgresql" else "strftime('%Y-%m', service_day)"
     )
     with engine.connect() as c:
-        rooms = tuple(c.execute(text("SELECT id, name, municipality_code FROM rooms ORDER BY id")).tuples())
+        rooms = tuple(c.execute(text("SELECT id, name, municipality_code FROM rooms ORDER BY id")).all())
         first = _date(c.execute(text("SELECT MIN(month) FROM period_status")).scalar())
         last = _date(
             c.execute(text("SELECT MAX(month) FROM period_status WHERE state IN ('approved', 'accepted')")).scalar()

@@ -31,6 +31,7 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
 from roomlog.operations import scale_rows as rows
 from roomlog.operations.scale_mix import PICK
+from roomlog.services import DomainError
 from roomlog.services.accounts import create_user
 from roomlog.services.approval import approve_month
 from roomlog.services.municipalities import ensure_municipalities
@@ -52,8 +53,8 @@ ROOMS = (
     ("Bench Aalborg", "851"),
 )
 LEAD = "bench-lead"
-OPENING_COHORT = 700  # visitors a room knows in its first month
-MONTHLY_COHORT = 45  # new visitors a month afterwards
+OPENING_COHORT = 3  # × visits a day: the visitors a room knows in its first month (700 at H17's traffic)
+MONTHLY_COHORT = 0.2  # × visits a day: new visitors a month afterwards (44 at H17's traffic)
 ACTIVE_MONTHS = 48  # visitors of older cohorts no longer come
 
 
@@ -78,8 +79,18 @@ def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> lis
     return months
 
 
+class ForeignData(DomainError):
+    """The database holds rooms of its own: synthetic data must never be mixed into real data."""
+
+
 def _rooms(session: Session, count: int, first: dt.date) -> list[Room]:
     ensure_municipalities(session)
+    names = {name for name, _code in ROOMS}
+    others = session.scalar(select(func.count()).select_from(Room).where(Room.name.not_in(names)))
+    if others:
+        raise ForeignData(
+            "The database holds rooms that are not bench rooms: bench data goes into a database of its own."
+        )
     out = []
     for name, code in ROOMS[:count]:
         room = session.scalar(select(Room).where(Room.name == name))
@@ -141,9 +152,10 @@ class _Cohorts:
         for visitor_id, registered in found:
             self.by_month.setdefault(month_start(registered.astimezone(COPENHAGEN).date()), []).append(visitor_id)
 
-    def add(self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random) -> list[tuple]:  # type: ignore[type-arg]
+    def add(self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int) -> list[tuple]:  # type: ignore[type-arg]
         """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
-        size = MONTHLY_COHORT if any(m < month for m in self.by_month) else OPENING_COHORT
+        later = any(m < month for m in self.by_month)
+        size = max(1, round(per_day * (MONTHLY_COHORT if later else OPENING_COHORT)))
         registered = dt.datetime.combine(month, dt.time(12), tzinfo=COPENHAGEN).astimezone(dt.UTC)
         out = []
         for n in range(size):
@@ -202,7 +214,7 @@ def generate(
     result = ScaleResult()
     for n, (month, room) in enumerate(todo, start=1):
         rng = random.Random(f"{seed}:{room.name}:{month:%Y-%m}")  # noqa: S311 (synthetic data)  # nosec B311
-        new = cohorts[room.id].add(month, key, ids, rng)
+        new = cohorts[room.id].add(month, key, ids, rng, profile.visits_per_day)
         rows.insert_rows(session, rows.Visitor, new)
         pool = cohorts[room.id].pool(month)
         regulars = pool[: max(len(pool) // 4, 1)]

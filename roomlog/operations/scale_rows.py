@@ -133,7 +133,9 @@ class MonthBuilder:
         pending = list(new)
         last = month_end(month)
         days = (last - month).days + 1
-        per_day_new = -(-len(pending) // days) if pending else 0
+        # Spread the new visitors over the days before ``now`` so each comes (admitted) in their month.
+        open_days = min(days, max((now.astimezone(COPENHAGEN).date() - month).days + 1, 1))
+        per_day_new = -(-len(pending) // open_days) if pending else 0
         day = month
         while day <= last:
             offset = dt.datetime.combine(day, dt.time(12), tzinfo=COPENHAGEN).utcoffset() or dt.timedelta(0)
@@ -144,19 +146,20 @@ class MonthBuilder:
                 at = midnight + dt.timedelta(seconds=hour_pick(rng) * 3600 + rng.randrange(3600))
                 if at > now:
                     continue
-                if n < per_day_new and pending:
+                first_visit = n < per_day_new and bool(pending)
+                if first_visit:
                     visitor: int | None = pending.pop()
                 elif rng.random() < 0.04 or not pool:
                     visitor = None
                 else:
                     visitor = rng.choice(regulars) if rng.random() < 0.6 and regulars else rng.choice(pool)
-                self._visit(day, at, now, visitor)
+                self._visit(day, at, now, visitor, admit=first_visit)
             day += dt.timedelta(days=1)
         return self.out
 
-    def _visit(self, day: dt.date, at: dt.datetime, now: dt.datetime, visitor: int | None) -> None:
+    def _visit(self, day: dt.date, at: dt.datetime, now: dt.datetime, visitor: int | None, admit: bool) -> None:
         rng, counts = self.rng, self.out.counts
-        if rng.random() < 0.02:
+        if rng.random() < 0.02 and not admit:
             self._event(Visit, at, day, visitor, "turned_away", PICK["turn_away"](rng), at)
             counts["visits.turned_away"] += 1
             return

@@ -167,7 +167,7 @@ class _Cohorts:
                     visitor_id,
                     digest,
                     check_word(digest),
-                    rng.randint(1958, 2004),
+                    rng.randint(month.year - 66, month.year - 19),
                     sex,
                     nationality,
                     registered,

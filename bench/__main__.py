@@ -72,6 +72,7 @@ def database(kind: str, directory: Path) -> Iterator[str]:
 def run_database(kind: str, results: Results, directory: Path) -> None:
     """Every stage (history length) on one database."""
     rooms, warm = os.environ.get("BENCH_ROOMS", "10"), int(os.environ.get("BENCH_WARM", "3"))
+    slow = float(os.environ.get("BENCH_SLOW", "60"))
     with database(kind, directory) as url:
         roomlog(url, "db", "upgrade")
         engine = create_engine(url)
@@ -95,7 +96,7 @@ def run_database(kind: str, results: Results, directory: Path) -> None:
                     c.commit()
             f = facts(engine)
             token = token or ensure_users(url, [r[1] for r in f.rooms])
-            ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm)
+            ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
             answers: list[bytes] = []
             for request in aggregates.requests(f):
                 measured = aggregates.measure(ctx, request, answers.append)

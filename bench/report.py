@@ -160,7 +160,8 @@ HOW = """\
 
 Knobs (environment): `BENCH_DB` (`sqlite`, `postgresql` or both, comma-separated),
 `BENCH_YEARS` (history lengths, ascending; the data is extended between them),
-`BENCH_ROOMS` (default 10), `BENCH_WARM` (warm calls per request, default 3),
+`BENCH_ROOMS` (default 10), `BENCH_WARM` (warm calls per request, default 3; one only when
+a call takes over `BENCH_SLOW` seconds, default 60),
 `BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`),
 `BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_URL` when set
 (a database `roomlog_bench` is created on it), otherwise a throwaway server started with
@@ -183,7 +184,7 @@ MEANING = """\
 - **bare SQL**: the GROUP BY queries that compute the same counts (visits by outcome,
   consumptions by route and substance, emergencies by type, referrals, services and
   distinct visitors per room and month) over the rooms and months the page shows, on the
-  same database file, timed outside the app (median of three).
+  same database file, timed outside the app (median of three runs, one when it takes over 5 s).
 - **warm ÷ SQL**: how many times longer the app takes than the bare SQL. This is the
   figure that matters: the absolute times depend on the machine, the ratio much less. A
   page that reads stored monthly figures should stay near or below 1× and stay flat as

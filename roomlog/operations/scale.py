@@ -152,7 +152,9 @@ class _Cohorts:
         for visitor_id, registered in found:
             self.by_month.setdefault(month_start(registered.astimezone(COPENHAGEN).date()), []).append(visitor_id)
 
-    def add(self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int) -> list[tuple]:  # type: ignore[type-arg]
+    def add(
+        self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int
+    ) -> list[tuple[object, ...]]:
         """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
         later = any(m < month for m in self.by_month)
         size = max(1, round(per_day * (MONTHLY_COHORT if later else OPENING_COHORT)))

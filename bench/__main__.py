@@ -94,6 +94,7 @@ def run_database(kind: str, results: Results, directory: Path) -> None:
                 with engine.connect() as c:
                     c.execute(text("ANALYZE"))
                     c.commit()
+            notes.append("load average before measuring: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
             f = facts(engine)
             token = token or ensure_users(url, [r[1] for r in f.rooms])
             ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)

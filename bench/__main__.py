@@ -57,13 +57,13 @@ def machine() -> dict[str, str]:
 
 
 @contextmanager
-def database(kind: str, directory: Path) -> Iterator[str]:
-    """A fresh bench database of that kind."""
+def database(kind: str, directory: Path, keep: bool) -> Iterator[str]:
+    """A fresh bench database of that kind (or the one of an earlier run, with ``keep``)."""
     if kind == "sqlite":
-        with sqlite_database(directory) as url:
+        with sqlite_database(directory, keep) as url:
             yield url
     elif kind == "postgresql":
-        with postgresql_database(int(os.environ.get("BENCH_PGPORT", "54340"))) as url:
+        with postgresql_database(int(os.environ.get("BENCH_PGPORT", "54340")), keep) as url:
             yield url
     else:
         raise SystemExit(f"BENCH_DB: unknown database {kind!r} (sqlite or postgresql)")
@@ -73,7 +73,8 @@ def run_database(kind: str, results: Results, directory: Path) -> None:
     """Every stage (history length) on one database."""
     rooms, warm = os.environ.get("BENCH_ROOMS", "10"), int(os.environ.get("BENCH_WARM", "3"))
     slow = float(os.environ.get("BENCH_SLOW", "60"))
-    with database(kind, directory) as url:
+    keep = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+    with database(kind, directory, keep) as url:
         roomlog(url, "db", "upgrade")
         engine = create_engine(url)
         if kind == "postgresql":
@@ -85,7 +86,9 @@ def run_database(kind: str, results: Results, directory: Path) -> None:
             started = time.perf_counter()
             roomlog(url, "bench-data", "--rooms", rooms, "--years", str(years))
             generated = time.perf_counter() - started
-            notes = []
+            notes = (
+                ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if keep else []
+            )
             if has_command(url, "publish"):
                 started = time.perf_counter()
                 roomlog(url, "publish")

@@ -162,7 +162,8 @@ Knobs (environment): `BENCH_DB` (`sqlite`, `postgresql` or both, comma-separated
 `BENCH_YEARS` (history lengths, ascending; the data is extended between them),
 `BENCH_ROOMS` (default 10), `BENCH_WARM` (warm calls per request, default 3; one only when
 a call takes over `BENCH_SLOW` seconds, default 60),
-`BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`),
+`BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`), `BENCH_KEEP=1`
+(reuse the database an earlier run left instead of starting afresh),
 `BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_URL` when set
 (a database `roomlog_bench` is created on it), otherwise a throwaway server started with
 `.ci/postgres.sh` on `BENCH_PGPORT` (default 54340).

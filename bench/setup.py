@@ -21,18 +21,20 @@ LEAD, MUNICIPALITY, NATIONAL = "bench-reader", "bench-kommune", "bench-national"
 
 
 @contextmanager
-def sqlite_database(directory: Path) -> Iterator[str]:
-    """A fresh SQLite file in ``directory``."""
+def sqlite_database(directory: Path, keep: bool = False) -> Iterator[str]:
+    """A fresh SQLite file in ``directory`` (or the one an earlier run left, with ``keep``)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "bench.db"
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not keep:
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     yield f"sqlite:///{path}"
 
 
 @contextmanager
-def postgresql_database(port: int) -> Iterator[str]:
-    """A fresh database ``roomlog_bench`` on the test server, or on a throwaway server started here."""
+def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
+    """A fresh database ``roomlog_bench`` (kept from an earlier run with ``keep``) on the test server,
+    or on a throwaway server started here."""
     given = os.environ.get("ROOMLOG_TEST_POSTGRES_URL")
     started = False
     if not given:
@@ -44,8 +46,11 @@ def postgresql_database(port: int) -> Iterator[str]:
     url = make_url(given)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS roomlog_bench"))
-        connection.execute(text("CREATE DATABASE roomlog_bench"))
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = 'roomlog_bench'")).scalar()
+        if exists and not keep:
+            connection.execute(text("DROP DATABASE roomlog_bench"))
+        if not exists or not keep:
+            connection.execute(text("CREATE DATABASE roomlog_bench"))
     admin.dispose()
     try:
         yield url.set(database="roomlog_bench").render_as_string(hide_password=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench import aggregates
+from bench import aggregates, report
 from bench.report import Results, Stage, console, markdown
 from bench.server import has_command, roomlog
 from bench.setup import ROOT, ensure_users, facts, postgresql_database, sqlite_database
@@ -82,7 +82,7 @@ def run_database(kind: str, results: Results, directory: Path) -> None:
                 results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
         token = ""
         for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
-            print(f"\n== {kind}: {years} years of history ==", flush=True)
+            print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
             started = time.perf_counter()
             roomlog(url, "bench-data", "--rooms", rooms, "--years", str(years))
             generated = time.perf_counter() - started

@@ -52,6 +52,11 @@ def seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def years(count: int) -> str:
+    """``1 year``, ``3 years``."""
+    return f"{count} year" if count == 1 else f"{count} years"
+
+
 def times(value: float | None) -> str:
     """A ratio as ``12×``; ``–`` when there is none."""
     if value is None:
@@ -205,7 +210,7 @@ MEANING = """\
 def markdown(results: Results) -> str:
     """The whole ``docs/benchmarks.md``."""
     facts = "\n".join(f"- {k}: {v}" for k, v in results.machine.items())
-    notes = [f"- {s.database}, {s.years} years: {n}" for s in results.stages for n in s.notes]
+    notes = [f"- {s.database}, {years(s.years)}: {n}" for s in results.stages for n in s.notes]
     parts = [
         "# Benchmarks",
         "Written by `make bench` (bench/). Rerun it after changing anything on the read side.",

@@ -9,7 +9,7 @@ import pytest
 
 from bench import bare
 from bench.aggregates import hidden_shares, requests
-from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times
+from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
 from bench.setup import Facts
 from bench.stats import Timing, ratio, share, timing
 
@@ -40,6 +40,7 @@ def test_numbers_read_like_the_issue() -> None:
     assert seconds(0.0712) == "71 ms" and seconds(4.567) == "4.57 s" and seconds(None) == "–"
     assert times(57.4) == "57×" and times(1.26) == "1.3×" and times(None) == "–"
     assert percent(0.1234) == "12.3 %" and percent(None) == "–"
+    assert years(1) == "1 year" and years(10) == "10 years"
 
 
 def test_requests_cover_the_issues_table_for_the_stage() -> None:

@@ -29,14 +29,15 @@ def environment(database_url: str) -> dict[str, str]:
 
 
 def roomlog(
-    database_url: str, *args: str, stdin: str | None = None, check: bool = True
+    database_url: str, *args: str, stdin: str | None = None, check: bool = True, quiet: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``roomlog ARGS`` on the bench database; stderr (progress bars) goes to the console."""
+    """Run ``roomlog ARGS`` on the bench database; stderr (progress bars) goes to the console unless ``quiet``."""
     return subprocess.run(
         [str(BIN / "roomlog"), *args],
         env=environment(database_url),
         input=stdin,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
         text=True,
         check=check,
     )

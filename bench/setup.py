@@ -78,6 +78,7 @@ def ensure_users(url: str, room_names: list[str]) -> str:
             "--password-stdin",
             stdin=PASSWORD + "\n",
             check=False,
+            quiet=True,  # "the username is taken" on every stage after the first
         )
     out = roomlog(url, "token", "create", "--user", NATIONAL, "--name", "bench").stdout
     return out.strip().splitlines()[-1]

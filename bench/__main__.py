@@ -9,11 +9,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from bench import aggregates, report
 from bench.report import Results, Stage, console, markdown
@@ -69,68 +69,69 @@ def database(kind: str, directory: Path, keep: bool) -> Iterator[str]:
         raise SystemExit(f"BENCH_DB: unknown database {kind!r} (sqlite or postgresql)")
 
 
-def run_database(kind: str, results: Results, directory: Path) -> None:
-    """Every stage (history length) on one database."""
-    rooms, warm = os.environ.get("BENCH_ROOMS", "10"), int(os.environ.get("BENCH_WARM", "3"))
-    slow = float(os.environ.get("BENCH_SLOW", "60"))
-    keep = os.environ.get("BENCH_KEEP", "") not in ("", "0")
-    with database(kind, directory, keep) as url:
+def run_stage(kind: str, years: int, url: str, engine: Engine, results: Results, directory: Path) -> Stage:
+    """Extend the history to ``years``, publish if the app can, then time every request and closing a month."""
+    print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
+    started = time.perf_counter()
+    roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
+    generated = time.perf_counter() - started
+    notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
+    if has_command(url, "publish"):
+        started = time.perf_counter()
+        roomlog(url, "publish")
+        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s")
+    if kind == "postgresql":
+        with engine.connect() as c:
+            c.execute(text("ANALYZE"))
+            c.commit()
+    notes.append("load average before measuring: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    f = facts(engine)
+    token = ensure_users(url, [r[1] for r in f.rooms])
+    warm, slow = int(os.environ.get("BENCH_WARM", "3")), float(os.environ.get("BENCH_SLOW", "60"))
+    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
+    answers: list[bytes] = []
+    for request in aggregates.requests(f):
+        measured = aggregates.measure(ctx, request, answers.append)
+        print("  " + "  ".join(report.measure_cells(measured)[2:]), flush=True)
+        results.measures.append(measured)
+    hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
+    approve, publish, close_notes = aggregates.close_month(ctx, f)
+    return Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
+
+
+def _keep() -> bool:
+    return os.environ.get("BENCH_KEEP", "") not in ("", "0")
+
+
+def run_database(kind: str, results: Results, directory: Path, save: Callable[[], None]) -> None:
+    """Every stage (history length) on one database; ``save`` after each."""
+    with database(kind, directory, _keep()) as url:
         roomlog(url, "db", "upgrade")
         engine = create_engine(url)
         if kind == "postgresql":
             with engine.connect() as c:
                 results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
-        token = ""
         for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
-            print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
-            started = time.perf_counter()
-            roomlog(url, "bench-data", "--rooms", rooms, "--years", str(years))
-            generated = time.perf_counter() - started
-            notes = (
-                ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if keep else []
-            )
-            if has_command(url, "publish"):
-                started = time.perf_counter()
-                roomlog(url, "publish")
-                notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s")
-            if kind == "postgresql":
-                with engine.connect() as c:
-                    c.execute(text("ANALYZE"))
-                    c.commit()
-            notes.append("load average before measuring: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
-            f = facts(engine)
-            token = token or ensure_users(url, [r[1] for r in f.rooms])
-            ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
-            answers: list[bytes] = []
-            for request in aggregates.requests(f):
-                measured = aggregates.measure(ctx, request, answers.append)
-                print(
-                    f"  {request.label}: cold {measured.timing.cold:.2f} s, "  # type: ignore[union-attr]
-                    f"warm {measured.timing.warm_median:.2f} s, bare SQL {measured.bare:.3f} s "  # type: ignore[union-attr]
-                    f"{measured.note}",
-                    flush=True,
-                )
-                results.measures.append(measured)
-            hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
-            approve, publish, close_notes = aggregates.close_month(ctx, f)
-            results.stages.append(
-                Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
-            )
+            results.stages.append(run_stage(kind, years, url, engine, results, directory))
+            save()
         engine.dispose()
 
 
 def main() -> None:
-    """Run the whole bench."""
+    """Run the whole bench; the markdown is written after every stage (a long run can be cut short)."""
     directory = Path(os.environ.get("BENCH_DIR", ROOT / "instance" / "bench"))
     out = Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md"))
     results = Results(machine=machine())
     started = time.perf_counter()
+
+    def save() -> None:
+        results.machine["bench run time"] = f"{(time.perf_counter() - started) / 60:.0f} min"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(markdown(results), encoding="utf-8")
+
     for kind in _list("BENCH_DB", "sqlite,postgresql"):
-        run_database(kind, results, directory)
-    results.machine["bench run time"] = f"{(time.perf_counter() - started) / 60:.0f} min"
+        run_database(kind, results, directory, save)
     print("\n" + console(results))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(markdown(results), encoding="utf-8")
     print(f"\nWritten to {out}.")
 
 

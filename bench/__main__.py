@@ -69,7 +69,9 @@ def database(kind: str, directory: Path, keep: bool) -> Iterator[str]:
         raise SystemExit(f"BENCH_DB: unknown database {kind!r} (sqlite or postgresql)")
 
 
-def run_stage(kind: str, years: int, url: str, engine: Engine, results: Results, directory: Path) -> Stage:
+def run_stage(
+    kind: str, years: int, url: str, engine: Engine, results: Results, directory: Path, save: Callable[[], None]
+) -> Stage:
     """Extend the history to ``years``, publish if the app can, then time every request and closing a month."""
     print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
     started = time.perf_counter()
@@ -94,6 +96,7 @@ def run_stage(kind: str, years: int, url: str, engine: Engine, results: Results,
         measured = aggregates.measure(ctx, request, answers.append)
         print("  " + "  ".join(report.measure_cells(measured)[2:]), flush=True)
         results.measures.append(measured)
+        save()
     hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
     approve, publish, close_notes = aggregates.close_month(ctx, f)
     return Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
@@ -112,13 +115,13 @@ def run_database(kind: str, results: Results, directory: Path, save: Callable[[]
             with engine.connect() as c:
                 results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
         for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
-            results.stages.append(run_stage(kind, years, url, engine, results, directory))
+            results.stages.append(run_stage(kind, years, url, engine, results, directory, save))
             save()
         engine.dispose()
 
 
 def main() -> None:
-    """Run the whole bench; the markdown is written after every stage (a long run can be cut short)."""
+    """Run the whole bench; the markdown is written after every request (a long run can be cut short)."""
     directory = Path(os.environ.get("BENCH_DIR", ROOT / "instance" / "bench"))
     out = Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md"))
     results = Results(machine=machine())

@@ -11,6 +11,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from bench import bare
+from bench.setup import facts
 from roomlog.extensions import db
 from roomlog.models import Consumption, MonthlyAggregate, PeriodStatus, Room, Visit, Visitor
 from roomlog.models.codes import PeriodState
@@ -141,3 +143,16 @@ def test_bench_data_never_goes_into_a_database_with_real_rooms(
     assert "not bench rooms" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+@pytest.mark.both_databases
+def test_the_bench_reads_its_facts_and_runs_its_bare_sql_on_either_database(app: Flask) -> None:
+    with app.app_context():
+        result = _generate(FEB)
+        db.session.commit()
+        found = facts(db.engine)
+        room_id = result.months[0][0]
+        assert (found.first, found.last_closed, found.busiest) == (FEB, FEB, (room_id, FEB))
+        assert found.rooms == ((room_id, scale.ROOMS[0][0], "101"),)
+        assert found.events > sum(c["consumptions.total"] for c in result.counts.values())
+        assert bare.run_once(db.engine, [room_id], FEB, dt.date(2025, 2, 28)) > 0

@@ -124,6 +124,7 @@ def main() -> None:
     """Run the whole bench; the markdown is written after every request (a long run can be cut short)."""
     directory = Path(os.environ.get("BENCH_DIR", ROOT / "instance" / "bench"))
     out = Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md"))
+    directory.mkdir(parents=True, exist_ok=True)
     results = Results(machine=machine())
     started = time.perf_counter()
 

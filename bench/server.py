@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -95,6 +94,6 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=10):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError and TimeoutError are OSErrors)
             time.sleep(0.3)
     raise RuntimeError("gunicorn did not answer /healthz within 120 s")

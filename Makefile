@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install dev lint translations bench bench-capture clean
+.PHONY: run test install dev lint translations bench bench-reports bench-capture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,12 +42,16 @@ translations: dev
 	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/pybabel compile -d roomlog/translations
 
-# Capture cost: roomlog's anonymous-visit POST against a bare Flask insert, side by side
-# (docs/benchmarks-capture.md; set ROOMLOG_BENCH_POSTGRES_URL to measure PostgreSQL too).
+# Not part of `make test`. Capture cost: roomlog's anonymous-visit POST against a bare Flask insert,
+# side by side (docs/benchmarks-capture.md; set ROOMLOG_BENCH_POSTGRES_URL to measure PostgreSQL too).
 bench-capture: install
 	$(BIN)/python -m bench.capture $(BENCH_CAPTURE_ARGS)
 
-bench: bench-capture
+# Reports at 1, 3 and 10 years of data: generates years of data and takes many minutes (docs/benchmarks.md).
+bench-reports: dev
+	$(BIN)/python -m bench
+
+bench: bench-reports bench-capture
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

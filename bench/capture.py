@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench import report
+from bench import capture_report as report
 from bench.load import Result, Tablet, closed_loop, paced
 from bench.servers import Server, roomlog_tablets, setup_floor, setup_roomlog
 

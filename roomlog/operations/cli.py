@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from roomlog import database
 from roomlog.extensions import db
 from roomlog.models import AuditEntry, Room
 from roomlog.operations import backup as backups
-from roomlog.operations import retention
+from roomlog.operations import retention, scale
 from roomlog.services import DomainError, audit
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import format_month, parse_month
@@ -237,3 +238,43 @@ def guards_sync() -> None:
 
 
 COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group, guards_group)
+
+
+@click.command("bench-data")
+@click.option("--rooms", type=click.IntRange(1, len(scale.ROOMS)), default=10, show_default=True)
+@click.option("--years", type=click.IntRange(1, 15), default=1, show_default=True, help="Years up to this month.")
+@click.option("--from", "first_text", metavar="YYYY-MM", help="First month instead of --years.")
+@click.option("--seed", type=int, default=2022, show_default=True)
+@with_appcontext
+def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int) -> None:
+    """Add synthetic busy rooms and years of approved history for `make bench` (missing months only)."""
+    try:
+        first = parse_month(first_text) if first_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from exc
+    # Each approval still writes its audit entry; only its copy on the console log is held back,
+    # so a thousand synthetic approvals do not bury the progress bar.
+    security_log = logging.getLogger("roomlog.security")
+    level = security_log.level
+    security_log.setLevel(logging.WARNING)
+    try:
+        with database.immediate(), _bar("Bench data") as progress:
+            result = scale.generate(
+                db.session,
+                key=current_app.config["PSEUDONYM_KEY"],
+                rooms=rooms,
+                years=years,
+                first=first,
+                seed=seed,
+                progress=progress,
+                checkpoint=db.session.commit,
+            )
+            db.session.commit()
+    except DomainError as exc:
+        _fail(str(exc))
+    finally:
+        security_log.setLevel(level)
+    click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
+
+
+COMMANDS = (audit_group, backup_command, restore_command, purge_command, bench_data_command)

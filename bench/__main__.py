@@ -1,0 +1,143 @@
+"""``python -m bench`` (``make bench``): generate, extend and measure; print and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+
+from bench import aggregates, report
+from bench.report import Results, Stage, console, markdown
+from bench.server import has_command, roomlog
+from bench.setup import ROOT, ensure_users, facts, postgresql_database, sqlite_database
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [x.strip() for x in os.environ.get(name, default).split(",") if x.strip()]
+
+
+def _git(*args: str) -> str:
+    found = subprocess.run(["git", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)  # nosec
+    return found.stdout.strip()
+
+
+def machine() -> dict[str, str]:
+    """Facts about the machine and the code measured."""
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    return {
+        "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit measured": _git("rev-parse", "--short", "HEAD") + dirty + " — " + _git("log", "-1", "--format=%s"),
+        "cores": f"{os.cpu_count()} ({cpu})" if cpu else str(os.cpu_count()),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "OS": platform.platform(),
+    }
+
+
+@contextmanager
+def database(kind: str, directory: Path, keep: bool) -> Iterator[str]:
+    """A fresh bench database of that kind (or the one of an earlier run, with ``keep``)."""
+    if kind == "sqlite":
+        with sqlite_database(directory, keep) as url:
+            yield url
+    elif kind == "postgresql":
+        with postgresql_database(int(os.environ.get("BENCH_PGPORT", "54340")), keep) as url:
+            yield url
+    else:
+        raise SystemExit(f"BENCH_DB: unknown database {kind!r} (sqlite or postgresql)")
+
+
+def run_stage(
+    kind: str, years: int, url: str, engine: Engine, results: Results, directory: Path, save: Callable[[], None]
+) -> Stage:
+    """Extend the history to ``years``, publish if the app can, then time every request and closing a month."""
+    print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
+    started = time.perf_counter()
+    roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
+    generated = time.perf_counter() - started
+    notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
+    if has_command(url, "publish"):
+        started = time.perf_counter()
+        roomlog(url, "publish")
+        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s")
+    if kind == "postgresql":
+        with engine.connect() as c:
+            c.execute(text("ANALYZE"))
+            c.commit()
+    notes.append("load average before measuring: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    f = facts(engine)
+    token = ensure_users(url, [r[1] for r in f.rooms])
+    warm, slow = int(os.environ.get("BENCH_WARM", "3")), float(os.environ.get("BENCH_SLOW", "60"))
+    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
+    answers: list[bytes] = []
+    for request in aggregates.requests(f):
+        measured = aggregates.measure(ctx, request, answers.append)
+        print("  " + "  ".join(report.measure_cells(measured)[2:]), flush=True)
+        results.measures.append(measured)
+        save()
+    hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
+    approve, publish, close_notes = aggregates.close_month(ctx, f)
+    return Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
+
+
+def _keep() -> bool:
+    return os.environ.get("BENCH_KEEP", "") not in ("", "0")
+
+
+def run_database(kind: str, results: Results, directory: Path, save: Callable[[], None]) -> None:
+    """Every stage (history length) on one database; ``save`` after each."""
+    with database(kind, directory, _keep()) as url:
+        roomlog(url, "db", "upgrade")
+        engine = create_engine(url)
+        if kind == "postgresql":
+            with engine.connect() as c:
+                results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
+        for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
+            results.stages.append(run_stage(kind, years, url, engine, results, directory, save))
+            save()
+        engine.dispose()
+
+
+def main() -> None:
+    """Run the whole bench; the markdown is written after every request (a long run can be cut short)."""
+    directory = Path(os.environ.get("BENCH_DIR", ROOT / "instance" / "bench"))
+    out = Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md"))
+    directory.mkdir(parents=True, exist_ok=True)
+    results = Results(machine=machine())
+    started = time.perf_counter()
+
+    def save() -> None:
+        results.machine["bench run time"] = f"{(time.perf_counter() - started) / 60:.0f} min"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(markdown(results), encoding="utf-8")
+
+    for kind in _list("BENCH_DB", "sqlite,postgresql"):
+        run_database(kind, results, directory, save)
+    print("\n" + console(results))
+    print(f"\nWritten to {out}.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

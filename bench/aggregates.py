@@ -1,0 +1,189 @@
+"""The issue's table of requests, timed cold and warm beside their bare SQL, and closing a month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench import bare
+from bench.client import Client
+from bench.report import Measure
+from bench.server import gunicorn, has_command, roomlog
+from bench.setup import LEAD, MUNICIPALITY, NATIONAL, PASSWORD, Facts
+from bench.stats import share, timing
+
+#: Indicators whose municipal and national totals must stay visible (data dictionary, disclosure control).
+HEADLINE = frozenset(
+    {"visits.total", "consumptions.total", "emergencies.total", "emergencies.acute_treatments", "referrals.total"}
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One row of the issue's table: who asks, what, the target, and the rooms and days its numbers cover."""
+
+    label: str
+    target: str
+    who: str  # lead, municipality, national, token
+    path: str
+    rooms: tuple[int, ...]
+    first: dt.date
+    last: dt.date
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of ``month``."""
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    """The first day of the month ``count`` months after ``month``."""
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def requests(f: Facts) -> list[Request]:
+    """The issue's requests for this stage's data (the last closed month, its year, the busiest room-month)."""
+    room, busiest = f.busiest
+    last, year = f.last_closed, f.last_closed.year
+    everyone = tuple(r[0] for r in f.rooms)
+    kommune = tuple(r[0] for r in f.rooms if r[2] == "101")
+    year_end = dt.date(year, 12, 31)
+    api_first = add_months(last, -23)
+    api = f"/api/v1/aggregates?from={api_first:%Y-%m}&to={last:%Y-%m}&granularity="
+    since_last, since_year = (f.first, month_end(last)), (f.first, year_end)
+    return [
+        Request(
+            "lead: busiest room-month summary",
+            "< 300 ms",
+            "lead",
+            f"/reports/{room}/{busiest:%Y-%m}",
+            (room,),
+            busiest,
+            month_end(busiest),
+        ),
+        Request(
+            "lead: its PDF",
+            "< 1.5 s",
+            "lead",
+            f"/reports/{room}/{busiest:%Y-%m}.pdf",
+            (room,),
+            busiest,
+            month_end(busiest),
+        ),
+        Request(
+            "municipality start page (last month)", "< 300 ms", "municipality", "/municipality/", kommune, *since_last
+        ),
+        Request("municipality year", "< 300 ms", "municipality", f"/municipality/?period={year}", kommune, *since_year),
+        Request("national month", "< 300 ms", "national", f"/national/?period={last:%Y-%m}", everyone, *since_last),
+        Request("national year", "< 300 ms", "national", f"/national/?period={year}", everyone, *since_year),
+        Request(
+            "national CSV for a year",
+            "< 500 ms",
+            "national",
+            f"/national/export.csv?period={year}",
+            everyone,
+            *since_year,
+        ),
+        Request(
+            "API by month, 24 months (national token)",
+            "< 1 s",
+            "token",
+            api + "month",
+            everyone,
+            api_first,
+            month_end(last),
+        ),
+        Request("API granularity=total", "< 300 ms", "token", api + "total", everyone, api_first, month_end(last)),
+    ]
+
+
+def client_for(who: str, base: str, token: str) -> Client:
+    """A client logged in as the bench user of that role (or carrying the API token)."""
+    if who == "token":
+        return Client(token)
+    client = Client()
+    client.login(base, {"lead": LEAD, "municipality": MUNICIPALITY, "national": NATIONAL}[who], PASSWORD)
+    return client
+
+
+@dataclass
+class Context:
+    """What every measurement of a stage needs."""
+
+    database: str
+    years: int
+    url: str
+    engine: Engine
+    token: str
+    log: Path
+    warm: int
+    slow: float = 60.0
+
+
+def measure(ctx: Context, request: Request, keep: Callable[[bytes], None] = lambda body: None) -> Measure:
+    """Time a request cold (first call in a fresh worker) and warm, and its bare SQL."""
+    samples, notes = [], set()
+    with gunicorn(ctx.url, ctx.log) as base:
+        client = client_for(request.who, base, ctx.token)
+        for _ in range(1 + ctx.warm):
+            seconds, status, body = client.timed(base + request.path)
+            samples.append(seconds)
+            if status != 200:
+                notes.add(f"HTTP {status}")
+            if seconds > ctx.slow:
+                notes.add(f"one warm call at most: a call took over {ctx.slow:.0f} s")
+                if len(samples) > 1:
+                    break
+        keep(body)
+    bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last)
+    return Measure(
+        ctx.database, ctx.years, request.label, request.target, timing(samples), bare_time, ", ".join(sorted(notes))
+    )
+
+
+def hidden_shares(body: bytes) -> tuple[float | None, float | None]:
+    """Shares of hidden cells, all and headline totals, among the published cells of an API answer."""
+    try:
+        rows = json.loads(body)["rows"]
+    except (ValueError, KeyError, TypeError):
+        return None, None
+    published = [r for r in rows if r.get("suppressed") or r.get("value") is not None]
+    headline = [r for r in published if r.get("room_id") is None and r.get("indicator") in HEADLINE]
+    return (
+        share(sum(1 for r in published if r.get("suppressed")), len(published)),
+        share(sum(1 for r in headline if r.get("suppressed")), len(headline)),
+    )
+
+
+def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, list[str]]:
+    """Reopen the last closed month of every room (untimed), then time the lead approving it and publishing."""
+    notes: list[str] = []
+    month = f.last_closed
+    total = 0.0
+    with gunicorn(ctx.url, ctx.log) as base:
+        lead = client_for("lead", base, ctx.token)
+        csrf = lead.csrf(base + "/")
+        for room_id, _name, _code in f.rooms:
+            prefix = f"{base}/reports/{room_id}/{month:%Y-%m}"
+            lead.request(prefix + "/reopen", {"reason": "bench: time approval again", "next": "", "csrf_token": csrf})
+            seconds, status, _body = lead.timed(
+                prefix + "/approve", {"password": PASSWORD, "backdated_reviewed": "y", "csrf_token": csrf}
+            )
+            total += seconds
+            if status not in (302, 303):
+                notes.append(f"approving room {room_id} {month:%Y-%m} answered HTTP {status}")
+    publish = None
+    if has_command(ctx.url, "publish"):
+        started = time.perf_counter()
+        roomlog(ctx.url, "publish")
+        publish = time.perf_counter() - started
+    else:
+        notes.append("no `roomlog publish` in this version: publishing not timed")
+    return total, publish, notes

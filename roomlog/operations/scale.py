@@ -1,0 +1,249 @@
+"""Scale data for ``make bench``: ten busy rooms in several municipalities over years of history.
+
+Every room runs at the demo's H17 traffic (about 6,600 visits and 7,400 consumptions a
+month, the busiest Danish room). Rows are the kind the app writes (service day, unique
+idempotency keys, visitors known only by an HMAC pseudonym of a synthetic code) and are
+inserted in bulk (COPY on PostgreSQL). Each finished month is approved through the real
+approval service, which stores its snapshot; the current month stays open.
+
+Generation is incremental and deterministic: each room-month draws from its own generator
+seeded with (seed, room, month), and only months without a status row are generated, so
+``--years 1`` then ``--years 3`` adds the two earlier years. Visitors come in monthly
+cohorts and make their first visit in their cohort's month, so "new visitors" of a month
+do not depend on the order months were generated in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from roomlog.database import allow_history_load
+from roomlog.models import Municipality, PeriodStatus, Room, User, Visitor
+from roomlog.models.base import utcnow
+from roomlog.models.codes import Role
+from roomlog.operations import scale_rows as rows
+from roomlog.operations.scale_mix import PICK
+from roomlog.services import DomainError
+from roomlog.services.accounts import create_user
+from roomlog.services.approval import approve_month
+from roomlog.services.municipalities import ensure_municipalities
+from roomlog.services.pseudonyms import check_word, pseudonym
+from roomlog.services.rooms import create_room
+from roomlog.services.service_days import COPENHAGEN, add_months, month_end, month_start
+
+#: (name, municipality code) of the ten synthetic rooms.
+ROOMS = (
+    ("Bench København 1", "101"),
+    ("Bench København 2", "101"),
+    ("Bench København 3", "101"),
+    ("Bench Frederiksberg", "147"),
+    ("Bench Odense 1", "461"),
+    ("Bench Odense 2", "461"),
+    ("Bench Esbjerg", "561"),
+    ("Bench Vejle", "630"),
+    ("Bench Aarhus", "751"),
+    ("Bench Aalborg", "851"),
+)
+LEAD = "bench-lead"
+OPENING_COHORT = 3  # × visits a day: the visitors a room knows in its first month (700 at H17's traffic)
+MONTHLY_COHORT = 0.2  # × visits a day: new visitors a month afterwards (44 at H17's traffic)
+ACTIVE_MONTHS = 48  # visitors of older cohorts no longer come
+
+
+@dataclass
+class ScaleResult:
+    """What was generated: room-months, rows, and the generator's own counts per (room id, month)."""
+
+    months: list[tuple[int, dt.date]] = field(default_factory=list)
+    rows: int = 0
+    counts: dict[tuple[int, dt.date], Counter[str]] = field(default_factory=dict)
+
+
+def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> list[dt.date]:
+    """Return the months to cover: ``years`` × 12 months up to and including the current one."""
+    current = month_start(today)
+    start = month_start(first) if first else add_months(current, -(12 * years - 1))
+    months = []
+    month = start
+    while month <= current:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+class ForeignData(DomainError):
+    """The database holds rooms of its own: synthetic data must never be mixed into real data."""
+
+
+def _rooms(session: Session, count: int, first: dt.date) -> list[Room]:
+    ensure_municipalities(session)
+    names = {name for name, _code in ROOMS}
+    others = session.scalar(select(func.count()).select_from(Room).where(Room.name.not_in(names)))
+    if others:
+        raise ForeignData(
+            "The database holds rooms that are not bench rooms: bench data goes into a database of its own."
+        )
+    out = []
+    for name, code in ROOMS[:count]:
+        room = session.scalar(select(Room).where(Room.name == name))
+        if room is None:
+            room = create_room(
+                session,
+                name=name,
+                municipality_code=code,
+                operator_name=f"{session.get(Municipality, code).name} Kommune",  # type: ignore[union-attr]
+                opened_on=first,
+                places_injection=10,
+                places_smoking=6,
+                assisted_allowed=True,
+                opening_hours="07:00–02:00",
+            )
+        elif room.opened_on is None or room.opened_on > first:
+            room.opened_on = first  # history was extended backwards: the room opened earlier
+        out.append(room)
+    session.flush()
+    return out
+
+
+def _lead(session: Session, rooms: list[Room]) -> User:
+    lead = session.scalar(select(User).where(User.username == LEAD))
+    if lead is None:
+        # Nobody logs in as this user: it only approves the synthetic months.
+        lead = create_user(session, username=LEAD, password=secrets.token_urlsafe(24), role=Role.LEAD, rooms=rooms)
+    for room in rooms:
+        if room not in lead.rooms:
+            lead.rooms.append(room)
+    session.flush()
+    return lead
+
+
+def _done(session: Session, room_ids: list[int]) -> set[tuple[int, dt.date]]:
+    found = session.execute(select(PeriodStatus.room_id, PeriodStatus.month).where(PeriodStatus.room_id.in_(room_ids)))
+    return {(room_id, month) for room_id, month in found}
+
+
+def _ids(session: Session) -> rows.IdAllocator:
+    return rows.IdAllocator(
+        {
+            t: (session.scalar(select(func.max(t.id))) or 0) + 1
+            for t in rows.TABLES
+            if t is not rows.ConsumptionSubstance
+        }
+    )
+
+
+class _Cohorts:
+    """The visitors of one room by the month they first came."""
+
+    def __init__(self, session: Session, room: Room) -> None:
+        self.room = room
+        self.by_month: dict[dt.date, list[int]] = {}
+        found = session.execute(
+            select(Visitor.id, Visitor.first_registered_at).where(Visitor.home_room_id == room.id).order_by(Visitor.id)
+        )
+        for visitor_id, registered in found:
+            self.by_month.setdefault(month_start(registered.astimezone(COPENHAGEN).date()), []).append(visitor_id)
+
+    def add(
+        self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int
+    ) -> list[tuple[object, ...]]:
+        """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
+        later = any(m < month for m in self.by_month)
+        size = max(1, round(per_day * (MONTHLY_COHORT if later else OPENING_COHORT)))
+        registered = dt.datetime.combine(month, dt.time(12), tzinfo=COPENHAGEN).astimezone(dt.UTC)
+        out = []
+        for n in range(size):
+            digest = pseudonym(key, f"BENCH{self.room.id:03d}{month:%Y%m}{n:04d}")
+            visitor_id = ids(Visitor)
+            sex, nationality = PICK["sex"](rng), PICK["nationality"](rng)
+            out.append(
+                (
+                    visitor_id,
+                    digest,
+                    check_word(digest),
+                    rng.randint(month.year - 66, month.year - 19),
+                    sex,
+                    nationality,
+                    registered,
+                    self.room.id,
+                )
+            )
+            self.by_month.setdefault(month, []).append(visitor_id)
+        return out
+
+    def pool(self, month: dt.date) -> list[int]:
+        """Return visitors of the cohorts that still come in ``month`` (never a later cohort)."""
+        oldest = add_months(month, -ACTIVE_MONTHS)
+        return [v for m, ids in sorted(self.by_month.items()) if oldest <= m <= month for v in ids]
+
+
+def generate(
+    session: Session,
+    *,
+    key: str,
+    rooms: int = 10,
+    years: int = 1,
+    first: dt.date | None = None,
+    seed: int = 2022,
+    today: dt.date | None = None,
+    profile: rows.RoomProfile | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    checkpoint: Callable[[], None] = lambda: None,
+) -> ScaleResult:
+    """Add the missing room-months of the plan and approve the finished ones; flushes, never commits.
+
+    ``checkpoint`` runs after each month of every room (the CLI commits there).
+    """
+    today = today or dt.datetime.now(COPENHAGEN).date()
+    months = plan_months(today, years, first)
+    profile = profile or rows.RoomProfile()
+    allow_history_load(session)  # synthetic history lands in months that are already locked
+    bench_rooms = _rooms(session, rooms, months[0])
+    lead = _lead(session, bench_rooms)
+    done = _done(session, [r.id for r in bench_rooms])
+    todo = [(m, r) for m in months for r in bench_rooms if (r.id, m) not in done]
+    cohorts = {r.id: _Cohorts(session, r) for r in bench_rooms}
+    ids = _ids(session)
+    now = min(utcnow(), dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=COPENHAGEN))
+    result = ScaleResult()
+    for n, (month, room) in enumerate(todo, start=1):
+        rng = random.Random(f"{seed}:{room.name}:{month:%Y-%m}")  # noqa: S311 (synthetic data)  # nosec B311
+        new = cohorts[room.id].add(month, key, ids, rng, profile.visits_per_day)
+        rows.insert_rows(session, rows.Visitor, new)
+        pool = cohorts[room.id].pool(month)
+        regulars = pool[: max(len(pool) // 4, 1)]
+        built = rows.MonthBuilder(rng, ids, room.id, lead.id, profile).build(
+            month, now, pool, regulars, [r[0] for r in new]
+        )
+        for table in rows.TABLES[1:]:
+            rows.insert_rows(session, table, built.rows[table])
+        rows.reset_sequences(session)
+        built.counts["visitors.unique"] = len(built.visitors_seen)
+        built.counts["visitors.new"] = len({r[0] for r in new} & built.visitors_seen)
+        result.counts[(room.id, month)] = built.counts
+        result.rows += len(new) + sum(len(v) for v in built.rows.values())
+        result.months.append((room.id, month))
+        _close(session, room, month, lead, today)
+        checkpoint()
+        allow_history_load(session)
+        progress(n, len(todo))
+    return result
+
+
+def _close(session: Session, room: Room, month: dt.date, lead: User, today: dt.date) -> None:
+    """Approve a finished month like its lead would (snapshot stored); the current month stays open."""
+    if month_end(month) < today:
+        approve_month(
+            session, room, month, lead, password=None, require_password=False, backdated_reviewed=True, today=today
+        )
+    else:
+        session.add(PeriodStatus(room_id=room.id, month=month))
+        session.flush()

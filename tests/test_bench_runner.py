@@ -1,0 +1,106 @@
+"""The pure parts of ``make bench``: timing statistics, the request table, hidden shares, rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bench import bare
+from bench.aggregates import hidden_shares, requests
+from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
+from bench.setup import Facts
+from bench.stats import Timing, ratio, share, timing
+
+FACTS = Facts(
+    rooms=((1, "Bench København 1", "101"), (2, "Bench København 2", "101"), (3, "Bench Odense 1", "461")),
+    first=dt.date(2024, 12, 1),
+    last_closed=dt.date(2026, 11, 1),
+    busiest=(2, dt.date(2026, 3, 1)),
+    events=1000,
+)
+
+
+def test_the_first_call_is_cold_and_the_rest_warm() -> None:
+    t = timing([5.0, 1.0, 3.0, 2.0])
+    assert t.cold == 5.0 and t.warm == (1.0, 3.0, 2.0) and t.warm_median == 2.0
+    assert timing([4.0]).warm_median == 4.0
+    with pytest.raises(ValueError):
+        timing([])
+
+
+def test_ratio_and_share_have_no_value_without_a_base() -> None:
+    assert ratio(3.0, 0.5) == 6.0
+    assert ratio(3.0, None) is None and ratio(3.0, 0.0) is None
+    assert share(1, 4) == 0.25 and share(0, 0) is None
+
+
+def test_numbers_read_like_the_issue() -> None:
+    assert seconds(0.0712) == "71 ms" and seconds(4.567) == "4.57 s" and seconds(None) == "–"
+    assert times(57.4) == "57×" and times(1.26) == "1.3×" and times(None) == "–"
+    assert percent(0.1234) == "12.3 %" and percent(None) == "–"
+    assert years(1) == "1 year" and years(10) == "10 years"
+
+
+def test_requests_cover_the_issues_table_for_the_stage() -> None:
+    found = {r.label: r for r in requests(FACTS)}
+    assert len(found) == 9
+    summary = found["lead: busiest room-month summary"]
+    assert summary.path == "/reports/2/2026-03" and summary.rooms == (2,)
+    assert (summary.first, summary.last) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert found["lead: its PDF"].path.endswith(".pdf")
+    assert found["municipality start page (last month)"].rooms == (1, 2)
+    national_year = found["national year"]
+    assert national_year.path == "/national/?period=2026" and national_year.rooms == (1, 2, 3)
+    assert (national_year.first, national_year.last) == (dt.date(2024, 12, 1), dt.date(2026, 12, 31))
+    api = found["API by month, 24 months (national token)"]
+    assert api.path == "/api/v1/aggregates?from=2024-12&to=2026-11&granularity=month" and api.who == "token"
+    assert found["API granularity=total"].path.endswith("granularity=total")
+
+
+def test_hidden_shares_count_published_cells_and_headline_totals() -> None:
+    rows = [
+        {"room_id": 1, "indicator": "visits.total", "value": 10, "suppressed": False},
+        {"room_id": 1, "indicator": "emergencies.naloxone", "value": None, "suppressed": True},
+        {"room_id": 1, "indicator": "visitors.unique", "value": None, "suppressed": False},  # unknown
+        {"room_id": None, "indicator": "visits.total", "value": 30, "suppressed": False},
+        {"room_id": None, "indicator": "emergencies.total", "value": None, "suppressed": True},
+    ]
+    hidden, headline = hidden_shares(json.dumps({"rows": rows}).encode())
+    assert hidden == 0.5 and headline == 0.5
+    assert hidden_shares(b"<html>") == (None, None)
+
+
+def test_bare_sql_speaks_each_dialect() -> None:
+    sqlite, postgresql = bare.statements("sqlite"), bare.statements("postgresql")
+    assert len(sqlite) == len(bare.QUERIES)
+    assert all("strftime" in q and "voided = 0" in q for q in sqlite)
+    assert all("to_char" in q and "voided = false" in q for q in postgresql)
+
+
+def _measure(years: int, warm: float, bare_seconds: float) -> Measure:
+    return Measure("sqlite", years, "national year", "< 300 ms", Timing(warm * 2, (warm,)), bare_seconds)
+
+
+def test_growth_compares_the_longest_history_with_the_shortest() -> None:
+    rows = growth_rows([_measure(1, 0.2, 0.1), _measure(3, 0.3, 0.3), _measure(10, 0.4, 1.0)])
+    assert rows == [("sqlite", "national year", "1 → 10", "200 ms → 400 ms", "2.0×", "10×")]
+    assert growth_rows([_measure(1, 0.2, 0.1)]) == []
+
+
+def test_markdown_holds_the_machine_the_tables_and_how_to_run_it() -> None:
+    results = Results(
+        machine={"cores": "2", "commit measured": "abc123"},
+        measures=[_measure(1, 0.25, 0.05), _measure(3, 0.25, 0.1)],
+        stages=[Stage("sqlite", 1, 61.0, 1_234_567, 2.5, None, 0.107, 0.0, ("no `roomlog publish`",))],
+    )
+    text = markdown(results)
+    assert "- commit measured: abc123" in text
+    assert "| sqlite | 1 | national year | < 300 ms | 500 ms | 250 ms | 50 ms | 5.0× |  |" in text
+    assert "| sqlite | 1 | 1 234 567 | 1.02 min |" not in text and "| 61.00 s |" in text
+    assert "10.7 %" in text and "make bench" in text and "no `roomlog publish`" in text
+
+
+def test_markdown_cells_cannot_break_the_table() -> None:
+    assert markdown_table(("a",), [("x|y",)]).splitlines()[-1] == "| x\\|y |"

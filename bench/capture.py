@@ -68,7 +68,7 @@ def exactly_once(url: str, table: str, acked: list[str]) -> bool:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT idempotency_key, count(*) FROM {table} GROUP BY idempotency_key"))  # noqa: S608 (fixed names)
+            rows = conn.execute(text(f"SELECT idempotency_key, count(*) FROM {table} GROUP BY idempotency_key"))
             counts = dict(rows.all())
     finally:
         engine.dispose()

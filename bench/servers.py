@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.load import Tablet
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-capture-secret-key-not-for-production"  # noqa: S105 (a throwaway benchmark server)
+SECRET = "bench-capture-secret-key-not-for-production"
 PSEUDONYM = "bench-capture-pseudonym-key"
-PASSWORD = "tablet-kettle-river-harbour-7"  # noqa: S105 (throwaway benchmark users)
+PASSWORD = "tablet-kettle-river-harbour-7"
 LOGINS = 10  # distinct staff logins; the simulated tablets share them
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -120,7 +120,7 @@ class Server:
             target,
         ]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn command)
+            self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         deadline = time.monotonic() + 60

@@ -61,8 +61,8 @@ def _refuse_superuser(url: str) -> None:
 
 
 def apply_security_sql(conn: Connection, app_role: str | None) -> None:
-    """Apply the grants and row-level security of migration 0006 (the single source) to ``conn``."""
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0006_security_roles_and_secrets.py"
+    """Apply the grants and row-level security of migration 0008 (the single source) to ``conn``."""
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0008_security_roles_and_secrets.py"
     spec = importlib.util.spec_from_file_location("roomlog_migration_0006", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

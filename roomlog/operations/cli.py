@@ -225,7 +225,7 @@ def guards_sync() -> None:
         return
     require_owner()
     days = int(current_app.config["LOCK_AFTER_DAYS"])
-    # The same definition as lock_days_function() in migration 0006.
+    # The same definition as lock_days_function() in migration 0008 (security_roles_and_secrets).
     db.session.execute(
         text(
             "CREATE OR REPLACE FUNCTION roomlog_lock_after_days() RETURNS integer "

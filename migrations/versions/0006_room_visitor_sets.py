@@ -106,6 +106,10 @@ def upgrade() -> None:
         op.execute("ALTER TABLE room_visitor_sets ENABLE ROW LEVEL SECURITY")
         op.execute("ALTER TABLE room_visitor_sets FORCE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY room_scope ON room_visitor_sets USING ({CONDITION}) WITH CHECK ({CONDITION})")
+        # The backfill reads every room under revision 0003's policies, where an empty scope is
+        # every room (the app's engine sets "*", which those policies do not know yet; revision
+        # security_roles_and_secrets replaces them with deny-by-default policies).
+        op.execute("SELECT set_config('roomlog.room_ids', '', true)")
     _backfill()
 
 

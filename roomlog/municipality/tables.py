@@ -10,9 +10,18 @@ from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
 from roomlog.reporting.indicators import CODES
+from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import Cell, RoomInfo, Table, reader_rooms, since_opening, table, visible_cells
 from roomlog.reporting.publication.read import latest_published_month
-from roomlog.reporting.windows import Window, WindowError, last_year, month_window, parse_label, year_window
+from roomlog.reporting.windows import (
+    Window,
+    WindowError,
+    last_year,
+    month_window,
+    parse_label,
+    total_label,
+    year_window,
+)
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months
 
@@ -29,13 +38,18 @@ class Tables:
 
 
 def chosen_window(session: Session, default: str) -> Window:
-    """The ``period`` query parameter, or the default (``month``: the latest published month; ``year``: this year)."""
+    """The ``period`` query parameter, or the default: the latest published month (``month``), or
+    (``year``) the year of that month — the whole year once December is published, else the year
+    to date, so that the page opens on figures and not on a year that cannot be published yet."""
     today = today_local().replace(day=1)
+    latest = latest_published_month(session) or add_months(today, -1)
     if default == "month":
-        latest = latest_published_month(session)
-        fallback = month_window(latest or add_months(today, -1))
+        fallback = month_window(latest)
+    elif latest.month == 12:
+        fallback = year_window(latest.year)
     else:
-        fallback = year_window(today.year)
+        to_date = Period(latest.replace(month=1), latest)
+        fallback = Window(total_label(to_date), to_date)
     text = request.args.get("period")
     if not text:
         return fallback

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from flask import g
 
 from roomlog.models import Municipality, PoolApplication, PoolPayment, Room
 from roomlog.models.codes import PaymentKind
@@ -10,6 +14,19 @@ from roomlog.services import pool_applications, pool_decisions
 from tests.factories import Factory
 
 POOL = 25_000_000
+
+
+@contextmanager
+def _as_cli(make: Factory) -> Iterator[None]:
+    """A request context (for the services' translated messages) that acts for every room, like the CLI.
+
+    On PostgreSQL an undecided request scope is "no rooms" (row-level security), so the audit
+    entries these set-ups write would be refused.
+    """
+    with make.app.test_request_context():
+        g.scope_room_ids = None
+        g.scope_decided = True
+        yield
 
 
 def application(
@@ -25,7 +42,7 @@ def application(
 ) -> PoolApplication:
     """An application for ``room`` with one operating year (budget, asked, own); submitted and decided when asked."""
     s = make.session
-    with make.app.test_request_context():
+    with _as_cli(make):
         app = pool_applications.create_application(
             s, s.get(Municipality, room.municipality_code), actor=None, room=room,
             establishment_budget_kr=establishment[0], establishment_requested_kr=establishment[1],
@@ -49,7 +66,7 @@ def payment(
     make: Factory, app: PoolApplication, kind: PaymentKind, amount: int, year: int | None = None
 ) -> PoolPayment:
     """Commit a payment of a granted amount."""
-    with make.app.test_request_context():
+    with _as_cli(make):
         row = pool_decisions.commit_payment(make.session, app, actor=None, kind=kind, year=year, amount_kr=amount)
     make.session.commit()
     return row

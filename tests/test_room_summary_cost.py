@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from roomlog.services.approval import drop_snapshot, write_snapshot
 from roomlog.services.service_days import add_months, format_month
 from tests.conftest import AuthActions
 from tests.factories import Factory
+from tests.ops_support import dispose, owner_app
 
 LAST = dt.date(2025, 6, 1)
 
@@ -114,7 +116,7 @@ def test_the_summary_of_a_closed_month_reads_no_events_outside_it(
 
 @pytest.mark.both_databases
 def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(
-    app: Flask, make: Factory, backend: str
+    app: Flask, make: Factory, backend: str, tmp_path: Path
 ) -> None:
     room = _history(make, app, 6)
     year = periods.span("2025-01", "2025-06")
@@ -129,8 +131,15 @@ def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(
             RoomVisitorSet.__table__.delete().where(RoomVisitorSet.month == dt.date(2025, 3, 1))  # type: ignore[attr-defined]
         )
         db.session.commit()
+    # `roomlog purge` runs as the schema owner (on PostgreSQL the app role may not delete events).
+    maintenance = owner_app(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]) if backend == "postgresql" else app
+    with maintenance.app_context():
         purge(db.session, dt.date(2025, 7, 1))
         db.session.commit()
+        db.session.remove()
+    if maintenance is not app:
+        dispose(maintenance)
+    with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
         assert db.session.scalar(select(func.count()).select_from(RoomVisitorSet)) == 6  # March's was stored first
         after = compute(db.session, [room.id], year).per_room[room.id]

@@ -237,9 +237,6 @@ def guards_sync() -> None:
     click.echo(f"Months now lock {days} days after month end in the database too.")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command, secrets_group, guards_group)
-
-
 @click.command("bench-data")
 @click.option("--rooms", type=click.IntRange(1, len(scale.ROOMS)), default=10, show_default=True)
 @click.option("--years", type=click.IntRange(1, 15), default=1, show_default=True, help="Years up to this month.")
@@ -277,4 +274,12 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
     click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
 
 
-COMMANDS = (audit_group, backup_command, restore_command, purge_command, bench_data_command)
+COMMANDS = (
+    audit_group,
+    backup_command,
+    restore_command,
+    purge_command,
+    secrets_group,
+    guards_group,
+    bench_data_command,
+)

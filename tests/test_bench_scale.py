@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,6 +24,7 @@ from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from roomlog.services.service_days import service_day_of
 from tests.factories import Factory
+from tests.ops_support import dispose, owner_app
 
 TODAY = dt.date(2025, 3, 10)
 FEB, MAR, JAN = dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2025, 1, 1)
@@ -38,6 +41,18 @@ COUNTED = (
 )
 
 
+
+@pytest.fixture
+def maintenance(app: Flask, backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app as `roomlog bench-data` runs it: as the schema owner on PostgreSQL (bulk COPY, no RLS)."""
+    if backend != "postgresql":
+        yield app
+        return
+    owner = owner_app(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"])
+    yield owner
+    dispose(owner)
+
+
 def _generate(first: dt.date, seed: int = 7) -> scale.ScaleResult:
     return scale.generate(
         db.session, key="test-pseudonym-key", rooms=1, first=first, seed=seed, today=TODAY, profile=SMALL
@@ -49,8 +64,8 @@ def _recount(room_id: int, month: dt.date) -> dict[str, object]:
 
 
 @pytest.mark.both_databases
-def test_the_apps_recount_agrees_with_the_generator_and_past_months_are_approved(app: Flask) -> None:
-    with app.app_context():
+def test_the_apps_recount_agrees_with_the_generator_and_past_months_are_approved(maintenance: Flask) -> None:
+    with maintenance.app_context():
         result = _generate(FEB)
         db.session.commit()
         room = db.session.scalar(select(Room).where(Room.name == scale.ROOMS[0][0]))
@@ -69,8 +84,8 @@ def test_the_apps_recount_agrees_with_the_generator_and_past_months_are_approved
 
 
 @pytest.mark.both_databases
-def test_rows_look_like_the_apps_own(app: Flask) -> None:
-    with app.app_context():
+def test_rows_look_like_the_apps_own(maintenance: Flask) -> None:
+    with maintenance.app_context():
         _generate(FEB)
         db.session.commit()
         visits = db.session.scalars(select(Visit)).all()
@@ -85,8 +100,8 @@ def test_rows_look_like_the_apps_own(app: Flask) -> None:
 
 
 @pytest.mark.both_databases
-def test_extending_backwards_adds_only_the_missing_months_and_keeps_later_snapshots_true(app: Flask) -> None:
-    with app.app_context():
+def test_extending_backwards_adds_only_the_missing_months_and_keeps_later_snapshots_true(maintenance: Flask) -> None:
+    with maintenance.app_context():
         _generate(FEB)
         db.session.commit()
         room = db.session.scalar(select(Room))
@@ -146,8 +161,8 @@ def test_bench_data_never_goes_into_a_database_with_real_rooms(
 
 
 @pytest.mark.both_databases
-def test_the_bench_reads_its_facts_and_runs_its_bare_sql_on_either_database(app: Flask) -> None:
-    with app.app_context():
+def test_the_bench_reads_its_facts_and_runs_its_bare_sql_on_either_database(maintenance: Flask) -> None:
+    with maintenance.app_context():
         result = _generate(FEB)
         db.session.commit()
         found = facts(db.engine)

@@ -249,6 +249,7 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
         first = parse_month(first_text) if first_text else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--from") from exc
+    require_owner()  # bulk COPY and history into locked months: the schema owner's connection
     # Each approval still writes its audit entry; only its copy on the console log is held back,
     # so a thousand synthetic approvals do not bury the progress bar.
     security_log = logging.getLogger("roomlog.security")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from roomlog.database import allow_history_load
 from roomlog.models import Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
-from roomlog.models.codes import Role
+from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations import scale_rows as rows
 from roomlog.operations.scale_mix import PICK
 from roomlog.services import DomainError
@@ -97,6 +97,8 @@ def _rooms(session: Session, count: int, first: dt.date) -> list[Room]:
         if room is None:
             room = create_room(
                 session,
+                permit_status=PermitStatus.GRANTED,
+                permit_date=first,
                 name=name,
                 municipality_code=code,
                 operator_name=f"{session.get(Municipality, code).name} Kommune",  # type: ignore[union-attr]

@@ -43,8 +43,33 @@ class Stored:
     source_mark: str | None = None
 
 
-def latest(session: Session, labels: Collection[str], codes: Collection[str] | None = None) -> dict[str, Stored]:
-    """The latest version of each published label (unpublished labels are missing)."""
+class CellCache:
+    """Every cell of publications already read, by publication: safe because a stored version never changes.
+
+    Owned by the app (one per process) and handed to the read side; a new version of a period
+    is a new publication, so nothing here is ever stale. Bounded: cleared when full.
+    """
+
+    def __init__(self, limit: int = 4000) -> None:
+        self.limit = limit
+        self._cells: dict[tuple[int, str, int], Mapping[tuple[Unit, str], StoredCell]] = {}
+
+    def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
+        return self._cells.get((pub.id, pub.period, pub.version))
+
+    def put(self, pub: Publication, cells: Mapping[tuple[Unit, str], StoredCell]) -> None:
+        if len(self._cells) >= self.limit:
+            self._cells.clear()
+        self._cells[(pub.id, pub.period, pub.version)] = cells
+
+
+def latest(
+    session: Session, labels: Collection[str], codes: Collection[str] | None = None, cache: CellCache | None = None
+) -> dict[str, Stored]:
+    """The latest version of each published label (unpublished labels are missing).
+
+    With ``cache``, every cell of each publication is read once (whatever ``codes``) and kept.
+    """
     if not labels:
         return {}
     top = (
@@ -56,7 +81,15 @@ def latest(session: Session, labels: Collection[str], codes: Collection[str] | N
     pubs = session.scalars(
         select(Publication).join(top, (Publication.period == top.c.period) & (Publication.version == top.c.v))
     ).all()
-    return _with_cells(session, pubs, codes)
+    if cache is None or codes == ():
+        return _with_cells(session, pubs, codes)
+    missing = [p for p in pubs if cache.get(p) is None]
+    for pub, stored in zip(missing, _with_cells(session, missing, None, by_id=True).values(), strict=True):
+        cache.put(pub, stored.cells)
+    return {
+        p.period: Stored(p.period, p.version, p.revised, p.threshold, cache.get(p) or {}, p.id, p.source_mark)
+        for p in pubs
+    }
 
 
 def versions(session: Session, labels: Collection[str]) -> dict[str, list[Stored]]:
@@ -76,7 +109,7 @@ def _with_cells(
 ) -> dict[str, Stored]:
     ids = [p.id for p in pubs]
     cells: dict[int, dict[tuple[Unit, str], StoredCell]] = {i: {} for i in ids}
-    if ids:
+    if ids and (codes is None or len(codes) > 0):
         stmt = select(
             PublishedCell.publication_id,
             PublishedCell.unit_kind,

@@ -111,12 +111,15 @@ def table(
     """
     if ".." not in window.label:
         found = store.latest(session, [window.label], [*codes, store.OPEN_MARK], cache)
-        stored = found.get(window.label)
-        return calendar_table(window, stored, rooms, threshold, codes)
+        return _calendar(window, found.get(window.label), rooms, threshold, codes, cache)
     published = set(store.latest(session, _candidates(window.period), codes=()))
     parts = blocks(window.period, published)
     found = store.latest(session, parts, [*codes, store.OPEN_MARK], cache)
-    return derived_table(window, [found.get(p) for p in parts], rooms, threshold, codes)
+    stored = [found.get(p) for p in parts]
+    if cache is None:
+        return derived_table(window, stored, rooms, threshold, codes)
+    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes))
+    return cache.built(stored, key, lambda: derived_table(window, stored, rooms, threshold, codes))
 
 
 def tables(
@@ -131,11 +134,26 @@ def tables(
     labels = [w.label for w in windows if ".." not in w.label]
     found = store.latest(session, labels, [*codes, store.OPEN_MARK], cache) if labels else {}
     return [
-        calendar_table(w, found.get(w.label), rooms, threshold, codes)
+        _calendar(w, found.get(w.label), rooms, threshold, codes, cache)
         if ".." not in w.label
         else table(session, w, rooms, threshold, codes, cache)
         for w in windows
     ]
+
+
+def _calendar(
+    window: Window,
+    stored: store.Stored | None,
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str],
+    cache: store.CellCache | None,
+) -> Table:
+    """:func:`calendar_table`, built once per stored version, rooms, threshold and codes when a cache is given."""
+    if cache is None or stored is None:
+        return calendar_table(window, stored, rooms, threshold, codes)
+    key = ("calendar", window, tuple(rooms), threshold, tuple(codes))
+    return cache.built([stored], key, lambda: calendar_table(window, stored, rooms, threshold, codes))
 
 
 def calendar_table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.units import Key, Unit, kind_of_label
 from roomlog.reporting.summary import rate
 
+T = TypeVar("T")
 RATE_CODE = "emergencies.per_1000_consumptions"
 #: Stored for every unit open in the period, even when zero: it tells the read side the unit was open.
 OPEN_MARK = "opening.days"
@@ -53,6 +55,16 @@ class CellCache:
     def __init__(self, limit: int = 4000) -> None:
         self.limit = limit
         self._cells: dict[tuple[int, str, int], Mapping[tuple[Unit, str], StoredCell]] = {}
+        self._built: dict[Hashable, object] = {}
+
+    def built(self, parts: Sequence[Stored | None], key: Hashable, build: Callable[[], T]) -> T:
+        """What ``build`` makes from the cells of ``parts`` alone (``key``: its other inputs), made once."""
+        full = (tuple(None if p is None else (p.publication_id, p.label, p.version) for p in parts), key)
+        if full not in self._built:
+            if len(self._built) >= self.limit:
+                self._built.clear()
+            self._built[full] = build()
+        return self._built[full]  # type: ignore[return-value]
 
     def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
         return self._cells.get((pub.id, pub.period, pub.version))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +44,7 @@ class Stored:
     cells: Mapping[tuple[Unit, str], StoredCell]
     publication_id: int
     source_mark: str | None = None
+    published_at: dt.datetime | None = None
 
 
 class CellCache:
@@ -54,12 +56,15 @@ class CellCache:
 
     def __init__(self, limit: int = 4000) -> None:
         self.limit = limit
-        self._cells: dict[tuple[int, str, int], Mapping[tuple[Unit, str], StoredCell]] = {}
+        self._cells: dict[tuple[int, str, int, dt.datetime], Mapping[tuple[Unit, str], StoredCell]] = {}
         self._built: dict[Hashable, object] = {}
 
     def built(self, parts: Sequence[Stored | None], key: Hashable, build: Callable[[], T]) -> T:
         """What ``build`` makes from the cells of ``parts`` alone (``key``: its other inputs), made once."""
-        full = (tuple(None if p is None else (p.publication_id, p.label, p.version) for p in parts), key)
+        full = (
+            tuple(None if p is None else (p.publication_id, p.label, p.version, p.published_at) for p in parts),
+            key,
+        )
         if full not in self._built:
             if len(self._built) >= self.limit:
                 self._built.clear()
@@ -67,12 +72,12 @@ class CellCache:
         return self._built[full]  # type: ignore[return-value]
 
     def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
-        return self._cells.get((pub.id, pub.period, pub.version))
+        return self._cells.get((pub.id, pub.period, pub.version, pub.published_at))
 
     def put(self, pub: Publication, cells: Mapping[tuple[Unit, str], StoredCell]) -> None:
         if len(self._cells) >= self.limit:
             self._cells.clear()
-        self._cells[(pub.id, pub.period, pub.version)] = cells
+        self._cells[(pub.id, pub.period, pub.version, pub.published_at)] = cells
 
 
 def latest(
@@ -99,7 +104,9 @@ def latest(
     for pub, stored in zip(missing, _with_cells(session, missing, None, by_id=True).values(), strict=True):
         cache.put(pub, stored.cells)
     return {
-        p.period: Stored(p.period, p.version, p.revised, p.threshold, cache.get(p) or {}, p.id, p.source_mark)
+        p.period: Stored(
+            p.period, p.version, p.revised, p.threshold, cache.get(p) or {}, p.id, p.source_mark, p.published_at
+        )
         for p in pubs
     }
 
@@ -143,7 +150,7 @@ def _with_cells(
             )
     return {
         (str(p.id) if by_id else p.period): Stored(
-            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark
+            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark, p.published_at
         )
         for p in pubs
     }

@@ -1,5 +1,6 @@
 """Unbound extension objects, bound to the app in ``create_app`` with ``init_app``."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +11,7 @@ from flask_wtf import CSRFProtect
 
 import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite:// rate-limit storage)
 from roomlog.models.base import Base
+from roomlog.reporting.publication.store import CellCache
 
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
@@ -17,3 +19,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def publication_cells() -> CellCache:
+    """The app's cache of stored publication cells (one per process; stored versions never change)."""
+    return current_app.extensions.setdefault("roomlog_publication_cells", CellCache())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel import numbers
 from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
@@ -47,9 +49,15 @@ def number(value: Any, digits: int = 0) -> str:
     """Format a number the Danish way (1.234,5) or the English way, by locale."""
     if value is None:
         return "–"
-    if isinstance(value, Decimal | float) and digits:
-        return format_decimal(value, format=f"#,##0.{'0' * digits}")
-    return format_decimal(value, format="#,##0" if not digits else f"#,##0.{'0' * digits}")
+    if type(value) not in (int, Decimal, float):
+        return format_decimal(value, format="#,##0" if not digits else f"#,##0.{'0' * digits}")
+    return _formatted(str(get_locale()), type(value), str(value), digits)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(locale: str, kind: type, text: str, digits: int) -> str:
+    """Babel's formatting of one number, kept: a page of aggregates formats the same few numbers often."""
+    return numbers.format_decimal(kind(text), format="#,##0" if not digits else f"#,##0.{'0' * digits}", locale=locale)
 
 
 def local_datetime(value: dt.datetime | None, fmt: str = "short") -> str:

@@ -9,7 +9,7 @@ from roomlog.api.auth import rate_limit_key, require_token
 from roomlog.api.openapi import openapi_document
 from roomlog.api.params import AggregateQuery, parse_query
 from roomlog.auth.access import public
-from roomlog.extensions import csrf, db, limiter
+from roomlog.extensions import csrf, db, limiter, publication_cells
 from roomlog.logs import request_id
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
@@ -84,7 +84,7 @@ def rooms() -> Response:
 def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
     rooms_info = reader_rooms(db.session)
     out: list[Cell] = []
-    for stored in tables(db.session, query.windows, rooms_info, threshold, query.indicators):
+    for stored in tables(db.session, query.windows, rooms_info, threshold, query.indicators, publication_cells()):
         out.extend(
             visible_cells(
                 stored,

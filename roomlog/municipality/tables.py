@@ -8,6 +8,7 @@ from flask import Response, current_app, flash, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.extensions import publication_cells
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
@@ -64,12 +65,13 @@ def tables(session: Session, window: Window) -> Tables:
     """Read the three tables a page needs from the publication store."""
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     rooms = tuple(reader_rooms(session))
+    cache = publication_cells()
     return Tables(
         window,
         rooms,
-        table(session, window, rooms, threshold),
-        table(session, last_year(window), rooms, threshold),
-        table(session, since_opening(session, window), rooms, threshold),
+        table(session, window, rooms, threshold, cache=cache),
+        table(session, last_year(window), rooms, threshold, cache=cache),
+        table(session, since_opening(session, window), rooms, threshold, cache=cache),
     )
 
 

@@ -98,17 +98,28 @@ def _candidates(period: Period) -> list[str]:
 
 
 def table(
-    session: Session, window: Window, rooms: Sequence[RoomInfo], threshold: int, codes: Sequence[str] = CODES
+    session: Session,
+    window: Window,
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str] = CODES,
+    cache: store.CellCache | None = None,
 ) -> Table:
-    """The published table of a calendar period, or one derived from published blocks for a range."""
+    """The published table of a calendar period, or one derived from published blocks for a range.
+
+    ``cache`` (the app's) keeps the cells of publications already read.
+    """
     if ".." not in window.label:
-        found = store.latest(session, [window.label], [*codes, store.OPEN_MARK])
-        stored = found.get(window.label)
-        return calendar_table(window, stored, rooms, threshold, codes)
+        found = store.latest(session, [window.label], [*codes, store.OPEN_MARK], cache)
+        return _calendar(window, found.get(window.label), rooms, threshold, codes, cache)
     published = set(store.latest(session, _candidates(window.period), codes=()))
     parts = blocks(window.period, published)
-    found = store.latest(session, parts, [*codes, store.OPEN_MARK])
-    return derived_table(window, [found.get(p) for p in parts], rooms, threshold, codes)
+    found = store.latest(session, parts, [*codes, store.OPEN_MARK], cache)
+    stored = [found.get(p) for p in parts]
+    if cache is None:
+        return derived_table(window, stored, rooms, threshold, codes)
+    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes))
+    return cache.built(stored, key, lambda: derived_table(window, stored, rooms, threshold, codes))
 
 
 def tables(
@@ -117,16 +128,32 @@ def tables(
     rooms: Sequence[RoomInfo],
     threshold: int,
     codes: Sequence[str] = CODES,
+    cache: store.CellCache | None = None,
 ) -> list[Table]:
     """Several periods at once: the calendar ones read in one query, ranges one by one."""
     labels = [w.label for w in windows if ".." not in w.label]
-    found = store.latest(session, labels, [*codes, store.OPEN_MARK]) if labels else {}
+    found = store.latest(session, labels, [*codes, store.OPEN_MARK], cache) if labels else {}
     return [
-        calendar_table(w, found.get(w.label), rooms, threshold, codes)
+        _calendar(w, found.get(w.label), rooms, threshold, codes, cache)
         if ".." not in w.label
-        else table(session, w, rooms, threshold, codes)
+        else table(session, w, rooms, threshold, codes, cache)
         for w in windows
     ]
+
+
+def _calendar(
+    window: Window,
+    stored: store.Stored | None,
+    rooms: Sequence[RoomInfo],
+    threshold: int,
+    codes: Sequence[str],
+    cache: store.CellCache | None,
+) -> Table:
+    """:func:`calendar_table`, built once per stored version, rooms, threshold and codes when a cache is given."""
+    if cache is None or stored is None:
+        return calendar_table(window, stored, rooms, threshold, codes)
+    key = ("calendar", window, tuple(rooms), threshold, tuple(codes))
+    return cache.built([stored], key, lambda: calendar_table(window, stored, rooms, threshold, codes))
 
 
 def calendar_table(
@@ -203,7 +230,10 @@ def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tupl
     if kind in (Kind.DISTINCT, Kind.RATE):
         if len(found) > 1:
             return None, False, "not_available"
-        return (0 if found[0] is None else _number(code, found[0].value)), False, "approved"  # type: ignore[arg-type]
+        one = found[0]
+        if one is not None and one.value is None:  # a rate of nothing: no value, as on the calendar table
+            return None, False, "approved"
+        return (0 if one is None else _number(code, one.value)), False, "approved"  # type: ignore[arg-type]
     return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
 
 

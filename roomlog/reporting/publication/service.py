@@ -16,7 +16,7 @@ from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
-from roomlog.reporting.windows import month_label, year_window
+from roomlog.reporting.windows import month_label, parse_label
 from roomlog.services import audit
 from roomlog.services.service_days import add_months
 
@@ -118,7 +118,7 @@ def _publish_year(
     fixed_labels = [label for label in everything if label in stored and label not in new]
     by_month = sources.month_values(session, rooms, [m for m in closed if m.year == year])
     history = _history_months(session, year)
-    visitors = sources.read_visitor_rows(session, [r.id for r in rooms], year_window(year).period)
+    visitors = sources.read_visitor_rows(session, [r.id for r in rooms], _span(new))
     exact: dict[Key, int | None] = {}
     for label in new:
         exact.update(
@@ -146,6 +146,12 @@ def _publish_year(
         cells = {k: v for k, v in exact.items() if k[0] == label}
         store.write(session, label, threshold, cells, hidden, mark=mark, note=REVISED_NOTE if label in stored else None)
     return new
+
+
+def _span(labels: Sequence[str]) -> Period:
+    """The months the new labels cover: the only visitor rows their distinct counts need."""
+    periods = [parse_label(label).period for label in labels]
+    return Period(min(p.first for p in periods), max(p.last for p in periods))
 
 
 def _first_month(label: str) -> dt.date:

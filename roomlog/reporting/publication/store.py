@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.units import Key, Unit, kind_of_label
 from roomlog.reporting.summary import rate
 
+T = TypeVar("T")
 RATE_CODE = "emergencies.per_1000_consumptions"
 #: Stored for every unit open in the period, even when zero: it tells the read side the unit was open.
 OPEN_MARK = "opening.days"
@@ -41,10 +44,49 @@ class Stored:
     cells: Mapping[tuple[Unit, str], StoredCell]
     publication_id: int
     source_mark: str | None = None
+    published_at: dt.datetime | None = None
 
 
-def latest(session: Session, labels: Collection[str], codes: Collection[str] | None = None) -> dict[str, Stored]:
-    """The latest version of each published label (unpublished labels are missing)."""
+class CellCache:
+    """Every cell of publications already read, by publication: safe because a stored version never changes.
+
+    Owned by the app (one per process) and handed to the read side; a new version of a period
+    is a new publication, so nothing here is ever stale. Bounded: cleared when full.
+    """
+
+    def __init__(self, limit: int = 4000) -> None:
+        self.limit = limit
+        self._cells: dict[tuple[int, str, int, dt.datetime], Mapping[tuple[Unit, str], StoredCell]] = {}
+        self._built: dict[Hashable, object] = {}
+
+    def built(self, parts: Sequence[Stored | None], key: Hashable, build: Callable[[], T]) -> T:
+        """What ``build`` makes from the cells of ``parts`` alone (``key``: its other inputs), made once."""
+        full = (
+            tuple(None if p is None else (p.publication_id, p.label, p.version, p.published_at) for p in parts),
+            key,
+        )
+        if full not in self._built:
+            if len(self._built) >= self.limit:
+                self._built.clear()
+            self._built[full] = build()
+        return self._built[full]  # type: ignore[return-value]
+
+    def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
+        return self._cells.get((pub.id, pub.period, pub.version, pub.published_at))
+
+    def put(self, pub: Publication, cells: Mapping[tuple[Unit, str], StoredCell]) -> None:
+        if len(self._cells) >= self.limit:
+            self._cells.clear()
+        self._cells[(pub.id, pub.period, pub.version, pub.published_at)] = cells
+
+
+def latest(
+    session: Session, labels: Collection[str], codes: Collection[str] | None = None, cache: CellCache | None = None
+) -> dict[str, Stored]:
+    """The latest version of each published label (unpublished labels are missing).
+
+    With ``cache``, every cell of each publication is read once (whatever ``codes``) and kept.
+    """
     if not labels:
         return {}
     top = (
@@ -56,7 +98,17 @@ def latest(session: Session, labels: Collection[str], codes: Collection[str] | N
     pubs = session.scalars(
         select(Publication).join(top, (Publication.period == top.c.period) & (Publication.version == top.c.v))
     ).all()
-    return _with_cells(session, pubs, codes)
+    if cache is None or codes == ():
+        return _with_cells(session, pubs, codes)
+    missing = [p for p in pubs if cache.get(p) is None]
+    for pub, stored in zip(missing, _with_cells(session, missing, None, by_id=True).values(), strict=True):
+        cache.put(pub, stored.cells)
+    return {
+        p.period: Stored(
+            p.period, p.version, p.revised, p.threshold, cache.get(p) or {}, p.id, p.source_mark, p.published_at
+        )
+        for p in pubs
+    }
 
 
 def versions(session: Session, labels: Collection[str]) -> dict[str, list[Stored]]:
@@ -76,7 +128,7 @@ def _with_cells(
 ) -> dict[str, Stored]:
     ids = [p.id for p in pubs]
     cells: dict[int, dict[tuple[Unit, str], StoredCell]] = {i: {} for i in ids}
-    if ids:
+    if ids and (codes is None or len(codes) > 0):
         stmt = select(
             PublishedCell.publication_id,
             PublishedCell.unit_kind,
@@ -98,7 +150,7 @@ def _with_cells(
             )
     return {
         (str(p.id) if by_id else p.period): Stored(
-            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark
+            p.period, p.version, p.revised, p.threshold, cells[p.id], p.id, p.source_mark, p.published_at
         )
         for p in pubs
     }

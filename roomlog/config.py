@@ -156,6 +156,9 @@ def load_config(
         "RATELIMIT_STORAGE_URI": env.get("ROOMLOG_RATELIMIT_STORAGE_URL")
         or f"roomlog+sqlite://{instance / 'ratelimit.sqlite3'}",
         "API_RATE_LIMIT": env.get("ROOMLOG_API_RATE_LIMIT", "120 per minute"),
+        # X-RateLimit-Limit/-Remaining/-Reset on limited responses and Retry-After (seconds) on a 429.
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
         # The number is the free failed log-ins per account and address before delays begin
         # (roomlog/auth/throttle.py; the period is not used: delays replace windows).
         "LOGIN_RATE_LIMIT": env.get("ROOMLOG_LOGIN_RATE_LIMIT", "10 per 5 minutes"),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from roomlog import database_faults
+from roomlog.api.errors import api_error
 from roomlog.extensions import db
 from roomlog.logs import request_id, security_event
 from roomlog.services import DomainError
@@ -38,8 +39,10 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+def render_error(status: int, message: str | None = None, headers=()):  # type: ignore[no-untyped-def]
     """Render an error as JSON for the API, as a page otherwise."""
+    if request.path.startswith("/api/"):
+        return api_error(status, message, headers=headers)
     text = message or _messages().get(status, _messages()[500])
     rid = request_id()
     if _wants_json():
@@ -67,7 +70,7 @@ def init_app(app: Flask) -> None:
             description = exc.description if exc.limit.error_message else None
         elif code == 403:
             security_event("access.denied", logging.WARNING, endpoint=request.endpoint)
-        return render_error(code, description)
+        return render_error(code, description, exc.get_headers())
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]

@@ -77,7 +77,10 @@ def test_indicators_list_every_definition(client: FlaskClient, world: World) -> 
     assert codes["consumptions.total"]["additive"] is True
     assert codes["visitors.unique"]["additive"] is False
     assert codes["emergencies.acute_treatments"]["label_da"]
-    assert set(codes["visits.total"]) == {"code", "label_da", "label_en", "definition", "additive"}
+    assert set(codes["visits.total"]) == {"code", "label_da", "label_en", "label", "definition", "additive"}
+    assert codes["visits.total"]["label"] == codes["visits.total"]["label_en"]
+    danish = client.get("/api/v1/indicators?lang=da", headers=bearer(world.odense_token)).get_json()
+    assert danish["indicators"][0]["label"] == danish["indicators"][0]["label_da"]
 
 
 def test_rooms_are_limited_to_the_token_scope(client: FlaskClient, world: World) -> None:

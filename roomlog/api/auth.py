@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import g, jsonify, request
+from flask import g, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from roomlog.api.errors import api_error
 from roomlog.auth.scoping import set_scope
 from roomlog.extensions import db
-from roomlog.logs import request_id
 from roomlog.models import ApiToken, Room
 from roomlog.models.codes import Role
 from roomlog.services.tokens import authenticate
@@ -34,22 +34,25 @@ def rate_limit_key() -> str:
     return f"address:{request.remote_addr or 'unknown'}"
 
 
-def unauthorized(message: str) -> tuple[Response, int]:
+def unauthorized(text: tuple[str, str]) -> tuple[Response, int]:
     """401 JSON with the bearer challenge."""
-    response = jsonify(error=message, request_id=request_id())
-    response.headers["WWW-Authenticate"] = 'Bearer realm="roomlog"'
-    return response, 401
+    return api_error(401, text, headers=[("WWW-Authenticate", 'Bearer realm="roomlog"')])
 
 
 def require_token() -> tuple[Response, int] | None:
     """Authenticate the request's token and set the tenant scope from its owner."""
     value = bearer_value()
     if not value:
-        return unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+        return unauthorized(
+            (
+                "missing bearer token: send 'Authorization: Bearer <token>'",
+                "bearer-token mangler: send 'Authorization: Bearer <token>'",
+            )
+        )
     token = authenticate(db.session, value)
     if token is None:
         db.session.rollback()
-        return unauthorized("invalid or revoked token")
+        return unauthorized(("invalid or revoked token", "ugyldigt eller tilbagekaldt token"))
     db.session.commit()  # last_used_at
     owner = token.user
     g.api_token_id = token.id

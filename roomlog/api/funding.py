@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask import Response, current_app, g, jsonify, request
 
+from roomlog.api.errors import bad_parameter
 from roomlog.api.views import bp
 from roomlog.auth.access import public
 from roomlog.extensions import db
@@ -47,7 +48,11 @@ def funding() -> Response | tuple[Response, int]:
     year = None
     if raw is not None:
         if not raw.isascii() or not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
-            return jsonify(error=f"'year' must be a year from {FIRST_YEAR} to {LAST_YEAR}", parameter="year"), 400
+            return bad_parameter(
+                "year",
+                f"'year' must be a year from {FIRST_YEAR} to {LAST_YEAR}",
+                f"'year' skal være et år fra {FIRST_YEAR} til {LAST_YEAR}",
+            )
         year = int(raw)
     scope = None if g.api_national else g.api_municipality
     return jsonify(

@@ -10,8 +10,27 @@ from roomlog.reporting.windows import GRANULARITIES
 MONTH = {"type": "string", "pattern": "^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$", "examples": ["2022-01"]}
 ERROR = {
     "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "string"}, "parameter": {"type": "string"}, "request_id": {"type": "string"}},
+    "required": ["error", "request_id"],
+    "additionalProperties": False,
+    "description": "Every error of every status has this shape; `error` is in the language chosen by `lang` "
+    "or `Accept-Language` (English by default).",
+    "properties": {
+        "error": {"type": "string", "description": "What is wrong, for a human."},
+        "parameter": {"type": "string", "description": "The query parameter at fault (400, and 404 for `room`)."},
+        "request_id": {"type": "string", "description": "Quote it when asking about the error; it is in our logs."},
+    },
+}
+LANG = {
+    "name": "lang",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["da", "en"]},
+    "description": "Language of `error` texts and labels; without it the best of `Accept-Language`, else English.",
+}
+SECONDS = {"schema": {"type": "integer", "minimum": 0}}
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests allowed per window for this token.", **SECONDS},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current window.", **SECONDS},
+    "X-RateLimit-Reset": {"description": "When the window resets (Unix time, seconds).", **SECONDS},
 }
 
 
@@ -22,12 +41,23 @@ def _response(description: str, schema: dict[str, Any] | str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
-        400: "A parameter is wrong; `parameter` names it.",
-        401: "No, bad or revoked token.",
-        404: "The room is not in the token's scope.",
-        429: "Rate limit reached.",
+        400: "A parameter is wrong or unknown (every parameter not listed is refused); `parameter` names it.",
+        401: "No, bad or revoked token (with `WWW-Authenticate: Bearer`).",
+        403: "The token may not do this.",
+        404: "The room is not in the token's scope (`parameter: room`).",
+        429: "Rate limit reached: wait `Retry-After` seconds.",
+        500: "Something failed on our side; quote `request_id`.",
+        503: "The database cannot be reached right now; try again shortly.",
     }
-    return {str(code): _response(text[code], "Error") for code in codes}
+    out = {str(code): _response(text[code], "Error") for code in codes}
+    if "429" in out:
+        out["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait.", **SECONDS}, **RATE_HEADERS}
+    return out
+
+
+def _common(*codes: int) -> dict[str, Any]:
+    """The errors every token-protected operation can answer."""
+    return _errors(*sorted({400, 401, 403, 429, 500, 503, *codes}))
 
 
 ROW = {
@@ -149,6 +179,7 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
             "in": "query",
             "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
         },
+        LANG,
     ]
 
 
@@ -170,7 +201,12 @@ def openapi_document() -> dict[str, Any]:
             "description": "Disclosure-controlled aggregates of Danish drug consumption rooms, read from the stored "
             "publication of closed months (every room approved, accepted or locked). Counts 1..k−1 and the cells "
             "that would give them away are null (`suppressed: true`); a range is summed from visible published "
-            "periods only. Never event- or person-level data.",
+            "periods only. Never event- or person-level data.\n\n"
+            "Errors: every status (400, 401, 403, 404, 405, 429, 500, 503) answers the JSON `Error` object "
+            "`{error, parameter?, request_id}`; `lang=da|en` or `Accept-Language` chooses its language. "
+            "A parameter an operation does not list is refused with 400 naming it. 405 carries `Allow`. "
+            "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; "
+            "429 adds `Retry-After` (seconds).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -179,14 +215,16 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "indicators",
                     "summary": "Indicator definitions",
-                    "responses": {"200": _response("All indicators.", "Indicators"), **_errors(401, 429)},
+                    "responses": {"200": _response("All indicators.", "Indicators"), **_common()},
+                    "parameters": [LANG],
                 }
             },
             "/rooms": {
                 "get": {
                     "operationId": "rooms",
                     "summary": "Rooms in the token's scope",
-                    "responses": {"200": _response("Rooms.", "Rooms"), **_errors(401, 429)},
+                    "responses": {"200": _response("Rooms.", "Rooms"), **_common()},
+                    "parameters": [LANG],
                 }
             },
             "/aggregates": {
@@ -194,7 +232,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "aggregates",
                     "summary": "Aggregates per room and totals",
                     "parameters": _aggregate_parameters(),
-                    "responses": {"200": aggregates_ok, **_errors(400, 401, 404, 429)},
+                    "responses": {"200": aggregates_ok, **_common(404)},
                 }
             },
             "/funding": {
@@ -207,9 +245,10 @@ def openapi_document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 2020, "maximum": 2099},
                             "description": "One year; all years with granted funding when left out.",
-                        }
+                        },
+                        LANG,
                     ],
-                    "responses": {"200": _response("Rows per room and year.", "Funding"), **_errors(400, 401, 429)},
+                    "responses": {"200": _response("Rows per room and year.", "Funding"), **_common()},
                 }
             },
             "/openapi.json": {
@@ -217,7 +256,8 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "openapi",
                     "summary": "This document",
                     "security": [],
-                    "responses": {"200": _response("OpenAPI 3.1.", {"type": "object"})},
+                    "parameters": [LANG],
+                    "responses": {"200": _response("OpenAPI 3.1.", {"type": "object"}), **_errors(400, 500, 503)},
                 }
             },
         },
@@ -237,11 +277,12 @@ def openapi_document() -> dict[str, Any]:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "required": ["code", "label_da", "label_en", "definition", "additive"],
+                                "required": ["code", "label_da", "label_en", "label", "definition", "additive"],
                                 "properties": {
                                     "code": {"type": "string"},
                                     "label_da": {"type": "string"},
                                     "label_en": {"type": "string"},
+                                    "label": {"type": "string", "description": "The label in the chosen language."},
                                     "definition": {"type": "string"},
                                     "additive": {"type": "boolean"},
                                 },

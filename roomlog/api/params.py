@@ -10,6 +10,14 @@ from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.windows import Window, WindowError, parse_bound, windows
 
 FORMATS = ("json", "csv", "xlsx")
+COMMON = frozenset({"lang"})
+KNOWN: dict[str, frozenset[str]] = {
+    "api.indicators": COMMON,
+    "api.rooms": COMMON,
+    "api.aggregates": COMMON | {"from", "to", "granularity", "indicator", "room", "format"},
+    "api.funding": COMMON | {"year"},
+    "api.openapi": COMMON,
+}
 MAX_ID = 2**31 - 1
 
 
@@ -24,6 +32,16 @@ class AggregateQuery:
     indicators: tuple[str, ...]
     room_id: int | None
     format: str
+
+
+def check_known(endpoint: str | None, args: MultiDict[str, str]) -> None:
+    """Raise :class:`WindowError` naming the first parameter the endpoint does not know, or a bad ``lang``."""
+    known = KNOWN.get(endpoint or "", COMMON)
+    for name in args:
+        if name not in known:
+            raise WindowError(name[:80], f"unknown parameter '{name[:80]}'; this URL takes: {', '.join(sorted(known))}")
+    if args.get("lang", "da") not in ("da", "en"):
+        raise WindowError("lang", "'lang' must be da or en")
 
 
 def parse_query(args: MultiDict[str, str]) -> AggregateQuery:

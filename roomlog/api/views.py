@@ -6,11 +6,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from sqlalchemy import select
 
 from roomlog.api.auth import rate_limit_key, require_token
+from roomlog.api.errors import api_error, api_language, bad_parameter
 from roomlog.api.openapi import openapi_document
-from roomlog.api.params import AggregateQuery, parse_query
+from roomlog.api.params import AggregateQuery, check_known, parse_query
 from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter, publication_cells
-from roomlog.logs import request_id
 from roomlog.models import Room
 from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
 from roomlog.reporting.indicators import INDICATORS
@@ -25,9 +25,15 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_
 @bp.before_request
 def authenticate() -> tuple[Response, int] | None:
     """Every endpoint but the OpenAPI document needs a valid bearer token."""
-    if request.endpoint == "api.openapi":
-        return None
-    return require_token()
+    if request.endpoint != "api.openapi":
+        refused = require_token()
+        if refused is not None:
+            return refused
+    try:
+        check_known(request.endpoint, request.args)
+    except WindowError as exc:
+        return bad_parameter(exc.parameter, str(exc))
+    return None
 
 
 @bp.after_request
@@ -37,20 +43,21 @@ def no_cookies(response: Response) -> Response:
     return response
 
 
-def _error(parameter: str, message: str, status: int = 400) -> tuple[Response, int]:
-    return jsonify(error=message, parameter=parameter, request_id=request_id()), status
+NO_ROOM = ("no such room in your scope", "intet sådant rum i dit område")
 
 
 @bp.get("/indicators")
 @public
 def indicators() -> Response:
-    """List every indicator with its labels, definition and whether it adds up."""
+    """List every indicator with its labels (``label`` in the request's language), definition and whether it adds up."""
+    lang = api_language()
     return jsonify(
         indicators=[
             {
                 "code": i.code,
                 "label_da": i.label_da,
                 "label_en": i.label_en,
+                "label": i.label_da if lang == "da" else i.label_en,
                 "definition": i.definition_da,
                 "additive": i.additive,
             }
@@ -105,11 +112,11 @@ def aggregates() -> Response | tuple[Response, int]:
     try:
         query = parse_query(request.args)
     except WindowError as exc:
-        return _error(exc.parameter, str(exc))
+        return bad_parameter(exc.parameter, str(exc))
     if query.room_id is not None and (g.scope_room_ids is not None and query.room_id not in g.scope_room_ids):
-        return _error("room", "no such room in your scope", 404)
+        return api_error(404, NO_ROOM, "room")
     if query.room_id is not None and db.session.get(Room, query.room_id) is None:
-        return _error("room", "no such room in your scope", 404)
+        return api_error(404, NO_ROOM, "room")
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     cells = _cells(query, threshold)
     if query.format == "csv":

@@ -36,6 +36,7 @@ from roomlog.models import PoolApplication, PoolPayment
 from roomlog.models.codes import ApplicationState, PaymentKind, Role
 from roomlog.pool.forms import ConfirmForm, PaymentForm, WithholdForm, decision_form
 from roomlog.pool.workbook import overview_xlsx
+from roomlog.reporting.exports import generated_at
 from roomlog.reports.pdf import render_pdf
 from roomlog.services import DomainError, pool_applications, pool_decisions
 
@@ -202,7 +203,7 @@ def letter(application_id: int) -> Response:
     app = application_in_scope(db.session, application_id, scope)
     if app is None or app.state != ApplicationState.DECIDED:
         abort(404)
-    html = render_template("pool/letter.html", application=app, pool_total=_total())
+    html = render_template("pool/letter.html", application=app, pool_total=_total(), created=generated_at())
     name = f"afgoerelse-pulje-{app.id}.pdf"
     return Response(
         render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}

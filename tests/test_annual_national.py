@@ -30,7 +30,7 @@ def unit_line(html: str, unit: str, code: str) -> dict[str, str]:
     """The shown cells of one indicator of one unit: now, before, change, since."""
     table = re.search(rf'<table class="data annual-unit" data-unit="{re.escape(unit)}">(.*?)</table>', html, re.S)
     assert table, unit
-    row = re.search(rf'<tr data-code="{re.escape(code)}">(.*?)</tr>', table.group(1), re.S)
+    row = re.search(rf'<tr data-code="{re.escape(code)}"[^>]*>(.*?)</tr>', table.group(1), re.S)
     assert row, code
     cols = re.findall(r'data-col="([^"]+)">(.*?)</td>', row.group(1), re.S)
     return {k: re.sub(r"<[^>]+>", "", v).replace("&nbsp;", " ").strip() for k, v in cols}

@@ -185,3 +185,47 @@ def test_the_seed_figures_come_out_of_imported_history(
     rows = data_rows(client.get("/annual/national/2022.xlsx").data)
     assert rows[("Hele landet", "consumptions.total")] == (256_936, 167_932, 53.0, 424_868)
     assert rows[("Hele landet", acute)][3] == 2_048
+
+
+def _routes_world(make: Factory, dbs: Session, sniff_in_june: int) -> None:
+    """Two rooms with every route for 2021–2022; one month's sniffing in room A is ``sniff_in_june``."""
+    rooms = [make.room(name, "101", opened_on=dt.date(2021, 1, 1)) for name in ("Rum A", "Rum B")]
+    for year in (2021, 2022):
+        for month in range(1, 13):
+            for room in rooms:
+                sniff = 10
+                if room is rooms[0] and year == 2022:
+                    sniff = sniff_in_june if month == 6 else 0
+                routes = {"inject": 100, "smoke": 50, "sniff": sniff, "oral": 10, "other": 10}
+                values = {f"consumptions.route.{k}": v for k, v in routes.items()}
+                history(dbs, room, f"{year}-{month:02d}", consumptions_total=sum(routes.values()), **values)
+    publish(dbs)
+    dbs.commit()
+    make.user(Role.NATIONAL, username="ministeriet")
+
+
+def test_other_routes_are_one_line_when_every_part_is_visible(
+    make: Factory, dbs: Session, client: FlaskClient, auth: AuthActions
+) -> None:
+    _routes_world(make, dbs, sniff_in_june=30)
+    auth.login("ministeriet")
+    html = client.get("/annual/national/2022").get_data(as_text=True)
+    # 2022: Rum A sniffs 30 (June only), Rum B 120; oral and other 120 each per room
+    assert unit_line(html, "national", "consumptions.route.sniff+oral+other")["now"] == f"{30 + 120 + 4 * 120}"
+    assert 'data-code="consumptions.route.sniff"' not in html
+    assert unit_line(html, "national", "consumptions.route.inject")["now"] == "2.400"
+
+
+def test_other_routes_are_shown_one_by_one_when_a_part_is_hidden(
+    make: Factory, dbs: Session, client: FlaskClient, auth: AuthActions
+) -> None:
+    _routes_world(make, dbs, sniff_in_june=2)
+    auth.login("ministeriet")
+    html = client.get("/annual/national/2022").get_data(as_text=True)
+    room_a = re.search(r'data-unit="(room-\d+)">\s*<caption>Rum A', html)
+    assert room_a
+    assert unit_line(html, room_a.group(1), "consumptions.route.sniff")["now"] == ".."
+    assert 'data-code="consumptions.route.sniff+oral+other"' not in html
+    assert unit_line(html, "national", "consumptions.route.oral")["now"] in ("240", "..")
+    rows = data_rows(client.get("/annual/national/2022.xlsx").data)
+    assert rows[("Rum A", "consumptions.route.sniff")][0] == ".."

@@ -104,7 +104,8 @@ class Content:
             return str(self.year)
         if self.window.period.first.year != self.year or ".." not in self.window.label:
             return "ingen måneder"
-        return f"{MONTHS_DA[0]}–{MONTHS_DA[self.window.period.last.month - 1]} {self.year}"
+        last = MONTHS_DA[self.window.period.last.month - 1]
+        return f"{last} {self.year}" if last == MONTHS_DA[0] else f"{MONTHS_DA[0]}–{last} {self.year}"
 
     def hidden(self) -> list[tuple[Block, Line, str]]:
         """Every hidden figure as ``(block, line, column)`` (never why)."""

@@ -229,3 +229,20 @@ def test_other_routes_are_shown_one_by_one_when_a_part_is_hidden(
     assert unit_line(html, "national", "consumptions.route.oral")["now"] in ("240", "..")
     rows = data_rows(client.get("/annual/national/2022.xlsx").data)
     assert rows[("Rum A", "consumptions.route.sniff")][0] == ".."
+
+
+def test_an_unfinished_year_names_the_months_it_covers() -> None:
+    from roomlog.annual.content import Content
+    from roomlog.reporting.periods import Period
+    from roomlog.reporting.windows import Window, total_label, year_window
+
+    def content(last_month: int) -> Content:
+        part = Period(dt.date(2026, 1, 1), dt.date(2026, last_month, 1))
+        missing = tuple(dt.date(2026, m, 1) for m in range(last_month + 1, 13))
+        window = Window(total_label(part), part)
+        return Content(2026, (), window, window, window, missing, False, ())
+
+    assert content(6).covered == "januar–juni 2026" and content(6).unfinished
+    assert content(1).covered == "januar 2026"
+    whole = year_window(2025)
+    assert Content(2025, (), whole, whole, whole, (), False, ()).covered == "2025"

@@ -276,6 +276,9 @@ PENDING_ROUTES: dict[str, Route] = {
     "annual.report": Route(lambda w: f"/annual/{w.kommune_b}/2025", frozenset({"national"})),
     "annual.pdf": Route(lambda w: f"/annual/{w.kommune_b}/2025.pdf", frozenset({"national"})),
     "annual.workbook": Route(lambda w: f"/annual/{w.kommune_b}/2025.xlsx", frozenset({"national"})),
+    "annual.national": Route(lambda w: "/annual/national/2025", frozenset({"national"})),
+    "annual.national_pdf": Route(lambda w: "/annual/national/2025.pdf", frozenset({"national"})),
+    "annual.national_workbook": Route(lambda w: "/annual/national/2025.xlsx", frozenset({"national"})),
     "admin.tokens": Route(
         lambda w: "/admin/tokens", ADMIN, form=lambda w: {"user_id": str(w.users["national"].id), "name": "probe"}
     ),

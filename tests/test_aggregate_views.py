@@ -148,7 +148,7 @@ def test_annual_report_page_pdf_and_xlsx(world: World, client: FlaskClient, auth
     pdf = client.get("/annual/101/2022.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     book = load_workbook(io.BytesIO(client.get("/annual/101/2022.xlsx").data))
-    assert book.sheetnames == ["Indikatorer", "Rum", "Måneder", "Definitioner", "Metadata"]
+    assert book.sheetnames == ["Indikatorer", "Data", "Rum", "Måneder", "Definitioner", "Metadata"]
     sheet = book["Indikatorer"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "consumptions.total")
     assert row[2:] == (180, 450, 630)

@@ -11,6 +11,8 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.annual.content import Content, build_content
+from roomlog.annual.national import data_sheet, metadata_rows, units_of
 from roomlog.models import Municipality, Room
 from roomlog.reporting.exports import definitions_version, generated_at, suppression_note
 from roomlog.reporting.indicators import BY_CODE, Indicator
@@ -45,6 +47,8 @@ class AnnualReport:
     table: Table
     definitions_version: str
     generated_at: str
+    #: The figures per room and the municipality total with last year and since opening.
+    content: Content
 
     @property
     def threshold(self) -> int:
@@ -93,6 +97,7 @@ def build(
         stored,
         definitions_version(),
         generated_at(),
+        build_content(session, year, infos, units_of(rooms, municipality), threshold),
     )
 
 
@@ -101,7 +106,7 @@ def xlsx(report: AnnualReport) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Indikatorer"
-    sheet.append(["Indikator", "Kode", *(r.name for r in report.rooms), f"{report.municipality.name} i alt"])
+    sheet.append(["Indikator", "Kode", *(r.name for r in report.rooms), f"{report.municipality.official_name} i alt"])
     for indicator, cells in report.rows:
         values = [
             ".."
@@ -146,18 +151,21 @@ def xlsx(report: AnnualReport) -> bytes:
     months.append(["Rum", *(m.strftime("%Y-%m") for m in report.months)])
     for r in report.rooms:
         months.append([r.name, *(STATE_DA.get(s, s) for s in report.states[r.id])])
+    data_sheet(book.create_sheet("Data", 1), report.content)
     definitions = book.create_sheet("Definitioner")
     definitions.append(["Kode", "Indikator", "Definition"])
-    for i in report.indicators:
+    shown = {i.code for i in report.indicators}
+    for i in (*report.indicators, *(i for i in report.content.indicators if i.code not in shown)):
         definitions.append([i.code, i.label_da, i.definition_da])
     meta = book.create_sheet("Metadata")
     for key, value in (
-        ("Kommune", f"{report.municipality.name} ({report.municipality.code})"),
+        ("Kommune", f"{report.municipality.official_name} ({report.municipality.code})"),
         ("Periode", str(report.year)),
         ("Definitioner", report.definitions_version),
         ("Dannet", report.generated_at),
         ("Diskretioneringsgrænse", str(report.threshold)),
         ("Note", report.note),
+        *metadata_rows(report.content, report.threshold, report.definitions_version, report.generated_at),
     ):
         meta.append([key, value])
     meta.append([])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
+from roomlog.annual.national import NationalReport, build_national, national_xlsx
 from roomlog.annual.report import STATE_DA, AnnualReport, build, xlsx
 from roomlog.annual.unfinished import pending_months, pending_text
+from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
@@ -79,6 +81,50 @@ def workbook(code: str, year: int) -> Response:
     name = f"aarsafrapportering-{code}-{year}.xlsx"
     return Response(
         xlsx(_report(code, year)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _national(year: int) -> NationalReport:
+    """The national report for the national role (403 for everyone else, 404 outside the years)."""
+    if not EARLIEST.year <= year <= LATEST_YEAR:
+        abort(404)
+    return build_national(db.session, year, threshold=int(current_app.config["SUPPRESSION_THRESHOLD"]))
+
+
+def _national_html(year: int, pdf: bool) -> str:
+    report = _national(year)
+    names = {m.code: m.official_name for m in report.municipalities}
+    return render_template("annual/national.html", report=report, names=names, pdf=pdf)
+
+
+@bp.get("/national/<int:year>")
+@roles_required(Role.NATIONAL)
+def national(year: int) -> str:
+    """Show the national annual report as a printable page."""
+    return _national_html(year, pdf=False)
+
+
+@bp.get("/national/<int:year>.pdf")
+@roles_required(Role.NATIONAL)
+def national_pdf(year: int) -> Response:
+    """Download the national annual report as PDF."""
+    name = f"aarsafrapportering-hele-landet-{year}.pdf"
+    return Response(
+        render_pdf(_national_html(year, pdf=True)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/national/<int:year>.xlsx")
+@roles_required(Role.NATIONAL)
+def national_workbook(year: int) -> Response:
+    """Download the national annual report as XLSX."""
+    name = f"aarsafrapportering-hele-landet-{year}.xlsx"
+    return Response(
+        national_xlsx(_national(year)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

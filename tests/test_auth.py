@@ -12,6 +12,7 @@ from roomlog.auth.views import safe_next
 from roomlog.models.codes import Role
 from tests.conftest import AuthActions
 from tests.factories import Factory
+from tests.support.net import csrf_token
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -131,6 +132,6 @@ def test_csrf_is_required_on_login(app: Flask, make: Factory) -> None:
     response = client.post("/auth/login", data={"username": "a", "password": Factory.PASSWORD})
     assert response.status_code == 400
     page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     response = client.post("/auth/login", data={"username": "a", "password": Factory.PASSWORD, "csrf_token": token})
     assert response.status_code == 302

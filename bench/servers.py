@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
-import re
-import signal
-import subprocess
-import sys
-import time
+import random
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import Tablet
+from tests.support.net import find_csrf_token, free_port
+from tests.support.server import Gunicorn, clean_env
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-capture-secret-key-not-for-production"
 PSEUDONYM = "bench-capture-pseudonym-key"
 PASSWORD = "tablet-kettle-river-harbour-7"
 LOGINS = 10  # distinct staff logins; the simulated tablets share them
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass
@@ -78,16 +73,13 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
     return RoomlogSetup(url, instance, room_id, names)
 
 
-class Server:
-    """A gunicorn master with sync workers on 127.0.0.1, for roomlog or the floor app."""
+class Server(Gunicorn):
+    """A gunicorn master with sync workers on 127.0.0.1, for roomlog or the floor app (the tests' launcher)."""
 
     def __init__(self, kind: str, workdir: Path, url: str, workers: int) -> None:
-        self.kind, self.workers = kind, workers
-        with contextlib.closing(__import__("socket").socket()) as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMLOG_")}
-        env.update(PYTHONUNBUFFERED="1", FLOOR_DATABASE_URL=url)
+        self.kind = kind
+        port = free_port()
+        env = clean_env(FLOOR_DATABASE_URL=url)
         if kind == "roomlog":
             env.update(
                 ROOMLOG_ENV="production",
@@ -97,67 +89,14 @@ class Server:
                 ROOMLOG_SECURE_COOKIES="0",
                 ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
                 ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
-                ROOMLOG_LOG_FILE=str(workdir / f"roomlog-{self.port}.jsonl"),
+                ROOMLOG_LOG_FILE=str(workdir / f"roomlog-{port}.jsonl"),
             )
-        self.env = env
-        self.log = workdir / f"{kind}-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        target = "wsgi:app" if kind == "roomlog" else "bench.floor_app:app_factory()"
+        super().__init__(workdir, env, target=target, workers=workers, port=port, log_name=kind)
 
-    def start(self) -> Server:
-        target = "wsgi:app" if self.kind == "roomlog" else "bench.floor_app:app_factory()"
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "3",
-            target,
-        ]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return self
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.3)
-        raise RuntimeError(f"{self.kind} did not become healthy")
-
-    def kill_worker(self) -> int:
-        """SIGKILL the first worker (gunicorn's master starts another); return its pid."""
-        if self.process is None:
-            return 0
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        if not children:
-            return 0
-        victim = int(children[0])
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
-        return victim
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
-        self.process = None
+    def kill_worker(self, rng: random.Random | None = None) -> int:
+        """SIGKILL the first worker (gunicorn's master starts another); return its pid (0 when there is none)."""
+        return super().kill_worker(rng) or 0
 
 
 def request(
@@ -184,19 +123,19 @@ def request(
 
 def _login(port: int, room_id: int, username: str) -> Tablet:
     status, page, cookie = request(port, "GET", "/auth/login")
-    token = _CSRF.search(page)
+    token = find_csrf_token(page)
     if status != 200 or token is None:
         raise RuntimeError(f"no form for the benchmark tablet: {status}")
     status, _body, cookie = request(
-        port, "POST", "/auth/login", {"username": username, "password": PASSWORD, "csrf_token": token.group(1)}, cookie
+        port, "POST", "/auth/login", {"username": username, "password": PASSWORD, "csrf_token": token}, cookie
     )
     if status != 302:
         raise RuntimeError(f"log-in of {username} failed: {status}")
     status, page, cookie = request(port, "GET", f"/rooms/{room_id}/check-in", cookie=cookie)
-    token = _CSRF.search(page)
+    token = find_csrf_token(page)
     if status != 200 or token is None:
         raise RuntimeError(f"no form for the benchmark tablet: {status}")
-    return Tablet(f"/rooms/{room_id}/visits/anonymous", {"csrf_token": token.group(1)}, cookie)
+    return Tablet(f"/rooms/{room_id}/visits/anonymous", {"csrf_token": token}, cookie)
 
 
 def roomlog_tablets(server: Server, setup: RoomlogSetup, count: int) -> list[Tablet]:

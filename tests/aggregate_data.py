@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import MonthlyHistory, Room, User
 from roomlog.models.codes import Role
+from roomlog.services import periods
 from roomlog.services.tokens import create_token
 from tests.factories import Factory
+from tests.support import snapshots
 
 
 def publish(session: Session, today: dt.date | None = None) -> list[str]:
@@ -46,7 +48,36 @@ def history(session: Session, room: Room, month: str, **values: int) -> None:
 
 
 def build_world(make: Factory, dbs: Session, *, publish_now: bool = True) -> World:
-    """Skyen and H17 in København (101), one room in Odense (461); history for 2021 and 2022."""
+    """Skyen and H17 in København (101), one room in Odense (461); history for 2021 and 2022.
+
+    Built once per session on SQLite; later tests on an empty database get a copy (tests.support.snapshots).
+    """
+    config = make.app.config
+    key = (
+        "aggregate_data.build_world",
+        publish_now,
+        periods.today_local(),
+        *(repr(config.get(name)) for name in ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY", "ARGON2_PARAMS")),
+    )
+    return snapshots.reuse_or_build(
+        dbs, key, lambda: _build_world(make, dbs, publish_now), _world_ids, lambda ids: _load_world(dbs, ids)
+    )
+
+
+def _world_ids(world: World) -> tuple[list[int], list[int], list[str]]:
+    rooms = [world.skyen.id, world.h17.id, world.odense.id]
+    users = [world.kbh_user.id, world.odense_user.id, world.national_user.id]
+    return rooms, users, [world.kbh_token, world.odense_token, world.national_token]
+
+
+def _load_world(dbs: Session, ids: tuple[list[int], list[int], list[str]]) -> World:
+    rooms, users, tokens = ids
+    return World(
+        *(dbs.get_one(Room, room_id) for room_id in rooms), *(dbs.get_one(User, user_id) for user_id in users), *tokens
+    )
+
+
+def _build_world(make: Factory, dbs: Session, publish_now: bool) -> World:
     skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
     h17 = make.room("H17", "101", opened_on=dt.date(2016, 1, 1))
     odense = make.room("Odense Stue", "461", opened_on=dt.date(2021, 1, 1))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,64 +9,43 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
-from roomlog.health.views import migration_heads
-from roomlog.models import Base
 from roomlog.services.municipalities import ensure_municipalities
 from tests.factories import Factory
+from tests.support import sqlite as sqlite_support
+from tests.support.postgres import (
+    IN_CI,
+    PG_ENV,
+    PG_OWNER_ENV,
+    PG_OWNER_ROLE,
+    apply_security_sql,
+    create_test_schema,
+    owner_url_for,
+    postgres_url,
+    truncate,
+)
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ENV = "ROOMLOG_TEST_POSTGRES_URL"
-PG_OWNER_ENV = "ROOMLOG_TEST_POSTGRES_OWNER_URL"
-#: The schema owner of the README's deployment (.ci/postgres.sh creates it beside the app role).
-PG_OWNER_ROLE = "roomlog_owner"
+__all__ = [
+    "IN_CI",
+    "PG_ENV",
+    "PG_OWNER_ENV",
+    "PG_OWNER_ROLE",
+    "AuthActions",
+    "apply_security_sql",
+    "make_test_config",
+    "owner_url_for",
+    "postgres_url",
+    "sqlite_path",
+]
 # Cheap argon2 parameters for tests only; production uses the library's RFC 9106 defaults.
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
-
-def postgres_url() -> str | None:
-    """Return the test PostgreSQL URL, skipping (or failing in CI) when there is none."""
-    url = os.environ.get(PG_ENV)
-    if url:
-        return url
-    message = f"PostgreSQL tests need {PG_ENV} (set by .ci/run; start one with .ci/postgres.sh start)"
-    if IN_CI:
-        pytest.fail(message + " — required when CI=true")
-    pytest.skip(message)
-    return None
-
-
-def owner_url_for(url: str) -> str:
-    """Return ``url`` (the app role's, any database) as the schema owner's connection."""
-    owner = make_url(os.environ.get(PG_OWNER_ENV) or make_url(url).set(username=PG_OWNER_ROLE, password=None))
-    return make_url(url).set(username=owner.username, password=owner.password).render_as_string(hide_password=False)
-
-
-def _refuse_superuser(url: str) -> None:
-    """Fail when the tests' app URL is a superuser or can bypass RLS: production never is."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
-    finally:
-        engine.dispose()
-    if any(row):
-        pytest.fail(f"{PG_ENV} must name the app role (no superuser, no BYPASSRLS): rerun .ci/postgres.sh start")
-
-
-def apply_security_sql(conn: Connection, app_role: str | None) -> None:
-    """Apply the grants and row-level security of migration 0008 (the single source) to ``conn``."""
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0008_security_roles_and_secrets.py"
-    spec = importlib.util.spec_from_file_location("roomlog_migration_0006", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.apply_security(lambda sql: conn.execute(text(sql)), app_role, 15, triggers=False)
+# Temporary directories (and so every test's SQLite file) on tmpfs unless the caller chose a place.
+sqlite_support.use_ram_temproot()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -85,27 +63,28 @@ def _pg_schema() -> Iterator[str]:
     """Create the schema once per session as the owner; the tests connect as the app role."""
     url = postgres_url()
     assert url
-    _refuse_superuser(url)
-    engine = create_engine(owner_url_for(url))
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        Base.metadata.create_all(conn)
-        # Mark the schema as at head (the app role may not write alembic_version), so /healthz answers 200.
-        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
-        for head in migration_heads():
-            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
-        apply_security_sql(conn, make_url(url).username)
-    engine.dispose()
+    create_test_schema(url)
     yield url
 
 
 def _truncate_pg(url: str) -> None:
-    engine = create_engine(owner_url_for(url))
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "municipalities")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    truncate(url)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database with the schema and the municipalities, built once and copied by every test."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite3"
+    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
+    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder / "instance")
+    try:
+        return sqlite_support.build_template(path, make_test_config(folder, f"sqlite:///{path}"))
+    finally:
+        if previous is None:
+            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
+        else:
+            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
 
 
 def make_test_config(tmp_path: Path, database_url: str, **extra: object) -> dict[str, object]:
@@ -137,15 +116,17 @@ def app_config() -> dict[str, object]:
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, backend: str, tmp_path: Path, app_config: dict[str, object]) -> Iterator[Flask]:
-    sqlite_url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    url = request.getfixturevalue("_pg_schema") if backend == "postgresql" else sqlite_url
+    if backend == "postgresql":
+        url = request.getfixturevalue("_pg_schema")
+    else:
+        template = request.getfixturevalue("_sqlite_template")
+        url = f"sqlite:///{sqlite_support.copy_template(template, tmp_path / 'test.sqlite3')}"
     os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(make_test_config(tmp_path, url, **app_config))
-    with application.app_context():
-        if backend == "sqlite":
-            Base.metadata.create_all(db.engine)
-        ensure_municipalities(db.session)
-        db.session.commit()
+    if backend == "postgresql":  # the SQLite copy already holds them
+        with application.app_context():
+            ensure_municipalities(db.session)
+            db.session.commit()
     yield application
     with application.app_context():
         db.session.remove()

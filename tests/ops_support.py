@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from roomlog import create_app
 from roomlog.extensions import db
-from tests.conftest import make_test_config, owner_url_for, postgres_url
+from tests.conftest import make_test_config
+from tests.support.postgres import scratch_pg_database
 
-
-@contextmanager
-def scratch_pg_database(tag: str) -> Iterator[str]:
-    """Create an empty PostgreSQL database (owned by the owner), yield the app role's URL, drop it after."""
-    base = make_url(postgres_url() or "")
-    name = f"{base.database}_{tag}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(make_url(owner_url_for(str(base))).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+__all__ = ["database_url", "dispose", "migrate_as_owner", "migrated_app", "owner_app", "scratch_pg_database"]
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from roomlog.auth.views import safe_next
 from roomlog.models.codes import Role
 from tests.conftest import AuthActions
 from tests.factories import Factory
+from tests.support.net import csrf_token
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -61,18 +62,26 @@ def test_disabled_user_cannot_log_in(make: Factory, auth: AuthActions) -> None:
 
 
 def test_login_goes_to_the_start_page_of_the_role(make: Factory, client: FlaskClient, auth: AuthActions) -> None:
-    room = make.room()
+    room, other = make.room(), make.room()
     make.user(Role.STAFF, rooms=[room], username="s")
+    make.user(Role.LEAD, rooms=[room, other], username="l")
     make.user(Role.ADMIN, username="a")
     make.user(Role.MUNICIPALITY, municipality="101", username="m")
-    assert auth.login("s").headers["Location"] == "/"
-    assert client.get("/").headers["Location"] == f"/rooms/{room.id}/"
-    auth.logout()
-    auth.login("a")
-    assert client.get("/").headers["Location"] == "/admin/"
-    auth.logout()
-    auth.login("m")
-    assert client.get("/").status_code in (200, 302)
+    make.user(Role.NATIONAL, username="n")
+    start_pages = {
+        "s": f"/rooms/{room.id}/",  # one room: straight to its board
+        "l": "/rooms/",  # several rooms: the room list
+        "a": "/admin/",
+        "m": "/municipality/",
+        "n": "/national/",
+    }
+    for username, start_page in start_pages.items():
+        assert auth.login(username).headers["Location"] == "/", username
+        response = client.get("/")
+        assert response.status_code == 302, username
+        assert response.headers["Location"] == start_page, username
+        assert client.get(start_page).status_code == 200, username
+        auth.logout()
 
 
 def test_next_only_to_the_same_site(make: Factory, auth: AuthActions) -> None:
@@ -123,6 +132,6 @@ def test_csrf_is_required_on_login(app: Flask, make: Factory) -> None:
     response = client.post("/auth/login", data={"username": "a", "password": Factory.PASSWORD})
     assert response.status_code == 400
     page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     response = client.post("/auth/login", data={"username": "a", "password": Factory.PASSWORD, "csrf_token": token})
     assert response.status_code == 302

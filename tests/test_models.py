@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import inspect
 import re
 
 import pytest
@@ -10,8 +12,8 @@ from sqlalchemy import Date, DateTime, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from roomlog.models import Base, Visit
-from roomlog.models.codes import CodeList, Route, Substance, VisitOutcome
+from roomlog.models import Base, Visit, codes
+from roomlog.models.codes import CodeList, EmergencyType, Language, Role, Route, Sex, Substance, VisitOutcome
 from tests.factories import Factory
 
 FORBIDDEN = re.compile(r"(^|_)(name|first_?name|last_?name|cpr|birth_?date|dob|visitor_?code|raw_?code)$")
@@ -91,12 +93,58 @@ def test_naive_datetimes_are_refused(make: Factory, dbs: Session) -> None:
     dbs.rollback()
 
 
-def test_code_lists_have_danish_and_english_labels() -> None:
-    lists = CodeList.__subclasses__()
+def _declared_members() -> dict[str, dict[str, tuple[object, ...]]]:
+    """Every code list member as written in codes.py: ``{list: {member: (code, label_da, label_en)}}``."""
+    tree = ast.parse(inspect.getsource(codes))
+    lists: dict[str, dict[str, tuple[object, ...]]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "CodeList" for b in node.bases):
+            lists[node.name] = {
+                target.id: ast.literal_eval(item.value)
+                for item in node.body
+                if isinstance(item, ast.Assign)
+                for target in item.targets
+                if isinstance(target, ast.Name)
+            }
+    return lists
+
+
+def test_every_code_is_declared_with_its_own_danish_and_english_label() -> None:
+    """No label falls back to the code: each member names a Danish and an English label, distinct in its list."""
+    declared = _declared_members()
+    lists = {code_list.__name__: code_list for code_list in CodeList.__subclasses__()}
     assert len(lists) >= 20
-    for code_list in lists:
-        for member in code_list:
-            assert member.label_da and member.label_en, member
-    assert Route.INJECT.label("da") == "injektion"
-    assert Route.INJECT.label("en") == "injection"
+    assert set(declared) == set(lists), "every code list lives in roomlog/models/codes.py"
+    for name, code_list in lists.items():
+        assert set(declared[name]) == set(code_list.__members__), name
+        for member_name, spelled in declared[name].items():
+            assert isinstance(spelled, tuple) and len(spelled) == 3, f"{name}.{member_name} lacks a label"
+            assert all(isinstance(part, str) and part.strip() for part in spelled), f"{name}.{member_name}"
+            member = code_list[member_name]
+            assert (member.value, member.label_da, member.label_en) == spelled
+        assert len({m.label_da for m in code_list}) == len(code_list), f"two {name} codes share a Danish label"
+        assert len({m.label_en for m in code_list}) == len(code_list), f"two {name} codes share an English label"
+
+
+KNOWN_LABELS = [
+    (Route.INJECT, "injektion", "injection"),
+    (Route.SMOKE, "rygning", "smoking"),
+    (Role.STAFF, "medarbejder", "staff"),
+    (Role.LEAD, "leder", "room lead"),
+    (Sex.F, "kvinde", "female"),
+    (Sex.U, "uoplyst", "not stated"),
+    (VisitOutcome.TURNED_AWAY, "afvist", "turned away"),
+    (Substance.COCAINE, "kokain", "cocaine"),
+    (Substance.CRACK, "crack/kogt kokain", "crack cocaine"),
+    (EmergencyType.OPIOID, "opioidoverdosis", "opioid overdose"),
+    (Language.EN, "engelsk", "English"),
+]
+
+
+def test_known_codes_have_their_danish_and_english_labels() -> None:
+    for member, danish, english in KNOWN_LABELS:
+        assert (member.label("da"), member.label("en"), member.label()) == (danish, english, danish), member
     assert Route("smoke") is Route.SMOKE
+    assert Route.parse("smoke") is Route.SMOKE
+    with pytest.raises(ValueError):
+        Route.parse("snort-ish")

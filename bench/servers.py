@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.client
 import os
 import re
@@ -18,7 +19,8 @@ from bench.load import Tablet
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-capture-secret-key-not-for-production"
-PSEUDONYM = "bench-capture-pseudonym-key"
+PSEUDONYM = "bench-capture-pseudonym-key-not-for-production"
+DATA_KEY = "bench-capture-data-key-not-for-production-use"
 PASSWORD = "tablet-kettle-river-harbour-7"
 LOGINS = 10  # distinct staff logins; the simulated tablets share them
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -51,7 +53,7 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
 
     from roomlog import create_app
     from roomlog.extensions import db
-    from roomlog.models.codes import Role
+    from roomlog.models.codes import PermitStatus, Role
     from roomlog.services import accounts, rooms
 
     app = create_app(
@@ -59,6 +61,7 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": SECRET,
             "PSEUDONYM_KEY": PSEUDONYM,
+            "DATA_KEY": DATA_KEY,
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
             "LOG_FILE": str(instance / "setup.log"),
         }
@@ -66,7 +69,14 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
     with app.app_context():
         upgrade()
         room = rooms.create_room(
-            db.session, name="Benchrum", municipality_code="101", opened_on=None, places_injection=10, places_smoking=4
+            db.session,
+            name="Benchrum",
+            municipality_code="101",
+            permit_status=PermitStatus.GRANTED,
+            permit_date=dt.date(2020, 1, 1),
+            opened_on=None,
+            places_injection=10,
+            places_smoking=4,
         )
         names = [f"bench-tablet-{n}" for n in range(LOGINS)]
         for name in names:
@@ -94,6 +104,7 @@ class Server:
                 ROOMLOG_DATABASE_URL=url,
                 ROOMLOG_SECRET_KEY=SECRET,
                 ROOMLOG_PSEUDONYM_KEY=PSEUDONYM,
+                ROOMLOG_DATA_KEY=DATA_KEY,
                 ROOMLOG_SECURE_COOKIES="0",
                 ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
                 ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",

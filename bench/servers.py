@@ -187,8 +187,10 @@ def request(
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")
-        new = response.getheader("Set-Cookie") or ""
-        return response.status, text, new.split(";", 1)[0] if "session=" in new.split(";", 1)[0] else cookie
+        # Log-in also sets a device cookie (path /auth/): keep the session cookie only.
+        sessions = [v.split(";", 1)[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]
+        new = [c for c in sessions if c.split("=", 1)[0].endswith("session")]
+        return response.status, text, new[-1] if new else cookie
     finally:
         conn.close()
 

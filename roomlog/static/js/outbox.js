@@ -30,6 +30,8 @@
 
   var roomId = box.dataset.room;
   var text = box.dataset;
+  var pageName = box.dataset.userName || "";
+  var isLead = box.dataset.lead === "yes";
 
   function open() {
     return new Promise(function (resolve, reject) {
@@ -89,7 +91,7 @@
   function queue(form, submitter, extra) {
     var fields = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "outbox_user" && name !== "outbox_label") { fields.push([name, String(value)]); }
+      if (["outbox_user", "outbox_user_name", "outbox_room_name", "outbox_label"].indexOf(name) < 0) { fields.push([name, String(value)]); }
     });
     if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
     if (fields.some(function (f) { return f[0] === "action" && f[1] === "oxygen"; })) {
@@ -101,7 +103,7 @@
     fields.push(["tapped_at", at]);  // the time it was tapped, not the time it arrives
     var key = (fields.filter(function (f) { return f[0] === "idempotency_key"; })[0] || [])[1] || newKey();
     var entry = {
-      key: key, user: pageUser, room: roomId, url: form.getAttribute("action"), fields: fields,
+      key: key, user: pageUser, who: pageName, room: roomId, roomName: text.roomName || "", url: form.getAttribute("action"), fields: fields,
       label: labelOf(form, submitter), at: at, state: "waiting", error: "", result: "",
       ref: extra && extra.ref || "", dependsOn: extra && extra.dependsOn || ""
     };
@@ -147,6 +149,8 @@
   function stamp(form, submitter) {
     // Who made it and what it was: if the connection breaks on the way, the service worker keeps it.
     hidden(form, "outbox_user", pageUser);
+    hidden(form, "outbox_user_name", pageName);
+    hidden(form, "outbox_room_name", text.roomName || "");
     hidden(form, "outbox_label", labelOf(form, submitter));
   }
 
@@ -307,13 +311,89 @@
     return li;
   }
 
+  /* ---- a lead's view of other users' entries: kind, room, time and who; never their content ---- */
+
+  function discardOther(entry, reason, note) {
+    // The server records the decision in the audit log first; only then does the entry leave the tablet.
+    return session().then(function (token) {
+      if (!token) { throw new Error("no session"); }
+      var body = new URLSearchParams();
+      body.append("csrf_token", token);
+      body.append("owner", entry.user);
+      body.append("idempotency_key", entry.key);
+      body.append("kind", entry.label || "");
+      body.append("tapped_at", entry.at);
+      body.append("reason", reason);
+      return fetch(text.discardUrl, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return remove(entry.seq);
+    }).then(render, function () { note.textContent = text.textDiscardFailed; note.hidden = false; });
+  }
+
+  function otherItem(entry) {
+    var li = document.createElement("li");
+    li.className = "outbox-other-entry";
+    li.dataset.key = entry.key;
+    li.dataset.kept = entry.keptBy ? "yes" : "no";
+    var line = document.createElement("span");
+    line.className = "outbox-other-what";
+    line.textContent = [new Date(entry.at).toLocaleString(), entry.label, entry.roomName || entry.room, entry.who || "?"].join(" · ");
+    li.append(line);
+    if (entry.keptBy) {
+      var kept = document.createElement("em");
+      kept.className = "outbox-kept";
+      kept.textContent = " (" + text.textKept + ")";
+      li.append(kept);
+    }
+    var keep = document.createElement("button");
+    keep.type = "button";
+    keep.dataset.action = "outbox-keep";
+    keep.textContent = text.textKeep;
+    keep.addEventListener("click", function () { entry.keptBy = pageUser; put(entry).then(render); });
+    var reason = document.createElement("input");
+    reason.type = "text";
+    reason.name = "outbox_discard_reason";
+    reason.maxLength = 500;
+    reason.setAttribute("aria-label", text.textReason);
+    reason.placeholder = text.textReason;
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.dataset.action = "outbox-discard-other";
+    drop.className = "danger";
+    drop.textContent = text.textDiscardOther;
+    var note = document.createElement("p");
+    note.className = "outbox-error";
+    note.hidden = true;
+    drop.addEventListener("click", function () {
+      if (!reason.value.trim()) { note.textContent = text.textReasonMissing; note.hidden = false; reason.focus(); return; }
+      drop.disabled = true;
+      discardOther(entry, reason.value.trim(), note).then(function () { drop.disabled = false; });
+    });
+    li.append(" ", keep, " ", reason, " ", drop, note);
+    return li;
+  }
+
+  function renderLead(others) {
+    var panel = box.querySelector(".outbox-lead");
+    if (!panel) { return; }
+    panel.hidden = !(isLead && others.length);
+    if (panel.hidden) { return; }
+    panel.querySelector(".outbox-lead-head").textContent = text.textOthersHead;
+    var list = panel.querySelector(".outbox-lead-list");
+    list.innerHTML = "";
+    others.forEach(function (e) { list.appendChild(otherItem(e)); });
+  }
+
   function render() {
     return all().then(function (entries) {
       var now = Date.now();
       var own = mine(entries).filter(function (e) { return e.state !== "sent" || now - (e.sentAt || now) < SENT_KEPT_MS; });
       var waiting = own.filter(function (e) { return e.state === "waiting"; }).length;
       var failed = own.filter(function (e) { return e.state === "failed"; }).length;
-      var others = entries.filter(function (e) { return e.user !== pageUser && e.state !== "sent"; }).length;
+      var otherEntries = entries.filter(function (e) { return e.user !== pageUser && e.state !== "sent"; });
+      var others = otherEntries.length;
+      renderLead(otherEntries);
       if (waiting) { box.dataset.waiting = String(waiting); } else { delete box.dataset.waiting; }
       box.dataset.failed = String(failed);
       box.dataset.others = String(others);

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Visit
+from roomlog.models import AuditEntry, Consumption, Emergency, EmergencyActionRecord, Visit
 from roomlog.models.codes import EmergencyAction, Role
 
 OUTBOX = "#outbox"
@@ -195,3 +195,71 @@ def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any
     page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
     visits = _rows(live_server, Visit, Visit.room_id == room.id)
     assert len(visits) == 1 and visits[0].recorded_by_id == eva.id
+
+
+def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
+    live_server: Any, page: Any, login: Any, shot: Any
+) -> None:
+    make = live_server.make
+    room = make.room("Værkstedet")
+    ida = make.user(Role.STAFF, rooms=[room], username="ida2")
+    lead = make.user(Role.LEAD, rooms=[room], username="lis")
+    make.user(Role.STAFF, rooms=[room], username="bo")
+    board_url = f"{live_server.url}/rooms/{room.id}/"
+    login(page, "ida2")
+    page.goto(board_url)
+    _controlled(page)
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    # A second tap within a moment is a double tap; wait until the form takes a new entry.
+    page.wait_for_selector("form:has(button[data-action=anonymous-visit]):not([data-sending])", state="attached")
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 2)
+
+    page.route("**/visits/anonymous", lambda route: route.abort())  # ida's entries cannot reach the server
+    page.context.set_offline(False)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="2"]')
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    page.unroute("**/visits/anonymous")
+
+    login(page, "bo")  # staff: only the count, no list
+    page.goto(board_url)
+    page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="2"]')
+    assert page.locator(".outbox-lead").is_hidden()
+    assert page.locator(".outbox-other-entry").count() == 0
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+
+    login(page, "lis")  # the lead sees kind, room, time and who, and decides
+    page.goto(board_url)
+    page.wait_for_selector(".outbox-lead .outbox-other-entry >> nth=1")
+    lines = page.locator(".outbox-other-what").all_inner_texts()
+    assert len(lines) == 2 and all("Værkstedet" in t and "ida2" in t for t in lines)
+    assert page.locator(".outbox-entry").count() == 0  # nothing of ida's was sent as the lead
+    first, second = page.locator(".outbox-other-entry").all()
+    kept_key, dropped_key = first.get_attribute("data-key"), second.get_attribute("data-key")
+    first.locator("button[data-action=outbox-keep]").click()
+    page.wait_for_selector(f'.outbox-other-entry[data-key="{kept_key}"][data-kept="yes"]')
+    second.locator("button[data-action=outbox-discard-other]").click()  # no reason yet: refused on the tablet
+    assert second.locator(".outbox-error").is_visible()
+    second.locator("input[name=outbox_discard_reason]").fill("Registreret to gange ved en fejl")
+    shot(page, "offline-03-lead-decides")
+    second.locator("button[data-action=outbox-discard-other]").click()
+    page.wait_for_selector(f'{OUTBOX}[data-others="1"]')
+    assert page.locator(f'.outbox-other-entry[data-key="{dropped_key}"]').count() == 0
+    live_server.session.expire_all()
+    discards = list(live_server.session.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.discard")))
+    assert [(d.user_id, d.reason, d.changes["owner_user_id"], d.changes["idempotency_key"]) for d in discards] == [
+        (lead.id, "Registreret to gange ved en fejl", ida.id, dropped_key)
+    ]
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == []
+
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    login(page, "ida2")  # the kept entry goes, as ida's; the discarded one never does
+    page.goto(board_url)
+    page.wait_for_selector(".outbox-entry[data-state=sent]")
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert [(v.recorded_by_id, v.idempotency_key) for v in visits] == [(ida.id, kept_key)]

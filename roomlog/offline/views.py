@@ -8,6 +8,7 @@ from flask_login import current_user
 from roomlog.auth.access import public, room_for_member
 from roomlog.extensions import db
 from roomlog.models.codes import EmergencyAction, Role
+from roomlog.offline.code_key import code_key
 from roomlog.services import DomainError, outbox
 from roomlog.services.emergencies import NALOXONE_PRESETS
 
@@ -43,6 +44,13 @@ def outbox_discarded(room_id: int) -> tuple[Response, int]:
         return jsonify(error=str(exc)), exc.status_code
     db.session.commit()
     return jsonify(recorded=entry is not None), 200
+
+
+@bp.app_template_global("outbox_code_key")
+def outbox_code_key() -> dict[str, str]:
+    """Return the public key (base64 SPKI) and its id, for sealing a code typed offline."""
+    key = code_key()
+    return {"spki": key.public_spki, "kid": key.kid}
 
 
 @bp.app_template_global("offline_emergency_taps")

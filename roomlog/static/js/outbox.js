@@ -120,7 +120,7 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || (form.method || "").toLowerCase() !== "post") { return; }
     if (form.dataset.sending) { return; }  // a double tap: capture.js ignores it
-    if (/\/check-in$/.test(form.getAttribute("action") || "")) { return; }  // visitor code parts never stay on the tablet
+    if (/\/check-in$/.test(form.getAttribute("action") || "")) { checkIn(event, form); return; }
     stamp(form, event.submitter);
     var local = form.closest("[data-outbox-ref]");
     if (!local && navigator.onLine && !box.dataset.waiting) { return; }  // online, nothing waiting: post as always
@@ -133,6 +133,62 @@
       if (isEmergencyOpen(form)) { entry.ref = entry.key; return put(entry).then(function () { showEmergency(entry); }); }
       return null;
     }).then(render).then(replay);
+  }
+
+  /* ---- check-in by code offline: the code parts are sealed for the server before anything is kept ---- */
+
+  var CODE_FIELDS = ["last_letters", "first_letters", "birth", "birth_day", "birth_month", "birth_year", "sex"];
+
+  function canSeal(form) {
+    return !!(form.dataset.codeKey && window.crypto && crypto.subtle && window.TextEncoder);
+  }
+
+  function seal(form, code) {
+    var spki = Uint8Array.from(atob(form.dataset.codeKey), function (c) { return c.charCodeAt(0); });
+    return crypto.subtle.importKey("spki", spki, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"])
+      .then(function (key) {
+        return crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, new TextEncoder().encode(JSON.stringify(code)));
+      })
+      .then(function (sealed) {
+        var bytes = new Uint8Array(sealed);
+        var binary = "";
+        for (var i = 0; i < bytes.length; i += 1) { binary += String.fromCharCode(bytes[i]); }
+        return btoa(binary);
+      });
+  }
+
+  function checkIn(event, form) {
+    // Online with nothing waiting: post as always (no outbox fields, so the service worker never keeps it).
+    if ((navigator.onLine && !box.dataset.waiting) || !canSeal(form)) { return; }
+    event.preventDefault();
+    form.dataset.sending = "1";
+    var submitter = event.submitter;
+    var code = {};
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (CODE_FIELDS.indexOf(name) >= 0) { if (String(value)) { code[name] = String(value); } }
+      else if (["outbox_user", "outbox_user_name", "outbox_room_name", "outbox_label", "tapped_at"].indexOf(name) < 0) {
+        fields.push([name, String(value)]);
+      }
+    });
+    if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
+    var label = labelOf(form, submitter);
+    var at = new Date().toISOString();
+    seal(form, code).then(function (sealed) {
+      code = null;  // nothing of the code in clear is kept, in memory or on the tablet
+      fields.push(["tapped_at", at], ["sealed_code", sealed], ["sealed_kid", form.dataset.codeKid]);
+      var key = (fields.filter(function (f) { return f[0] === "idempotency_key"; })[0] || [])[1] || newKey();
+      var entry = {
+        key: key, user: pageUser, who: pageName, room: roomId, roomName: text.roomName || "",
+        url: form.getAttribute("action"), fields: fields, label: label, at: at, state: "waiting",
+        error: "", result: "", ref: "", dependsOn: ""
+      };
+      form.reset();
+      var keyInput = form.querySelector('input[name="idempotency_key"]');
+      if (keyInput) { keyInput.value = newKey(); }
+      return put(entry);
+    }).then(function () { delete form.dataset.sending; }, function () { delete form.dataset.sending; })
+      .then(render).then(replay);
   }
 
   function hidden(form, name, value) {
@@ -211,6 +267,10 @@
       headers: { "Accept": "text/html" }
     }).then(function (response) {
       if (response.status >= 500 || /\/auth\/login/.test(response.url)) { return { retry: true }; }
+      if (response.ok && /\/check-in$/.test(entry.url) && !idFrom(response.url)) {
+        // The check-in screen came back (a question to answer, e.g. under 18): not saved, show it for correction.
+        return response.text().then(function (html) { return { failed: true, error: refusal(html) || text.textRefused }; });
+      }
       if (response.ok) { return { sent: true, url: response.url }; }
       return response.text().then(function (html) {
         return { failed: true, error: (refusal(html) || text.textRefused) + " (" + response.status + ")" };

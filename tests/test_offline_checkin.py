@@ -88,3 +88,15 @@ def test_the_private_key_is_kept_sealed_and_the_same_across_restarts(app: Flask)
         assert stored.startswith("v1:") and "PRIVATE KEY" not in stored
         _key_for.cache_clear()  # as after a restart: read from the file again
         assert code_key().kid == first.kid
+
+
+def test_a_key_file_no_data_key_opens_is_replaced_by_a_new_pair(app: Flask) -> None:
+    with app.app_context():
+        first = code_key().kid
+        retired = app.config["DATA_KEY"]
+        app.config["DATA_KEY"] = "a-completely-new-data-key-after-rotation-0123456789"
+        try:
+            assert code_key().kid != first  # the old file is set aside, not opened with a guess
+            assert any(p.name.startswith(f"{FILE_NAME}.retired-") for p in Path(app.instance_path).iterdir())
+        finally:
+            app.config["DATA_KEY"] = retired

@@ -50,16 +50,26 @@ class CodeKey:
 
 
 def _load_or_create(path: Path, data_key: str) -> bytes:
-    """Return the private key's PEM, creating and sealing it once (workers may race: one wins)."""
+    """Return the private key's PEM, creating and sealing it once (workers may race: one wins).
+
+    A file no configured data key opens any more (the key it was sealed with was retired) is
+    set aside and a new pair made: entries sealed with the old public key are then refused
+    for re-typing, never opened with a guess.
+    """
+    keys = [k.strip() for k in data_key.split(",")]
     if path.exists():
-        return unseal(path.read_text(encoding="ascii").strip(), [k.strip() for k in data_key.split(",")]).encode()
+        try:
+            return unseal(path.read_text(encoding="ascii").strip(), keys).encode()
+        except SealError:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(path, path.with_name(f"{path.name}.retired-{secrets.token_hex(4)}"))
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(seal(pem.decode("ascii"), [k.strip() for k in data_key.split(",")]) + "\n")
+        fh.write(seal(pem.decode("ascii"), keys) + "\n")
     try:
         os.link(temp, path)  # atomic: the first worker's key is everybody's
     except FileExistsError:
@@ -67,7 +77,7 @@ def _load_or_create(path: Path, data_key: str) -> bytes:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-    return unseal(path.read_text(encoding="ascii").strip(), [k.strip() for k in data_key.split(",")]).encode()
+    return unseal(path.read_text(encoding="ascii").strip(), keys).encode()
 
 
 @lru_cache(maxsize=4)

@@ -134,7 +134,7 @@ class Server:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # four workers importing everything on a loaded machine
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
                 if request(self.port, "GET", "/healthz")[0] == 200:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import os
 import random
@@ -14,7 +15,8 @@ from tests.support.net import find_csrf_token, free_port
 from tests.support.server import Gunicorn, clean_env
 
 SECRET = "bench-capture-secret-key-not-for-production"
-PSEUDONYM = "bench-capture-pseudonym-key"
+PSEUDONYM = "bench-capture-pseudonym-key-not-for-production"
+DATA_KEY = "bench-capture-data-key-not-for-production-use"
 PASSWORD = "tablet-kettle-river-harbour-7"
 LOGINS = 10  # distinct staff logins; the simulated tablets share them
 
@@ -46,7 +48,7 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
 
     from roomlog import create_app
     from roomlog.extensions import db
-    from roomlog.models.codes import Role
+    from roomlog.models.codes import PermitStatus, Role
     from roomlog.services import accounts, rooms
 
     app = create_app(
@@ -54,6 +56,7 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": SECRET,
             "PSEUDONYM_KEY": PSEUDONYM,
+            "DATA_KEY": DATA_KEY,
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
             "LOG_FILE": str(instance / "setup.log"),
         }
@@ -61,7 +64,14 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
     with app.app_context():
         upgrade()
         room = rooms.create_room(
-            db.session, name="Benchrum", municipality_code="101", opened_on=None, places_injection=10, places_smoking=4
+            db.session,
+            name="Benchrum",
+            municipality_code="101",
+            permit_status=PermitStatus.GRANTED,
+            permit_date=dt.date(2020, 1, 1),
+            opened_on=None,
+            places_injection=10,
+            places_smoking=4,
         )
         names = [f"bench-tablet-{n}" for n in range(LOGINS)]
         for name in names:
@@ -86,6 +96,7 @@ class Server(Gunicorn):
                 ROOMLOG_DATABASE_URL=url,
                 ROOMLOG_SECRET_KEY=SECRET,
                 ROOMLOG_PSEUDONYM_KEY=PSEUDONYM,
+                ROOMLOG_DATA_KEY=DATA_KEY,
                 ROOMLOG_SECURE_COOKIES="0",
                 ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
                 ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
@@ -115,8 +126,10 @@ def request(
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")
-        new = response.getheader("Set-Cookie") or ""
-        return response.status, text, new.split(";", 1)[0] if "session=" in new.split(";", 1)[0] else cookie
+        # Log-in also sets a device cookie (path /auth/): keep the session cookie only.
+        sessions = [v.split(";", 1)[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]
+        new = [c for c in sessions if c.split("=", 1)[0].endswith("session")]
+        return response.status, text, new[-1] if new else cookie
     finally:
         conn.close()
 

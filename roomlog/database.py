@@ -102,12 +102,14 @@ def commit_keeping_loaded(session: Session) -> None:
 
 def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the engine options for a database URL; explicit configuration wins."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        # A local file does not drop connections: no ping before every checkout.
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     elif backend == "postgresql":
         options.update(
+            pool_pre_ping=True,
             pool_size=PG_POOL_SIZE,
             max_overflow=PG_MAX_OVERFLOW,
             pool_timeout=PG_POOL_TIMEOUT_S,

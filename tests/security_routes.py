@@ -338,6 +338,18 @@ PENDING_ROUTES: dict[str, Route] = {
     "pool.funding": Route(lambda w: "/pool/funding", NATIONAL | KOMMUNE),
     "api.funding": Route(lambda w: "/api/v1/funding", api=True),
     "offline.service_worker": Route(lambda w: "/sw.js", public=True),
+    # a room lead discards another user's queued entry (audit log): no lead works in room B here
+    "offline.outbox_discarded": Route(
+        _room("/rooms/{room}/outbox/discarded"),
+        form=lambda w: {
+            "owner": str(w.users["staff_b"].id),
+            "idempotency_key": _key(),
+            "kind": "Anonymt besøg",
+            "tapped_at": "2026-10-01T10:00:00+00:00",
+            "reason": "probe",
+        },
+        mixed=_mixed("/rooms/{room}/outbox/discarded"),
+    ),
 }
 
 

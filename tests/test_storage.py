@@ -27,7 +27,8 @@ def test_settings_on_a_fresh_connection(app: Flask, backend: str) -> None:
                 # Outside a request every transaction runs under the explicit all-rooms scope.
                 assert conn.execute(text("SELECT current_setting('roomlog.room_ids')")).scalar() == "*"
                 assert conn.execute(text("SELECT current_setting('application_name')")).scalar() == "roomlog"
-        assert db.engine.pool._pre_ping is True
+        # PostgreSQL pings before each checkout (a restarted server); a SQLite file does not drop connections.
+        assert db.engine.pool._pre_ping is (backend == "postgresql")
         if backend == "postgresql":
             assert db.engine.pool.size() == PG_POOL_SIZE
             assert db.engine.pool._max_overflow == PG_MAX_OVERFLOW
@@ -72,4 +73,5 @@ def test_engine_options_by_backend() -> None:
     pg = engine_options("postgresql+psycopg://u@h/db")
     assert pg["pool_pre_ping"] and pg["pool_size"] == PG_POOL_SIZE and pg["connect_args"]["connect_timeout"] > 0
     assert engine_options("sqlite:///x.db")["connect_args"]["timeout"] * 1000 == SQLITE_BUSY_TIMEOUT_MS
-    assert engine_options("sqlite:///x.db", {"pool_pre_ping": False})["pool_pre_ping"] is False
+    assert "pool_pre_ping" not in engine_options("sqlite:///x.db")
+    assert engine_options("sqlite:///x.db", {"pool_pre_ping": True})["pool_pre_ping"] is True

@@ -23,6 +23,11 @@ from roomlog.models import Emergency, LoginSession, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
 
+#: The idle clock in the cookie is moved on at most this often: a request within this many
+#: seconds of the last touch sends no new cookie (no signing, no Set-Cookie). The clock then
+#: lags by less than this, so an idle logout can come up to this much early, never late.
+TOUCH_SECONDS = 10
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
@@ -101,7 +106,8 @@ def _load_user(user_id: str) -> User | None:
     if utcnow() - login.created_at > absolute or (now - seen > idle_limit_seconds(user) and not _emergency_open(user)):
         g.session_expired = True
         return None
-    session["seen"] = int(now)
+    if now - seen >= TOUCH_SECONDS:
+        session["seen"] = int(now)
     g.login_session = login
     return user
 

@@ -21,7 +21,17 @@ E = TypeVar("E", bound=RoomEvent)
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Form fields that are not part of what a submission means.
-NOT_PAYLOAD = frozenset({"csrf_token", "idempotency_key", "outbox_user", "outbox_label", "tapped_at"})
+NOT_PAYLOAD = frozenset(
+    {
+        "csrf_token",
+        "idempotency_key",
+        "outbox_user",
+        "outbox_user_name",
+        "outbox_room_name",
+        "outbox_label",
+        "tapped_at",
+    }
+)
 
 
 def form_key() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
@@ -12,6 +13,7 @@ from roomlog.extensions import db
 from roomlog.i18n import local_time
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
+from roomlog.offline.code_key import CODE_FIELDS, SealedCodeError, open_sealed_code
 from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
@@ -49,7 +51,14 @@ def _check_in(form: CheckInForm, room: Room) -> Visit:
 def check_in(room_id: int) -> str | Response | tuple[str, int]:
     """Check a visitor in from the parts of the visitor code (never put in a URL or log)."""
     room = room_for_member(room_id)
-    form = CheckInForm()
+    try:
+        opened = opened_check_in()
+        form = CheckInForm() if opened is None else CheckInForm(formdata=opened)
+    except SealedCodeError:
+        form = CheckInForm(formdata=None)
+        localise(form)
+        form.form_errors.append(_("The code kept on the tablet could not be read. Type the code again."))
+        return render_template("rooms/check_in.html", room=room, form=form, confirm_minor=False), 400
     localise(form)
     status, confirm_minor = (400 if form.is_submitted() else 200), False
     if form.validate_on_submit():
@@ -66,6 +75,25 @@ def check_in(room_id: int) -> str | Response | tuple[str, int]:
         except DomainError as exc:
             status = form_failed(form, exc)
     return render_template("rooms/check_in.html", room=room, form=form, confirm_minor=confirm_minor), status
+
+
+def opened_check_in() -> MultiDict[str, str] | None:
+    """Return the submitted form with a code sealed offline opened, or ``None`` to read the request as it is.
+
+    A tablet that checked someone in offline sends the code parts sealed with the server's
+    public key (``sealed_code``, ``sealed_kid``): they are opened here and take the place of
+    any code field sent beside them; the rest of the form is used as sent.
+    """
+    if "sealed_code" not in request.form:
+        return None
+    data: MultiDict[str, str] = MultiDict(
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in CODE_FIELDS and name not in ("sealed_code", "sealed_kid")
+    )
+    for name, value in open_sealed_code(request.form["sealed_code"], request.form.get("sealed_kid", "")).items():
+        data.add(name, value)
+    return data
 
 
 def _parts(form: CheckInForm) -> visits.CodeParts:

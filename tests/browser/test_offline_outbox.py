@@ -6,13 +6,15 @@ data-replayed), never for a fixed time.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 
-from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Visit
-from roomlog.models.codes import EmergencyAction, Role
+from roomlog.models import AuditEntry, Consumption, Emergency, EmergencyActionRecord, Visit, Visitor
+from roomlog.models.codes import EmergencyAction, Role, Sex
+from roomlog.services.pseudonyms import pseudonym, visitor_code
 
 OUTBOX = "#outbox"
 
@@ -195,3 +197,127 @@ def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any
     page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
     visits = _rows(live_server, Visit, Visit.room_id == room.id)
     assert len(visits) == 1 and visits[0].recorded_by_id == eva.id
+
+
+def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
+    live_server: Any, page: Any, login: Any, shot: Any
+) -> None:
+    make = live_server.make
+    room = make.room("Værkstedet")
+    ida = make.user(Role.STAFF, rooms=[room], username="ida2")
+    lead = make.user(Role.LEAD, rooms=[room], username="lis")
+    make.user(Role.STAFF, rooms=[room], username="bo")
+    board_url = f"{live_server.url}/rooms/{room.id}/"
+    login(page, "ida2")
+    page.goto(board_url)
+    _controlled(page)
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+    # A second tap within a moment is a double tap; wait until the form takes a new entry.
+    page.wait_for_selector("form:has(button[data-action=anonymous-visit]):not([data-sending])", state="attached")
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 2)
+
+    page.route("**/visits/anonymous", lambda route: route.abort())  # ida's entries cannot reach the server
+    page.context.set_offline(False)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="2"]')
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    page.unroute("**/visits/anonymous")
+
+    login(page, "bo")  # staff: only the count, no list
+    page.goto(board_url)
+    page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="2"]')
+    assert page.locator(".outbox-lead").is_hidden()
+    assert page.locator(".outbox-other-entry").count() == 0
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+
+    login(page, "lis")  # the lead sees kind, room, time and who, and decides
+    page.goto(board_url)
+    page.wait_for_selector(".outbox-lead .outbox-other-entry >> nth=1")
+    lines = page.locator(".outbox-other-what").all_inner_texts()
+    assert len(lines) == 2 and all("Værkstedet" in t and "ida2" in t for t in lines)
+    assert page.locator(".outbox-entry").count() == 0  # nothing of ida's was sent as the lead
+    first, second = page.locator(".outbox-other-entry").all()
+    kept_key, dropped_key = first.get_attribute("data-key"), second.get_attribute("data-key")
+    first.locator("button[data-action=outbox-keep]").click()
+    page.wait_for_selector(f'.outbox-other-entry[data-key="{kept_key}"][data-kept="yes"]')
+    second.locator("button[data-action=outbox-discard-other]").click()  # no reason yet: refused on the tablet
+    assert second.locator(".outbox-error").is_visible()
+    second.locator("input[name=outbox_discard_reason]").fill("Registreret to gange ved en fejl")
+    shot(page, "offline-03-lead-decides")
+    second.locator("button[data-action=outbox-discard-other]").click()
+    page.wait_for_selector(f'{OUTBOX}[data-others="1"]')
+    assert page.locator(f'.outbox-other-entry[data-key="{dropped_key}"]').count() == 0
+    live_server.session.expire_all()
+    discards = list(live_server.session.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.discard")))
+    assert [(d.user_id, d.reason, d.changes["owner_user_id"], d.changes["idempotency_key"]) for d in discards] == [
+        (lead.id, "Registreret to gange ved en fejl", ida.id, dropped_key)
+    ]
+    assert _rows(live_server, Visit, Visit.room_id == room.id) == []
+
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+    login(page, "ida2")  # the kept entry goes, as ida's; the discarded one never does
+    page.goto(board_url)
+    page.wait_for_selector(".outbox-entry[data-state=sent]")
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert [(v.recorded_by_id, v.idempotency_key) for v in visits] == [(ida.id, kept_key)]
+
+
+_DUMP_OUTBOX = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("roomlog-outbox", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const all = open.result.transaction("entries").objectStore("entries").getAll();
+    all.onsuccess = () => { open.result.close(); resolve(all.result); };
+    all.onerror = () => reject(all.error);
+  };
+})"""
+
+
+def test_check_in_by_code_offline_keeps_only_a_sealed_code(live_server: Any, page: Any, login: Any) -> None:
+    make = live_server.make
+    room = make.room("Kælderen Nord")
+    mia = make.user(Role.STAFF, rooms=[room], username="mia2")
+    check_in_url = f"{live_server.url}/rooms/{room.id}/check-in"
+    login(page, "mia2")
+    page.goto(f"{live_server.url}/rooms/{room.id}/")
+    _controlled(page)
+    page.goto(check_in_url)  # seen once online: the tablet can open it offline
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"]')
+
+    went_offline = _now()
+    _go_offline(page)
+    page.fill("#last_letters", "ØVK")
+    page.fill("#first_letters", "UQ")
+    page.fill("#birth", "29021976")
+    page.click("[data-action=sex-f]")
+    page.click("button[data-action=check-in]")
+    _waiting(page, 1)
+    assert page.input_value("#last_letters") == "" and page.input_value("#birth") == ""  # the form is cleared
+
+    page.reload()  # still offline: the page and the outbox come back from the tablet
+    _waiting(page, 1)
+    entries = page.evaluate(_DUMP_OUTBOX)
+    assert len(entries) == 1
+    fields = dict(entries[0]["fields"])
+    sealed = fields.pop("sealed_code")
+    assert not {"last_letters", "first_letters", "birth", "birth_day", "birth_month", "birth_year", "sex"} & set(fields)
+    kept = repr({**entries[0], "fields": fields})
+    for part in ("ØVK", "øvk", "UQ", "29021976", "1976"):  # nothing of the code in clear on the tablet
+        assert part not in kept and part not in sealed
+    assert len(base64.b64decode(sealed)) == 256  # one RSA-2048 OAEP block
+
+    back_online = _now()
+    page.context.set_offline(False)
+    page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
+    visits = _rows(live_server, Visit, Visit.room_id == room.id)
+    assert len(visits) == 1 and visits[0].recorded_by_id == mia.id
+    assert went_offline <= _utc(visits[0].occurred_at) <= back_online
+    visitor = live_server.session.get(Visitor, visits[0].visitor_id)
+    code = visitor_code("ØVK", "UQ", dt.date(1976, 2, 29), Sex.F)
+    assert visitor is not None and visitor.pseudonym == pseudonym(live_server.app.config["PSEUDONYM_KEY"], code)
+    assert sealed not in live_server.log_text()

@@ -30,6 +30,8 @@
 
   var roomId = box.dataset.room;
   var text = box.dataset;
+  var pageName = box.dataset.userName || "";
+  var isLead = box.dataset.lead === "yes";
 
   function open() {
     return new Promise(function (resolve, reject) {
@@ -89,7 +91,7 @@
   function queue(form, submitter, extra) {
     var fields = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "outbox_user" && name !== "outbox_label") { fields.push([name, String(value)]); }
+      if (["outbox_user", "outbox_user_name", "outbox_room_name", "outbox_label"].indexOf(name) < 0) { fields.push([name, String(value)]); }
     });
     if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
     if (fields.some(function (f) { return f[0] === "action" && f[1] === "oxygen"; })) {
@@ -101,7 +103,7 @@
     fields.push(["tapped_at", at]);  // the time it was tapped, not the time it arrives
     var key = (fields.filter(function (f) { return f[0] === "idempotency_key"; })[0] || [])[1] || newKey();
     var entry = {
-      key: key, user: pageUser, room: roomId, url: form.getAttribute("action"), fields: fields,
+      key: key, user: pageUser, who: pageName, room: roomId, roomName: text.roomName || "", url: form.getAttribute("action"), fields: fields,
       label: labelOf(form, submitter), at: at, state: "waiting", error: "", result: "",
       ref: extra && extra.ref || "", dependsOn: extra && extra.dependsOn || ""
     };
@@ -118,7 +120,7 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || (form.method || "").toLowerCase() !== "post") { return; }
     if (form.dataset.sending) { return; }  // a double tap: capture.js ignores it
-    if (/\/check-in$/.test(form.getAttribute("action") || "")) { return; }  // visitor code parts never stay on the tablet
+    if (/\/check-in$/.test(form.getAttribute("action") || "")) { checkIn(event, form); return; }
     stamp(form, event.submitter);
     var local = form.closest("[data-outbox-ref]");
     if (!local && navigator.onLine && !box.dataset.waiting) { return; }  // online, nothing waiting: post as always
@@ -131,6 +133,62 @@
       if (isEmergencyOpen(form)) { entry.ref = entry.key; return put(entry).then(function () { showEmergency(entry); }); }
       return null;
     }).then(render).then(replay);
+  }
+
+  /* ---- check-in by code offline: the code parts are sealed for the server before anything is kept ---- */
+
+  var CODE_FIELDS = ["last_letters", "first_letters", "birth", "birth_day", "birth_month", "birth_year", "sex"];
+
+  function canSeal(form) {
+    return !!(form.dataset.codeKey && window.crypto && crypto.subtle && window.TextEncoder);
+  }
+
+  function seal(form, code) {
+    var spki = Uint8Array.from(atob(form.dataset.codeKey), function (c) { return c.charCodeAt(0); });
+    return crypto.subtle.importKey("spki", spki, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"])
+      .then(function (key) {
+        return crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, new TextEncoder().encode(JSON.stringify(code)));
+      })
+      .then(function (sealed) {
+        var bytes = new Uint8Array(sealed);
+        var binary = "";
+        for (var i = 0; i < bytes.length; i += 1) { binary += String.fromCharCode(bytes[i]); }
+        return btoa(binary);
+      });
+  }
+
+  function checkIn(event, form) {
+    // Online with nothing waiting: post as always (no outbox fields, so the service worker never keeps it).
+    if ((navigator.onLine && !box.dataset.waiting) || !canSeal(form)) { return; }
+    event.preventDefault();
+    form.dataset.sending = "1";
+    var submitter = event.submitter;
+    var code = {};
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (CODE_FIELDS.indexOf(name) >= 0) { if (String(value)) { code[name] = String(value); } }
+      else if (["outbox_user", "outbox_user_name", "outbox_room_name", "outbox_label", "tapped_at"].indexOf(name) < 0) {
+        fields.push([name, String(value)]);
+      }
+    });
+    if (submitter && submitter.name) { fields.push([submitter.name, submitter.value]); }
+    var label = labelOf(form, submitter);
+    var at = new Date().toISOString();
+    seal(form, code).then(function (sealed) {
+      code = null;  // nothing of the code in clear is kept, in memory or on the tablet
+      fields.push(["tapped_at", at], ["sealed_code", sealed], ["sealed_kid", form.dataset.codeKid]);
+      var key = (fields.filter(function (f) { return f[0] === "idempotency_key"; })[0] || [])[1] || newKey();
+      var entry = {
+        key: key, user: pageUser, who: pageName, room: roomId, roomName: text.roomName || "",
+        url: form.getAttribute("action"), fields: fields, label: label, at: at, state: "waiting",
+        error: "", result: "", ref: "", dependsOn: ""
+      };
+      form.reset();
+      var keyInput = form.querySelector('input[name="idempotency_key"]');
+      if (keyInput) { keyInput.value = newKey(); }
+      return put(entry);
+    }).then(function () { delete form.dataset.sending; }, function () { delete form.dataset.sending; })
+      .then(render).then(replay);
   }
 
   function hidden(form, name, value) {
@@ -147,6 +205,8 @@
   function stamp(form, submitter) {
     // Who made it and what it was: if the connection breaks on the way, the service worker keeps it.
     hidden(form, "outbox_user", pageUser);
+    hidden(form, "outbox_user_name", pageName);
+    hidden(form, "outbox_room_name", text.roomName || "");
     hidden(form, "outbox_label", labelOf(form, submitter));
   }
 
@@ -207,6 +267,10 @@
       headers: { "Accept": "text/html" }
     }).then(function (response) {
       if (response.status >= 500 || /\/auth\/login/.test(response.url)) { return { retry: true }; }
+      if (response.ok && /\/check-in$/.test(entry.url) && !idFrom(response.url)) {
+        // The check-in screen came back (a question to answer, e.g. under 18): not saved, show it for correction.
+        return response.text().then(function (html) { return { failed: true, error: refusal(html) || text.textRefused }; });
+      }
       if (response.ok) { return { sent: true, url: response.url }; }
       return response.text().then(function (html) {
         return { failed: true, error: (refusal(html) || text.textRefused) + " (" + response.status + ")" };
@@ -307,13 +371,89 @@
     return li;
   }
 
+  /* ---- a lead's view of other users' entries: kind, room, time and who; never their content ---- */
+
+  function discardOther(entry, reason, note) {
+    // The server records the decision in the audit log first; only then does the entry leave the tablet.
+    return session().then(function (token) {
+      if (!token) { throw new Error("no session"); }
+      var body = new URLSearchParams();
+      body.append("csrf_token", token);
+      body.append("owner", entry.user);
+      body.append("idempotency_key", entry.key);
+      body.append("kind", entry.label || "");
+      body.append("tapped_at", entry.at);
+      body.append("reason", reason);
+      return fetch(text.discardUrl, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return remove(entry.seq);
+    }).then(render, function () { note.textContent = text.textDiscardFailed; note.hidden = false; });
+  }
+
+  function otherItem(entry) {
+    var li = document.createElement("li");
+    li.className = "outbox-other-entry";
+    li.dataset.key = entry.key;
+    li.dataset.kept = entry.keptBy ? "yes" : "no";
+    var line = document.createElement("span");
+    line.className = "outbox-other-what";
+    line.textContent = [new Date(entry.at).toLocaleString(), entry.label, entry.roomName || entry.room, entry.who || "?"].join(" · ");
+    li.append(line);
+    if (entry.keptBy) {
+      var kept = document.createElement("em");
+      kept.className = "outbox-kept";
+      kept.textContent = " (" + text.textKept + ")";
+      li.append(kept);
+    }
+    var keep = document.createElement("button");
+    keep.type = "button";
+    keep.dataset.action = "outbox-keep";
+    keep.textContent = text.textKeep;
+    keep.addEventListener("click", function () { entry.keptBy = pageUser; put(entry).then(render); });
+    var reason = document.createElement("input");
+    reason.type = "text";
+    reason.name = "outbox_discard_reason";
+    reason.maxLength = 500;
+    reason.setAttribute("aria-label", text.textReason);
+    reason.placeholder = text.textReason;
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.dataset.action = "outbox-discard-other";
+    drop.className = "danger";
+    drop.textContent = text.textDiscardOther;
+    var note = document.createElement("p");
+    note.className = "outbox-error";
+    note.hidden = true;
+    drop.addEventListener("click", function () {
+      if (!reason.value.trim()) { note.textContent = text.textReasonMissing; note.hidden = false; reason.focus(); return; }
+      drop.disabled = true;
+      discardOther(entry, reason.value.trim(), note).then(function () { drop.disabled = false; });
+    });
+    li.append(" ", keep, " ", reason, " ", drop, note);
+    return li;
+  }
+
+  function renderLead(others) {
+    var panel = box.querySelector(".outbox-lead");
+    if (!panel) { return; }
+    panel.hidden = !(isLead && others.length);
+    if (panel.hidden) { return; }
+    panel.querySelector(".outbox-lead-head").textContent = text.textOthersHead;
+    var list = panel.querySelector(".outbox-lead-list");
+    list.innerHTML = "";
+    others.forEach(function (e) { list.appendChild(otherItem(e)); });
+  }
+
   function render() {
     return all().then(function (entries) {
       var now = Date.now();
       var own = mine(entries).filter(function (e) { return e.state !== "sent" || now - (e.sentAt || now) < SENT_KEPT_MS; });
       var waiting = own.filter(function (e) { return e.state === "waiting"; }).length;
       var failed = own.filter(function (e) { return e.state === "failed"; }).length;
-      var others = entries.filter(function (e) { return e.user !== pageUser && e.state !== "sent"; }).length;
+      var otherEntries = entries.filter(function (e) { return e.user !== pageUser && e.state !== "sent"; });
+      var others = otherEntries.length;
+      renderLead(otherEntries);
       if (waiting) { box.dataset.waiting = String(waiting); } else { delete box.dataset.waiting; }
       box.dataset.failed = String(failed);
       box.dataset.others = String(others);

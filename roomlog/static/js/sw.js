@@ -87,14 +87,15 @@ function networkFirst(request, cacheName) {
 function keep(form, url) {
   var fields = [];
   form.forEach(function (value, name) {
-    if (["outbox_user", "outbox_label", "tapped_at"].indexOf(name) < 0) { fields.push([name, String(value)]); }
+    if (["outbox_user", "outbox_user_name", "outbox_room_name", "outbox_label", "tapped_at"].indexOf(name) < 0) { fields.push([name, String(value)]); }
   });
   var at = new Date().toISOString();
   fields.push(["tapped_at", at]);
   var key = form.get("idempotency_key");
   var room = /^\/rooms\/(\d+)\//.exec(url.pathname);
   var entry = {
-    key: key, user: form.get("outbox_user"), room: room ? room[1] : "", url: url.pathname, fields: fields,
+    key: key, user: form.get("outbox_user"), who: form.get("outbox_user_name") || "",
+    roomName: form.get("outbox_room_name") || "", room: room ? room[1] : "", url: url.pathname, fields: fields,
     label: form.get("outbox_label") || url.pathname, at: at, state: "waiting", error: "", result: "", ref: "", dependsOn: ""
   };
   return new Promise(function (resolve, reject) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
@@ -9,11 +10,22 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import publication_cells
-from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
+from roomlog.reporting.datapackage import descriptor
+from roomlog.reporting.exports import DANISH, XLSX, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
-from roomlog.reporting.publication import Cell, RoomInfo, Table, reader_rooms, since_opening, table, visible_cells
+from roomlog.reporting.publication import (
+    Cell,
+    RoomInfo,
+    Table,
+    reader_rooms,
+    since_opening,
+    store,
+    table,
+    visible_cells,
+)
 from roomlog.reporting.publication.read import latest_published_month
+from roomlog.reporting.tidy import Figure, figures, official_names
 from roomlog.reporting.windows import (
     Window,
     WindowError,
@@ -83,21 +95,47 @@ def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:
     return cells
 
 
-def download(t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
-    """The page's numbers as CSV (Danish: ``;`` and decimal comma) or XLSX."""
-    cells = visible(t, municipality, national)
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    headers = {"Content-Disposition": f'attachment; filename="{name}-{t.window.label}.{fmt}"'}
+def figures_of(t: Tables, municipality: str | None, national: bool) -> list[Figure]:
+    """The page's figures in the long format: the period, the same period last year, since opening."""
+    names = official_names(t.rooms)
+    out: list[Figure] = []
+    for one, role in ((t.now, "period"), (t.before, "last_year"), (t.since, "since_opening")):
+        cells = visible_cells(one, t.rooms, CODES, municipality=municipality, national=national)
+        out += figures(cells, one.window, role, names)
+    return out
+
+
+def version(session: Session, t: Tables) -> str:
+    """The stored versions the page's periods were read from («2026-11 v2; 2025-11 v1»)."""
+    found = store.latest(session, [t.now.label, t.before.label, *t.since.blocks], codes=())
+    parts = [f"{label} v{found[label].version}" for label in (t.now.label, t.before.label) if label in found]
+    return "; ".join(parts) or "ikke offentliggjort"
+
+
+def download(session: Session, t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
+    """The page's numbers as CSV or XLSX (``dialect=danish|international``), or their data package descriptor."""
+    try:
+        d = dialect(request.args.get("dialect"))
+    except ValueError as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
+    base = f"{name}-{t.window.label.replace('..', '_')}"
+    suffix = "" if d is DANISH else "-international"
+    made = generated_at()
+    if fmt == "datapackage.json":
+        title = f"roomlog {name} {t.window.label}"
+        body = descriptor(title, f"{base}{suffix}.csv", f"{base}{suffix}.xlsx", d, made)
+        return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
+    rows = figures_of(t, municipality, national)
+    headers = {"Content-Disposition": f'attachment; filename="{base}{suffix}.{fmt}"'}
     if fmt == "csv":
-        return Response("\ufeff" + csv_text(cells, danish=True), mimetype="text/csv", headers=headers)
-    meta = {
-        "Periode": t.window.label,
-        "Samme periode sidste år": t.before.label,
-        "Siden åbning": t.since.label,
-        "Kommune": municipality or "alle",
-        "Definitioner": definitions_version(),
-        "Dannet": generated_at(),
-        "Revideret": "ja" if t.now.revised else "nej",
-    }
-    body = xlsx_bytes(cells, threshold, meta)
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+        return Response(csv_bytes(rows, d), mimetype="text/csv", headers=headers)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    notes = [
+        ("Samme periode sidste år" if not d.english else "same_period_last_year", t.before.label),
+        ("Siden åbning" if not d.english else "since_opening", t.since.label),
+        ("Revideret" if not d.english else "revised", ("yes" if d.english else "ja") if t.now.revised else
+         ("no" if d.english else "nej")),
+    ]  # fmt: skip
+    meta = metadata(d, period=t.window.label, threshold=threshold, version=version(session, t), generated=made,
+                    notes=notes)  # fmt: skip
+    return Response(xlsx_bytes(rows, meta, d), mimetype=XLSX, headers=headers)

@@ -47,8 +47,17 @@ def index() -> str:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Response:
-    """Download the page's numbers as CSV or XLSX (disclosure-controlled)."""
+    """Download the page's numbers as CSV or XLSX in the long format (disclosure-controlled)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
     t = tables(db.session, chosen_window(db.session, "month"))
-    return download(t, fmt, current_user.municipality_code, False, f"kommune-{current_user.municipality_code}")
+    code = current_user.municipality_code
+    return download(db.session, t, fmt, code, False, f"kommune-{code}")
+
+
+@bp.get("/export.datapackage.json")
+def datapackage() -> Response:
+    """The Frictionless data package descriptor of the page's CSV and XLSX (``dialect`` as the download's)."""
+    t = tables(db.session, chosen_window(db.session, "month"))
+    code = current_user.municipality_code
+    return download(db.session, t, "datapackage.json", code, False, f"kommune-{code}")

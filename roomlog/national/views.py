@@ -42,4 +42,11 @@ def export(fmt: str) -> Response:
     """Download every municipality's numbers and the national total as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    return download(tables(db.session, chosen_window(db.session, "year")), fmt, None, True, "nationalt")
+    return download(db.session, tables(db.session, chosen_window(db.session, "year")), fmt, None, True, "nationalt")
+
+
+@bp.get("/export.datapackage.json")
+def datapackage() -> Response:
+    """The Frictionless data package descriptor of the national CSV and XLSX."""
+    t = tables(db.session, chosen_window(db.session, "year"))
+    return download(db.session, t, "datapackage.json", None, True, "nationalt")

@@ -185,3 +185,29 @@ def test_openapi_lists_the_file_media_types_and_the_descriptor(client: FlaskClie
     assert {"application/json", "text/csv", XLSX} <= set(content)
     assert "/aggregates.datapackage.json" in doc["paths"]
     assert any(p["name"] == "dialect" for p in doc["paths"]["/aggregates"]["get"]["parameters"])
+
+
+@pytest.mark.parametrize(
+    ("login", "url"), [("kbh", "/annual/101/2022.xlsx"), ("ministeriet", "/annual/national/2022.xlsx")]
+)
+def test_annual_workbooks_use_the_same_long_format(
+    world: World, client: FlaskClient, auth: AuthActions, login: str, url: str
+) -> None:
+    auth.login(login)
+    body = client.get(url).data
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames[0] == "Data" and book.sheetnames[-2:] == ["Definitioner", "Metadata"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    frame = pd.read_excel(io.BytesIO(body), sheet_name="Data", dtype={"Kommunekode": str})
+    assert list(frame.columns) == DA and frame["Indikator"].notna().all()
+    assert {"perioden", "samme periode sidste år", "siden åbning"} <= set(frame["Rolle"])
+    change = frame[frame["Rolle"] == "ændring fra samme periode sidste år"]
+    assert len(change) and set(change["Enhed"]) == {"procent"}
+    assert frame.groupby("Indikatornavn")["Indikator"].nunique().max() == 1
+    assert "Københavns Kommune i alt" in set(frame["Navn"])
+    meta = pd.read_excel(io.BytesIO(body), sheet_name="Metadata")
+    assert list(meta.columns) == ["Felt", "Værdi"] and "Publikationsversion" in set(meta["Felt"])
+    english = load_workbook(io.BytesIO(client.get(f"{url}?dialect=international").data))
+    assert [c.value for c in english["Data"][1]] == EN and "Definitions" in english.sheetnames
+    assert client.get(f"{url}?dialect=excel").status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
@@ -105,11 +106,16 @@ def figures_of(t: Tables, municipality: str | None, national: bool) -> list[Figu
     return out
 
 
-def version(session: Session, t: Tables) -> str:
-    """The stored versions the page's periods were read from («2026-11 v2; 2025-11 v1»)."""
-    found = store.latest(session, [t.now.label, t.before.label, *t.since.blocks], codes=())
-    parts = [f"{label} v{found[label].version}" for label in (t.now.label, t.before.label) if label in found]
+def stored_versions(session: Session, labels: Sequence[str]) -> str:
+    """The stored versions periods are read from («2026-11 v2; 2025-11 v1»); a range by its blocks."""
+    found = store.latest(session, list(dict.fromkeys(labels)), codes=())
+    parts = [f"{label} v{found[label].version}" for label in dict.fromkeys(labels) if label in found]
     return "; ".join(parts) or "ikke offentliggjort"
+
+
+def version(session: Session, t: Tables) -> str:
+    """The stored versions of the page's period and the same period last year."""
+    return stored_versions(session, [*t.now.blocks, *t.before.blocks])
 
 
 def download(session: Session, t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:

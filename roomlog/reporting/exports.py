@@ -102,7 +102,7 @@ def row(f: Figure, d: Dialect) -> list[object]:
         None if f.room_id is None else str(f.room_id),
         f.meaning.code,
         f.meaning.label(d.english),
-        f.meaning.unit_text(d.english),
+        f.unit_text(d.english),
         number(f.value),
         SYMBOL if f.hidden else None,
         state(f, d.english),
@@ -139,20 +139,22 @@ class Sheet:
 
 
 def _table(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Header row in bold, frozen, with an autofilter and widths that fit; nothing below the data."""
+    """Header row and rows, formatted by :func:`format_table`; nothing below the data."""
     ws.append(list(header))
     for values in rows:
         ws.append(list(values))
+    format_table(ws)
+
+
+def format_table(ws: Worksheet) -> None:
+    """A sheet as a spreadsheet user expects: bold frozen header, autofilter, widths that fit the values."""
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    widths = [len(str(h)) for h in header]
-    for values in rows:
-        for i, v in enumerate(values):
-            widths[i] = max(widths[i], len(str(v)) if v is not None else 0)
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(max(w + 2, 8), 60)
+    for column in ws.iter_cols():
+        width = max((len(str(c.value)) for c in column if c.value is not None), default=0)
+        ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
 
 
 def xlsx_bytes(

@@ -42,6 +42,7 @@ ROLES = {
     "period": ("perioden", "period"),
     "last_year": ("samme periode sidste år", "same_period_last_year"),
     "since_opening": ("siden åbning", "since_opening"),
+    "change": ("ændring fra samme periode sidste år", "change_on_last_year"),
 }
 LEVELS = {"room": ("rum", "room"), "municipality": ("kommune", "municipality"), "nation": ("land", "nation")}
 #: Cell status → state; a status not listed here is written as it is (new statuses flow through).
@@ -129,6 +130,11 @@ class Figure:
     hidden: bool
     status: str
     revised: bool
+    #: A unit other than the indicator's (``percent`` for a change).
+    unit: str | None = None
+
+    def unit_text(self, english: bool) -> str:
+        return UNITS[self.unit][english] if self.unit else self.meaning.unit_text(english)
 
 
 def period_kind(window: Window, role: str = "period") -> str:

@@ -151,7 +151,9 @@ def test_api_csv_negotiates_and_validates(world: World, client: FlaskClient, tmp
     assert as_csv.status_code == 200 and as_csv.mimetype == "text/csv" and as_csv.data.startswith(b"\xef\xbb\xbf")
     as_xlsx = client.get(url, headers={**bearer(world.kbh_token), "Accept": XLSX})
     assert as_xlsx.mimetype == XLSX
-    assert client.get(url, headers={**bearer(world.kbh_token), "Accept": "*/*"}).mimetype == "application/json"
+    plain = client.get(url, headers={**bearer(world.kbh_token), "Accept": "*/*"})
+    assert plain.mimetype == "application/json" and "Accept" in plain.headers["Vary"]
+    assert "Accept" in as_csv.headers["Vary"]
     frame = pd.read_csv(io.BytesIO(as_csv.data), sep=";", decimal=",", encoding="utf-8-sig")
     assert len(frame) == len(json_body["rows"])
     assert set(frame["Periodetype"]) == {"kvartal"} and set(frame["Rolle"]) == {"perioden"}

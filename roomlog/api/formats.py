@@ -39,10 +39,12 @@ def dialect_of(args: MultiDict[str, str]) -> Dialect:
 def api_figures(session: Session, cells: Sequence[Cell], windows: Sequence[Window]) -> list[Figure]:
     """The API's cells in the long format (every figure plays the role of its period)."""
     names = official_names(tuple(reader_rooms(session)))
-    by_label = {w.label: w for w in windows}
+    by_period: dict[str, list[Cell]] = {w.label: [] for w in windows}
+    for cell in cells:
+        by_period[cell.period].append(cell)
     out: list[Figure] = []
     for window in windows:
-        out += figures([c for c in cells if c.period == window.label], by_label[window.label], "period", names)
+        out += figures(by_period[window.label], window, "period", names)
     return out
 
 
@@ -63,7 +65,7 @@ def file_response(
 ) -> Response:
     """The aggregates as a CSV or XLSX download in dialect ``d``."""
     rows = api_figures(session, cells, windows)
-    disposition = {"Content-Disposition": f'attachment; filename="{_name(d)}.{fmt}"', "Vary": "Accept"}
+    disposition = {"Content-Disposition": f'attachment; filename="{_name(d)}.{fmt}"'}
     if fmt == "csv":
         return Response(csv_bytes(rows, d), mimetype="text/csv", headers=disposition)
     notes = [("granularity" if d.english else "Inddeling", granularity)]

@@ -41,6 +41,8 @@ def authenticate() -> tuple[Response, int] | None:
 def no_cookies(response: Response) -> Response:
     """Never answer with a session cookie, even if the caller sent one."""
     session.modified = False
+    if request.endpoint == "api.aggregates":
+        response.vary.add("Accept")  # the Accept header chooses JSON, CSV or XLSX
     return response
 
 

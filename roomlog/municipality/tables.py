@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.extensions import publication_cells
 from roomlog.reporting.datapackage import descriptor
-from roomlog.reporting.exports import DANISH, XLSX, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
+from roomlog.reporting.exports import DANISH, XLSX, Dialect, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import (
@@ -118,30 +118,47 @@ def version(session: Session, t: Tables) -> str:
     return stored_versions(session, [*t.now.blocks, *t.before.blocks])
 
 
-def download(session: Session, t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
-    """The page's numbers as CSV or XLSX (``dialect=danish|international``), or their data package descriptor."""
+def _dialect() -> Dialect | Response:
+    """``dialect=danish|international`` (Danish when absent), or a 400 answer in Danish."""
     try:
-        d = dialect(request.args.get("dialect"))
+        return dialect(request.args.get("dialect"))
     except ValueError as exc:
         return Response(str(exc), status=400, mimetype="text/plain")
-    base = f"{name}-{t.window.label.replace('..', '_')}"
-    suffix = "" if d is DANISH else "-international"
-    made = generated_at()
-    if fmt == "datapackage.json":
-        title = f"roomlog {name} {t.window.label}"
-        body = descriptor(title, f"{base}{suffix}.csv", f"{base}{suffix}.xlsx", d, made)
-        return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
+
+
+def _base(window: Window, name: str, d: Dialect) -> str:
+    """The download's file name without extension («kommune-101-2026-11-international»)."""
+    return f"{name}-{window.label.replace('..', '_')}{'' if d is DANISH else '-international'}"
+
+
+def datapackage(window: Window, name: str) -> Response:
+    """The Frictionless data package descriptor of the page's CSV and XLSX (``dialect`` as the download's)."""
+    d = _dialect()
+    if isinstance(d, Response):
+        return d
+    base = _base(window, name, d)
+    body = descriptor(f"roomlog {name} {window.label}", f"{base}.csv", f"{base}.xlsx", d, generated_at())
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
+
+
+def download(session: Session, t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
+    """The page's numbers as CSV or XLSX in the long format (``dialect=danish|international``)."""
+    d = _dialect()
+    if isinstance(d, Response):
+        return d
     rows = figures_of(t, municipality, national)
-    headers = {"Content-Disposition": f'attachment; filename="{base}{suffix}.{fmt}"'}
+    headers = {"Content-Disposition": f'attachment; filename="{_base(t.window, name, d)}.{fmt}"'}
     if fmt == "csv":
         return Response(csv_bytes(rows, d), mimetype="text/csv", headers=headers)
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    yes, no = ("yes", "no") if d.english else ("ja", "nej")
     notes = [
-        ("Samme periode sidste år" if not d.english else "same_period_last_year", t.before.label),
-        ("Siden åbning" if not d.english else "since_opening", t.since.label),
-        ("Revideret" if not d.english else "revised", ("yes" if d.english else "ja") if t.now.revised else
-         ("no" if d.english else "nej")),
-    ]  # fmt: skip
-    meta = metadata(d, period=t.window.label, threshold=threshold, version=version(session, t), generated=made,
-                    notes=notes)  # fmt: skip
+        ("same_period_last_year" if d.english else "Samme periode sidste år", t.before.label),
+        ("since_opening" if d.english else "Siden åbning", t.since.label),
+        ("revised" if d.english else "Revideret", yes if t.now.revised else no),
+    ]
+    meta = metadata(
+        d, period=t.window.label, threshold=threshold, version=version(session, t), generated=generated_at(),
+        notes=notes,
+    )  # fmt: skip
     return Response(xlsx_bytes(rows, meta, d), mimetype=XLSX, headers=headers)

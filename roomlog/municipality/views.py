@@ -11,6 +11,7 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.overview import lines, municipality_columns, section_title
 from roomlog.reporting.publication.status import month_states
 from roomlog.reports.forms import AcceptForm
@@ -58,6 +59,4 @@ def export(fmt: str) -> Response:
 @bp.get("/export.datapackage.json")
 def datapackage() -> Response:
     """The Frictionless data package descriptor of the page's CSV and XLSX (``dialect`` as the download's)."""
-    t = tables(db.session, chosen_window(db.session, "month"))
-    code = current_user.municipality_code
-    return download(db.session, t, "datapackage.json", code, False, f"kommune-{code}")
+    return descriptor_response(chosen_window(db.session, "month"), f"kommune-{current_user.municipality_code}")

@@ -10,6 +10,7 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.overview import headline_rows, lines, national_columns, section_title
 
 bp = Blueprint("national", __name__, url_prefix="/national")
@@ -48,5 +49,4 @@ def export(fmt: str) -> Response:
 @bp.get("/export.datapackage.json")
 def datapackage() -> Response:
     """The Frictionless data package descriptor of the national CSV and XLSX."""
-    t = tables(db.session, chosen_window(db.session, "year"))
-    return download(db.session, t, "datapackage.json", None, True, "nationalt")
+    return descriptor_response(chosen_window(db.session, "year"), "nationalt")

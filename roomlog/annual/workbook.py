@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from roomlog.annual.content import OTHER_CODE, OTHER_LABEL, OTHER_ROUTES, Content
+from roomlog.annual.content import OTHER_CODE, OTHER_LABEL, Content
 from roomlog.annual.national import NationalReport
 from roomlog.annual.report import STATE_DA, AnnualReport
 from roomlog.reporting.exports import DANISH, Dialect, Sheet, metadata, number, xlsx_bytes
-from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.tidy import MEANINGS, Figure, Meaning, figures
 
 #: The annual report shows sniffing, oral and other routes as one line when none of them is hidden.
@@ -18,8 +17,8 @@ OTHER = Meaning(
     f"Indtagelsesmåde: {OTHER_LABEL}",
     "Route: other (sniffing, oral, other)",
     "count",
-    "Summen af " + ", ".join(BY_CODE[c].label_da for c in OTHER_ROUTES) + ". " + BY_CODE[OTHER_ROUTES[0]].definition_da,
-    "The sum of " + ", ".join(BY_CODE[c].label_en for c in OTHER_ROUTES) + ".",
+    "Summen af stofindtagelser ved sniffning, oralt og på anden måde; vises samlet, når ingen af dem er skjult.",
+    "Consumptions by sniffing, orally or otherwise, summed; shown together when none of them is hidden.",
 )
 ANNUAL_MEANINGS: Mapping[str, Meaning] = {**MEANINGS, OTHER_CODE: OTHER}
 

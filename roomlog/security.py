@@ -98,7 +98,7 @@ def headers(response: Response) -> Response:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Cookie"
+        response.vary.add("Cookie")  # keeps a view's own Vary (the API's Accept)
     response.headers["X-Request-ID"] = request_id()
     return response
 

@@ -271,8 +271,12 @@ PENDING_ROUTES: dict[str, Route] = {
     # aggregates (roomlog/municipality, national, annual, api): municipality_other is kommune 101, B is 461
     "municipality.index": Route(lambda w: "/municipality/", frozenset({"municipality_other"})),
     "municipality.export": Route(lambda w: "/municipality/export.csv", frozenset({"municipality_other"})),
+    "municipality.datapackage": Route(
+        lambda w: "/municipality/export.datapackage.json", frozenset({"municipality_other"})
+    ),
     "national.index": Route(lambda w: "/national/", frozenset({"national"})),
     "national.export": Route(lambda w: "/national/export.csv", frozenset({"national"})),
+    "national.datapackage": Route(lambda w: "/national/export.datapackage.json", frozenset({"national"})),
     "annual.report": Route(lambda w: f"/annual/{w.kommune_b}/2025", frozenset({"national"})),
     "annual.pdf": Route(lambda w: f"/annual/{w.kommune_b}/2025.pdf", frozenset({"national"})),
     "annual.workbook": Route(lambda w: f"/annual/{w.kommune_b}/2025.xlsx", frozenset({"national"})),
@@ -288,6 +292,7 @@ PENDING_ROUTES: dict[str, Route] = {
     "api.indicators": Route(lambda w: "/api/v1/indicators", api=True),
     "api.rooms": Route(lambda w: "/api/v1/rooms", api=True),
     "api.aggregates": Route(lambda w: f"/api/v1/aggregates?room={w.room_b.id}", api=True),
+    "api.aggregates_datapackage": Route(lambda w: "/api/v1/aggregates.datapackage.json", api=True),
     "api.openapi": Route(lambda w: "/api/v1/openapi.json", api=True, public=True),
     "health.healthz": Route(lambda w: "/healthz", public=True),
     # the pool (roomlog/pool, roomlog/applications, admin permit, API): B's application is Odense's (461)

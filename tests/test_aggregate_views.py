@@ -122,19 +122,21 @@ def test_downloads_agree_with_the_api_and_the_page(world: World, client: FlaskCl
     expected = {(r["room"], r["indicator"]): r["value"] for r in api["rows"]}
     auth.login("kbh")
     text = client.get("/municipality/export.csv?period=2022").get_data(as_text=True).lstrip("\ufeff")
-    rows = [r for r in csv.DictReader(io.StringIO(text), delimiter=";") if r["Periode"] == "2022"]
-    from_csv = {(r["Rum"] or None, r["Indikator"]): r["Værdi"] for r in rows}
+    rows = [r for r in csv.DictReader(io.StringIO(text), delimiter=";") if r["Rolle"] == "perioden"]
+    assert {(r["Periodetype"], r["Første måned"], r["Sidste måned"]) for r in rows} == {("år", "2022-01", "2022-12")}
+    total = "Københavns Kommune i alt"
+    from_csv = {(None if r["Navn"] == total else r["Navn"], r["Indikator"]): r for r in rows}
     assert len(from_csv) == len(expected)
     for key, value in expected.items():
         shown = from_csv[key]
         if value is None:
-            assert shown in ("..", "")  # hidden, or not computable (distinct counts over history)
+            assert shown["Værdi"] == "" and shown["Skjult"] in ("..", "")  # hidden, or not computable
         else:
-            assert float(shown.replace(",", ".")) == value
+            assert float(shown["Værdi"].replace(",", ".")) == value and shown["Skjult"] == ""
     book = load_workbook(io.BytesIO(client.get("/municipality/export.xlsx?period=2022").data))
-    data = [r for r in book["Data"].iter_rows(min_row=2, values_only=True) if r[3] == "2022"]
-    assert {(r[2], r[4]): (None if r[6] == ".." else r[6]) for r in data} == expected
-    assert {"Data", "Diskretionering", "Metadata"} <= set(book.sheetnames)
+    data = [r for r in book["Data"].iter_rows(min_row=2, values_only=True) if r[3] == "perioden"]
+    assert {(None if r[6] == total else r[6], r[8]): r[11] for r in data} == expected
+    assert book.sheetnames == ["Data", "Definitioner", "Metadata"]
     html = client.get("/municipality/?period=2022").get_data(as_text=True)
     assert cells(html, "consumptions.total")[2] == f"{expected[(None, 'consumptions.total')]}"
 
@@ -148,7 +150,7 @@ def test_annual_report_page_pdf_and_xlsx(world: World, client: FlaskClient, auth
     pdf = client.get("/annual/101/2022.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     book = load_workbook(io.BytesIO(client.get("/annual/101/2022.xlsx").data))
-    assert book.sheetnames == ["Indikatorer", "Data", "Rum", "Måneder", "Definitioner", "Metadata"]
+    assert book.sheetnames == ["Data", "Indikatorer", "Rum", "Måneder", "Definitioner", "Metadata"]
     sheet = book["Indikatorer"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "consumptions.total")
     assert row[2:] == (180, 450, 630)
@@ -159,7 +161,7 @@ def test_downloads_never_hold_another_municipality(world: World, client: FlaskCl
     text = client.get("/municipality/export.csv?period=2022").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert rows and {r["Kommunekode"] for r in rows} == {"461"}
-    assert {r["Rum"] for r in rows} == {"Odense Stue", ""}
+    assert {r["Navn"] for r in rows} == {"Odense Stue", "Odense Kommune i alt"}
     page = client.get("/municipality/?period=2022").get_data(as_text=True)
     assert "Skyen" not in page and "H17" not in page
     assert client.get("/annual/101/2022.xlsx").status_code == 404

@@ -173,21 +173,22 @@ def test_bad_parameters_are_400_naming_the_parameter(
 def test_csv_and_xlsx_agree_with_json(client: FlaskClient, world: World) -> None:
     url = "/api/v1/aggregates?from=2022-01&to=2022-03&indicator=emergencies.total&indicator=consumptions.total"
     data = client.get(url, headers=bearer(world.national_token)).get_json()
-    expected = [("" if r["value"] is None else r["value"], r["suppressed"]) for r in data["rows"]]
+    expected = [(r["value"], r["suppressed"]) for r in data["rows"]]
     text = client.get(url + "&format=csv", headers=bearer(world.national_token)).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [(int(r["Værdi"]) if r["Værdi"] else None, r["Skjult"] == "..") for r in rows] == expected
+    assert all(r["Værdi"] == "" for r in rows if r["Skjult"] == "..")
+    text = client.get(url + "&format=csv&dialect=international", headers=bearer(world.national_token)).text
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(int(r["value"]) if r["value"] not in ("..", "") else "", r["suppressed"] == "true") for r in rows] == [
-        (v, s) for v, s in expected
-    ]
-    assert all(r["value"] == ".." for r in rows if r["suppressed"] == "true")
+    assert [(int(r["value"]) if r["value"] else None, r["hidden"] == "..") for r in rows] == expected
     response = client.get(url + "&format=xlsx", headers=bearer(world.national_token))
     book = load_workbook(io.BytesIO(response.data))
     sheet = book["Data"]
-    assert [c.value for c in sheet[1]][:4] == ["Kommunekode", "Rum-id", "Rum", "Periode"]
-    values = [row[6] for row in sheet.iter_rows(min_row=2, max_row=len(expected) + 1, values_only=True)]
-    assert values == [".." if s else v for v, s in expected]
-    assert "Metadata" in book.sheetnames and "Diskretionering" in book.sheetnames
-    assert any("diskretioneret" in str(row[0]) for row in sheet.iter_rows(values_only=True) if row[0])
+    assert [c.value for c in sheet[1]][:4] == ["Periodetype", "Første måned", "Sidste måned", "Rolle"]
+    values = [(row[11], row[12] == "..") for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == expected
+    assert book.sheetnames == ["Data", "Definitioner", "Metadata"]
+    assert any("diskretioneret" in str(row[1]) for row in book["Metadata"].iter_rows(values_only=True))
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}])

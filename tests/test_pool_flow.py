@@ -226,6 +226,7 @@ def test_a_commitment_beyond_the_pool_is_refused(app: Flask, people: dict, make:
         "Tilbage i puljen": 0,
     }
     assert [r[1].value for r in book["Rum"].iter_rows(min_row=2)] == ["Aalborg", "Esbjerg Stue"]
+    assert book.sheetnames[-1] == "Metadata" and all(ws.freeze_panes == "A2" for ws in book.worksheets)
 
 
 def test_a_municipality_sees_only_its_own_applications(app: Flask, people: dict, dbs: Session) -> None:

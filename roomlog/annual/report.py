@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.annual.content import Content, build_content
-from roomlog.annual.national import data_sheet, metadata_rows, units_of
+from roomlog.annual.national import units_of
 from roomlog.models import Municipality, Room
 from roomlog.reporting.exports import definitions_version, generated_at, suppression_note
 from roomlog.reporting.indicators import BY_CODE, Indicator
@@ -99,85 +96,3 @@ def build(
         generated_at(),
         build_content(session, year, infos, units_of(rooms, municipality), threshold),
     )
-
-
-def xlsx(report: AnnualReport) -> bytes:
-    """The annual report as a workbook: Indikatorer, Rum, Måneder, Definitioner, Metadata."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Indikatorer"
-    sheet.append(["Indikator", "Kode", *(r.name for r in report.rooms), f"{report.municipality.official_name} i alt"])
-    for indicator, cells in report.rows:
-        values = [
-            ".."
-            if c.suppressed
-            else (float(c.value) if c.indicator.endswith("per_1000_consumptions") and c.value is not None else c.value)
-            for c in cells
-        ]
-        sheet.append([indicator.label_da, indicator.code, *values])
-    sheet.append([])
-    sheet.append([report.note])
-    facts = book.create_sheet("Rum")
-    facts.append(
-        [
-            "Rum",
-            "Driftsherre",
-            "Driftsform",
-            "Model",
-            "Injektionspladser",
-            "Rygepladser",
-            "Åbningstider",
-            "Tilladelse",
-            "Tilladelsesdato",
-            "Åbnet",
-        ]
-    )
-    for r in report.rooms:
-        facts.append(
-            [
-                r.name,
-                r.operator_name,
-                r.operator_type.label_da,
-                r.model.label_da,
-                r.places_injection,
-                r.places_smoking,
-                r.opening_hours,
-                r.permit_status.label_da,
-                r.permit_date,
-                r.opened_on,
-            ]
-        )
-    months = book.create_sheet("Måneder")
-    months.append(["Rum", *(m.strftime("%Y-%m") for m in report.months)])
-    for r in report.rooms:
-        months.append([r.name, *(STATE_DA.get(s, s) for s in report.states[r.id])])
-    data_sheet(book.create_sheet("Data", 1), report.content)
-    definitions = book.create_sheet("Definitioner")
-    definitions.append(["Kode", "Indikator", "Definition"])
-    shown = {i.code for i in report.indicators}
-    for i in (*report.indicators, *(i for i in report.content.indicators if i.code not in shown)):
-        definitions.append([i.code, i.label_da, i.definition_da])
-    meta = book.create_sheet("Metadata")
-    for key, value in (
-        ("Kommune", f"{report.municipality.official_name} ({report.municipality.code})"),
-        ("Periode", str(report.year)),
-        ("Definitioner", report.definitions_version),
-        ("Dannet", report.generated_at),
-        ("Diskretioneringsgrænse", str(report.threshold)),
-        ("Note", report.note),
-        *metadata_rows(report.content, report.threshold, report.definitions_version, report.generated_at),
-    ):
-        meta.append([key, value])
-    meta.append([])
-    meta.append(["Offentliggjort", "ja" if report.published else "nej"])
-    meta.append(["Revideret", "ja" if report.revised else "nej"])
-    meta.append([])
-    meta.append(["Skjulte celler", "Rum", "Indikator"])
-    for c in report.hidden():
-        meta.append(["", c.room or "i alt", c.indicator])
-    for ws in book.worksheets:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from roomlog.annual.national import NationalReport, build_national, national_xlsx
-from roomlog.annual.report import STATE_DA, AnnualReport, build, xlsx
+from roomlog.annual.content import Content
+from roomlog.annual.national import NationalReport, build_national
+from roomlog.annual.report import STATE_DA, AnnualReport, build
 from roomlog.annual.unfinished import pending_months, pending_text
+from roomlog.annual.workbook import national_xlsx, xlsx
 from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
+from roomlog.municipality.tables import stored_versions
+from roomlog.reporting.exports import DANISH, Dialect, dialect
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
 from roomlog.reports.pdf import render_pdf
 from roomlog.services.periods import today_local
@@ -78,9 +82,11 @@ def pdf(code: str, year: int) -> Response:
 @bp.get("/<code>/<int:year>.xlsx")
 def workbook(code: str, year: int) -> Response:
     """Download the annual report as XLSX."""
-    name = f"aarsafrapportering-{code}-{year}.xlsx"
+    d = _dialect()
+    report = _report(code, year)
+    name = f"aarsafrapportering-{code}-{year}{_suffix(d)}.xlsx"
     return Response(
-        xlsx(_report(code, year)),
+        xlsx(report, _versions(report.content), d),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -122,9 +128,29 @@ def national_pdf(year: int) -> Response:
 @roles_required(Role.NATIONAL)
 def national_workbook(year: int) -> Response:
     """Download the national annual report as XLSX."""
-    name = f"aarsafrapportering-hele-landet-{year}.xlsx"
+    d = _dialect()
+    report = _national(year)
+    name = f"aarsafrapportering-hele-landet-{year}{_suffix(d)}.xlsx"
     return Response(
-        national_xlsx(_national(year)),
+        national_xlsx(report, _versions(report.content), d),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _dialect() -> Dialect:
+    """``dialect=danish|international`` of a workbook URL (400 with a Danish message otherwise)."""
+    try:
+        return dialect(request.args.get("dialect"))
+    except ValueError as exc:
+        abort(Response(str(exc), status=400, mimetype="text/plain"))
+
+
+def _suffix(d: Dialect) -> str:
+    return "" if d is DANISH else "-international"
+
+
+def _versions(content: Content) -> str:
+    """The stored versions the report's year and last year were read from."""
+    labels = [w.label for w in (content.window, content.last_year) if ".." not in w.label]
+    return stored_versions(db.session, labels) if labels else "senest offentliggjorte måneder"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roomlog.api.formats import DATAPACKAGE_PATH, DIALECT_PARAMETER, FILE_CONTENT
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.windows import GRANULARITIES
 
@@ -178,19 +179,16 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
             "name": "format",
             "in": "query",
             "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
+            "description": "Without it, `Accept: text/csv` or the XLSX media type chooses the file format.",
         },
+        DIALECT_PARAMETER,
         LANG,
     ]
 
 
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document."""
-    ok_files = {
-        "text/csv": {"schema": {"type": "string"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "contentEncoding": "binary"}
-        },
-    }
+    ok_files = FILE_CONTENT
     aggregates_ok = _response("Rows in long format.", "Aggregates")
     aggregates_ok["content"].update(ok_files)
     return {
@@ -234,6 +232,9 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": _aggregate_parameters(),
                     "responses": {"200": aggregates_ok, **_common(404)},
                 }
+            },
+            "/aggregates.datapackage.json": {
+                "get": {**DATAPACKAGE_PATH["get"], "responses": {**DATAPACKAGE_PATH["get"]["responses"], **_common()}}
             },
             "/funding": {
                 "get": {

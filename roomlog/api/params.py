@@ -14,7 +14,8 @@ COMMON = frozenset({"lang"})
 KNOWN: dict[str, frozenset[str]] = {
     "api.indicators": COMMON,
     "api.rooms": COMMON,
-    "api.aggregates": COMMON | {"from", "to", "granularity", "indicator", "room", "format"},
+    "api.aggregates": COMMON | {"from", "to", "granularity", "indicator", "room", "format", "dialect"},
+    "api.aggregates_datapackage": COMMON | {"dialect"},
     "api.funding": COMMON | {"year"},
     "api.openapi": COMMON,
 }
@@ -44,8 +45,9 @@ def check_known(endpoint: str | None, args: MultiDict[str, str]) -> None:
         raise WindowError("lang", "'lang' must be da or en")
 
 
-def parse_query(args: MultiDict[str, str]) -> AggregateQuery:
-    """Return the checked request or raise :class:`WindowError` naming the bad parameter."""
+def parse_query(args: MultiDict[str, str], negotiated: str | None = None) -> AggregateQuery:
+    """Return the checked request or raise :class:`WindowError` naming the bad parameter (``negotiated``:
+    the format the ``Accept`` header chose when ``format`` is absent)."""
     first = parse_bound("from", args.get("from"))
     last = parse_bound("to", args.get("to"))
     granularity = args.get("granularity", "month")
@@ -60,7 +62,7 @@ def parse_query(args: MultiDict[str, str]) -> AggregateQuery:
         if not room_text.isascii() or not room_text.isdigit() or len(room_text) > 12:
             raise WindowError("room", "'room' must be a room id (a whole number); see /api/v1/rooms")
         room_id = min(int(room_text), MAX_ID)  # larger ids do not exist (and do not fit the column)
-    fmt = args.get("format", "json")
+    fmt = args.get("format", negotiated or "json")
     if fmt not in FORMATS:
         raise WindowError("format", f"'format' must be one of {', '.join(FORMATS)}")
     ordered = tuple(dict.fromkeys(codes)) or tuple(BY_CODE)

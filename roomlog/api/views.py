@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from roomlog.api.auth import rate_limit_key, require_token
 from roomlog.api.errors import api_error, api_language, bad_parameter
+from roomlog.api.formats import datapackage_response, dialect_of, file_response, negotiated
 from roomlog.api.openapi import openapi_document
 from roomlog.api.params import AggregateQuery, check_known, parse_query
 from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter, publication_cells
 from roomlog.models import Room
-from roomlog.reporting.exports import csv_text, definitions_version, generated_at, suppression_note, xlsx_bytes
+from roomlog.reporting.exports import suppression_note
 from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.windows import WindowError
@@ -40,6 +41,8 @@ def authenticate() -> tuple[Response, int] | None:
 def no_cookies(response: Response) -> Response:
     """Never answer with a session cookie, even if the caller sent one."""
     session.modified = False
+    if request.endpoint == "api.aggregates":
+        response.vary.add("Accept")  # the Accept header chooses JSON, CSV or XLSX
     return response
 
 
@@ -110,7 +113,8 @@ def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
 def aggregates() -> Response | tuple[Response, int]:
     """Aggregates per room, municipality (and nation) for each period, in long format."""
     try:
-        query = parse_query(request.args)
+        query = parse_query(request.args, negotiated(request.args, request.accept_mimetypes))
+        chosen = dialect_of(request.args)
     except WindowError as exc:
         return bad_parameter(exc.parameter, str(exc))
     if query.room_id is not None and (g.scope_room_ids is not None and query.room_id not in g.scope_room_ids):
@@ -119,16 +123,10 @@ def aggregates() -> Response | tuple[Response, int]:
         return api_error(404, NO_ROOM, "room")
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     cells = _cells(query, threshold)
-    if query.format == "csv":
-        return Response(csv_text(cells), mimetype="text/csv", headers=_attachment("csv"))
-    if query.format == "xlsx":
-        meta = {
-            "Periode": f"{query.first}..{query.last}",
-            "Inddeling": query.granularity,
-            "Definitioner": definitions_version(),
-            "Dannet": generated_at(),
-        }
-        return Response(xlsx_bytes(cells, threshold, meta), mimetype=XLSX, headers=_attachment("xlsx"))
+    if query.format in ("csv", "xlsx"):
+        period = f"{query.first}..{query.last}"
+        return file_response(db.session, query.format, chosen, cells, query.windows, period=period,
+                             granularity=query.granularity, threshold=threshold)  # fmt: skip
     return jsonify(
         {
             "from": query.first,
@@ -145,11 +143,14 @@ def aggregates() -> Response | tuple[Response, int]:
     )
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _attachment(ext: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="roomlog-aggregates.{ext}"'}
+@bp.get("/aggregates.datapackage.json")
+@public
+def aggregates_datapackage() -> Response | tuple[Response, int]:
+    """The Frictionless data package descriptor of the aggregates as CSV/XLSX (``dialect``)."""
+    try:
+        return datapackage_response(dialect_of(request.args))
+    except WindowError as exc:
+        return bad_parameter(exc.parameter, str(exc))
 
 
 def _value(cell: Cell) -> int | float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Response, current_app, flash, request
@@ -9,11 +11,22 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import publication_cells
-from roomlog.reporting.exports import csv_text, definitions_version, generated_at, xlsx_bytes
+from roomlog.reporting.datapackage import descriptor
+from roomlog.reporting.exports import DANISH, XLSX, Dialect, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
-from roomlog.reporting.publication import Cell, RoomInfo, Table, reader_rooms, since_opening, table, visible_cells
+from roomlog.reporting.publication import (
+    Cell,
+    RoomInfo,
+    Table,
+    reader_rooms,
+    since_opening,
+    store,
+    table,
+    visible_cells,
+)
 from roomlog.reporting.publication.read import latest_published_month
+from roomlog.reporting.tidy import Figure, figures, official_names
 from roomlog.reporting.windows import (
     Window,
     WindowError,
@@ -83,21 +96,69 @@ def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:
     return cells
 
 
-def download(t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
-    """The page's numbers as CSV (Danish: ``;`` and decimal comma) or XLSX."""
-    cells = visible(t, municipality, national)
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    headers = {"Content-Disposition": f'attachment; filename="{name}-{t.window.label}.{fmt}"'}
+def figures_of(t: Tables, municipality: str | None, national: bool) -> list[Figure]:
+    """The page's figures in the long format: the period, the same period last year, since opening."""
+    names = official_names(t.rooms)
+    out: list[Figure] = []
+    for one, role in ((t.now, "period"), (t.before, "last_year"), (t.since, "since_opening")):
+        cells = visible_cells(one, t.rooms, CODES, municipality=municipality, national=national)
+        out += figures(cells, one.window, role, names)
+    return out
+
+
+def stored_versions(session: Session, labels: Sequence[str]) -> str:
+    """The stored versions periods are read from («2026-11 v2; 2025-11 v1»); a range by its blocks."""
+    found = store.latest(session, list(dict.fromkeys(labels)), codes=())
+    parts = [f"{label} v{found[label].version}" for label in dict.fromkeys(labels) if label in found]
+    return "; ".join(parts) or "ikke offentliggjort"
+
+
+def version(session: Session, t: Tables) -> str:
+    """The stored versions of the page's period and the same period last year."""
+    return stored_versions(session, [*t.now.blocks, *t.before.blocks])
+
+
+def _dialect() -> Dialect | Response:
+    """``dialect=danish|international`` (Danish when absent), or a 400 answer in Danish."""
+    try:
+        return dialect(request.args.get("dialect"))
+    except ValueError as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
+
+
+def _base(window: Window, name: str, d: Dialect) -> str:
+    """The download's file name without extension («kommune-101-2026-11-international»)."""
+    return f"{name}-{window.label.replace('..', '_')}{'' if d is DANISH else '-international'}"
+
+
+def datapackage(window: Window, name: str) -> Response:
+    """The Frictionless data package descriptor of the page's CSV and XLSX (``dialect`` as the download's)."""
+    d = _dialect()
+    if isinstance(d, Response):
+        return d
+    base = _base(window, name, d)
+    body = descriptor(f"roomlog {name} {window.label}", f"{base}.csv", f"{base}.xlsx", d, generated_at())
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
+
+
+def download(session: Session, t: Tables, fmt: str, municipality: str | None, national: bool, name: str) -> Response:
+    """The page's numbers as CSV or XLSX in the long format (``dialect=danish|international``)."""
+    d = _dialect()
+    if isinstance(d, Response):
+        return d
+    rows = figures_of(t, municipality, national)
+    headers = {"Content-Disposition": f'attachment; filename="{_base(t.window, name, d)}.{fmt}"'}
     if fmt == "csv":
-        return Response("\ufeff" + csv_text(cells, danish=True), mimetype="text/csv", headers=headers)
-    meta = {
-        "Periode": t.window.label,
-        "Samme periode sidste år": t.before.label,
-        "Siden åbning": t.since.label,
-        "Kommune": municipality or "alle",
-        "Definitioner": definitions_version(),
-        "Dannet": generated_at(),
-        "Revideret": "ja" if t.now.revised else "nej",
-    }
-    body = xlsx_bytes(cells, threshold, meta)
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+        return Response(csv_bytes(rows, d), mimetype="text/csv", headers=headers)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    yes, no = ("yes", "no") if d.english else ("ja", "nej")
+    notes = [
+        ("same_period_last_year" if d.english else "Samme periode sidste år", t.before.label),
+        ("since_opening" if d.english else "Siden åbning", t.since.label),
+        ("revised" if d.english else "Revideret", yes if t.now.revised else no),
+    ]
+    meta = metadata(
+        d, period=t.window.label, threshold=threshold, version=version(session, t), generated=generated_at(),
+        notes=notes,
+    )  # fmt: skip
+    return Response(xlsx_bytes(rows, meta, d), mimetype=XLSX, headers=headers)

@@ -11,6 +11,7 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.overview import lines, municipality_columns, section_title
 from roomlog.reporting.publication.status import month_states
 from roomlog.reports.forms import AcceptForm
@@ -47,8 +48,15 @@ def index() -> str:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Response:
-    """Download the page's numbers as CSV or XLSX (disclosure-controlled)."""
+    """Download the page's numbers as CSV or XLSX in the long format (disclosure-controlled)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
     t = tables(db.session, chosen_window(db.session, "month"))
-    return download(t, fmt, current_user.municipality_code, False, f"kommune-{current_user.municipality_code}")
+    code = current_user.municipality_code
+    return download(db.session, t, fmt, code, False, f"kommune-{code}")
+
+
+@bp.get("/export.datapackage.json")
+def datapackage() -> Response:
+    """The Frictionless data package descriptor of the page's CSV and XLSX (``dialect`` as the download's)."""
+    return descriptor_response(chosen_window(db.session, "month"), f"kommune-{current_user.municipality_code}")

@@ -10,6 +10,7 @@ from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.overview import headline_rows, lines, national_columns, section_title
 
 bp = Blueprint("national", __name__, url_prefix="/national")
@@ -42,4 +43,10 @@ def export(fmt: str) -> Response:
     """Download every municipality's numbers and the national total as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    return download(tables(db.session, chosen_window(db.session, "year")), fmt, None, True, "nationalt")
+    return download(db.session, tables(db.session, chosen_window(db.session, "year")), fmt, None, True, "nationalt")
+
+
+@bp.get("/export.datapackage.json")
+def datapackage() -> Response:
+    """The Frictionless data package descriptor of the national CSV and XLSX."""
+    return descriptor_response(chosen_window(db.session, "year"), "nationalt")

@@ -5,16 +5,11 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from roomlog.funding.queries import Overview
+from roomlog.reporting.exports import format_table, generated_at
 
 KR_FORMAT = '#,##0" kr."'
-
-
-def _bold(sheet) -> None:  # type: ignore[no-untyped-def]
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
 
 
 def _money(sheet, columns: str) -> None:  # type: ignore[no-untyped-def]
@@ -25,7 +20,8 @@ def _money(sheet, columns: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def overview_xlsx(view: Overview, language: str = "da") -> bytes:
-    """Sheets Pulje (totals), Rum (per room with the rule checks), Kommuner, Afventer (awaiting decision)."""
+    """Sheets Pulje (totals), Rum (per room with the rule checks), Kommuner, Afventer (awaiting decision), Metadata;
+    every sheet a clean table (the shared :func:`~roomlog.reporting.exports.format_table`)."""
     da = language != "en"
     book = Workbook()
     totals = book.active
@@ -105,8 +101,15 @@ def overview_xlsx(view: Overview, language: str = "da") -> bytes:
         submitted = app.submitted_at.date() if app.submitted_at else None
         awaiting.append([app.id, app.municipality.name, app.room.name, submitted, asked])
     _money(awaiting, "E")
+    meta = book.create_sheet("Metadata")
+    meta.append(["field", "value"] if not da else ["Felt", "Værdi"])
+    meta.append(
+        ["source" if not da else "Kilde", "roomlog: " + ("the pool's ledger" if not da else "puljens regnskab")]
+    )
+    meta.append(["generated_at" if not da else "Dannet", generated_at()])
+    meta.append(["unit" if not da else "Enhed", "DKK, whole kroner" if not da else "kr., hele kroner"])
     for sheet in book.worksheets:
-        _bold(sheet)
+        format_table(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,0 +1,203 @@
+"""The tidy long format every download shares: one row per figure, its period, role, level, unit and state.
+
+Pure functions. A figure is one published cell placed in its context: which period (kind, first
+and last month), which role it plays on the page (the period, the same period last year, since
+opening), which unit of the hierarchy (room, municipality, nation) and what it measures (the
+indicator code with a unique label and a unit). Writers live in :mod:`roomlog.reporting.exports`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from roomlog.models.organisation import OFFICIAL_NAMES
+from roomlog.reporting.indicators import INDICATORS, Indicator, Kind
+from roomlog.reporting.publication.read import Cell
+from roomlog.reporting.publication.units import RoomInfo
+from roomlog.reporting.windows import Window
+
+#: ``consumptions.route.other`` → the group its label belongs to (Danish, English).
+GROUPS: Mapping[str, tuple[str, str]] = {
+    "visits.turned_away.reason": ("Afvist", "Turned away"),
+    "consumptions.route": ("Indtagelsesmåde", "Route"),
+    "consumptions.substance": ("Stof", "Substance"),
+    "visitors.sex": ("Køn", "Sex"),
+    "visitors.age": ("Alder", "Age"),
+    "emergencies.type": ("Hændelsestype", "Emergency type"),
+    "referrals.target": ("Henvist til", "Referred to"),
+    "referrals.kind": ("Henvisningstype", "Referral kind"),
+    "services": ("Ydelse", "Service"),
+}
+PERIOD_KINDS = {
+    "month": ("måned", "month"),
+    "quarter": ("kvartal", "quarter"),
+    "year": ("år", "year"),
+    "range": ("periode", "range"),
+    "since_opening": ("siden åbning", "since_opening"),
+}
+ROLES = {
+    "period": ("perioden", "period"),
+    "last_year": ("samme periode sidste år", "same_period_last_year"),
+    "since_opening": ("siden åbning", "since_opening"),
+    "change": ("ændring fra samme periode sidste år", "change_on_last_year"),
+}
+LEVELS = {"room": ("rum", "room"), "municipality": ("kommune", "municipality"), "nation": ("land", "nation")}
+#: Cell status → state; a status not listed here is written as it is (new statuses flow through).
+STATES = {
+    "approved": ("offentliggjort", "published"),
+    "revised": ("revideret", "revised"),
+    "unknown": ("ukendt", "unknown"),
+    "not_published": ("ikke offentliggjort", "not_published"),
+    "not_available": ("kan ikke opgøres", "not_available"),
+    "not_applicable": ("ikke åben", "not_applicable"),
+}
+UNITS = {
+    "count": ("antal", "count"),
+    "persons": ("personer", "persons"),
+    "days": ("dage", "days"),
+    "per_1000": ("pr. 1.000", "per 1,000"),
+    "percent": ("procent", "percent"),
+    "kr": ("kr.", "DKK"),
+}
+NATION_NAME = ("Hele landet", "National total")
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What an indicator measures: code, unique labels, unit and definition."""
+
+    code: str
+    label_da: str
+    label_en: str
+    unit: str
+    definition_da: str
+    definition_en: str
+
+    def label(self, english: bool) -> str:
+        return self.label_en if english else self.label_da
+
+    def unit_text(self, english: bool) -> str:
+        return UNITS[self.unit][english]
+
+
+def _group(code: str) -> tuple[str, str] | None:
+    for prefix, names in GROUPS.items():
+        if code.startswith(prefix + "."):
+            return names
+    return None
+
+
+def _unit(indicator: Indicator) -> str:
+    if indicator.kind == Kind.RATE:
+        return "per_1000"
+    if indicator.code == "opening.days":
+        return "days"
+    return "persons" if indicator.kind == Kind.DISTINCT else "count"
+
+
+def meaning(indicator: Indicator) -> Meaning:
+    """The indicator with labels made unique by their group («Henvist til: andet»)."""
+    group = _group(indicator.code)
+    da, en = indicator.label_da, indicator.label_en
+    if group is not None:
+        da, en = f"{group[0]}: {da}", f"{group[1]}: {en}"
+    return Meaning(indicator.code, da, en, _unit(indicator), indicator.definition_da, indicator.definition_en)
+
+
+MEANINGS: dict[str, Meaning] = {i.code: meaning(i) for i in INDICATORS}
+for _lang in (0, 1):
+    _twice = [k for k, n in Counter(m.label(bool(_lang)) for m in MEANINGS.values()).items() if n > 1]
+    assert not _twice, f"indicator labels must be unique: {_twice}"  # noqa: S101 - checked at import
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the long format."""
+
+    period_kind: str
+    first_month: str
+    last_month: str
+    role: str
+    level: str
+    municipality_code: str | None
+    name: str
+    room_id: int | None
+    meaning: Meaning
+    value: int | Decimal | None
+    hidden: bool
+    status: str
+    revised: bool
+    #: A unit other than the indicator's (``percent`` for a change).
+    unit: str | None = None
+
+    def unit_text(self, english: bool) -> str:
+        return UNITS[self.unit][english] if self.unit else self.meaning.unit_text(english)
+
+
+def period_kind(window: Window, role: str = "period") -> str:
+    """``month``, ``quarter``, ``year``, ``range`` (``..``) or ``since_opening``."""
+    if role == "since_opening":
+        return "since_opening"
+    label = window.label
+    if ".." in label:
+        return "range"
+    if "-Q" in label:
+        return "quarter"
+    return "month" if "-" in label else "year"
+
+
+def official_names(rooms: Sequence[RoomInfo]) -> dict[str, str]:
+    """Municipality code → official name («Københavns Kommune»)."""
+    return {r.municipality_code: OFFICIAL_NAMES.get(r.municipality_code) or f"{r.municipality_name} Kommune"
+            for r in rooms}  # fmt: skip
+
+
+def level_and_name(cell: Cell, names: Mapping[str, str]) -> tuple[str, str]:
+    """``(level, name)``: the room's name, the municipality's official name or nothing (the nation)."""
+    if cell.room_id is not None:
+        return "room", cell.room or ""
+    if cell.municipality_code is not None:
+        return "municipality", names.get(cell.municipality_code, cell.municipality_code)
+    return "nation", ""
+
+
+def name(figure: Figure, english: bool) -> str:
+    """The room's name, «Københavns Kommune i alt» or «Hele landet»."""
+    if figure.level == "municipality":
+        return f"{figure.name} {'total' if english else 'i alt'}"
+    return NATION_NAME[english] if figure.level == "nation" else figure.name
+
+
+def figures(
+    cells: Iterable[Cell],
+    window: Window,
+    role: str,
+    names: Mapping[str, str],
+    meanings: Mapping[str, Meaning] = MEANINGS,
+) -> list[Figure]:
+    """The cells of one period (all with ``window``) as figures playing ``role``."""
+    kind = period_kind(window, role)
+    first, last = window.period.first.strftime("%Y-%m"), window.period.last.strftime("%Y-%m")
+    out = []
+    for c in cells:
+        level, name = level_and_name(c, names)
+        value = None if c.suppressed else c.value
+        out.append(
+            Figure(kind, first, last, role, level, c.municipality_code, name, c.room_id, meanings[c.indicator],
+                   value, c.suppressed, c.status, c.revised)
+        )  # fmt: skip
+    return out
+
+
+def state(figure: Figure, english: bool) -> str:
+    """The month's state from the cell's status («offentliggjort», «revideret», «ukendt» …)."""
+    status = "revised" if figure.status == "approved" and figure.revised else figure.status
+    return STATES[status][english] if status in STATES else status
+
+
+def used_meanings(rows: Sequence[Figure]) -> list[Meaning]:
+    """The indicators of ``rows`` in their first order."""
+    return list({f.meaning.code: f.meaning for f in rows}.values())

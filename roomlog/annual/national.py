@@ -74,6 +74,7 @@ def data_sheet(sheet: Worksheet, content: Content) -> None:
             f"Samme periode {content.year - 1}",
             "Ændring (%)",
             f"Siden åbning ({content.coverage})",
+            "Siden åbning dækker fra",
         ]
     )
     kinds = {"room": "rum", "municipality": "kommune", "national": "land"}
@@ -81,7 +82,7 @@ def data_sheet(sheet: Worksheet, content: Content) -> None:
         for line in block.lines:
             change = None if line.change is None else float(line.change)
             row = [block.title, kinds[block.kind], line.label, line.code, _number(line.now), _number(line.before)]
-            sheet.append([*row, change, _number(line.since)])
+            sheet.append([*row, change, _number(line.since), line.since.coverage])
         sheet.append([block.title, kinds[block.kind], "pladser til injektion", "places.injection",
                       block.places_injection, None, None, None])  # fmt: skip
         sheet.append([block.title, kinds[block.kind], "pladser til rygning", "places.smoking",

@@ -104,3 +104,19 @@ def test_a_year_with_an_unknown_month_is_unknown_and_before_opening_does_not_cou
     year = period_values("2021", [room], by_month, set(), lambda ids, p: {"visitors.unique": 3})
     assert year[("2021", room.unit, "consumptions.total")] is None
     assert year[("2021", room.unit, "visitors.unique")] is None  # not recounted over a month nobody counted
+
+
+def test_the_audit_never_reads_an_unknown_part_as_zero() -> None:
+    """A municipality total with an unknown room gives no equality "total = the known room"."""
+    from roomlog.reporting.publication.units import relations
+
+    a = RoomInfo(1, "A", "101", "København", dt.date(2021, 1, 1))
+    b = RoomInfo(2, "B", "101", "København", dt.date(2021, 1, 1))
+    code = "consumptions.total"
+    total, part_a, part_b = (("2021-01", u, code) for u in (("municipality", "101"), a.unit, b.unit))
+    has = {total, part_a}
+    found = [r for r in relations(["2021-01"], [a, b], has, {part_b}) if {k for k, _ in r.terms} == {total, part_a}]
+    assert found and not any(r.exact for r in found)
+    # Without the unknown room (not open: no cell at all) the total is the known room exactly.
+    found = [r for r in relations(["2021-01"], [a, b], has) if {k for k, _ in r.terms} == {total, part_a}]
+    assert any(r.exact for r in found)

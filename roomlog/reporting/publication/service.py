@@ -140,8 +140,9 @@ def _publish_year(
         for version in earlier:
             forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
     known = {k: v for k, v in exact.items() if v is not None}
+    unknown = {k for k, v in exact.items() if v is None}
     hidden = protect_year(
-        known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known)
+        known, relations([*fixed_labels, *new], rooms, set(known), unknown), threshold, fixed, forced & set(known)
     )
     for label in new:
         mark = marks.get(_first_month(label), "") if label in due_labels else None

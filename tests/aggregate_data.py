@@ -90,6 +90,12 @@ def _build_world(make: Factory, dbs: Session, publish_now: bool) -> World:
         history(dbs, skyen, month, consumptions_total=150, emergencies_total=12, **{acute: 10})
         history(dbs, h17, month, consumptions_total=60, emergencies_total=2, **{acute: 1})
         history(dbs, odense, month, consumptions_total=40, emergencies_total=6, **{acute: 5})
+    # The rest of 2021 and 2022 is history too (known zeros): unknown is not zero, so a year with
+    # months without data would be unknown (`–`), not the sum of its first quarter.
+    for year in (2021, 2022):
+        for month in range(4, 13):
+            for room in (skyen, h17, odense):
+                history(dbs, room, f"{year}-{month:02d}", consumptions_total=0, emergencies_total=0, **{acute: 0})
     kbh_user = make.user(Role.MUNICIPALITY, municipality="101", username="kbh")
     odense_user = make.user(Role.MUNICIPALITY, municipality="461", username="odense")
     national_user = make.user(Role.NATIONAL, username="ministeriet")

@@ -86,11 +86,11 @@ def test_national_report_figures_are_the_stored_cells(world: World, client: Flas
     assert "Hele landet" in html and "Københavns Kommune i alt" in html and "Odense Kommune i alt" in html
     # 2022: Skyen 3 × 150, H17 3 × 60, Odense 3 × 40; 2021: 3 × 100, 3 × 50, 3 × 20
     assert unit_line(html, "national", "consumptions.total") == {
-        "now": "750", "before": "510", "change": "+47,1 %", "since": "1.260"
+        "now": "750", "before": "510", "change": "+47,1 %", "since": "1.260 siden 2021-01"
     }  # fmt: skip
     assert unit_line(html, "municipality-101", "consumptions.total")["now"] == "630"
     assert unit_line(html, f"room-{world.odense.id}", "consumptions.total") == {
-        "now": "120", "before": "60", "change": "+100,0 %", "since": "180"
+        "now": "120", "before": "60", "change": "+100,0 %", "since": "180 siden 2021-01"
     }  # fmt: skip
     # Skyen's acute treatments: 3 × 10 in 2022, 3 × 8 in 2021 (visible); H17's 3 and 6 are hidden
     skyen = unit_line(html, f"room-{world.skyen.id}", "emergencies.acute_treatments")
@@ -131,7 +131,7 @@ def test_municipal_report_has_the_same_content_for_its_own_units(
     html = client.get("/annual/101/2022").get_data(as_text=True)
     assert "stofindtagelsesrum i Københavns Kommune" in html
     assert unit_line(html, "municipality-101", "consumptions.total") == {
-        "now": "630", "before": "450", "change": "+40,0 %", "since": "1.080"
+        "now": "630", "before": "450", "change": "+40,0 %", "since": "1.080 siden 2021-01"
     }  # fmt: skip
     assert unit_line(html, f"room-{world.h17.id}", "emergencies.acute_treatments")["now"] == ".."
     assert 'data-unit="national"' not in html and "Odense Stue" not in html
@@ -177,13 +177,13 @@ def test_the_seed_figures_come_out_of_imported_history(
     auth.login("ministeriet")
     html = client.get("/annual/national/2022").get_data(as_text=True)
     assert unit_line(html, "national", "consumptions.total") == {
-        "now": "256.936", "before": "167.932", "change": "+53,0 %", "since": "424.868"
+        "now": "256.936", "before": "167.932", "change": "+53,0 %", "since": "424.868 siden 2021-01"
     }  # fmt: skip
     assert unit_line(html, "national", acute) == {
         "now": "1.048",
         "before": "1.000",
         "change": "+4,8 %",
-        "since": "2.048",
+        "since": "2.048 siden 2021-01",
     }
     assert "siden 2021-01" in html and 'data-state="unfinished"' not in html
     text = pdf_text(client.get("/annual/national/2022.pdf").data)

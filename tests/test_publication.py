@@ -109,7 +109,8 @@ def _attack(rows: list[dict]) -> dict:
             return ("room", str(r["room_id"]))
         return ("municipality", r["municipality_code"]) if r["municipality_code"] else ("national", "")
 
-    cells = {(r["period"], unit(r), r["indicator"]): r for r in rows}
+    # An unknown cell (null, not suppressed) is no published value: the attacker cannot use it as a zero.
+    cells = {(r["period"], unit(r), r["indicator"]): r for r in rows if r["value"] is not None or r["suppressed"]}
     exact = {k: (r["value"] or 0) for k, r in cells.items()}
     hidden = {k for k, r in cells.items() if r["suppressed"]}
     rels = []

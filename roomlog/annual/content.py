@@ -147,7 +147,9 @@ def _combined(cells: Sequence[Cell]) -> Cell:
     first = cells[0]
     unknown = [c for c in cells if c.value is None]
     if unknown:
-        return replace(first, indicator=OTHER_CODE, value=None, status=unknown[0].status)
+        return replace(first, indicator=OTHER_CODE, value=None, status=unknown[0].status, coverage=None)
+    if len({c.coverage for c in cells}) > 1:  # partial figures over different months do not add up
+        return replace(first, indicator=OTHER_CODE, value=None, status="unknown", coverage=None)
     return replace(first, indicator=OTHER_CODE, value=sum(int(c.value or 0) for c in cells))
 
 
@@ -185,7 +187,7 @@ def build_content(
     window, missing = windows(session, year)
     before = last_year(window)
     since = since_opening(session, window)
-    tables = [table(session, w, infos, threshold, CODES) for w in (window, before, since)]
+    tables = [table(session, w, infos, threshold, CODES, partial=w is since) for w in (window, before, since)]
     units = [u for u in units if (u[0], CODES[0]) in tables[0].cells]
     combine = _can_combine(tables, [u for u, *_ in units])
     blocks = tuple(

@@ -80,9 +80,29 @@ ROW = {
             "enum": ["approved", "unknown", "not_published", "not_available", "not_applicable"],
             "description": "approved: read from the stored publication (or summed from visible published "
             "periods); not_published: a month not yet closed by every room; not_available: a distinct "
-            "count over a range that is not a published calendar period; not_applicable: the room was not open",
+            "count over a range that is not a published calendar period; not_applicable: the room was not open, "
+            "or a rate without consumptions; unknown: a month in the period has no data (never read as zero)",
         },
         "revised": {"type": "boolean", "description": "a month of the period was published again after a reopen"},
+        "coverage": {
+            "type": ["object", "null"],
+            "required": ["from", "to"],
+            "additionalProperties": False,
+            "description": "the months a figure (shown or `..`) covers, from complete known months only; "
+            "null when there is no figure (see `missing`). Unknown is not zero: a sum over months is given only "
+            "when every month in it is known.",
+            "properties": {
+                "from": {"type": "string", "examples": ["2021-01"]},
+                "to": {"type": "string", "examples": ["2026-01"]},
+            },
+        },
+        "missing": {
+            "type": ["string", "null"],
+            "enum": ["unknown", "not_applicable", "not_published", "not_available", None],
+            "description": "why `value` is null when the cell is not suppressed: unknown (no data for a month: "
+            "not zero), not_applicable (before the room opened; a rate without consumptions), not_published, "
+            "not_available (a distinct count over several periods); null when there is a figure",
+        },
     },
 }
 

@@ -16,6 +16,7 @@ from roomlog.models import Room
 from roomlog.reporting.exports import suppression_note
 from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
+from roomlog.reporting.publication.coverage import span
 from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -170,7 +171,17 @@ def _row(cell: Cell) -> dict[str, object]:
         "suppressed": cell.suppressed,
         "status": cell.status,
         "revised": cell.revised,
+        "coverage": _coverage(cell),
+        "missing": cell.missing,
     }
+
+
+def _coverage(cell: Cell) -> dict[str, str] | None:
+    """The months a shown (or hidden) figure covers; ``None`` when there is no figure (see ``missing``)."""
+    if cell.missing is not None:
+        return None
+    first, last = span(cell.period)
+    return {"from": first, "to": last}
 
 
 def _hidden(cell: Cell) -> dict[str, object]:

@@ -84,7 +84,7 @@ def tables(session: Session, window: Window) -> Tables:
         rooms,
         table(session, window, rooms, threshold, cache=cache),
         table(session, last_year(window), rooms, threshold, cache=cache),
-        table(session, since_opening(session, window), rooms, threshold, cache=cache),
+        table(session, since_opening(session, window), rooms, threshold, cache=cache, partial=True),
     )
 
 

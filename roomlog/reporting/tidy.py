@@ -185,8 +185,9 @@ def figures(
     for c in cells:
         level, name = level_and_name(c, names)
         value = None if c.suppressed else c.value
+        # A partial figure (since opening) covers its known months only: its first month says so.
         out.append(
-            Figure(kind, first, last, role, level, c.municipality_code, name, c.room_id, meanings[c.indicator],
+            Figure(kind, c.coverage or first, last, role, level, c.municipality_code, name, c.room_id, meanings[c.indicator],
                    value, c.suppressed, c.status, c.revised)
         )  # fmt: skip
     return out

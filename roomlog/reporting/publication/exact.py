@@ -42,7 +42,7 @@ def period_values(
 
     Additive indicators are summed over the open room-months; distinct counts of one
     room-month come from its snapshot, otherwise they are recounted over the whole period
-    and rooms (unknown when a history month is among them).
+    and rooms (unknown when a history or unknown month is among them).
     """
     period = window_of(label).period
     out: dict[Key, int | None] = {}
@@ -58,7 +58,9 @@ def period_values(
             out[(label, unit, code)] = None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
         if len(room_months) == 1:
             found: Mapping[str, int | None] = {c: parts[0].get(c) for c in DISTINCT}
-        elif any(rm in history_months for rm in room_months):
+        elif any(
+            rm in history_months or p.get("visits.total") is None for rm, p in zip(room_months, parts, strict=True)
+        ):
             found = dict.fromkeys(DISTINCT)
         else:
             found = distinct([r.id for r in members], period)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from roomlog.reporting.indicators import BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import store
+from roomlog.reporting.publication.coverage import closure
 from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities
 from roomlog.reporting.summary import rate
 from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
@@ -26,6 +27,8 @@ from roomlog.services.service_days import add_months
 
 RATE_CODE = "emergencies.per_1000_consumptions"
 Number = int | Decimal
+#: The states of a cell without a figure.
+MISSING = ("unknown", "not_applicable", "not_published", "not_available")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,32 @@ class Cell:
 
     #: Kept for the templates: nothing outside the room is provisional any more.
     provisional: bool = False
+    #: The first month (``2021-01``) a partial range figure covers, to its range's end: stated
+    #: beside it ("since 2021-01"). ``None`` for calendar periods and complete ranges.
+    coverage: str | None = None
+
+    @property
+    def state(self) -> str:
+        """``value``, ``zero``, ``hidden``, ``unknown``, ``not_applicable``, ``not_published`` or ``not_available``.
+
+        The one distinction every output renders: a known zero is a figure; unknown, not
+        applicable (before opening, a rate without a denominator) and the rest are not.
+        """
+        if self.suppressed:
+            return "hidden"
+        if self.value is None:
+            return self.status if self.status in MISSING else "unknown"
+        return "zero" if self.value == 0 else "value"
+
+    @property
+    def known(self) -> bool:
+        """A visible figure (a known zero included)."""
+        return self.value is not None and not self.suppressed
+
+    @property
+    def missing(self) -> str | None:
+        """Why no figure is shown, when neither a value nor ``..`` is: the :attr:`state`."""
+        return None if self.known or self.suppressed else self.state
 
 
 @dataclass(frozen=True)
@@ -59,8 +88,29 @@ class Table:
     revised: bool = False
     blocks: tuple[str, ...] = field(default=())
 
+    #: A range the reader chose as a partial figure (since opening): each cell covers the known
+    #: months from its :attr:`Cell.coverage` to the end; ``False``: a cell is known only when all is.
+    partial: bool = False
+
     def cell(self, unit: Unit, code: str) -> Cell:
         return self.cells[(unit, code)]
+
+    def coverage(self, unit: Unit, code: str) -> Coverage | None:
+        """What one figure of the table covers (``None``: no figure)."""
+        c = self.cells[(unit, code)]
+        if c.value is None and not c.suppressed:
+            return None
+        first = c.coverage or month_label(self.window.period.first)
+        return Coverage(first, month_label(self.window.period.last), first == month_label(self.window.period.first))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The months a figure covers: ``first``..``last`` (``complete``: the whole range chosen)."""
+
+    first: str
+    last: str
+    complete: bool
 
 
 def all_units(rooms: Sequence[RoomInfo]) -> list[tuple[Unit, list[RoomInfo], str | None, RoomInfo | None]]:
@@ -104,22 +154,31 @@ def table(
     threshold: int,
     codes: Sequence[str] = CODES,
     cache: store.CellCache | None = None,
+    *,
+    partial: bool = False,
 ) -> Table:
     """The published table of a calendar period, or one derived from published blocks for a range.
 
-    ``cache`` (the app's) keeps the cells of publications already read.
+    ``cache`` (the app's) keeps the cells of publications already read. ``partial`` (since
+    opening): each figure covers its known months up to the end, with that coverage stated.
     """
     if ".." not in window.label:
         found = store.latest(session, [window.label], [*codes, store.OPEN_MARK], cache)
         return _calendar(window, found.get(window.label), rooms, threshold, codes, cache)
     published = set(store.latest(session, _candidates(window.period), codes=()))
     parts = blocks(window.period, published)
-    found = store.latest(session, parts, [*codes, store.OPEN_MARK], cache)
+    # A partial figure's coverage follows its parent's and a rate's its numerator's and denominator's.
+    wanted = closure(codes) if partial else codes
+    found = store.latest(session, parts, [*wanted, store.OPEN_MARK], cache)
     stored = [found.get(p) for p in parts]
+
+    def build() -> Table:
+        return derived_table(window, stored, rooms, threshold, codes, labels=parts, partial=partial)
+
     if cache is None:
-        return derived_table(window, stored, rooms, threshold, codes)
-    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes))
-    return cache.built(stored, key, lambda: derived_table(window, stored, rooms, threshold, codes))
+        return build()
+    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes), partial)
+    return cache.built(stored, key, build)
 
 
 def tables(
@@ -175,6 +234,8 @@ def calendar_table(
                     value = None if found.value is None else _number(code, found.value)
                     hidden = found.hidden
                     status = "unknown" if found.status == "unknown" and not hidden else "approved"
+                    if value is None and not hidden and status == "approved":
+                        status = "not_applicable"  # a rate without a denominator
             cells[(unit, code)] = Cell(
                 municipality, room.id if room else None, room.name if room else None, window.label, code, value,
                 hidden, status, bool(stored and stored.revised),
@@ -194,10 +255,30 @@ def derived_table(
     rooms: Sequence[RoomInfo],
     threshold: int,
     codes: Sequence[str],
+    *,
+    labels: Sequence[str] | None = None,
+    partial: bool = False,
 ) -> Table:
-    """A range from its calendar blocks (``None``: not published): sums of visible cells only."""
+    """A range from its calendar blocks (``None``: not published): sums of visible cells only.
+
+    ``partial`` needs the blocks' ``labels``: see :func:`roomlog.reporting.publication.coverage.partial_cells`.
+    """
     cells: dict[tuple[Unit, str], Cell] = {}
     revised = any(p is not None and p.revised for p in parts)
+    if partial:
+        from roomlog.reporting.publication.coverage import partial_cells
+
+        for unit, _members, municipality, room in all_units(rooms):
+            where = (municipality, room.id if room else None, room.name if room else None, window.label)
+            for code, (value, hidden, status, first) in partial_cells(unit, codes, parts, labels or []).items():
+                period = window.label if first is None else f"{first}..{month_label(window.period.last)}"
+                cells[(unit, code)] = Cell(
+                    *where[:3], period, code, value, hidden, status, revised, coverage=first
+                )  # fmt: skip
+        return Table(
+            window.label, window, cells, threshold, all(p is not None for p in parts), revised,
+            tuple(p.label for p in parts if p is not None), partial=True,
+        )  # fmt: skip
     for unit, _members, municipality, room in all_units(rooms):
         where = (municipality, room.id if room else None, room.name if room else None, window.label)
         open_parts = [p for p in parts if p is None or (unit, store.OPEN_MARK) in p.cells]
@@ -231,8 +312,8 @@ def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tupl
         if len(found) > 1:
             return None, False, "not_available"
         one = found[0]
-        if one is not None and one.value is None:  # a rate of nothing: no value, as on the calendar table
-            return None, False, "approved"
+        if one is not None and one.value is None:  # a rate of nothing: not applicable, as on the calendar table
+            return None, False, "not_applicable"
         return (0 if one is None else _number(code, one.value)), False, "approved"  # type: ignore[arg-type]
     return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
 
@@ -245,6 +326,8 @@ def _derived_rate(num: Cell, den: Cell) -> Cell:
     known = num.value is not None and den.value is not None
     value = rate(num.value, den.value) if known and not hidden else None
     status = "approved" if known or hidden else (num.status if num.value is None else den.status)
+    if known and not hidden and value is None:
+        status = "not_applicable"  # no consumptions: no rate
     return Cell(**{**num.__dict__, "indicator": RATE_CODE, "value": value, "suppressed": hidden, "status": status})
 
 

@@ -46,7 +46,8 @@ def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_
         ]
         out: list[str] = []
         for year in sorted({m.year for m in due}):
-            out += _publish_year(session, rooms, year, [m for m in due if m.year == year], closed, marks, threshold)
+            due_year = [m for m in due if m.year == year]
+            out += _publish_year(session, rooms, year, due_year, closed, marks, threshold, states)
         if out:
             audit.record(
                 session, "publication.publish", changes={"periods": out[:60], "count": len(out), "snapshots": written}
@@ -103,6 +104,7 @@ def _publish_year(
     closed: list[dt.date],
     marks: dict[dt.date, str],
     threshold: int,
+    states: dict[RoomMonth, str] | None = None,
 ) -> list[str]:
     """Protect and store the due months of one calendar year with the quarter and year they complete."""
     month_labels, quarter_labels, year_label = year_labels(year)
@@ -116,7 +118,7 @@ def _publish_year(
         if all(m in closed_labels for m in months) and (label not in stored or any(m in due_labels for m in months)):
             new.append(label)
     fixed_labels = [label for label in everything if label in stored and label not in new]
-    by_month = sources.month_values(session, rooms, [m for m in closed if m.year == year])
+    by_month = sources.month_values(session, rooms, [m for m in closed if m.year == year], states)
     history = _history_months(session, year)
     visitors = sources.read_visitor_rows(session, [r.id for r in rooms], _span(new))
     exact: dict[Key, int | None] = {}
@@ -138,8 +140,9 @@ def _publish_year(
         for version in earlier:
             forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
     known = {k: v for k, v in exact.items() if v is not None}
+    unknown = {k for k, v in exact.items() if v is None}
     hidden = protect_year(
-        known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known)
+        known, relations([*fixed_labels, *new], rooms, set(known), unknown), threshold, fixed, forced & set(known)
     )
     for label in new:
         mark = marks.get(_first_month(label), "") if label in due_labels else None

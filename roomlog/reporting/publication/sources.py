@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -133,12 +133,17 @@ def _number(code: str, value: Decimal | int | None, where: tuple[int, dt.date]) 
 
 
 def month_values(
-    session: Session, rooms: Collection[RoomInfo], months: Collection[dt.date]
+    session: Session,
+    rooms: Collection[RoomInfo],
+    months: Collection[dt.date],
+    states: Mapping[RoomMonth, str] | None = None,
 ) -> dict[RoomMonth, dict[str, int | None]]:
-    """Exact counts of the closed room-months: the snapshot, else the history, else zero.
+    """Exact counts of the closed room-months: the snapshot, else the history, else unknown.
 
-    A code missing from a history month is unknown (``None``); so is a stored value that
-    is negative or absurd.
+    Unknown is not zero: a room-month with neither a snapshot (approval, or a locked month
+    with events) nor history is unknown (``None``) for every code, unless ``states`` says
+    a lead approved or the municipality accepted it. A code missing from a history month is
+    unknown too; so is a stored value that is negative or absurd.
     """
     if not months:
         return {}
@@ -163,7 +168,8 @@ def month_values(
             elif key in stored["history"]:
                 source, default = stored["history"][key], None
             else:
-                source, default = {}, 0
+                confirmed = states is not None and states.get(key) in ("approved", "accepted")
+                source, default = {}, (0 if confirmed else None)
             values: dict[str, int | None] = {}
             for code in counts:
                 raw = source.get(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from roomlog.reporting.indicators import INDICATORS, Kind
@@ -106,8 +106,14 @@ def _le(small: Key, big: Key) -> Relation:
     return Relation(((small, 1), (big, -1)), False)
 
 
-def relations(labels: Sequence[str], rooms: Sequence[RoomInfo], has: set[Key]) -> list[Relation]:
+def relations(
+    labels: Sequence[str], rooms: Sequence[RoomInfo], has: set[Key], unknown: Collection[Key] = frozenset()
+) -> list[Relation]:
     """Every relation a reader can use between the cells ``has`` of the periods ``labels``.
+
+    ``unknown`` cells are not published values (a unit not open has no cell at all): a whole
+    with an unknown part gives only "each known part ≤ the whole", never an equality that would
+    read the unknown part as zero.
 
     Additive indicators: rooms → municipality → nation, months → quarter → year (equal).
     Distinct counts: each part ≤ the whole ≤ the sum of the parts. Breakdowns: equal where
@@ -118,10 +124,14 @@ def relations(labels: Sequence[str], rooms: Sequence[RoomInfo], has: set[Key]) -
     label_set = set(labels)
 
     def add_whole(total: Key, parts: list[Key], code: str) -> None:
+        some_unknown = any(p in unknown for p in parts)
         parts = [p for p in parts if p in has]
         if total not in has or not parts:
             return
-        if code in DISTINCT:
+        if some_unknown:
+            # An unknown part is not a zero: the known parts are only bounded by the whole.
+            out.extend(_le(p, total) for p in parts)
+        elif code in DISTINCT:
             out.extend(_le(p, total) for p in parts)
             if len(parts) > 1:
                 out.append(Relation(((total, 1), *((p, -1) for p in parts)), False))

@@ -187,8 +187,8 @@ def figures(
         value = None if c.suppressed else c.value
         # A partial figure (since opening) covers its known months only: its first month says so.
         out.append(
-            Figure(kind, c.coverage or first, last, role, level, c.municipality_code, name, c.room_id, meanings[c.indicator],
-                   value, c.suppressed, c.status, c.revised)
+            Figure(kind, c.coverage or first, last, role, level, c.municipality_code, name, c.room_id,
+                   meanings[c.indicator], value, c.suppressed, c.status, c.revised)
         )  # fmt: skip
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roomlog.api.paging import DEFAULT_LIMIT, LIMIT_CEILING, MAX_LIMIT
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.windows import GRANULARITIES
 
@@ -27,11 +28,46 @@ LANG = {
     "description": "Language of `error` texts and labels; without it the best of `Accept-Language`, else English.",
 }
 SECONDS = {"schema": {"type": "integer", "minimum": 0}}
+TEXT = {"schema": {"type": "string"}}
 RATE_HEADERS = {
-    "X-RateLimit-Limit": {"description": "Requests allowed per window for this token.", **SECONDS},
+    "X-RateLimit-Limit": {"description": "Requests allowed per window for this token (all endpoints).", **SECONDS},
     "X-RateLimit-Remaining": {"description": "Requests left in the current window.", **SECONDS},
     "X-RateLimit-Reset": {"description": "When the window resets (Unix time, seconds).", **SECONDS},
 }
+VALIDATORS = {
+    "ETag": {"description": "Strong validator from the stored publication's version, the scope and the query; "
+             "the gzip form ends in `-gzip`.", **TEXT},
+    "Last-Modified": {"description": "When the newest publication was stored.", **TEXT},
+    "Cache-Control": {"description": "`private, no-cache`: keep it only in the client's cache and revalidate.", **TEXT},
+}  # fmt: skip
+PAGE_HEADERS = {
+    "X-Total-Count": {"description": "Rows in the whole result (all pages).", **SECONDS},
+    "Link": {"description": 'The next page: `<…&cursor=…>; rel="next"` (absent on the last page).', **TEXT},
+}
+CONDITIONAL = [
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "An `ETag` from an earlier answer: `304 Not Modified` (no body) while it still holds.",
+    },
+    {
+        "name": "If-Modified-Since",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "An HTTP date (`Last-Modified`); used only without `If-None-Match`.",
+    },
+]
+
+
+def _not_modified() -> dict[str, Any]:
+    return {"description": "Not modified: the `ETag` still holds; no body.", "headers": VALIDATORS}
+
+
+def _validated(response: dict[str, Any], paged: bool = False) -> dict[str, Any]:
+    """A 200 answer with the validators (and the page headers)."""
+    response["headers"] = {**VALIDATORS, **RATE_HEADERS, **(PAGE_HEADERS if paged else {})}
+    return response
 
 
 def _response(description: str, schema: dict[str, Any] | str) -> dict[str, Any]:
@@ -45,6 +81,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "No, bad or revoked token (with `WWW-Authenticate: Bearer`).",
         403: "The token may not do this.",
         404: "The room is not in the token's scope (`parameter: room`).",
+        410: "The `cursor` was made before the publication changed: start again from the first page.",
         429: "Rate limit reached: wait `Retry-After` seconds.",
         500: "Something failed on our side; quote `request_id`.",
         503: "The database cannot be reached right now; try again shortly.",
@@ -62,12 +99,28 @@ def _common(*codes: int) -> dict[str, Any]:
 
 ROW = {
     "type": "object",
-    "required": ["municipality_code", "room_id", "room", "period", "indicator", "value", "suppressed", "status"],
+    "required": [
+        "municipality_code",
+        "room_id",
+        "room",
+        "period",
+        "period_kind",
+        "indicator",
+        "value",
+        "suppressed",
+        "status",
+    ],
     "properties": {
         "municipality_code": {"type": ["string", "null"], "description": "null on the national total"},
         "room_id": {"type": ["integer", "null"], "description": "null on municipality and national totals"},
         "room": {"type": ["string", "null"]},
         "period": {"type": "string", "examples": ["2022", "2022-Q1", "2022-03", "2012-01..2022-12"]},
+        "period_kind": {
+            "type": "string",
+            "enum": ["month", "quarter", "year", "range"],
+            "description": "range: `first..last`, for granularity=total and for a partial quarter or year at "
+            "either end of the request",
+        },
         "indicator": {"type": "string"},
         "value": {
             "type": ["number", "null"],
@@ -87,11 +140,19 @@ ROW = {
 
 AGGREGATES = {
     "type": "object",
-    "required": ["from", "to", "granularity", "suppression", "rows"],
+    "required": ["from", "to", "granularity", "total", "limit", "offset", "next_cursor", "next", "suppression", "rows"],
     "properties": {
         "from": {"type": "string"},
         "to": {"type": "string"},
         "granularity": {"type": "string", "enum": list(GRANULARITIES)},
+        "total": {"type": "integer", "minimum": 0, "description": "Rows in the whole result (all pages)."},
+        "limit": {"type": "integer", "minimum": 1, "description": "The page size used."},
+        "offset": {"type": "integer", "minimum": 0, "description": "Rows before this page."},
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Pass as `cursor` for the next page; null on the last.",
+        },
+        "next": {"type": ["string", "null"], "description": 'The next page\'s URL (also in `Link: rel="next"`).'},
         "suppression": {
             "type": "object",
             "required": ["threshold", "cells"],
@@ -153,12 +214,20 @@ FUNDING = {
 def _aggregate_parameters() -> list[dict[str, Any]]:
     return [
         {"name": "from", "in": "query", "required": True, "schema": MONTH, "description": "First month, YYYY-MM."},
-        {"name": "to", "in": "query", "required": True, "schema": MONTH, "description": "Last month, YYYY-MM."},
+        {
+            "name": "to",
+            "in": "query",
+            "required": True,
+            "schema": MONTH,
+            "description": "Last month, YYYY-MM. A `to` before `from` selects no period (an empty result).",
+        },
         {
             "name": "granularity",
             "in": "query",
             "schema": {"type": "string", "enum": list(GRANULARITIES), "default": "month"},
-            "description": "quarter/year need from/to on quarter/year boundaries.",
+            "description": "One row per unit, indicator and period. With quarter or year, a partial quarter or "
+            "year at either end (`from=2022-03`, `to=2022-01`, …) is served as a range `first..last` "
+            "(`period_kind: range`); total is one range over the whole request.",
         },
         {
             "name": "indicator",
@@ -179,7 +248,24 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
             "in": "query",
             "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
         },
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_CEILING},
+            "description": f"Rows per page. JSON: {DEFAULT_LIMIT['json']} by default, at most {MAX_LIMIT['json']} "
+            f"(a larger limit is served as {MAX_LIMIT['json']}: see `limit` in the body); CSV and XLSX: "
+            f"{DEFAULT_LIMIT['csv']} by default and at most (a whole table up to that size).",
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": 'Opaque and signed: `next_cursor` (or the `Link: rel="next"` URL) of the page before, '
+            "with the same other parameters. Another query's or a changed cursor is a 400 (`parameter: cursor`); "
+            "a cursor from before a republication is a 410: start again from the first page.",
+        },
         LANG,
+        *CONDITIONAL,
     ]
 
 
@@ -191,7 +277,7 @@ def openapi_document() -> dict[str, Any]:
             "schema": {"type": "string", "contentEncoding": "binary"}
         },
     }
-    aggregates_ok = _response("Rows in long format.", "Aggregates")
+    aggregates_ok = _validated(_response("One page of rows in long format.", "Aggregates"), paged=True)
     aggregates_ok["content"].update(ok_files)
     return {
         "openapi": "3.1.0",
@@ -205,8 +291,16 @@ def openapi_document() -> dict[str, Any]:
             "Errors: every status (400, 401, 403, 404, 405, 429, 500, 503) answers the JSON `Error` object "
             "`{error, parameter?, request_id}`; `lang=da|en` or `Accept-Language` chooses its language. "
             "A parameter an operation does not list is refused with 400 naming it. 405 carries `Allow`. "
-            "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; "
-            "429 adds `Retry-After` (seconds).",
+            "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`: one budget "
+            "per token shared by every endpoint (per client address without a valid token); "
+            "429 adds `Retry-After` (seconds).\n\n"
+            "Pages: `/aggregates` answers one page (`limit`, default 1000 JSON rows) with `total`, `next_cursor` "
+            'and `next`, and the headers `X-Total-Count` and `Link: <…>; rel="next"`; follow `next` until it is '
+            "null. The cursor is signed and bound to the query, the token's scope and the publication's version: "
+            "after a republication it answers 410 (start again).\n\n"
+            "Caching: `ETag` (strong) and `Last-Modified` come from the stored publication's version; send "
+            "`If-None-Match` or `If-Modified-Since` to get `304 Not Modified` without the body. "
+            "`Cache-Control: private, no-cache`. JSON and CSV are gzip-compressed for `Accept-Encoding: gzip`.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -215,16 +309,20 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "indicators",
                     "summary": "Indicator definitions",
-                    "responses": {"200": _response("All indicators.", "Indicators"), **_common()},
-                    "parameters": [LANG],
+                    "responses": {
+                        "200": _validated(_response("All indicators.", "Indicators")),
+                        "304": _not_modified(),
+                        **_common(),
+                    },
+                    "parameters": [LANG, *CONDITIONAL],
                 }
             },
             "/rooms": {
                 "get": {
                     "operationId": "rooms",
                     "summary": "Rooms in the token's scope",
-                    "responses": {"200": _response("Rooms.", "Rooms"), **_common()},
-                    "parameters": [LANG],
+                    "responses": {"200": _validated(_response("Rooms.", "Rooms")), "304": _not_modified(), **_common()},
+                    "parameters": [LANG, *CONDITIONAL],
                 }
             },
             "/aggregates": {
@@ -232,7 +330,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "aggregates",
                     "summary": "Aggregates per room and totals",
                     "parameters": _aggregate_parameters(),
-                    "responses": {"200": aggregates_ok, **_common(404)},
+                    "responses": {"200": aggregates_ok, "304": _not_modified(), **_common(404, 410)},
                 }
             },
             "/funding": {

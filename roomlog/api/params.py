@@ -20,7 +20,7 @@ KNOWN: dict[str, frozenset[str]] = {
     "api.indicators": COMMON,
     "api.rooms": COMMON,
     "api.aggregates": COMMON | PAGED | {"from", "to", "granularity", "indicator", "room", "format"},
-    "api.funding": COMMON | PAGED | {"year"},
+    "api.funding": COMMON | {"year"},
     "api.openapi": COMMON,
 }
 MAX_ID = 2**31 - 1

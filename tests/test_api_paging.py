@@ -30,6 +30,7 @@ def key(row: dict) -> tuple:
     return (row["municipality_code"], row["room_id"], row["period"], row["indicator"])
 
 
+@pytest.mark.both_databases
 def test_ten_years_by_month_come_page_by_page_each_row_once(client: FlaskClient, world: World) -> None:
     headers = bearer(world.national_token)
     url: str | None = TEN_YEARS + "&limit=10000"
@@ -90,6 +91,7 @@ def test_a_cursor_is_checked(client: FlaskClient, world: World) -> None:
     assert client.get(first["next"], headers=bearer(world.national_token)).status_code == 200
 
 
+@pytest.mark.both_databases
 def test_a_cursor_from_before_a_republication_is_gone(client: FlaskClient, world: World, dbs: Session) -> None:
     headers = bearer(world.national_token)
     first = client.get(SMALL + "&limit=2", headers=headers)
@@ -105,6 +107,7 @@ def test_a_cursor_from_before_a_republication_is_gone(client: FlaskClient, world
     assert fresh.status_code == 200 and fresh.headers["ETag"] != first.headers["ETag"]
 
 
+@pytest.mark.both_databases
 def test_304_is_answered_without_building_the_body(
     client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

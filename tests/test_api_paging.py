@@ -89,6 +89,8 @@ def test_a_cursor_is_checked(client: FlaskClient, world: World) -> None:
     response = client.get(other_query, headers=bearer(world.national_token))
     assert response.status_code == 400 and response.get_json()["parameter"] == "cursor"
     assert client.get(first["next"], headers=bearer(world.national_token)).status_code == 200
+    empty = client.get(SMALL + "&limit=2&cursor=", headers=bearer(world.national_token)).get_json()
+    assert empty["offset"] == 0 and empty["rows"] == first["rows"]  # an empty cursor is the first page
 
 
 @pytest.mark.both_databases

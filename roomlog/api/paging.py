@@ -54,7 +54,7 @@ def parse_page(args: MultiDict[str, str], fmt: str, key: str, version: str, secr
     """The page a request asks for; a bad cursor raises :class:`WindowError`, a stale one :class:`CursorGone`."""
     limit = parse_limit(args.get("limit"), fmt)
     text = args.get("cursor")
-    if text is None:
+    if not text:  # no cursor, or an empty one: the first page
         return Page(0, limit, key, version)
     try:
         data = URLSafeSerializer(secret, salt=SALT).loads(text)

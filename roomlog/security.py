@@ -96,7 +96,9 @@ def headers(response: Response) -> Response:
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static":
+    if request.blueprint == "api" and "Cache-Control" in response.headers:
+        response.vary.add("Cookie")  # the API sets its own (private, revalidated) caching and Vary
+    elif request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")  # keeps a view's own Vary (the API's Accept)
     response.headers["X-Request-ID"] = request_id()

@@ -23,6 +23,8 @@ MESSAGES: dict[int, tuple[str, str]] = {
     405: ("Method not allowed here; the Allow header lists those that are.",
           "Metoden er ikke tilladt her; headeren Allow viser dem, der er."),
     409: ("The request conflicts with the current state.", "Forespørgslen strider mod den nuværende tilstand."),
+    410: ("The publication changed since this cursor was made; start again from the first page.",
+          "Publikationen er ændret, siden denne cursor blev lavet; start forfra fra første side."),
     413: ("The request is too large.", "Forespørgslen er for stor."),
     429: ("Rate limit reached; wait the seconds in Retry-After.",
           "Grænsen for antal forespørgsler er nået; vent det antal sekunder, Retry-After angiver."),

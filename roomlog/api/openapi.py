@@ -5,22 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from roomlog.api.formats import DATAPACKAGE_PATH, DIALECT_PARAMETER, FILE_CONTENT
+from roomlog.api.openapi_schemas import AGGREGATES, ERROR, FUNDING, FUNDING_ROW, INDICATORS, ROOMS, ROW
+from roomlog.api.paging import DEFAULT_LIMIT, LIMIT_CEILING, MAX_LIMIT
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.windows import GRANULARITIES
 
 MONTH = {"type": "string", "pattern": "^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$", "examples": ["2022-01"]}
-ERROR = {
-    "type": "object",
-    "required": ["error", "request_id"],
-    "additionalProperties": False,
-    "description": "Every error of every status has this shape; `error` is in the language chosen by `lang` "
-    "or `Accept-Language` (English by default).",
-    "properties": {
-        "error": {"type": "string", "description": "What is wrong, for a human."},
-        "parameter": {"type": "string", "description": "The query parameter at fault (400, and 404 for `room`)."},
-        "request_id": {"type": "string", "description": "Quote it when asking about the error; it is in our logs."},
-    },
-}
 LANG = {
     "name": "lang",
     "in": "query",
@@ -28,11 +18,46 @@ LANG = {
     "description": "Language of `error` texts and labels; without it the best of `Accept-Language`, else English.",
 }
 SECONDS = {"schema": {"type": "integer", "minimum": 0}}
+TEXT = {"schema": {"type": "string"}}
 RATE_HEADERS = {
-    "X-RateLimit-Limit": {"description": "Requests allowed per window for this token.", **SECONDS},
+    "X-RateLimit-Limit": {"description": "Requests allowed per window for this token (all endpoints).", **SECONDS},
     "X-RateLimit-Remaining": {"description": "Requests left in the current window.", **SECONDS},
     "X-RateLimit-Reset": {"description": "When the window resets (Unix time, seconds).", **SECONDS},
 }
+VALIDATORS = {
+    "ETag": {"description": "Strong validator from the stored publication's version, the scope and the query; "
+             "the gzip form ends in `-gzip`.", **TEXT},
+    "Last-Modified": {"description": "When the newest publication was stored.", **TEXT},
+    "Cache-Control": {"description": "`private, no-cache`: keep it only in the client's cache and revalidate.", **TEXT},
+}  # fmt: skip
+PAGE_HEADERS = {
+    "X-Total-Count": {"description": "Rows in the whole result (all pages).", **SECONDS},
+    "Link": {"description": 'The next page: `<…&cursor=…>; rel="next"` (absent on the last page).', **TEXT},
+}
+CONDITIONAL = [
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "An `ETag` from an earlier answer: `304 Not Modified` (no body) while it still holds.",
+    },
+    {
+        "name": "If-Modified-Since",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "An HTTP date (`Last-Modified`); used only without `If-None-Match`.",
+    },
+]
+
+
+def _not_modified() -> dict[str, Any]:
+    return {"description": "Not modified: the `ETag` still holds; no body.", "headers": VALIDATORS}
+
+
+def _validated(response: dict[str, Any], paged: bool = False) -> dict[str, Any]:
+    """A 200 answer with the validators (and the page headers)."""
+    response["headers"] = {**VALIDATORS, **RATE_HEADERS, **(PAGE_HEADERS if paged else {})}
+    return response
 
 
 def _response(description: str, schema: dict[str, Any] | str) -> dict[str, Any]:
@@ -45,7 +70,9 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "A parameter is wrong or unknown (every parameter not listed is refused); `parameter` names it.",
         401: "No, bad or revoked token (with `WWW-Authenticate: Bearer`).",
         403: "The token may not do this.",
-        404: "The room is not in the token's scope (`parameter: room`).",
+        404: "The room is not in the token's scope (`parameter: room`), or no page answers to the `cursor` "
+        "(`parameter: cursor`).",
+        410: "The `cursor` was made before the publication changed: start again from the first page.",
         429: "Rate limit reached: wait `Retry-After` seconds.",
         500: "Something failed on our side; quote `request_id`.",
         503: "The database cannot be reached right now; try again shortly.",
@@ -61,125 +88,23 @@ def _common(*codes: int) -> dict[str, Any]:
     return _errors(*sorted({400, 401, 403, 429, 500, 503, *codes}))
 
 
-ROW = {
-    "type": "object",
-    "required": ["municipality_code", "room_id", "room", "period", "indicator", "value", "suppressed", "status"],
-    "properties": {
-        "municipality_code": {"type": ["string", "null"], "description": "null on the national total"},
-        "room_id": {"type": ["integer", "null"], "description": "null on municipality and national totals"},
-        "room": {"type": ["string", "null"]},
-        "period": {"type": "string", "examples": ["2022", "2022-Q1", "2022-03", "2012-01..2022-12"]},
-        "indicator": {"type": "string"},
-        "value": {
-            "type": ["number", "null"],
-            "description": "null when suppressed (shown as `..`), not published yet, unknown or not available",
-        },
-        "suppressed": {"type": "boolean"},
-        "status": {
-            "type": "string",
-            "enum": ["approved", "unknown", "not_published", "not_available", "not_applicable"],
-            "description": "approved: read from the stored publication (or summed from visible published "
-            "periods); not_published: a month not yet closed by every room; not_available: a distinct "
-            "count over a range that is not a published calendar period; not_applicable: the room was not open, "
-            "or a rate without consumptions; unknown: a month in the period has no data (never read as zero)",
-        },
-        "revised": {"type": "boolean", "description": "a month of the period was published again after a reopen"},
-        "coverage": {
-            "type": ["object", "null"],
-            "required": ["from", "to"],
-            "additionalProperties": False,
-            "description": "the months a figure (shown or `..`) covers, from complete known months only; "
-            "null when there is no figure (see `missing`). Unknown is not zero: a sum over months is given only "
-            "when every month in it is known.",
-            "properties": {
-                "from": {"type": "string", "examples": ["2021-01"]},
-                "to": {"type": "string", "examples": ["2026-01"]},
-            },
-        },
-        "missing": {
-            "type": ["string", "null"],
-            "enum": ["unknown", "not_applicable", "not_published", "not_available", None],
-            "description": "why `value` is null when the cell is not suppressed: unknown (no data for a month: "
-            "not zero), not_applicable (before the room opened; a rate without consumptions), not_published, "
-            "not_available (a distinct count over several periods); null when there is a figure",
-        },
-    },
-}
-
-AGGREGATES = {
-    "type": "object",
-    "required": ["from", "to", "granularity", "suppression", "rows"],
-    "properties": {
-        "from": {"type": "string"},
-        "to": {"type": "string"},
-        "granularity": {"type": "string", "enum": list(GRANULARITIES)},
-        "suppression": {
-            "type": "object",
-            "required": ["threshold", "cells"],
-            "properties": {
-                "threshold": {"type": "integer"},
-                "symbol": {"type": "string"},
-                "note": {"type": "string"},
-                "cells": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "municipality_code": {"type": ["string", "null"]},
-                            "room_id": {"type": ["integer", "null"]},
-                            "period": {"type": "string"},
-                            "indicator": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Row"}},
-    },
-}
-
-
-FUNDING_ROW = {
-    "type": "object",
-    "required": [
-        "municipality_code", "room_id", "room", "year", "state_operating_kr", "municipal_operating_kr",
-        "total_operating_kr", "consumptions", "acute_treatments", "cost_per_consumption_kr",
-        "cost_per_acute_treatment_kr", "provisional",
-    ],
-    "properties": {
-        "municipality_code": {"type": "string"},
-        "room_id": {"type": "integer"},
-        "room": {"type": "string"},
-        "year": {"type": "integer"},
-        "state_operating_kr": {"type": "integer", "description": "State operating co-financing granted (whole kr.)"},
-        "municipal_operating_kr": {"type": "integer", "description": "The municipality's own operating funding"},
-        "total_operating_kr": {"type": "integer"},
-        "consumptions": {"type": ["integer", "null"], "description": "Published count; null when hidden or unknown"},
-        "acute_treatments": {"type": ["integer", "null"], "description": "Published count; null when hidden"},
-        "cost_per_consumption_kr": {"type": ["number", "null"], "description": "total ÷ consumptions (kr. with øre)"},
-        "cost_per_acute_treatment_kr": {"type": ["number", "null"]},
-        "provisional": {"type": "boolean", "description": "Some month of the year is not approved yet"},
-    },
-}  # fmt: skip
-FUNDING = {
-    "type": "object",
-    "required": ["year", "rows"],
-    "properties": {
-        "year": {"type": ["integer", "null"]},
-        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/FundingRow"}},
-    },
-}
-
-
 def _aggregate_parameters() -> list[dict[str, Any]]:
     return [
         {"name": "from", "in": "query", "required": True, "schema": MONTH, "description": "First month, YYYY-MM."},
-        {"name": "to", "in": "query", "required": True, "schema": MONTH, "description": "Last month, YYYY-MM."},
+        {
+            "name": "to",
+            "in": "query",
+            "required": True,
+            "schema": MONTH,
+            "description": "Last month, YYYY-MM. A `to` before `from` selects no period (an empty result).",
+        },
         {
             "name": "granularity",
             "in": "query",
             "schema": {"type": "string", "enum": list(GRANULARITIES), "default": "month"},
-            "description": "quarter/year need from/to on quarter/year boundaries.",
+            "description": "One row per unit, indicator and period. With quarter or year, a partial quarter or "
+            "year at either end (`from=2022-03`, `to=2022-01`, …) is served as a range `first..last` "
+            "(`period_kind: range`); total is one range over the whole request.",
         },
         {
             "name": "indicator",
@@ -202,14 +127,32 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
             "description": "Without it, `Accept: text/csv` or the XLSX media type chooses the file format.",
         },
         DIALECT_PARAMETER,
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_CEILING},
+            "description": f"Rows per page. JSON: {DEFAULT_LIMIT['json']} by default, at most {MAX_LIMIT['json']} "
+            f"(a larger limit is served as {MAX_LIMIT['json']}: see `limit` in the body); CSV and XLSX: "
+            f"{DEFAULT_LIMIT['csv']} by default and at most (a whole table up to that size).",
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": 'Opaque and signed: `next_cursor` (or the `Link: rel="next"` URL) of the page before, '
+            "with the same other parameters. Another query's or a changed cursor is a 404 "
+            "(`parameter: cursor`: no such page); "
+            "a cursor from before a republication is a 410: start again from the first page.",
+        },
         LANG,
+        *CONDITIONAL,
     ]
 
 
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document."""
     ok_files = FILE_CONTENT
-    aggregates_ok = _response("Rows in long format.", "Aggregates")
+    aggregates_ok = _validated(_response("One page of rows in long format.", "Aggregates"), paged=True)
     aggregates_ok["content"].update(ok_files)
     return {
         "openapi": "3.1.0",
@@ -223,8 +166,16 @@ def openapi_document() -> dict[str, Any]:
             "Errors: every status (400, 401, 403, 404, 405, 429, 500, 503) answers the JSON `Error` object "
             "`{error, parameter?, request_id}`; `lang=da|en` or `Accept-Language` chooses its language. "
             "A parameter an operation does not list is refused with 400 naming it. 405 carries `Allow`. "
-            "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; "
-            "429 adds `Retry-After` (seconds).",
+            "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`: one budget "
+            "per token shared by every endpoint (per client address without a valid token); "
+            "429 adds `Retry-After` (seconds).\n\n"
+            "Pages: `/aggregates` answers one page (`limit`, default 1000 JSON rows) with `total`, `next_cursor` "
+            'and `next`, and the headers `X-Total-Count` and `Link: <…>; rel="next"`; follow `next` until it is '
+            "null. The cursor is signed and bound to the query, the token's scope and the publication's version: "
+            "after a republication it answers 410 (start again).\n\n"
+            "Caching: `ETag` (strong) and `Last-Modified` come from the stored publication's version; send "
+            "`If-None-Match` or `If-Modified-Since` to get `304 Not Modified` without the body. "
+            "`Cache-Control: private, no-cache`. JSON and CSV are gzip-compressed for `Accept-Encoding: gzip`.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -233,16 +184,20 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "indicators",
                     "summary": "Indicator definitions",
-                    "responses": {"200": _response("All indicators.", "Indicators"), **_common()},
-                    "parameters": [LANG],
+                    "responses": {
+                        "200": _validated(_response("All indicators.", "Indicators")),
+                        "304": _not_modified(),
+                        **_common(),
+                    },
+                    "parameters": [LANG, *CONDITIONAL],
                 }
             },
             "/rooms": {
                 "get": {
                     "operationId": "rooms",
                     "summary": "Rooms in the token's scope",
-                    "responses": {"200": _response("Rooms.", "Rooms"), **_common()},
-                    "parameters": [LANG],
+                    "responses": {"200": _validated(_response("Rooms.", "Rooms")), "304": _not_modified(), **_common()},
+                    "parameters": [LANG, *CONDITIONAL],
                 }
             },
             "/aggregates": {
@@ -250,7 +205,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "aggregates",
                     "summary": "Aggregates per room and totals",
                     "parameters": _aggregate_parameters(),
-                    "responses": {"200": aggregates_ok, **_common(404)},
+                    "responses": {"200": aggregates_ok, "304": _not_modified(), **_common(404, 410)},
                 }
             },
             "/aggregates.datapackage.json": {
@@ -290,55 +245,8 @@ def openapi_document() -> dict[str, Any]:
                 "Aggregates": AGGREGATES,
                 "Funding": FUNDING,
                 "FundingRow": FUNDING_ROW,
-                "Indicators": {
-                    "type": "object",
-                    "required": ["indicators"],
-                    "properties": {
-                        "indicators": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["code", "label_da", "label_en", "label", "definition", "additive"],
-                                "properties": {
-                                    "code": {"type": "string"},
-                                    "label_da": {"type": "string"},
-                                    "label_en": {"type": "string"},
-                                    "label": {"type": "string", "description": "The label in the chosen language."},
-                                    "definition": {"type": "string"},
-                                    "additive": {"type": "boolean"},
-                                },
-                            },
-                        }
-                    },
-                },
-                "Rooms": {
-                    "type": "object",
-                    "required": ["rooms"],
-                    "properties": {
-                        "rooms": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": [
-                                    "id",
-                                    "name",
-                                    "municipality_code",
-                                    "municipality_name",
-                                    "opened",
-                                    "permit_status",
-                                ],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "municipality_code": {"type": "string"},
-                                    "municipality_name": {"type": "string"},
-                                    "opened": {"type": ["string", "null"], "format": "date"},
-                                    "permit_status": {"type": "string"},
-                                },
-                            },
-                        }
-                    },
-                },
+                "Indicators": INDICATORS,
+                "Rooms": ROOMS,
             },
         },
     }

@@ -6,14 +6,16 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from sqlalchemy import select
 
 from roomlog.api.auth import rate_limit_key, require_token
+from roomlog.api.caching import State, compress, etag_for, not_modified, publication_state, validated
 from roomlog.api.errors import api_error, api_language, bad_parameter
 from roomlog.api.formats import datapackage_response, dialect_of, file_response, negotiated
 from roomlog.api.openapi import openapi_document
+from roomlog.api.paging import CursorGone, Page, next_cursor, next_url, parse_page, query_key
 from roomlog.api.params import AggregateQuery, check_known, parse_query
 from roomlog.auth.access import public
 from roomlog.extensions import csrf, db, limiter, publication_cells
 from roomlog.models import Room
-from roomlog.reporting.exports import suppression_note
+from roomlog.reporting.exports import XLSX, suppression_note
 from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.publication.coverage import span
@@ -21,7 +23,8 @@ from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no session to forge requests with
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+# One budget per token (per address without a valid token) shared by every endpoint of the API.
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key)(bp)
 
 
 @bp.before_request
@@ -40,14 +43,25 @@ def authenticate() -> tuple[Response, int] | None:
 
 @bp.after_request
 def no_cookies(response: Response) -> Response:
-    """Never answer with a session cookie, even if the caller sent one."""
+    """Never answer with a session cookie, even if the caller sent one; gzip JSON and CSV when accepted."""
     session.modified = False
     if request.endpoint == "api.aggregates":
         response.vary.add("Accept")  # the Accept header chooses JSON, CSV or XLSX
-    return response
+    return compress(response)
+
+
+GONE = (
+    "the publication changed since this cursor was made; start again from the first page (without 'cursor')",
+    "publikationen er ændret, siden denne cursor blev lavet; start forfra fra første side (uden 'cursor')",
+)
+
+
+def _scope() -> str:
+    return "national" if g.api_national else f"municipality:{g.api_municipality}"
 
 
 NO_ROOM = ("no such room in your scope", "intet sådant rum i dit område")
+NO_PAGE = "ingen side svarer til denne cursor; start uden 'cursor' eller gentag den forespørgsel, den kom fra"
 
 
 @bp.get("/indicators")
@@ -55,18 +69,27 @@ NO_ROOM = ("no such room in your scope", "intet sådant rum i dit område")
 def indicators() -> Response:
     """List every indicator with its labels (``label`` in the request's language), definition and whether it adds up."""
     lang = api_language()
-    return jsonify(
-        indicators=[
-            {
-                "code": i.code,
-                "label_da": i.label_da,
-                "label_en": i.label_en,
-                "label": i.label_da if lang == "da" else i.label_en,
-                "definition": i.definition_da,
-                "additive": i.additive,
-            }
-            for i in INDICATORS
-        ]
+    state = publication_state(db.session)
+    etag = etag_for(state, lang)
+    unchanged = not_modified(etag, state, "application/json")
+    if unchanged is not None:
+        return unchanged
+    return _fresh(
+        jsonify(
+            indicators=[
+                {
+                    "code": i.code,
+                    "label_da": i.label_da,
+                    "label_en": i.label_en,
+                    "label": i.label_da if lang == "da" else i.label_en,
+                    "definition": i.definition_da,
+                    "additive": i.additive,
+                }
+                for i in INDICATORS
+            ]
+        ),
+        etag,
+        state,
     )
 
 
@@ -77,25 +100,57 @@ def rooms() -> Response:
     stmt = select(Room).order_by(Room.municipality_code, Room.name)
     if not g.api_national:
         stmt = stmt.where(Room.municipality_code == g.api_municipality)
-    return jsonify(
-        rooms=[
-            {
-                "id": r.id,
-                "name": r.name,
-                "municipality_code": r.municipality_code,
-                "municipality_name": r.municipality.name,
-                "opened": r.opened_on.isoformat() if r.opened_on else None,
-                "permit_status": r.permit_status.value,
-            }
-            for r in db.session.scalars(stmt)
-        ]
+    state = publication_state(db.session)
+    etag = etag_for(state, _scope())
+    unchanged = not_modified(etag, state, "application/json")
+    if unchanged is not None:
+        return unchanged
+    return _fresh(
+        jsonify(
+            rooms=[
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "municipality_code": r.municipality_code,
+                    "municipality_name": r.municipality.name,
+                    "opened": r.opened_on.isoformat() if r.opened_on else None,
+                    "permit_status": r.permit_status.value,
+                }
+                for r in db.session.scalars(stmt)
+            ]
+        ),
+        etag,
+        state,
     )
 
 
-def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
+def _fresh(response: Response, etag: str, state: State) -> Response:
+    return validated(response, etag, state)
+
+
+def _per_window(query: AggregateQuery) -> int:
+    """Rows per period: every period has one row per visible unit and indicator."""
+
+    class _Count:
+        def cell(self, unit: object, code: str) -> None:
+            return None
+
+    rooms_info = reader_rooms(db.session)
+    return len(visible_cells(
+        _Count(),  # type: ignore[arg-type]
+        rooms_info, query.indicators, municipality=g.api_municipality, national=g.api_national, room_id=query.room_id,
+    ))  # fmt: skip
+
+
+def _cells(query: AggregateQuery, threshold: int, page: Page, per: int) -> list[Cell]:
+    """The rows of one page, reading only the periods it touches."""
+    if per == 0:
+        return []
+    first, last = page.offset // per, -(-(page.offset + page.limit) // per)
     rooms_info = reader_rooms(db.session)
     out: list[Cell] = []
-    for stored in tables(db.session, query.windows, rooms_info, threshold, query.indicators, publication_cells()):
+    chosen = query.windows[first:last]
+    for stored in tables(db.session, chosen, rooms_info, threshold, query.indicators, publication_cells()):
         out.extend(
             visible_cells(
                 stored,
@@ -106,13 +161,17 @@ def _cells(query: AggregateQuery, threshold: int) -> list[Cell]:
                 room_id=query.room_id,
             )
         )
-    return out
+    skip = page.offset - first * per
+    return out[skip : skip + page.limit]
+
+
+MIMETYPES = {"json": "application/json", "csv": "text/csv"}
 
 
 @bp.get("/aggregates")
 @public
 def aggregates() -> Response | tuple[Response, int]:
-    """Aggregates per room, municipality (and nation) for each period, in long format."""
+    """Aggregates per room, municipality (and nation) for each period, in long format, one page at a time."""
     try:
         query = parse_query(request.args, negotiated(request.args, request.accept_mimetypes))
         chosen = dialect_of(request.args)
@@ -122,26 +181,56 @@ def aggregates() -> Response | tuple[Response, int]:
         return api_error(404, NO_ROOM, "room")
     if query.room_id is not None and db.session.get(Room, query.room_id) is None:
         return api_error(404, NO_ROOM, "room")
+    state = publication_state(db.session)
+    secret = str(current_app.config["SECRET_KEY"])
+    try:
+        page = parse_page(request.args, query.format, query_key(request.args, _scope()), state.version, secret)
+    except WindowError as exc:
+        if exc.parameter == "cursor":  # no page answers to a cursor the API did not give out for this query
+            return api_error(404, (str(exc), NO_PAGE), "cursor")
+        return bad_parameter(exc.parameter, str(exc))
+    except CursorGone:
+        return api_error(410, GONE, "cursor")
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    cells = _cells(query, threshold)
+    etag = etag_for(state, _scope(), api_language(), threshold)
+    unchanged = not_modified(etag, state, MIMETYPES.get(query.format, XLSX))
+    if unchanged is not None:
+        return unchanged
+    per = _per_window(query)
+    total = per * len(query.windows)
+    cells = _cells(query, threshold, page, per)
+    cursor = next_cursor(page, total, secret)
+    link = next_url(request.script_root + request.path, request.args, cursor)
+    headers = {"X-Total-Count": str(total)}
+    if link is not None:
+        headers["Link"] = f'<{link}>; rel="next"'
     if query.format in ("csv", "xlsx"):
-        period = f"{query.first}..{query.last}"
-        return file_response(db.session, query.format, chosen, cells, query.windows, period=period,
-                             granularity=query.granularity, threshold=threshold)  # fmt: skip
-    return jsonify(
-        {
-            "from": query.first,
-            "to": query.last,
-            "granularity": query.granularity,
-            "suppression": {
-                "threshold": threshold,
-                "symbol": "..",
-                "note": suppression_note(threshold),
-                "cells": [_hidden(c) for c in cells if c.suppressed],
-            },
-            "rows": [_row(c) for c in cells],
-        }
-    )
+        response = file_response(db.session, query.format, chosen, cells, query.windows,
+                                 period=f"{query.first}..{query.last}", granularity=query.granularity,
+                                 threshold=threshold)  # fmt: skip
+        response.headers.extend(headers)
+    else:
+        response = jsonify(
+            {
+                "from": query.first,
+                "to": query.last,
+                "granularity": query.granularity,
+                "total": total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "next_cursor": cursor,
+                "next": link,
+                "suppression": {
+                    "threshold": threshold,
+                    "symbol": "..",
+                    "note": suppression_note(threshold),
+                    "cells": [_hidden(c) for c in cells if c.suppressed],
+                },
+                "rows": [_row(c) for c in cells],
+            }
+        )
+        response.headers.extend(headers)
+    return validated(response, etag, state)
 
 
 @bp.get("/aggregates.datapackage.json")
@@ -166,6 +255,7 @@ def _row(cell: Cell) -> dict[str, object]:
         "room_id": cell.room_id,
         "room": cell.room,
         "period": cell.period,
+        "period_kind": period_kind(cell.period),
         "indicator": cell.indicator,
         "value": _value(cell),
         "suppressed": cell.suppressed,
@@ -182,6 +272,15 @@ def _coverage(cell: Cell) -> dict[str, str] | None:
         return None
     first, last = span(cell.period)
     return {"from": first, "to": last}
+
+
+def period_kind(label: str) -> str:
+    """``month``, ``quarter``, ``year`` or ``range`` (``2022-03..2022-12``: a partial or a whole span)."""
+    if ".." in label:
+        return "range"
+    if "-Q" in label:
+        return "quarter"
+    return "month" if "-" in label else "year"
 
 
 def _hidden(cell: Cell) -> dict[str, object]:

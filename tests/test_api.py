@@ -154,7 +154,6 @@ def test_history_counts_in_every_granularity(client: FlaskClient, world: World) 
         ("from=2022-01&to=2022-02&granularity=week", "granularity"),
         ("from=2022-01&to=2022-01&limit=0", "limit"),
         ("from=2022-01&to=2022-01&limit=100001", "limit"),
-        ("from=2022-01&to=2022-01&cursor=abc", "cursor"),
         ("from=2022-01&to=2022-01&indicator=nope", "indicator"),
         ("from=2022-01&to=2022-01&room=abc", "room"),
         ("from=2022-01&to=2022-01&format=pdf", "format"),
@@ -167,6 +166,13 @@ def test_bad_parameters_are_400_naming_the_parameter(
     assert response.status_code == 400
     body = response.get_json()
     assert body["parameter"] == parameter and parameter in body["error"]
+
+
+def test_a_cursor_the_api_did_not_give_out_names_no_page(client: FlaskClient, world: World) -> None:
+    response = client.get("/api/v1/aggregates?from=2022-01&to=2022-01&cursor=abc", headers=bearer(world.national_token))
+    assert response.status_code == 404
+    body = response.get_json()
+    assert body["parameter"] == "cursor" and "cursor" in body["error"] and body["request_id"]
 
 
 def test_csv_and_xlsx_agree_with_json(client: FlaskClient, world: World) -> None:

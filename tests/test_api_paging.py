@@ -98,7 +98,7 @@ def test_a_cursor_from_before_a_republication_is_gone(client: FlaskClient, world
     headers = bearer(world.national_token)
     first = client.get(SMALL + "&limit=2", headers=headers)
     for room in (world.skyen, world.h17, world.odense):
-        history(dbs, room, "2022-04", consumptions_total=10)
+        history(dbs, room, "2023-01", consumptions_total=10)
     publish(dbs)
     dbs.commit()
     response = client.get(first.get_json()["next"], headers=headers)

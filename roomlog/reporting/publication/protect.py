@@ -18,7 +18,14 @@ from collections.abc import Mapping
 
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.audit import narrow
-from roomlog.reporting.publication.units import EXEMPT_CODES, HEADLINE_TOTALS, Key, Relation, kind_of_label
+from roomlog.reporting.publication.units import (
+    EXEMPT_CODES,
+    HEADLINE_TOTALS,
+    NATIONAL,
+    Key,
+    Relation,
+    kind_of_label,
+)
 from roomlog.reporting.suppression import Equation, Reason, _State
 
 log = logging.getLogger(__name__)
@@ -34,7 +41,7 @@ def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type:
         value = exact[key]
         headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
         return (
-            1.0 if headline else 0.0,
+            (2.0 if unit == NATIONAL else 1.0) if headline else 0.0,
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
             float(PERIOD_RANK[kind_of_label(label)]),
@@ -67,6 +74,8 @@ def protect_year(
     ``exact`` holds every known count of the component (earlier and new cells); ``fixed``
     the hidden state of cells already published (never changed, never picked as a
     complement); ``forced`` new cells that must be hidden (hidden in an earlier version).
+    Headline totals of k or more are a complement only when nothing else will do, the
+    national ones last of all: siblings (rooms, municipalities, months, categories) first.
     """
     parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
     equations = _equations(relations)

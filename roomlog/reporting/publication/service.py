@@ -15,6 +15,7 @@ from roomlog.reporting.periods import Period, iter_months
 from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
 from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.superseded import superseded
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
 from roomlog.reporting.windows import month_label, parse_label
 from roomlog.services import audit
@@ -133,13 +134,21 @@ def _publish_year(
         for unit, code in keys:
             cell = stored[label].cells.get((unit, code))
             fixed[(label, unit, code)] = bool(cell and cell.hidden)
+    counts = store.version_counts(session, [label for label in everything if label in stored])
+    revised = store.versions(session, [label for label, n in counts.items() if n > 1 or label in new])
     forced: set[Key] = set()
-    for label, earlier in store.versions(session, [label for label in new if label in stored]).items():
-        for version in earlier:
+    for label in new:
+        for version in revised.get(label, []):
             forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
     known = {k: v for k, v in exact.items() if v is not None}
+    current = {label: stored[label].version for label in fixed_labels}
+    old = superseded(revised, current, rooms, known)
     hidden = protect_year(
-        known, relations([*fixed_labels, *new], rooms, set(known)), threshold, fixed, forced & set(known)
+        known | old.exact,
+        relations([*fixed_labels, *new], rooms, set(known)) + old.relations,
+        threshold,
+        fixed | old.hidden,
+        forced & set(known),
     )
     for label in new:
         mark = marks.get(_first_month(label), "") if label in due_labels else None

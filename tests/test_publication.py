@@ -337,7 +337,7 @@ def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(
     from roomlog.reporting.publication.units import year_labels
     from tests.aggregate_data import history
 
-    world = build_world(make, dbs, publish_now=False)
+    build_world(make, dbs, publish_now=False)
     third = make.room("Tredje", "101", opened_on=dt.date(2016, 1, 1))
     for month in ("2021-01", "2021-02", "2021-03", "2022-01", "2022-02", "2022-03"):
         history(dbs, third, month, consumptions_total=30, emergencies_total=0, emergencies_acute_treatments=0)

@@ -93,23 +93,31 @@ def protect_year(
     for relation in relations:
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
+    # Each round audits only the blocks that changed: at first those of the new cells, then
+    # those of the cells just hidden and of the leaks left (every other block passed already).
+    audit_keys: set[Key] = fresh
+    leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
         hidden = set(state.reasons)
-        leaks = _sensitive(narrow(exact, relations, hidden, threshold, fresh), exact, threshold)
+        leaks = _sensitive(narrow(exact, relations, hidden, threshold, audit_keys, by_key), exact, threshold)
         if not leaks:
             return hidden
-        progressed = False
+        picks: set[Key] = set()
         for key in sorted(leaks, key=repr):
             pick = _cover(key, state, by_key)
             log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
+                before = set(state.reasons)
                 state.close_equations(list(state.hide(pick)))
-                progressed = True
-        if not progressed:
+                picks |= set(state.reasons) - before
+        if not picks:
             break
-    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold, fresh), exact, threshold)
-    if left:
-        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(left))
+        audit_keys = picks | set(leaks)
+    else:
+        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+        leaks = _sensitive(found, exact, threshold)
+    if leaks:
+        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     return set(state.reasons)
 
 

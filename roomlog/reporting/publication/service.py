@@ -39,9 +39,10 @@ def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_
             return []
         states = sources.room_month_states(session, rooms, min(firsts), last, today, lock_after_days)
         closed = [m for m in iter_months(min(firsts), last) if _closed(states, rooms, m)]
-        written = _write_locked_snapshots(session, rooms, states, closed)
-        marks = sources.source_marks(session)
         known = store.latest(session, [month_label(m) for m in closed], codes=())
+        # A locked room-month was snapshotted when its month was first published and cannot change since.
+        written = _write_locked_snapshots(session, rooms, states, [m for m in closed if month_label(m) not in known])
+        marks = sources.source_marks(session)
         due = [
             m for m in closed if month_label(m) not in known or known[month_label(m)].source_mark != marks.get(m, "")
         ]
@@ -65,9 +66,12 @@ def _write_locked_snapshots(
 ) -> int:
     """Fix the figures of locked, unapproved room-months that hold events: store their snapshot."""
     wanted = set(months)
+    if not wanted:
+        return 0
+    stmt = select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct()
     have = {
         (r, sources._date(m))
-        for r, m in session.execute(select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct())
+        for r, m in session.execute(stmt.where(MonthlyAggregate.month.between(min(months), max(months))))
     }
     count = 0
     for room in rooms:

@@ -46,4 +46,4 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
             assert all(hi - lo >= K - 1e-6 for lo, hi in small.values()), {
                 k: r for k, r in small.items() if r[1] - r[0] < K - 1e-6
             }
-    assert checked > 0 and small_hidden > 0
+    assert checked > 0 and small_hidden > 0, (checked, small_hidden, years)

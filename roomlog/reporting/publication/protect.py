@@ -80,6 +80,8 @@ def protect_year(
     parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
     equations = _equations(relations)
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
+    # National headline totals of k or more are never a complement (data dictionary).
+    pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _kept(k, v, threshold)}
     state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
@@ -119,6 +121,11 @@ def protect_year(
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     return set(state.reasons)
+
+
+def _kept(key: Key, value: int, threshold: int) -> bool:
+    """Whether a cell is a national headline total of k or more: it stays visible."""
+    return key[1] == NATIONAL and key[2] in HEADLINE_TOTALS and value >= threshold
 
 
 def _sensitive(

@@ -80,7 +80,7 @@ def protect_year(
     parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
     equations = _equations(relations)
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
-    # National headline totals of k or more are never a complement (data dictionary).
+    # National headline totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _kept(k, v, threshold)}
     state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
     for key, value in exact.items():
@@ -95,15 +95,37 @@ def protect_year(
     for relation in relations:
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
-    # Each round audits only the blocks that changed: at first those of the new cells, then
-    # those of the cells just hidden and of the leaks left (every other block passed already).
-    audit_keys: set[Key] = fresh
+    leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
+    if leaks:
+        # Only a national headline total is left to hide (e.g. two versions of a revised month
+        # differ by exactly the changed cell): privacy first, it is hidden as a last resort.
+        for key in [k for k, reason in pinned.items() if reason is None and k not in fixed]:
+            del pinned[key]
+        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
+    if leaks:
+        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
+    return set(state.reasons)
+
+
+def _rounds(
+    state: _State,
+    exact: Mapping[Key, int],
+    relations: list[Relation],
+    threshold: int,
+    audit_keys: set[Key],
+    by_key: Mapping[Key, list[Relation]],
+) -> dict[Key, tuple[float, float]]:
+    """Audit, then hide more, until no small count is narrower than k; return the leaks left.
+
+    Each round audits only the blocks that changed: at first those of ``audit_keys``, then
+    those of the cells just hidden and of the leaks left (every other block passed already).
+    """
     leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
-        hidden = set(state.reasons)
-        leaks = _sensitive(narrow(exact, relations, hidden, threshold, audit_keys, by_key), exact, threshold)
+        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+        leaks = _sensitive(found, exact, threshold)
         if not leaks:
-            return hidden
+            return leaks
         picks: set[Key] = set()
         for key in sorted(leaks, key=repr):
             pick = _cover(key, state, by_key)
@@ -113,14 +135,10 @@ def protect_year(
                 state.close_equations(list(state.hide(pick)))
                 picks |= set(state.reasons) - before
         if not picks:
-            break
+            return leaks
         audit_keys = picks | set(leaks)
-    else:
-        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
-        leaks = _sensitive(found, exact, threshold)
-    if leaks:
-        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
-    return set(state.reasons)
+    found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+    return _sensitive(found, exact, threshold)
 
 
 def _kept(key: Key, value: int, threshold: int) -> bool:

@@ -75,9 +75,13 @@ def run_stage(
     """Extend the history to ``years``, publish if the app can, then time every request and closing a month."""
     print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
     started = time.perf_counter()
-    roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
+    generate = os.environ.get("BENCH_GENERATE", "1") not in ("", "0")
+    if generate:
+        roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
     generated = time.perf_counter() - started
     notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
+    if not generate:
+        notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
         roomlog(url, "publish")

@@ -168,10 +168,12 @@ Knobs (environment): `BENCH_DB` (`sqlite`, `postgresql` or both, comma-separated
 `BENCH_ROOMS` (default 10), `BENCH_WARM` (warm calls per request, default 3; one only when
 a call takes over `BENCH_SLOW` seconds, default 60),
 `BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`), `BENCH_KEEP=1`
-(reuse the database an earlier run left instead of starting afresh),
-`BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_URL` when set
-(a database `roomlog_bench` is created on it), otherwise a throwaway server started with
-`.ci/postgres.sh` on `BENCH_PGPORT` (default 54340).
+(reuse the database an earlier run left instead of starting afresh), `BENCH_GENERATE=0` (with
+`BENCH_KEEP=1`: measure that database as it is, e.g. a copy of a `roomlog demo` file),
+`BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
+(a database `roomlog_bench` is created on it as the owner; the CLI and the bare SQL run as the
+owner, gunicorn as the app role of `ROOMLOG_TEST_POSTGRES_URL`), otherwise a throwaway server
+started with `.ci/postgres.sh` on `BENCH_PGPORT` (default 54340).
 
 The data comes from `roomlog bench-data --rooms 10 --years N`: ten rooms in seven
 municipalities, each at the traffic of the busiest Danish room (the demo's H17: about

@@ -17,9 +17,15 @@ BIN = Path(sys.executable).parent
 
 def environment(database_url: str) -> dict[str, str]:
     """The environment of the app's processes: the bench database and fixed development secrets."""
+    from bench.setup import APP_URLS
+
     env = dict(os.environ)
+    if database_url in APP_URLS:
+        env.update(ROOMLOG_DATABASE_URL=APP_URLS[database_url], ROOMLOG_OWNER_DATABASE_URL=database_url)
+    else:
+        env.update(ROOMLOG_DATABASE_URL=database_url)
+        env.pop("ROOMLOG_OWNER_DATABASE_URL", None)
     env.update(
-        ROOMLOG_DATABASE_URL=database_url,
         ROOMLOG_ENV="development",
         ROOMLOG_SECRET_KEY="bench-secret-key-not-for-production-0123456789",
         ROOMLOG_PSEUDONYM_KEY="bench-pseudonym-key-not-for-production-0123456789",

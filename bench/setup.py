@@ -31,29 +31,39 @@ def sqlite_database(directory: Path, keep: bool = False) -> Iterator[str]:
     yield f"sqlite:///{path}"
 
 
+#: The app role's URL of a bench database given by its owner URL (PostgreSQL).
+APP_URLS: dict[str, str] = {}
+
+
 @contextmanager
 def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
     """A fresh database ``roomlog_bench`` (kept from an earlier run with ``keep``) on the test server,
     or on a throwaway server started here."""
-    given = os.environ.get("ROOMLOG_TEST_POSTGRES_URL")
+    given = os.environ.get("ROOMLOG_TEST_POSTGRES_OWNER_URL")
+    app = os.environ.get("ROOMLOG_TEST_POSTGRES_URL")
     started = False
     if not given:
         env = dict(os.environ, PGPORT=str(port), PGDATA_DIR=f"/tmp/roomlog-bench-pg-{port}")
         out = subprocess.run(
             [str(ROOT / ".ci/postgres.sh"), "start"], env=env, check=True, stdout=subprocess.PIPE, text=True
         ).stdout
-        given, started = out.strip().splitlines()[-1], True
+        given, app = out.strip().splitlines()[-2:]
+        started = True
     url = make_url(given)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = 'roomlog_bench'")).scalar()
         if exists and not keep:
-            connection.execute(text("DROP DATABASE roomlog_bench"))
+            connection.execute(text("DROP DATABASE roomlog_bench WITH (FORCE)"))
         if not exists or not keep:
             connection.execute(text("CREATE DATABASE roomlog_bench"))
     admin.dispose()
+    owner_url = url.set(database="roomlog_bench").render_as_string(hide_password=False)
+    if app:
+        # The app serves as the app role (row-level security applies); the CLI and the bare SQL run as the owner.
+        APP_URLS[owner_url] = make_url(app).set(database="roomlog_bench").render_as_string(hide_password=False)
     try:
-        yield url.set(database="roomlog_bench").render_as_string(hide_password=False)
+        yield owner_url
     finally:
         if started:
             env = dict(os.environ, PGPORT=str(port), PGDATA_DIR=f"/tmp/roomlog-bench-pg-{port}")

@@ -317,3 +317,69 @@ def test_reopen_change_and_reapprove_publishes_a_revised_version(
     assert all(r["revised"] for r in second.values())
     assert all(second[k]["suppressed"] for k, r in first.items() if r["suppressed"])
     assert sorted(dbs.scalars(select(Publication.version).where(Publication.period == label))) == [1, 2]
+
+
+def _state(session: Session, rooms: list[RoomInfo], labels: list[str], pick: str) -> tuple[dict, set]:
+    """Every cell of ``labels`` in their first (``pick="first"``) or latest version: exact values and hidden keys."""
+    from roomlog.reporting.publication.exact import COUNTS, units_of
+    from roomlog.reporting.publication.store import exact_counts, versions
+
+    exact: dict = {}
+    hidden: set = set()
+    for label, found in versions(session, labels).items():
+        stored = found[0] if pick == "first" else found[-1]
+        keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
+        exact |= {k: v for k, v in exact_counts(stored, keys).items() if v is not None}
+        hidden |= {(label, unit, code) for (unit, code), c in stored.cells.items() if c.hidden and code in COUNTS}
+    return exact, hidden
+
+
+def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(make: Factory, dbs: Session) -> None:
+    from roomlog.models import MonthlyHistory
+    from roomlog.reporting.publication import sources
+    from roomlog.reporting.publication.units import year_labels
+    from tests.aggregate_data import history
+
+    build_world(make, dbs, publish_now=False)
+    third = make.room("Tredje", "101", opened_on=dt.date(2016, 1, 1))
+    for month in ("2021-01", "2021-02", "2021-03", "2022-01", "2022-02", "2022-03"):
+        history(dbs, third, month, consumptions_total=30, emergencies_total=0, emergencies_acute_treatments=0)
+    publish(dbs)
+    dbs.commit()
+    # February: Skyen 12 and H17 2 are hidden, the third room's 0 is shown, København's 14 too.
+    # The third room's 0 becomes 3: with version 1, København's new total would give the 3 away.
+    row = dbs.scalars(
+        select(MonthlyHistory).where(
+            MonthlyHistory.room_id == third.id,
+            MonthlyHistory.month == dt.date(2022, 2, 1),
+            MonthlyHistory.indicator == "emergencies.total",
+        )
+    ).one()
+    row.value = 3
+    row.imported_at = row.imported_at + dt.timedelta(seconds=1)
+    dbs.flush()
+    assert "2022-02" in publish(dbs)
+    dbs.commit()
+    with sources.national_scope(dbs):
+        rooms = sources.room_infos(dbs)
+    months, quarters, year = year_labels(2022)
+    labels = [*months, *quarters, year]
+    first, first_hidden = _state(dbs, rooms, labels, "first")
+    latest, latest_hidden = _state(dbs, rooms, labels, "latest")
+    assert first[("2022-02", ("room", str(third.id)), "emergencies.total")] == 0
+    assert latest[("2022-02", ("room", str(third.id)), "emergencies.total")] == 3
+
+    def old(key: tuple) -> tuple:
+        return (key[0] + "@1", key[1], key[2])
+
+    published = [label for label in labels if any(k[0] == label for k in latest)]
+    rels = relations(published, rooms, set(latest))
+    rels += [Relation(tuple((old(k), c) for k, c in r.terms), r.exact) for r in relations(published, rooms, set(first))]
+    # The strongest reader knows which cells did not change between the versions.
+    rels += [Relation(((k, 1), (old(k), -1)), True) for k, v in first.items() if latest.get(k) == v]
+    exact = latest | {old(k): v for k, v in first.items()}
+    hidden = latest_hidden | {old(k) for k in first_hidden}
+    found = ranges(exact, rels, hidden)
+    small = {k: r for k, r in found.items() if 0 < exact[k] < K}
+    assert small, "the revised month has small hidden cells"
+    assert all(hi - lo >= K - 1e-6 for lo, hi in small.values()), {k: r for k, r in small.items() if r[1] - r[0] < K}

@@ -52,12 +52,16 @@ def ranges(
     hidden: set[Key],
     targets: set[Key] | None = None,
     fresh: set[Key] | None = None,
+    index: Mapping[Key, list[Relation]] | None = None,
 ) -> dict[Key, tuple[float, float]]:
     """``key → (min, max)`` of every hidden cell (or only ``targets``), from all relations and the visible cells.
 
     With ``fresh`` (the cells not published before), blocks of hidden cells that neither hold a
     fresh cell nor a relation with one are skipped: they were audited when they were published.
+    With ``index`` too (cell → its relations), only the relations of those blocks are read.
     """
+    if fresh is not None and index is not None:
+        relations = _reachable(fresh, hidden, index)
     rows: list[tuple[dict[Key, int], float, bool]] = []
     touched: list[bool] = []
     for relation in relations:
@@ -83,6 +87,26 @@ def ranges(
             out.update({key: (min(1.0, exact.get(key, 0)), INF) for key in wanted})
             continue
         out.update(_solve_block(keys, [rows[i] for i in row_ids], exact, wanted))
+    return out
+
+
+def _reachable(fresh: set[Key], hidden: set[Key], index: Mapping[Key, list[Relation]]) -> list[Relation]:
+    """The relations of every block of hidden cells that holds a fresh cell or a relation with one."""
+    seen: set[int] = set()
+    out: list[Relation] = []
+    done: set[Key] = set()
+    todo = list(fresh)
+    while todo:
+        key = todo.pop()
+        if key in done:
+            continue
+        done.add(key)
+        for relation in index.get(key, ()):
+            if id(relation) in seen:
+                continue
+            seen.add(id(relation))
+            out.append(relation)
+            todo.extend(k for k, _c in relation.terms if k in hidden and k not in done)
     return out
 
 
@@ -126,11 +150,12 @@ def narrow(
     hidden: set[Key],
     threshold: int,
     fresh: set[Key] | None = None,
+    index: Mapping[Key, list[Relation]] | None = None,
 ) -> dict[Key, tuple[float, float]]:
     """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
 
     A hidden count of k or more pinned near its value gives no small count away.
     """
     targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold}
-    found = ranges(exact, relations, hidden, targets, fresh)
+    found = ranges(exact, relations, hidden, targets, fresh, index)
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

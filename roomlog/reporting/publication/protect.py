@@ -18,7 +18,14 @@ from collections.abc import Mapping
 
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.audit import narrow
-from roomlog.reporting.publication.units import EXEMPT_CODES, HEADLINE_TOTALS, Key, Relation, kind_of_label
+from roomlog.reporting.publication.units import (
+    EXEMPT_CODES,
+    HEADLINE_TOTALS,
+    NATIONAL,
+    Key,
+    Relation,
+    kind_of_label,
+)
 from roomlog.reporting.suppression import Equation, Reason, _State
 
 log = logging.getLogger(__name__)
@@ -34,7 +41,7 @@ def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type:
         value = exact[key]
         headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
         return (
-            1.0 if headline else 0.0,
+            (2.0 if unit == NATIONAL else 1.0) if headline else 0.0,
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
             float(PERIOD_RANK[kind_of_label(label)]),
@@ -67,10 +74,14 @@ def protect_year(
     ``exact`` holds every known count of the component (earlier and new cells); ``fixed``
     the hidden state of cells already published (never changed, never picked as a
     complement); ``forced`` new cells that must be hidden (hidden in an earlier version).
+    Headline totals of k or more are a complement only when nothing else will do, the
+    national ones last of all: siblings (rooms, municipalities, months, categories) first.
     """
     parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
     equations = _equations(relations)
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
+    # National headline totals of k or more are not a complement while anything else will do.
+    pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _kept(k, v, threshold)}
     state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
@@ -84,24 +95,55 @@ def protect_year(
     for relation in relations:
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
+    leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
+    if leaks:
+        # Only a national headline total is left to hide (e.g. two versions of a revised month
+        # differ by exactly the changed cell): privacy first, it is hidden as a last resort.
+        for key in [k for k, reason in pinned.items() if reason is None and k not in fixed]:
+            del pinned[key]
+        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
+    if leaks:
+        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
+    return set(state.reasons)
+
+
+def _rounds(
+    state: _State,
+    exact: Mapping[Key, int],
+    relations: list[Relation],
+    threshold: int,
+    audit_keys: set[Key],
+    by_key: Mapping[Key, list[Relation]],
+) -> dict[Key, tuple[float, float]]:
+    """Audit, then hide more, until no small count is narrower than k; return the leaks left.
+
+    Each round audits only the blocks that changed: at first those of ``audit_keys``, then
+    those of the cells just hidden and of the leaks left (every other block passed already).
+    """
+    leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
-        hidden = set(state.reasons)
-        leaks = _sensitive(narrow(exact, relations, hidden, threshold, fresh), exact, threshold)
+        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+        leaks = _sensitive(found, exact, threshold)
         if not leaks:
-            return hidden
-        progressed = False
+            return leaks
+        picks: set[Key] = set()
         for key in sorted(leaks, key=repr):
             pick = _cover(key, state, by_key)
             log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
+                before = set(state.reasons)
                 state.close_equations(list(state.hide(pick)))
-                progressed = True
-        if not progressed:
-            break
-    left = _sensitive(narrow(exact, relations, set(state.reasons), threshold, fresh), exact, threshold)
-    if left:
-        log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(left))
-    return set(state.reasons)
+                picks |= set(state.reasons) - before
+        if not picks:
+            return leaks
+        audit_keys = picks | set(leaks)
+    found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+    return _sensitive(found, exact, threshold)
+
+
+def _kept(key: Key, value: int, threshold: int) -> bool:
+    """Whether a cell is a national headline total of k or more: it stays visible."""
+    return key[1] == NATIONAL and key[2] in HEADLINE_TOTALS and value >= threshold
 
 
 def _sensitive(

@@ -15,6 +15,7 @@ from roomlog.reporting.periods import Period, iter_months
 from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
 from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.superseded import superseded
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
 from roomlog.reporting.windows import month_label, parse_label
 from roomlog.services import audit
@@ -38,9 +39,10 @@ def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_
             return []
         states = sources.room_month_states(session, rooms, min(firsts), last, today, lock_after_days)
         closed = [m for m in iter_months(min(firsts), last) if _closed(states, rooms, m)]
-        written = _write_locked_snapshots(session, rooms, states, closed)
-        marks = sources.source_marks(session)
         known = store.latest(session, [month_label(m) for m in closed], codes=())
+        # A locked room-month was snapshotted when its month was first published and cannot change since.
+        written = _write_locked_snapshots(session, rooms, states, [m for m in closed if month_label(m) not in known])
+        marks = sources.source_marks(session)
         due = [
             m for m in closed if month_label(m) not in known or known[month_label(m)].source_mark != marks.get(m, "")
         ]
@@ -65,9 +67,12 @@ def _write_locked_snapshots(
 ) -> int:
     """Fix the figures of locked, unapproved room-months that hold events: store their snapshot."""
     wanted = set(months)
+    if not wanted:
+        return 0
+    stmt = select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct()
     have = {
         (r, sources._date(m))
-        for r, m in session.execute(select(MonthlyAggregate.room_id, MonthlyAggregate.month).distinct())
+        for r, m in session.execute(stmt.where(MonthlyAggregate.month.between(min(months), max(months))))
     }
     count = 0
     for room in rooms:
@@ -135,14 +140,22 @@ def _publish_year(
         for unit, code in keys:
             cell = stored[label].cells.get((unit, code))
             fixed[(label, unit, code)] = bool(cell and cell.hidden)
+    counts = store.version_counts(session, [label for label in everything if label in stored])
+    revised = store.versions(session, [label for label, n in counts.items() if n > 1 or label in new])
     forced: set[Key] = set()
-    for label, earlier in store.versions(session, [label for label in new if label in stored]).items():
-        for version in earlier:
+    for label in new:
+        for version in revised.get(label, []):
             forced |= {(label, unit, code) for (unit, code), c in version.cells.items() if c.hidden}
     known = {k: v for k, v in exact.items() if v is not None}
     unknown = {k for k, v in exact.items() if v is None}
+    current = {label: stored[label].version for label in fixed_labels}
+    old = superseded(revised, current, rooms, known)
     hidden = protect_year(
-        known, relations([*fixed_labels, *new], rooms, set(known), unknown), threshold, fixed, forced & set(known)
+        known | old.exact,
+        relations([*fixed_labels, *new], rooms, set(known), unknown) + old.relations,
+        threshold,
+        fixed | old.hidden,
+        forced & set(known),
     )
     for label in new:
         mark = marks.get(_first_month(label), "") if label in due_labels else None

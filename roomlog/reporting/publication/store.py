@@ -111,6 +111,14 @@ def latest(
     }
 
 
+def version_counts(session: Session, labels: Collection[str]) -> dict[str, int]:
+    """How many versions of each label are stored."""
+    if not labels:
+        return {}
+    stmt = select(Publication.period, func.count()).where(Publication.period.in_(tuple(labels)))
+    return {label: n for label, n in session.execute(stmt.group_by(Publication.period))}
+
+
 def versions(session: Session, labels: Collection[str]) -> dict[str, list[Stored]]:
     """Every stored version of each label, oldest first."""
     pubs = session.scalars(

@@ -1,0 +1,68 @@
+"""``python -m bench.close``: how long closing a month takes on a database with history, phase by phase.
+
+Reproducible and read-only: in one transaction that is rolled back, the latest published month
+(with its quarter and year) is removed from the store and published again as closing it would,
+then ``publish_due`` runs once more with nothing due (what every approval costs). Prints wall
+time per run and the functions that took the most time (cProfile, cumulative).
+
+    ROOMLOG_DATABASE_URL=sqlite:///instance/bench/bench.db .venv/bin/python -m bench.close
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+
+from sqlalchemy import delete, func, select
+
+from bench.server import environment
+
+
+def main() -> None:
+    """Time closing the latest published month and a publish with nothing due."""
+    url = os.environ.get("ROOMLOG_DATABASE_URL")
+    if not url:
+        raise SystemExit("set ROOMLOG_DATABASE_URL to a database with published history")
+    os.environ.update({k: v for k, v in environment(url).items() if k.startswith("ROOMLOG_")})
+    from flask import g
+
+    from roomlog import create_app
+    from roomlog.extensions import db
+    from roomlog.models import Publication, PublishedCell
+    from roomlog.reporting.publication import publish_due
+    from roomlog.reporting.publication.units import parts_of_label
+    from roomlog.services.periods import today_local
+
+    app = create_app({"DATABASE_AS_OWNER": True})
+    with app.test_request_context():
+        g.scope_room_ids, g.scope_decided = None, True
+        session = db.session
+        threshold = app.config.get("SUPPRESSION_THRESHOLD", 5)
+        lock = app.config.get("LOCK_AFTER_DAYS", 15)
+        month = session.scalar(select(func.max(Publication.period)).where(Publication.kind == "month"))
+        if month is None:
+            raise SystemExit("nothing is published yet: run `roomlog publish` first")
+        year, quarter = month[:4], next(q for q in parts_of_label(month[:4]) if month in parts_of_label(q))
+        ids = session.scalars(select(Publication.id).where(Publication.period.in_((month, quarter, year)))).all()
+        session.execute(delete(PublishedCell).where(PublishedCell.publication_id.in_(ids)))
+        session.execute(delete(Publication).where(Publication.id.in_(ids)))
+        session.flush()
+        for name in (f"close {month} (with {quarter} and {year} when complete)", "publish with nothing due"):
+            profile = cProfile.Profile()
+            started = time.perf_counter()
+            profile.enable()
+            out = publish_due(session, today_local(), threshold=threshold, lock_after_days=lock)
+            profile.disable()
+            print(f"{name}: {time.perf_counter() - started:.2f} s, published {out}")
+            text = io.StringIO()
+            pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(r"roomlog|highspy", 18)
+            print("\n".join(line for line in text.getvalue().splitlines() if line.strip())[-2600:])
+        session.rollback()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,7 +24,7 @@ from roomlog.i18n import LANGUAGES
 from roomlog.models import Room
 from roomlog.models.codes import ROOM_ROLES, Role
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
-from roomlog.reports import page
+from roomlog.reports import changes, page
 from roomlog.reports.converters import MonthConverter, reject_bad_month
 from roomlog.reports.forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
 from roomlog.reports.pdf import render_pdf
@@ -59,7 +59,17 @@ def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> t
     forms.setdefault("approve_form", ApproveForm())
     forms.setdefault("reopen_form", ReopenForm())
     forms.setdefault("lock_form", LockExceptionForm())
-    return render_template("reports/summary.html", page=data, can_approve=lead, **forms), status
+    return (
+        render_template(
+            "reports/summary.html",
+            page=data,
+            can_approve=lead,
+            changed_records=changes.record_lines(data.changes),
+            indicator=changes.indicator,
+            **forms,
+        ),
+        status,
+    )
 
 
 @bp.get("/<int:room_id>/")

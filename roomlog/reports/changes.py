@@ -1,0 +1,35 @@
+"""The "changed after approval" notice in words: record kinds, what was done, changed fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roomlog.reporting.indicators import BY_CODE, Indicator
+from roomlog.rooms import history_text
+from roomlog.rooms.correction_views import FIELD_LABELS, KIND_LABELS
+from roomlog.services.approval_changes import ChangesSinceApproval, RecordChange
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One changed record as the notice shows it (no visitor code: kind, id, times, what)."""
+
+    change: RecordChange
+    kind: str
+    what: str
+
+
+def record_lines(changes: ChangesSinceApproval | None) -> list[RecordLine]:
+    """Return the changed records of the notice in words."""
+    out = []
+    for r in changes.records if changes else ():
+        what = str(history_text.ACTIONS.get(r.what, r.what))
+        if r.fields:
+            what += ": " + ", ".join(history_text.field_text(r.kind, f, FIELD_LABELS) for f in r.fields)
+        out.append(RecordLine(r, str(KIND_LABELS.get(r.kind, r.kind)), what))
+    return out
+
+
+def indicator(code: str) -> Indicator:
+    """Return the indicator of a code (for its label in the notice)."""
+    return BY_CODE[code]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roomlog.reporting.indicators import BY_CODE, Indicator
+from roomlog.reports.page import BREAKDOWNS
 from roomlog.rooms import history_text
 from roomlog.rooms.correction_views import FIELD_LABELS, KIND_LABELS
 from roomlog.services.approval_changes import ChangesSinceApproval, RecordChange
@@ -31,5 +32,13 @@ def record_lines(changes: ChangesSinceApproval | None) -> list[RecordLine]:
 
 
 def indicator(code: str) -> Indicator:
-    """Return the indicator of a code (for its label in the notice)."""
+    """Return the indicator of a code."""
     return BY_CODE[code]
+
+
+def indicator_label(code: str, lang: str) -> str:
+    """Return the label of an indicator, a breakdown's part with the breakdown's title
+    ("Consumptions by route: injection")."""
+    own = BY_CODE[code].label(lang)
+    title = next((str(t) for t, prefix in BREAKDOWNS if code.startswith(prefix)), None)
+    return f"{title}: {own}" if title else own

@@ -66,6 +66,7 @@ def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> t
             can_approve=lead,
             changed_records=changes.record_lines(data.changes),
             indicator=changes.indicator,
+            indicator_label=changes.indicator_label,
             **forms,
         ),
         status,

@@ -279,3 +279,21 @@ def test_a_month_approved_without_stored_details_says_where_they_come_from(
     auth.login("staff")
     html = client.get(f"/reports/{world.room.id}/{format_month(world.month)}").get_data(as_text=True)
     assert 'data-source="events"' in html
+
+
+def test_stored_details_rebuild_the_tables_they_were_made_from() -> None:
+    from roomlog.reporting.detail import action_counts, detail_of, detail_values, heat_map, outcome_counts, time_bands
+    from roomlog.reporting.queries import ActionRow, EmergencyRow
+
+    month = dt.date(2026, 3, 1)
+    arrivals = [dt.datetime(2026, 3, d, h, 30, tzinfo=dt.UTC) for d, h in ((2, 7), (2, 7), (3, 22), (29, 1))]
+    actions = [
+        ActionRow(1, month, 10, "naloxone", 2, "opioid", None),
+        ActionRow(1, month, 10, "oxygen", 1, "opioid", "start"),
+        ActionRow(1, month, 10, "oxygen", 1, "opioid", "stop"),
+        ActionRow(1, month, 11, "cpr", 1, "opioid", None),
+    ]
+    emergencies = [EmergencyRow(1, month, "opioid", "transported", 1), EmergencyRow(1, month, "opioid", None, 1)]
+    rebuilt = detail_of(detail_values(arrivals, actions, emergencies))
+    assert rebuilt.heat == heat_map(arrivals) and rebuilt.bands == time_bands(arrivals)
+    assert rebuilt.actions == action_counts(actions) and rebuilt.outcomes == outcome_counts(emergencies)

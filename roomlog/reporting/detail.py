@@ -165,10 +165,3 @@ def detail_of(values: Mapping[str, int]) -> Detail:
     choices: list[EmergencyOutcome | None] = [*EmergencyOutcome, None]
     outcomes = tuple((o, int(values.get(_outcome_item(o), 0))) for o in choices)
     return Detail(_heat(grid), _bands(grid), actions, outcomes)
-
-
-def live_detail(
-    arrivals: Iterable[dt.datetime], actions: Iterable[ActionRow], emergencies: Iterable[EmergencyRow]
-) -> Detail:
-    """Return the tables computed from event rows (an open month)."""
-    return detail_of(detail_values(arrivals, actions, emergencies))

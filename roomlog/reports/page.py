@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
-from roomlog.reporting import compute_many, first_data_month, periods, queries
+from roomlog.reporting import compute_many, first_data_month, periods
 from roomlog.reporting.checks import SHOWN, Check, CheckItem, run_checks
 from roomlog.reporting.combine import SNAPSHOT, MonthState
 from roomlog.reporting.compare import HEADLINE, Comparison, compare
-from roomlog.reporting.detail import ActionCount, Bar, Detail, HeatMap, bars, detail_of, live_detail
+from roomlog.reporting.detail import ActionCount, Bar, Detail, HeatMap, bars, detail_of
 from roomlog.reporting.indicators import Indicator, in_section
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Number, Values
@@ -23,7 +23,7 @@ from roomlog.services import approval_changes
 from roomlog.services.approval import refusal
 from roomlog.services.approval_changes import ChangesSinceApproval
 from roomlog.services.periods import get_status, is_locked, lock_date, today_local
-from roomlog.services.service_days import add_months, month_end, month_start
+from roomlog.services.service_days import add_months
 
 #: (title, indicator code prefix) of the breakdown tables.
 BREAKDOWNS = (
@@ -116,8 +116,9 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user else None
 
 
-def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) -> MonthlyPage:
-    """Compute the monthly page of ``room`` for ``month`` (the first day of the month)."""
+def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, with_changes: bool = True) -> MonthlyPage:
+    """Compute the monthly page of ``room`` for ``month`` (the first day of the month); ``with_changes``
+    recounts a closed month from its records to say what changed after approval."""
     period = periods.month(month)
     since = periods.since_opening(room.opened_on, period, first_data_month(session, [room.id]))
     ids = [room.id]
@@ -139,7 +140,7 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) ->
     status = get_status(session, room.id, month)
     detail, detail_source = _detail(session, room.id, month, state.source == SNAPSHOT)
     changes = None
-    if state.source == SNAPSHOT and status is not None:
+    if with_changes and state.source == SNAPSHOT and status is not None:
         changes = approval_changes.since_approval(session, room, month, status, values)
     checks = run_checks(session, room.id, month) if with_checks and finished else None
     lock_after = current_app.config["LOCK_AFTER_DAYS"]
@@ -176,13 +177,7 @@ def _detail(session: Session, room_id: int, month: dt.date, closed: bool) -> tup
     stored = approval_changes.stored_detail(session, room_id, month) if closed else None
     if stored is not None:
         return detail_of(stored), SNAPSHOT
-    first, last = month_start(month), month_end(month)
-    arrivals = queries.arrival_times(session, room_id, first, last)
-    actions, emergencies = (
-        queries.actions(session, [room_id], first, last),
-        queries.emergencies(session, [room_id], first, last),
-    )
-    return live_detail(arrivals, actions, emergencies), "events"
+    return detail_of(approval_changes.month_detail(session, room_id, month)), "events"
 
 
 def _with_changes(checks: list[Check] | None, changes: ChangesSinceApproval | None) -> list[Check] | None:

@@ -93,7 +93,7 @@ def pdf(room_id: int, month: dt.date) -> Response:
     """Download the monthly summary as an A4 PDF."""
     room = room_for_member(room_id)
     with _language():
-        data = page.build(db.session, room, month, with_checks=False)
+        data = page.build(db.session, room, month, with_checks=False, with_changes=False)
         html = render_template("reports/pdf.html", page=data)
     name = f"maanedsopgoerelse-{room.id}-{format_month(month)}.pdf"
     return Response(

@@ -41,6 +41,7 @@ COUNTED = (
 )
 
 
+
 @pytest.fixture
 def maintenance(app: Flask, backend: str, tmp_path: Path) -> Iterator[Flask]:
     """The app as `roomlog bench-data` runs it: as the schema owner on PostgreSQL (bulk COPY, no RLS)."""

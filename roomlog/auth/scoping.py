@@ -25,12 +25,21 @@ from flask import g, has_request_context
 from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomEvent, RoomVisitorSet, YearlyHistory
+from roomlog.models import (
+    MonthlyAggregate,
+    MonthlyDetail,
+    MonthlyHistory,
+    PeriodStatus,
+    RoomEvent,
+    RoomVisitorSet,
+    YearlyHistory,
+)
 
 ROOM_SCOPED: tuple[type[Any], ...] = (
     RoomEvent,
     PeriodStatus,
     MonthlyAggregate,
+    MonthlyDetail,
     MonthlyHistory,
     YearlyHistory,
     RoomVisitorSet,

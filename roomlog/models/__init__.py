@@ -16,7 +16,14 @@ from roomlog.models.events import (
     Visit,
 )
 from roomlog.models.organisation import Municipality, Room
-from roomlog.models.periods import MonthlyAggregate, MonthlyHistory, PeriodStatus, RoomVisitorSet, YearlyHistory
+from roomlog.models.periods import (
+    MonthlyAggregate,
+    MonthlyDetail,
+    MonthlyHistory,
+    PeriodStatus,
+    RoomVisitorSet,
+    YearlyHistory,
+)
 from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
 from roomlog.models.publication import Publication, PublishedCell
 from roomlog.models.visitors import Visitor
@@ -34,6 +41,7 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "MonthlyAggregate",
+    "MonthlyDetail",
     "MonthlyHistory",
     "Municipality",
     "PeriodStatus",

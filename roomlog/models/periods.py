@@ -105,3 +105,23 @@ class RoomVisitorSet(Base):
     #: The same ids by sex and birth year (``roomlog.reporting.visitor_sets.serialize_groups``).
     groups: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MonthlyDetail(Base):
+    """A count of the monthly page that is no indicator (arrivals by weekday and hour, emergency
+    actions, outcomes), frozen with the snapshot when the month was approved.
+
+    ``item`` is ``arrivals.<weekday>.<hour>``, ``actions.<action>.emergencies``,
+    ``actions.<action>.times`` or ``outcomes.<outcome|none>`` (``roomlog.reporting.detail``).
+    """
+
+    __tablename__ = "monthly_details"
+    __table_args__ = (UniqueConstraint("room_id", "month", "item"),)
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    #: First day of the month.
+    month: Mapped[dt.date] = mapped_column(Date)
+    item: Mapped[str] = mapped_column(String(80))
+    value: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,11 +1,15 @@
 """Pure breakdowns for the monthly page that are not indicators: when visitors arrive
-(time bands, weekday × hour), every emergency action and every outcome."""
+(time bands, weekday × hour), every emergency action and every outcome.
+
+``detail_values`` flattens them into named counts (what approval stores beside the snapshot,
+``MonthlyDetail``); ``detail_of`` turns such counts back into the page's tables, so a closed
+month shows exactly what was approved."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome
@@ -51,11 +55,19 @@ def local_hours(moments: Iterable[dt.datetime]) -> list[tuple[int, int]]:
     return out
 
 
-def heat_map(moments: Iterable[dt.datetime]) -> HeatMap:
-    """Count arrivals per weekday × local hour (daylight saving handled by the time zone)."""
+def _grid(moments: Iterable[dt.datetime]) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
     for weekday, hour in local_hours(moments):
         grid[weekday][hour] += 1
+    return grid
+
+
+def heat_map(moments: Iterable[dt.datetime]) -> HeatMap:
+    """Count arrivals per weekday × local hour (daylight saving handled by the time zone)."""
+    return _heat(_grid(moments))
+
+
+def _heat(grid: list[list[int]]) -> HeatMap:
     peak = max(max(row) for row in grid)
     levels = tuple(tuple(_level(n, peak) for n in row) for row in grid)
     return HeatMap(tuple(tuple(row) for row in grid), levels, peak)
@@ -69,7 +81,14 @@ def _level(count: int, peak: int) -> int:
 
 def time_bands(moments: Iterable[dt.datetime]) -> tuple[Bar, ...]:
     """Count arrivals in three-hour local time bands (00–03 … 21–24)."""
-    counts = Counter(hour // BAND_HOURS for _, hour in local_hours(moments))
+    return _bands(_grid(moments))
+
+
+def _bands(grid: list[list[int]]) -> tuple[Bar, ...]:
+    counts: Counter[int] = Counter()
+    for row in grid:
+        for hour, n in enumerate(row):
+            counts[hour // BAND_HOURS] += n
     return bars((f"{b * BAND_HOURS:02d}–{(b + 1) * BAND_HOURS:02d}", counts.get(b, 0)) for b in range(24 // BAND_HOURS))
 
 
@@ -104,3 +123,45 @@ def outcome_counts(rows: Iterable[EmergencyRow]) -> tuple[tuple[EmergencyOutcome
     out: list[tuple[EmergencyOutcome | None, int]] = [(o, counts.get(o.value, 0)) for o in EmergencyOutcome]
     out.append((None, counts.get(None, 0)))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The page's tables that are not indicators: arrivals (heat map, bands), actions, outcomes."""
+
+    heat: HeatMap
+    bands: tuple[Bar, ...]
+    actions: tuple[ActionCount, ...]
+    outcomes: tuple[tuple[EmergencyOutcome | None, int], ...]
+
+
+def _outcome_item(outcome: EmergencyOutcome | None) -> str:
+    return f"outcomes.{outcome.value if outcome else 'none'}"
+
+
+def detail_values(
+    arrivals: Iterable[dt.datetime], actions: Iterable[ActionRow], emergencies: Iterable[EmergencyRow]
+) -> dict[str, int]:
+    """Flatten the page's non-indicator tables into named counts (arrival cells only where not zero)."""
+    out: dict[str, int] = {}
+    for weekday, row in enumerate(_grid(arrivals)):
+        out.update({f"arrivals.{weekday}.{hour}": n for hour, n in enumerate(row) if n})
+    for a in action_counts(actions):
+        out[f"actions.{a.action.value}.emergencies"] = a.emergencies
+        out[f"actions.{a.action.value}.times"] = a.rows
+    out.update({_outcome_item(outcome): n for outcome, n in outcome_counts(emergencies)})
+    return out
+
+
+def detail_of(values: Mapping[str, int]) -> Detail:
+    """Rebuild the page's non-indicator tables from named counts (missing counts are zero)."""
+    grid = [[int(values.get(f"arrivals.{d}.{h}", 0)) for h in range(24)] for d in range(7)]
+    actions = tuple(
+        ActionCount(
+            a, int(values.get(f"actions.{a.value}.emergencies", 0)), int(values.get(f"actions.{a.value}.times", 0))
+        )
+        for a in EmergencyAction
+    )
+    choices: list[EmergencyOutcome | None] = [*EmergencyOutcome, None]
+    outcomes = tuple((o, int(values.get(_outcome_item(o), 0))) for o in choices)
+    return Detail(_heat(grid), _bands(grid), actions, outcomes)

@@ -11,24 +11,17 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
-from roomlog.reporting import compute_many, first_data_month, periods, queries
-from roomlog.reporting.checks import Check, run_checks
-from roomlog.reporting.combine import MonthState
+from roomlog.reporting import compute_many, first_data_month, periods
+from roomlog.reporting.checks import SHOWN, Check, CheckItem, run_checks
+from roomlog.reporting.combine import SNAPSHOT, MonthState
 from roomlog.reporting.compare import HEADLINE, Comparison, compare
-from roomlog.reporting.detail import (
-    ActionCount,
-    Bar,
-    HeatMap,
-    action_counts,
-    bars,
-    heat_map,
-    outcome_counts,
-    time_bands,
-)
+from roomlog.reporting.detail import ActionCount, Bar, Detail, HeatMap, bars, detail_of
 from roomlog.reporting.indicators import Indicator, in_section
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Number, Values
+from roomlog.services import approval_changes
 from roomlog.services.approval import refusal
+from roomlog.services.approval_changes import ChangesSinceApproval
 from roomlog.services.periods import get_status, is_locked, lock_date, today_local
 from roomlog.services.service_days import add_months
 
@@ -86,6 +79,15 @@ class MonthlyPage:
     checks: list[Check] | None
     #: Why the month can never be approved (before the room opened, or in the future), else ``None``.
     approval_refused: str | None = None
+    #: Where the arrivals, actions and outcomes come from: ``snapshot`` (stored at approval) or ``events``.
+    detail_source: str = "events"
+    #: A closed month: what differs from its snapshot now (``None`` for an open month).
+    changes: ChangesSinceApproval | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether every number on the page is the snapshot stored at approval."""
+        return self.state.source == SNAPSHOT
 
     @property
     def checks_pass(self) -> bool:
@@ -93,7 +95,10 @@ class MonthlyPage:
 
     @property
     def needs_review(self) -> bool:
-        return self.checks is not None and any(not c.ok for c in self.checks if not c.blocking)
+        """Whether back-dated entries (or other non-blocking findings of the checks) await review."""
+        return self.checks is not None and any(
+            not c.ok for c in self.checks if not c.blocking and c.code != approval_changes.CHECK_CODE
+        )
 
 
 def _breakdowns(month: Values, ytd: Values) -> list[Breakdown]:
@@ -111,8 +116,9 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user else None
 
 
-def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) -> MonthlyPage:
-    """Compute the monthly page of ``room`` for ``month`` (the first day of the month)."""
+def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, with_changes: bool = True) -> MonthlyPage:
+    """Compute the monthly page of ``room`` for ``month`` (the first day of the month); ``with_changes``
+    recounts a closed month from its records to say what changed after approval."""
     period = periods.month(month)
     since = periods.since_opening(room.opened_on, period, first_data_month(session, [room.id]))
     ids = [room.id]
@@ -128,18 +134,22 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) ->
     comparisons = compare(
         HEADLINE, values, previous.per_room[room.id], last_year.per_room[room.id], ytd, since_report.per_room[room.id]
     )
-    args = (session, ids, period.first_day, period.last_day)
-    arrivals = queries.arrival_times(session, room.id, period.first_day, period.last_day)
-    status = get_status(session, room.id, month)
     today = today_local()
-    lock_after = current_app.config["LOCK_AFTER_DAYS"]
     finished = period.last_day < today
+    state = report.state(room.id, month)
+    status = get_status(session, room.id, month)
+    detail, detail_source = _detail(session, room.id, month, state.source == SNAPSHOT)
+    changes = None
+    if with_changes and state.source == SNAPSHOT and status is not None:
+        changes = approval_changes.since_approval(session, room, month, status, values)
+    checks = run_checks(session, room.id, month) if with_checks and finished else None
+    lock_after = current_app.config["LOCK_AFTER_DAYS"]
     following = add_months(month, 1)
     return MonthlyPage(
         room=room,
         period=period,
         generated_at=utcnow(),
-        state=report.state(room.id, month),
+        state=state,
         status=status,
         approved_by=_username(session, status.approved_by_id if status else None),
         accepted_by=_username(session, status.accepted_by_id if status else None),
@@ -148,13 +158,31 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool) ->
         lock_date=lock_date(month, lock_after),
         comparisons=comparisons,
         breakdowns=_breakdowns(values, ytd),
-        heat=heat_map(arrivals),
-        bands=time_bands(arrivals),
-        actions=action_counts(queries.actions(*args)),
-        outcomes=outcome_counts(queries.emergencies(*args)),
+        heat=detail.heat,
+        bands=detail.bands,
+        actions=detail.actions,
+        outcomes=detail.outcomes,
         since=since,
         previous_month=add_months(month, -1),
         next_month=following if following <= today else None,
-        checks=run_checks(session, room.id, month) if with_checks and finished else None,
+        checks=_with_changes(checks, changes),
         approval_refused=refusal(room, month, today) if finished or month > today else None,
+        detail_source=detail_source,
+        changes=changes,
     )
+
+
+def _detail(session: Session, room_id: int, month: dt.date, closed: bool) -> tuple[Detail, str]:
+    """The arrivals, actions and outcomes: stored at approval for a closed month, else from events."""
+    stored = approval_changes.stored_detail(session, room_id, month) if closed else None
+    if stored is not None:
+        return detail_of(stored), SNAPSHOT
+    return detail_of(approval_changes.month_detail(session, room_id, month)), "events"
+
+
+def _with_changes(checks: list[Check] | None, changes: ChangesSinceApproval | None) -> list[Check] | None:
+    """Add the records changed after approval to the checks (informational: it never blocks)."""
+    if checks is None or changes is None:
+        return checks
+    items = tuple(CheckItem(r.kind, r.record_id, r.occurred_at) for r in changes.records[:SHOWN])
+    return [*checks, Check(approval_changes.CHECK_CODE, False, len(changes.records), items)]

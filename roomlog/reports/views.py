@@ -24,7 +24,7 @@ from roomlog.i18n import LANGUAGES
 from roomlog.models import Room
 from roomlog.models.codes import ROOM_ROLES, Role
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
-from roomlog.reports import page
+from roomlog.reports import changes, page
 from roomlog.reports.converters import MonthConverter, reject_bad_month
 from roomlog.reports.forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
 from roomlog.reports.pdf import render_pdf
@@ -59,7 +59,18 @@ def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> t
     forms.setdefault("approve_form", ApproveForm())
     forms.setdefault("reopen_form", ReopenForm())
     forms.setdefault("lock_form", LockExceptionForm())
-    return render_template("reports/summary.html", page=data, can_approve=lead, **forms), status
+    return (
+        render_template(
+            "reports/summary.html",
+            page=data,
+            can_approve=lead,
+            changed_records=changes.record_lines(data.changes),
+            indicator=changes.indicator,
+            indicator_label=changes.indicator_label,
+            **forms,
+        ),
+        status,
+    )
 
 
 @bp.get("/<int:room_id>/")
@@ -82,7 +93,7 @@ def pdf(room_id: int, month: dt.date) -> Response:
     """Download the monthly summary as an A4 PDF."""
     room = room_for_member(room_id)
     with _language():
-        data = page.build(db.session, room, month, with_checks=False)
+        data = page.build(db.session, room, month, with_checks=False, with_changes=False)
         html = render_template("reports/pdf.html", page=data)
     name = f"maanedsopgoerelse-{room.id}-{format_month(month)}.pdf"
     return Response(

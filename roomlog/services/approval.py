@@ -2,8 +2,8 @@
 going back needs a reason, and a lead may keep a month open past its automatic lock date.
 
 Approving stores every indicator of the room-month as a snapshot (``MonthlyAggregate``)
-with its visitor-id sets (``RoomVisitorSet``); re-approval replaces both, reopening removes
-both. Every step writes an audit entry. Services flush, never commit.
+with its visitor-id sets (``RoomVisitorSet``) and the page's other counts (``MonthlyDetail``);
+re-approval replaces them, reopening removes them. Every step writes an audit entry. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from roomlog.reporting.checks import run_checks
 from roomlog.reporting.engine import compute, month_snapshot
 from roomlog.reporting.periods import Period
 from roomlog.reporting.visitor_sets import MonthSets, serialize
-from roomlog.services import Conflict, DomainError, NotAllowed, audit
+from roomlog.services import Conflict, DomainError, NotAllowed, approval_changes, audit
 from roomlog.services.passwords import verify_password
 from roomlog.services.periods import get_or_create_status, get_status, today_local
 from roomlog.services.publication import publish_quietly
@@ -80,6 +80,7 @@ def write_snapshot(session: Session, room: Room, month: dt.date) -> int:
     ]
     session.add_all(rows)
     _add_visitor_sets(session, room.id, month, month_sets)
+    approval_changes.write_detail(session, room.id, month)
     session.flush()
     return len(rows)
 
@@ -108,6 +109,7 @@ def drop_snapshot(session: Session, room_id: int, month: dt.date) -> None:
         delete(MonthlyAggregate).where(MonthlyAggregate.room_id == room_id, MonthlyAggregate.month == month)
     )
     session.execute(delete(RoomVisitorSet).where(RoomVisitorSet.room_id == room_id, RoomVisitorSet.month == month))
+    approval_changes.drop_detail(session, room_id, month)
 
 
 def approve_month(

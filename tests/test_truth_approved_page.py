@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db
-from roomlog.models import Consumption, Emergency, MonthlyDetail, Publication, Room, User
+from roomlog.models import Consumption, Emergency, MonthlyDetail, Publication, Room, User, Visit
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, Role, Route, Substance, TurnAwayReason, VisitOutcome
 from roomlog.reporting.compare import HEADLINE
 from roomlog.reporting.publication import store
@@ -100,7 +100,8 @@ def _change_after_approval(app: Flask, w: World) -> Changed:
         consumption = db.session.get(Consumption, w.consumption.id)
         corrections.void(db.session, room, "consumption", consumption, lead, REASON)
         stamp = event_times.resolve(db.session, room, lead, _at(w.month, 5, 14), reason=REASON)
-        visit = visits.anonymous_visit(db.session, room, lead, stamp, key="backdated-1", payload_hash="")
+        created = visits.anonymous_visit(db.session, room, lead, stamp, key="backdated-1", payload_hash="")
+        visit = db.session.get(Visit, created.id)  # the one-tap insert does not track the object
         visit.left_at = stamp.occurred_at + dt.timedelta(minutes=40)  # entered with its departure
         db.session.commit()
         return Changed(visit.id)

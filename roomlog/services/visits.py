@@ -131,7 +131,11 @@ def open_visit_today(session: Session, room: Room, pseudonym_key: str, parts: Co
 
 
 def anonymous_visit(session: Session, room: Room, user: User, stamp: Stamp, *, key: str, payload_hash: str) -> Visit:
-    """Register an admitted visit without a visitor code."""
+    """Register an admitted visit without a visitor code.
+
+    The returned visit carries its id but is not tracked by ``session``: to change it, load it
+    with ``session.get(Visit, visit.id)``.
+    """
     visit = _new_visit(room, user, stamp, key, payload_hash, visitor_id=None, outcome=VisitOutcome.ADMITTED)
     # The one-tap hot path: one plain INSERT on the session's connection (the same row, the same
     # unique key and checks in the database) instead of the unit of work; the caller needs its id only.

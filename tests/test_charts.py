@@ -183,3 +183,13 @@ def test_trends_skip_empty_series_and_use_the_language() -> None:
     t = trends([series([1, 2]), Series("referrals.total", "Henvisninger", "x", ())], "en")
     assert t.heading == "Trends by month" and [f.id for f in t.figures] == ["trend-visits-total"]
     assert trends([], "da").heading == "Udvikling pr. måned"
+
+
+def test_year_labels_do_not_overlap() -> None:
+    def years(first: dt.date, count: int) -> list[str]:
+        root = parse(svg(series([1] * count, first=first), "da", "f"))
+        return [t.text or "" for t in root.iter(SVG + "text") if t.get("text-anchor") == "start"]
+
+    assert years(dt.date(2021, 12, 1), 60) == ["2022", "2023", "2024", "2025", "2026"]  # not 2021 beside 2022
+    assert years(dt.date(2021, 4, 1), 60) == ["2021", "2022", "2023", "2024", "2025", "2026"]
+    assert years(dt.date(2021, 11, 1), 3) == ["2021", "2022"]  # wide months: room for both

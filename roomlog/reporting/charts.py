@@ -185,8 +185,10 @@ def svg(series: Series, lang: str, fid: str) -> Markup:
         y = _f(y_of(t, top))
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{GRID}" stroke-width="0.5"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y}" dy="4" text-anchor="end">{escape(number(t, lang))}</text>')
-    for i, p in enumerate(pts):  # a tick and the year under every January (and under the first month)
-        if p.month.month == 1 or i == 0:
+    januaries = [i for i, p in enumerate(pts) if p.month.month == 1]
+    first_label = not januaries or januaries[0] == 0 or januaries[0] * step >= 34  # no overlap with the next year
+    for i, p in enumerate(pts):  # a tick and the year under every January (and under the first month if room)
+        if p.month.month == 1 or (i == 0 and first_label):
             x = _f(x_of(i, n))
             out.append(
                 f'<line x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM + 4}" stroke="{GRID}" '

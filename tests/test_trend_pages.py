@@ -30,9 +30,12 @@ def published(dbs: Session, which: object) -> dt.date:
 
 
 def chart_months(dbs: Session, last: dt.date) -> list[dt.date]:
-    """Five years (60 months) up to ``last``, not before the first published month."""
-    start = max(dt.date(last.year - 5 + (last.month == 12), (last.month % 12) + 1, 1), published(dbs, func.min))
-    return list(Period(start, last).months)
+    """Five calendar years: those before the newest published year, or (for an old period) those up to it;
+    not before the first published month; ending with ``last``."""
+    newest = published(dbs, func.max)
+    end = min(last, newest)
+    first_year = (newest.year if end.year >= newest.year - 2 else end.year) - 4
+    return list(Period(max(dt.date(first_year, 1, 1), published(dbs, func.min)), end).months)
 
 
 MARCH, DECEMBER = dt.date(2022, 3, 1), dt.date(2022, 12, 1)
@@ -40,7 +43,7 @@ MARCH, DECEMBER = dt.date(2022, 3, 1), dt.date(2022, 12, 1)
 
 @pytest.fixture
 def world(make: Factory, dbs: Session) -> World:
-    """The aggregate world (2021-Q1 and 2022-Q1 published, 2021-04..12 not) with referrals hidden in one month."""
+    """The aggregate world (2021-Q1 and 2022-Q1 from history) with referrals hidden in one month."""
     made = build_world(make, dbs, publish_now=False)
     history(dbs, made.skyen, "2022-02", referrals_total=2)  # 3 < k: Københavns referrals that month are hidden
     history(dbs, made.h17, "2022-02", referrals_total=1)
@@ -103,6 +106,10 @@ def test_the_chart_ends_with_the_latest_published_month(
     assert rows == expected(dbs, ("municipality", "101"), "consumptions.total", latest)
     assert max(rows) == latest.year and rows[latest.year][latest.month - 1] != ""
     assert rows[latest.year][latest.month :] == [""] * (12 - latest.month)
+    assert min(rows) == latest.year - 4 and rows[latest.year - 4][0] != ""  # five calendar years
+    auth.login("odense")  # Odense's only room opened 2021-01: its chart starts there
+    rows = figure_table(client.get("/municipality/?period=2022-03").get_data(as_text=True), "consumptions.total")
+    assert min(rows) == 2021 and rows[2021][:3] == ["20", "20", "20"]
 
 
 def test_national_page_charts_the_national_total(

@@ -18,23 +18,30 @@ from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import RoomInfo, Unit, tables
 from roomlog.reporting.publication.store import CellCache
 from roomlog.reporting.windows import month_window
-from roomlog.services.service_days import add_months
 
-#: How far back a chart goes at most.
+#: How many calendar years a chart shows at most.
 YEARS = 5
 
 
 def chart_months(session: Session, rooms: Sequence[RoomInfo], unit: Unit, last: dt.date) -> list[dt.date]:
-    """The months of a chart ending with ``last`` (or the latest published month before it): at most
-    :data:`YEARS` years, not before the first published month nor before the unit's first room opened."""
+    """The months of a chart ending with ``last`` (or the latest published month before it).
+
+    A chart starts in January :data:`YEARS` − 1 years before the newest published year, so that
+    every recent period shows the same months (and reads them once, through the cell cache); a
+    period that ends more than two years before that newest year gets the :data:`YEARS` calendar
+    years up to it. Never before the first published month nor before the unit's first room opened.
+    """
     first_pub, last_pub = session.execute(
         select(func.min(Publication.period), func.max(Publication.period)).where(Publication.kind == "month")
     ).one()
     if last_pub is None:
         return []
-    end = min(last, _month(last_pub))
+    newest = _month(last_pub)
+    end = min(last, newest)
+    recent = end.year >= newest.year - 2
+    start = dt.date((newest if recent else end).year - YEARS + 1, 1, 1)
     mine = [r.first_month for r in rooms if _in_unit(r, unit) and r.first_month is not None]
-    start = max([add_months(end, 1 - 12 * YEARS), _month(first_pub), *([min(mine)] if mine else [])])
+    start = max([start, _month(first_pub), *([min(mine)] if mine else [])])
     return [] if start > end else list(Period(start, end).months)
 
 

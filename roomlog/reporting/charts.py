@@ -164,30 +164,56 @@ def svg(series: Series, lang: str, fid: str) -> Markup:
     """The chart of one series as inline SVG (no script, no style, no external reference), labelled by
     the figure's caption (``<fid>-caption``, in the template) and its own description."""
     pts = series.points
-    known = [float(p.value) for p in pts if p.value is not None and not p.suppressed]
-    top, ticks = scale(max(known, default=0))
-    n, step = len(pts), (WIDTH - LEFT - RIGHT) / max(len(pts) - 1, 1)
+    top, ticks = scale(max((float(p.value) for p in pts if p.value is not None and not p.suppressed), default=0))
     out = [
         f'<svg class="trend-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{escape(fid)}-caption {escape(fid)}-desc" '
         f'font-family="DejaVu Sans, sans-serif" font-size="11" fill="{INK}">',
         f'<desc id="{escape(fid)}-desc">{escape(description(series, lang))}</desc>',
+        *_gap_bands(pts),
+        *_y_axis(ticks, top, lang),
+        *_x_axis(pts),
+        *_line(pts, top),
+        "</svg>",
     ]
-    for i, p in enumerate(pts):  # grey bands behind months without a visible number
+    return Markup("".join(out))  # noqa: S704 - every text and attribute value here is escaped or a number
+
+
+def _gap_bands(pts: Sequence[Point]) -> list[str]:
+    """A grey band behind each month without a visible number."""
+    n, half = len(pts), (WIDTH - LEFT - RIGHT) / max(len(pts) - 1, 1) / 2
+    out = []
+    for i, p in enumerate(pts):
         if p.value is None or p.suppressed:
-            x = x_of(i, n) - step / 2
+            left, right = max(LEFT, x_of(i, n) - half), min(WIDTH - RIGHT, x_of(i, n) + half)
+            if n == 1:
+                left, right = LEFT, WIDTH - RIGHT
             out.append(
-                f'<rect class="trend-gap" x="{_f(max(x, LEFT))}" y="{TOP}" '
-                f'width="{_f(min(step, WIDTH - RIGHT - max(x, LEFT)) if n > 1 else WIDTH - LEFT - RIGHT)}" '
+                f'<rect class="trend-gap" x="{_f(left)}" y="{TOP}" width="{_f(right - left)}" '
                 f'height="{HEIGHT - TOP - BOTTOM}" fill="{GAP}"/>'
             )
+    return out
+
+
+def _y_axis(ticks: Sequence[int], top: int, lang: str) -> list[str]:
+    """Horizontal grid lines with their numbers, and the zero line."""
+    out = []
     for t in ticks:
         y = _f(y_of(t, top))
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{GRID}" stroke-width="0.5"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y}" dy="4" text-anchor="end">{escape(number(t, lang))}</text>')
+    zero = _f(y_of(0, top))
+    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{zero}" y2="{zero}" stroke="{INK}" stroke-width="1"/>')
+    return out
+
+
+def _x_axis(pts: Sequence[Point]) -> list[str]:
+    """A dashed line and the year at every January, and at the first month when the next year leaves room."""
+    n, step = len(pts), (WIDTH - LEFT - RIGHT) / max(len(pts) - 1, 1)
     januaries = [i for i, p in enumerate(pts) if p.month.month == 1]
-    first_label = not januaries or januaries[0] == 0 or januaries[0] * step >= 34  # no overlap with the next year
-    for i, p in enumerate(pts):  # a tick and the year under every January (and under the first month if room)
+    first_label = not januaries or januaries[0] == 0 or januaries[0] * step >= 34
+    out = []
+    for i, p in enumerate(pts):
         if p.month.month == 1 or (i == 0 and first_label):
             x = _f(x_of(i, n))
             out.append(
@@ -195,20 +221,22 @@ def svg(series: Series, lang: str, fid: str) -> Markup:
                 f'stroke-width="0.5" stroke-dasharray="2 2"/>'
             )
             out.append(f'<text x="{x}" y="{HEIGHT - BOTTOM + 16}" text-anchor="start">{p.month.year}</text>')
-    axis_y = _f(y_of(0, top))
-    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="{INK}" stroke-width="1"/>')
+    return out
+
+
+def _line(pts: Sequence[Point], top: int) -> list[str]:
+    """One path per run of months with a number; a month alone between gaps is a dot, or it would not show."""
+    out = []
     for run in runs(pts):
-        coords = [f"{_f(x_of(i, n))},{_f(y_of(float(pts[i].value), top))}" for i in run]  # type: ignore[arg-type]
-        if len(run) == 1:  # a month alone between gaps: a dot, or it would not show
-            x, y = coords[0].split(",")
-            out.append(f'<circle class="trend-dot" cx="{x}" cy="{y}" r="2.5" fill="{INK}"/>')
+        coords = [(_f(x_of(i, len(pts))), _f(y_of(float(pts[i].value), top))) for i in run]  # type: ignore[arg-type]
+        if len(run) == 1:
+            out.append(f'<circle class="trend-dot" cx="{coords[0][0]}" cy="{coords[0][1]}" r="2.5" fill="{INK}"/>')
         else:
             out.append(
-                f'<path class="trend-line" d="M{" L".join(coords)}" fill="none" stroke="{INK}" '
-                f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
+                f'<path class="trend-line" d="M{" L".join(f"{x},{y}" for x, y in coords)}" fill="none" '
+                f'stroke="{INK}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
             )
-    out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every text and attribute value above is escaped or a number
+    return out
 
 
 def table_rows(points: Sequence[Point], lang: str) -> tuple[YearRow, ...]:

@@ -178,6 +178,16 @@ def test_no_published_month_no_charts(make: Factory, client: FlaskClient, auth: 
     assert 'class="trends"' not in html
 
 
+def test_a_municipality_without_rooms_gets_no_charts(
+    world: World, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:
+    make.user(Role.MUNICIPALITY, municipality="751", username="aarhus")
+    auth.login("aarhus")
+    for path in ("/annual/751/2022", "/annual/751/2022.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and b'class="trends"' not in response.data, path
+
+
 def test_a_chart_reads_all_its_months_in_one_go(world: World, dbs: Session) -> None:
     """Five years or fifteen months or two: the same number of statements (no query per month)."""
     rooms = reader_rooms(dbs)

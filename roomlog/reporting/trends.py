@@ -31,6 +31,9 @@ def chart_months(session: Session, rooms: Sequence[RoomInfo], unit: Unit, last: 
     period that ends more than two years before that newest year gets the :data:`YEARS` calendar
     years up to it. Never before the first published month nor before the unit's first room opened.
     """
+    members = [r for r in rooms if _in_unit(r, unit)]
+    if not members:  # a municipality without rooms has no cells
+        return []
     first_pub, last_pub = session.execute(
         select(func.min(Publication.period), func.max(Publication.period)).where(Publication.kind == "month")
     ).one()
@@ -40,7 +43,7 @@ def chart_months(session: Session, rooms: Sequence[RoomInfo], unit: Unit, last: 
     end = min(last, newest)
     recent = end.year >= newest.year - 2
     start = dt.date((newest if recent else end).year - YEARS + 1, 1, 1)
-    mine = [r.first_month for r in rooms if _in_unit(r, unit) and r.first_month is not None]
+    mine = [r.first_month for r in members if r.first_month is not None]
     start = max([start, _month(first_pub), *([min(mine)] if mine else [])])
     return [] if start > end else list(Period(start, end).months)
 

@@ -79,6 +79,7 @@ def expected(dbs: Session, unit: Unit, code: str, last: dt.date) -> dict[int, li
     return out
 
 
+@pytest.mark.both_databases
 def test_municipality_page_charts_the_published_months(
     world: World, dbs: Session, client: FlaskClient, auth: AuthActions
 ) -> None:
@@ -188,6 +189,7 @@ def test_a_municipality_without_rooms_gets_no_charts(
         assert response.status_code == 200 and b'class="trends"' not in response.data, path
 
 
+@pytest.mark.both_databases
 def test_a_chart_reads_all_its_months_in_one_go(world: World, dbs: Session) -> None:
     """Five years or fifteen months or two: the same number of statements (no query per month)."""
     rooms = reader_rooms(dbs)

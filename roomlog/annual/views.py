@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
@@ -15,8 +17,10 @@ from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import stored_versions
+from roomlog.municipality.tables import stored_versions, trend_charts
+from roomlog.reporting.charts import Trends, national_title
 from roomlog.reporting.exports import DANISH, Dialect, dialect
+from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
 from roomlog.reports.pdf import render_pdf
 from roomlog.services.periods import today_local
@@ -27,6 +31,11 @@ bp = Blueprint("annual", __name__, url_prefix="/annual")
 def _unfinished(report: AnnualReport) -> str:
     """The warning for a year with months not yet over or closed (``""`` for a finished year)."""
     return pending_text(pending_months(report.months, report.states, today_local()), len(report.months))
+
+
+def _trends(unit: Unit, title: str, year: int) -> Trends:
+    """The report's trend charts up to December of ``year`` (in Danish, like the report)."""
+    return trend_charts(db.session, reader_rooms(db.session), unit, title, dt.date(year, 12, 1), "da")
 
 
 def _report(code: str, year: int):  # type: ignore[no-untyped-def]
@@ -58,6 +67,7 @@ def report(code: str, year: int) -> str:
         states=STATE_DA,
         pdf=False,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
+        trends=_trends(("municipality", code), annual.municipality.official_name, year),
     )
 
 
@@ -72,6 +82,7 @@ def pdf(code: str, year: int) -> Response:
         states=STATE_DA,
         pdf=True,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
+        trends=_trends(("municipality", code), annual.municipality.official_name, year),
     )
     name = f"aarsafrapportering-{code}-{year}.pdf"
     return Response(
@@ -102,7 +113,8 @@ def _national(year: int) -> NationalReport:
 def _national_html(year: int, pdf: bool) -> str:
     report = _national(year)
     names = {m.code: m.official_name for m in report.municipalities}
-    return render_template("annual/national.html", report=report, names=names, pdf=pdf)
+    trends = _trends(NATIONAL, national_title("da"), year)
+    return render_template("annual/national.html", report=report, names=names, pdf=pdf, trends=trends)
 
 
 @bp.get("/national/<int:year>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import publication_cells
+from roomlog.reporting.charts import Trends, trends
 from roomlog.reporting.datapackage import descriptor
 from roomlog.reporting.exports import DANISH, XLSX, Dialect, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
 from roomlog.reporting.indicators import CODES
@@ -26,7 +28,9 @@ from roomlog.reporting.publication import (
     visible_cells,
 )
 from roomlog.reporting.publication.read import latest_published_month
+from roomlog.reporting.publication.units import Unit
 from roomlog.reporting.tidy import Figure, figures, official_names
+from roomlog.reporting.trends import read_series
 from roomlog.reporting.windows import (
     Window,
     WindowError,
@@ -86,6 +90,15 @@ def tables(session: Session, window: Window) -> Tables:
         table(session, last_year(window), rooms, threshold, cache=cache),
         table(session, since_opening(session, window), rooms, threshold, cache=cache, partial=True),
     )
+
+
+def trend_charts(
+    session: Session, rooms: Sequence[RoomInfo], unit: Unit, title: str, last: dt.date, lang: str
+) -> Trends:
+    """The trend charts of ``unit`` up to ``last`` from the store, through the app's cell cache."""
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    series = read_series(session, rooms, unit, title, last, threshold=threshold, cache=publication_cells(), lang=lang)
+    return trends(series, lang)
 
 
 def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:

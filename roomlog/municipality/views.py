@@ -10,7 +10,7 @@ from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
 from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.overview import lines, municipality_columns, section_title
 from roomlog.reporting.publication.status import month_states
@@ -34,6 +34,7 @@ def index() -> str:
     mine = [r for r in t.rooms if r.municipality_code == code]
     states = month_states(db.session, t.window, mine, current_app.config["LOCK_AFTER_DAYS"])
     names = {r.id: r.name for r in mine}
+    name = current_user.municipality.official_name
     return render_template(
         "municipality/index.html",
         t=t,
@@ -43,6 +44,9 @@ def index() -> str:
         states=[(names[room_id], room_id, month, state) for room_id, month, state in states],
         accept_form=AcceptForm(next=request.full_path),
         municipality=current_user.municipality,
+        trends=trend_charts(
+            db.session, t.rooms, ("municipality", code), name, t.window.period.last, current_language()
+        ),
     )
 
 

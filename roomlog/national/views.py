@@ -9,9 +9,11 @@ from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import chosen_window, download, tables
+from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
 from roomlog.municipality.tables import datapackage as descriptor_response
+from roomlog.reporting.charts import national_title
 from roomlog.reporting.overview import headline_rows, lines, national_columns, section_title
+from roomlog.reporting.publication import NATIONAL
 
 bp = Blueprint("national", __name__, url_prefix="/national")
 
@@ -35,6 +37,9 @@ def index() -> str:
         lines=lines(t.now, t.before, t.since, columns, current_language()),
         section_title=section_title,
         municipalities=list(dict.fromkeys((r.municipality_code, r.municipality_name) for r in t.rooms)),
+        trends=trend_charts(
+            db.session, t.rooms, NATIONAL, national_title(current_language()), t.window.period.last, current_language()
+        ),
     )
 
 

@@ -1,0 +1,44 @@
+"""Trend charts in Chromium: no CSP violation, no request elsewhere, the chart visible, its table unfolds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.aggregate_data import build_world
+
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+def test_pages_with_charts_raise_no_csp_violation(live_server: Any, page: Any, login: Any, shot: Any) -> None:
+    build_world(live_server.make, live_server.session)
+    problems: list[str] = []
+    page.add_init_script(CSP_LISTENER)
+    page.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("request", lambda r: None if r.url.startswith((live_server.url, "data:")) else problems.append(r.url))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    for user, path, name in (
+        ("kbh", "/municipality/?period=2022-03", "municipality"),
+        ("ministeriet", "/national/?period=2022", "national"),
+        ("ministeriet", "/annual/101/2022", "annual-101"),
+        ("ministeriet", "/annual/national/2022", "annual-national"),
+    ):
+        login(page, user)
+        page.goto(live_server.url + path)
+        charts = page.locator("figure.trend svg.trend-chart")
+        assert charts.count() == 5, name
+        box = charts.first.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100, name
+        assert page.locator("figure.trend svg path.trend-line").count() >= 5, name
+        table = page.locator("figure.trend table.trend-data").first
+        assert not table.is_visible(), name  # folded on screen, in the accessibility tree once unfolded
+        page.locator("figure.trend details.trend-table summary").first.click()
+        assert table.is_visible(), name
+        assert page.evaluate("window.__csp") == [], name
+        path = shot(page, f"trend-charts-{name}")
+        page.locator("section.trends").screenshot(path=str(path.with_name(f"trend-charts-{name}-section.png")))
+        page.locator("[data-action=logout]").click()
+    assert problems == []

@@ -166,3 +166,16 @@ def test_downloads_never_hold_another_municipality(world: World, client: FlaskCl
     assert "Skyen" not in page and "H17" not in page
     assert client.get("/annual/101/2022.xlsx").status_code == 404
     assert client.get("/annual/101/2022.pdf").status_code == 404
+
+
+def test_a_municipality_without_rooms_gets_a_page_that_says_so(
+    world: World, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:
+    make.user(Role.MUNICIPALITY, municipality="147", username="frederiksberg")
+    auth.login("frederiksberg")
+    page = client.get("/municipality/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-state="no-rooms"' in html and "intet stofindtagelsesrum" in html
+    assert 'data-indicator="' not in html  # no other municipality's figures
+    assert client.get("/municipality/export.csv").status_code == 404

@@ -30,8 +30,10 @@ def index() -> str:
     """Show the municipality's rooms and total for a month, quarter or year."""
     t = tables(db.session, chosen_window(db.session, "month"))
     code = current_user.municipality_code
-    columns = municipality_columns(t.rooms, code, _("Municipality total"))
     mine = [r for r in t.rooms if r.municipality_code == code]
+    if not mine:
+        return render_template("municipality/no_rooms.html", municipality=current_user.municipality)
+    columns = municipality_columns(t.rooms, code, _("Municipality total"))
     states = month_states(db.session, t.window, mine, current_app.config["LOCK_AFTER_DAYS"])
     names = {r.id: r.name for r in mine}
     name = current_user.municipality.official_name
@@ -57,6 +59,8 @@ def export(fmt: str) -> Response:
         abort(404)
     t = tables(db.session, chosen_window(db.session, "month"))
     code = current_user.municipality_code
+    if not any(r.municipality_code == code for r in t.rooms):
+        abort(404)  # no room, no figures to download
     return download(db.session, t, fmt, code, False, f"kommune-{code}")
 
 

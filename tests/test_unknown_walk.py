@@ -166,10 +166,11 @@ def test_every_page_and_output_keeps_unknown_apart(
             url = f"/api/v1/aggregates?from=2019-01&to=2024-12&granularity={granularity}{extra}"
             data = client.get(url, headers=bearer(tokens[who])).get_json()  # type: ignore[index]
             _check_api(data["rows"], known, gammel, granularity, who)
-            body = client.get(url + "&format=csv", headers=bearer(tokens[who])).data.decode()  # type: ignore[index]
+            csv_url = url + "&format=csv&dialect=international&limit=100000"
+            body = client.get(csv_url, headers=bearer(tokens[who])).data.decode()  # type: ignore[index]
             for row in csv.DictReader(io.StringIO(body)):
                 if row["value"] in ("0", "0.0"):
-                    assert _zero_allowed(row["period"], row["room_id"], gammel), row
+                    assert _zero_allowed(_label(row["first_month"], row["last_month"]), row["room_id"], gammel), row
         quarters = _by(client, tokens[who], "quarter", extra)  # type: ignore[index]
         years = _by(client, tokens[who], "year", extra)  # type: ignore[index]
         for (label, unit, code), value in years.items():
@@ -183,42 +184,52 @@ def _zero_allowed(period: str, room_id: object, gammel: object) -> bool:
     return period in ("2024-03",) and str(room_id) in (str(gammel), "")
 
 
-def _check_csv(body: str, known: dict[int, set[str]], gammel: object, where: str) -> None:
-    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-    for row in rows[1:]:
-        if len(row) < 9:
-            continue
-        _muni, room_id, _room, period, _code, _label, value, suppressed, status = row[:9]
-        if value == "0":
+def _label(first: str, last: str) -> str:
+    """The period a tidy row covers, as the API labels a range (one month: ``2024-03``)."""
+    return first if first == last else f"{first}..{last}"
+
+
+def _check_tidy(rows: list[dict[str, object]], known: dict[int, set[str]], gammel: object, where: str) -> None:
+    """Rows of the tidy long format (Danish headers): no false zero, no figure for an unknown month."""
+    assert rows, where
+    for row in rows:
+        period = _label(str(row["Første måned"]), str(row["Sidste måned"]))
+        room_id, value, hidden = row["Rum-id"] or "", row["Værdi"], row["Skjult"] == ".."
+        if value in ("0", 0):
             assert _zero_allowed(period, room_id, gammel) or period.endswith("2024-03"), (where, row)
-        if room_id and MONTH.match(period) and value not in ("", ".."):
-            assert period in known[int(room_id)], (where, row)
-        if value == "" and suppressed == "nej":
-            assert status != "offentliggjort", (where, row)  # an empty figure says why
+        if room_id and MONTH.match(period) and value not in ("", None) and not hidden:
+            assert period in known[int(str(room_id))], (where, row)
+        if value in ("", None) and not hidden:
+            assert row["Status"] != "offentliggjort", (where, row)  # an empty figure says why
+
+
+def _check_csv(body: str, known: dict[int, set[str]], gammel: object, where: str) -> None:
+    _check_tidy(list(csv.DictReader(io.StringIO(body), delimiter=";")), known, gammel, where)
+
+
+def _sheet_rows(book, name: str = "Data") -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    rows = list(book[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def _check_xlsx(book, known: dict[int, set[str]], gammel: object, where: str) -> None:  # type: ignore[no-untyped-def]
-    for row in list(book["Data"].iter_rows(values_only=True))[1:]:
-        if not row or len(row) < 9 or row[4] is None:
-            continue
-        room_id, period, value = row[1], str(row[3]), row[6]
-        if value == 0:
-            assert period.endswith("2024-03") and str(room_id) in (str(gammel), "None"), (where, row)
-        if room_id and MONTH.match(period) and value not in (None, ".."):
-            assert period in known[int(room_id)], (where, row)
+    _check_tidy(_sheet_rows(book), known, gammel, where)
 
 
 def _check_annual_xlsx(book, year: int) -> None:  # type: ignore[no-untyped-def]
-    rows = list(book["Data"].iter_rows(values_only=True))
-    assert rows[0][8] == "Siden åbning dækker fra"
     by_unit: dict[str, dict[str, int | None]] = {}
-    for row in rows[1:]:
-        since, covered = row[7], row[8]
-        if isinstance(since, int | float):
-            assert re.match(r"\d{4}-\d{2}$", str(covered)), row  # coverage stated beside each figure
-        if year != 2024:
-            assert row[4] != 0 or row[3] in ("places.injection", "places.smoking"), row
-        by_unit.setdefault(str(row[0]), {})[str(row[3])] = since if isinstance(since, int) else None
+    rows = _sheet_rows(book)
+    assert {"perioden", "siden åbning"} <= {row["Rolle"] for row in rows}, year
+    for row in rows:
+        value, role = row["Værdi"], row["Rolle"]
+        if role == "siden åbning":
+            if isinstance(value, int | float):  # coverage stated: the first month it covers, from 2021 on
+                assert re.match(r"20(2[1-9])-\d{2}$", str(row["Første måned"])), row
+            unit = f"{row['Niveau']} {row['Navn']}"
+            by_unit.setdefault(unit, {})[str(row["Indikator"])] = value if isinstance(value, int) else None
+        elif role == "perioden" and year != 2024:
+            assert value != 0 or str(row["Indikator"]).startswith("places."), row
+    assert by_unit, year
     for unit, values in by_unit.items():
         _check_parents(values, f"annual {year} {unit} since")
 

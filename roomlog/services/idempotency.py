@@ -54,10 +54,20 @@ def request_hash(payload: Mapping[str, Any], secret: str | bytes | None = None) 
     return hashlib.sha256(data).hexdigest()
 
 
-def replay(session: Session, model: type[E], key: str, payload_hash: str) -> E | None:
-    """Return the record created earlier with ``key``; refuse the key if the payload differs."""
-    # Columns first: a fresh key (the usual case) costs no object; a repeat loads the record.
-    found = session.execute(select(model.id, model.request_hash).where(model.idempotency_key == key)).first()
+def replay(
+    session: Session, model: type[E], key: str, payload_hash: str, rooms: frozenset[int] | None = None
+) -> E | None:
+    """Return the record created earlier with ``key``; refuse the key if the payload differs.
+
+    ``rooms`` limits the look-up to those rooms (the request's tenant scope; ``None``: all).
+    """
+    # One Core query on the session's connection: a fresh key (the usual case) costs no ORM
+    # statement and no object; a repeat loads the record (through the ORM and its scoping).
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = select(table.c.id, table.c.request_hash).where(table.c.idempotency_key == key)
+    if rooms is not None:
+        stmt = stmt.where(table.c.room_id.in_(sorted(rooms)))
+    found = session.connection().execute(stmt).first()
     if found is None:
         return None
     if found.request_hash != payload_hash:

@@ -59,9 +59,9 @@ def post(port: int, tablet: Tablet, key: str) -> int:
         conn.request("POST", tablet.path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie and "session=" in cookie.split(";", 1)[0]:
-            tablet.cookie = cookie.split(";", 1)[0]
+        for cookie in response.msg.get_all("Set-Cookie") or ():  # the session's; not the Undo offer's
+            if "session=" in cookie.split(";", 1)[0]:
+                tablet.cookie = cookie.split(";", 1)[0]
         return response.status
     finally:
         conn.close()

@@ -1,6 +1,6 @@
 """Unbound extension objects, bound to the app in ``create_app`` with ``init_app``."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,6 +19,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _outside_api() -> bool:
+    """Skip the limiter outside the API (its only limits; login throttling is roomlog.auth.throttle)."""
+    return request.blueprint != "api"
 
 
 def publication_cells() -> CellCache:

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import numbers
-from flask import Flask, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from roomlog.extensions import babel
@@ -65,9 +66,22 @@ def local_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
     return "" if value is None else format_datetime(value, fmt)
 
 
-def local_time(value: dt.datetime | None) -> str:
-    """Format the local clock time (HH:MM) of an aware datetime."""
-    return "" if value is None else format_time(value, "HH:mm")
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(value: dt.datetime | dt.time | None) -> str:
+    """Format the local clock time (HH:MM) of a datetime (naive means UTC, as in Babel)."""
+    # What Babel's "HH:mm" gives in every language, without its locale machinery (one per capture).
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.strftime("%H:%M")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    zone = current_app.config["TIMEZONE"] if has_app_context() else "Europe/Copenhagen"
+    return value.astimezone(_zone(zone)).strftime("%H:%M")
 
 
 def local_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from roomlog.models import (
@@ -87,7 +87,9 @@ def current_setting() -> str:
 def _apply_setting(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    connection.execute(text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": current_setting()})
+    # Raw DBAPI (as the transaction's "begin" hook does): one round trip, no Core statement work.
+    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
 
 
 def set_scope(ids: frozenset[int] | None) -> None:

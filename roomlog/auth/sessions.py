@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import secrets
 import time
+from functools import lru_cache
 
 from flask import Flask, current_app, g, session
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from roomlog.extensions import db, login_manager
@@ -80,17 +81,23 @@ def end_all_sessions(db_session: Session, user: User, reason: str) -> None:
     )
 
 
+@lru_cache(maxsize=1)
+def _session_by_token() -> Select[tuple[LoginSession]]:
+    """Return the look-up of an open session with its user and rooms, built once (one round trip)."""
+    return (
+        select(LoginSession)
+        .where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None))
+        .options(joinedload(LoginSession.user).joinedload(User.rooms))
+    )
+
+
 def current_login_session() -> LoginSession | None:
     """Return the open server-side session of this request, if the cookie names one."""
     token = session.get("sid")
     if not token:
         return None
-    stmt = (
-        select(LoginSession)
-        .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
-        .options(joinedload(LoginSession.user).joinedload(User.rooms))  # one round trip for who and where
-    )
-    return db.session.execute(stmt).unique().scalar_one_or_none()
+    found = db.session.execute(_session_by_token(), {"token_hash": _hash(token)})
+    return found.unique().scalar_one_or_none()
 
 
 def _load_user(user_id: str) -> User | None:

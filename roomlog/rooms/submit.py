@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -73,7 +73,8 @@ def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Call
     """
     check_outbox_user()
     digest = request_hash(payload)
-    existing = replay(db.session, model, key, digest)  # before the write lock in a ``writes_late`` view
+    scope = g.get("scope_room_ids")
+    existing = replay(db.session, model, key, digest, scope)  # before the write lock in a ``writes_late`` view
     if existing is not None:
         return existing
     end_read_phase(in_view=True)
@@ -84,7 +85,7 @@ def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Call
             return row
         except IntegrityError:
             db.session.rollback()
-        existing = replay(db.session, model, key, digest)
+        existing = replay(db.session, model, key, digest, scope)
         if existing is not None:
             return existing
     raise Conflict(_("The record could not be saved because of a conflicting entry. Try again."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -22,13 +22,13 @@ from roomlog.models import (
     ServiceRecord,
     Visit,
 )
+from roomlog.rooms import undo_cookie
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.submit import record_in_room
 from roomlog.services import DomainError, bounds, undo
 
 #: Seconds the Undo button shows on the next page.
 UNDO_SECONDS = 10
-SESSION_KEY = "undo"
 MODELS: dict[str, type[RoomEvent]] = {
     "visit": Visit,
     "emergency": Emergency,
@@ -41,14 +41,15 @@ MODELS: dict[str, type[RoomEvent]] = {
 
 
 def offer(kind: str, record_id: int, text: str) -> None:
-    """Offer Undo for the record just saved, on the next page this user sees."""
-    session[SESSION_KEY] = {"kind": kind, "id": record_id, "text": text, "at": int(time.time())}
+    """Offer Undo for the record just saved, on the next page this user sees (its own cookie, see undo_cookie)."""
+    offered = {"kind": kind, "id": record_id, "text": text, "at": int(time.time())}
+    undo_cookie.put(offered, int(undo.UNDO_WINDOW.total_seconds()))
 
 
 @bp.app_template_global("take_undo")
 def take_undo() -> dict[str, Any] | None:
     """Return (once) the Undo offered by the last tap, while it is fresh."""
-    offer = session.pop(SESSION_KEY, None)
+    offer = undo_cookie.take()
     if not isinstance(offer, dict) or time.time() - offer.get("at", 0) > undo.UNDO_WINDOW.total_seconds():
         return None
     return {**offer, "seconds": UNDO_SECONDS}
@@ -83,6 +84,6 @@ def undo_last(room_id: int) -> Response:
     else:
         undo.undo(db.session, room, kind, row, current_user)
     db.session.commit()
-    session.pop(SESSION_KEY, None)
+    undo_cookie.take()  # an offer still pending is spent (its cookie is deleted)
     flash(_("Undone."), "info")
     return _back(room, kind, row)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from roomlog.logs import log_audit_entry
@@ -24,8 +24,8 @@ _TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 # Built once: a constant statement's cache key is computed once, not on every capture request.
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(7274017)")
-_LAST_HASH_PG = text("SELECT roomlog_audit_last_hash()")
+_LOCK_CHAIN = "SELECT pg_advisory_xact_lock(7274017)"
+_LAST_HASH_PG = "SELECT roomlog_audit_last_hash()"
 
 
 def _jsonable(value: Any) -> Any:
@@ -83,8 +83,12 @@ def record(
     if connection.dialect.name == "postgresql":
         # Serialise writers of the chain for the rest of this transaction. The newest hash
         # comes from a function of the owner's: row-level security hides other rooms' entries.
-        connection.execute(_LOCK_CHAIN)
-        last = connection.execute(_LAST_HASH_PG).scalar()
+        # Raw DBAPI on the transaction's own connection: two round trips, no Core statement work.
+        with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_LOCK_CHAIN)
+            cursor.execute(_LAST_HASH_PG)
+            found = cursor.fetchone()
+        last = found[0] if found else None
     else:
         last = connection.execute(_LAST_HASH).scalar()
     entry = AuditEntry(

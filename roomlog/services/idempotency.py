@@ -13,10 +13,11 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import RoomEvent
@@ -54,10 +55,28 @@ def request_hash(payload: Mapping[str, Any], secret: str | bytes | None = None) 
     return hashlib.sha256(data).hexdigest()
 
 
-def replay(session: Session, model: type[E], key: str, payload_hash: str) -> E | None:
-    """Return the record created earlier with ``key``; refuse the key if the payload differs."""
-    # Columns first: a fresh key (the usual case) costs no object; a repeat loads the record.
-    found = session.execute(select(model.id, model.request_hash).where(model.idempotency_key == key)).first()
+@lru_cache(maxsize=64)
+def _by_key(table: Table, scoped: bool) -> Select[Any]:
+    """Return the look-up of a key's record id and hash, built once per table (and scoped or not)."""
+    stmt = select(table.c.id, table.c.request_hash).where(table.c.idempotency_key == bindparam("key"))
+    if scoped:
+        stmt = stmt.where(table.c.room_id.in_(bindparam("rooms", expanding=True)))
+    return stmt
+
+
+def replay(
+    session: Session, model: type[E], key: str, payload_hash: str, rooms: frozenset[int] | None = None
+) -> E | None:
+    """Return the record created earlier with ``key``; refuse the key if the payload differs.
+
+    ``rooms`` limits the look-up to those rooms (the request's tenant scope; ``None``: all).
+    """
+    # One Core query on the session's connection: a fresh key (the usual case) costs no ORM
+    # statement and no object; a repeat loads the record (through the ORM and its scoping).
+    params: dict[str, Any] = {"key": key}
+    if rooms is not None:
+        params["rooms"] = sorted(rooms)
+    found = session.connection().execute(_by_key(model.__table__, rooms is not None), params).first()  # type: ignore[attr-defined]
     if found is None:
         return None
     if found.request_hash != payload_hash:

@@ -116,7 +116,7 @@ def test_a_fresh_demo_has_history_and_shows_real_national_figures(
     assert unit_line(report, "national", "consumptions.total")["now"] == "256.936"
     assert unit_line(report, "national", "consumptions.total")["before"] == "167.932"
     assert unit_line(report, "national", "consumptions.total")["change"] == "+53,0 %"
-    assert unit_line(report, "national", "emergencies.acute_treatments")["since"] in {"2.048 siden 2021-01", ".."}
+    assert unit_line(report, "national", "emergencies.acute_treatments")["since"] == "2.048 siden 2021-01"
     year = client.get("/annual/national/2025").get_data(as_text=True)
     assert re.search(r"\d", unit_line(year, "national", "consumptions.total")["now"])
     auth.logout()

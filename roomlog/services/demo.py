@@ -53,7 +53,7 @@ from roomlog.models.codes import (
     TurnAwayReason,
     VisitOutcome,
 )
-from roomlog.services import pool_demo
+from roomlog.services import demo_history, pool_demo
 from roomlog.services.accounts import create_user
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.pseudonyms import check_word, pseudonym
@@ -216,6 +216,8 @@ class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     skipped_reason: str = ""
     rows: int = 0
+    #: Lines of monthly and yearly history imported (2021 up to the activity).
+    history: int = 0
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
@@ -279,6 +281,7 @@ def load(
     today = today or dt.datetime.now(COPENHAGEN).date()
     pool_demo.load(session, today, int(current_app.config["POOL_TOTAL_DKK"]))
     start = add_months(month_start(today), -(months - 1)) if months else today + dt.timedelta(days=1)
+    result.history = demo_history.load(session, ROOMS, rooms, start, today, seed)
     specs = [
         s
         for s in ROOMS

@@ -110,7 +110,8 @@ def meaning(indicator: Indicator) -> Meaning:
 MEANINGS: dict[str, Meaning] = {i.code: meaning(i) for i in INDICATORS}
 for _lang in (0, 1):
     _twice = [k for k, n in Counter(m.label(bool(_lang)) for m in MEANINGS.values()).items() if n > 1]
-    assert not _twice, f"indicator labels must be unique: {_twice}"  # noqa: S101 - checked at import
+    if _twice:  # checked at import: a pivot by label must never merge indicators
+        raise RuntimeError(f"indicator labels must be unique: {_twice}")
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,20 @@ def test_reopen_and_accept_refuse_other_roles(
     assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "x"}).status_code == expected
     assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={}).status_code == 404
     assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+
+
+def test_earlier_periods_without_data_are_unknown_and_since_opening_starts_with_the_data(
+    world, client: FlaskClient, auth: AuthActions  # type: ignore[no-untyped-def]
+) -> None:
+    """The room opened long before its first recorded month: last month and last year are «–», not 0."""
+    assert world.opened_on is None or world.opened_on < FIRST
+    auth.login("lead")
+    html = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
+    row = re.search(r'<tr data-indicator="consumptions.total">(.*?)</tr>', html, re.S)
+    assert row
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    month, previous, last_year, change, year_to_date, since = cells
+    assert (month, year_to_date, since) == ("1", "1", "1")
+    assert previous == "–" and last_year == "–" and change == "–"  # no data then: unknown, never 0
+    note = re.search(r"Siden åbning: ([^<]*?) til ([^<]*?), inklusive", html)
+    assert note and note.group(1) == note.group(2)  # since the first month with data, not since 2012

@@ -314,6 +314,18 @@ def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | N
     return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+def history_months(session: Session, room_id: int, first: dt.date, last: dt.date) -> bool:
+    """Whether the room has imported monthly history for any month from ``first`` to ``last``."""
+    stmt = select(MonthlyHistory.id).where(MonthlyHistory.room_id == room_id, MonthlyHistory.month.between(first, last))
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def earliest_activity(session: Session, room_id: int) -> dt.date | None:
+    """Return the first service day with a visit recorded in roomlog for the room."""
+    value = session.scalar(select(func.min(Visit.service_day)).where(Visit.room_id == room_id))
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def statuses(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[StatusRow]:
     """Return the approval state of the room-months that have a status row."""
     stmt = select(PeriodStatus).where(

@@ -18,6 +18,7 @@ from roomlog.reporting.compare import HEADLINE, Comparison, compare
 from roomlog.reporting.detail import ActionCount, Bar, Detail, HeatMap, bars, detail_of
 from roomlog.reporting.indicators import Indicator, in_section
 from roomlog.reporting.periods import Period
+from roomlog.reporting.queries import earliest_activity, history_months
 from roomlog.reporting.summary import Number, Values
 from roomlog.services import approval_changes
 from roomlog.services.approval import refusal
@@ -116,11 +117,31 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user else None
 
 
+def first_known_month(session: Session, room: Room) -> dt.date | None:
+    """The first month roomlog has data for: imported history or a recorded visit (``None``: neither)."""
+    found = [d for d in (first_data_month(session, [room.id]), earliest_activity(session, room.id)) if d is not None]
+    return min(found).replace(day=1) if found else None
+
+
+def _known(session: Session, room: Room, values: Values, month: Period) -> Values:
+    """``values`` of an earlier month, or unknown (``None``) for every code when roomlog has no data for it:
+    neither imported history nor recorded use of roomlog by then."""
+    first_use = earliest_activity(session, room.id)
+    if (first_use is not None and month.last >= first_use.replace(day=1)) or history_months(
+        session, room.id, month.first, month.last
+    ):
+        return values
+    return Values()  # every code None: unknown, never a zero
+
+
 def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, with_changes: bool = True) -> MonthlyPage:
     """Compute the monthly page of ``room`` for ``month`` (the first day of the month); ``with_changes``
     recounts a closed month from its records to say what changed after approval."""
     period = periods.month(month)
-    since = periods.since_opening(room.opened_on, period, first_data_month(session, [room.id]))
+    known = first_known_month(session, room)
+    # Unknown is not zero: "since opening" sums the months roomlog knows (imported history and
+    # recorded months) and says from when; an earlier month with no data at all is unknown.
+    since = Period(min(known, period.first), period.last) if known else period
     ids = [room.id]
     wanted = [
         period,
@@ -132,7 +153,12 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, wi
     report, previous, last_year, ytd_report, since_report = compute_many(session, ids, wanted)
     values, ytd = report.per_room[room.id], ytd_report.per_room[room.id]
     comparisons = compare(
-        HEADLINE, values, previous.per_room[room.id], last_year.per_room[room.id], ytd, since_report.per_room[room.id]
+        HEADLINE,
+        values,
+        _known(session, room, previous.per_room[room.id], wanted[1]),
+        _known(session, room, last_year.per_room[room.id], wanted[2]),
+        ytd,
+        since_report.per_room[room.id],
     )
     today = today_local()
     finished = period.last_day < today

@@ -196,7 +196,9 @@ def test_csv_and_xlsx_agree_with_json(client: FlaskClient, world: World) -> None
     assert any("diskretioneret" in str(row[1]) for row in book["Metadata"].iter_rows(values_only=True))
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}])
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "memory://"}]
+)
 def test_the_api_is_rate_limited_per_token(client: FlaskClient, world: World, app: Flask) -> None:
     codes = [client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

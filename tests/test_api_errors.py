@@ -115,7 +115,9 @@ def test_500_and_503_have_the_shape(app: Flask, client: FlaskClient, world: Worl
     assert _shape(client.get("/api/v1/down-for-test?lang=da"), 503)["error"].startswith("Tjenesten kan ikke")
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "2 per minute"}])
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"}]
+)
 def test_429_has_the_shape_retry_after_and_rate_limit_headers(client: FlaskClient, world: World) -> None:
     first = client.get("/api/v1/rooms", headers=bearer(world.kbh_token))
     assert first.status_code == 200

@@ -172,7 +172,9 @@ def test_a_partial_year_is_served_as_a_range(client: FlaskClient, world: World) 
     assert empty.status_code == 200 and empty.get_json()["total"] == 0
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}])
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "memory://"}]
+)
 def test_one_rate_limit_per_token_across_endpoints(client: FlaskClient, world: World, app: Flask, dbs: Session) -> None:
     headers = bearer(world.kbh_token)
     answers = [

@@ -32,7 +32,9 @@ def test_pages_with_charts_raise_no_csp_violation(live_server: Any, page: Any, l
         assert charts.count() == 5, name
         box = charts.first.bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100, name
-        assert page.locator("figure.trend svg path.trend-line").count() >= 5, name
+        # The world's history carries consumptions and acute treatments only: those two charts have
+        # lines; visits, naloxone and referrals are unknown there, so their charts are gaps, not zeros.
+        assert page.locator("figure.trend svg path.trend-line").count() >= 2, name
         table = page.locator("figure.trend table.trend-data").first
         assert not table.is_visible(), name  # folded on screen, in the accessibility tree once unfolded
         page.locator("figure.trend details.trend-table summary").first.click()

@@ -117,16 +117,15 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user else None
 
 
-def first_known_month(session: Session, room: Room) -> dt.date | None:
+def first_known_month(session: Session, room: Room, first_use: dt.date | None) -> dt.date | None:
     """The first month roomlog has data for: imported history or a recorded visit (``None``: neither)."""
-    found = [d for d in (first_data_month(session, [room.id]), earliest_activity(session, room.id)) if d is not None]
+    found = [d for d in (first_data_month(session, [room.id]), first_use) if d is not None]
     return min(found).replace(day=1) if found else None
 
 
-def _known(session: Session, room: Room, values: Values, month: Period) -> Values:
+def _known(session: Session, room: Room, values: Values, month: Period, first_use: dt.date | None) -> Values:
     """``values`` of an earlier month, or unknown (``None``) for every code when roomlog has no data for it:
-    neither imported history nor recorded use of roomlog by then."""
-    first_use = earliest_activity(session, room.id)
+    neither imported history nor recorded use of roomlog (from ``first_use``) by then."""
     if (first_use is not None and month.last >= first_use.replace(day=1)) or history_months(
         session, room.id, month.first, month.last
     ):
@@ -138,7 +137,8 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, wi
     """Compute the monthly page of ``room`` for ``month`` (the first day of the month); ``with_changes``
     recounts a closed month from its records to say what changed after approval."""
     period = periods.month(month)
-    known = first_known_month(session, room)
+    first_use = earliest_activity(session, room.id)  # read once for the three uses below
+    known = first_known_month(session, room, first_use)
     # Unknown is not zero: "since opening" sums the months roomlog knows (imported history and
     # recorded months) and says from when; an earlier month with no data at all is unknown.
     since = Period(min(known, period.first), period.last) if known else period
@@ -155,8 +155,8 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, wi
     comparisons = compare(
         HEADLINE,
         values,
-        _known(session, room, previous.per_room[room.id], wanted[1]),
-        _known(session, room, last_year.per_room[room.id], wanted[2]),
+        _known(session, room, previous.per_room[room.id], wanted[1], first_use),
+        _known(session, room, last_year.per_room[room.id], wanted[2], first_use),
         ytd,
         since_report.per_room[room.id],
     )

@@ -38,7 +38,7 @@ test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 translations: dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o roomlog/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o roomlog/translations/messages.pot .
 	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/pybabel compile -d roomlog/translations
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from roomlog import database_faults
 from roomlog.api.errors import api_error
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.logs import request_id, security_event
 from roomlog.services import DomainError
 
@@ -75,7 +76,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return render_error(exc.status_code, str(exc))
+        return render_error(exc.status_code, message(exc))
 
     @app.errorhandler(DataError)
     def bad_value(exc: DataError):  # type: ignore[no-untyped-def]

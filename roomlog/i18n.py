@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from babel import numbers
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 
 from roomlog.extensions import babel
+from roomlog.messages import Message
 from roomlog.models.codes import CodeList, Language
 
 LANGUAGES = tuple(Language.codes())
@@ -31,6 +32,14 @@ def select_locale() -> str:
     if request and request.args.get("lang") in LANGUAGES:
         return str(request.args["lang"])
     return "da"
+
+
+def message(item: Message | Exception | str) -> str:
+    """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language."""
+    found = getattr(item, "message", item)
+    if isinstance(found, Message):
+        return gettext(found.msgid, **found.params) if found.params else gettext(found.msgid)
+    return gettext(str(found)) if isinstance(found, str) else str(item)
 
 
 def current_language() -> str:

@@ -37,9 +37,13 @@ lint: dev
 test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The Danish catalogue (roomlog/translations/da/LC_MESSAGES/messages.po) is the source of every Danish text:
+# extract the English msgids, merge them into the catalogue (new ones arrive empty: translate them in the .po),
+# compile. No locations and sorted output, so a diff of the .po shows only what was said, not where.
+BABEL_KEYWORDS = -k _l -k lazy_gettext -k N_ -k C_:1c,2
 translations: dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o roomlog/translations/messages.pot .
-	$(BIN)/python scripts/fill_translations.py
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output -w 100 -o roomlog/translations/messages.pot .
+	$(BIN)/pybabel update -i roomlog/translations/messages.pot -d roomlog/translations -l da --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 100
 	$(BIN)/pybabel compile -d roomlog/translations
 
 # Not part of `make test`. Capture cost: roomlog's anonymous-visit POST against a bare Flask insert,

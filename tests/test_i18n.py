@@ -34,34 +34,53 @@ def test_language_switch_for_anonymous_and_per_user(make: Factory, client: Flask
     assert "Nyt rum" in client.get("/admin/").get_data(as_text=True)
 
 
-def test_every_message_is_translated_to_danish(tmp_path: Path) -> None:
-    pot = tmp_path / "messages.pot"
+def _extract(pot: Path) -> None:
+    """Extract the msgids exactly as ``make translations`` does (its keywords, from the Makefile)."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    keywords = next(line for line in makefile.splitlines() if line.startswith("BABEL_KEYWORDS ="))
+    pybabel = str(Path(sys.executable).parent / "pybabel")
     subprocess.run(
-        [
-            str(Path(sys.executable).parent / "pybabel"),
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "-o",
-            str(pot),
-            ".",
-        ],
+        [pybabel, "extract", "-F", "babel.cfg", *keywords.split("=", 1)[1].split(), "-o", str(pot), "."],
         cwd=PROJECT_ROOT,
         check=True,
         capture_output=True,
     )
+
+
+def test_every_message_is_translated_to_danish(tmp_path: Path) -> None:
+    pot = tmp_path / "messages.pot"
+    _extract(pot)
     with pot.open("rb") as fh:
-        wanted = {m.id for m in read_po(fh) if m.id}
+        wanted = {(m.context, m.id) for m in read_po(fh) if m.id}
     with PO.open("rb") as fh:
         catalog = read_po(fh)
-    missing = sorted(str(m) for m in wanted if not catalog.get(m) or not catalog.get(m).string)
+    missing = sorted(str(m) for m in wanted if not catalog.get(m[1], m[0]) or not catalog.get(m[1], m[0]).string)
     assert missing == [], f"untranslated: {missing[:20]}"
     fuzzy = [m.id for m in catalog if m.fuzzy and m.id]
     assert fuzzy == []
+
+
+def test_catalogue_has_no_stale_messages(tmp_path: Path) -> None:
+    """The .po is the source: every entry in it is still used (no forgotten, obsolete Danish)."""
+    pot = tmp_path / "messages.pot"
+    _extract(pot)
+    with pot.open("rb") as fh:
+        wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(fh) if m.id}
+    with PO.open("rb") as fh:
+        catalog = read_po(fh)
+    kept = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
+    assert sorted(map(str, kept - wanted)) == [], "run `make translations`"
+    assert not catalog.obsolete, "run `make translations` (it drops obsolete entries)"
+
+
+def test_code_list_labels_come_from_the_catalogue() -> None:
+    from roomlog.models.codes import DecisionOutcome, PermitStatus, Substance
+
+    assert Role.LEAD.label("da") == "leder" and Role.LEAD.label("en") == "room lead"
+    # one English word, two Danish translations: told apart by their context in the catalogue
+    assert PermitStatus.REFUSED.label("da") == "afslået" and DecisionOutcome.REFUSED.label("da") == "afslag"
+    assert PermitStatus.REFUSED.label("en") == DecisionOutcome.REFUSED.label("en") == "refused"
+    assert Substance.CRACK.label("da") == "crack/kogt kokain" and Substance.CRACK.label("en") == "crack cocaine"
 
 
 def test_compiled_catalogue_is_up_to_date(tmp_path: Path) -> None:

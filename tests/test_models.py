@@ -12,6 +12,7 @@ from sqlalchemy import Date, DateTime, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from roomlog import PROJECT_ROOT
 from roomlog.models import Base, Visit, codes
 from roomlog.models.codes import CodeList, EmergencyType, Language, Role, Route, Sex, Substance, VisitOutcome
 from tests.factories import Factory
@@ -93,35 +94,51 @@ def test_naive_datetimes_are_refused(make: Factory, dbs: Session) -> None:
     dbs.rollback()
 
 
-def _declared_members() -> dict[str, dict[str, tuple[object, ...]]]:
-    """Every code list member as written in codes.py: ``{list: {member: (code, label_da, label_en)}}``."""
+def _declared_members() -> dict[str, dict[str, tuple[str, str | None, str]]]:
+    """Every code list member as written in codes.py: ``{list: {member: (code, context, English label)}}``.
+
+    A member is spelled ``"code", N_("English label")`` or ``"code", C_("context", "English label")``;
+    anything else (a bare string, a missing label) is returned as it is so the test names it.
+    """
     tree = ast.parse(inspect.getsource(codes))
-    lists: dict[str, dict[str, tuple[object, ...]]] = {}
+    lists: dict[str, dict[str, tuple[str, str | None, str]]] = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "CodeList" for b in node.bases):
-            lists[node.name] = {
-                target.id: ast.literal_eval(item.value)
-                for item in node.body
-                if isinstance(item, ast.Assign)
-                for target in item.targets
-                if isinstance(target, ast.Name)
-            }
+            members = lists.setdefault(node.name, {})
+            for item in node.body:
+                if not (isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)):
+                    continue
+                value = item.value
+                assert isinstance(value, ast.Tuple) and len(value.elts) == 2, f"{node.name}.{item.targets[0].id}"
+                code, label = value.elts
+                assert isinstance(label, ast.Call) and getattr(label.func, "id", "") in ("N_", "C_"), (
+                    f"{node.name}.{item.targets[0].id}: the label is not marked for the catalogue"
+                )
+                parts = [ast.literal_eval(arg) for arg in label.args]
+                context = parts[0] if len(parts) == 2 else None
+                members[item.targets[0].id] = (ast.literal_eval(code), context, parts[-1])
     return lists
 
 
 def test_every_code_is_declared_with_its_own_danish_and_english_label() -> None:
-    """No label falls back to the code: each member names a Danish and an English label, distinct in its list."""
+    """No label falls back to the code: each member names an English label that the Danish catalogue
+    translates, and labels are distinct within their list in both languages."""
+    from babel.messages.pofile import read_po
+
+    with (PROJECT_ROOT / "roomlog/translations/da/LC_MESSAGES/messages.po").open("rb") as fh:
+        danish = read_po(fh)
     declared = _declared_members()
     lists = {code_list.__name__: code_list for code_list in CodeList.__subclasses__()}
     assert len(lists) >= 20
     assert set(declared) == set(lists), "every code list lives in roomlog/models/codes.py"
     for name, code_list in lists.items():
         assert set(declared[name]) == set(code_list.__members__), name
-        for member_name, spelled in declared[name].items():
-            assert isinstance(spelled, tuple) and len(spelled) == 3, f"{name}.{member_name} lacks a label"
-            assert all(isinstance(part, str) and part.strip() for part in spelled), f"{name}.{member_name}"
+        for member_name, (code, context, english) in declared[name].items():
+            assert english.strip(), f"{name}.{member_name} lacks a label"
+            entry = danish.get(english, context)
+            assert entry is not None and entry.string, f"{name}.{member_name}: no Danish for {english!r}"
             member = code_list[member_name]
-            assert (member.value, member.label_da, member.label_en) == spelled
+            assert (member.value, member.label_en, member.label_da) == (code, english, entry.string)
         assert len({m.label_da for m in code_list}) == len(code_list), f"two {name} codes share a Danish label"
         assert len({m.label_en for m in code_list}) == len(code_list), f"two {name} codes share an English label"
 

@@ -1,7 +1,9 @@
-"""Code lists of the data dictionary: stable codes with Danish and English labels.
+"""Code lists of the data dictionary: stable codes with their English labels.
 
-The code (the enum value) is what the database, the API and exports store; the labels
-are for people. This module is the one place the labels live.
+The code (the enum value) is what the database, the API and exports store; the labels are for
+people. Each label is an English msgid marked for the catalogue; its Danish is in
+``roomlog/translations/da/LC_MESSAGES/messages.po`` like every other Danish text (``C_`` gives a
+context where one English word has two Danish translations).
 """
 
 from __future__ import annotations
@@ -9,26 +11,32 @@ from __future__ import annotations
 import enum
 from typing import Any, Self
 
+from roomlog.messages import C_, N_, translate
+
 
 class CodeList(str, enum.Enum):  # noqa: UP042 - StrEnum would change how members are built and printed
-    """A code list member: ``Member = "code", "dansk label", "English label"``."""
+    """A code list member: ``Member = "code", N_("English label")`` (or ``C_("context", "label")``)."""
 
-    label_da: str
     label_en: str
+    label_context: str | None
 
-    def __new__(cls, code: str, label_da: str = "", label_en: str = "") -> Self:
+    def __new__(cls, code: str, label: str | tuple[str, str] = "") -> Self:
         obj = str.__new__(cls, code)
         obj._value_ = code
-        obj.label_da = label_da or code
-        obj.label_en = label_en or code
+        obj.label_context, obj.label_en = label if isinstance(label, tuple) else (None, label or code)
         return obj
 
     def __str__(self) -> str:
         return str(self.value)
 
+    @property
+    def label_da(self) -> str:
+        """The Danish label, from the catalogue."""
+        return self.label("da")
+
     def label(self, language: str = "da") -> str:
         """Return the label in ``language`` (``da`` or ``en``)."""
-        return self.label_en if language == "en" else self.label_da
+        return translate(language, self.label_en, self.label_context)
 
     @classmethod
     def codes(cls) -> list[str]:
@@ -47,11 +55,11 @@ class CodeList(str, enum.Enum):  # noqa: UP042 - StrEnum would change how member
 
 
 class Role(CodeList):
-    STAFF = "staff", "medarbejder", "staff"
-    LEAD = "lead", "leder", "room lead"
-    MUNICIPALITY = "municipality", "kommune", "municipality"
-    NATIONAL = "national", "ministeriet/nationalt", "national"
-    ADMIN = "admin", "administrator", "administrator"
+    STAFF = "staff", N_("staff")
+    LEAD = "lead", N_("room lead")
+    MUNICIPALITY = "municipality", N_("municipality")
+    NATIONAL = "national", N_("national")
+    ADMIN = "admin", N_("administrator")
 
 
 ROOM_ROLES = frozenset({Role.STAFF, Role.LEAD})
@@ -59,31 +67,27 @@ TOTP_ROLES = frozenset({Role.LEAD, Role.MUNICIPALITY, Role.NATIONAL, Role.ADMIN}
 
 
 class Language(CodeList):
-    DA = "da", "dansk", "Danish"
-    EN = "en", "engelsk", "English"
+    DA = "da", N_("Danish")
+    EN = "en", N_("English")
 
 
 class OperatorType(CodeList):
-    MUNICIPAL = "municipal", "kommunal", "municipal"
-    SELF_GOVERNING = (
-        "self_governing",
-        "selvejende institution med driftsoverenskomst",
-        "self-governing institution with an operating agreement",
-    )
+    MUNICIPAL = "municipal", N_("municipal")
+    SELF_GOVERNING = "self_governing", N_("self-governing institution with an operating agreement")
 
 
 class RoomModel(CodeList):
-    INTEGRATED = "integrated", "integreret", "integrated"
-    SPECIALISED = "specialised", "specialiseret", "specialised"
-    MOBILE = "mobile", "mobilt", "mobile"
+    INTEGRATED = "integrated", N_("integrated")
+    SPECIALISED = "specialised", N_("specialised")
+    MOBILE = "mobile", N_("mobile")
 
 
 class PermitStatus(CodeList):
-    GRANTED = "granted", "tilladelse meddelt", "permit granted"
-    APPLIED = "applied", "ansøgt", "applied for"
-    PLANNED = "planned", "planlagt", "planned"
-    REFUSED = "refused", "afslået", "refused"
-    WITHDRAWN = "withdrawn", "trukket tilbage", "withdrawn"
+    GRANTED = "granted", N_("permit granted")
+    APPLIED = "applied", N_("applied for")
+    PLANNED = "planned", N_("planned")
+    REFUSED = "refused", C_("permit", "refused")
+    WITHDRAWN = "withdrawn", N_("withdrawn")
 
 
 #: What ``roomlog room create --permit`` and a new room accept as its first permit status.
@@ -91,99 +95,99 @@ INITIAL_PERMITS = (PermitStatus.PLANNED, PermitStatus.APPLIED, PermitStatus.GRAN
 
 
 class ApplicationState(CodeList):
-    DRAFT = "draft", "kladde", "draft"
-    SUBMITTED = "submitted", "indsendt", "submitted"
-    DECIDED = "decided", "afgjort", "decided"
+    DRAFT = "draft", N_("draft")
+    SUBMITTED = "submitted", N_("submitted")
+    DECIDED = "decided", N_("decided")
 
 
 class DecisionOutcome(CodeList):
-    FULL = "full", "fuld bevilling", "granted in full"
-    PARTIAL = "partial", "delvis bevilling", "granted in part"
-    REFUSED = "refused", "afslag", "refused"
+    FULL = "full", N_("granted in full")
+    PARTIAL = "partial", N_("granted in part")
+    REFUSED = "refused", C_("decision", "refused")
 
 
 class PaymentKind(CodeList):
-    ESTABLISHMENT = "establishment", "etablering", "establishment"
-    OPERATING = "operating", "drift", "operation"
+    ESTABLISHMENT = "establishment", N_("establishment")
+    OPERATING = "operating", N_("operation")
 
 
 class PaymentState(CodeList):
-    COMMITTED = "committed", "disponeret", "committed"
-    PAID = "paid", "udbetalt", "paid"
-    WITHHELD = "withheld", "tilbageholdt", "withheld"
+    COMMITTED = "committed", N_("committed")
+    PAID = "paid", N_("paid")
+    WITHHELD = "withheld", N_("withheld")
 
 
 class Sex(CodeList):
-    M = "m", "mand", "male"
-    F = "f", "kvinde", "female"
-    X = "x", "andet", "other"
-    U = "u", "uoplyst", "not stated"
+    M = "m", N_("male")
+    F = "f", N_("female")
+    X = "x", N_("other")
+    U = "u", N_("not stated")
 
 
 class Nationality(CodeList):
-    DK = "dk", "dansk", "Danish"
-    EU = "eu", "anden EU/EØS", "other EU/EEA"
-    NON_EU = "non_eu", "ikke-EU", "non-EU"
-    U = "u", "uoplyst", "not stated"
+    DK = "dk", N_("Danish")
+    EU = "eu", N_("other EU/EEA")
+    NON_EU = "non_eu", N_("non-EU")
+    U = "u", N_("not stated")
 
 
 class AgeBand(CodeList):
-    A18_29 = "18_29", "18–29 år", "18–29 years"
-    A30_39 = "30_39", "30–39 år", "30–39 years"
-    A40_49 = "40_49", "40–49 år", "40–49 years"
-    A50_PLUS = "50_plus", "50 år og derover", "50 years and over"
-    U = "u", "uoplyst", "not stated"
+    A18_29 = "18_29", N_("18–29 years")
+    A30_39 = "30_39", N_("30–39 years")
+    A40_49 = "40_49", N_("40–49 years")
+    A50_PLUS = "50_plus", N_("50 years and over")
+    U = "u", N_("not stated")
 
 
 class VisitOutcome(CodeList):
-    ADMITTED = "admitted", "optaget", "admitted"
-    TURNED_AWAY = "turned_away", "afvist", "turned away"
+    ADMITTED = "admitted", N_("admitted")
+    TURNED_AWAY = "turned_away", N_("turned away")
 
 
 class TurnAwayReason(CodeList):
-    UNDER_18 = "under_18", "under 18 år", "under 18"
-    INTOXICATED = "intoxicated", "for påvirket", "too intoxicated"
-    NOT_TARGET_GROUP = "not_target_group", "ikke i målgruppen", "not in the target group"
-    CAPACITY = "capacity", "fuldt", "full"
-    BAN = "ban", "karantæne", "ban"
-    OTHER = "other", "andet", "other"
+    UNDER_18 = "under_18", N_("under 18")
+    INTOXICATED = "intoxicated", N_("too intoxicated")
+    NOT_TARGET_GROUP = "not_target_group", N_("not in the target group")
+    CAPACITY = "capacity", N_("full")
+    BAN = "ban", N_("ban")
+    OTHER = "other", N_("other")
 
 
 class Route(CodeList):
-    INJECT = "inject", "injektion", "injection"
-    SMOKE = "smoke", "rygning", "smoking"
-    SNIFF = "sniff", "sniffning", "sniffing"
-    ORAL = "oral", "oralt", "oral"
-    OTHER = "other", "andet", "other"
+    INJECT = "inject", N_("injection")
+    SMOKE = "smoke", N_("smoking")
+    SNIFF = "sniff", N_("sniffing")
+    ORAL = "oral", N_("oral")
+    OTHER = "other", N_("other")
 
 
 class Substance(CodeList):
-    HEROIN = "heroin", "heroin", "heroin"
-    COCAINE = "cocaine", "kokain", "cocaine"
-    CRACK = "crack", "crack/kogt kokain", "crack cocaine"
-    SPEEDBALL = "speedball", "heroin+kokain", "speedball (heroin+cocaine)"
-    AMPHETAMINE = "amphetamine", "amfetamin", "amphetamine"
-    METHAMPHETAMINE = "methamphetamine", "metamfetamin", "methamphetamine"
-    METHADONE = "methadone", "metadon", "methadone"
-    BUPRENORPHINE = "buprenorphine", "buprenorfin", "buprenorphine"
-    BENZODIAZEPINE = "benzodiazepine", "benzodiazepiner", "benzodiazepines"
-    FENTANYL = "fentanyl", "fentanyl/syntetiske opioider", "fentanyl/synthetic opioids"
-    OTHER_OPIOID = "other_opioid", "andet opioid", "other opioid"
-    OTHER = "other", "andet", "other"
-    U = "u", "uoplyst", "not stated"
+    HEROIN = "heroin", N_("heroin")
+    COCAINE = "cocaine", N_("cocaine")
+    CRACK = "crack", N_("crack cocaine")
+    SPEEDBALL = "speedball", N_("speedball (heroin+cocaine)")
+    AMPHETAMINE = "amphetamine", N_("amphetamine")
+    METHAMPHETAMINE = "methamphetamine", N_("methamphetamine")
+    METHADONE = "methadone", N_("methadone")
+    BUPRENORPHINE = "buprenorphine", N_("buprenorphine")
+    BENZODIAZEPINE = "benzodiazepine", N_("benzodiazepines")
+    FENTANYL = "fentanyl", N_("fentanyl/synthetic opioids")
+    OTHER_OPIOID = "other_opioid", N_("other opioid")
+    OTHER = "other", N_("other")
+    U = "u", N_("not stated")
 
 
 class PlaceKind(CodeList):
-    INJECTION = "injection", "injektionsplads", "injection place"
-    SMOKING = "smoking", "rygeplads", "smoking place"
+    INJECTION = "injection", N_("injection place")
+    SMOKING = "smoking", N_("smoking place")
 
 
 class EmergencyType(CodeList):
-    OPIOID = "opioid", "opioidoverdosis", "opioid overdose"
-    STIMULANT = "stimulant", "stimulantforgiftning", "stimulant poisoning (overamp)"
-    MIXED = "mixed", "blandet", "mixed"
-    OTHER_MEDICAL = "other_medical", "andet akut", "other medical emergency"
-    U = "u", "uoplyst", "not stated"
+    OPIOID = "opioid", N_("opioid overdose")
+    STIMULANT = "stimulant", N_("stimulant poisoning (overamp)")
+    MIXED = "mixed", N_("mixed")
+    OTHER_MEDICAL = "other_medical", N_("other medical emergency")
+    U = "u", N_("not stated")
 
 
 #: Emergency types that are not an overdose or poisoning (never an acute treatment).
@@ -191,33 +195,25 @@ NOT_POISONING_TYPES = frozenset({EmergencyType.OTHER_MEDICAL})
 
 
 class Severity(CodeList):
-    RESPONSIVE = "responsive", "reagerer", "responsive"
-    REDUCED_CONSCIOUSNESS = "reduced_consciousness", "nedsat bevidsthed", "reduced consciousness"
-    UNRESPONSIVE_BREATHING = (
-        "unresponsive_breathing",
-        "bevidstløs, trækker vejret",
-        "unresponsive, breathing",
-    )
-    RESPIRATORY_DEPRESSION = (
-        "respiratory_depression",
-        "utilstrækkelig/ophørt vejrtrækning",
-        "respiratory depression or arrest",
-    )
-    CARDIAC_ARREST = "cardiac_arrest", "hjertestop", "cardiac arrest"
+    RESPONSIVE = "responsive", N_("responsive")
+    REDUCED_CONSCIOUSNESS = "reduced_consciousness", N_("reduced consciousness")
+    UNRESPONSIVE_BREATHING = "unresponsive_breathing", N_("unresponsive, breathing")
+    RESPIRATORY_DEPRESSION = "respiratory_depression", N_("respiratory depression or arrest")
+    CARDIAC_ARREST = "cardiac_arrest", N_("cardiac arrest")
 
 
 class EmergencyAction(CodeList):
-    OBSERVATION = "observation", "overvågning", "observation"
-    STIMULATION = "stimulation", "stimulation", "stimulation"
-    RECOVERY_POSITION = "recovery_position", "stabilt sideleje", "recovery position"
-    OXYGEN = "oxygen", "ilt", "oxygen"
-    VENTILATION = "ventilation", "ventilation", "ventilation"
-    NALOXONE = "naloxone", "naloxon/modgift", "naloxone"
-    CPR = "cpr", "hjertelungeredning", "CPR"
-    AED = "aed", "hjertestarter", "AED"
-    COOLING = "cooling", "nedkøling", "cooling"
-    AMBULANCE_CALLED = "ambulance_called", "ambulance tilkaldt (112)", "ambulance called (112)"
-    AMBULANCE_ARRIVED = "ambulance_arrived", "ambulance ankommet", "ambulance arrived"
+    OBSERVATION = "observation", N_("observation")
+    STIMULATION = "stimulation", N_("stimulation")
+    RECOVERY_POSITION = "recovery_position", N_("recovery position")
+    OXYGEN = "oxygen", N_("oxygen")
+    VENTILATION = "ventilation", N_("ventilation")
+    NALOXONE = "naloxone", N_("naloxone")
+    CPR = "cpr", N_("CPR")
+    AED = "aed", N_("AED")
+    COOLING = "cooling", N_("cooling")
+    AMBULANCE_CALLED = "ambulance_called", N_("ambulance called (112)")
+    AMBULANCE_ARRIVED = "ambulance_arrived", N_("ambulance arrived")
 
 
 #: Actions by staff that make an overdose or poisoning an *akut behandling* (acute treatment);
@@ -234,50 +230,50 @@ ACUTE_TREATMENT_ACTIONS = frozenset(
 
 
 class OxygenPhase(CodeList):
-    START = "start", "start", "start"
-    STOP = "stop", "stop", "stop"
+    START = "start", N_("start")
+    STOP = "stop", N_("stop")
 
 
 class NaloxoneRoute(CodeList):
-    IN = "in", "intranasal", "intranasal"
-    IM = "im", "i.m.", "i.m."
-    IV = "iv", "i.v.", "i.v."
+    IN = "in", N_("intranasal")
+    IM = "im", N_("i.m.")
+    IV = "iv", N_("i.v.")
 
 
 class EmergencyOutcome(CodeList):
-    RECOVERED_ON_SITE = "recovered_on_site", "kom sig på stedet", "recovered on site"
-    TRANSPORTED = "transported", "overført til hospital", "transported to hospital"
-    REFUSED_TRANSPORT = "refused_transport", "afslog transport", "refused transport"
-    LEFT_AGAINST_ADVICE = "left_against_advice", "forlod stedet mod råd", "left against advice"
-    DIED = "died", "død", "died"
+    RECOVERED_ON_SITE = "recovered_on_site", N_("recovered on site")
+    TRANSPORTED = "transported", N_("transported to hospital")
+    REFUSED_TRANSPORT = "refused_transport", N_("refused transport")
+    LEFT_AGAINST_ADVICE = "left_against_advice", N_("left against advice")
+    DIED = "died", N_("died")
 
 
 class ReferralTarget(CodeList):
-    DRUG_TREATMENT = "drug_treatment", "rusmiddelbehandling", "drug treatment"
-    OST = "ost", "substitutionsbehandling", "opioid substitution treatment"
-    HAT = "hat", "heroinbehandling", "heroin-assisted treatment"
-    DETOX = "detox", "abstinensbehandling", "detoxification"
-    GP = "gp", "egen læge", "general practitioner"
-    HOSPITAL = "hospital", "hospital", "hospital"
-    PSYCHIATRY = "psychiatry", "psykiatri", "psychiatry"
-    HEALTH_ROOM = "health_room", "sundhedsrum", "health room"
-    WOUND_CARE = "wound_care", "sårbehandling", "wound care"
-    DENTAL = "dental", "tandlæge", "dentist"
-    BBV_TESTING = "bbv_testing", "HIV/hepatitis-test", "HIV/hepatitis testing"
-    VACCINATION = "vaccination", "vaccination", "vaccination"
-    SOCIAL_CASEWORKER = "social_caseworker", "socialrådgiver", "social caseworker"
-    HOUSING_SHELTER = "housing_shelter", "bolig/herberg", "housing/shelter"
-    LEGAL = "legal", "juridisk rådgivning", "legal advice"
-    OTHER = "other", "andet", "other"
+    DRUG_TREATMENT = "drug_treatment", N_("drug treatment")
+    OST = "ost", N_("opioid substitution treatment")
+    HAT = "hat", N_("heroin-assisted treatment")
+    DETOX = "detox", N_("detoxification")
+    GP = "gp", N_("general practitioner")
+    HOSPITAL = "hospital", N_("hospital")
+    PSYCHIATRY = "psychiatry", N_("psychiatry")
+    HEALTH_ROOM = "health_room", N_("health room")
+    WOUND_CARE = "wound_care", N_("wound care")
+    DENTAL = "dental", N_("dentist")
+    BBV_TESTING = "bbv_testing", N_("HIV/hepatitis testing")
+    VACCINATION = "vaccination", N_("vaccination")
+    SOCIAL_CASEWORKER = "social_caseworker", N_("social caseworker")
+    HOUSING_SHELTER = "housing_shelter", N_("housing/shelter")
+    LEGAL = "legal", N_("legal advice")
+    OTHER = "other", N_("other")
 
 
 class ReferralKind(CodeList):
     """The groups the seed reports referrals in (health, social, drug treatment)."""
 
-    HEALTH = "health", "sundhedsfaglige tilbud", "health services"
-    SOCIAL = "social", "socialfaglige tilbud", "social services"
-    TREATMENT = "treatment", "rusmiddelbehandling", "drug treatment"
-    OTHER = "other", "andre tilbud", "other services"
+    HEALTH = "health", N_("health services")
+    SOCIAL = "social", N_("social services")
+    TREATMENT = "treatment", N_("drug treatment")
+    OTHER = "other", N_("other services")
 
 
 #: The kind of every referral target (every target has exactly one kind).
@@ -302,37 +298,33 @@ REFERRAL_KINDS: dict[ReferralTarget, ReferralKind] = {
 
 
 class ReferralMode(CodeList):
-    INFORMATION = "information", "information", "information"
-    REFERRAL = "referral", "henvisning", "referral"
-    ACCOMPANIED = "accompanied", "ledsaget", "accompanied"
+    INFORMATION = "information", N_("information")
+    REFERRAL = "referral", N_("referral")
+    ACCOMPANIED = "accompanied", N_("accompanied")
 
 
 class ServiceCode(CodeList):
-    INJECTING_EQUIPMENT = "injecting_equipment", "injektionsudstyr", "injecting equipment"
-    SMOKING_EQUIPMENT = "smoking_equipment", "rygeudstyr", "smoking equipment"
-    NALOXONE_KIT = "naloxone_kit", "naloxon-kit", "naloxone kit"
-    HARM_REDUCTION_ADVICE = (
-        "harm_reduction_advice",
-        "rådgivning om sikrere brug",
-        "harm reduction advice",
-    )
-    CONVERSATION = "conversation", "samtale", "conversation"
-    WOUND_CARE = "wound_care", "sårbehandling", "wound care"
-    TESTING = "testing", "test", "testing"
-    FOOD_SHOWER = "food_shower", "mad/bad/tøj", "food/shower/clothes"
-    OTHER = "other", "andet", "other"
+    INJECTING_EQUIPMENT = "injecting_equipment", N_("injecting equipment")
+    SMOKING_EQUIPMENT = "smoking_equipment", N_("smoking equipment")
+    NALOXONE_KIT = "naloxone_kit", N_("naloxone kit")
+    HARM_REDUCTION_ADVICE = "harm_reduction_advice", N_("harm reduction advice")
+    CONVERSATION = "conversation", N_("conversation")
+    WOUND_CARE = "wound_care", N_("wound care")
+    TESTING = "testing", N_("testing")
+    FOOD_SHOWER = "food_shower", N_("food/shower/clothes")
+    OTHER = "other", N_("other")
 
 
 class IncidentType(CodeList):
-    VIOLENCE_THREAT = "violence_threat", "vold/trussel", "violence/threat"
-    DEALING = "dealing", "salg af stoffer", "dealing"
-    POLICE_CALLED = "police_called", "politi tilkaldt", "police called"
-    BAN_ISSUED = "ban_issued", "karantæne givet", "ban issued"
-    PROPERTY = "property", "hærværk", "property damage"
-    OTHER = "other", "andet", "other"
+    VIOLENCE_THREAT = "violence_threat", N_("violence/threat")
+    DEALING = "dealing", N_("dealing")
+    POLICE_CALLED = "police_called", N_("police called")
+    BAN_ISSUED = "ban_issued", N_("ban issued")
+    PROPERTY = "property", N_("property damage")
+    OTHER = "other", N_("other")
 
 
 class PeriodState(CodeList):
-    OPEN = "open", "åben", "open"
-    APPROVED = "approved", "godkendt", "approved"
-    ACCEPTED = "accepted", "accepteret af kommunen", "accepted by the municipality"
+    OPEN = "open", N_("open")
+    APPROVED = "approved", N_("approved")
+    ACCEPTED = "accepted", N_("accepted by the municipality")

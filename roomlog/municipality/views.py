@@ -12,7 +12,8 @@ from roomlog.i18n import current_language
 from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
 from roomlog.municipality.tables import datapackage as descriptor_response
-from roomlog.reporting.overview import lines, municipality_columns, section_title
+from roomlog.reporting.indicators import section_title
+from roomlog.reporting.overview import lines, municipality_columns
 from roomlog.reporting.publication.status import month_states
 from roomlog.reports.forms import AcceptForm
 

@@ -12,7 +12,8 @@ from roomlog.models.codes import Role
 from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
 from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.charts import national_title
-from roomlog.reporting.overview import headline_rows, lines, national_columns, section_title
+from roomlog.reporting.indicators import section_title
+from roomlog.reporting.overview import headline_rows, lines, national_columns
 from roomlog.reporting.publication import NATIONAL
 
 bp = Blueprint("national", __name__, url_prefix="/national")

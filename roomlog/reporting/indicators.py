@@ -1,15 +1,19 @@
-"""Every indicator of the data dictionary: stable code, Danish and English label, one definition.
+"""Every indicator of the data dictionary: stable code, label, one definition.
 
 This module is the single source of the definitions page and of the codes the snapshot,
 the history import, exports and the API use. ``additive`` says whether values of months
 (and rooms) may be summed; distinct counts and rates are recomputed over each period.
+Labels and definitions are English msgids; their Danish is in the catalogue
+(``roomlog/translations/da/LC_MESSAGES/messages.po``), read with ``roomlog.messages.translate``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
+from roomlog.messages import C_, N_, translate
 from roomlog.models.codes import (
     REFERRAL_KINDS,
     AgeBand,
@@ -24,6 +28,40 @@ from roomlog.models.codes import (
     TurnAwayReason,
 )
 
+#: A word filled into a text: a code-list member (its label), a msgid, or a ``C_`` (context, msgid).
+Word = CodeList | str | tuple[str, str]
+
+
+def _word(word: Word, language: str) -> str:
+    if isinstance(word, CodeList):
+        return word.label(language)
+    return translate(language, word[1], word[0]) if isinstance(word, tuple) else translate(language, word)
+
+
+@dataclass(frozen=True)
+class Text:
+    """An English msgid whose ``{name}`` fields are filled with words in the same language.
+
+    ``words`` maps a field to the words joined with ", "; ``more`` are msgids of sentences appended.
+    """
+
+    msgid: str
+    words: tuple[tuple[str, tuple[Word, ...]], ...] = ()
+    more: tuple[str, ...] = ()
+
+    def __call__(self, language: str) -> str:
+        """The text in ``language`` (``da`` or ``en``)."""
+        return _render(self, language)
+
+
+@lru_cache(maxsize=4096)
+def _render(text: Text, language: str) -> str:
+    """A text in a language, kept: pages and downloads ask for the same labels many times."""
+    found = translate(language, text.msgid)
+    if text.words:
+        found = found.format(**{name: ", ".join(_word(w, language) for w in ws) for name, ws in text.words})
+    return " ".join([found, *(translate(language, more) for more in text.more)])
+
 
 class Kind(str, Enum):  # noqa: UP042 - a plain str mixin keeps the codes printable as themselves
     """How an indicator is computed, which decides how it combines over months and rooms."""
@@ -36,14 +74,12 @@ class Kind(str, Enum):  # noqa: UP042 - a plain str mixin keeps the codes printa
 
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator: code, labels, definition (in both languages), section and kind."""
+    """One indicator: code, label, definition, section and kind."""
 
     code: str
     section: str
-    label_da: str
-    label_en: str
-    definition_da: str
-    definition_en: str
+    label_text: Text
+    definition_text: Text
     kind: Kind = Kind.COUNT
     #: The part's parent indicator (``consumptions.route.inject`` → ``consumptions.total``).
     parent: str | None = None
@@ -55,56 +91,78 @@ class Indicator:
 
     def label(self, language: str = "da") -> str:
         """Return the label in ``language``."""
-        return self.label_en if language == "en" else self.label_da
+        return self.label_text(language)
 
     def definition(self, language: str = "da") -> str:
         """Return the definition in ``language``."""
-        return self.definition_en if language == "en" else self.definition_da
+        return self.definition_text(language)
+
+    @property
+    def label_da(self) -> str:
+        """The Danish label."""
+        return self.label("da")
+
+    @property
+    def label_en(self) -> str:
+        """The English label."""
+        return self.label("en")
+
+    @property
+    def definition_da(self) -> str:
+        """The Danish definition."""
+        return self.definition("da")
+
+    @property
+    def definition_en(self) -> str:
+        """The English definition."""
+        return self.definition("en")
 
 
-SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("visits", "Besøg", "Visits"),
-    ("consumptions", "Stofindtagelser", "Consumptions"),
-    ("visitors", "Brugere", "Visitors"),
-    ("emergencies", "Overdoser og forgiftninger", "Overdoses and poisonings"),
-    ("referrals", "Henvisninger", "Referrals"),
-    ("services", "Øvrige ydelser", "Other services"),
-    ("opening", "Åbningsdage", "Opening days"),
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("visits", N_("Visits")),
+    ("consumptions", N_("Consumptions")),
+    ("visitors", N_("Visitors")),
+    ("emergencies", N_("Overdoses and poisonings")),
+    ("referrals", N_("Referrals")),
+    ("services", N_("Other services")),
+    ("opening", N_("Opening days")),
 )
 
-_NOT_VOIDED_DA = " Annullerede registreringer tæller ikke."
-_NOT_VOIDED_EN = " Voided records never count."
+_NOT_VOIDED = N_("Voided records never count.")
+
+
+def section_title(section: str, language: str) -> str:
+    """The heading of an indicator section in ``language`` (the code itself for an unknown one)."""
+    return next((translate(language, title) for code, title in SECTIONS if code == section), section)
 
 
 def _one(
     code: str,
-    da: str,
-    en: str,
-    def_da: str,
-    def_en: str,
+    label: str | Text,
+    definition: str | Text,
     kind: Kind = Kind.COUNT,
     parent: str | None = None,
 ) -> Indicator:
-    suffix_da, suffix_en = (_NOT_VOIDED_DA, _NOT_VOIDED_EN) if kind != Kind.RATE else ("", "")
-    return Indicator(code, code.split(".")[0], da, en, def_da + suffix_da, def_en + suffix_en, kind, parent)
+    label = label if isinstance(label, Text) else Text(label)
+    definition = definition if isinstance(definition, Text) else Text(definition)
+    if kind != Kind.RATE:
+        definition = Text(definition.msgid, definition.words, (*definition.more, _NOT_VOIDED))
+    return Indicator(code, code.split(".")[0], label, definition, kind, parent)
 
 
 def _parts(
     prefix: str,
     codes: type[CodeList],
     parent: str | None,
-    def_da: str,
-    def_en: str,
+    definition: str,
     kind: Kind = Kind.COUNT,
 ) -> list[Indicator]:
-    """One indicator per code-list member; ``def_*`` contain ``{label}``."""
+    """One indicator per code-list member; ``definition`` contains ``{label}``."""
     return [
         _one(
             f"{prefix}.{member.value}",
-            member.label_da,
-            member.label_en,
-            def_da.format(label=member.label_da),
-            def_en.format(label=member.label_en),
+            Text("{label}", (("label", (member,)),)),
+            Text(definition, (("label", (member,)),)),
             kind,
             parent,
         )
@@ -116,14 +174,12 @@ def _referral_kinds() -> list[Indicator]:
     """``referrals.kind.<code>``: referrals grouped as the seed reports them."""
     out = []
     for kind in ReferralKind:
-        targets = [t for t, k in REFERRAL_KINDS.items() if k == kind]
+        targets = tuple(t for t, k in REFERRAL_KINDS.items() if k == kind)
         out.append(
             _one(
                 f"referrals.kind.{kind.value}",
-                kind.label_da,
-                kind.label_en,
-                f"Henvisninger til {kind.label_da}: " + ", ".join(t.label_da for t in targets) + ".",
-                f"Referrals to {kind.label_en}: " + ", ".join(t.label_en for t in targets) + ".",
+                Text("{label}", (("label", (kind,)),)),
+                Text(N_("Referrals to {kind}: {targets}."), (("kind", (kind,)), ("targets", targets))),
                 parent="referrals.total",
             )
         )
@@ -132,199 +188,178 @@ def _referral_kinds() -> list[Indicator]:
 
 def _build() -> tuple[Indicator, ...]:
     rows: list[Indicator] = [
-        _one("visits.total", "Besøg", "Visits", "Antal optagne besøg.", "Number of admitted visits."),
+        _one(
+            "visits.total",
+            N_("Visits"),
+            N_("Number of admitted visits."),
+        ),
         _one(
             "visits.turned_away",
-            "Afviste besøg",
-            "Turned-away visits",
-            "Antal besøg med udfaldet afvist.",
-            "Number of visits with the outcome turned away.",
+            N_("Turned-away visits"),
+            N_("Number of visits with the outcome turned away."),
         ),
         *_parts(
             "visits.turned_away.reason",
             TurnAwayReason,
             "visits.turned_away",
-            "Afviste besøg med årsagen «{label}».",
-            "Turned-away visits with the reason “{label}”.",
+            N_("Turned-away visits with the reason “{label}”."),
         ),
         _one(
             "visits.anonymous",
-            "Anonyme besøg",
-            "Anonymous visits",
-            "Optagne besøg uden brugerkode.",
-            "Admitted visits without a visitor code.",
+            N_("Anonymous visits"),
+            N_("Admitted visits without a visitor code."),
         ),
         _one(
-            "consumptions.total", "Stofindtagelser", "Consumptions", "Antal stofindtagelser.", "Number of consumptions."
+            "consumptions.total",
+            N_("Consumptions"),
+            N_("Number of consumptions."),
         ),
         *_parts(
             "consumptions.route",
             Route,
             "consumptions.total",
-            "Stofindtagelser med indtagelsesmåden «{label}» (uden angivet måde tælles i ingen).",
-            "Consumptions by the route “{label}” (one without a route counts in none).",
+            N_("Consumptions by the route “{label}” (one without a route counts in none)."),
         ),
         *_parts(
             "consumptions.substance",
             Substance,
             "consumptions.total",
-            "Stofindtagelser, der omfattede «{label}» (en indtagelse kan omfatte flere stoffer).",
-            "Consumptions that included “{label}” (one consumption may include several substances).",
+            N_("Consumptions that included “{label}” (one consumption may include several substances)."),
         ),
         _one(
             "consumptions.assisted",
-            "Assisterede stofindtagelser",
-            "Assisted consumptions",
-            "Stofindtagelser registreret som assisteret (BEK 972/2016 § 6 stk. 2).",
-            "Consumptions registered as assisted (BEK 972/2016 § 6(2)).",
+            N_("Assisted consumptions"),
+            N_("Consumptions registered as assisted (BEK 972/2016 § 6(2))."),
         ),
         _one(
             "visitors.unique",
-            "Unikke brugere",
-            "Unique visitors",
-            "Forskellige brugerkoder (pseudonymer) med mindst ét optaget besøg i perioden; "
-            "lægges ikke sammen over måneder eller rum, men tælles igen for hele perioden.",
-            "Distinct visitor codes (pseudonyms) with at least one admitted visit in the period; "
-            "never summed over months or rooms, always recounted over the whole period.",
+            N_("Unique visitors"),
+            N_(
+                "Distinct visitor codes (pseudonyms) with at least one admitted visit in the period; never "
+                "summed over months or rooms, always recounted over the whole period."
+            ),
             Kind.DISTINCT,
         ),
         _one(
             "visitors.new",
-            "Nye brugere",
-            "New visitors",
-            "Brugerkoder, hvis første optagne besøg i rummet (i rummene) falder i perioden.",
-            "Visitor codes whose first admitted visit in the room (in the rooms) falls in the period.",
+            N_("New visitors"),
+            N_("Visitor codes whose first admitted visit in the room (in the rooms) falls in the period."),
             Kind.DISTINCT,
         ),
         *_parts(
             "visitors.sex",
             Sex,
             "visitors.unique",
-            "Unikke brugere med køn «{label}».",
-            "Unique visitors of sex “{label}”.",
+            N_("Unique visitors of sex “{label}”."),
             Kind.DISTINCT,
         ),
         *_parts(
             "visitors.age",
             AgeBand,
             "visitors.unique",
-            "Unikke brugere i aldersgruppen «{label}»; alder = periodens sidste kalenderår minus fødselsår.",
-            "Unique visitors in the age band “{label}”; age = last calendar year of the period minus birth year.",
+            N_("Unique visitors in the age band “{label}”; age = last calendar year of the period minus birth year."),
             Kind.DISTINCT,
         ),
         _one(
             "emergencies.total",
-            "Overdoser og forgiftninger",
-            "Overdoses and poisonings",
-            "Antal registrerede overdoser og forgiftninger.",
-            "Number of recorded overdoses and poisonings.",
+            N_("Overdoses and poisonings"),
+            N_("Number of recorded overdoses and poisonings."),
         ),
         *_parts(
             "emergencies.type",
             EmergencyType,
             "emergencies.total",
-            "Overdoser og forgiftninger af typen «{label}».",
-            "Overdoses and poisonings of the type “{label}”.",
+            N_("Overdoses and poisonings of the type “{label}”."),
         ),
         _one(
             "emergencies.acute_treatments",
-            "Akutte behandlinger for overdosis og svær forgiftning",
-            "Acute treatments for overdose and severe poisoning",
-            "Overdoser og forgiftninger (alle typer undtagen «andet akut»), hvor personalet gav mindst én af "
-            "behandlingerne naloxon, ilt, ventilation, hjertelungeredning eller hjertestarter. "
-            "At tilkalde en ambulance er ikke i sig selv en behandling.",
-            "Overdoses and poisonings (every type except “other medical emergency”) in which staff gave at "
-            "least one of naloxone, oxygen, ventilation, CPR or AED. Calling an ambulance alone is not a "
-            "treatment.",
+            N_("Acute treatments for overdose and severe poisoning"),
+            N_(
+                "Overdoses and poisonings (every type except “other medical emergency”) in which staff gave"
+                " at least one of naloxone, oxygen, ventilation, CPR or AED. Calling an ambulance alone is "
+                "not a treatment."
+            ),
         ),
     ]
-    for action, da, en in (
-        ("naloxone", "naloxon", "naloxone"),
-        ("oxygen", "ilt", "oxygen"),
-        ("ventilation", "ventilation", "ventilation"),
-        ("cpr", "hjertelungeredning", "CPR"),
-        ("ambulance_called", "ambulance tilkaldt", "ambulance called"),
+    for action, word in (
+        ("naloxone", C_("indicator", "naloxone")),
+        ("oxygen", C_("indicator", "oxygen")),
+        ("ventilation", C_("indicator", "ventilation")),
+        ("cpr", C_("indicator", "CPR")),
+        ("ambulance_called", C_("indicator", "ambulance called")),
     ):
-        extra_da = " Tæller tilfælde (overdoser), ikke gange; se «Iltbehandlinger»." if action == "oxygen" else ""
-        extra_en = " Counts cases (emergencies), not times; see “Oxygen administrations”." if action == "oxygen" else ""
+        words: tuple[tuple[str, tuple[Word, ...]], ...] = (("action", (word,)),)
+        more = (
+            (N_("Counts cases (emergencies), not times; see “Oxygen administrations”."),) if action == "oxygen" else ()
+        )
         rows.append(
             _one(
                 f"emergencies.{action}",
-                f"Med {da}",
-                f"With {en}",
-                f"Overdoser og forgiftninger med mindst én handling «{da}».{extra_da}",
-                f"Overdoses and poisonings with at least one “{en}” action.{extra_en}",
+                Text(N_("With {action}"), words),
+                Text(N_("Overdoses and poisonings with at least one “{action}” action."), words, more),
                 parent="emergencies.total",
             )
         )
     rows.append(
         _one(
             "emergencies.oxygen_administrations",
-            "Iltbehandlinger",
-            "Oxygen administrations",
-            "Antal gange, der blev givet ilt: en start med sit stop er én behandling, og en start uden stop "
-            "er også én.",
-            "Number of times oxygen was given: a start with its stop is one administration, and a start "
-            "without a stop is one too.",
+            N_("Oxygen administrations"),
+            N_(
+                "Number of times oxygen was given: a start with its stop is one administration, and a start"
+                " without a stop is one too."
+            ),
         )
     )
     rows += [
         _one(
             "emergencies.naloxone_doses",
-            "Naloxondoser",
-            "Naloxone doses",
-            "Antal registrerede naloxondoser (én række pr. dosis).",
-            "Number of recorded naloxone doses (one row per dose).",
+            N_("Naloxone doses"),
+            N_("Number of recorded naloxone doses (one row per dose)."),
         ),
         _one(
             "emergencies.hospital_transfers",
-            "Overført til hospital",
-            "Transferred to hospital",
-            "Overdoser og forgiftninger med udfaldet overført til hospital.",
-            "Overdoses and poisonings with the outcome transported to hospital.",
+            N_("Transferred to hospital"),
+            N_("Overdoses and poisonings with the outcome transported to hospital."),
             parent="emergencies.total",
         ),
         _one(
             "emergencies.deaths",
-            "Dødsfald",
-            "Deaths",
-            "Overdoser og forgiftninger med udfaldet død.",
-            "Overdoses and poisonings with the outcome died.",
+            N_("Deaths"),
+            N_("Overdoses and poisonings with the outcome died."),
             parent="emergencies.total",
         ),
         _one(
             "emergencies.per_1000_consumptions",
-            "Overdoser pr. 1.000 stofindtagelser",
-            "Overdoses per 1,000 consumptions",
-            "1000 × overdoser og forgiftninger ÷ stofindtagelser i perioden (to decimaler); "
-            "tom, når der ingen stofindtagelser er.",
-            "1000 × overdoses and poisonings ÷ consumptions in the period (two decimals); "
-            "empty when there are no consumptions.",
+            N_("Overdoses per 1,000 consumptions"),
+            N_(
+                "1000 × overdoses and poisonings ÷ consumptions in the period (two decimals); empty when "
+                "there are no consumptions."
+            ),
             Kind.RATE,
         ),
-        _one("referrals.total", "Henvisninger", "Referrals", "Antal henvisninger.", "Number of referrals."),
+        _one(
+            "referrals.total",
+            N_("Referrals"),
+            N_("Number of referrals."),
+        ),
         *_parts(
             "referrals.target",
             ReferralTarget,
             "referrals.total",
-            "Henvisninger til «{label}».",
-            "Referrals to “{label}”.",
+            N_("Referrals to “{label}”."),
         ),
         *_referral_kinds(),
         *_parts(
             "services",
             ServiceCode,
             None,
-            "Summen af antal udleveret/givet af «{label}».",
-            "Sum of the quantities of “{label}” given.",
+            N_("Sum of the quantities of “{label}” given."),
             Kind.SUM,
         ),
         _one(
             "opening.days",
-            "Åbningsdage",
-            "Opening days",
-            "Servicedøgn med mindst ét besøg; for flere rum lægges rummenes dage sammen (rumdage).",
-            "Service days with at least one visit; for several rooms, the rooms' days are added (room-days).",
+            N_("Opening days"),
+            N_("Service days with at least one visit; for several rooms, the rooms' days are added (room-days)."),
         ),
     ]
     return tuple(rows)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from roomlog.reporting.indicators import INDICATORS, SECTIONS
+from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication.read import Cell, Table
 from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit
 
@@ -103,14 +103,6 @@ def change_pct(now: Cell, before: Cell) -> Decimal | None:
         return None
     change = (Decimal(now.value) - Decimal(before.value)) * 100 / Decimal(before.value)
     return change.quantize(Decimal("0.1"))
-
-
-def section_title(section: str, language: str) -> str:
-    """The heading of an indicator section."""
-    for code, da, en in SECTIONS:
-        if code == section:
-            return en if language == "en" else da
-    return section
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def test_municipality_page_charts_the_published_months(
     auth.login("kbh")
     html = client.get("/municipality/?period=2022-03").get_data(as_text=True)
     assert '<section class="trends" data-section="trends">' in html
-    for code, _da, _en in CHARTS:
+    for code, _title in CHARTS:
         assert figure_table(html, code) == expected(dbs, ("municipality", "101"), code, MARCH), code
     consumptions = figure_table(html, "consumptions.total")
     assert consumptions[2021][:3] == ["150"] * 3
@@ -118,7 +118,7 @@ def test_national_page_charts_the_national_total(
 ) -> None:
     auth.login("ministeriet")
     html = client.get("/national/?period=2022").get_data(as_text=True)
-    for code, _da, _en in CHARTS:
+    for code, _title in CHARTS:
         assert figure_table(html, code) == expected(dbs, NATIONAL, code, DECEMBER), code
     assert figure_table(html, "consumptions.total")[2022][:3] == ["250"] * 3
     assert re.search(r"Besøg pr\. måned, \d{4}-\d\d–2022-12, hele landet", html)
@@ -129,7 +129,7 @@ def test_the_line_breaks_exactly_where_the_table_has_no_number(
 ) -> None:
     auth.login("kbh")
     html = client.get("/municipality/?period=2022-03").get_data(as_text=True)
-    for code, _da, _en in CHARTS:
+    for code, _title in CHARTS:
         fig = re.search(rf'<figure class="trend" id="{fid_of(code)}".*?</figure>', html, re.S).group(0)  # type: ignore[union-attr]
         cells = [c for _year, row in sorted(figure_table(html, code).items()) for c in row if c]
         numeric = "".join("n" if re.fullmatch(r"\d[\d.]*", c) else "g" for c in cells)
@@ -161,7 +161,7 @@ def test_annual_reports_have_the_charts_in_html_and_pdf(
     ):
         html = client.get(path).get_data(as_text=True)
         assert "<h2>Udvikling pr. måned</h2>" in html
-        for code, _da, _en in CHARTS:
+        for code, _title in CHARTS:
             assert figure_table(html, code) == expected(dbs, unit, code, DECEMBER), (path, code)
         text = pdf_text(client.get(path + ".pdf").data)
         assert "Udvikling pr. måned" in text

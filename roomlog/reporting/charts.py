@@ -18,50 +18,47 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-#: The charts: indicator code, Danish and English title (the indicator's label unless it needs context).
-CHARTS: tuple[tuple[str, str, str], ...] = (
-    ("visits.total", "Besøg", "Visits"),
-    ("consumptions.total", "Stofindtagelser", "Consumptions"),
-    (
-        "emergencies.acute_treatments",
-        "Akutte behandlinger for overdosis og svær forgiftning",
-        "Acute treatments for overdose and severe poisoning",
-    ),
-    ("emergencies.naloxone", "Overdoser og forgiftninger behandlet med naloxon", "Emergencies treated with naloxone"),
-    ("referrals.total", "Henvisninger", "Referrals"),
+from roomlog.messages import N_, translate
+
+#: The charts: indicator code and English title (the indicator's label unless it needs context).
+CHARTS: tuple[tuple[str, str], ...] = (
+    ("visits.total", N_("Visits")),
+    ("consumptions.total", N_("Consumptions")),
+    ("emergencies.acute_treatments", N_("Acute treatments for overdose and severe poisoning")),
+    ("emergencies.naloxone", N_("Emergencies treated with naloxone")),
+    ("referrals.total", N_("Referrals")),
 )
-MONTHS = {
-    "da": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-#: The few words around the charts, by language, like the indicator labels (the annual report is always Danish).
+#: The few words around the charts (msgids; the annual report is always Danish).
 TEXTS = {
-    "da": {
-        "heading": "Udvikling pr. måned",
-        "caption": "{title} pr. måned, {first}–{last}, {unit}",
-        "table": "Tallene bag grafen",
-        "year": "År",
-        "gaps": "Huller i linjen og grå felter: tallet er skjult (..) eller ikke kendt eller ikke offentliggjort (–). "
-        "Grafen slutter med den seneste offentliggjorte måned.",
-        "desc": "Fra {first} til {last}. Højeste: {top} ({top_month}). Seneste: {latest} ({latest_month}).",
-        "no_data": "Ingen offentliggjorte tal i perioden.",
-        "national": "hele landet",
-    },
-    "en": {
-        "heading": "Trends by month",
-        "caption": "{title} per month, {first}–{last}, {unit}",
-        "table": "The figures behind the chart",
-        "year": "Year",
-        "gaps": "Breaks in the line and grey bands: the figure is suppressed (..) or not known or not published (–). "
-        "The chart ends with the latest published month.",
-        "desc": "From {first} to {last}. Highest: {top} ({top_month}). Latest: {latest} ({latest_month}).",
-        "no_data": "No published figures in the period.",
-        "national": "the whole country",
-    },
+    "heading": N_("Trends by month"),
+    "caption": N_("{title} per month, {first}–{last}, {unit}"),
+    "table": N_("The figures behind the chart"),
+    "year": N_("Year"),
+    "gaps": N_(
+        "Breaks in the line and grey bands: the figure is suppressed (..) or not known or not published (–). "
+        "The chart ends with the latest published month."
+    ),
+    "desc": N_("From {first} to {last}. Highest: {top} ({top_month}). Latest: {latest} ({latest_month})."),
+    "no_data": N_("No published figures in the period."),
+    "national": N_("the whole country"),
 }
+
+
+def text(key: str, lang: str) -> str:
+    """One of the chart words in ``lang`` (Danish unless English is asked for)."""
+    return translate("en" if lang == "en" else "da", TEXTS[key])
+
+
+def month_names(lang: str) -> tuple[str, ...]:
+    """The twelve months' short names (CLDR, without the abbreviation's full stop): jan … dec."""
+    names = get_month_names("abbreviated", locale="en" if lang == "en" else "da")
+    return tuple(names[m].rstrip(".") for m in range(1, 13))
+
+
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 58, 14, 12, 30
 INK, GRID, GAP = "#1b1f24", "#8c959f", "#e4e7eb"
@@ -250,9 +247,9 @@ def description(series: Series, lang: str) -> str:
     """A sentence for screen readers: the range, the highest and the latest visible month."""
     pts = [p for p in series.points if p.value is not None and not p.suppressed]
     if not series.points or not pts:
-        return TEXTS[lang]["no_data"]
+        return text("no_data", lang)
     best = max(pts, key=lambda p: p.value)  # type: ignore[arg-type, return-value]
-    return TEXTS[lang]["desc"].format(
+    return text("desc", lang).format(
         first=_month(series.points[0].month),
         last=_month(series.points[-1].month),
         top=number(best.value, lang),  # type: ignore[arg-type]
@@ -268,19 +265,18 @@ def _month(month: dt.date) -> str:
 
 def figure(series: Series, lang: str) -> Figure:
     """The chart, its caption and its table for one series."""
-    lang = lang if lang in TEXTS else "da"
+    lang = "en" if lang == "en" else "da"
     fid = "trend-" + "".join(c if c.isalnum() else "-" for c in series.code)
-    texts = TEXTS[lang]
     first, last = series.points[0].month, series.points[-1].month
-    caption = texts["caption"].format(title=series.title, first=_month(first), last=_month(last), unit=series.unit)
+    caption = text("caption", lang).format(title=series.title, first=_month(first), last=_month(last), unit=series.unit)
     body = svg(series, lang, fid)
     return Figure(
         fid,
         caption,
         body,
-        texts["table"],
-        texts["year"],
-        MONTHS.get(lang, MONTHS["da"]),
+        text("table", lang),
+        text("year", lang),
+        month_names(lang),
         table_rows(series.points, lang),
     )
 
@@ -296,10 +292,9 @@ class Trends:
 
 def trends(series: Sequence[Series], lang: str) -> Trends:
     """The figures of ``series`` with the heading and note in ``lang``."""
-    texts = TEXTS[lang if lang in TEXTS else "da"]
-    return Trends(texts["heading"], texts["gaps"], tuple(figure(s, lang) for s in series if s.points))
+    return Trends(text("heading", lang), text("gaps", lang), tuple(figure(s, lang) for s in series if s.points))
 
 
 def national_title(lang: str) -> str:
     """The name of the national total in a caption."""
-    return TEXTS[lang if lang in TEXTS else "da"]["national"]
+    return text("national", lang)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import translate
 from roomlog.models import Publication
 from roomlog.reporting.charts import CHARTS, Point, Series
 from roomlog.reporting.periods import Period
@@ -73,17 +74,17 @@ def read_series(
     months = chart_months(session, rooms, unit, last)
     if not months:
         return []
-    codes = [code for code, _da, _en in CHARTS]
+    codes = [code for code, _title in CHARTS]
     read = tables(session, [month_window(m) for m in months], rooms, threshold, codes, cache)
     return [
         Series(
             code,
-            en if lang == "en" else da,
+            translate("en" if lang == "en" else "da", title_msgid),
             title,
             tuple(
                 Point(m, t.cell(unit, code).value, t.cell(unit, code).suppressed)
                 for m, t in zip(months, read, strict=True)
             ),
         )
-        for code, da, en in CHARTS
+        for code, title_msgid in CHARTS
     ]

@@ -206,7 +206,7 @@ def test_a_chart_reads_all_its_months_in_one_go(world: World, dbs: Session) -> N
             statements.clear()
             series = read_series(dbs, rooms, NATIONAL, "hele landet", last, threshold=5, cache=None, lang="da")
             seen.append(len(statements))
-            assert [s.code for s in series] == [c for c, _da, _en in CHARTS]
+            assert [s.code for s in series] == [c for c, _title in CHARTS]
         assert seen[0] == seen[1] == seen[2] <= 4, seen
     finally:
         event.remove(engine, "before_cursor_execute", count)

@@ -9,10 +9,10 @@ import pytest
 
 from roomlog.models import Municipality
 from roomlog.models.codes import REFERRAL_KINDS, OperatorType, ReferralKind, ReferralTarget, Route
+from roomlog.operations.demo.facts import ROOMS
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.queries import ReferralRow
 from roomlog.reporting.summary import EventRows, additive_by_month
-from roomlog.services.demo import ROOMS
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH = dt.date(2026, 3, 1)

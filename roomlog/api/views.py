@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from sqlalchemy import select
 
-from roomlog.api.auth import rate_limit_key, require_token
 from roomlog.api.caching import State, compress, etag_for, not_modified, publication_state, validated
 from roomlog.api.errors import api_error, api_language, bad_parameter
 from roomlog.api.formats import datapackage_response, dialect_of, file_response, negotiated
@@ -13,6 +12,7 @@ from roomlog.api.openapi import openapi_document
 from roomlog.api.paging import CursorGone, Page, next_cursor, next_url, parse_page, query_key
 from roomlog.api.params import AggregateQuery, check_known, parse_query
 from roomlog.auth.access import public
+from roomlog.auth.tokens import CHALLENGE, rate_limit_key, require_token
 from roomlog.extensions import csrf, db, limiter, publication_cells
 from roomlog.models import Room
 from roomlog.reporting.exports import XLSX, suppression_note
@@ -33,7 +33,7 @@ def authenticate() -> tuple[Response, int] | None:
     if request.endpoint != "api.openapi":
         refused = require_token()
         if refused is not None:
-            return refused
+            return api_error(401, refused, headers=[CHALLENGE])
     try:
         check_known(request.endpoint, request.args)
     except WindowError as exc:

@@ -1,6 +1,8 @@
-"""Distributions of the scale generator, after the demo's (roomlog/services/demo.py).
+"""Distributions of the synthetic activity: the one source for the demo and the scale generator.
 
-Codes are the stable codes of roomlog/models/codes.py; weights are relative.
+Codes are the stable codes of roomlog/models/codes.py; weights are relative. The demo draws
+with these weights in this order (roomlog/operations/demo/facts.py), so reordering a table
+changes the demo's data.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SMOKE = (
     ("other", 4),
     ("u", 1),
 )
+ROUTES = (("inject", 92), ("sniff", 5), ("oral", 2), ("other", 1))
 OPIOIDS = frozenset({"heroin", "fentanyl", "methadone", "speedball", "other_opioid"})
 REFERRALS = (
     ("drug_treatment", 15),
@@ -107,6 +110,6 @@ PICK = {
         "mode": MODES,
         "sex": SEXES,
         "nationality": NATIONALITIES,
-        "route": (("inject", 92), ("sniff", 5), ("oral", 2), ("other", 1)),
+        "route": ROUTES,
     }.items()
 }

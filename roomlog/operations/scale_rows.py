@@ -1,8 +1,8 @@
 """Rows of one synthetic room-month for the scale generator, and their bulk insert.
 
 Rows are plain tuples in a fixed column order (fast to build); ids are allocated here so
-children can point at their parents. The distributions follow the demo (roomlog/services/
-demo.py): hours of the day, routes and substances, emergencies with timed actions,
+children can point at their parents. The distributions are the demo's (roomlog/operations/
+scale_mix.py): hours of the day, routes and substances, emergencies with timed actions,
 referrals and services, 4 % anonymous visits, 2 % turned away, regulars who return.
 """
 

@@ -1,4 +1,8 @@
-"""Bearer-token authentication for the API: no cookies, no session, no CSRF (on purpose)."""
+"""Bearer-token authentication (the API's): no cookies, no session, no CSRF (on purpose).
+
+The shared access layer: it says whether a request's token is good and sets the tenant scope
+from its owner; the API blueprint turns a refusal into its 401 response.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import hashlib
 
 from flask import g, request
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
-from roomlog.api.errors import api_error
 from roomlog.auth.scoping import set_scope
 from roomlog.extensions import db
 from roomlog.models import ApiToken, Room
 from roomlog.models.codes import Role
 from roomlog.services.tokens import authenticate
+
+#: The challenge a refused request gets (RFC 6750).
+CHALLENGE = ("WWW-Authenticate", 'Bearer realm="roomlog"')
 
 
 def bearer_value() -> str:
@@ -34,25 +39,18 @@ def rate_limit_key() -> str:
     return f"address:{request.remote_addr or 'unknown'}"
 
 
-def unauthorized(text: tuple[str, str]) -> tuple[Response, int]:
-    """401 JSON with the bearer challenge."""
-    return api_error(401, text, headers=[("WWW-Authenticate", 'Bearer realm="roomlog"')])
-
-
-def require_token() -> tuple[Response, int] | None:
-    """Authenticate the request's token and set the tenant scope from its owner."""
+def require_token() -> tuple[str, str] | None:
+    """Authenticate the request's token and set the tenant scope from its owner; else why not (English, Danish)."""
     value = bearer_value()
     if not value:
-        return unauthorized(
-            (
-                "missing bearer token: send 'Authorization: Bearer <token>'",
-                "bearer-token mangler: send 'Authorization: Bearer <token>'",
-            )
+        return (
+            "missing bearer token: send 'Authorization: Bearer <token>'",
+            "bearer-token mangler: send 'Authorization: Bearer <token>'",
         )
     token = authenticate(db.session, value)
     if token is None:
         db.session.rollback()
-        return unauthorized(("invalid or revoked token", "ugyldigt eller tilbagekaldt token"))
+        return ("invalid or revoked token", "ugyldigt eller tilbagekaldt token")
     db.session.commit()  # last_used_at
     owner = token.user
     g.api_token_id = token.id

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from roomlog.cli.owner import require_owner
 from roomlog.extensions import db
 
 
@@ -17,7 +18,6 @@ from roomlog.extensions import db
 @with_appcontext
 def import_history_command(path: Path, check: bool) -> None:
     """Import monthly history (CSV: room,month,indicator,value); all lines or none."""
-    from roomlog.operations.cli import require_owner
     from roomlog.services import history
 
     try:

@@ -14,7 +14,6 @@ import calendar
 import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -22,11 +21,10 @@ from sqlalchemy.orm import Session
 from roomlog.models import MonthlyHistory, Room, Visit, YearlyHistory
 from roomlog.models.base import utcnow
 from roomlog.models.codes import REFERRAL_KINDS, ReferralKind
+from roomlog.operations.demo.facts import DemoRoom
+from roomlog.operations.scale_mix import INJECT, REFERRALS, SERVICES, SEXES, SMOKE, TURN_AWAY
 from roomlog.services import audit, history
 from roomlog.services.service_days import add_months, format_month, month_start
-
-if TYPE_CHECKING:
-    from roomlog.services.demo import DemoRoom
 
 #: The proposal's national figures: year → (consumptions, acute treatments).
 #: History carries what paper records and the annual reports hold (visits, consumptions and routes,
@@ -41,21 +39,6 @@ ACTIVITY_ACUTE_RATE = 0.001
 PER_VISIT, ADMITTED = 1.12, 0.98
 WEEK_FACTOR = (5 + 2 * 0.9) / 7  # weekends have 10 % fewer visits
 
-TURN_AWAY = (
-    ("intoxicated", 40),
-    ("capacity", 25),
-    ("ban", 15),
-    ("not_target_group", 10),
-    ("under_18", 3),
-    ("other", 7),
-)
-INJECT = (("heroin", 40), ("cocaine", 25), ("speedball", 12), ("methadone", 6), ("amphetamine", 5),
-          ("buprenorphine", 4), ("fentanyl", 2), ("benzodiazepine", 3), ("other", 2), ("u", 1))  # fmt: skip
-SMOKE = (("crack", 45), ("heroin", 25), ("cocaine", 15), ("methamphetamine", 5), ("amphetamine", 5), ("other", 4),
-         ("u", 1))  # fmt: skip
-SERVICES = (("conversation", 40), ("harm_reduction_advice", 25), ("food_shower", 15), ("wound_care", 8),
-            ("naloxone_kit", 5), ("testing", 5), ("other", 2))  # fmt: skip
-SEXES = (("m", 78), ("f", 20), ("x", 1), ("u", 1))
 AGES = (("18_29", 17), ("30_39", 21), ("40_49", 21), ("50_plus", 41), ("u", 0))
 
 #: (room name, first day of month) → indicator → value.
@@ -158,7 +141,7 @@ def month_values(spec: DemoRoom, month: dt.date, consumptions: int, acute: int, 
     visits = round(consumptions / PER_VISIT)
     turned_away = round(visits * (1 - ADMITTED) / ADMITTED)
     referrals = round(visits * 0.04)
-    targets = _family("referrals.target", referrals, [(t.value, w) for t, w in _referral_weights()])
+    targets = _family("referrals.target", referrals, REFERRALS)
     kinds = {f"referrals.kind.{k.value}": 0 for k in ReferralKind}
     for target, kind in REFERRAL_KINDS.items():
         kinds[f"referrals.kind.{kind.value}"] += targets[f"referrals.target.{target.value}"]
@@ -190,12 +173,6 @@ def month_values(spec: DemoRoom, month: dt.date, consumptions: int, acute: int, 
             **_family("services", round(visits * 0.12), SERVICES),
         }
     return values
-
-
-def _referral_weights() -> tuple[tuple[object, int], ...]:
-    from roomlog.services.demo import REFERRAL_WEIGHTS
-
-    return REFERRAL_WEIGHTS
 
 
 def plan(rooms: Sequence[DemoRoom], activity_start: dt.date, seed: int) -> Plan:

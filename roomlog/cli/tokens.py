@@ -1,13 +1,12 @@
-"""``roomlog token create``: a bearer token for the aggregate API, printed once."""
+"""``roomlog token create`` and ``roomlog token revoke``: bearer tokens for the aggregate API, printed once."""
 
 from __future__ import annotations
-
-import sys
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from roomlog.cli.console import fail, fail_with
 from roomlog.extensions import db
 from roomlog.models import ApiToken, User
 from roomlog.services import DomainError
@@ -28,14 +27,11 @@ def token_create(username: str, name: str) -> None:
 
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
-        click.echo(f"Error: no user named {username!r}", err=True)
-        sys.exit(1)
+        fail(f"no user named {username!r}")
     try:
         new = create_token(db.session, user, name)
     except DomainError as exc:
-        db.session.rollback()
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        fail_with(exc)
     db.session.commit()
     click.echo(
         f"Token {new.token.prefix}… for {user.username} ({user.role.value}). Copy it now; it is not shown again:"
@@ -52,8 +48,7 @@ def token_revoke(prefix: str) -> None:
 
     matches = list(db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix)))
     if len(matches) != 1:
-        click.echo(f"Error: {len(matches)} tokens have the prefix {prefix!r}", err=True)
-        sys.exit(1)
+        fail(f"{len(matches)} tokens have the prefix {prefix!r}")
     revoke_token(db.session, matches[0])
     db.session.commit()
     click.echo(f"Revoked token {prefix}….")

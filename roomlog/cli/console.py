@@ -1,0 +1,49 @@
+"""What every command shares on the console: failing with a message, a progress bar, translated domain errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TextIO
+
+import click
+
+from roomlog.extensions import db
+from roomlog.i18n import message
+
+#: Called with (done, total) as work proceeds.
+Progress = Callable[[int, int], None]
+
+
+def fail(text: str) -> NoReturn:
+    """Roll back, print ``Error: text`` on stderr and exit 1."""
+    db.session.rollback()
+    click.echo(f"Error: {text}", err=True)
+    sys.exit(1)
+
+
+def fail_with(exc: Exception) -> NoReturn:
+    """Fail with a domain error's message, translated (roomlog.i18n.message)."""
+    fail(message(exc))
+
+
+@contextmanager
+def progress_bar(label: str, file: TextIO | None = sys.stderr) -> Iterator[Progress]:
+    """Yield a progress callback drawing a click progress bar (on ``file``; None: standard output)."""
+    bar = None
+    shown = 0
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=file)
+            bar.__enter__()
+        bar.update(max(done - shown, 0))
+        shown = max(done, shown)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

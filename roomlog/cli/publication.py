@@ -1,0 +1,19 @@
+"""``roomlog publish``: publish what is due."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from roomlog.extensions import db
+
+
+@click.command("publish")
+@with_appcontext
+def publish_command() -> None:
+    """Publish every closed month, quarter and year that is due (run daily: months lock by date)."""
+    from roomlog.services.publication import publish
+
+    published = publish(db.session)
+    db.session.commit()
+    click.echo(f"Published {len(published)} periods" + (f": {', '.join(published[:24])}" if published else "."))

@@ -11,13 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.models import MonthlyHistory, Room, YearlyHistory
 from roomlog.reporting.overview import HEADLINE
 from roomlog.services import demo_history, history
 from roomlog.services.demo import ROOMS
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month, month_start
 from tests.conftest import AuthActions
 from tests.test_annual_national import unit_line
 

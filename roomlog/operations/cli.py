@@ -14,13 +14,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select, text
 
 from roomlog import database
+from roomlog.calendar import format_month, parse_month, today_local
 from roomlog.extensions import db
 from roomlog.models import AuditEntry, Room
 from roomlog.operations import backup as backups
 from roomlog.operations import retention, scale
 from roomlog.services import DomainError, audit
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import format_month, parse_month
 
 
 def _fail(message: str) -> None:

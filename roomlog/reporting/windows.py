@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from roomlog.calendar import add_months, format_month, parse_month
 from roomlog.reporting.periods import Period
-from roomlog.services.service_days import add_months, format_month, parse_month
 
 GRANULARITIES = ("month", "quarter", "year", "total")
 #: More periods than this in one request is refused (ask for a coarser granularity).

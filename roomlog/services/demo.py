@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, add_months, month_start, service_day_of
 from roomlog.database import allow_history_load
 from roomlog.models import (
     Consumption,
@@ -58,7 +59,6 @@ from roomlog.services.accounts import create_user
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.pseudonyms import check_word, pseudonym
 from roomlog.services.rooms import create_room
-from roomlog.services.service_days import COPENHAGEN, add_months, month_start, service_day_of
 
 
 @dataclass(frozen=True)

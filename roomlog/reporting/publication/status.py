@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.models import MonthlyHistory, PeriodStatus
 from roomlog.models.codes import PeriodState
+from roomlog.models.periods import is_locked
 from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.windows import Window
-from roomlog.services.periods import is_locked, today_local
 
 
 def month_states(

@@ -58,6 +58,16 @@ def month_end(month: dt.date) -> dt.date:
     return next_month(month) - dt.timedelta(days=1)
 
 
+def months_between(first: dt.date, last: dt.date) -> int:
+    """Return how many months run from the month of ``first`` to the month of ``last``, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """Return the first day of the calendar quarter of ``day``."""
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
 def iter_months(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     """Yield the first day of every month from ``first`` to ``last`` inclusive."""
     month = month_start(first)

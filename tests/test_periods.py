@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus
 from roomlog.models.codes import PeriodState, Role
-from roomlog.models.periods import is_locked, lock_date
+from roomlog.models.room_months import is_locked, lock_date
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.locks import check_change_allowed
 from tests.factories import Factory

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from roomlog.calendar import add_months, today_local
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
-from roomlog.models.periods import is_locked, lock_date
+from roomlog.models.room_months import is_locked, lock_date
 from roomlog.reporting import compute_many, first_known_month, periods
 from roomlog.reporting.checks import SHOWN, Check, CheckItem, run_checks
 from roomlog.reporting.combine import SNAPSHOT, MonthState

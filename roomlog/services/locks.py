@@ -2,7 +2,7 @@
 
 A month is *locked* when the municipality has accepted it, or when the automatic lock date
 (``lock_after_days`` after month end, the app's ``LOCK_AFTER_DAYS``) has passed and no lead
-has granted an exception that is still running (the pure rule is ``models.periods.is_locked``).
+has granted an exception that is still running (the pure rule is ``models.room_months.is_locked``).
 In an *approved* month that is not locked, only a lead may change records, and only with a
 reason; each such change is counted as "changed since approval".
 """
@@ -18,7 +18,7 @@ from roomlog.calendar import format_month, month_start, today_local
 from roomlog.messages import N_
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.codes import PeriodState, Role
-from roomlog.models.periods import is_locked
+from roomlog.models.room_months import is_locked
 from roomlog.services import Conflict, DomainError, NotAllowed
 
 _STATUS_TABLE = PeriodStatus.__table__

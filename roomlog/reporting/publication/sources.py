@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from roomlog.calendar import next_month
 from roomlog.models import EVENT_MODELS, MonthlyAggregate, MonthlyHistory, Municipality, PeriodStatus, Room
 from roomlog.models.codes import PeriodState
-from roomlog.models.periods import is_locked
+from roomlog.models.room_months import is_locked
 from roomlog.reporting import queries
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
 from roomlog.reporting.periods import Period

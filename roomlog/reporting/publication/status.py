@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from roomlog.calendar import today_local
 from roomlog.models import MonthlyHistory, PeriodStatus
 from roomlog.models.codes import PeriodState
-from roomlog.models.periods import is_locked
+from roomlog.models.room_months import is_locked
 from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.windows import Window
 

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import next_month
 from roomlog.models import EVENT_MODELS, MonthlyAggregate, MonthlyHistory, Municipality, PeriodStatus, Room
-from roomlog.models.codes import PeriodState
-from roomlog.models.room_months import is_locked
 from roomlog.reporting import queries
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
 from roomlog.reporting.periods import Period
+from roomlog.reporting.publication.status import room_month_state
 from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.summary import distinct_values
 
@@ -83,13 +82,7 @@ def _state(
 ) -> str:
     if room.first_month is None or month < room.first_month:
         return "not_applicable"
-    if row is not None and row.state in (PeriodState.APPROVED, PeriodState.ACCEPTED):
-        return row.state.value
-    if (room.id, month) in history:
-        return "history"
-    if is_locked(row, month, today, days):
-        return "locked"
-    return "open"
+    return room_month_state(row, (room.id, month) in history, month, today, days)
 
 
 def _number(code: str, value: Decimal | int | None, where: tuple[int, dt.date]) -> int | None:

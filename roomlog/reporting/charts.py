@@ -21,8 +21,6 @@ from decimal import Decimal
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from roomlog.calendar import format_month
-
 #: The charts: indicator code, Danish and English title (the indicator's label unless it needs context).
 CHARTS: tuple[tuple[str, str, str], ...] = (
     ("visits.total", "Besøg", "Visits"),
@@ -255,13 +253,17 @@ def description(series: Series, lang: str) -> str:
         return TEXTS[lang]["no_data"]
     best = max(pts, key=lambda p: p.value)  # type: ignore[arg-type, return-value]
     return TEXTS[lang]["desc"].format(
-        first=format_month(series.points[0].month),
-        last=format_month(series.points[-1].month),
+        first=_month(series.points[0].month),
+        last=_month(series.points[-1].month),
         top=number(best.value, lang),  # type: ignore[arg-type]
-        top_month=format_month(best.month),
+        top_month=_month(best.month),
         latest=number(pts[-1].value, lang),  # type: ignore[arg-type]
-        latest_month=format_month(pts[-1].month),
+        latest_month=_month(pts[-1].month),
     )
+
+
+def _month(month: dt.date) -> str:
+    return f"{month.year}-{month.month:02d}"
 
 
 def figure(series: Series, lang: str) -> Figure:
@@ -270,9 +272,7 @@ def figure(series: Series, lang: str) -> Figure:
     fid = "trend-" + "".join(c if c.isalnum() else "-" for c in series.code)
     texts = TEXTS[lang]
     first, last = series.points[0].month, series.points[-1].month
-    caption = texts["caption"].format(
-        title=series.title, first=format_month(first), last=format_month(last), unit=series.unit
-    )
+    caption = texts["caption"].format(title=series.title, first=_month(first), last=_month(last), unit=series.unit)
     body = svg(series, lang, fid)
     return Figure(
         fid,

@@ -177,7 +177,7 @@ def demo(months: int, seed: int) -> None:
     require_owner()
     result = demo_service.load(db.session, months=months, seed=seed, echo=click.echo)
     db.session.commit()
-    published = publish(db.session, publishing())
+    published = publish(db.session, publishing=publishing())
     db.session.commit()
     click.echo(f"Published {len(published)} periods (every month all rooms have closed).")
     if result.skipped_reason:
@@ -194,7 +194,7 @@ def publish_command() -> None:
     """Publish every closed month, quarter and year that is due (run daily: months lock by date)."""
     from roomlog.services.publication import publish
 
-    published = publish(db.session, publishing())
+    published = publish(db.session, publishing=publishing())
     db.session.commit()
     click.echo(f"Published {len(published)} periods" + (f": {', '.join(published[:24])}" if published else "."))
 

@@ -34,13 +34,18 @@ def _outside_api() -> bool:
     return request.blueprint != "api"
 
 
+def lock_after_days() -> int:
+    """The app's ``LOCK_AFTER_DAYS``, for a caller that checks month locks (``services.locks``) to pass on."""
+    return int(current_app.config["LOCK_AFTER_DAYS"])
+
+
 def publishing() -> Publishing:
     """What publishing needs from this app: its threshold, its lock days and the auth layer's scope lift."""
     from roomlog.auth.national_scope import national_scope
     from roomlog.services.publication import Publishing
 
     config = current_app.config
-    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), int(config["LOCK_AFTER_DAYS"]), national_scope)
+    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope)
 
 
 def publication_cells() -> CellCache:

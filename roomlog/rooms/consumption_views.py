@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import label
 from roomlog.models import Consumption, Room
 from roomlog.models.codes import PlaceKind, Route, Substance
@@ -18,7 +18,6 @@ from roomlog.rooms.capture import form_failed, stamp_from, to_visit
 from roomlog.rooms.forms import ConsumptionForm
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, consumptions
-from roomlog.services.approval import lock_after_days
 from roomlog.services.locks import check_change_allowed
 
 

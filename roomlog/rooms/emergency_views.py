@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import label, local_time, number
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
 from roomlog.models.base import utcnow
@@ -21,7 +21,6 @@ from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import invalid_value, tapped_at
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, bounds, emergencies
-from roomlog.services.approval import lock_after_days
 from roomlog.services.event_times import resolve
 from roomlog.services.locks import check_change_allowed
 

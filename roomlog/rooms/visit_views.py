@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import local_time
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
@@ -20,7 +20,6 @@ from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room, writes_late
 from roomlog.services import DomainError, visits
-from roomlog.services.approval import lock_after_days
 from roomlog.services.event_times import current_service_day, resolve
 from roomlog.services.locks import check_change_allowed
 

@@ -169,7 +169,7 @@ def approve_month(
         },
     )
     if publish:
-        publish_quietly(session, publishing(), today)
+        publish_quietly(session, today, publishing=publishing())
     return status
 
 
@@ -196,7 +196,7 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User, *, pu
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
     if publish:
-        publish_quietly(session, publishing())
+        publish_quietly(session, publishing=publishing())
     return status
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import service_day_of
+from roomlog.extensions import lock_after_days
 from roomlog.models import (
     AuditEntry,
     Consumption,
@@ -46,7 +47,6 @@ from roomlog.models.codes import (
     TurnAwayReason,
 )
 from roomlog.services import Conflict, DomainError, NotAllowed, audit, bounds, dependants
-from roomlog.services.approval import lock_after_days
 from roomlog.services.consumptions import assisted_route_message
 from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, service_day_of
+from roomlog.extensions import lock_after_days
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus
 from roomlog.services import DomainError, NotAllowed, bounds
-from roomlog.services.approval import lock_after_days
 from roomlog.services.locks import check_change_allowed
 
 #: Clocks on tablets drift; a time slightly ahead of the server is accepted as "now".

@@ -263,5 +263,5 @@ def import_history(session: Session, lines: Iterable[str], *, user_id: int | Non
     from roomlog.services.publication import publish_quietly
 
     result = apply(session, check(session, lines), user_id=user_id)
-    publish_quietly(session, publishing())
+    publish_quietly(session, publishing=publishing())
     return result

@@ -29,7 +29,7 @@ class Publishing:
     national_scope: ScopeLift
 
 
-def publish(session: Session, publishing: Publishing, today: dt.date | None = None) -> list[str]:
+def publish(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
     """Publish every closed month, quarter and year that is due, for the whole country."""
     published = publish_due(
         session,
@@ -45,11 +45,11 @@ def publish(session: Session, publishing: Publishing, today: dt.date | None = No
     return out
 
 
-def publish_quietly(session: Session, publishing: Publishing, today: dt.date | None = None) -> list[str]:
+def publish_quietly(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
     """Publish what is due, but never let a failure undo the caller's change (``roomlog publish`` retries)."""
     try:
         with session.begin_nested():
-            return publish(session, publishing, today)
+            return publish(session, today, publishing=publishing)
     except Exception:
         log.exception("publication: publishing after a change failed; run `roomlog publish`")
         return []

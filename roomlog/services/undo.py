@@ -11,10 +11,10 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.extensions import lock_after_days
 from roomlog.models import Consumption, Emergency, Room, RoomEvent, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.services import DomainError, NotAllowed, audit
-from roomlog.services.approval import lock_after_days
 from roomlog.services.consumptions import place_is_taken
 from roomlog.services.locks import check_change_allowed
 

@@ -31,11 +31,12 @@ def main() -> None:
     from flask import g
 
     from roomlog import create_app
+    from roomlog.auth.national_scope import national_scope
+    from roomlog.calendar import today_local
     from roomlog.extensions import db
     from roomlog.models import Publication, PublishedCell
     from roomlog.reporting.publication import publish_due
     from roomlog.reporting.publication.units import parts_of_label
-    from roomlog.services.periods import today_local
 
     app = create_app({"DATABASE_AS_OWNER": True})
     with app.test_request_context():
@@ -55,7 +56,9 @@ def main() -> None:
             profile = cProfile.Profile()
             started = time.perf_counter()
             profile.enable()
-            out = publish_due(session, today_local(), threshold=threshold, lock_after_days=lock)
+            out = publish_due(
+                session, today_local(), threshold=threshold, lock_after_days=lock, national_scope=national_scope
+            ).periods
             profile.disable()
             print(f"{name}: {time.perf_counter() - started:.2f} s, published {out}")
             text = io.StringIO()

@@ -1,5 +1,9 @@
 """Unbound extension objects, bound to the app in ``create_app`` with ``init_app``."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -13,6 +17,9 @@ import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite
 from roomlog.models.base import Base
 from roomlog.reporting.publication.store import CellCache
 
+if TYPE_CHECKING:
+    from roomlog.services.publication import Publishing
+
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 login_manager = LoginManager()
@@ -25,6 +32,20 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _outside_api() -> bool:
     """Skip the limiter outside the API (its only limits; login throttling is roomlog.auth.throttle)."""
     return request.blueprint != "api"
+
+
+def lock_after_days() -> int:
+    """The app's ``LOCK_AFTER_DAYS``, for a caller that checks month locks (``services.locks``) to pass on."""
+    return int(current_app.config["LOCK_AFTER_DAYS"])
+
+
+def publishing() -> Publishing:
+    """What publishing needs from this app: its threshold, its lock days and the auth layer's scope lift."""
+    from roomlog.auth.national_scope import national_scope
+    from roomlog.services.publication import Publishing
+
+    config = current_app.config
+    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope)
 
 
 def publication_cells() -> CellCache:

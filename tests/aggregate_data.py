@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.models import MonthlyHistory, Room, User
 from roomlog.models.codes import Role
-from roomlog.services import periods
 from roomlog.services.tokens import create_token
 from tests.factories import Factory
 from tests.support import snapshots
@@ -17,10 +17,12 @@ from tests.support import snapshots
 
 def publish(session: Session, today: dt.date | None = None) -> list[str]:
     """Publish every closed period (what approvals and ``roomlog publish`` do)."""
+    from roomlog.auth.national_scope import national_scope
     from roomlog.reporting.publication import publish_due
-    from roomlog.services.periods import today_local
 
-    return publish_due(session, today or today_local(), threshold=5, lock_after_days=15)
+    return publish_due(
+        session, today or today_local(), threshold=5, lock_after_days=15, national_scope=national_scope
+    ).periods
 
 
 @dataclass
@@ -56,7 +58,7 @@ def build_world(make: Factory, dbs: Session, *, publish_now: bool = True) -> Wor
     key = (
         "aggregate_data.build_world",
         publish_now,
-        periods.today_local(),
+        today_local(),
         *(repr(config.get(name)) for name in ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY", "ARGON2_PARAMS")),
     )
     return snapshots.reuse_or_build(

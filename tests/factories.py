@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import service_day_of
 from roomlog.models import (
     Consumption,
     ConsumptionSubstance,
@@ -38,7 +39,6 @@ from roomlog.models.codes import (
 )
 from roomlog.services.passwords import hash_password
 from roomlog.services.pseudonyms import check_word, pseudonym
-from roomlog.services.service_days import service_day_of
 
 _seq = itertools.count(1)
 

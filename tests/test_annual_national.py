@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.models.codes import Role
-from roomlog.services.periods import today_local
 from tests.aggregate_data import World, build_world, history, publish
 from tests.conftest import AuthActions
 from tests.factories import Factory

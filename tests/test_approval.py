@@ -14,7 +14,7 @@ from roomlog.models.codes import EmergencyOutcome, PeriodState, Role
 from roomlog.reporting import compute, periods
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.approval import accept_month, approve_month, grant_lock_exception, reopen_month
-from roomlog.services.periods import check_change_allowed, get_status
+from roomlog.services.locks import check_change_allowed, get_status
 
 MARCH = dt.date(2026, 3, 1)
 TODAY = dt.date(2026, 4, 3)
@@ -107,8 +107,8 @@ def test_accept_reopen_and_changes_since_approval(app, make, setup):  # type: ig
         approve_month(db.session, r, MARCH, u, password=PASSWORD, today=TODAY)
         # An edit after approval needs a lead and a reason, and is counted.
         with pytest.raises(DomainError):
-            check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "", today=TODAY)
-        check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "typo in route", today=TODAY)
+            check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "", lock_after_days=15, today=TODAY)
+        check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "typo in route", lock_after_days=15, today=TODAY)
         status = get_status(db.session, room.id, MARCH)
         assert status is not None and status.changed_since_approval and status.changes_since_approval == 1
         with pytest.raises(Conflict):
@@ -138,12 +138,14 @@ def test_lock_exception_keeps_a_month_open(app, make, setup):  # type: ignore[no
     with app.app_context():
         r, u = _load(room, lead)
         with pytest.raises(Conflict):
-            check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "x", today=late)
+            check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "x", lock_after_days=15, today=late)
         with pytest.raises(DomainError):
             grant_lock_exception(db.session, r, MARCH, u, late + dt.timedelta(days=7), "", today=late)
         with pytest.raises(DomainError):
             grant_lock_exception(db.session, r, MARCH, u, late - dt.timedelta(days=1), "late invoices", today=late)
         grant_lock_exception(db.session, r, MARCH, u, late + dt.timedelta(days=7), "late paper forms", today=late)
-        check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "x", today=late)
+        check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "x", lock_after_days=15, today=late)
         with pytest.raises(Conflict):
-            check_change_allowed(db.session, r, dt.date(2026, 3, 2), u, "x", today=late + dt.timedelta(days=8))
+            check_change_allowed(
+                db.session, r, dt.date(2026, 3, 2), u, "x", lock_after_days=15, today=late + dt.timedelta(days=8)
+            )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bench import bare
 from bench.setup import facts
+from roomlog.calendar import service_day_of
 from roomlog.extensions import db
 from roomlog.models import Consumption, MonthlyAggregate, PeriodStatus, Room, Visit, Visitor
 from roomlog.models.codes import PeriodState
@@ -22,7 +23,6 @@ from roomlog.operations import scale
 from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile
 from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
-from roomlog.services.service_days import service_day_of
 from tests.factories import Factory
 from tests.ops_support import dispose, owner_app
 

@@ -8,11 +8,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import month_start
 from roomlog.models import AuditEntry, Consumption, Referral, ServiceRecord
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, ReferralTarget, Role
-from roomlog.models.periods import PeriodStatus
-from roomlog.services.service_days import month_start
+from roomlog.models.room_months import PeriodStatus
 from tests.capture_helpers import key, staffed_room, visit
 from tests.conftest import AuthActions
 from tests.factories import Factory

@@ -11,14 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.models import MonthlyHistory, Room, YearlyHistory
 from roomlog.operations.demo import history as demo_history
 from roomlog.operations.demo.facts import ROOMS
 from roomlog.reporting.overview import HEADLINE
 from roomlog.services import history
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month, month_start
 from tests.conftest import AuthActions
 from tests.test_annual_national import unit_line
 

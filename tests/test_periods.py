@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import PeriodStatus
 from roomlog.models.codes import PeriodState, Role
+from roomlog.models.room_months import is_locked, lock_date
 from roomlog.services import Conflict, DomainError, NotAllowed
-from roomlog.services.periods import check_change_allowed, is_locked, lock_date
+from roomlog.services.locks import check_change_allowed
 from tests.factories import Factory
 
 MARCH = dt.date(2026, 3, 1)
@@ -41,18 +42,18 @@ def test_check_change_allowed(app: Flask, make: Factory, dbs: Session) -> None:
     day = dt.date(2026, 3, 10)
     today = dt.date(2026, 4, 2)
     with app.app_context():
-        assert check_change_allowed(dbs, room, day, staff, None, today=today) is None
+        assert check_change_allowed(dbs, room, day, staff, None, lock_after_days=15, today=today) is None
         status = PeriodStatus(room_id=room.id, month=MARCH, state=PeriodState.APPROVED)
         dbs.add(status)
         dbs.flush()
         with pytest.raises(NotAllowed):
-            check_change_allowed(dbs, room, day, staff, "fix", today=today)
+            check_change_allowed(dbs, room, day, staff, "fix", lock_after_days=15, today=today)
         with pytest.raises(DomainError):
-            check_change_allowed(dbs, room, day, lead, "  ", today=today)
-        check_change_allowed(dbs, room, day, lead, "wrong route", today=today)
+            check_change_allowed(dbs, room, day, lead, "  ", lock_after_days=15, today=today)
+        check_change_allowed(dbs, room, day, lead, "wrong route", lock_after_days=15, today=today)
         assert status.changes_since_approval == 1 and status.changed_since_approval
         with pytest.raises(Conflict):
-            check_change_allowed(dbs, room, day, lead, "late", today=dt.date(2026, 4, 20))
+            check_change_allowed(dbs, room, day, lead, "late", lock_after_days=15, today=dt.date(2026, 4, 20))
         status.state = PeriodState.ACCEPTED
         with pytest.raises(Conflict):
-            check_change_allowed(dbs, room, day, lead, "x", today=today)
+            check_change_allowed(dbs, room, day, lead, "x", lock_after_days=15, today=today)

@@ -11,12 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.auth.national_scope import national_scope
+from roomlog.calendar import today_local
 from roomlog.models import Publication
 from roomlog.reporting.checks import run_checks
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.units import NATIONAL, Relation, RoomInfo, relations
-from roomlog.services.periods import today_local
 from tests.aggregate_data import World, bearer, build_world, publish
 from tests.conftest import AuthActions
 from tests.factories import Factory
@@ -279,9 +280,9 @@ def test_an_absurd_stored_quantity_is_flagged_and_everything_else_is_served(
 def test_reopen_change_and_reapprove_publishes_a_revised_version(
     app: Flask, make: Factory, dbs: Session, client: FlaskClient
 ) -> None:
+    from roomlog.calendar import add_months
     from roomlog.models.codes import EmergencyOutcome, Role
     from roomlog.services.approval import approve_month, reopen_month
-    from roomlog.services.service_days import add_months
     from roomlog.services.tokens import create_token
 
     month = add_months(today_local().replace(day=1), -1)  # finished, not locked yet
@@ -360,7 +361,7 @@ def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(
     dbs.flush()
     assert "2022-02" in publish(dbs)
     dbs.commit()
-    with sources.national_scope(dbs):
+    with national_scope(dbs):
         rooms = sources.room_infos(dbs)
     months, quarters, year = year_labels(2022)
     labels = [*months, *quarters, year]

@@ -6,12 +6,13 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
+from roomlog.auth.national_scope import national_scope
+from roomlog.calendar import today_local
 from roomlog.reporting.publication import sources
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.exact import COUNTS, units_of
 from roomlog.reporting.publication.store import exact_counts, latest
 from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, relations, year_labels
-from roomlog.services.periods import today_local
 
 K = 5
 
@@ -22,7 +23,7 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
     result = runner.invoke(args=["demo", "--months", "3"])
     assert result.exit_code == 0, result.output
     assert "Published 0 periods" not in result.output
-    with sources.national_scope(dbs):
+    with national_scope(dbs):
         rooms = sources.room_infos(dbs)
         years = sorted({r.first_month.year for r in rooms if r.first_month is not None})
         checked, small_hidden = 0, 0

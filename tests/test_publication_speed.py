@@ -11,12 +11,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.extensions import db, publication_cells
 from roomlog.models import Publication
 from roomlog.models.base import Base
 from roomlog.models.codes import Role
 from roomlog.services.municipalities import ensure_municipalities
-from roomlog.services.periods import today_local
 from roomlog.services.tokens import create_token
 from tests.aggregate_data import bearer, history, publish
 from tests.conftest import make_test_config

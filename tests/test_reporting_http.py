@@ -11,9 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from roomlog.calendar import today_local
 from roomlog.models import MonthlyAggregate, PeriodStatus
 from roomlog.models.codes import PeriodState, Role
-from roomlog.services.periods import today_local
 from tests.conftest import AuthActions
 from tests.factories import Factory
 
@@ -201,7 +201,7 @@ def test_changes_after_approval_are_flagged_with_their_count(
 ) -> None:  # type: ignore[no-untyped-def]
     from roomlog.extensions import db
     from roomlog.models import Room, User
-    from roomlog.services.periods import check_change_allowed
+    from roomlog.services.locks import check_change_allowed
 
     auth.login("lead")
     client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
@@ -209,7 +209,9 @@ def test_changes_after_approval_are_flagged_with_their_count(
         lead = db.session.scalar(select(User).where(User.username == "lead"))
         room = db.session.get(Room, world.id)
         for reason in ("wrong route", "wrong substance"):
-            check_change_allowed(db.session, room, dt.date(2025, 3, 4), lead, reason, today=dt.date(2025, 4, 2))
+            check_change_allowed(
+                db.session, room, dt.date(2025, 3, 4), lead, reason, lock_after_days=15, today=dt.date(2025, 4, 2)
+            )
         db.session.commit()
     page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
     assert 'data-changes="2"' in page and "Ændret efter godkendelse: 2 registreringer" in page

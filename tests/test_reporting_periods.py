@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from roomlog.calendar import COPENHAGEN
 from roomlog.extensions import db
 from roomlog.reporting import compute, periods
 from roomlog.reporting.detail import heat_map, time_bands
-from roomlog.services.service_days import COPENHAGEN
 
 
 def local(*args: int) -> dt.datetime:

@@ -7,6 +7,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from roomlog.calendar import service_day_of
 from roomlog.extensions import db
 from roomlog.models.codes import EmergencyType, ReferralTarget, Route, Sex, TurnAwayReason
 from roomlog.reporting import compute, periods
@@ -14,7 +15,6 @@ from roomlog.reporting.combine import assemble
 from roomlog.reporting.indicators import ADDITIVE_CODES
 from roomlog.reporting.queries import ConsumptionRow, EmergencyRow, ReferralRow, VisitorRow, VisitRow
 from roomlog.reporting.summary import EventRows, additive_by_month, distinct_values
-from roomlog.services.service_days import service_day_of
 
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
 rooms = st.sampled_from([1, 2, 3])

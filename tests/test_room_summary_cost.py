@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
+from roomlog.calendar import add_months, format_month
 from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Room, RoomVisitorSet, Visit
 from roomlog.models.codes import PeriodState, Role, Sex
@@ -20,7 +21,6 @@ from roomlog.operations.retention import purge
 from roomlog.reporting import compute, periods
 from roomlog.reporting.indicators import DISTINCT_CODES
 from roomlog.services.approval import drop_snapshot, write_snapshot
-from roomlog.services.service_days import add_months, format_month
 from tests.conftest import AuthActions
 from tests.factories import Factory
 from tests.ops_support import dispose, owner_app

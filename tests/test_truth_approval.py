@@ -8,12 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.codes import Role
 from roomlog.services import DomainError, approval
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month, month_start
 from tests.conftest import AuthActions
 from tests.factories import Factory
 

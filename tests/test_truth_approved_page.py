@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, format_month, today_local
 from roomlog.extensions import db
 from roomlog.models import Consumption, Emergency, MonthlyDetail, Publication, Room, User, Visit
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, Role, Route, Substance, TurnAwayReason, VisitOutcome
@@ -23,8 +24,6 @@ from roomlog.reporting.publication import store
 from roomlog.reporting.publication.units import NATIONAL
 from roomlog.reports import page as monthly
 from roomlog.services import approval, corrections, event_times, visits
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month
 from tests.conftest import AuthActions
 from tests.factories import Factory
 from tests.pdf_read import read_pdf

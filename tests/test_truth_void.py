@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.models import (
     AuditEntry,
@@ -26,8 +27,6 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, IncidentType, Role
 from roomlog.reporting import compute, periods
 from roomlog.reporting.checks import run_checks
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month, month_start
 from tests.conftest import AuthActions
 from tests.factories import Factory
 

@@ -9,7 +9,7 @@ changes, so the models are unaffected.
   months past the retention period).
 * Event tables refuse INSERT and UPDATE of a row whose service day (before or after the
   change) lies in a locked month (SQLSTATE ``RLK01``), with the application's rule
-  (roomlog/services/periods.py ``is_locked``): the municipality accepted the month, or today
+  (roomlog/models/room_months.py ``is_locked``): the municipality accepted the month, or today
   (Europe/Copenhagen) is past month end + lock days and no lead exception is still running.
   The lock days come from the session setting ``roomlog.lock_after_days``, which the app's
   engine sets on every connection from ``ROOMLOG_LOCK_AFTER_DAYS`` (15 if a session did not

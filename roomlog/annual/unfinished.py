@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from roomlog.calendar import next_month
+
 MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )  # fmt: skip
-
-
-def _after(month: dt.date) -> dt.date:
-    """The first day of the month after ``month``."""
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def pending_months(
@@ -23,7 +20,7 @@ def pending_months(
     return tuple(
         month
         for i, month in enumerate(months)
-        if _after(month) > today or any(i < len(s) and s[i] == "open" for s in states.values())
+        if next_month(month) > today or any(i < len(s) and s[i] == "open" for s in states.values())
     )
 
 

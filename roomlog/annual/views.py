@@ -13,6 +13,7 @@ from roomlog.annual.report import STATE_DA, AnnualReport, build
 from roomlog.annual.unfinished import pending_months, pending_text
 from roomlog.annual.workbook import national_xlsx, xlsx
 from roomlog.auth.access import roles_required
+from roomlog.calendar import today_local
 from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
@@ -23,7 +24,6 @@ from roomlog.reporting.exports import DANISH, Dialect, dialect
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
 from roomlog.reports.pdf import render_pdf
-from roomlog.services.periods import today_local
 
 bp = Blueprint("annual", __name__, url_prefix="/annual")
 

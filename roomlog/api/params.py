@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
+from roomlog.calendar import add_months
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.periods import Period
 from roomlog.reporting.windows import Window, WindowError, parse_bound, quarter_label, total_label
-from roomlog.services.service_days import add_months
 
 FORMATS = ("json", "csv", "xlsx")
 GRANULARITIES = ("month", "quarter", "year", "total")

@@ -9,12 +9,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from roomlog import database
+from roomlog.calendar import parse_month
 from roomlog.cli.console import fail_with, progress_bar
 from roomlog.cli.owner import require_owner
-from roomlog.extensions import db
+from roomlog.extensions import db, publishing
 from roomlog.operations import scale
 from roomlog.services import DomainError
-from roomlog.services.service_days import parse_month
 
 
 @click.command("demo")
@@ -43,7 +43,7 @@ def demo_command(months: int, seed: int) -> None:
             progress=progress,
         )
     db.session.commit()
-    published = publish(db.session)
+    published = publish(db.session, publishing=publishing())
     db.session.commit()
     click.echo(f"Published {len(published)} periods (every month all rooms have closed).")
     if result.skipped_reason:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from roomlog.extensions import db
+from roomlog.extensions import db, publishing
 
 
 @click.command("publish")
@@ -14,6 +14,6 @@ def publish_command() -> None:
     """Publish every closed month, quarter and year that is due (run daily: months lock by date)."""
     from roomlog.services.publication import publish
 
-    published = publish(db.session)
+    published = publish(db.session, publishing=publishing())
     db.session.commit()
     click.echo(f"Published {len(published)} periods" + (f": {', '.join(published[:24])}" if published else "."))

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from roomlog import database
+from roomlog.calendar import format_month, parse_month, today_local
 from roomlog.cli.console import fail, fail_with
 from roomlog.cli.owner import require_owner
 from roomlog.extensions import db
@@ -15,8 +16,6 @@ from roomlog.i18n import message
 from roomlog.models import Room
 from roomlog.operations import retention
 from roomlog.services import DomainError
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import format_month, parse_month
 
 
 @click.command("purge")

@@ -16,7 +16,9 @@ from roomlog.models.events import (
     Visit,
 )
 from roomlog.models.organisation import Municipality, Room
-from roomlog.models.periods import (
+from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
+from roomlog.models.publication import Publication, PublishedCell
+from roomlog.models.room_months import (
     MonthlyAggregate,
     MonthlyDetail,
     MonthlyHistory,
@@ -24,8 +26,6 @@ from roomlog.models.periods import (
     RoomVisitorSet,
     YearlyHistory,
 )
-from roomlog.models.pool import PermitEvent, PoolApplication, PoolApplicationYear, PoolPayment
-from roomlog.models.publication import Publication, PublishedCell
 from roomlog.models.visitors import Visitor
 
 __all__ = [

@@ -11,6 +11,7 @@ from flask import Response, current_app, flash, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, today_local
 from roomlog.extensions import publication_cells
 from roomlog.reporting.charts import Trends, trends
 from roomlog.reporting.datapackage import descriptor
@@ -40,8 +41,6 @@ from roomlog.reporting.windows import (
     total_label,
     year_window,
 )
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months
 
 
 @dataclass(frozen=True)

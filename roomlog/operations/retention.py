@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from roomlog.calendar import COPENHAGEN, add_months, format_month, month_start
 from roomlog.database import allow_retention_purge
 from roomlog.models import (
     EVENT_MODELS,
@@ -41,7 +42,6 @@ from roomlog.models import (
 from roomlog.models.codes import PeriodState
 from roomlog.services import Conflict, audit
 from roomlog.services.approval import ensure_visitor_sets
-from roomlog.services.service_days import COPENHAGEN, add_months, format_month, month_start
 
 APPROVED_STATES = frozenset({PeriodState.APPROVED, PeriodState.ACCEPTED})
 

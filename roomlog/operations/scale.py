@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, add_months, month_end, month_start
 from roomlog.database import allow_history_load
 from roomlog.models import Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
@@ -37,7 +38,6 @@ from roomlog.services.approval import approve_month
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.pseudonyms import check_word, pseudonym
 from roomlog.services.rooms import create_room
-from roomlog.services.service_days import COPENHAGEN, add_months, month_end, month_start
 
 #: (name, municipality code) of the ten synthetic rooms.
 ROOMS = (

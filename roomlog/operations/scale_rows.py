@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, month_end
 from roomlog.models import (
     Consumption,
     ConsumptionSubstance,
@@ -29,7 +30,6 @@ from roomlog.models import (
     Visitor,
 )
 from roomlog.operations.scale_mix import HOUR_WEIGHTS, OPIOIDS, PICK, Picker
-from roomlog.services.service_days import COPENHAGEN, month_end
 
 EVENT = ("id", "room_id", "occurred_at", "recorded_at", "recorded_by_id", "service_day", "backdated")
 EVENT_TAIL = ("idempotency_key", "request_hash", "voided")

@@ -38,7 +38,7 @@ Public API (import from ``roomlog.reporting``)::
 
 from roomlog.reporting import indicators, periods
 from roomlog.reporting.combine import MonthState, Report
-from roomlog.reporting.engine import compute, compute_many, event_rows, first_data_month
+from roomlog.reporting.engine import compute, compute_many, event_rows, first_known_month
 from roomlog.reporting.indicators import BY_CODE, CODES, INDICATORS, Indicator
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Values
@@ -55,7 +55,7 @@ __all__ = [
     "compute",
     "compute_many",
     "event_rows",
-    "first_data_month",
+    "first_known_month",
     "indicators",
     "periods",
 ]

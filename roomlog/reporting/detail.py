@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from roomlog.calendar import COPENHAGEN
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome
 from roomlog.reporting.emergency_actions import by_emergency
 from roomlog.reporting.queries import ActionRow, EmergencyRow
-from roomlog.services.service_days import COPENHAGEN
 
 BAND_HOURS = 3
 HEAT_LEVELS = 5

@@ -13,12 +13,12 @@ from collections.abc import Collection, Iterable, Sequence
 from pyroaring import FrozenBitMap
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, month_end, month_start
 from roomlog.reporting import queries
 from roomlog.reporting.combine import APPROVED_STATES, Report, assemble
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import EventRows, RoomMonth, Values
 from roomlog.reporting.visitor_sets import EMPTY, MonthSets, build, deserialize
-from roomlog.services.service_days import add_months, month_end
 
 #: Before any room could have opened: the start of "everything before" in first-visit look-ups.
 BEGINNING = dt.date(1900, 1, 1)
@@ -182,6 +182,11 @@ def month_snapshot(session: Session, room_id: int, month: dt.date) -> tuple[Valu
     return values, build(rows.visitors, first_days).get((room_id, month), MonthSets())
 
 
-def first_data_month(session: Session, room_ids: Collection[int]) -> dt.date | None:
-    """Return the first month with imported history for the rooms (for since-opening windows)."""
-    return queries.earliest_history(session, tuple(room_ids))
+def first_known_month(session: Session, room_id: int, first_visit_day: dt.date | None) -> dt.date | None:
+    """Return the first month roomlog has figures for in a room: imported history or a recorded visit.
+
+    ``None``: neither. ``first_visit_day`` is the room's ``queries.first_visit_day``, read once by
+    the caller for its other uses (the monthly page's comparisons).
+    """
+    found = [d for d in (queries.first_history_month(session, (room_id,)), first_visit_day) if d is not None]
+    return month_start(min(found)) if found else None

@@ -7,10 +7,9 @@ the first day of its first and of its last month. Pure functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from roomlog.services.service_days import add_months, format_month, month_end, month_start, parse_month
+from roomlog.calendar import add_months, format_month, iter_months, month_end, month_start, parse_month
 
 
 @dataclass(frozen=True, order=True)
@@ -49,14 +48,6 @@ class Period:
         if self.first == self.last:
             return format_month(self.first)
         return f"{format_month(self.first)}–{format_month(self.last)}"
-
-
-def iter_months(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    """Yield the first day of every month from ``first`` to ``last`` inclusive."""
-    month = month_start(first)
-    while month <= last:
-        yield month
-        month = add_months(month, 1)
 
 
 def month(value: dt.date | str) -> Period:

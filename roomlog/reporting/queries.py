@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import month_of_key
 from roomlog.models import (
     Consumption,
     ConsumptionSubstance,
@@ -71,10 +72,6 @@ def _month_key(session: Session, column: Any) -> ColumnElement[str]:
     return func.strftime("%Y-%m", column)
 
 
-def _month(key: str) -> dt.date:
-    return dt.date(int(key[:4]), int(key[5:7]), 1)
-
-
 def _window(model: Any, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> ColumnElement[bool]:
     return and_(
         model.room_id.in_(tuple(room_ids)),
@@ -102,7 +99,8 @@ def visits(session: Session, room_ids: Collection[int], first_day: dt.date, last
         .group_by(Visit.room_id, key, Visit.outcome, Visit.turn_away_reason, anonymous)
     )
     return [
-        VisitRow(r, _month(m), _value(o) or "", _value(t), bool(a), n) for r, m, o, t, a, n in session.execute(stmt)
+        VisitRow(r, month_of_key(m), _value(o) or "", _value(t), bool(a), n)
+        for r, m, o, t, a, n in session.execute(stmt)
     ]
 
 
@@ -114,7 +112,7 @@ def opening_days(session: Session, room_ids: Collection[int], first_day: dt.date
         .where(_window(Visit, room_ids, first_day, last_day))
         .group_by(Visit.room_id, key)
     )
-    return [DaysRow(r, _month(m), n) for r, m, n in session.execute(stmt)]
+    return [DaysRow(r, month_of_key(m), n) for r, m, n in session.execute(stmt)]
 
 
 def consumptions(
@@ -127,7 +125,7 @@ def consumptions(
         .where(_window(Consumption, room_ids, first_day, last_day))
         .group_by(Consumption.room_id, key, Consumption.route, Consumption.assisted)
     )
-    return [ConsumptionRow(r, _month(m), _value(x), bool(a), n) for r, m, x, a, n in session.execute(stmt)]
+    return [ConsumptionRow(r, month_of_key(m), _value(x), bool(a), n) for r, m, x, a, n in session.execute(stmt)]
 
 
 def substances(
@@ -141,7 +139,7 @@ def substances(
         .where(_window(Consumption, room_ids, first_day, last_day))
         .group_by(Consumption.room_id, key, ConsumptionSubstance.substance)
     )
-    return [SubstanceRow(r, _month(m), _value(s) or "", n) for r, m, s, n in session.execute(stmt)]
+    return [SubstanceRow(r, month_of_key(m), _value(s) or "", n) for r, m, s, n in session.execute(stmt)]
 
 
 def emergencies(
@@ -154,7 +152,7 @@ def emergencies(
         .where(_window(Emergency, room_ids, first_day, last_day))
         .group_by(Emergency.room_id, key, Emergency.type, Emergency.outcome)
     )
-    return [EmergencyRow(r, _month(m), _value(t) or "", _value(o), n) for r, m, t, o, n in session.execute(stmt)]
+    return [EmergencyRow(r, month_of_key(m), _value(t) or "", _value(o), n) for r, m, t, o, n in session.execute(stmt)]
 
 
 def actions(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ActionRow]:
@@ -169,7 +167,7 @@ def actions(session: Session, room_ids: Collection[int], first_day: dt.date, las
         .group_by(Emergency.room_id, key, Emergency.id, Emergency.type, EmergencyActionRecord.action, phase)
     )
     return [
-        ActionRow(r, _month(m), e, _value(a) or "", n, _value(t), _value(p))
+        ActionRow(r, month_of_key(m), e, _value(a) or "", n, _value(t), _value(p))
         for r, m, e, t, a, p, n in session.execute(stmt)
     ]
 
@@ -182,7 +180,7 @@ def referrals(session: Session, room_ids: Collection[int], first_day: dt.date, l
         .where(_window(Referral, room_ids, first_day, last_day))
         .group_by(Referral.room_id, key, Referral.target)
     )
-    return [ReferralRow(r, _month(m), _value(t) or "", n) for r, m, t, n in session.execute(stmt)]
+    return [ReferralRow(r, month_of_key(m), _value(t) or "", n) for r, m, t, n in session.execute(stmt)]
 
 
 def services(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ServiceRow]:
@@ -193,7 +191,7 @@ def services(session: Session, room_ids: Collection[int], first_day: dt.date, la
         .where(_window(ServiceRecord, room_ids, first_day, last_day))
         .group_by(ServiceRecord.room_id, key, ServiceRecord.service)
     )
-    return [ServiceRow(r, _month(m), _value(s) or "", int(q or 0)) for r, m, s, q in session.execute(stmt)]
+    return [ServiceRow(r, month_of_key(m), _value(s) or "", int(q or 0)) for r, m, s, q in session.execute(stmt)]
 
 
 def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[VisitorRow]:
@@ -205,7 +203,7 @@ def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, la
         .where(_window(Visit, room_ids, first_day, last_day), Visit.outcome == VisitOutcome.ADMITTED)
         .distinct()
     )
-    return [VisitorRow(r, _month(m), v, _value(s) or "u", y) for r, m, v, s, y in session.execute(stmt)]
+    return [VisitorRow(r, month_of_key(m), v, _value(s) or "u", y) for r, m, v, s, y in session.execute(stmt)]
 
 
 def first_visits(
@@ -308,7 +306,7 @@ def first_days(
     return [FirstVisitRow(r, v, _as_date(d)) for r, v, d in session.execute(stmt)]
 
 
-def earliest_history(session: Session, room_ids: Collection[int]) -> dt.date | None:
+def first_history_month(session: Session, room_ids: Collection[int]) -> dt.date | None:
     """Return the first month with imported history for any of the rooms."""
     value = session.scalar(select(func.min(MonthlyHistory.month)).where(MonthlyHistory.room_id.in_(tuple(room_ids))))
     return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
@@ -320,7 +318,7 @@ def history_months(session: Session, room_id: int, first: dt.date, last: dt.date
     return session.scalar(stmt.limit(1)) is not None
 
 
-def earliest_activity(session: Session, room_id: int) -> dt.date | None:
+def first_visit_day(session: Session, room_id: int) -> dt.date | None:
     """Return the first service day with a visit recorded in roomlog for the room."""
     value = session.scalar(select(func.min(Visit.service_day)).where(Visit.room_id == room_id))
     return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

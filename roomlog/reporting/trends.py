@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.messages import translate
-from roomlog.models import Publication
 from roomlog.reporting.charts import CHARTS, Point, Series
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import RoomInfo, Unit, tables
+from roomlog.reporting.publication.read import published_months
 from roomlog.reporting.publication.store import CellCache
 from roomlog.reporting.windows import month_window
 
@@ -35,22 +34,16 @@ def chart_months(session: Session, rooms: Sequence[RoomInfo], unit: Unit, last: 
     members = [r for r in rooms if _in_unit(r, unit)]
     if not members:  # a municipality without rooms has no cells
         return []
-    first_pub, last_pub = session.execute(
-        select(func.min(Publication.period), func.max(Publication.period)).where(Publication.kind == "month")
-    ).one()
-    if last_pub is None:
+    published = published_months(session)
+    if published is None:
         return []
-    newest = _month(last_pub)
+    first_pub, newest = published
     end = min(last, newest)
     recent = end.year >= newest.year - 2
     start = dt.date((newest if recent else end).year - YEARS + 1, 1, 1)
     mine = [r.first_month for r in members if r.first_month is not None]
-    start = max([start, _month(first_pub), *([min(mine)] if mine else [])])
+    start = max([start, first_pub, *([min(mine)] if mine else [])])
     return [] if start > end else list(Period(start, end).months)
-
-
-def _month(label: str) -> dt.date:
-    return dt.date(int(label[:4]), int(label[5:7]), 1)
 
 
 def _in_unit(room: RoomInfo, unit: Unit) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from roomlog.calendar import add_months, format_month, months_between, parse_month, quarter_start
 from roomlog.reporting.periods import Period
-from roomlog.services.service_days import add_months, format_month, parse_month
 
 GRANULARITIES = ("month", "quarter", "year", "total")
 #: More periods than this in one request is refused (ask for a coarser granularity).
@@ -76,7 +76,7 @@ def windows(granularity: str, first: dt.date, last: dt.date) -> list[Window]:
     if granularity == "year" and (first.month != 1 or last.month != 12):
         bad = "from" if first.month != 1 else "to"
         raise WindowError(bad, f"with granularity=year, '{bad}' must be {'January' if bad == 'from' else 'December'}")
-    count = ((last.year - first.year) * 12 + last.month - first.month + 1) // step
+    count = months_between(first, last) // step
     if count > MAX_PERIODS:
         raise WindowError("granularity", f"at most {MAX_PERIODS} periods per request; use a coarser granularity")
     out = []
@@ -122,7 +122,7 @@ def parent_of(window: Window) -> Window | None:
     kind = kind_of(window)
     first = window.period.first
     if kind == "month":
-        return quarter_window(dt.date(first.year, (first.month - 1) // 3 * 3 + 1, 1))
+        return quarter_window(quarter_start(first))
     if kind == "quarter":
         return year_window(first.year)
     return None

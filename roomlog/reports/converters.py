@@ -12,7 +12,7 @@ import datetime as dt
 from flask import abort, request
 from werkzeug.routing import BaseConverter
 
-from roomlog.services.service_days import format_month, parse_month
+from roomlog.calendar import format_month, parse_month
 
 
 class MonthConverter(BaseConverter):

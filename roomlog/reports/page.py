@@ -9,22 +9,23 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, today_local
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
-from roomlog.reporting import compute_many, first_data_month, periods
+from roomlog.models.room_months import is_locked, lock_date
+from roomlog.reporting import compute_many, first_known_month, periods
 from roomlog.reporting.checks import SHOWN, Check, CheckItem, run_checks
 from roomlog.reporting.combine import SNAPSHOT, MonthState
 from roomlog.reporting.compare import HEADLINE, Comparison, compare
 from roomlog.reporting.detail import ActionCount, Bar, Detail, HeatMap, bars, detail_of
 from roomlog.reporting.indicators import Indicator, in_section
 from roomlog.reporting.periods import Period
-from roomlog.reporting.queries import earliest_activity, history_months
+from roomlog.reporting.queries import first_visit_day, history_months
 from roomlog.reporting.summary import Number, Values
 from roomlog.services import approval_changes
 from roomlog.services.approval import refusal
 from roomlog.services.approval_changes import ChangesSinceApproval
-from roomlog.services.periods import get_status, is_locked, lock_date, today_local
-from roomlog.services.service_days import add_months
+from roomlog.services.locks import get_status
 
 #: (title, indicator code prefix) of the breakdown tables.
 BREAKDOWNS = (
@@ -117,12 +118,6 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user else None
 
 
-def first_known_month(session: Session, room: Room, first_use: dt.date | None) -> dt.date | None:
-    """The first month roomlog has data for: imported history or a recorded visit (``None``: neither)."""
-    found = [d for d in (first_data_month(session, [room.id]), first_use) if d is not None]
-    return min(found).replace(day=1) if found else None
-
-
 def _known(session: Session, room: Room, values: Values, month: Period, first_use: dt.date | None) -> Values:
     """``values`` of an earlier month, or unknown (``None``) for every code when roomlog has no data for it:
     neither imported history nor recorded use of roomlog (from ``first_use``) by then."""
@@ -137,8 +132,8 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, wi
     """Compute the monthly page of ``room`` for ``month`` (the first day of the month); ``with_changes``
     recounts a closed month from its records to say what changed after approval."""
     period = periods.month(month)
-    first_use = earliest_activity(session, room.id)  # read once for the three uses below
-    known = first_known_month(session, room, first_use)
+    first_use = first_visit_day(session, room.id)  # read once for the three uses below
+    known = first_known_month(session, room.id, first_use)
     # Unknown is not zero: "since opening" sums the months roomlog knows (imported history and
     # recorded months) and says from when; an earlier month with no data at all is unknown.
     since = Period(min(known, period.first), period.last) if known else period

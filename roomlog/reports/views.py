@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from roomlog.auth.access import room_for_member
 from roomlog.auth.views import safe_next
+from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.i18n import LANGUAGES
 from roomlog.models import Room
@@ -29,8 +30,6 @@ from roomlog.reports.converters import MonthConverter, reject_bad_month
 from roomlog.reports.forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
 from roomlog.reports.pdf import render_pdf
 from roomlog.services import DomainError, approval
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month, month_start
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("month", MonthConverter))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.models import Room
 from roomlog.rooms.forms import CaptureForm
 from roomlog.services import Conflict, DomainError
@@ -36,7 +37,7 @@ def form_failed(form: CaptureForm, exc: DomainError) -> int:
     db.session.rollback()
     if isinstance(exc, Conflict):
         raise exc
-    form.form_errors.append(str(exc))
+    form.form_errors.append(message(exc))
     return exc.status_code
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import label
 from roomlog.models import Consumption, Room
 from roomlog.models.codes import PlaceKind, Route, Substance
@@ -18,7 +18,7 @@ from roomlog.rooms.capture import form_failed, stamp_from, to_visit
 from roomlog.rooms.forms import ConsumptionForm
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, consumptions
-from roomlog.services.periods import check_change_allowed
+from roomlog.services.locks import check_change_allowed
 
 
 def _place(value: str | None, room: Room) -> tuple[PlaceKind, int] | None:
@@ -62,7 +62,7 @@ def assisted(room_id: int, consumption_id: int) -> Response:
     """Set or clear "assisted" before the intake, stamping its own time."""
     room = room_for_member(room_id)
     row = record_in_room(Consumption, room, consumption_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     consumptions.set_assisted(db.session, row, current_user, _yes(form_value("assisted")))
     db.session.commit()
     return to_visit(room, row.visit_id)
@@ -73,7 +73,7 @@ def end_consumption(room_id: int, consumption_id: int) -> Response:
     """End a consumption and free its place; a second tap changes nothing."""
     room = room_for_member(room_id)
     row = record_in_room(Consumption, room, consumption_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     consumptions.end(db.session, row, current_user)
     db.session.commit()
     place = f" {label(row.place_kind)} {row.place_number}" if row.place_kind else ""

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import label, local_time, number
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
 from roomlog.models.base import utcnow
@@ -22,7 +22,7 @@ from roomlog.rooms.capture import invalid_value, tapped_at
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, bounds, emergencies
 from roomlog.services.event_times import resolve
-from roomlog.services.periods import check_change_allowed
+from roomlog.services.locks import check_change_allowed
 
 
 @bp.app_template_global("duration")
@@ -157,7 +157,7 @@ def emergency_outcome(room_id: int, emergency_id: int) -> Response:
     outcome = _code(EmergencyOutcome, "outcome")
     if outcome is None:
         raise DomainError(invalid_value())
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     emergencies.set_outcome(db.session, row, current_user, outcome)
     db.session.commit()
     return _to_screen(room, row.id)
@@ -168,7 +168,7 @@ def emergency_details(room_id: int, emergency_id: int) -> Response:
     """Save type, severity and a short note, filled in after the emergency."""
     room = room_for_member(room_id)
     row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     emergencies.set_details(
         db.session, row, current_user,
         type=_code(EmergencyType, "type"), severity=_code(Severity, "severity"), note=request.form.get("note"),
@@ -182,7 +182,7 @@ def emergency_reopen(room_id: int, emergency_id: int) -> Response:
     """Take the outcome back, so that actions after it are stamped in time order (audited)."""
     room = room_for_member(room_id)
     row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     emergencies.reopen(db.session, row, current_user)
     db.session.commit()
     return _to_screen(room, row.id)
@@ -193,7 +193,7 @@ def emergency_cancel(room_id: int, emergency_id: int) -> Response:
     """Cancel an emergency opened by mistake (confirmed on the screen; voided and audited)."""
     room = room_for_member(room_id)
     row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None)
+    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
     emergencies.cancel(db.session, row, current_user, _("Opened by mistake"))
     db.session.commit()
     flash(_("The emergency was cancelled (opened by mistake)."), "info")

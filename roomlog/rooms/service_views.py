@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
-from roomlog.i18n import label, local_time
+from roomlog.i18n import label, local_time, message
 from roomlog.models import Incident, Referral, Room, ServiceRecord, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
 from roomlog.rooms import undo_views, visit_page
@@ -47,7 +47,7 @@ def _saved_or_visit_page(
         raise
     except DomainError as exc:
         db.session.rollback()
-        page = render_template("rooms/visit.html", **visit_page.context(room, visit), error=str(exc))
+        page = render_template("rooms/visit.html", **visit_page.context(room, visit), error=message(exc))
         return page, exc.status_code
     return to_visit(room, visit.id)
 

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db
+from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import local_time
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
@@ -21,7 +21,7 @@ from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room, writes_late
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import current_service_day, resolve
-from roomlog.services.periods import check_change_allowed
+from roomlog.services.locks import check_change_allowed
 
 
 def _check_in(form: CheckInForm, room: Room) -> Visit:
@@ -167,7 +167,7 @@ def check_out(room_id: int, visit_id: int) -> Response:
     """Close the visit (ends its consumptions); a second tap changes nothing."""
     room = room_for_member(room_id)
     visit = visit_in_room(room, visit_id)
-    check_change_allowed(db.session, room, visit.service_day, current_user, None)
+    check_change_allowed(db.session, room, visit.service_day, current_user, None, lock_after_days=lock_after_days())
     visits.check_out(db.session, visit, current_user)
     db.session.commit()
     undo_views.offer("check_out", visit.id, _("Checked out at %(time)s", time=local_time(visit.left_at)))

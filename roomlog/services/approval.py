@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import format_month, month_end, month_start, today_local
+from roomlog.extensions import publishing
 from roomlog.models import MonthlyAggregate, PeriodStatus, Room, RoomVisitorSet, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, Role
@@ -24,10 +26,9 @@ from roomlog.reporting.engine import compute, month_snapshot
 from roomlog.reporting.periods import Period
 from roomlog.reporting.visitor_sets import MonthSets, serialize
 from roomlog.services import Conflict, DomainError, NotAllowed, approval_changes, audit
+from roomlog.services.locks import get_or_create_status, get_status
 from roomlog.services.passwords import verify_password
-from roomlog.services.periods import get_or_create_status, get_status, today_local
 from roomlog.services.publication import publish_quietly
-from roomlog.services.service_days import format_month, month_end, month_start
 
 MAX_LOCK_EXCEPTION_DAYS = 92
 
@@ -168,7 +169,7 @@ def approve_month(
         },
     )
     if publish:
-        publish_quietly(session, today)
+        publish_quietly(session, today, publishing=publishing())
     return status
 
 
@@ -195,7 +196,7 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User, *, pu
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
     if publish:
-        publish_quietly(session)
+        publish_quietly(session, publishing=publishing())
     return status
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import month_end, month_start, service_day_of
 from roomlog.models import (
     AuditEntry,
     Consumption,
@@ -35,7 +36,6 @@ from roomlog.reporting.detail import detail_values
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Number, Values
-from roomlog.services.service_days import month_end, month_start, service_day_of
 
 #: Audit entity → record model: every kind of record that counts in a month.
 RECORD_KINDS: dict[str, type[RoomEvent]] = {

@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import service_day_of
+from roomlog.extensions import lock_after_days
 from roomlog.models import (
     AuditEntry,
     Consumption,
@@ -48,8 +50,7 @@ from roomlog.services import Conflict, DomainError, NotAllowed, audit, bounds, d
 from roomlog.services.consumptions import assisted_route_message
 from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local
-from roomlog.services.periods import check_change_allowed
-from roomlog.services.service_days import service_day_of
+from roomlog.services.locks import check_change_allowed
 
 KINDS: dict[str, type[RoomEvent]] = {
     "visit": Visit,
@@ -127,7 +128,7 @@ def _guard(session: Session, room: Room, record: RoomEvent, user: User, reason: 
         raise DomainError(_("Give a reason for the correction."))
     if not may_correct(user, record, room):
         raise NotAllowed(_("Staff can correct their own entries on the same service day; otherwise ask a lead."))
-    check_change_allowed(session, room, record.service_day, user, reason)
+    check_change_allowed(session, room, record.service_day, user, reason, lock_after_days=lock_after_days())
 
 
 def correct(
@@ -182,7 +183,7 @@ def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.da
         raise NotAllowed(
             _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
         )
-    check_change_allowed(session, room, day, user, reason)
+    check_change_allowed(session, room, day, user, reason, lock_after_days=lock_after_days())
     record.occurred_at, record.service_day = at, day
     record.backdated = record.backdated or day < current_service_day(room)
 

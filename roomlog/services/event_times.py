@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, service_day_of
+from roomlog.extensions import lock_after_days
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus
 from roomlog.services import DomainError, NotAllowed, bounds
-from roomlog.services.periods import check_change_allowed
-from roomlog.services.service_days import COPENHAGEN, service_day_of
+from roomlog.services.locks import check_change_allowed
 
 #: Clocks on tablets drift; a time slightly ahead of the server is accepted as "now".
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -83,7 +84,7 @@ def resolve(
         raise NotAllowed(
             _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
         )
-    check_change_allowed(session, room, day, user, reason)
+    check_change_allowed(session, room, day, user, reason, lock_after_days=lock_after_days())
     return Stamp(occurred_at=at, recorded_at=now, service_day=day, backdated=backdated)
 
 

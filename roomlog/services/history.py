@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import FIRST_YEAR, LAST_YEAR, format_month, month_start, parse_month, today_local
 from roomlog.models import MonthlyHistory, Room, YearlyHistory
 from roomlog.models.base import utcnow
 from roomlog.reporting.indicators import BY_CODE, Kind
 from roomlog.services import DomainError, audit
 from roomlog.services.history_checks import Group, StoredKey, plausible_max, relation_errors
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import FIRST_YEAR, LAST_YEAR, format_month, month_start, parse_month
 
 HEADER = ("room", "month", "indicator", "value")
 MAX_DIGITS = 13
@@ -260,8 +259,9 @@ def apply(session: Session, lines: list[HistoryLine], *, user_id: int | None = N
 
 def import_history(session: Session, lines: Iterable[str], *, user_id: int | None = None) -> ImportResult:
     """Validate every line, then apply all of them — or none, raising ``HistoryImportError``."""
+    from roomlog.extensions import publishing
     from roomlog.services.publication import publish_quietly
 
     result = apply(session, check(session, lines), user_id=user_id)
-    publish_quietly(session)
+    publish_quietly(session, publishing=publishing())
     return result

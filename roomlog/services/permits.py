@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN
 from roomlog.funding.rules import permit_change_problem
 from roomlog.models import PermitEvent, Room, User
 from roomlog.models.codes import INITIAL_PERMITS, PermitStatus
 from roomlog.services import DomainError, audit
-from roomlog.services.service_days import COPENHAGEN
 
 
 def _today() -> dt.date:

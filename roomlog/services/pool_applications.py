@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN
 from roomlog.funding.money import MAX_KR
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR, Check, YearPlan, eligibility
 from roomlog.models import Municipality, PoolApplication, PoolApplicationYear, Room, User
@@ -18,7 +19,6 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import ApplicationState, OperatorType, PermitStatus
 from roomlog.services import Conflict, DomainError, audit
 from roomlog.services.rooms import create_room
-from roomlog.services.service_days import COPENHAGEN
 
 
 def _audit(session: Session, action: str, app: PoolApplication, actor: User | None, changes: dict) -> None:  # type: ignore[type-arg]

@@ -1,35 +1,55 @@
-"""Publish what became due after a change (approval, acceptance, history import): flushes, never commits."""
+"""Publish what became due after a change (approval, acceptance, history import): flushes, never commits.
+
+What publishing needs from the app comes in as a :class:`Publishing` (built by the caller from
+its configuration, with the auth layer's scope lift); nothing here reads the app or the request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.reporting.publication import publish_due
-from roomlog.services.periods import today_local
+from roomlog.reporting.publication.service import ScopeLift
+from roomlog.services import audit
 
 log = logging.getLogger(__name__)
 
 
-def publish(session: Session, today: dt.date | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Publishing:
+    """The suppression threshold, the days after month end a month locks, and the lift to every room's scope."""
+
+    threshold: int
+    lock_after_days: int
+    national_scope: ScopeLift
+
+
+def publish(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
     """Publish every closed month, quarter and year that is due, for the whole country."""
-    config = current_app.config
-    return publish_due(
+    published = publish_due(
         session,
         today or today_local(),
-        threshold=int(config["SUPPRESSION_THRESHOLD"]),
-        lock_after_days=int(config["LOCK_AFTER_DAYS"]),
+        threshold=publishing.threshold,
+        lock_after_days=publishing.lock_after_days,
+        national_scope=publishing.national_scope,
     )
+    out = published.periods
+    if out:
+        changes = {"periods": out[:60], "count": len(out), "snapshots": published.snapshots}
+        audit.record(session, "publication.publish", changes=changes)
+    return out
 
 
-def publish_quietly(session: Session, today: dt.date | None = None) -> list[str]:
+def publish_quietly(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
     """Publish what is due, but never let a failure undo the caller's change (``roomlog publish`` retries)."""
     try:
         with session.begin_nested():
-            return publish(session, today)
+            return publish(session, today, publishing=publishing)
     except Exception:
         log.exception("publication: publishing after a change failed; run `roomlog publish`")
         return []

@@ -11,11 +11,12 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.extensions import lock_after_days
 from roomlog.models import Consumption, Emergency, Room, RoomEvent, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.services import DomainError, NotAllowed, audit
 from roomlog.services.consumptions import place_is_taken
-from roomlog.services.periods import check_change_allowed
+from roomlog.services.locks import check_change_allowed
 
 #: How long after the entry the server still accepts Undo (the button shows for about 10 s).
 UNDO_WINDOW = dt.timedelta(minutes=2)
@@ -44,7 +45,7 @@ def undo(session: Session, room: Room, kind: str, record: RoomEvent, user: User,
         raise _too_late()
     if _has_dependants(record):
         raise DomainError(_("Something was recorded on top of this entry. Void it on its record page, with a reason."))
-    check_change_allowed(session, room, record.service_day, user, None)
+    check_change_allowed(session, room, record.service_day, user, None, lock_after_days=lock_after_days())
     record.voided, record.void_reason = True, _("Undone right after entry")
     record.voided_at, record.voided_by_id = now, user.id
     session.flush()
@@ -63,7 +64,7 @@ def undo_end(session: Session, room: Room, consumption: Consumption, user: User,
         raise _too_late()
     if consumption.place_kind and place_is_taken(session, room, consumption.place_kind, consumption.place_number or 0):
         raise DomainError(_("The place is taken again. Register a new consumption instead."))
-    check_change_allowed(session, room, consumption.service_day, user, None)
+    check_change_allowed(session, room, consumption.service_day, user, None, lock_after_days=lock_after_days())
     before = consumption.ended_at
     consumption.ended_at = None
     session.flush()
@@ -80,7 +81,7 @@ def undo_check_out(session: Session, room: Room, visit: Visit, user: User, at: d
         return
     if now - visit.left_at > UNDO_WINDOW or visit.voided:
         raise _too_late()
-    check_change_allowed(session, room, visit.service_day, user, None)
+    check_change_allowed(session, room, visit.service_day, user, None, lock_after_days=lock_after_days())
     left = visit.left_at
     for consumption in visit.consumptions:
         ended_by_check_out = consumption.ended_at == left and not consumption.voided

@@ -8,12 +8,11 @@ from typing import Any
 
 from flask import g
 
+from roomlog.calendar import add_months, format_month, today_local
 from roomlog.extensions import db
 from roomlog.models import Consumption, Emergency, Room, User
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, Role
 from roomlog.services import approval, corrections
-from roomlog.services.periods import today_local
-from roomlog.services.service_days import add_months, format_month
 
 REASON = "fundet ved gennemgang"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, service_day_of
 from roomlog.models import (
     Consumption,
     ConsumptionSubstance,
@@ -56,7 +57,6 @@ from roomlog.operations.demo.facts import (
     DemoRoom,
 )
 from roomlog.services.pseudonyms import check_word, pseudonym
-from roomlog.services.service_days import COPENHAGEN, service_day_of
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:

@@ -18,13 +18,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, format_month, iter_months, month_start
 from roomlog.models import MonthlyHistory, Room, Visit, YearlyHistory
 from roomlog.models.base import utcnow
 from roomlog.models.codes import REFERRAL_KINDS, ReferralKind
 from roomlog.operations.demo.facts import DemoRoom
 from roomlog.operations.scale_mix import INJECT, REFERRALS, SERVICES, SEXES, SMOKE, TURN_AWAY
 from roomlog.services import audit, history
-from roomlog.services.service_days import add_months, format_month, month_start
 
 #: The proposal's national figures: year → (consumptions, acute treatments).
 #: History carries what paper records and the annual reports hold (visits, consumptions and routes,
@@ -58,14 +58,6 @@ def apportion(total: int, weights: Sequence[float]) -> list[int]:
     return parts
 
 
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, month = [], first
-    while month <= last:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
-
-
 def _days(month: dt.date) -> int:
     return calendar.monthrange(month.year, month.month)[1]
 
@@ -77,14 +69,16 @@ def _consumptions(
     start = month_start(activity_start)
     out: dict[tuple[str, dt.date], tuple[int, int]] = {}
     for year, (total, acute) in SEED_YEARS.items():
-        keys = [(r, m) for m in _months(dt.date(year, 1, 1), dt.date(year, 12, 1)) for r in rooms
+        keys = [(r, m) for m in iter_months(dt.date(year, 1, 1), dt.date(year, 12, 1)) for r in rooms
                 if month_start(r.opened) <= m]  # fmt: skip
         weights = [r.visits_per_day * _days(m) * rng.uniform(0.94, 1.06) for r, m in keys]
         for (r, m), c, a in zip(keys, apportion(total, weights), apportion(acute, weights), strict=True):
             out[(r.name, m)] = (c, a)
-    later = _months(dt.date(2023, 1, 1), add_months(start, -1))
+    later = list(iter_months(dt.date(2023, 1, 1), add_months(start, -1)))
     for r in rooms:
-        base = sum(out.get((r.name, m), (0, 0))[0] for m in _months(dt.date(2022, 1, 1), dt.date(2022, 12, 1))) / 365
+        base = (
+            sum(out.get((r.name, m), (0, 0))[0] for m in iter_months(dt.date(2022, 1, 1), dt.date(2022, 12, 1))) / 365
+        )
         goal = r.visits_per_day * WEEK_FACTOR * ADMITTED * PER_VISIT
         rate22 = SEED_YEARS[2022][1] / SEED_YEARS[2022][0]
         for n, month in enumerate(later, start=1):

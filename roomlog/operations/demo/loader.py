@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import COPENHAGEN, add_months, month_start
 from roomlog.database import allow_history_load
 from roomlog.models import Visit
 from roomlog.operations.demo import history, pool
@@ -21,7 +22,6 @@ from roomlog.operations.demo.events import ActivityGenerator
 from roomlog.operations.demo.facts import ROOMS
 from roomlog.operations.demo.rooms import approve_past_months, ensure_rooms, ensure_users, foreign_data
 from roomlog.services.municipalities import ensure_municipalities
-from roomlog.services.service_days import COPENHAGEN, add_months, month_start
 
 #: Called with (days done, days in all) as the activity is drawn.
 Progress = Callable[[int, int], None]

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, month_start
 from roomlog.models import Municipality, Room, User
 from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations.demo.facts import ASSISTED_ROOMS, ROOMS, USERS
@@ -14,7 +15,6 @@ from roomlog.operations.demo.pool import PLANNED_ROOM
 from roomlog.services.accounts import create_user
 from roomlog.services.approval import accept_month, approve_month
 from roomlog.services.rooms import create_room
-from roomlog.services.service_days import add_months, month_start
 
 
 def foreign_data(session: Session) -> bool:

@@ -51,7 +51,7 @@ def closure(codes: Collection[str]) -> list[str]:
     return out
 
 
-def first_month(label: str) -> str:
+def first_month_of_label(label: str) -> str:
     """The first month of a calendar label (``2021`` → ``2021-01``)."""
     return month_label(window_of(label).period.first)
 
@@ -110,9 +110,9 @@ def partial_cells(
         elif BY_CODE[code].kind == Kind.DISTINCT:
             cell = parts[start].cells.get((unit, code))  # type: ignore[union-attr]
             value = None if hidden else (0 if cell is None else int(cell.value or 0))
-            out[code] = (value, hidden, "approved", first_month(labels[start]))
+            out[code] = (value, hidden, "approved", first_month_of_label(labels[start]))
         else:
-            out[code] = (None if hidden else total, hidden, "approved", first_month(labels[start]))
+            out[code] = (None if hidden else total, hidden, "approved", first_month_of_label(labels[start]))
     return out
 
 
@@ -123,7 +123,7 @@ def _rate(unit: Unit, parts: Sequence[Stored | None], labels: Sequence[str], fig
         return None, False, "unknown", None
     floor = max(f[2] for f in found)  # type: ignore[type-var]
     (num, num_hidden, _), (den, den_hidden, _) = (walk(unit, c, parts, floor) for c in RATE_PARTS)
-    first = first_month(labels[floor])
+    first = first_month_of_label(labels[floor])
     if num_hidden or den_hidden:
         return None, True, "approved", first
     value = rate(num, den)
@@ -133,4 +133,4 @@ def _rate(unit: Unit, parts: Sequence[Stored | None], labels: Sequence[str], fig
 def span(label: str) -> tuple[str, str]:
     """The first and last month of a calendar label or a range ``2021-01..2026-01``."""
     first, _, last = label.partition("..")
-    return first_month(first), month_label(window_of(last or first).period.last)
+    return first_month_of_label(first), month_label(window_of(last or first).period.last)

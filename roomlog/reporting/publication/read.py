@@ -14,8 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, month_of_key
+from roomlog.models import Municipality, Publication, Room
 from roomlog.reporting.indicators import BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import store
@@ -23,7 +26,6 @@ from roomlog.reporting.publication.coverage import closure
 from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities
 from roomlog.reporting.summary import rate
 from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
-from roomlog.services.service_days import add_months
 
 RATE_CODE = "emergencies.per_1000_consumptions"
 Number = int | Decimal
@@ -333,14 +335,8 @@ def _derived_rate(num: Cell, den: Cell) -> Cell:
 
 def since_opening(session: Session, window: Window) -> Window:
     """From the first published month to the end of ``window``."""
-    from sqlalchemy import func, select
-
-    from roomlog.models import Publication
-
-    label = session.scalar(select(func.min(Publication.period)).where(Publication.kind == "month"))
-    first = (
-        window.period.first if label is None else min(window.period.first, dt.date(int(label[:4]), int(label[5:7]), 1))
-    )
+    published = published_months(session)
+    first = window.period.first if published is None else min(window.period.first, published[0])
     whole = Period(first, window.period.last)
     return Window(total_label(whole), whole)
 
@@ -369,22 +365,22 @@ def visible_cells(
     return out
 
 
+def published_months(session: Session) -> tuple[dt.date, dt.date] | None:
+    """The first and the newest month with a publication (``None``: nothing is published yet)."""
+    first, last = session.execute(
+        select(func.min(Publication.period), func.max(Publication.period)).where(Publication.kind == "month")
+    ).one()
+    return None if first is None or last is None else (month_of_key(first), month_of_key(last))
+
+
 def latest_published_month(session: Session) -> dt.date | None:
     """The newest month with a publication."""
-    from sqlalchemy import func, select
-
-    from roomlog.models import Publication
-
-    label = session.scalar(select(func.max(Publication.period)).where(Publication.kind == "month"))
-    return None if label is None else dt.date(int(label[:4]), int(label[5:7]), 1)
+    published = published_months(session)
+    return None if published is None else published[1]
 
 
 def reader_rooms(session: Session) -> list[RoomInfo]:
     """Every room for the read side (rooms and municipalities only: no room-scoped table is read)."""
-    from sqlalchemy import select
-
-    from roomlog.models import Municipality, Room
-
     rows = session.execute(
         select(Room, Municipality.name).join(Municipality).order_by(Room.municipality_code, Room.name, Room.id)
     ).all()

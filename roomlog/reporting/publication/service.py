@@ -1,42 +1,59 @@
-"""``publish_due``: publish every closed month, quarter and year that is due (flushes, never commits)."""
+"""``publish_due``: publish every closed month, quarter and year that is due (flushes, never commits).
+
+The caller lifts the request's room scope (``national_scope``) and writes the audit entry.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import add_months, iter_months, month_of_key
 from roomlog.models import MonthlyAggregate, MonthlyHistory
 from roomlog.reporting.engine import compute_many
-from roomlog.reporting.periods import Period, iter_months
+from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.superseded import superseded
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
 from roomlog.reporting.windows import month_label, parse_label
-from roomlog.services import audit
-from roomlog.services.service_days import add_months
 
 RoomMonth = tuple[int, dt.date]
+#: Lifts the room scope of the caller's request (ORM and row-level security) for the session, then restores it.
+ScopeLift = Callable[[Session], AbstractContextManager[None]]
 REVISED_NOTE = "Revideret: en måned er godkendt igen, efter at den var genåbnet."
 
 
-def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_days: int) -> list[str]:
+@dataclass(frozen=True)
+class Published:
+    """What one publishing run stored: the labels published and the locked room-months snapshotted."""
+
+    periods: list[str]
+    snapshots: int
+
+
+def publish_due(
+    session: Session, today: dt.date, *, threshold: int, lock_after_days: int, national_scope: ScopeLift
+) -> Published:
     """Publish, for the whole country, every month whose rooms have all closed it, with its quarter and year.
 
     A closed month whose snapshot or history changed after publication (re-approved after a
-    reopen) is published again as a new version. Returns the labels published.
+    reopen) is published again as a new version. ``national_scope`` lets the session see
+    every room while publishing.
     """
-    with sources.national_scope(session):
+    with national_scope(session):
         rooms = sources.room_infos(session)
         firsts = [r.first_month for r in rooms if r.first_month is not None]
         last = add_months(today.replace(day=1), -1)
         if not firsts or min(firsts) > last:
-            return []
+            return Published([], 0)
         states = sources.room_month_states(session, rooms, min(firsts), last, today, lock_after_days)
         closed = [m for m in iter_months(min(firsts), last) if _closed(states, rooms, m)]
         known = store.latest(session, [month_label(m) for m in closed], codes=())
@@ -50,11 +67,7 @@ def publish_due(session: Session, today: dt.date, *, threshold: int, lock_after_
         for year in sorted({m.year for m in due}):
             due_year = [m for m in due if m.year == year]
             out += _publish_year(session, rooms, year, due_year, closed, marks, threshold, states)
-        if out:
-            audit.record(
-                session, "publication.publish", changes={"periods": out[:60], "count": len(out), "snapshots": written}
-            )
-        return out
+        return Published(out, written)
 
 
 def _closed(states: dict[RoomMonth, str], rooms: Sequence[RoomInfo], month: dt.date) -> bool:
@@ -158,7 +171,7 @@ def _publish_year(
         forced & set(known),
     )
     for label in new:
-        mark = marks.get(_first_month(label), "") if label in due_labels else None
+        mark = marks.get(month_of_key(label), "") if label in due_labels else None
         cells = {k: v for k, v in exact.items() if k[0] == label}
         store.write(session, label, threshold, cells, hidden, mark=mark, note=REVISED_NOTE if label in stored else None)
     return new
@@ -168,10 +181,6 @@ def _span(labels: Sequence[str]) -> Period:
     """The months the new labels cover: the only visitor rows their distinct counts need."""
     periods = [parse_label(label).period for label in labels]
     return Period(min(p.first for p in periods), max(p.last for p in periods))
-
-
-def _first_month(label: str) -> dt.date:
-    return dt.date(int(label[:4]), int(label[5:7]), 1)
 
 
 def _months_of(label: str) -> list[str]:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import next_month
 from roomlog.models import EVENT_MODELS, MonthlyAggregate, MonthlyHistory, Municipality, PeriodStatus, Room
-from roomlog.models.codes import PeriodState
 from roomlog.reporting import queries
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
 from roomlog.reporting.periods import Period
+from roomlog.reporting.publication.status import room_month_state
 from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.summary import distinct_values
 
@@ -26,32 +26,6 @@ RoomMonth = tuple[int, dt.date]
 #: A stored value beyond this is not believed (nor is a negative one): the cell is unknown.
 ABSURD = 10**9
 CLOSED = frozenset({"approved", "accepted", "locked", "history"})
-
-
-@contextmanager
-def national_scope(session: Session) -> Iterator[None]:
-    """Lift the request's room scope (ORM and PostgreSQL setting) while publishing for the country."""
-    from flask import g, has_request_context
-
-    saved = g.get("scope_room_ids") if has_request_context() else None
-    if has_request_context():
-        g.scope_room_ids = None
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # "*" is the every-room scope of the row-level security policies (roomlog/row_security.py):
-        # a lead's approval publishes for the whole country, and the table is protected before use.
-        session.execute(text("SELECT set_config('roomlog.room_ids', '*', true)"))
-    try:
-        yield
-    finally:
-        if has_request_context():
-            g.scope_room_ids = saved
-            if postgres and saved is not None:
-                from roomlog.auth.scoping import scope_setting
-
-                session.execute(
-                    text("SELECT set_config('roomlog.room_ids', :ids, true)"), {"ids": scope_setting(saved)}
-                )
 
 
 def _date(value: object) -> dt.date:
@@ -99,24 +73,16 @@ def room_month_states(
         month = first
         while month <= last:
             out[(room.id, month)] = _state(room, month, status.get((room.id, month)), history, today, lock_after_days)
-            month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            month = next_month(month)
     return out
 
 
 def _state(
     room: RoomInfo, month: dt.date, row: PeriodStatus | None, history: set[RoomMonth], today: dt.date, days: int
 ) -> str:
-    from roomlog.services.periods import is_locked
-
     if room.first_month is None or month < room.first_month:
         return "not_applicable"
-    if row is not None and row.state in (PeriodState.APPROVED, PeriodState.ACCEPTED):
-        return row.state.value
-    if (room.id, month) in history:
-        return "history"
-    if is_locked(row, month, today, days):
-        return "locked"
-    return "open"
+    return room_month_state(row, (room.id, month) in history, month, today, days)
 
 
 def _number(code: str, value: Decimal | int | None, where: tuple[int, dt.date]) -> int | None:

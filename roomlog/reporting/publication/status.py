@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import today_local
 from roomlog.models import MonthlyHistory, PeriodStatus
 from roomlog.models.codes import PeriodState
+from roomlog.models.room_months import is_locked
 from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.windows import Window
-from roomlog.services.periods import is_locked, today_local
 
 
 def month_states(
@@ -50,14 +51,19 @@ def month_states(
                 if every_month:
                     out.append((room.id, month, "none"))
                 continue
-            row = status.get((room.id, month))
-            if row is not None and row.state != PeriodState.OPEN:
-                state = row.state.value
-            elif (room.id, month) in history:
-                state = "history"
-            elif is_locked(row, month, today, lock_after_days):
-                state = "locked"
-            else:
-                state = "open"
-            out.append((room.id, month, state))
+            row, in_history = status.get((room.id, month)), (room.id, month) in history
+            out.append((room.id, month, room_month_state(row, in_history, month, today, lock_after_days)))
     return out
+
+
+def room_month_state(
+    row: PeriodStatus | None, in_history: bool, month: dt.date, today: dt.date, lock_after_days: int
+) -> str:
+    """``approved`` or ``accepted`` (its status), else ``history``, ``locked`` or ``open``: a month the room is open."""
+    if row is not None and row.state != PeriodState.OPEN:
+        return str(row.state.value)
+    if in_history:
+        return "history"
+    if is_locked(row, month, today, lock_after_days):
+        return "locked"
+    return "open"

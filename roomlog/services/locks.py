@@ -1,24 +1,25 @@
-"""Which room-months may still be changed, and by whom.
+"""Month locks and approval status: which room-months may still be changed, and by whom.
 
 A month is *locked* when the municipality has accepted it, or when the automatic lock date
-(``LOCK_AFTER_DAYS`` after month end) has passed and no lead has granted an exception that
-is still running. In an *approved* month that is not locked, only a lead may change records,
-and only with a reason; each such change is counted as "changed since approval".
+(``lock_after_days`` after month end, the app's ``LOCK_AFTER_DAYS``) has passed and no lead
+has granted an exception that is still running (the pure rule is ``models.room_months.is_locked``).
+In an *approved* month that is not locked, only a lead may change records, and only with a
+reason; each such change is counted as "changed since approval".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import format_month, month_start, today_local
+from roomlog.messages import N_
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.codes import PeriodState, Role
+from roomlog.models.room_months import is_locked
 from roomlog.services import Conflict, DomainError, NotAllowed
-from roomlog.services.service_days import COPENHAGEN, format_month, month_end, month_start
 
 _STATUS_TABLE = PeriodStatus.__table__
 _HAS_STATUS = (
@@ -26,11 +27,6 @@ _HAS_STATUS = (
     .where(_STATUS_TABLE.c.room_id == bindparam("room_id"), _STATUS_TABLE.c.month == bindparam("month"))
     .limit(1)
 )
-
-
-def today_local() -> dt.date:
-    """Return today's date in Europe/Copenhagen."""
-    return dt.datetime.now(COPENHAGEN).date()
 
 
 def get_status(session: Session, room_id: int, month: dt.date) -> PeriodStatus | None:
@@ -57,20 +53,6 @@ def get_or_create_status(session: Session, room_id: int, month: dt.date) -> Peri
     return status
 
 
-def lock_date(month: dt.date, lock_after_days: int) -> dt.date:
-    """Return the last day on which a month can still be changed without an exception."""
-    return month_end(month) + dt.timedelta(days=lock_after_days)
-
-
-def is_locked(status: PeriodStatus | None, month: dt.date, today: dt.date, lock_after_days: int) -> bool:
-    """Return whether changes dated in ``month`` are refused."""
-    if status is not None and status.state == PeriodState.ACCEPTED:
-        return True
-    if today <= lock_date(month, lock_after_days):
-        return False
-    return not (status is not None and status.lock_exception_until and today <= status.lock_exception_until)
-
-
 def check_change_allowed(
     session: Session,
     room: Room,
@@ -78,6 +60,7 @@ def check_change_allowed(
     user: User,
     reason: str | None,
     *,
+    lock_after_days: int,
     today: dt.date | None = None,
 ) -> PeriodStatus | None:
     """Refuse a change dated on ``service_day`` unless its month allows it; count changes to approved months.
@@ -88,18 +71,16 @@ def check_change_allowed(
     month = month_start(service_day)
     status = get_status(session, room.id, month) if _has_status(session, room.id, month) else None
     today = today or today_local()
-    if is_locked(status, month, today, current_app.config["LOCK_AFTER_DAYS"]):
+    if is_locked(status, month, today, lock_after_days):
         raise Conflict(
-            _(
-                "%(month)s is locked. A lead must reopen the month (with a reason) before it can change.",
-                month=format_month(month),
-            )
+            N_("%(month)s is locked. A lead must reopen the month (with a reason) before it can change."),
+            month=format_month(month),
         )
     if status is not None and status.state == PeriodState.APPROVED:
         if user.role != Role.LEAD:
-            raise NotAllowed(_("%(month)s is approved: only a lead can change it.", month=format_month(month)))
+            raise NotAllowed(N_("%(month)s is approved: only a lead can change it."), month=format_month(month))
         if not (reason or "").strip():
-            raise DomainError(_("%(month)s is approved: give a reason for the change.", month=format_month(month)))
+            raise DomainError(N_("%(month)s is approved: give a reason for the change."), month=format_month(month))
         status.changes_since_approval += 1
         session.flush()
     return status

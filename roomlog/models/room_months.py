@@ -1,4 +1,4 @@
-"""Per room and month: approval status, the approved snapshot, and imported history."""
+"""Per room and month: approval status (and when a month locks), the approved snapshot, and imported history."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from roomlog.calendar import month_end
 from roomlog.models.base import Base, code_enum, intpk, utcnow
 from roomlog.models.codes import PeriodState
 
@@ -37,6 +38,20 @@ class PeriodStatus(Base):
     @property
     def changed_since_approval(self) -> bool:
         return self.state != PeriodState.OPEN and self.changes_since_approval > 0
+
+
+def lock_date(month: dt.date, lock_after_days: int) -> dt.date:
+    """Return the last day on which a month can still be changed without an exception."""
+    return month_end(month) + dt.timedelta(days=lock_after_days)
+
+
+def is_locked(status: PeriodStatus | None, month: dt.date, today: dt.date, lock_after_days: int) -> bool:
+    """Return whether changes dated in ``month`` are refused (accepted, or past its lock date without an exception)."""
+    if status is not None and status.state == PeriodState.ACCEPTED:
+        return True
+    if today <= lock_date(month, lock_after_days):
+        return False
+    return not (status is not None and status.lock_exception_until and today <= status.lock_exception_until)
 
 
 class MonthlyAggregate(Base):

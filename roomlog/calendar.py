@@ -1,4 +1,7 @@
-"""Service days and months in Europe/Copenhagen local time. Pure functions.
+"""Calendar arithmetic: service days and months in Europe/Copenhagen local time. Pure functions.
+
+The one neutral module below services and reporting (no Flask, no SQLAlchemy, no roomlog
+imports): everything that turns instants into service days and walks months lives here.
 
 A room open 06:00–05:00 counts night activity on the day it started: an event before the
 room's cut-off belongs to the previous service day. Months and years are made of service
@@ -8,9 +11,15 @@ days, so daylight-saving nights need no special case.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def today_local() -> dt.date:
+    """Return today's date in Europe/Copenhagen."""
+    return dt.datetime.now(COPENHAGEN).date()
 
 
 def service_day_of(moment: dt.datetime, cutoff: dt.time, tz: dt.tzinfo = COPENHAGEN) -> dt.date:
@@ -49,6 +58,24 @@ def month_end(month: dt.date) -> dt.date:
     return next_month(month) - dt.timedelta(days=1)
 
 
+def months_between(first: dt.date, last: dt.date) -> int:
+    """Return how many months run from the month of ``first`` to the month of ``last``, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """Return the first day of the calendar quarter of ``day``."""
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def iter_months(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    """Yield the first day of every month from ``first`` to ``last`` inclusive."""
+    month = month_start(first)
+    while month <= last:
+        yield month
+        month = add_months(month, 1)
+
+
 #: Months outside these years are not months of a room's life; refusing them keeps month
 #: arithmetic (the month after 9999-12) from overflowing.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
@@ -67,3 +94,8 @@ def parse_month(text: str) -> dt.date:
 def format_month(month: dt.date) -> str:
     """Return ``YYYY-MM`` for a month."""
     return f"{month.year:04d}-{month.month:02d}"
+
+
+def month_of_key(key: str) -> dt.date:
+    """Return the first day of the month a trusted ``YYYY-MM…`` key starts with (a label or a database key)."""
+    return dt.date(int(key[:4]), int(key[5:7]), 1)

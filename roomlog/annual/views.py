@@ -17,13 +17,13 @@ from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import stored_versions, trend_charts
 from roomlog.reporting.charts import Trends, national_title
 from roomlog.reporting.exports import DANISH, Dialect, dialect
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
-from roomlog.reports.pdf import render_pdf
 from roomlog.services.periods import today_local
+from roomlog.web.aggregates import stored_versions, trend_charts
+from roomlog.web.pdf import render_pdf
 
 bp = Blueprint("annual", __name__, url_prefix="/annual")
 

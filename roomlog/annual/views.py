@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from roomlog.annual.content import Content
 from roomlog.annual.national import NationalReport, build_national
-from roomlog.annual.report import STATE_DA, AnnualReport, build
+from roomlog.annual.report import AnnualReport, build
 from roomlog.annual.unfinished import pending_months, pending_text
 from roomlog.annual.workbook import national_xlsx, xlsx
 from roomlog.auth.access import roles_required
@@ -64,7 +64,6 @@ def report(code: str, year: int) -> str:
         "annual/report.html",
         report=annual,
         unfinished=_unfinished(annual),
-        states=STATE_DA,
         pdf=False,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
         trends=_trends(("municipality", code), annual.municipality.official_name, year),
@@ -79,7 +78,6 @@ def pdf(code: str, year: int) -> Response:
         "annual/report.html",
         report=annual,
         unfinished=_unfinished(annual),
-        states=STATE_DA,
         pdf=True,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
         trends=_trends(("municipality", code), annual.municipality.official_name, year),

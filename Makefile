@@ -30,9 +30,12 @@ run: install
 	@echo "roomlog is serving on http://$(HOST):$(PORT) — stop with Ctrl+C"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120 --access-logfile - wsgi:app
 
+# lint-imports: the import contract in pyproject.toml [tool.importlinter] (layers, independent blueprints,
+# no Flask below the views); reads the source only, offline, about a second.
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r roomlog
+	$(BIN)/lint-imports --no-cache
 
 test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
 
 from roomlog import create_app
-from roomlog.reports.pdf import preload
+from roomlog.web.pdf import preload
 
 app = create_app()
 preload()  # each worker loads the PDF renderer at start, not in its first PDF request

@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from roomlog.auth import sessions
     from roomlog.blueprints import register_blueprints
     from roomlog.cli import register_commands
+    from roomlog.web import templating
 
     logs.configure(app)
     database.init_app(app)
@@ -34,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    templating.init_app(app)
     sessions.init_app(app)
     security.init_app(app)
     register_blueprints(app)

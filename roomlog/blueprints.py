@@ -17,9 +17,9 @@ def register_blueprints(app: Flask) -> None:
     from roomlog.annual.views import bp as annual_bp
     from roomlog.api.views import bp as api_bp
     from roomlog.applications.views import bp as applications_bp
-    from roomlog.auth.views import bp as auth_bp
     from roomlog.health.views import bp as health_bp
     from roomlog.home.views import bp as home_bp
+    from roomlog.login.views import bp as auth_bp
     from roomlog.municipality.views import bp as municipality_bp
     from roomlog.national.views import bp as national_bp
     from roomlog.offline.views import bp as offline_bp

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from roomlog.auth.views import safe_next
 from roomlog.models.codes import Role
+from roomlog.web.redirects import safe_next
 from tests.conftest import AuthActions
 from tests.factories import Factory
 from tests.support.net import csrf_token

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Visit, Visitor
-from roomlog.offline.code_key import CODE_FIELDS, FILE_NAME, _key_for, code_key
 from roomlog.services.pseudonyms import pseudonym
+from roomlog.web.code_key import CODE_FIELDS, FILE_NAME, _key_for, code_key
 from tests.capture_helpers import CODE, CODE_TEXT, key, staffed_room
 from tests.conftest import AuthActions
 from tests.factories import Factory

@@ -1,8 +1,8 @@
-"""Account forms: language and password."""
+"""Account forms: language, password and enrolling an authenticator app."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -24,4 +24,12 @@ class PasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

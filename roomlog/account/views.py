@@ -7,12 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
-from roomlog.account.forms import LanguageForm, PasswordForm
+from roomlog.account.forms import EnrolForm, LanguageForm, PasswordForm
 from roomlog.auth import totp
 from roomlog.auth.access import public
-from roomlog.auth.forms import EnrolForm
 from roomlog.auth.sessions import start_session
-from roomlog.auth.views import safe_next
 from roomlog.extensions import db
 from roomlog.logs import security_event
 from roomlog.models.base import utcnow
@@ -20,6 +18,7 @@ from roomlog.models.codes import Language
 from roomlog.services import DomainError
 from roomlog.services.accounts import set_language, set_password
 from roomlog.services.passwords import verify_password
+from roomlog.web.redirects import safe_next
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

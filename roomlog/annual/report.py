@@ -18,15 +18,6 @@ from roomlog.reporting.publication import Cell, Table, reader_rooms, table
 from roomlog.reporting.publication.status import month_states
 from roomlog.reporting.windows import year_window
 
-STATE_DA = {
-    "open": "afventer godkendelse",
-    "approved": "godkendt",
-    "accepted": "accepteret",
-    "locked": "låst",
-    "history": "historik (godkendt)",
-    "none": "",
-}
-
 
 @dataclass(frozen=True)
 class AnnualReport:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from roomlog.annual.content import Content
 from roomlog.annual.national import NationalReport, build_national
-from roomlog.annual.report import STATE_DA, AnnualReport, build
+from roomlog.annual.report import AnnualReport, build
 from roomlog.annual.unfinished import pending_months, pending_text
 from roomlog.annual.workbook import national_xlsx, xlsx
 from roomlog.auth.access import roles_required
@@ -18,12 +18,12 @@ from roomlog.extensions import db
 from roomlog.funding.report import annual_block
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import stored_versions, trend_charts
 from roomlog.reporting.charts import Trends, national_title
 from roomlog.reporting.exports import DANISH, Dialect, dialect
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
-from roomlog.reports.pdf import render_pdf
+from roomlog.web.aggregates import stored_versions, trend_charts
+from roomlog.web.pdf import render_pdf
 
 bp = Blueprint("annual", __name__, url_prefix="/annual")
 
@@ -64,7 +64,6 @@ def report(code: str, year: int) -> str:
         "annual/report.html",
         report=annual,
         unfinished=_unfinished(annual),
-        states=STATE_DA,
         pdf=False,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
         trends=_trends(("municipality", code), annual.municipality.official_name, year),
@@ -79,7 +78,6 @@ def pdf(code: str, year: int) -> Response:
         "annual/report.html",
         report=annual,
         unfinished=_unfinished(annual),
-        states=STATE_DA,
         pdf=True,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
         trends=_trends(("municipality", code), annual.municipality.official_name, year),

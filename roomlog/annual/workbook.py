@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from roomlog.annual.content import OTHER_CODE, OTHER_LABEL, Content
 from roomlog.annual.national import NationalReport
-from roomlog.annual.report import STATE_DA, AnnualReport
+from roomlog.annual.report import AnnualReport
 from roomlog.reporting.exports import DANISH, Dialect, Sheet, metadata, number, xlsx_bytes
+from roomlog.reporting.state_labels import danish
 from roomlog.reporting.tidy import MEANINGS, Figure, Meaning, figures
 
 #: The annual report shows sniffing, oral and other routes as one line when none of them is hidden.
@@ -89,7 +90,7 @@ def xlsx(report: AnnualReport, version: str, d: Dialect = DANISH) -> bytes:
         Sheet(
             "Måneder",
             ["Rum", *(month.strftime("%Y-%m") for month in report.months)],
-            [[r.name, *(STATE_DA.get(s, s) for s in report.states[r.id])] for r in report.rooms],
+            [[r.name, *(danish(s) for s in report.states[r.id])] for r in report.rooms],
         ),
     ]
     yes, no = ("yes", "no") if d.english else ("ja", "nej")

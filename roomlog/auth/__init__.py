@@ -1,1 +1,2 @@
-"""Logging in and out, server-side sessions, and who may see what."""
+"""The shared access layer: server-side sessions, who may see what, throttling, second factors, sealing.
+Not a blueprint (logging in and out is :mod:`roomlog.login`)."""

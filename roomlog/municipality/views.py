@@ -10,12 +10,12 @@ from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
-from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.indicators import section_title
 from roomlog.reporting.overview import lines, municipality_columns
 from roomlog.reporting.publication.status import month_states
-from roomlog.reports.forms import AcceptForm
+from roomlog.web.aggregates import chosen_window, download, tables, trend_charts
+from roomlog.web.aggregates import datapackage as descriptor_response
+from roomlog.web.approval_forms import AcceptForm
 
 bp = Blueprint("municipality", __name__, url_prefix="/municipality")
 

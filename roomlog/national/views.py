@@ -9,12 +9,12 @@ from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.i18n import current_language
 from roomlog.models.codes import Role
-from roomlog.municipality.tables import chosen_window, download, tables, trend_charts
-from roomlog.municipality.tables import datapackage as descriptor_response
 from roomlog.reporting.charts import national_title
 from roomlog.reporting.indicators import section_title
 from roomlog.reporting.overview import headline_rows, lines, national_columns
 from roomlog.reporting.publication import NATIONAL
+from roomlog.web.aggregates import chosen_window, download, tables, trend_charts
+from roomlog.web.aggregates import datapackage as descriptor_response
 
 bp = Blueprint("national", __name__, url_prefix="/national")
 

@@ -8,9 +8,9 @@ from flask_login import current_user
 from roomlog.auth.access import public, room_for_member
 from roomlog.extensions import db
 from roomlog.models.codes import EmergencyAction, Role
-from roomlog.offline.code_key import code_key
 from roomlog.services import DomainError, outbox
 from roomlog.services.emergencies import NALOXONE_PRESETS
+from roomlog.web.code_key import code_key
 
 bp = Blueprint("offline", __name__)
 

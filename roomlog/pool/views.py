@@ -37,8 +37,8 @@ from roomlog.models.codes import ApplicationState, PaymentKind, Role
 from roomlog.pool.forms import ConfirmForm, PaymentForm, WithholdForm, decision_form
 from roomlog.pool.workbook import overview_xlsx
 from roomlog.reporting.exports import generated_at
-from roomlog.reports.pdf import render_pdf
 from roomlog.services import DomainError, pool_applications, pool_decisions
+from roomlog.web.pdf import render_pdf
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 bp.add_app_template_filter(format_kr, "kr")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -131,18 +131,24 @@ def csv_bytes(rows: Sequence[Figure], d: Dialect = DANISH) -> bytes:
 
 @dataclass(frozen=True)
 class Sheet:
-    """An extra sheet of a workbook (the annual report's rooms and months)."""
+    """One sheet of a workbook: a header row, the rows, and number formats by column."""
 
     title: str
     header: Sequence[str]
     rows: Sequence[Sequence[object]] = field(default_factory=tuple)
+    #: ``{column letter: (type, number format)}``: the format of that column's values of that type.
+    formats: Mapping[str, tuple[type, str]] = field(default_factory=dict)
 
 
-def _table(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Header row and rows, formatted by :func:`format_table`; nothing below the data."""
-    ws.append(list(header))
-    for values in rows:
+def _table(ws: Worksheet, sheet: Sheet) -> None:
+    """Header row and rows, number formats, formatted by :func:`format_table`; nothing below the data."""
+    ws.append(list(sheet.header))
+    for values in sheet.rows:
         ws.append(list(values))
+    for column, (kind, number_format) in sheet.formats.items():
+        for cell in ws[column][1:]:
+            if isinstance(cell.value, kind):
+                cell.number_format = number_format
     format_table(ws)
 
 
@@ -157,32 +163,33 @@ def format_table(ws: Worksheet) -> None:
         ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
 
 
+def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """The one XLSX writer: a workbook of ``sheets`` in order, each a clean table."""
+    book = Workbook()
+    book.remove(book.worksheets[0])  # the default empty sheet
+    for sheet in sheets:
+        _table(book.create_sheet(sheet.title), sheet)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def xlsx_bytes(
     rows: Sequence[Figure],
     metadata: Sequence[tuple[str, str]],
     d: Dialect = DANISH,
     extra: Sequence[Sheet] = (),
 ) -> bytes:
-    """A workbook: *Data* (the long format), extra sheets, *Definitioner* and *Metadata*, each a clean table."""
-    book = Workbook()
-    data = book.active
-    data.title = "Data"
-    _table(data, headers(d), [row(f, d) for f in rows])
+    """A workbook: *Data* (the long format), extra sheets, *Definitioner* and *Metadata*."""
     value_col = get_column_letter(1 + [c[0] for c in COLUMNS].index("value"))
-    for cell in data[value_col][1:]:
-        if isinstance(cell.value, float):
-            cell.number_format = "0.00"
-    for sheet in extra:
-        _table(book.create_sheet(sheet.title), sheet.header, sheet.rows)
-    _table(
-        book.create_sheet("Definitions" if d.english else "Definitioner"),
+    data = Sheet("Data", headers(d), [row(f, d) for f in rows], {value_col: (float, "0.00")})
+    definitions = Sheet(
+        "Definitions" if d.english else "Definitioner",
         ["code", "label", "unit", "definition"] if d.english else ["Kode", "Indikatornavn", "Enhed", "Definition"],
         definition_rows(used_meanings(rows), d),
     )
-    _table(book.create_sheet("Metadata"), ["field", "value"] if d.english else ["Felt", "Værdi"], list(metadata))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    about = Sheet("Metadata", ["field", "value"] if d.english else ["Felt", "Værdi"], list(metadata))
+    return workbook_bytes([data, *extra, definitions, about])
 
 
 def definition_rows(meanings: Sequence[Meaning], d: Dialect) -> list[list[object]]:

@@ -403,3 +403,9 @@ def get(code: str) -> Indicator:
 def in_section(section: str) -> list[Indicator]:
     """Return the indicators of one section, in dictionary order."""
     return [i for i in INDICATORS if i.section == section]
+
+
+def is_rate(code: str) -> bool:
+    """Whether ``code`` is a rate (shown with two decimals); ``False`` for a code that is no indicator."""
+    found = BY_CODE.get(code)
+    return found is not None and found.kind == Kind.RATE

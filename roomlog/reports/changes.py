@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from roomlog.reporting.indicators import BY_CODE, Indicator
 from roomlog.reports.page import BREAKDOWNS
-from roomlog.rooms import history_text
-from roomlog.rooms.correction_views import FIELD_LABELS, KIND_LABELS
 from roomlog.services.approval_changes import ChangesSinceApproval, RecordChange
+from roomlog.web import history_text
+from roomlog.web.history_text import FIELD_LABELS, KIND_LABELS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from roomlog.auth.access import room_for_member
-from roomlog.auth.views import safe_next
 from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
 from roomlog.i18n import LANGUAGES
@@ -27,9 +26,10 @@ from roomlog.models.codes import ROOM_ROLES, Role
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
 from roomlog.reports import changes, page
 from roomlog.reports.converters import MonthConverter, reject_bad_month
-from roomlog.reports.forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
-from roomlog.reports.pdf import render_pdf
 from roomlog.services import DomainError, approval
+from roomlog.web.approval_forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
+from roomlog.web.pdf import render_pdf
+from roomlog.web.redirects import safe_next
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("month", MonthConverter))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,38 +13,11 @@ from roomlog.extensions import db
 from roomlog.i18n import message
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.codes import Substance
-from roomlog.rooms import history_text
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.submit import record_in_room
 from roomlog.services import DomainError, corrections, dependants
-
-FIELD_LABELS = {
-    "occurred_at": _l("Happened"),
-    "turn_away_reason": _l("Reason for turning away"),
-    "route": _l("Route"),
-    "substances": _l("Substances"),
-    "assisted": _l("Assisted consumption"),
-    "type": _l("Type"),
-    "severity": _l("Severity"),
-    "outcome": _l("Outcome"),
-    "note": _l("Short note"),
-    "naloxone_route": _l("Naloxone route"),
-    "naloxone_dose_mg": _l("Dose (mg)"),
-    "target": _l("Referred to"),
-    "mode": _l("Mode"),
-    "service": _l("Service"),
-    "quantity": _l("Quantity"),
-    "narrative": _l("What happened"),
-}
-KIND_LABELS = {
-    "visit": _l("Visit"),
-    "consumption": _l("Consumption"),
-    "emergency": _l("Emergency"),
-    "emergency_action": _l("Emergency action"),
-    "referral": _l("Referral"),
-    "service": _l("Service"),
-    "incident": _l("Incident"),
-}
+from roomlog.web import history_text
+from roomlog.web.history_text import FIELD_LABELS, KIND_LABELS
 
 
 def _usernames(ids: set[int | None]) -> dict[int, str]:

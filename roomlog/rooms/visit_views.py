@@ -13,7 +13,6 @@ from roomlog.extensions import db, lock_after_days
 from roomlog.i18n import local_time
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
-from roomlog.offline.code_key import CODE_FIELDS, SealedCodeError, open_sealed_code
 from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
 from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
@@ -22,6 +21,7 @@ from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_roo
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import current_service_day, resolve
 from roomlog.services.locks import check_change_allowed
+from roomlog.web.code_key import CODE_FIELDS, SealedCodeError, open_sealed_code
 
 
 def _check_in(form: CheckInForm, room: Room) -> Visit:

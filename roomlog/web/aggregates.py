@@ -1,4 +1,5 @@
-"""What the municipality and national pages and their downloads share: periods, stored tables, files."""
+"""What the aggregate pages (municipality, national), their downloads and the annual reports share: periods,
+stored tables, trend charts, files."""
 
 from __future__ import annotations
 

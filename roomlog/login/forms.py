@@ -1,4 +1,4 @@
-"""Login, second-factor and enrolment forms."""
+"""Login and second-factor forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,11 +25,3 @@ class SecondFactorForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"},
     )
     next = HiddenField()
-
-
-class EnrolForm(FlaskForm):
-    code = StringField(
-        _l("The 6-digit code your app shows now"),
-        validators=[DataRequired(), Length(max=16)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )

@@ -1,4 +1,5 @@
-"""The record history in words: labels, local times, Danish decimals and action names.
+"""The record history in words: labels, local times, Danish decimals and action names (the record page,
+the changed-after-approval notice).
 
 The audit log keeps raw values (codes, UTC ISO times, ``"1.80"``); the record page shows
 each change the way the capture screens say it.
@@ -72,6 +73,35 @@ EXTRA_LABELS = {
 KIND_FIELD_LABELS = {
     ("emergency_action", "route"): _l("Naloxone route"),
     ("visit", "reason"): _l("Reason for turning away"),
+}
+#: The fields a correction form offers, by name (the record page and the changed-after-approval notice).
+FIELD_LABELS = {
+    "occurred_at": _l("Happened"),
+    "turn_away_reason": _l("Reason for turning away"),
+    "route": _l("Route"),
+    "substances": _l("Substances"),
+    "assisted": _l("Assisted consumption"),
+    "type": _l("Type"),
+    "severity": _l("Severity"),
+    "outcome": _l("Outcome"),
+    "note": _l("Short note"),
+    "naloxone_route": _l("Naloxone route"),
+    "naloxone_dose_mg": _l("Dose (mg)"),
+    "target": _l("Referred to"),
+    "mode": _l("Mode"),
+    "service": _l("Service"),
+    "quantity": _l("Quantity"),
+    "narrative": _l("What happened"),
+}
+#: Each kind of record, by name.
+KIND_LABELS = {
+    "visit": _l("Visit"),
+    "consumption": _l("Consumption"),
+    "emergency": _l("Emergency"),
+    "emergency_action": _l("Emergency action"),
+    "referral": _l("Referral"),
+    "service": _l("Service"),
+    "incident": _l("Incident"),
 }
 DECIMALS = {"dose", "naloxone_dose_mg"}
 ACTIONS = {

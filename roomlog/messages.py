@@ -50,6 +50,12 @@ def translate(language: str, msgid: str, context: str | None = None) -> str:
     return found.pgettext(context, msgid) if context else found.gettext(msgid)
 
 
+def both(marked: str | tuple[str, str]) -> tuple[str, str]:
+    """``(Danish, English)`` of a marked msgid (``N_`` or ``C_``), for vocabularies indexed by ``english``."""
+    context, msgid = marked if isinstance(marked, tuple) else (None, marked)
+    return translate("da", msgid, context), translate("en", msgid, context)
+
+
 @dataclass(frozen=True)
 class Message:
     """An English msgid with its parameters, for a view to translate."""

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roomlog.messages import C_, N_, both, translate
+from roomlog.messages import C_, N_, both, pick, translate
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.suppression import SYMBOL
 from roomlog.reporting.tidy import LEVELS, PERIOD_KINDS, ROLES, Figure, Meaning, name, state, used_meanings
@@ -189,10 +189,22 @@ def xlsx_bytes(
     data = Sheet("Data", headers(d), [row(f, d) for f in rows], {value_col: (float, "0.00")})
     definitions = Sheet(
         "Definitions" if d.english else "Definitioner",
-        ["code", "label", "unit", "definition"] if d.english else ["Kode", "Indikatornavn", "Enhed", "Definition"],
+        [
+            pick(d.english, C_("download sheet", "code")),
+            pick(d.english, C_("download sheet", "label")),
+            pick(d.english, C_("download sheet", "unit")),
+            pick(d.english, C_("download sheet", "definition")),
+        ],
         definition_rows(used_meanings(rows), d),
     )
-    about = Sheet("Metadata", ["field", "value"] if d.english else ["Felt", "Værdi"], list(metadata))
+    about = Sheet(
+        "Metadata",
+        [
+            pick(d.english, C_("download sheet", "field")),
+            pick(d.english, C_("download sheet", "value")),
+        ],
+        list(metadata),
+    )
     return workbook_bytes([data, *extra, definitions, about])
 
 

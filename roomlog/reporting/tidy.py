@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from roomlog.messages import C_, both
+from roomlog.messages import C_, both, pick
 from roomlog.models.organisation import OFFICIAL_NAMES
 from roomlog.reporting.indicators import INDICATORS, Indicator, Kind
 from roomlog.reporting.publication.read import Cell
@@ -170,10 +170,15 @@ def level_and_name(cell: Cell, names: Mapping[str, str]) -> tuple[str, str]:
     return "nation", ""
 
 
+def municipality_total(name: str, english: bool) -> str:
+    """«Københavns Kommune i alt» (or «… total» in English)."""
+    return pick(english, C_("download value", "%(name)s total")) % {"name": name}
+
+
 def name(figure: Figure, english: bool) -> str:
     """The room's name, «Københavns Kommune i alt» or «Hele landet»."""
     if figure.level == "municipality":
-        return f"{figure.name} {'total' if english else 'i alt'}"
+        return municipality_total(figure.name, english)
     return NATION_NAME[english] if figure.level == "nation" else figure.name
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.calendar import COPENHAGEN
 from roomlog.funding.money import MAX_KR
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR, Check, YearPlan, eligibility
@@ -179,7 +180,7 @@ def submit(session: Session, app: PoolApplication, *, actor: User | None) -> Non
     failed = [c for c in checks(app) if not c.ok and c.blocking]
     if failed:
         raise DomainError(
-            _("The application cannot be submitted yet: %(problems)s", problems=" ".join(c.message for c in failed))
+            N_("The application cannot be submitted yet: %(problems)s"), problems=[c.message for c in failed]
         )
     app.state, app.submitted_at, app.permit_at_submit = ApplicationState.SUBMITTED, utcnow(), app.room.permit_status
     session.flush()

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roomlog.messages import N_
 from roomlog.calendar import COPENHAGEN
 from roomlog.funding.money import MAX_KR
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR, Check, YearPlan, eligibility
+from roomlog.messages import N_
 from roomlog.models import Municipality, PoolApplication, PoolApplicationYear, Room, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import ApplicationState, OperatorType, PermitStatus

@@ -35,11 +35,27 @@ def select_locale() -> str:
 
 
 def message(item: Message | Exception | str) -> str:
-    """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language."""
+    """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language.
+
+    Parameters are translated too: a code-list member becomes its label, a ``Message`` (or a list of
+    them, joined by spaces) its text.
+    """
     found = getattr(item, "message", item)
     if isinstance(found, Message):
-        return gettext(found.msgid, **found.params) if found.params else gettext(found.msgid)
-    return gettext(str(found)) if isinstance(found, str) else str(item)
+        if not found.params:
+            return str(gettext(found.msgid))
+        return str(gettext(found.msgid, **{name: _param(value) for name, value in found.params.items()}))
+    return str(gettext(found)) if isinstance(found, str) else str(item)
+
+
+def _param(value: object) -> object:
+    if isinstance(value, CodeList):
+        return label(value)
+    if isinstance(value, Message):
+        return message(value)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Message) for v in value):
+        return " ".join(message(v) for v in value)
+    return value
 
 
 def current_language() -> str:
@@ -102,5 +118,7 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel and register the formatting filters."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path) + "/translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
-    app.jinja_env.filters.update(label=label, number=number, datetime=local_datetime, time=local_time, date=local_date)
+    app.jinja_env.filters.update(
+        label=label, number=number, datetime=local_datetime, time=local_time, date=local_date, message=message
+    )
     app.jinja_env.globals.update(current_language=current_language, languages=Language)

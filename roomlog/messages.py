@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from babel.dates import get_month_names
 from babel.support import Translations
 
 #: Where the compiled catalogues are (the same files Flask-Babel reads).
@@ -48,6 +49,28 @@ def translate(language: str, msgid: str, context: str | None = None) -> str:
     """``msgid`` (in ``context``) in ``language`` (``da`` or ``en``), without Flask."""
     found = catalogue(language)
     return found.pgettext(context, msgid) if context else found.gettext(msgid)
+
+
+def both(marked: str | tuple[str, str]) -> tuple[str, str]:
+    """``(Danish, English)`` of a marked msgid (``N_`` or ``C_``), for vocabularies indexed by ``english``."""
+    context, msgid = marked if isinstance(marked, tuple) else (None, marked)
+    return translate("da", msgid, context), translate("en", msgid, context)
+
+
+def pick(english: bool, marked: str | tuple[str, str]) -> str:
+    """A marked msgid in English (``english``) or Danish: for downloads whose dialect decides the language."""
+    return both(marked)[int(english)]
+
+
+def in_danish(marked: str | tuple[str, str], **params: object) -> str:
+    """A marked msgid in Danish, for documents that are always Danish (the annual report, its workbook)."""
+    text = both(marked)[0]
+    return text % params if params else text
+
+
+def month_name(number: int, language: str = "da", width: str = "wide") -> str:
+    """A month's name from CLDR (Babel): ``januar`` … or ``jan`` … (``abbreviated``, without its full stop)."""
+    return str(get_month_names(width, locale="en" if language == "en" else "da")[number]).rstrip(".")
 
 
 @dataclass(frozen=True)

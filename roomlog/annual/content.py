@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from roomlog.messages import C_, in_danish, month_name
 from roomlog.models import Room
 from roomlog.reporting.compare import change_pct
 from roomlog.reporting.indicators import BY_CODE, Indicator
@@ -25,7 +26,7 @@ from roomlog.reporting.windows import Window, last_year, month_label, total_labe
 #: The routes shown together as «anden indtagelse» when every one of them is visible.
 OTHER_ROUTES = ("consumptions.route.sniff", "consumptions.route.oral", "consumptions.route.other")
 OTHER_CODE = "consumptions.route.sniff+oral+other"
-OTHER_LABEL = "anden indtagelse (sniffning, oralt, andet)"
+OTHER_LABEL = in_danish(C_("annual report", "other consumption (sniffing, oral, other)"))
 CODES = (
     "consumptions.total",
     "consumptions.route.inject",
@@ -46,8 +47,6 @@ CODES = (
     "visitors.new",
     "opening.days",
 )
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-             "november", "december")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Content:
     @property
     def coverage(self) -> str:
         """``siden 2021-01``."""
-        return f"siden {month_label(self.since.period.first)}"
+        return in_danish(C_("annual report", "since %(month)s"), month=month_label(self.since.period.first))
 
     @property
     def covered(self) -> str:
@@ -103,9 +102,9 @@ class Content:
         if not self.missing:
             return str(self.year)
         if self.window.period.first.year != self.year or ".." not in self.window.label:
-            return "ingen måneder"
-        last = MONTHS_DA[self.window.period.last.month - 1]
-        return f"{last} {self.year}" if last == MONTHS_DA[0] else f"{MONTHS_DA[0]}–{last} {self.year}"
+            return in_danish(C_("annual report", "no months"))
+        first, last = month_name(1), month_name(self.window.period.last.month)
+        return f"{last} {self.year}" if last == first else f"{first}–{last} {self.year}"
 
     def hidden(self) -> list[tuple[Block, Line, str]]:
         """Every hidden figure as ``(block, line, column)`` (never why)."""
@@ -113,7 +112,11 @@ class Content:
             (b, line, col)
             for b in self.blocks
             for line in b.lines
-            for col, cell in (("år", line.now), ("sidste år", line.before), ("siden åbning", line.since))
+            for col, cell in (
+                (in_danish(C_("annual report", "year")), line.now),
+                (in_danish(C_("annual report", "last year")), line.before),
+                (in_danish(C_("annual report", "since opening")), line.since),
+            )
             if cell.suppressed
         ]
 

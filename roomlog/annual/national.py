@@ -11,8 +11,9 @@ from roomlog.annual.content import Content, build_content
 from roomlog.models import Municipality, Room
 from roomlog.reporting.exports import definitions_version, generated_at, suppression_note
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
+from roomlog.reporting.tidy import NATION_NAME, municipality_total
 
-NATION = "Hele landet"
+NATION = NATION_NAME[0]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,14 @@ def units_of(rooms: tuple[Room, ...], municipality: Municipality) -> list[tuple[
     """The rooms of one municipality and its total, as report units."""
     mine = [r for r in rooms if r.municipality_code == municipality.code]
     out: list[tuple[Unit, str, str, list[Room]]] = [(("room", str(r.id)), r.name, "room", [r]) for r in mine]
-    out.append((("municipality", municipality.code), f"{municipality.official_name} i alt", "municipality", mine))
+    out.append(
+        (
+            ("municipality", municipality.code),
+            municipality_total(municipality.official_name, english=False),
+            "municipality",
+            mine,
+        )
+    )
     return out
 
 

@@ -6,11 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from roomlog.calendar import next_month
-
-MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
+from roomlog.messages import C_, in_danish, month_name
 
 
 def pending_months(
@@ -28,8 +24,12 @@ def pending_text(pending: Sequence[dt.date], total: int) -> str:
     """The Danish warning beside the key figures, or ``""`` when every month is closed."""
     if not pending:
         return ""
-    names = ", ".join(MONTHS_DA[m.month - 1] for m in pending)
-    return (
-        f"Året er ikke afsluttet: {len(pending)} af {total} måneder er endnu ikke lukket ({names}). "
-        "Nøgletallene er ikke endelige og dækker ikke hele året."
-    )
+    names = ", ".join(month_name(m.month) for m in pending)
+    return in_danish(PENDING, pending=len(pending), total=total, names=names)
+
+
+PENDING = C_(
+    "annual report",
+    "The year is not finished: %(pending)s of %(total)s months are not closed yet (%(names)s). "
+    "The key figures are not final and do not cover the whole year.",
+)

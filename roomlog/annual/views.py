@@ -16,6 +16,7 @@ from roomlog.auth.access import roles_required
 from roomlog.calendar import today_local
 from roomlog.extensions import db
 from roomlog.funding.report import annual_block
+from roomlog.messages import C_, in_danish
 from roomlog.models import Municipality
 from roomlog.models.codes import Role
 from roomlog.reporting.charts import Trends, national_title
@@ -163,4 +164,4 @@ def _suffix(d: Dialect) -> str:
 def _versions(content: Content) -> str:
     """The stored versions the report's year and last year were read from."""
     labels = [w.label for w in (content.window, content.last_year) if ".." not in w.label]
-    return stored_versions(db.session, labels) if labels else "senest offentliggjorte måneder"
+    return stored_versions(db.session, labels) if labels else in_danish(C_("annual report", "latest published months"))

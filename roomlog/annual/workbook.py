@@ -5,21 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from roomlog.annual.content import OTHER_CODE, OTHER_LABEL, Content
+from roomlog.annual.content import OTHER_CODE, Content
 from roomlog.annual.national import NationalReport
 from roomlog.annual.report import AnnualReport
+from roomlog.messages import C_, both, in_danish, pick
 from roomlog.reporting.exports import DANISH, Dialect, Sheet, metadata, number, xlsx_bytes
 from roomlog.reporting.state_labels import danish
-from roomlog.reporting.tidy import MEANINGS, Figure, Meaning, figures
+from roomlog.reporting.tidy import MEANINGS, NATION_NAME, Figure, Meaning, figures, municipality_total
 
 #: The annual report shows sniffing, oral and other routes as one line when none of them is hidden.
 OTHER = Meaning(
     OTHER_CODE,
-    f"Indtagelsesmåde: {OTHER_LABEL}",
-    "Route: other (sniffing, oral, other)",
+    *both(C_("annual workbook", "Route: other (sniffing, oral, other)")),
     "count",
-    "Summen af stofindtagelser ved sniffning, oralt og på anden måde; vises samlet, når ingen af dem er skjult.",
-    "Consumptions by sniffing, orally or otherwise, summed; shown together when none of them is hidden.",
+    *both(
+        C_(
+            "annual workbook",
+            "Consumptions by sniffing, orally or otherwise, summed; shown together when none of them is hidden.",
+        )
+    ),
 )
 ANNUAL_MEANINGS: Mapping[str, Meaning] = {**MEANINGS, OTHER_CODE: OTHER}
 
@@ -45,15 +49,17 @@ def content_figures(content: Content, names: Mapping[str, str]) -> list[Figure]:
 
 
 def _notes(content: Content, d: Dialect, extra: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    missing = ", ".join(m.strftime("%Y-%m") for m in content.missing) or ("none" if d.english else "ingen")
-    yes, no = ("yes", "no") if d.english else ("ja", "nej")
+    missing = ", ".join(m.strftime("%Y-%m") for m in content.missing) or (
+        pick(d.english, C_("annual metadata", "none"))
+    )
+    yes, no = (pick(d.english, C_("annual metadata", "yes")), pick(d.english, C_("annual metadata", "no")))
     return [
         *extra,
-        ("year_finished" if d.english else "Året er afsluttet", no if content.unfinished else yes),
-        ("months_not_published" if d.english else "Måneder ikke offentliggjort endnu", missing),
-        ("same_period_last_year" if d.english else "Sammenlignet med", content.last_year.label),
-        ("since_opening" if d.english else "Siden åbning", f"{content.since.label} ({content.coverage})"),
-        ("hidden_figures" if d.english else "Skjulte tal", str(len(content.hidden()))),
+        (pick(d.english, C_("annual metadata", "year_finished")), no if content.unfinished else yes),
+        (pick(d.english, C_("annual metadata", "months_not_published")), missing),
+        (pick(d.english, C_("annual metadata", "same_period_last_year")), content.last_year.label),
+        (pick(d.english, C_("annual metadata", "since_opening")), f"{content.since.label} ({content.coverage})"),
+        (pick(d.english, C_("annual metadata", "hidden_figures")), str(len(content.hidden()))),
     ]
 
 
@@ -70,37 +76,46 @@ def xlsx(report: AnnualReport, version: str, d: Dialect = DANISH) -> bytes:
         for r in report.rooms
     ]  # fmt: skip
     extra = [
-        Sheet("Indikatorer", ["Indikator", "Kode", *(r.name for r in report.rooms), f"{m.official_name} i alt"], wide),
         Sheet(
-            "Rum",
+            in_danish(C_("annual workbook", "Indicators")),
             [
-                "Rum",
-                "Driftsherre",
-                "Driftsform",
-                "Model",
-                "Injektionspladser",
-                "Rygepladser",
-                "Åbningstider",
-                "Tilladelse",
-                "Tilladelsesdato",
-                "Åbnet",
+                in_danish(C_("annual workbook", "Indicator")),
+                in_danish(C_("annual workbook", "Code")),
+                *(r.name for r in report.rooms),
+                municipality_total(m.official_name, english=False),
+            ],
+            wide,
+        ),
+        Sheet(
+            in_danish(C_("annual workbook", "Rooms")),
+            [
+                in_danish(C_("annual workbook", "Room")),
+                in_danish(C_("annual workbook", "Operator")),
+                in_danish(C_("annual workbook", "Operator type")),
+                in_danish(C_("annual workbook", "Model")),
+                in_danish(C_("annual workbook", "Injection places")),
+                in_danish(C_("annual workbook", "Smoking places")),
+                in_danish(C_("annual workbook", "Opening hours")),
+                in_danish(C_("annual workbook", "Permit")),
+                in_danish(C_("annual workbook", "Permit date")),
+                in_danish(C_("annual workbook", "Opened")),
             ],
             rooms,
         ),
         Sheet(
-            "Måneder",
-            ["Rum", *(month.strftime("%Y-%m") for month in report.months)],
+            in_danish(C_("annual workbook", "Months")),
+            [in_danish(C_("annual workbook", "Room")), *(month.strftime("%Y-%m") for month in report.months)],
             [[r.name, *(danish(s) for s in report.states[r.id])] for r in report.rooms],
         ),
     ]
-    yes, no = ("yes", "no") if d.english else ("ja", "nej")
+    yes, no = (pick(d.english, C_("annual metadata", "yes")), pick(d.english, C_("annual metadata", "no")))
     notes = _notes(
         report.content,
         d,
         [
-            ("municipality" if d.english else "Kommune", f"{m.official_name} ({m.code})"),
-            ("published" if d.english else "Offentliggjort", yes if report.published else no),
-            ("revised" if d.english else "Revideret", yes if report.revised else no),
+            (pick(d.english, C_("annual metadata", "municipality")), f"{m.official_name} ({m.code})"),
+            (pick(d.english, C_("annual metadata", "published")), yes if report.published else no),
+            (pick(d.english, C_("annual metadata", "revised")), yes if report.revised else no),
         ],
     )
     meta = metadata(d, period=report.content.covered, threshold=report.threshold, version=version,
@@ -112,7 +127,10 @@ def national_xlsx(report: NationalReport, version: str, d: Dialect = DANISH) -> 
     """The national annual report: Data (long format), Definitioner, Metadata."""
     names = {m.code: m.official_name for m in report.municipalities}
     rows = content_figures(report.content, names)
-    title = ("report" if d.english else "Rapport", f"Årsafrapportering {report.year}, Hele landet")
+    title = (
+        pick(d.english, C_("annual metadata", "report")),
+        in_danish(C_("annual workbook", "Annual report %(year)s, %(nation)s"), year=report.year, nation=NATION_NAME[0]),
+    )
     notes = _notes(report.content, d, [title])
     meta = metadata(
         d, period=report.content.covered, threshold=report.threshold, version=version,

@@ -11,28 +11,24 @@ from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from roomlog.logs import request_id
+from roomlog.messages import N_, Message, translate
 
 LANGUAGES = ("en", "da")
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
-MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("The request is wrong.", "Forespørgslen er forkert."),
-    401: ("A valid bearer token is needed.", "Der skal bruges et gyldigt bearer-token."),
-    403: ("This token may not do that.", "Dette token må ikke gøre det."),
-    404: ("Not found: see /api/v1/openapi.json for the URLs.", "Findes ikke: se /api/v1/openapi.json for adresserne."),
-    405: ("Method not allowed here; the Allow header lists those that are.",
-          "Metoden er ikke tilladt her; headeren Allow viser dem, der er."),
-    409: ("The request conflicts with the current state.", "Forespørgslen strider mod den nuværende tilstand."),
-    410: ("The publication changed since this cursor was made; start again from the first page.",
-          "Publikationen er ændret, siden denne cursor blev lavet; start forfra fra første side."),
-    413: ("The request is too large.", "Forespørgslen er for stor."),
-    429: ("Rate limit reached; wait the seconds in Retry-After.",
-          "Grænsen for antal forespørgsler er nået; vent det antal sekunder, Retry-After angiver."),
-    500: ("Something went wrong on our side; quote the request_id.",
-          "Noget gik galt hos os; oplys request_id."),
-    503: ("The service cannot reach its database right now; try again shortly.",
-          "Tjenesten kan ikke nå sin database lige nu; prøv igen om lidt."),
-}  # fmt: skip
+MESSAGES: dict[int, str] = {
+    400: N_("The request is wrong."),
+    401: N_("A valid bearer token is needed."),
+    403: N_("This token may not do that."),
+    404: N_("Not found: see /api/v1/openapi.json for the URLs."),
+    405: N_("Method not allowed here; the Allow header lists those that are."),
+    409: N_("The request conflicts with the current state."),
+    410: N_("The publication changed since this cursor was made; start again from the first page."),
+    413: N_("The request is too large."),
+    429: N_("Rate limit reached; wait the seconds in Retry-After."),
+    500: N_("Something went wrong on our side; quote the request_id."),
+    503: N_("The service cannot reach its database right now; try again shortly."),
+}
 
 
 def api_language() -> str:
@@ -43,17 +39,18 @@ def api_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def message(status: int, text: tuple[str, str] | str | None = None) -> str:
-    """The text for ``status`` in the request's language; ``text`` is ``(english, danish)`` or fixed."""
+def message(status: int, text: Message | str | None = None) -> str:
+    """The text for ``status`` in the request's language: a domain ``Message`` translated, or a fixed text."""
     if isinstance(text, str):
         return text
-    en, da = text or MESSAGES.get(status, MESSAGES[500])
-    return da if api_language() == "da" else en
+    found = text or Message(MESSAGES.get(status, MESSAGES[500]))
+    translated = translate(api_language(), found.msgid)
+    return translated % dict(found.params) if found.params else translated
 
 
 def api_error(
     status: int,
-    text: tuple[str, str] | str | None = None,
+    text: Message | str | None = None,
     parameter: str | None = None,
     headers: Iterable[tuple[str, str]] = (),
 ) -> tuple[Response, int]:
@@ -73,7 +70,11 @@ def api_error(
     return response, status
 
 
-def bad_parameter(parameter: str, english: str, danish: str | None = None) -> tuple[Response, int]:
-    """400 naming the parameter; without a Danish text the Danish answer names it and quotes the English."""
-    da = danish or f"Parameteren '{parameter}' er forkert: {english}"
-    return api_error(400, (english, da), parameter)
+def bad_parameter(parameter: str, reason: Message | str) -> tuple[Response, int]:
+    """400 naming the parameter; a reason that is only English is quoted in the Danish answer."""
+    if isinstance(reason, Message) or api_language() == "en":
+        return api_error(400, reason, parameter)
+    return api_error(400, Message(QUOTED_REASON, {"parameter": parameter, "reason": reason}), parameter)
+
+
+QUOTED_REASON = N_("The parameter '%(parameter)s' is wrong: %(reason)s")

@@ -10,6 +10,7 @@ from flask import Response
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MIMEAccept, MultiDict
 
+from roomlog.messages import C_, pick
 from roomlog.reporting.datapackage import descriptor
 from roomlog.reporting.exports import DANISH, DIALECTS, XLSX, Dialect, csv_bytes, generated_at, metadata, xlsx_bytes
 from roomlog.reporting.publication import Cell, reader_rooms
@@ -68,7 +69,7 @@ def file_response(
     disposition = {"Content-Disposition": f'attachment; filename="{_name(d)}.{fmt}"'}
     if fmt == "csv":
         return Response(csv_bytes(rows, d), mimetype="text/csv", headers=disposition)
-    notes = [("granularity" if d.english else "Inddeling", granularity)]
+    notes = [(pick(d.english, C_("download metadata", "granularity")), granularity)]
     meta = metadata(d, period=period, threshold=threshold, version="senest offentliggjorte" if not d.english
                     else "latest published", generated=generated_at(), notes=notes)  # fmt: skip
     return Response(xlsx_bytes(rows, meta, d), mimetype=XLSX, headers=disposition)

@@ -16,6 +16,7 @@ from roomlog.auth.access import public
 from roomlog.extensions import db
 from roomlog.funding.report import CostLine, cost_lines
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
+from roomlog.messages import N_, Message
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -48,11 +49,10 @@ def funding() -> Response | tuple[Response, int]:
     year = None
     if raw is not None:
         if not raw.isascii() or not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
-            return bad_parameter(
-                "year",
-                f"'year' must be a year from {FIRST_YEAR} to {LAST_YEAR}",
-                f"'year' skal være et år fra {FIRST_YEAR} til {LAST_YEAR}",
+            reason = Message(
+                N_("'year' must be a year from %(first)s to %(last)s"), {"first": FIRST_YEAR, "last": LAST_YEAR}
             )
+            return bad_parameter("year", reason)
         year = int(raw)
     scope = None if g.api_national else g.api_municipality
     return jsonify(

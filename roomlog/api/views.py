@@ -14,6 +14,7 @@ from roomlog.api.params import AggregateQuery, check_known, parse_query
 from roomlog.auth.access import public
 from roomlog.auth.tokens import CHALLENGE, rate_limit_key, require_token
 from roomlog.extensions import csrf, db, limiter, publication_cells
+from roomlog.messages import N_, Message
 from roomlog.models import Room
 from roomlog.reporting.exports import XLSX, suppression_note
 from roomlog.reporting.indicators import INDICATORS
@@ -50,9 +51,8 @@ def no_cookies(response: Response) -> Response:
     return compress(response)
 
 
-GONE = (
-    "the publication changed since this cursor was made; start again from the first page (without 'cursor')",
-    "publikationen er ændret, siden denne cursor blev lavet; start forfra fra første side (uden 'cursor')",
+GONE = Message(
+    N_("the publication changed since this cursor was made; start again from the first page (without 'cursor')")
 )
 
 
@@ -60,8 +60,8 @@ def _scope() -> str:
     return "national" if g.api_national else f"municipality:{g.api_municipality}"
 
 
-NO_ROOM = ("no such room in your scope", "intet sådant rum i dit område")
-NO_PAGE = "ingen side svarer til denne cursor; start uden 'cursor' eller gentag den forespørgsel, den kom fra"
+NO_ROOM = Message(N_("no such room in your scope"))
+NO_PAGE = Message(N_("no page answers this cursor; start without 'cursor' or repeat the request it came from"))
 
 
 @bp.get("/indicators")
@@ -187,7 +187,7 @@ def aggregates() -> Response | tuple[Response, int]:
         page = parse_page(request.args, query.format, query_key(request.args, _scope()), state.version, secret)
     except WindowError as exc:
         if exc.parameter == "cursor":  # no page answers to a cursor the API did not give out for this query
-            return api_error(404, (str(exc), NO_PAGE), "cursor")
+            return api_error(404, str(exc) if api_language() == "en" else NO_PAGE, "cursor")
         return bad_parameter(exc.parameter, str(exc))
     except CursorGone:
         return api_error(410, GONE, "cursor")

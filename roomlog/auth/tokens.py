@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from roomlog.auth.scoping import set_scope
 from roomlog.extensions import db
+from roomlog.messages import N_, Message
 from roomlog.models import ApiToken, Room
 from roomlog.models.codes import Role
 from roomlog.services.tokens import authenticate
@@ -39,18 +40,15 @@ def rate_limit_key() -> str:
     return f"address:{request.remote_addr or 'unknown'}"
 
 
-def require_token() -> tuple[str, str] | None:
-    """Authenticate the request's token and set the tenant scope from its owner; else why not (English, Danish)."""
+def require_token() -> Message | None:
+    """Authenticate the request's token and set the tenant scope from its owner; else why not."""
     value = bearer_value()
     if not value:
-        return (
-            "missing bearer token: send 'Authorization: Bearer <token>'",
-            "bearer-token mangler: send 'Authorization: Bearer <token>'",
-        )
+        return Message(N_("missing bearer token: send 'Authorization: Bearer <token>'"))
     token = authenticate(db.session, value)
     if token is None:
         db.session.rollback()
-        return ("invalid or revoked token", "ugyldigt eller tilbagekaldt token")
+        return Message(N_("invalid or revoked token"))
     db.session.commit()  # last_used_at
     owner = token.user
     g.api_token_id = token.id

@@ -4,6 +4,7 @@ the one XLSX writer (:func:`roomlog.reporting.exports.workbook_bytes`)."""
 from __future__ import annotations
 
 from roomlog.funding.queries import Overview
+from roomlog.messages import C_, pick
 from roomlog.reporting.exports import Sheet, generated_at, workbook_bytes
 
 KR_FORMAT = '#,##0" kr."'
@@ -18,19 +19,23 @@ def overview_xlsx(view: Overview, language: str = "da") -> bytes:
     """Sheets Pulje (totals), Rum (per room with the rule checks), Kommuner, Afventer (awaiting decision), Metadata."""
     da = language != "en"
     totals = [
-        ("Puljen i alt" if da else "Pool total", view.total_kr),
-        ("Bevilget (disponeret)" if da else "Committed (granted)", view.committed_kr),
-        ("Udbetalt" if da else "Paid", view.paid_kr),
-        ("Til udbetaling" if da else "Awaiting payment", view.scheduled_kr),
-        ("Tilbage i puljen" if da else "Remaining in the pool", view.remaining_kr),
+        (pick(not da, C_("pool workbook", "Pool total")), view.total_kr),
+        (pick(not da, C_("pool workbook", "Committed (granted)")), view.committed_kr),
+        (pick(not da, C_("pool workbook", "Paid")), view.paid_kr),
+        (pick(not da, C_("pool workbook", "Awaiting payment")), view.scheduled_kr),
+        (pick(not da, C_("pool workbook", "Remaining in the pool")), view.remaining_kr),
     ]
-    room_head = (
-        ["Kommune", "Rum", "Tilladelse", "Bevilget", "Til udbetaling", "Udbetalt", "Tilbageholdt",
-         "Mangler udbetaling", "Kommunal medfinansiering mangler"]
-        if da
-        else ["Municipality", "Room", "Permit", "Granted", "Awaiting payment", "Paid", "Withheld", "Not yet paid",
-              "Municipal match missing"]
-    )  # fmt: skip
+    room_head = [
+        pick(not da, C_("pool workbook", "Municipality")),
+        pick(not da, C_("pool workbook", "Room")),
+        pick(not da, C_("pool workbook", "Permit")),
+        pick(not da, C_("pool workbook", "Granted")),
+        pick(not da, C_("pool workbook", "Awaiting payment")),
+        pick(not da, C_("pool workbook", "Paid")),
+        pick(not da, C_("pool workbook", "Withheld")),
+        pick(not da, C_("pool workbook", "Not yet paid")),
+        pick(not da, C_("pool workbook", "Municipal match missing")),
+    ]
     rooms = [
         [
             ln.room.municipality.name,
@@ -57,30 +62,58 @@ def overview_xlsx(view: Overview, language: str = "da") -> bytes:
         for app in view.awaiting
     ]
     about = [
-        ["Kilde" if da else "source", "roomlog: " + ("puljens regnskab" if da else "the pool's ledger")],
-        ["Dannet" if da else "generated_at", generated_at()],
-        ["Enhed" if da else "unit", "kr., hele kroner" if da else "DKK, whole kroner"],
+        [
+            pick(not da, C_("pool workbook", "source")),
+            "roomlog: " + pick(not da, C_("pool workbook", "the pool's ledger")),
+        ],
+        [pick(not da, C_("pool workbook", "generated_at")), generated_at()],
+        [
+            pick(not da, C_("pool workbook", "unit")),
+            pick(not da, C_("pool workbook", "DKK, whole kroner")),
+        ],
     ]
     return workbook_bytes(
         [
-            Sheet("Pulje" if da else "Pool", ["Post", "Beløb"] if da else ["Item", "Amount"], totals, _kr("B")),
-            Sheet("Rum" if da else "Rooms", room_head, rooms, _kr("DEFGH")),
             Sheet(
-                "Kommuner" if da else "Municipalities",
-                ["Kommune", "Bevilget", "Til udbetaling", "Udbetalt"]
-                if da
-                else ["Municipality", "Granted", "Awaiting payment", "Paid"],
+                pick(not da, C_("pool workbook", "Pool")),
+                [
+                    pick(not da, C_("pool workbook", "Item")),
+                    pick(not da, C_("pool workbook", "Amount")),
+                ],
+                totals,
+                _kr("B"),
+            ),
+            Sheet(pick(not da, C_("pool workbook", "Rooms")), room_head, rooms, _kr("DEFGH")),
+            Sheet(
+                pick(not da, C_("pool workbook", "Municipalities")),
+                [
+                    pick(not da, C_("pool workbook", "Municipality")),
+                    pick(not da, C_("pool workbook", "Granted")),
+                    pick(not da, C_("pool workbook", "Awaiting payment")),
+                    pick(not da, C_("pool workbook", "Paid")),
+                ],
                 municipalities,
                 _kr("BCD"),
             ),
             Sheet(
-                "Afventer" if da else "Awaiting decision",
-                ["Ansøgning", "Kommune", "Rum", "Indsendt", "Ansøgt beløb"]
-                if da
-                else ["Application", "Municipality", "Room", "Submitted", "Amount asked for"],
+                pick(not da, C_("pool workbook", "Awaiting decision")),
+                [
+                    pick(not da, C_("pool workbook", "Application")),
+                    pick(not da, C_("pool workbook", "Municipality")),
+                    pick(not da, C_("pool workbook", "Room")),
+                    pick(not da, C_("pool workbook", "Submitted")),
+                    pick(not da, C_("pool workbook", "Amount asked for")),
+                ],
                 awaiting,
                 _kr("E"),
             ),
-            Sheet("Metadata", ["Felt", "Værdi"] if da else ["field", "value"], about),
+            Sheet(
+                "Metadata",
+                [
+                    pick(not da, C_("pool workbook", "field")),
+                    pick(not da, C_("pool workbook", "value")),
+                ],
+                about,
+            ),
         ]
     )

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
+from roomlog.messages import N_, both
 from roomlog.reporting.exports import COLUMNS, XLSX, Dialect, headers
 from roomlog.reporting.tidy import LEVELS, PERIOD_KINDS, ROLES, STATES, UNITS
 
 DESCRIPTIONS = {
-    "period_kind": ("Periodens art: måned, kvartal, år, periode (et interval) eller siden åbning.",
-                    "Kind of period: month, quarter, year, range or since opening."),
-    "first_month": ("Periodens første måned (ÅÅÅÅ-MM).", "First month of the period (YYYY-MM)."),
-    "last_month": ("Periodens sidste måned (ÅÅÅÅ-MM).", "Last month of the period (YYYY-MM)."),
-    "role": ("Tallets rolle: perioden, samme periode sidste år eller siden åbning.",
-             "Role of the figure: the period, the same period last year or since opening."),
-    "level": ("Niveau: rum, kommune (i alt) eller land (hele landet).",
-              "Level: room, municipality (total) or nation (national total)."),
-    "municipality_code": ("Kommunekode (DAGI, tekst); tom for hele landet.",
-                          "Municipality code (DAGI, text); empty for the nation."),
-    "name": ("Rummets navn, «… Kommune i alt» eller «Hele landet».",
-             "Room name, «… total» or «National total»."),
-    "room_id": ("Rummets id (tekst); tom for totaler.", "Room id (text); empty on total rows."),
-    "indicator": ("Indikatorens kode (stabil).", "Indicator code (stable)."),
-    "label": ("Indikatorens navn (entydigt).", "Indicator label (unique)."),
-    "unit": ("Tallets enhed.", "Unit of the value."),
-    "value": ("Tallet; tomt når det er skjult (se Skjult) eller ikke kendt (se Status).",
-              "The value; empty when hidden (see hidden) or not known (see state)."),
-    "hidden": ("«..» når tallet er diskretioneret (skjult), ellers tomt.",
-               "«..» when the figure is suppressed (hidden), else empty."),
-    "state": ("Månedens/tallets status: offentliggjort, revideret, ukendt …",
-              "State of the month/figure: published, revised, unknown …"),
+    "period_kind": both(N_("Kind of period: month, quarter, year, range or since opening.")),
+    "first_month": both(N_("First month of the period (YYYY-MM).")),
+    "last_month": both(N_("Last month of the period (YYYY-MM).")),
+    "role": both(N_("Role of the figure: the period, the same period last year or since opening.")),
+    "level": both(N_("Level: room, municipality (total) or nation (national total).")),
+    "municipality_code": both(N_("Municipality code (DAGI, text); empty for the nation.")),
+    "name": both(N_("Room name, «… total» or «National total».")),
+    "room_id": both(N_("Room id (text); empty on total rows.")),
+    "indicator": both(N_("Indicator code (stable).")),
+    "label": both(N_("Indicator label (unique).")),
+    "unit": both(N_("Unit of the value.")),
+    "value": both(N_("The value; empty when hidden (see hidden) or not known (see state).")),
+    "hidden": both(N_("«..» when the figure is suppressed (hidden), else empty.")),
+    "state": both(N_("State of the month/figure: published, revised, unknown …")),
 }  # fmt: skip
 ENUMS = {"period_kind": PERIOD_KINDS, "role": ROLES, "level": LEVELS, "unit": UNITS}
 

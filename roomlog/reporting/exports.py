@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from roomlog.messages import C_, N_, both, pick, translate
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.suppression import SYMBOL
 from roomlog.reporting.tidy import LEVELS, PERIOD_KINDS, ROLES, Figure, Meaning, name, state, used_meanings
@@ -44,26 +45,26 @@ def dialect(text: str | None) -> Dialect:
     """``dialect=`` of a download URL (Danish when absent); :class:`ValueError` with a Danish message."""
     found = DIALECTS.get(text or "danish")
     if found is None:
-        raise ValueError("dialect skal være danish eller international.")
+        raise ValueError(translate("da", N_("dialect must be danish or international.")))
     return found
 
 
 #: ``(key, Danish header, English header, Table Schema type)``; ``string`` columns are quoted in CSV.
 COLUMNS: tuple[tuple[str, str, str, str], ...] = (
-    ("period_kind", "Periodetype", "period_kind", "string"),
-    ("first_month", "Første måned", "first_month", "yearmonth"),
-    ("last_month", "Sidste måned", "last_month", "yearmonth"),
-    ("role", "Rolle", "role", "string"),
-    ("level", "Niveau", "level", "string"),
-    ("municipality_code", "Kommunekode", "municipality_code", "string"),
-    ("name", "Navn", "name", "string"),
-    ("room_id", "Rum-id", "room_id", "string"),
-    ("indicator", "Indikator", "indicator", "string"),
-    ("label", "Indikatornavn", "label", "string"),
-    ("unit", "Enhed", "unit", "string"),
-    ("value", "Værdi", "value", "number"),
-    ("hidden", "Skjult", "hidden", "string"),
-    ("state", "Status", "state", "string"),
+    ("period_kind", *both(C_("download column", "period_kind")), "string"),
+    ("first_month", *both(C_("download column", "first_month")), "yearmonth"),
+    ("last_month", *both(C_("download column", "last_month")), "yearmonth"),
+    ("role", *both(C_("download column", "role")), "string"),
+    ("level", *both(C_("download column", "level")), "string"),
+    ("municipality_code", *both(C_("download column", "municipality_code")), "string"),
+    ("name", *both(C_("download column", "name")), "string"),
+    ("room_id", *both(C_("download column", "room_id")), "string"),
+    ("indicator", *both(C_("download column", "indicator")), "string"),
+    ("label", *both(C_("download column", "label")), "string"),
+    ("unit", *both(C_("download column", "unit")), "string"),
+    ("value", *both(C_("download column", "value")), "number"),
+    ("hidden", *both(C_("download column", "hidden")), "string"),
+    ("state", *both(C_("download column", "state")), "string"),
 )
 
 
@@ -74,11 +75,14 @@ def headers(d: Dialect) -> list[str]:
 
 def suppression_note(threshold: int) -> str:
     """The footnote every output carries (Danish)."""
-    return (
-        f"{SYMBOL} = diskretioneret. Antal fra 1 til {threshold - 1} vises ikke, og yderligere celler er "
-        "skjult, så de ikke kan regnes ud fra række-, kolonne-, periode- eller totalsummer; rater skjules "
-        "sammen med deres tæller eller nævner. Nuller vises. Kun lukkede måneder offentliggøres."
-    )
+    return translate("da", SUPPRESSION_NOTE) % {"symbol": SYMBOL, "below": threshold - 1}
+
+
+SUPPRESSION_NOTE = N_(
+    "%(symbol)s = suppressed. Counts from 1 to %(below)s are not shown, and further cells are hidden so that "
+    "they cannot be worked out from row, column, period or total sums; rates are hidden together with their "
+    "numerator or denominator. Zeros are shown. Only closed months are published."
+)
 
 
 def number(value: int | Decimal | None) -> int | float | None:
@@ -185,10 +189,22 @@ def xlsx_bytes(
     data = Sheet("Data", headers(d), [row(f, d) for f in rows], {value_col: (float, "0.00")})
     definitions = Sheet(
         "Definitions" if d.english else "Definitioner",
-        ["code", "label", "unit", "definition"] if d.english else ["Kode", "Indikatornavn", "Enhed", "Definition"],
+        [
+            pick(d.english, C_("download sheet", "code")),
+            pick(d.english, C_("download sheet", "label")),
+            pick(d.english, C_("download sheet", "unit")),
+            pick(d.english, C_("download sheet", "definition")),
+        ],
         definition_rows(used_meanings(rows), d),
     )
-    about = Sheet("Metadata", ["field", "value"] if d.english else ["Felt", "Værdi"], list(metadata))
+    about = Sheet(
+        "Metadata",
+        [
+            pick(d.english, C_("download sheet", "field")),
+            pick(d.english, C_("download sheet", "value")),
+        ],
+        list(metadata),
+    )
     return workbook_bytes([data, *extra, definitions, about])
 
 
@@ -204,18 +220,31 @@ def metadata(
     d: Dialect, *, period: str, threshold: int, version: str, generated: str, notes: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
     """The metadata rows every workbook carries (source, period, generated at, version, k, dialect)."""
-    e = d.english
+    e = int(d.english)
     return [
-        ("source" if e else "Kilde", "roomlog: " + ("the stored publication" if e else "den gemte offentliggørelse")),
-        ("period" if e else "Periode", period),
-        ("generated_at" if e else "Dannet", generated),
-        ("publication_version" if e else "Publikationsversion", version),
-        ("definitions_version" if e else "Definitionsversion", definitions_version()),
-        ("threshold_k" if e else "Diskretioneringsgrænse (k)", str(threshold)),
-        ("dialect" if e else "Dialekt", d.name),
+        (METADATA["source"][e], "roomlog: " + both(N_("the stored publication"))[e]),
+        (METADATA["period"][e], period),
+        (METADATA["generated_at"][e], generated),
+        (METADATA["publication_version"][e], version),
+        (METADATA["definitions_version"][e], definitions_version()),
+        (METADATA["threshold_k"][e], str(threshold)),
+        (METADATA["dialect"][e], d.name),
         *notes,
-        ("note" if e else "Note", suppression_note(threshold)),
+        (METADATA["note"][e], suppression_note(threshold)),
     ]
+
+
+#: The metadata sheet's field names (Danish, English).
+METADATA = {
+    "source": both(C_("download metadata", "source")),
+    "period": both(C_("download metadata", "period")),
+    "generated_at": both(C_("download metadata", "generated_at")),
+    "publication_version": both(C_("download metadata", "publication_version")),
+    "definitions_version": both(C_("download metadata", "definitions_version")),
+    "threshold_k": both(C_("download metadata", "threshold_k")),
+    "dialect": both(C_("download metadata", "dialect")),
+    "note": both(C_("download metadata", "note")),
+}
 
 
 def generated_at() -> str:

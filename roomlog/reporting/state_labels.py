@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roomlog.messages import N_
+from roomlog.messages import C_, N_, in_danish
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,11 @@ class MonthStateLabel:
 
 
 MONTH_STATES: dict[str, MonthStateLabel] = {
-    "open": MonthStateLabel("F", "afventer godkendelse", N_("awaiting approval")),
-    "approved": MonthStateLabel("G", "godkendt", N_("approved by the room")),
-    "accepted": MonthStateLabel("A", "accepteret", N_("accepted")),
-    "locked": MonthStateLabel("L", "låst", N_("locked")),
-    "history": MonthStateLabel("H", "historik (godkendt)", N_("imported history")),
+    "open": MonthStateLabel("F", in_danish(C_("annual report", "awaiting approval")), N_("awaiting approval")),
+    "approved": MonthStateLabel("G", in_danish(C_("annual report", "approved")), N_("approved by the room")),
+    "accepted": MonthStateLabel("A", in_danish(C_("annual report", "accepted")), N_("accepted")),
+    "locked": MonthStateLabel("L", in_danish(C_("annual report", "locked")), N_("locked")),
+    "history": MonthStateLabel("H", in_danish(C_("annual report", "history (approved)")), N_("imported history")),
     "none": MonthStateLabel("", "", ""),
 }
 

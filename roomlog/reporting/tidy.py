@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from roomlog.messages import C_, both, pick
 from roomlog.models.organisation import OFFICIAL_NAMES
 from roomlog.reporting.indicators import INDICATORS, Indicator, Kind
 from roomlog.reporting.publication.read import Cell
@@ -21,48 +22,52 @@ from roomlog.reporting.windows import Window
 
 #: ``consumptions.route.other`` → the group its label belongs to (Danish, English).
 GROUPS: Mapping[str, tuple[str, str]] = {
-    "visits.turned_away.reason": ("Afvist", "Turned away"),
-    "consumptions.route": ("Indtagelsesmåde", "Route"),
-    "consumptions.substance": ("Stof", "Substance"),
-    "visitors.sex": ("Køn", "Sex"),
-    "visitors.age": ("Alder", "Age"),
-    "emergencies.type": ("Hændelsestype", "Emergency type"),
-    "referrals.target": ("Henvist til", "Referred to"),
-    "referrals.kind": ("Henvisningstype", "Referral kind"),
-    "services": ("Ydelse", "Service"),
+    "visits.turned_away.reason": both(C_("download value", "Turned away")),
+    "consumptions.route": both(C_("download value", "Route")),
+    "consumptions.substance": both(C_("download value", "Substance")),
+    "visitors.sex": both(C_("download value", "Sex")),
+    "visitors.age": both(C_("download value", "Age")),
+    "emergencies.type": both(C_("download value", "Emergency type")),
+    "referrals.target": both(C_("download value", "Referred to")),
+    "referrals.kind": both(C_("download value", "Referral kind")),
+    "services": both(C_("download value", "Service")),
 }
 PERIOD_KINDS = {
-    "month": ("måned", "month"),
-    "quarter": ("kvartal", "quarter"),
-    "year": ("år", "year"),
-    "range": ("periode", "range"),
-    "since_opening": ("siden åbning", "since_opening"),
+    "month": both(C_("download value", "month")),
+    "quarter": both(C_("download value", "quarter")),
+    "year": both(C_("download value", "year")),
+    "range": both(C_("download value", "range")),
+    "since_opening": both(C_("download value", "since_opening")),
 }
 ROLES = {
-    "period": ("perioden", "period"),
-    "last_year": ("samme periode sidste år", "same_period_last_year"),
-    "since_opening": ("siden åbning", "since_opening"),
-    "change": ("ændring fra samme periode sidste år", "change_on_last_year"),
+    "period": both(C_("download value", "period")),
+    "last_year": both(C_("download value", "same_period_last_year")),
+    "since_opening": both(C_("download value", "since_opening")),
+    "change": both(C_("download value", "change_on_last_year")),
 }
-LEVELS = {"room": ("rum", "room"), "municipality": ("kommune", "municipality"), "nation": ("land", "nation")}
+LEVELS = {
+    "room": both(C_("download value", "room")),
+    "municipality": both(C_("download value", "municipality")),
+    "nation": both(C_("download value", "nation")),
+}
 #: Cell status → state; a status not listed here is written as it is (new statuses flow through).
 STATES = {
-    "approved": ("offentliggjort", "published"),
-    "revised": ("revideret", "revised"),
-    "unknown": ("ukendt", "unknown"),
-    "not_published": ("ikke offentliggjort", "not_published"),
-    "not_available": ("kan ikke opgøres", "not_available"),
-    "not_applicable": ("ikke åben", "not_applicable"),
+    "approved": both(C_("download value", "published")),
+    "revised": both(C_("download value", "revised")),
+    "unknown": both(C_("download value", "unknown")),
+    "not_published": both(C_("download value", "not_published")),
+    "not_available": both(C_("download value", "not_available")),
+    "not_applicable": both(C_("download value", "not_applicable")),
 }
 UNITS = {
-    "count": ("antal", "count"),
-    "persons": ("personer", "persons"),
-    "days": ("dage", "days"),
-    "per_1000": ("pr. 1.000", "per 1,000"),
-    "percent": ("procent", "percent"),
-    "kr": ("kr.", "DKK"),
+    "count": both(C_("download value", "count")),
+    "persons": both(C_("download value", "persons")),
+    "days": both(C_("download value", "days")),
+    "per_1000": both(C_("download value", "per 1,000")),
+    "percent": both(C_("download value", "percent")),
+    "kr": both(C_("download value", "DKK")),
 }
-NATION_NAME = ("Hele landet", "National total")
+NATION_NAME = both(C_("download value", "National total"))
 
 
 @dataclass(frozen=True)
@@ -165,10 +170,15 @@ def level_and_name(cell: Cell, names: Mapping[str, str]) -> tuple[str, str]:
     return "nation", ""
 
 
+def municipality_total(name: str, english: bool) -> str:
+    """«Københavns Kommune i alt» (or «… total» in English)."""
+    return pick(english, C_("download value", "%(name)s total")) % {"name": name}
+
+
 def name(figure: Figure, english: bool) -> str:
     """The room's name, «Københavns Kommune i alt» or «Hele landet»."""
     if figure.level == "municipality":
-        return f"{figure.name} {'total' if english else 'i alt'}"
+        return municipality_total(figure.name, english)
     return NATION_NAME[english] if figure.level == "nation" else figure.name
 
 

@@ -66,7 +66,7 @@ def change_permit(
     last = steps[-1].on_date if steps else None
     problem = permit_change_problem(room.permit_status, status, on, last, today or _today())
     if problem is not None:
-        raise DomainError(problem.message)
+        raise DomainError(problem.message.msgid, **problem.message.params)
     note = (note or "").strip()
     if len(note) > 500:
         raise DomainError(_("A note is at most 500 characters."))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from roomlog.calendar import COPENHAGEN
 from roomlog.funding.money import MAX_KR
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR, Check, YearPlan, eligibility
+from roomlog.messages import N_
 from roomlog.models import Municipality, PoolApplication, PoolApplicationYear, Room, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import ApplicationState, OperatorType, PermitStatus
@@ -179,7 +180,7 @@ def submit(session: Session, app: PoolApplication, *, actor: User | None) -> Non
     failed = [c for c in checks(app) if not c.ok and c.blocking]
     if failed:
         raise DomainError(
-            _("The application cannot be submitted yet: %(problems)s", problems=" ".join(c.message for c in failed))
+            N_("The application cannot be submitted yet: %(problems)s"), problems=[c.message for c in failed]
         )
     app.state, app.submitted_at, app.permit_at_submit = ApplicationState.SUBMITTED, utcnow(), app.room.permit_status
     session.flush()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, today_local
 from roomlog.extensions import publication_cells
+from roomlog.messages import C_, in_danish, pick
 from roomlog.reporting.charts import Trends, trends
 from roomlog.reporting.datapackage import descriptor
 from roomlog.reporting.exports import DANISH, XLSX, Dialect, csv_bytes, dialect, generated_at, metadata, xlsx_bytes
@@ -123,7 +124,7 @@ def stored_versions(session: Session, labels: Sequence[str]) -> str:
     """The stored versions periods are read from («2026-11 v2; 2025-11 v1»); a range by its blocks."""
     found = store.latest(session, list(dict.fromkeys(labels)), codes=())
     parts = [f"{label} v{found[label].version}" for label in dict.fromkeys(labels) if label in found]
-    return "; ".join(parts) or "ikke offentliggjort"
+    return "; ".join(parts) or in_danish(C_("download metadata", "not published"))
 
 
 def version(session: Session, t: Tables) -> str:
@@ -164,11 +165,11 @@ def download(session: Session, t: Tables, fmt: str, municipality: str | None, na
     if fmt == "csv":
         return Response(csv_bytes(rows, d), mimetype="text/csv", headers=headers)
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    yes, no = ("yes", "no") if d.english else ("ja", "nej")
+    yes, no = (pick(d.english, C_("download metadata", "yes")), pick(d.english, C_("download metadata", "no")))
     notes = [
-        ("same_period_last_year" if d.english else "Samme periode sidste år", t.before.label),
-        ("since_opening" if d.english else "Siden åbning", t.since.label),
-        ("revised" if d.english else "Revideret", yes if t.now.revised else no),
+        (pick(d.english, C_("download metadata", "same_period_last_year")), t.before.label),
+        (pick(d.english, C_("download metadata", "since_opening")), t.since.label),
+        (pick(d.english, C_("download metadata", "revised")), yes if t.now.revised else no),
     ]
     meta = metadata(
         d, period=t.window.label, threshold=threshold, version=version(session, t), generated=generated_at(),

@@ -30,20 +30,29 @@ def fail_with(exc: Exception) -> NoReturn:
 
 @contextmanager
 def progress_bar(label: str, file: TextIO | None = sys.stderr) -> Iterator[Progress]:
-    """Yield a progress callback drawing a click progress bar (on ``file``; None: standard output)."""
+    """Yield a progress callback drawing a click progress bar (on ``file``; None: standard output).
+
+    The bar ends when the work is done, so that what the command prints afterwards starts on a line of its own.
+    """
     bar = None
     shown = 0
+    finished = False
 
     def advance(done: int, total: int) -> None:
-        nonlocal bar, shown
+        nonlocal bar, shown, finished
+        if finished:
+            return
         if bar is None:
             bar = click.progressbar(length=max(total, 1), label=label, file=file)
             bar.__enter__()
         bar.update(max(done - shown, 0))
         shown = max(done, shown)
+        if done >= total:
+            bar.__exit__(None, None, None)
+            finished = True
 
     try:
         yield advance
     finally:
-        if bar is not None:
+        if bar is not None and not finished:
             bar.__exit__(None, None, None)

@@ -171,8 +171,36 @@ def _install_postgresql(engine: Engine) -> None:
         # SQLAlchemy's transaction state is untouched; set_config(…, true) lasts one transaction.
         from roomlog.auth.scoping import current_setting
 
-        with connection.connection.dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # no transaction to scope: every statement stands alone (and sees no room data)
+        begin_scoped(connection.connection.dbapi_connection, current_setting())
+
+
+def begin_scoped(dbapi_connection: Any, setting: str) -> None:
+    """Begin a psycopg transaction and set its room scope, in one round trip when nothing special is asked.
+
+    psycopg sends its own ``BEGIN`` (a round trip of its own) before the first statement of a
+    transaction. A connection with the default isolation level, not read-only, is switched to
+    driver autocommit while idle and sent ``BEGIN; SELECT set_config(…)`` as one simple query:
+    the same transaction, one round trip fewer. ``commit()`` and ``rollback()`` act on the
+    server's transaction status, so SQLAlchemy's commit and rollback are unchanged.
+    """
+    from psycopg import pq, sql
+
+    connection = dbapi_connection
+    plain = connection.isolation_level is None and connection.read_only is None and connection.deferrable is None
+    if plain and connection.info.transaction_status == pq.TransactionStatus.IDLE:
+        connection.autocommit = True
+        statement = sql.SQL("BEGIN; SELECT set_config('roomlog.room_ids', {}, true)").format(sql.Literal(setting))
+        with connection.cursor() as cursor:
+            cursor.execute(statement, prepare=False)
+        return
+    with connection.cursor() as cursor:  # psycopg begins the transaction itself
+        cursor.execute(_SET_SCOPE, (setting,))
+
+
+#: The room scope of the current transaction (row-level security), with the scope as parameter.
+_SET_SCOPE = "SELECT set_config('roomlog.room_ids', %s, true)"
 
 
 def install(engine: Engine) -> None:

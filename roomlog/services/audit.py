@@ -104,7 +104,10 @@ def record(
         entry.prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS
         entry.hash = entry_hash(entry)
         values = {column.key: getattr(entry, column.key) for column in _TABLE.columns if column.key != "id"}
-        entry.id = connection.execute(_INSERT, values).inserted_primary_key[0]
+        inserted = connection.execute(_INSERT, values).inserted_primary_key
+        if inserted is None:
+            raise RuntimeError("the audit entry was not inserted")
+        entry.id = inserted[0]
     log_audit_entry(session, entry)
     return entry
 
@@ -159,7 +162,10 @@ def _append_pg(dbapi_connection: Any, entry: AuditEntry) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute(sql.SQL(_APPEND_PG).format(**literal), prepare=False)
         cursor.nextset()
-        entry.id, entry.prev_hash, entry.hash = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the audit entry was not inserted")
+    entry.id, entry.prev_hash, entry.hash = row
 
 
 def verify(entries: Iterable[AuditEntry]) -> list[str]:

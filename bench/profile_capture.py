@@ -105,29 +105,37 @@ def round_trips(app: Any, one: Callable[[], None], folder: Path) -> list[str]:
     return trips(trace[0].read_text(), trace[1].read_text())
 
 
+def _messages(trace: str) -> list[list[str]]:
+    """Split a libpq trace into messages (direction, length, type, text); a query's later lines join its text."""
+    found: list[list[str]] = []
+    for line in trace.splitlines():
+        parts = line.split("\t", 3)
+        if len(parts) == 4 and parts[0] in ("F", "B"):
+            found.append(parts)
+        elif found:
+            found[-1][3] += " " + line
+    return found
+
+
 def trips(trace: str, earlier: str = "") -> list[str]:
     """Group a libpq trace into round trips: what the client sent before each ``ReadyForQuery``.
 
     A prepared statement shows as its text, taken from where ``earlier`` (or ``trace``) prepared it.
     """
     prepared = {}
-    for line in (earlier + "\n" + trace).splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 4 and parts[0] == "F" and parts[2] == "Parse":
-            name, _space, text = parts[3].strip().partition(" ")
-            prepared[name] = text
+    for direction, _length, kind, text in _messages(earlier + "\n" + trace):
+        if direction == "F" and kind == "Parse":
+            name, _space, statement = text.strip().partition(" ")
+            prepared[name] = statement
     found: list[str] = []
     sent: list[str] = []
-    for line in trace.splitlines():
-        parts = line.split("\t")
-        if len(parts) < 4 or parts[0] not in "FB":
-            continue
-        if parts[0] == "F" and parts[2] == "Query":
-            sent.append(parts[3].strip())
-        elif parts[0] == "F" and parts[2] == "Bind":
-            statement = parts[3].strip().split(" ")[1]
-            sent.append(prepared.get(statement, statement))
-        elif parts[0] == "B" and parts[2] == "ReadyForQuery":
+    for direction, _length, kind, text in _messages(trace):
+        if direction == "F" and kind == "Query":
+            sent.append(text.strip())
+        elif direction == "F" and kind == "Bind":
+            name = text.strip().split(" ")[1]
+            sent.append(prepared.get(name, name))
+        elif direction == "B" and kind == "ReadyForQuery":
             found.append(" / ".join(" ".join(text.split())[:110] for text in sent))
             sent = []
     return found

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db
+from roomlog.row_security import begin_scoped, forget_scope, send_deferred_scope
 
 #: Milliseconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 20_000
@@ -172,35 +173,14 @@ def _install_postgresql(engine: Engine) -> None:
         from roomlog.auth.scoping import current_setting
 
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            forget_scope(connection.info)
             return  # no transaction to scope: every statement stands alone (and sees no room data)
-        begin_scoped(connection.connection.dbapi_connection, current_setting())
+        begin_scoped(connection, current_setting())
 
-
-def begin_scoped(dbapi_connection: Any, setting: str) -> None:
-    """Begin a psycopg transaction and set its room scope, in one round trip when nothing special is asked.
-
-    psycopg sends its own ``BEGIN`` (a round trip of its own) before the first statement of a
-    transaction. A connection with the default isolation level, not read-only, is switched to
-    driver autocommit while idle and sent ``BEGIN; SELECT set_config(…)`` as one simple query:
-    the same transaction, one round trip fewer. ``commit()`` and ``rollback()`` act on the
-    server's transaction status, so SQLAlchemy's commit and rollback are unchanged.
-    """
-    from psycopg import pq, sql
-
-    connection = dbapi_connection
-    plain = connection.isolation_level is None and connection.read_only is None and connection.deferrable is None
-    if plain and connection.info.transaction_status == pq.TransactionStatus.IDLE:
-        connection.autocommit = True
-        statement = sql.SQL("BEGIN; SELECT set_config('roomlog.room_ids', {}, true)").format(sql.Literal(setting))
-        with connection.cursor() as cursor:
-            cursor.execute(statement, prepare=False)
-        return
-    with connection.cursor() as cursor:  # psycopg begins the transaction itself
-        cursor.execute(_SET_SCOPE, (setting,))
-
-
-#: The room scope of the current transaction (row-level security), with the scope as parameter.
-_SET_SCOPE = "SELECT set_config('roomlog.room_ids', %s, true)"
+    @event.listens_for(engine, "before_cursor_execute")
+    def send_pending_scope(connection: Any, cursor: Any, *_args: Any) -> None:
+        # A scope decided after the transaction began goes out before the next statement at the latest.
+        send_deferred_scope(connection, cursor)
 
 
 def install(engine: Engine) -> None:

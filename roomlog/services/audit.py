@@ -12,12 +12,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from roomlog.logs import log_audit_entry
 from roomlog.models import AuditEntry
 from roomlog.models.base import utcnow
+from roomlog.row_security import pending_scope_sql
 
 GENESIS = "0" * 64
 _TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
@@ -97,7 +98,7 @@ def record(
         prev_hash=GENESIS,
     )
     if connection.dialect.name == "postgresql":
-        _append_pg(connection.connection.dbapi_connection, entry)
+        _append_pg(connection, entry)
         if entry_hash(entry) != entry.hash:  # the server hashed what entry_hash hashes; never trust, check
             raise RuntimeError("the audit entry's hash does not match its content")
     else:
@@ -133,14 +134,15 @@ FROM (SELECT coalesce(roomlog_audit_last_hash(), {genesis}) AS prev) AS tail
 RETURNING id, prev_hash, hash"""
 
 
-def _append_pg(dbapi_connection: Any, entry: AuditEntry) -> None:
+def _append_pg(connection: Connection, entry: AuditEntry) -> None:
     """Lock the chain, read its tail and insert ``entry`` in one round trip (PostgreSQL).
 
     The server takes the SHA-256 of the payload with the tail put in its place (the payload is
     cut around the previous hash), so the tail need not travel to the app and back while the
     chain is locked. Two statements in one simple query: the insert's snapshot is taken after
     the lock is granted (read committed), which one statement could not promise. Values are
-    quoted literals (psycopg's ``sql.Literal``), as the simple protocol has no parameters.
+    quoted literals (psycopg's ``sql.Literal``), as the simple protocol has no parameters. A room
+    scope decided since the last statement goes in front (:func:`roomlog.database.defer_scope`).
     """
     from psycopg import sql
 
@@ -159,9 +161,11 @@ def _append_pg(dbapi_connection: Any, entry: AuditEntry) -> None:
         "tail": sql.Literal(tail),
         "genesis": sql.Literal(GENESIS),
     }
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute(sql.SQL(_APPEND_PG).format(**literal), prepare=False)
-        cursor.nextset()
+    statement = sql.Composed([pending_scope_sql(connection), sql.SQL(_APPEND_PG).format(**literal)])
+    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(statement, prepare=False)
+        while cursor.nextset():  # to the insert's RETURNING, the last result
+            pass
         row = cursor.fetchone()
     if row is None:
         raise RuntimeError("the audit entry was not inserted")

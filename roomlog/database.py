@@ -178,9 +178,9 @@ def _install_postgresql(engine: Engine) -> None:
         begin_scoped(connection, current_setting())
 
     @event.listens_for(engine, "before_cursor_execute")
-    def send_pending_scope(connection: Any, cursor: Any, *_args: Any) -> None:
+    def send_pending_scope(connection: Any, *_args: Any) -> None:
         # A scope decided after the transaction began goes out before the next statement at the latest.
-        send_deferred_scope(connection, cursor)
+        send_deferred_scope(connection)
 
 
 def install(engine: Engine) -> None:

@@ -76,11 +76,15 @@ def has_deferred_scope(connection: Connection) -> bool:
     return _PENDING_SCOPE in connection.info
 
 
-def send_deferred_scope(connection: Connection, cursor: Any) -> None:
-    """Send a deferred scope on ``cursor`` now, before the statement SQLAlchemy is about to send."""
+def send_deferred_scope(connection: Connection) -> None:
+    """Send a deferred scope now, before the statement SQLAlchemy is about to send.
+
+    On a cursor of its own: SQLAlchemy's may be a server-side cursor (``yield_per``).
+    """
     setting = connection.info.pop(_PENDING_SCOPE, None)
     if setting is not None:
-        cursor.execute(_SET_SCOPE, (setting,))
+        with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_SET_SCOPE, (setting,))
         connection.info[_SENT_SCOPE] = setting
 
 

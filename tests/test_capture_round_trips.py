@@ -80,3 +80,16 @@ def test_an_audit_reason_cannot_move_the_hashed_tail(app: Flask, dbs: Session) -
     stored = dbs.get(AuditEntry, entry.id)
     assert stored is not None and stored.reason == tricky
     assert audit.verify(dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()) == []
+
+
+def test_a_page_read_after_the_login_check_sees_the_users_room(
+    make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:
+    # The user's scope is sent before SQLAlchemy's next statement: without it, row-level security
+    # would hide the visit (the transaction began with no rooms) and the page would be a 404.
+    room, _user = staffed_room(make, auth)
+    made = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    page = client.get(made.headers["Location"])
+    assert page.status_code == 200
+    other = make.room()
+    assert client.get(f"/rooms/{other.id}/check-in").status_code in (403, 404)

@@ -142,7 +142,7 @@ def _append_pg(connection: Connection, entry: AuditEntry) -> None:
     chain is locked. Two statements in one simple query: the insert's snapshot is taken after
     the lock is granted (read committed), which one statement could not promise. Values are
     quoted literals (psycopg's ``sql.Literal``), as the simple protocol has no parameters. A room
-    scope decided since the last statement goes in front (:func:`roomlog.database.defer_scope`).
+    scope decided since the last statement goes in front (:func:`roomlog.row_security.defer_scope`).
     """
     from psycopg import sql
 

@@ -6,7 +6,11 @@ worker count, same database kind), drives them with the same load generator
 tablets, errors, and whether every acknowledged record exists exactly once; then 200 tablets
 paced at one tap every 5 s (40 requests/s) and one run with a gunicorn worker killed mid-way.
 The table is also written to ``docs/benchmarks-capture.md``. PostgreSQL runs too when
-``ROOMLOG_BENCH_POSTGRES_URL`` (a server URL whose user may create databases) is set.
+``ROOMLOG_BENCH_POSTGRES_URL`` is set: the app role's URL on a server with the README's two
+roles (the last line of ``.ci/postgres.sh start``). The schema owner, who may create databases,
+is ``ROOMLOG_BENCH_POSTGRES_OWNER_URL`` or, by default, ``roomlog_owner`` on the same server:
+it creates a scratch database, migrates it and creates the floor's table there, and both apps
+serve from it as the app role.
 """
 
 from __future__ import annotations
@@ -22,45 +26,67 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bench import capture_report as report
 from bench.load import Result, Tablet, closed_loop, paced
-from bench.servers import Server, roomlog_tablets, setup_floor, setup_roomlog
+from bench.servers import Database, Server, roomlog_tablets, setup_floor, setup_roomlog
 
 TABLET_COUNTS = (10, 50, 200)
+#: The schema owner of the README's deployment (and of .ci/postgres.sh).
+OWNER_ROLE = "roomlog_owner"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextmanager
-def scratch_database(backend: str, workdir: Path, tag: str) -> Iterator[str]:
-    """Yield an empty database URL: a SQLite file in ``workdir`` or a scratch PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{workdir / f'{tag}.sqlite3'}"
-        return
-    base = make_url(os.environ["ROOMLOG_BENCH_POSTGRES_URL"])
-    name = f"bench_{tag}_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+def _on_server(owner: URL, statement: str) -> None:
+    """Run one statement as the owner on the server's maintenance database (outside a transaction)."""
+    engine = create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as conn:
+            conn.execute(text(statement))
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        engine.dispose()
+
+
+def postgres_urls() -> tuple[URL, URL]:
+    """Return the app role's and the owner's URL of the benchmark server; refuse an app that owns the schema."""
+    app = make_url(os.environ["ROOMLOG_BENCH_POSTGRES_URL"])
+    given = os.environ.get("ROOMLOG_BENCH_POSTGRES_OWNER_URL")
+    owner = make_url(given) if given else app.set(username=OWNER_ROLE, password=None)
+    if owner.username == app.username:
+        raise SystemExit("ROOMLOG_BENCH_POSTGRES_URL must name the app role, not the schema owner")
+    return app, owner
+
+
+@contextmanager
+def scratch_database(backend: str, workdir: Path) -> Iterator[Database]:
+    """Yield an empty database for both apps: a SQLite file in ``workdir`` or a scratch PostgreSQL database."""
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'capture.sqlite3'}"
+        yield Database(url, url)
+        return
+    app, owner = postgres_urls()
+    name = f"roomlog_capture_{os.getpid()}"
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    _on_server(owner, drop)
+    _on_server(owner, f'CREATE DATABASE "{name}"')
+    try:
+        yield Database(*(u.set(database=name).render_as_string(hide_password=False) for u in (app, owner)))
+    finally:
+        _on_server(owner, drop)
 
 
 def postgres_settings() -> str:
-    """Return the benchmark server's durability settings (the CI test server runs with fsync off)."""
-    engine = create_engine(os.environ["ROOMLOG_BENCH_POSTGRES_URL"])
+    """Return the benchmark server's durability settings (the CI test server runs with fsync off) and the roles."""
+    app, owner = postgres_urls()
+    engine = create_engine(app)
     try:
         with engine.connect() as conn:
             values = {name: conn.execute(text(f"SHOW {name}")).scalar() for name in ("fsync", "synchronous_commit")}
     finally:
         engine.dispose()
-    return ", ".join(f"`{k}={v}`" for k, v in values.items())
+    settings = ", ".join(f"`{k}={v}`" for k, v in values.items())
+    return f"{settings}; both apps serve as the app role `{app.username}`, the owner `{owner.username}` migrates"
 
 
 def exactly_once(url: str, table: str, acked: list[str]) -> bool:
@@ -88,46 +114,30 @@ def kill_midway(server: Server, tablets: list[Tablet], seconds: float) -> tuple[
 def run_backend(backend: str, workdir: Path, seconds: float, workers: int) -> list[report.Row]:
     """Measure one database kind; return the table rows."""
     rows: list[report.Row] = []
-    with scratch_database(backend, workdir, "roomlog") as rurl, scratch_database(backend, workdir, "floor") as furl:
-        setup_floor(furl)
-        setup = setup_roomlog(rurl, workdir / "instance")
-        floor = Server("floor", workdir, furl, workers).start()
-        app = Server("roomlog", workdir, rurl, workers).start()
+    with scratch_database(backend, workdir) as database:
+        setup = setup_roomlog(database, workdir / "instance")
+        setup_floor(database)  # after the migrations: the app role gets the owner's default grants
+        floor = Server("floor", workdir, database.url, workers).start()
+        app = Server("roomlog", workdir, database.url, workers).start()
         try:
             made = roomlog_tablets(app, setup, max(TABLET_COUNTS))
-            floor_tablets = [Tablet("/events") for _ in range(max(TABLET_COUNTS))]
-            for count in TABLET_COUNTS:
-                for name, server, tablets, url, table in (
-                    ("floor", floor, floor_tablets, furl, "floor_events"),
-                    ("roomlog", app, made, rurl, "visits"),
-                ):
-                    result = closed_loop(server.port, tablets[:count], seconds)
-                    rows.append(
-                        report.row(
-                            backend,
-                            name,
-                            f"{count} tablets, saturation",
-                            result,
-                            exactly_once(url, table, result.acked),
-                        )
-                    )
-            for name, server, tablets, url, table in (
-                ("floor", floor, floor_tablets, furl, "floor_events"),
-                ("roomlog", app, made, rurl, "visits"),
-            ):
-                result = paced(server.port, tablets[:200], max(seconds * 2, 20.0))
-                rows.append(
-                    report.row(
-                        backend, name, "200 tablets, 1 tap / 5 s", result, exactly_once(url, table, result.acked)
-                    )
-                )
-            result, victim = kill_midway(app, made[:50], seconds)
-            label = f"50 tablets, worker {victim or '?'} killed"
-            rows.append(
-                report.row(
-                    backend, "roomlog", label, result, exactly_once(rurl, "visits", result.acked) and bool(victim)
-                )
+            both = (
+                ("floor", floor, [Tablet("/events") for _ in range(max(TABLET_COUNTS))], "floor_events"),
+                ("roomlog", app, made, "visits"),
             )
+
+            def add(name: str, load: str, table: str, result: Result, ok: bool = True) -> None:
+                # Counted as the owner: row-level security shows the app role no rows outside a request.
+                once = ok and exactly_once(database.owner_url, table, result.acked)
+                rows.append(report.row(backend, name, load, result, once))
+
+            for count in TABLET_COUNTS:
+                for name, server, tablets, table in both:
+                    add(name, f"{count} tablets, saturation", table, closed_loop(server.port, tablets[:count], seconds))
+            for name, server, tablets, table in both:
+                add(name, "200 tablets, 1 tap / 5 s", table, paced(server.port, tablets[:200], max(seconds * 2, 20.0)))
+            result, victim = kill_midway(app, made[:50], seconds)
+            add("roomlog", f"50 tablets, worker {victim or '?'} killed", "visits", result, bool(victim))
         finally:
             app.stop()
             floor.stop()

@@ -1,9 +1,11 @@
 """The bare floor for the capture benchmark: Flask + SQLAlchemy, one idempotent INSERT per POST.
 
-No login, CSRF, audit or logging: only what any app storing a tapped record must do. It
-keeps roomlog's durability settings, so the comparison measures roomlog's own overhead:
-SQLite in WAL mode with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` for the write; on
-PostgreSQL the server's own settings. Serve with ``gunicorn bench.floor_app:app`` and
+No login, CSRF, audit or logging: only what any app storing a tapped record must do. Its
+engine is roomlog's own (:mod:`roomlog.database`: the same pool, pre-ping, timeouts and
+per-connection settings), so the comparison measures roomlog's own overhead: SQLite in WAL
+mode with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` for the write; on PostgreSQL the
+server's own durability settings and the same ``BEGIN`` (the benchmark runs it in roomlog's
+database, as the app role). Serve with ``gunicorn 'bench.floor_app:app_factory()'`` and
 ``FLOOR_DATABASE_URL`` set.
 """
 
@@ -14,8 +16,10 @@ import os
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, request
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event, insert, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
+
+from roomlog import database
 
 metadata = MetaData()
 events = Table(
@@ -28,21 +32,9 @@ events = Table(
 
 
 def make_engine(url: str) -> Any:
-    """Return an engine with the same per-connection durability settings as roomlog."""
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5)
-    engine = create_engine(url, connect_args={"timeout": 20})
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=20000"):
-            dbapi_connection.execute(f"PRAGMA {pragma}")
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    """Return an engine with roomlog's engine options and per-connection settings."""
+    engine = create_engine(url, **database.engine_options(url))
+    database.install(engine)
     return engine
 
 

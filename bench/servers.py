@@ -1,4 +1,8 @@
-"""Set up and serve the two apps of the capture benchmark (roomlog and the bare floor)."""
+"""Set up and serve the two apps of the capture benchmark (roomlog and the bare floor).
+
+Both apps share one database. On PostgreSQL the schema owner migrates it and creates the
+floor's table, and both apps serve as the app role (no owner, row-level security applies).
+"""
 
 from __future__ import annotations
 
@@ -31,17 +35,41 @@ class RoomlogSetup:
     usernames: list[str]
 
 
-def setup_floor(url: str) -> None:
-    """Create the floor app's one table."""
-    from bench.floor_app import events, make_engine
+@dataclass(frozen=True)
+class Database:
+    """One benchmark database: the app role's URL and the schema owner's (the same URL on SQLite)."""
 
-    engine = make_engine(url)
+    url: str
+    owner_url: str
+
+
+def roomlog_env(url: str, instance: Path, log_file: Path) -> dict[str, str]:
+    """Return the ``ROOMLOG_*`` settings of a production-like roomlog on ``url`` (plain HTTP on loopback)."""
+    return {
+        "ROOMLOG_ENV": "production",
+        "ROOMLOG_DATABASE_URL": url,
+        "ROOMLOG_SECRET_KEY": SECRET,
+        "ROOMLOG_PSEUDONYM_KEY": PSEUDONYM,
+        "ROOMLOG_DATA_KEY": DATA_KEY,
+        "ROOMLOG_SECURE_COOKIES": "0",
+        "ROOMLOG_INSTANCE_PATH": str(instance),
+        "ROOMLOG_LOG_FILE": str(log_file),
+    }
+
+
+def setup_floor(database: Database) -> None:
+    """Create the floor app's one table, as the owner (the app role gets the migrations' default grants)."""
+    from sqlalchemy import create_engine
+
+    from bench.floor_app import events
+
+    engine = create_engine(database.owner_url)
     events.metadata.create_all(engine)
     engine.dispose()
 
 
-def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
-    """Migrate a roomlog database and add a room with staff (cheap password hashes, so log-in is quick)."""
+def setup_roomlog(database: Database, instance: Path) -> RoomlogSetup:
+    """Migrate a roomlog database as its owner and add a room with staff (cheap password hashes: quick log-in)."""
     instance.mkdir(parents=True, exist_ok=True)
     os.environ["ROOMLOG_INSTANCE_PATH"] = str(instance)
     from flask_migrate import upgrade
@@ -51,9 +79,11 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
     from roomlog.models.codes import PermitStatus, Role
     from roomlog.services import accounts, rooms
 
+    separate = database.owner_url != database.url
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_DATABASE_URI": database.url,
+            **({"OWNER_DATABASE_URL": database.owner_url, "DATABASE_AS_OWNER": True} if separate else {}),
             "SECRET_KEY": SECRET,
             "PSEUDONYM_KEY": PSEUDONYM,
             "DATA_KEY": DATA_KEY,
@@ -80,7 +110,7 @@ def setup_roomlog(url: str, instance: Path) -> RoomlogSetup:
         room_id = room.id
         db.session.remove()
         db.engine.dispose()
-    return RoomlogSetup(url, instance, room_id, names)
+    return RoomlogSetup(database.url, instance, room_id, names)
 
 
 class Server(Gunicorn):
@@ -91,17 +121,8 @@ class Server(Gunicorn):
         port = free_port()
         env = clean_env(FLOOR_DATABASE_URL=url)
         if kind == "roomlog":
-            env.update(
-                ROOMLOG_ENV="production",
-                ROOMLOG_DATABASE_URL=url,
-                ROOMLOG_SECRET_KEY=SECRET,
-                ROOMLOG_PSEUDONYM_KEY=PSEUDONYM,
-                ROOMLOG_DATA_KEY=DATA_KEY,
-                ROOMLOG_SECURE_COOKIES="0",
-                ROOMLOG_INSTANCE_PATH=str(workdir / "instance"),
-                ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
-                ROOMLOG_LOG_FILE=str(workdir / f"roomlog-{port}.jsonl"),
-            )
+            env.update(roomlog_env(url, workdir / "instance", workdir / f"roomlog-{port}.jsonl"))
+            env.update(ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute")
         target = "wsgi:app" if kind == "roomlog" else "bench.floor_app:app_factory()"
         super().__init__(workdir, env, target=target, workers=workers, port=port, log_name=kind)
 

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db
+from roomlog.row_security import begin_scoped, forget_scope, send_deferred_scope
 
 #: Milliseconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 20_000
@@ -171,8 +172,15 @@ def _install_postgresql(engine: Engine) -> None:
         # SQLAlchemy's transaction state is untouched; set_config(…, true) lasts one transaction.
         from roomlog.auth.scoping import current_setting
 
-        with connection.connection.dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            forget_scope(connection.info)
+            return  # no transaction to scope: every statement stands alone (and sees no room data)
+        begin_scoped(connection, current_setting())
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def send_pending_scope(connection: Any, *_args: Any) -> None:
+        # A scope decided after the transaction began goes out before the next statement at the latest.
+        send_deferred_scope(connection)
 
 
 def install(engine: Engine) -> None:

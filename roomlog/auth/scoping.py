@@ -8,12 +8,14 @@ rows.
 On PostgreSQL there is a third line: row-level security on every table with room data
 (migrations ``security_row_level_security`` and ``security_roles_and_secrets``). Its
 policies read the per-transaction setting ``roomlog.room_ids`` and **deny by default**: a
-transaction that did not set it sees no room data. :func:`_apply_setting` sets it (``SET
-LOCAL`` semantics) at the start of every transaction: the user's rooms for a staff, lead or
-municipality user, ``*`` (an explicit all-rooms scope) for national and admin users and for
-work outside a request (the CLI, tests' factories), ``-1`` ("no rooms") for a request
-whose user is not known yet (the login page). The app role cannot bypass the policies; the
-schema owner (maintenance, backups) is not subject to them.
+transaction that did not set it sees no room data. The transaction's ``begin`` hook
+(roomlog/database.py) sets it (``SET LOCAL`` semantics) from :func:`current_setting`, in the
+round trip of ``BEGIN``: the user's rooms for a staff, lead or municipality user, ``*`` (an
+explicit all-rooms scope) for national and admin users and for work outside a request (the
+CLI, tests' factories), ``-1`` ("no rooms") for a request whose user is not known yet (the
+login page, and the login-session look-up itself). :func:`set_scope` changes it once the user
+is known, with the transaction's next statement. The app role cannot bypass the policies;
+the schema owner (maintenance, backups) is not subject to them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from roomlog.models import (
@@ -84,22 +86,17 @@ def current_setting() -> str:
     return scope_setting(g.get("scope_room_ids"))
 
 
-def _apply_setting(connection: Connection) -> None:
-    if connection.dialect.name != "postgresql":
-        return
-    # Raw DBAPI (as the transaction's "begin" hook does): one round trip, no Core statement work.
-    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
-
-
 def set_scope(ids: frozenset[int] | None) -> None:
     """Limit this request to ``ids`` (``None``: no limit), in the ORM and in PostgreSQL's RLS."""
     g.scope_room_ids = ids
     g.scope_decided = True
     from roomlog.extensions import db
+    from roomlog.row_security import defer_scope
 
-    if db.engine.dialect.name == "postgresql":
-        _apply_setting(db.session.connection())
+    if db.engine.dialect.name == "postgresql" and db.session().in_transaction():
+        # A transaction not yet begun names this scope when it begins; one under way (the login
+        # session was read in it) sends it with its next statement, in that statement's round trip.
+        defer_scope(db.session.connection(), current_setting())
 
 
 def install() -> None:

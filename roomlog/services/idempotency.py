@@ -14,13 +14,15 @@ import re
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import RoomEvent
+from roomlog.row_security import has_deferred_scope, pending_scope_sql
 from roomlog.services import Conflict, DomainError
 
 E = TypeVar("E", bound=RoomEvent)
@@ -64,6 +66,26 @@ def _by_key(table: Table, scoped: bool) -> Select[Any]:
     return stmt
 
 
+def _by_key_with_scope(connection: Connection, table: Table, key: str, rooms: frozenset[int] | None) -> Any:
+    """Look the key up together with the room scope decided since the last statement (PostgreSQL, one round trip).
+
+    A simple query of two statements, values as quoted literals (the key is checked by
+    ``checked_key``, the rooms are integers): the scope is set, then the key looked up under it.
+    """
+    from psycopg import sql
+
+    query = sql.SQL("SELECT id, request_hash FROM {} WHERE idempotency_key = {}").format(
+        sql.Identifier(table.name), sql.Literal(key)
+    )
+    if rooms is not None:
+        query += sql.SQL(" AND room_id = ANY ({}::integer[])").format(sql.Literal(sorted(rooms)))
+    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(pending_scope_sql(connection) + query, prepare=False)
+        cursor.nextset()
+        row = cursor.fetchone()
+    return None if row is None else SimpleNamespace(id=row[0], request_hash=row[1])
+
+
 def replay(
     session: Session, model: type[E], key: str, payload_hash: str, rooms: frozenset[int] | None = None
 ) -> E | None:
@@ -73,10 +95,15 @@ def replay(
     """
     # One Core query on the session's connection: a fresh key (the usual case) costs no ORM
     # statement and no object; a repeat loads the record (through the ORM and its scoping).
-    params: dict[str, Any] = {"key": key}
-    if rooms is not None:
-        params["rooms"] = sorted(rooms)
-    found = session.connection().execute(_by_key(model.__table__, rooms is not None), params).first()  # type: ignore[attr-defined]
+    connection = session.connection()
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    if has_deferred_scope(connection):
+        found = _by_key_with_scope(connection, table, key, rooms)
+    else:
+        params: dict[str, Any] = {"key": key}
+        if rooms is not None:
+            params["rooms"] = sorted(rooms)
+        found = connection.execute(_by_key(table, rooms is not None), params).first()
     if found is None:
         return None
     if found.request_hash != payload_hash:

@@ -2,6 +2,8 @@
 
 from roomlog import create_app
 from roomlog.reports.pdf import preload
+from roomlog.warmup import warm_worker
 
 app = create_app()
 preload()  # each worker loads the PDF renderer at start, not in its first PDF request
+warm_worker(app)  # and compiles the aggregate pages' templates and reads their stored cells

@@ -106,14 +106,15 @@ def protect_year(
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
     leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
-    # Privacy first: when cells stay narrow, national totals become complements as a last resort,
-    # those of the other indicators before the headline ones (e.g. two versions of a revised month
-    # differ by exactly the changed cell).
+    # Privacy first: when cells stay narrow, national totals become complements as a last resort:
+    # first the other indicators' of the codes that leak, then every one (headline totals too: e.g.
+    # two versions of a revised month differ by exactly the changed cell).
     for last in (False, True):
         if not leaks:
             break
+        codes = {k[2] for k in leaks}
         for key in [k for k, reason in pinned.items() if reason is None and k not in fixed]:
-            if last or not _kept(key, exact[key], threshold):
+            if last or (key[2] in codes and not _kept(key, exact[key], threshold)):
                 del pinned[key]
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
     if leaks:

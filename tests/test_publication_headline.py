@@ -1,4 +1,8 @@
-"""On the demo data: every national headline total of k or more is visible, and the LP audit still passes."""
+"""On the demo data: every national headline total of k or more is visible, and the LP audit still passes.
+
+National totals of the other indicators are complements only as a last resort: on the demo, national
+naloxone (every month) and hospital transfers (every year) stay visible.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,13 @@ from roomlog.reporting.publication import sources
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.exact import COUNTS, units_of
 from roomlog.reporting.publication.store import exact_counts, latest
-from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, relations, year_labels
+from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, kind_of_label, relations, year_labels
 
 K = 5
+#: National totals that the demo shows although they are not headline indicators (they were hidden
+#: every month from 2023-05 and in the 2022 annual report: a municipality with one room is its room,
+#: so the nearest visible complement was always the national total).
+SHOWN = {"month": ("emergencies.naloxone",), "year": ("emergencies.naloxone", "emergencies.hospital_transfers")}
 
 
 def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_pinned(
@@ -36,7 +44,7 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
                 keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
                 exact |= {k: v for k, v in exact_counts(pub, keys).items() if v is not None}
                 hidden |= {(label, u, c) for (u, c), cell in pub.cells.items() if cell.hidden and c in COUNTS}
-                for code in HEADLINE_TOTALS:
+                for code in (*HEADLINE_TOTALS, *SHOWN.get(kind_of_label(label), ())):
                     value = exact.get((label, NATIONAL, code))
                     if value is not None and value >= K:
                         checked += 1

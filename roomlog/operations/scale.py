@@ -4,7 +4,8 @@ Every room runs at the demo's H17 traffic (about 6,600 visits and 7,400 consumpt
 month, the busiest Danish room). Rows are the kind the app writes (service day, unique
 idempotency keys, visitors known only by an HMAC pseudonym of a synthetic code) and are
 inserted in bulk (COPY on PostgreSQL). Each finished month is approved through the real
-approval service, which stores its snapshot; the current month stays open.
+approval service, which stores its snapshot (publishing is left to ``roomlog publish``
+afterwards); the current month stays open.
 
 Generation is incremental and deterministic: each room-month draws from its own generator
 seeded with (seed, room, month), and only months without a status row are generated, so
@@ -241,10 +242,23 @@ def generate(
 
 
 def _close(session: Session, room: Room, month: dt.date, lead: User, today: dt.date) -> None:
-    """Approve a finished month like its lead would (snapshot stored); the current month stays open."""
+    """Approve a finished month like its lead would (snapshot stored); the current month stays open.
+
+    Nothing is published here: each approval would publish every locked month of the country
+    (the other rooms' months are not loaded yet) and republish it as revised at the next room;
+    ``roomlog publish`` publishes once when the load is done.
+    """
     if month_end(month) < today:
         approve_month(
-            session, room, month, lead, password=None, require_password=False, backdated_reviewed=True, today=today
+            session,
+            room,
+            month,
+            lead,
+            password=None,
+            require_password=False,
+            backdated_reviewed=True,
+            today=today,
+            publish=False,
         )
     else:
         session.add(PeriodStatus(room_id=room.id, month=month))

@@ -36,12 +36,22 @@ MAX_ROUNDS = 30
 
 
 def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type: ignore[no-untyped-def]
+    """Rank complements: headline totals last (national ones last of all), then any national total of
+    k or more, then by level, parent, period and value.
+
+    The first element is a tier that ``_cover`` never trades for nearness: a national total of k or
+    more found next to a leak is taken only when no room or municipality cell further away will do
+    (in the demo, three of four municipalities have one room, so a municipality is its room and the
+    nearest visible cell was always the national total: national naloxone was hidden every month).
+    """
+
     def cost(key: Key) -> tuple[float, ...]:
         label, unit, code = key
         value = exact[key]
         headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
+        national = unit == NATIONAL and value >= threshold
         return (
-            (2.0 if unit == NATIONAL else 1.0) if headline else 0.0,
+            (2.0 if unit == NATIONAL else 1.0) if headline else (0.5 if national else 0.0),
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
             float(PERIOD_RANK[kind_of_label(label)]),
@@ -80,8 +90,8 @@ def protect_year(
     parents = {BY_CODE[c].parent for c in BY_CODE if BY_CODE[c].parent} | {"emergencies.total"}
     equations = _equations(relations)
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
-    # National headline totals of k or more are not a complement while anything else will do.
-    pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _kept(k, v, threshold)}
+    # National totals of k or more are not a complement while anything else will do.
+    pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
     state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
@@ -96,11 +106,16 @@ def protect_year(
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
     leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
-    if leaks:
-        # Only a national headline total is left to hide (e.g. two versions of a revised month
-        # differ by exactly the changed cell): privacy first, it is hidden as a last resort.
+    # Privacy first: when cells stay narrow, national totals become complements as a last resort:
+    # first the other indicators' of the codes that leak, then every one (headline totals too: e.g.
+    # two versions of a revised month differ by exactly the changed cell).
+    for last in (False, True):
+        if not leaks:
+            break
+        codes = {k[2] for k in leaks}
         for key in [k for k, reason in pinned.items() if reason is None and k not in fixed]:
-            del pinned[key]
+            if last or (key[2] in codes and not _kept(key, exact[key], threshold)):
+                del pinned[key]
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
@@ -139,6 +154,11 @@ def _rounds(
         audit_keys = picks | set(leaks)
     found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
     return _sensitive(found, exact, threshold)
+
+
+def _national(key: Key, value: int, threshold: int) -> bool:
+    """Whether a cell is a national total of k or more (of a count): a complement only as a last resort."""
+    return key[1] == NATIONAL and key[2] not in EXEMPT_CODES and value >= threshold
 
 
 def _kept(key: Key, value: int, threshold: int) -> bool:

@@ -34,8 +34,11 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r roomlog
 
+# The suite in TEST_WORKERS processes (pytest-xdist), a whole test module at a time per process so its
+# module fixtures are built once; each process has its own PostgreSQL databases and ports. 0 = one process.
+TEST_WORKERS ?= 2
 test: dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 translations: dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o roomlog/translations/messages.pot .

@@ -18,7 +18,7 @@ from roomlog.services import demo_history, history
 from roomlog.services.demo import ROOMS
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months, format_month, month_start
-from tests.conftest import AuthActions
+from tests.support.apps import AuthActions
 from tests.test_annual_national import unit_line
 
 #: A distinct count over months of imported history is unknown by definition (history holds no

@@ -12,7 +12,7 @@ from roomlog.models import PeriodStatus
 from roomlog.models.codes import PeriodState, Role
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.periods import check_change_allowed, is_locked, lock_date
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 MARCH = dt.date(2026, 3, 1)
 

@@ -18,9 +18,9 @@ from roomlog.models.codes import Role
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.periods import today_local
 from roomlog.services.tokens import create_token
-from tests.aggregate_data import bearer, history, publish
-from tests.conftest import make_test_config
-from tests.factories import Factory
+from tests.support.apps import make_test_config
+from tests.support.factories import Factory
+from tests.support.worlds import bearer, history, publish
 
 PAGES = (
     "/national/",

@@ -21,9 +21,8 @@ from roomlog.reporting import compute, periods
 from roomlog.reporting.indicators import DISTINCT_CODES
 from roomlog.services.approval import drop_snapshot, write_snapshot
 from roomlog.services.service_days import add_months, format_month
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.ops_support import dispose, owner_app
+from tests.support.apps import AuthActions, dispose, owner_app
+from tests.support.factories import Factory
 
 LAST = dt.date(2025, 6, 1)
 

@@ -14,8 +14,8 @@ from roomlog.models.codes import Role
 from roomlog.services import DomainError, approval
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months, format_month, month_start
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 PASSWORD = Factory.PASSWORD
 

@@ -25,9 +25,9 @@ from roomlog.reports import page as monthly
 from roomlog.services import approval, corrections, event_times, visits
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months, format_month
-from tests.conftest import AuthActions
-from tests.factories import Factory
 from tests.pdf_read import read_pdf
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 REASON = "fundet ved gennemgang"
 

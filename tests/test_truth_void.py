@@ -28,8 +28,8 @@ from roomlog.reporting import compute, periods
 from roomlog.reporting.checks import run_checks
 from roomlog.services.periods import today_local
 from roomlog.services.service_days import add_months, format_month, month_start
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 DEPENDANT_MODELS = (Consumption, Emergency, EmergencyActionRecord, Referral, ServiceRecord, Incident)
 

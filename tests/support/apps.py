@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
@@ -31,6 +32,7 @@ __all__ = [
     "scratch_pg_database",
     "share_url_builders",
     "sqlite_path",
+    "statements",
 ]
 
 # Cheap argon2 parameters for tests only; production uses the library's RFC 9106 defaults.
@@ -100,6 +102,23 @@ class AuthActions:
 
     def logout(self) -> TestResponse:
         return self.client.post("/auth/logout")
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[tuple[str, object]]]:
+    """Collect every SQL statement (with its parameters) the app runs inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def count(_conn: object, _cursor: object, statement: str, parameters: object, *_args: object) -> None:
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @contextmanager

@@ -36,9 +36,11 @@ lint: dev
 
 # The suite in TEST_WORKERS processes (pytest-xdist), a whole test module at a time per process so its
 # module fixtures are built once; each process has its own PostgreSQL databases and ports. 0 = one process.
+# Bytecode is cached even where the environment sets PYTHONDONTWRITEBYTECODE: otherwise every process
+# compiles (and assertion-rewrites) roomlog, the tests and the pytest plugins' packages anew.
 TEST_WORKERS ?= 2
 test: dev lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 translations: dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o roomlog/translations/messages.pot .

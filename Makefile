@@ -37,8 +37,13 @@ lint: dev
 	$(BIN)/bandit -q -c pyproject.toml -r roomlog
 	$(BIN)/lint-imports --no-cache
 
+# The suite in TEST_WORKERS processes (pytest-xdist), a whole test module at a time per process so its
+# module fixtures are built once; each process has its own PostgreSQL databases and ports. 0 = one process.
+# Bytecode is cached even where the environment sets PYTHONDONTWRITEBYTECODE: otherwise every process
+# compiles (and assertion-rewrites) roomlog, the tests and the pytest plugins' packages anew.
+TEST_WORKERS ?= 2
 test: dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The Danish catalogue (roomlog/translations/da/LC_MESSAGES/messages.po) is the source of every Danish text:
 # extract the English msgids, merge them into the catalogue (new ones arrive empty: translate them in the .po),

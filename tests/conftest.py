@@ -9,43 +9,32 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
-from tests.factories import Factory
 from tests.support import sqlite as sqlite_support
-from tests.support.postgres import (
-    IN_CI,
-    PG_ENV,
-    PG_OWNER_ENV,
-    PG_OWNER_ROLE,
-    apply_security_sql,
-    create_test_schema,
-    owner_url_for,
-    postgres_url,
-    truncate,
-)
-
-__all__ = [
-    "IN_CI",
-    "PG_ENV",
-    "PG_OWNER_ENV",
-    "PG_OWNER_ROLE",
-    "AuthActions",
-    "apply_security_sql",
-    "make_test_config",
-    "owner_url_for",
-    "postgres_url",
-    "sqlite_path",
-]
-# Cheap argon2 parameters for tests only; production uses the library's RFC 9106 defaults.
-FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+from tests.support.apps import AuthActions, make_test_config, share_url_builders
+from tests.support.factories import Factory
+from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 
 # Temporary directories (and so every test's SQLite file) on tmpfs unless the caller chose a place.
 sqlite_support.use_ram_temproot()
+# Every test makes an app of its own; they share Werkzeug's generated URL builders (create_app ×5 faster).
+share_url_builders()
+_worker_databases: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets PostgreSQL databases of its own (ports: tests.support.net)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        _worker_databases.extend(use_worker_databases(worker))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    drop_databases(_worker_databases)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -67,10 +56,6 @@ def _pg_schema() -> Iterator[str]:
     yield url
 
 
-def _truncate_pg(url: str) -> None:
-    truncate(url)
-
-
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite database with the schema and the municipalities, built once and copied by every test."""
@@ -85,27 +70,6 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
         else:
             os.environ["ROOMLOG_INSTANCE_PATH"] = previous
-
-
-def make_test_config(tmp_path: Path, database_url: str, **extra: object) -> dict[str, object]:
-    """Config for a test app: fixed fake secrets, cheap hashing, CSRF off unless asked.
-
-    On PostgreSQL the app connects as the app role; ``DATABASE_AS_OWNER=True`` gives the
-    owner's connection to the same database (migrations, demo, purge, backup, restore).
-    """
-    owner = {"OWNER_DATABASE_URL": owner_url_for(database_url)} if database_url.startswith("postgresql") else {}
-    return {
-        **owner,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "PSEUDONYM_KEY": "test-pseudonym-key-for-tests-only-0123",
-        "DATA_KEY": "test-data-key-for-tests-only-0123456789",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "ARGON2_PARAMS": FAST_ARGON2,
-        "RATELIMIT_ENABLED": False,
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -132,7 +96,7 @@ def app(request: pytest.FixtureRequest, backend: str, tmp_path: Path, app_config
         db.session.remove()
         db.engine.dispose()
     if backend == "postgresql":
-        _truncate_pg(url)
+        truncate(url)
 
 
 @pytest.fixture
@@ -171,23 +135,6 @@ def make(app: Flask, dbs: Session) -> Factory:
     return Factory(dbs, app)
 
 
-class AuthActions:
-    """Log in and out through the real login form."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def login(self, username: str, password: str = Factory.PASSWORD):  # type: ignore[no-untyped-def]
-        return self.client.post("/auth/login", data={"username": username, "password": password})
-
-    def logout(self):  # type: ignore[no-untyped-def]
-        return self.client.post("/auth/logout")
-
-
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
-
-
-def sqlite_path(url: str) -> Path:
-    return Path(make_url(url).database or "")

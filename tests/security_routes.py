@@ -20,8 +20,8 @@ from typing import Any
 
 from roomlog.models import Consumption, Emergency, Referral, Room, ServiceRecord, User, Visit, Visitor
 from roomlog.models.codes import EmergencyAction, Role
-from tests.factories import Factory
-from tests.pool_data import pool_world
+from tests.support.factories import Factory
+from tests.support.worlds import pool_world
 
 ROLES = ("anonymous", "staff_a", "lead_a", "staff_b", "municipality_other", "national", "admin")
 AUTHENTICATED = frozenset(ROLES) - {"anonymous"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 def test_staff_cannot_open_another_rooms_board(make: Factory, client: FlaskClient, auth: AuthActions) -> None:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import AuditEntry, Room, User
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 ROOM_FORM = {
     "name": "Aalborg Stue",

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from roomlog.models.codes import Role
-from tests.aggregate_data import World, bearer, build_world
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import today_local
 from roomlog.models.codes import Role
-from tests.aggregate_data import World, build_world, history, publish
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, build_world, history, publish
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from roomlog.models import ApiToken
 from roomlog.models.codes import Role
 from roomlog.services.tokens import create_token, revoke_token
-from tests.aggregate_data import World, bearer, build_world
-from tests.factories import Factory
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world
 
 Q1 = "/api/v1/aggregates?from=2022-01&to=2022-03&granularity=quarter&indicator=consumptions.total"
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from roomlog.auth.access import public
-from tests.aggregate_data import World, bearer, build_world
-from tests.factories import Factory
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world
 
 URLS = ("/api/v1/indicators", "/api/v1/rooms", "/api/v1/aggregates", "/api/v1/funding")
 

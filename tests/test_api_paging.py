@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from roomlog.models import ApiToken
 from roomlog.reporting.indicators import CODES
 from roomlog.services.tokens import revoke_token
-from tests.aggregate_data import World, bearer, build_world, history, publish
-from tests.factories import Factory
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world, history, publish
 
 TEN_YEARS = "/api/v1/aggregates?from=2013-01&to=2022-12&granularity=month"
 SMALL = "/api/v1/aggregates?from=2022-01&to=2022-03&indicator=consumptions.total&indicator=emergencies.total"

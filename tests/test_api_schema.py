@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from sqlalchemy.orm import Session
 
-from tests.aggregate_data import bearer, build_world
-from tests.factories import Factory
+from tests.support.factories import Factory
+from tests.support.worlds import bearer, build_world
 
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 12}
 

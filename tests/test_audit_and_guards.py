@@ -20,8 +20,8 @@ from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Visit
 from roomlog.models.codes import PeriodState
 from roomlog.services import audit
-from tests.factories import Factory
-from tests.ops_support import dispose, migrated_app, owner_app, scratch_pg_database
+from tests.support.apps import dispose, migrated_app, owner_app, scratch_pg_database
+from tests.support.factories import Factory
 
 INSUFFICIENT_PRIVILEGE = "42501"
 

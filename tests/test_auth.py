@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from roomlog.models.codes import Role
 from roomlog.web.redirects import safe_next
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 from tests.support.net import csrf_token
 
 PUBLIC_ENDPOINTS = {

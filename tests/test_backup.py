@@ -18,9 +18,8 @@ from roomlog.models import Base, MonthlyAggregate, PeriodStatus
 from roomlog.models.codes import EmergencyAction, PeriodState
 from roomlog.operations.backup import pg_tool
 from roomlog.services import audit
-from tests.conftest import make_test_config
-from tests.factories import Factory
-from tests.ops_support import database_url, dispose, migrated_app
+from tests.support.apps import database_url, dispose, make_test_config, migrated_app
+from tests.support.factories import Factory
 
 PSEUDONYM_KEY = "test-pseudonym-key-for-tests-only-0123"
 

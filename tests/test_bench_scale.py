@@ -23,8 +23,8 @@ from roomlog.operations import scale
 from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile
 from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
-from tests.factories import Factory
-from tests.ops_support import dispose, owner_app
+from tests.support.apps import dispose, owner_app
+from tests.support.factories import Factory
 
 TODAY = dt.date(2025, 3, 10)
 FEB, MAR, JAN = dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2025, 1, 1)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, AuditEntry
 from roomlog.models.codes import Role
-from tests.capture_helpers import key
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key
+from tests.support.factories import Factory
 
 
 def _room_urls(app: Flask, ids: dict[str, object]) -> list[tuple[str, str]]:

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from roomlog.models import EmergencyActionRecord, Room, ServiceRecord
 from roomlog.models.codes import Role
 from roomlog.services.corrections import FIELDS
-from tests.capture_helpers import CODE, consume, key, location_id, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import CODE, consume, key, location_id, staffed_room, visit
+from tests.support.factories import Factory
 
 TWENTY = "9" * 20
 #: The values of the issue's finding 7, and their neighbours.

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from roomlog.models import AuditEntry, Visit, Visitor
 from roomlog.models.codes import Role, Sex, TurnAwayReason, VisitOutcome
 from roomlog.services.pseudonyms import pseudonym, visitor_code
-from tests.capture_helpers import CODE, CODE_TEXT, check_in, key, location_id, staffed_room
-from tests.conftest import AuthActions, sqlite_path
-from tests.factories import Factory
+from tests.support.apps import AuthActions, sqlite_path
+from tests.support.capture import CODE, CODE_TEXT, check_in, key, location_id, staffed_room
+from tests.support.factories import Factory
 
 
 def _visits(dbs: Session) -> list[Visit]:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import Consumption
 from roomlog.models.codes import PlaceKind, Role, Substance
-from tests.capture_helpers import consume, key, location_id, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import consume, key, location_id, staffed_room, visit
+from tests.support.factories import Factory
 
 
 def _consumptions(dbs: Session) -> list[Consumption]:

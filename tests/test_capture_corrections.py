@@ -13,9 +13,9 @@ from roomlog.models import AuditEntry, Consumption, Referral, ServiceRecord
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, ReferralTarget, Role
 from roomlog.models.room_months import PeriodStatus
-from tests.capture_helpers import key, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key, staffed_room, visit
+from tests.support.factories import Factory
 
 
 def _referral(client: FlaskClient, room_id: int, visit_id: int) -> int:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import Consumption, Emergency
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
-from tests.capture_helpers import consume, key, location_id, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import consume, key, location_id, staffed_room, visit
+from tests.support.factories import Factory
 
 
 def _open(client: FlaskClient, room_id: int, **data: object) -> int:

@@ -11,9 +11,9 @@ from roomlog.models import Visit
 from roomlog.rooms import submit
 from roomlog.services import DomainError
 from roomlog.services.idempotency import checked_key, request_hash
-from tests.capture_helpers import key, location_id, staffed_room
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key, location_id, staffed_room
+from tests.support.factories import Factory
 
 
 def test_request_hash_is_order_insensitive_and_keyed_on_demand() -> None:

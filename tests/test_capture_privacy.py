@@ -8,9 +8,9 @@ from pathlib import Path
 from flask import Flask
 
 from roomlog.models.codes import Role
-from tests.capture_helpers import CODE, CODE_TEXT
-from tests.conftest import sqlite_path
-from tests.factories import Factory
+from tests.support.apps import sqlite_path
+from tests.support.capture import CODE, CODE_TEXT
+from tests.support.factories import Factory
 from tests.support.http import Browser
 from tests.support.server import gunicorn
 

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import Consumption, Incident, Referral, ServiceRecord, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
-from tests.capture_helpers import consume, key, location_id, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import consume, key, location_id, staffed_room, visit
+from tests.support.factories import Factory
 
 
 def test_referral_and_service_in_one_tap(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:

@@ -15,9 +15,9 @@ from bench.profile_capture import round_trips
 from roomlog.extensions import db
 from roomlog.models import AuditEntry, Visit
 from roomlog.services import audit
-from tests.capture_helpers import key, staffed_room
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key, staffed_room
+from tests.support.factories import Factory
 
 
 @pytest.fixture

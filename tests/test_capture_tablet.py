@@ -14,9 +14,9 @@ from roomlog.models import AuditEntry, Consumption, Emergency, EmergencyActionRe
 from roomlog.models.codes import EmergencyOutcome, Role
 from roomlog.reporting.checks import run_checks
 from roomlog.services.undo import UNDO_WINDOW
-from tests.capture_helpers import consume, key, location_id, staffed_room, visit
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import consume, key, location_id, staffed_room, visit
+from tests.support.factories import Factory
 
 
 def _open(client: FlaskClient, room_id: int, visit_id: int) -> int:
@@ -168,7 +168,7 @@ def test_handover_print_has_times_doses_and_no_visitor_code(
     make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
 ) -> None:
     room, _user = staffed_room(make, auth)
-    from tests.capture_helpers import check_in
+    from tests.support.capture import check_in
 
     visit_id = location_id(check_in(client, room), "visits")
     url = f"/rooms/{room.id}/emergencies/{_open(client, room.id, visit_id)}"

@@ -7,9 +7,9 @@ from flask.testing import FlaskClient
 
 from roomlog.auth import sessions
 from roomlog.models.codes import Role
-from tests.capture_helpers import key, staffed_room
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key, staffed_room
+from tests.support.factories import Factory
 
 UNDO = "roomlog_undo"
 

@@ -18,7 +18,7 @@ from roomlog.operations.demo import history as demo_history
 from roomlog.operations.demo.facts import ROOMS
 from roomlog.reporting.overview import HEADLINE
 from roomlog.services import history
-from tests.conftest import AuthActions
+from tests.support.apps import AuthActions
 from tests.test_annual_national import unit_line
 
 #: A distinct count over months of imported history is unknown by definition (history holds no

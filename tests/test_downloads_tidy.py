@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.reporting.exports import COLUMNS, XLSX
 from roomlog.reporting.tidy import MEANINGS
-from tests.aggregate_data import World, bearer, build_world
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world
 
 DA = [c[1] for c in COLUMNS]
 EN = [c[2] for c in COLUMNS]

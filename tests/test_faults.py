@@ -21,10 +21,12 @@ from sqlalchemy import create_engine, text
 
 from roomlog import PROJECT_ROOT
 from roomlog.models.codes import Role
-from tests.factories import Factory
-from tests.harness import REQUEST_TIMEOUT_S, Server, csrf_token, running
-from tests.ops_support import dispose, migrated_app
-from tests.pg_server import throwaway_postgres
+from tests.support.apps import dispose, migrated_app
+from tests.support.factories import Factory
+from tests.support.http import REQUEST_TIMEOUT_S
+from tests.support.net import csrf_token
+from tests.support.postgres import throwaway_postgres
+from tests.support.server import Server, running
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from roomlog.extensions import db
-from tests.ops_support import database_url, dispose, migrated_app, owner_app
+from tests.support.apps import database_url, dispose, migrated_app, owner_app
 
 
 @pytest.mark.both_databases
@@ -41,7 +41,7 @@ def test_healthz_503_without_migrations(client: FlaskClient) -> None:
 
 def test_healthz_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     from roomlog import create_app
-    from tests.conftest import make_test_config
+    from tests.support.apps import make_test_config
 
     application: Flask = create_app(
         make_test_config(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:9/none", SQLALCHEMY_ENGINE_OPTIONS={})

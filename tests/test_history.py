@@ -14,7 +14,7 @@ from roomlog.models import MonthlyHistory
 from roomlog.models.codes import Role
 from roomlog.reporting import compute, periods
 from roomlog.services.history import HistoryImportError, parse
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 
 def write(tmp_path: Path, text: str) -> Path:

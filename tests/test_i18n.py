@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from roomlog import PROJECT_ROOT
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 PO = PROJECT_ROOT / "roomlog" / "translations" / "da" / "LC_MESSAGES" / "messages.po"
 

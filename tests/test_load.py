@@ -22,10 +22,12 @@ from sqlalchemy import create_engine, func, select
 
 from roomlog.models import Consumption, Visit
 from roomlog.models.codes import Role
-from tests.conftest import owner_url_for
-from tests.factories import Factory
-from tests.harness import REQUEST_TIMEOUT_S, Server, csrf_token, fire, running
-from tests.ops_support import database_url, dispose, migrated_app
+from tests.support.apps import database_url, dispose, migrated_app
+from tests.support.factories import Factory
+from tests.support.http import REQUEST_TIMEOUT_S
+from tests.support.net import csrf_token
+from tests.support.postgres import owner_url_for
+from tests.support.server import Server, fire, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 

@@ -10,12 +10,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select
 
 from roomlog import PROJECT_ROOT, create_app
 from roomlog.extensions import db
 from roomlog.models import Base, Municipality
-from tests.conftest import make_test_config, owner_url_for, postgres_url
+from tests.support.apps import make_test_config
+from tests.support.postgres import drop_schema, postgres_url
 
 
 def _script() -> ScriptDirectory:
@@ -34,11 +35,7 @@ def test_single_head() -> None:
 def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     if request.param == "postgresql":
         url = f"{postgres_url()}_migrations"
-        engine = create_engine(owner_url_for(url))
-        with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        engine.dispose()
+        drop_schema(url)
     else:
         url = f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
     return create_app(make_test_config(tmp_path, url, DATABASE_AS_OWNER=True))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from roomlog import PROJECT_ROOT
 from roomlog.models import Base, Visit, codes
 from roomlog.models.codes import CodeList, EmergencyType, Language, Role, Route, Sex, Substance, VisitOutcome
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 FORBIDDEN = re.compile(r"(^|_)(name|first_?name|last_?name|cpr|birth_?date|dob|visitor_?code|raw_?code)$")
 ALLOWED_NAMES = {

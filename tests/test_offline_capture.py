@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from roomlog.extensions import db
 from roomlog.models import EmergencyActionRecord, Visit
 from roomlog.models.codes import EmergencyAction
-from tests.capture_helpers import key, location_id, staffed_room
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import key, location_id, staffed_room
+from tests.support.factories import Factory
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

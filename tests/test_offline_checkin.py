@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from roomlog.models import Visit, Visitor
 from roomlog.services.pseudonyms import pseudonym
 from roomlog.web.code_key import CODE_FIELDS, FILE_NAME, _key_for, code_key
-from tests.capture_helpers import CODE, CODE_TEXT, key, staffed_room
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import CODE, CODE_TEXT, key, staffed_room
+from tests.support.factories import Factory
 
 
 def _published(client: FlaskClient, room_id: int) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from roomlog.extensions import db
 from roomlog.models import AuditEntry
 from roomlog.models.codes import Role
 from roomlog.services.audit import verify
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 
 def _login(app: Flask, username: str) -> object:

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from roomlog.models.codes import Role
-from tests.aggregate_data import World, build_world
-from tests.conftest import AuthActions
-from tests.factories import Factory
 from tests.pdf_read import ReadPdf, read_pdf
-from tests.pool_data import application as pool_application
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, build_world
+from tests.support.worlds import application as pool_application
 
 
 def _assert_tagged(pdf: ReadPdf, lang: str, title: str) -> None:

@@ -13,7 +13,7 @@ from roomlog.models.codes import PeriodState, Role
 from roomlog.models.room_months import is_locked, lock_date
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.locks import check_change_allowed
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 MARCH = dt.date(2026, 3, 1)
 

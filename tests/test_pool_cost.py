@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models.codes import Role
 from roomlog.services.tokens import create_token
-from tests.aggregate_data import bearer, history, publish
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.pool_data import application
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import application, bearer, history, publish
 
 YEAR = 2025
 

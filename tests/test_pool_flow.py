@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import AuditEntry, PoolApplication, PoolPayment, Room
 from roomlog.models.codes import ApplicationState, DecisionOutcome, PaymentState, PermitStatus, Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.pool_data import application as pool_application
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import application as pool_application
 
 
 def _client(app: Flask, username: str) -> FlaskClient:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import AuditEntry, PermitEvent, Room, Visit
 from roomlog.models.codes import PermitStatus, Role
-from tests.capture_helpers import check_in, key
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.capture import check_in, key
+from tests.support.factories import Factory
 
 
 def _room(dbs: Session, name: str) -> Room:

@@ -18,9 +18,9 @@ from roomlog.reporting.checks import run_checks
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.units import NATIONAL, Relation, RoomInfo, relations
-from tests.aggregate_data import World, bearer, build_world, publish
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world, publish
 
 K = 5
 
@@ -339,7 +339,7 @@ def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(
     from roomlog.models import MonthlyHistory
     from roomlog.reporting.publication import sources
     from roomlog.reporting.publication.units import year_labels
-    from tests.aggregate_data import history
+    from tests.support.worlds import history
 
     build_world(make, dbs, publish_now=False)
     third = make.room("Tredje", "101", opened_on=dt.date(2016, 1, 1))

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import today_local
@@ -18,32 +15,15 @@ from roomlog.models.base import Base
 from roomlog.models.codes import Role
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.tokens import create_token
-from tests.aggregate_data import bearer, history, publish
-from tests.conftest import make_test_config
-from tests.factories import Factory
+from tests.support.apps import make_test_config, statements
+from tests.support.factories import Factory
+from tests.support.worlds import bearer, history, publish
 
 PAGES = (
     "/national/",
     "/national/?period={year}",
     "/national/export.csv?period={year}",
 )
-
-
-@contextmanager
-def _counted(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app runs inside the block."""
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _statements(tmp_path: Path, years: int) -> dict[str, int]:
@@ -71,7 +51,7 @@ def _statements(tmp_path: Path, years: int) -> dict[str, int]:
     for attempt in ("first", "again"):
         for url in urls:
             headers = bearer(token) if url.startswith("/api/") else {}
-            with _counted(app) as seen:
+            with statements(app) as seen:
                 assert client.get(url, headers=headers).status_code == 200, url
             out[f"{attempt} {url.split('?')[0]} #{urls.index(url)}"] = len(seen)
     session.close()
@@ -108,12 +88,12 @@ def test_a_second_read_of_the_same_publications_reads_no_cells_again(app: Flask,
     client = app.test_client()
     client.post("/auth/login", data={"username": "ministeriet", "password": Factory.PASSWORD})
     url = f"/national/?period={today_local().year - 1}"
-    with _counted(app) as first:
+    with statements(app) as first:
         body = client.get(url).data
-    with _counted(app) as again:
+    with statements(app) as again:
         assert client.get(url).data.replace(b"\n", b"") != b""
-    assert any("published_cells" in s for s in first)
-    assert not any("published_cells" in s for s in again)
+    assert any("published_cells" in s for s, _ in first)
+    assert not any("published_cells" in s for s, _ in again)
     assert b"120" in body
     with app.app_context():
         assert len(publication_cells()._cells) > 0

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from roomlog.calendar import today_local
 from roomlog.models import MonthlyAggregate, PeriodStatus
 from roomlog.models.codes import PeriodState, Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 MONTH = "2025-03"
 FIRST = dt.date(2025, 3, 1)

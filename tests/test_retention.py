@@ -26,8 +26,8 @@ from roomlog.models import (
 )
 from roomlog.models.codes import EmergencyAction, PeriodState
 from roomlog.operations.retention import default_before
-from tests.factories import Factory
-from tests.ops_support import database_url, dispose, migrated_app, owner_app
+from tests.support.apps import database_url, dispose, migrated_app, owner_app
+from tests.support.factories import Factory
 
 
 class OneTransaction(Factory):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from roomlog.calendar import add_months, format_month
 from roomlog.extensions import db
@@ -21,9 +19,8 @@ from roomlog.operations.retention import purge
 from roomlog.reporting import compute, periods
 from roomlog.reporting.indicators import DISTINCT_CODES
 from roomlog.services.approval import drop_snapshot, write_snapshot
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.ops_support import dispose, owner_app
+from tests.support.apps import AuthActions, dispose, owner_app, statements
+from tests.support.factories import Factory
 
 LAST = dt.date(2025, 6, 1)
 
@@ -47,25 +44,8 @@ def _history(make: Factory, app: Flask, months: int, visitors: int = 3) -> Room:
     return room
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[tuple[str, object]]]:
-    """Collect every SQL statement (with its parameters) the app runs inside the block."""
-    seen: list[tuple[str, object]] = []
-
-    def count(_conn, _cursor, statement, parameters, *_args):  # type: ignore[no-untyped-def]
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _cost(app: Flask, client: FlaskClient, room: Room, month: dt.date) -> int:
-    with _statements(app) as seen:
+    with statements(app) as seen:
         assert client.get(f"/reports/{room.id}/{format_month(month)}").status_code == 200
     return len(seen)
 
@@ -104,7 +84,7 @@ def test_the_summary_of_a_closed_month_reads_no_events_outside_it(
     room = _history(make, app, 24)
     make.user(Role.LEAD, rooms=[room], username="lead")
     auth.login("lead")
-    with _statements(app) as seen:
+    with statements(app) as seen:
         assert client.get(f"/reports/{room.id}/{format_month(LAST)}").status_code == 200
     tables = ("visits", "consumptions", "emergencies", "emergency_actions", "referrals", "services", "incidents")
     on_events = [(s, p) for s, p in seen if re.search(rf"\b(FROM|JOIN) ({'|'.join(tables)})\b", s)]

@@ -17,8 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.operations import backup as backups
-from tests.conftest import make_test_config
-from tests.ops_support import dispose, migrated_app, owner_app, scratch_pg_database
+from tests.support.apps import dispose, make_test_config, migrated_app, owner_app, scratch_pg_database
 
 ALL_ROOM_TABLES = (
     "visits",

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import AuthActions
-from tests.factories import Factory
 from tests.security_routes import World, build_world, concrete_methods, spec_for
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 PREFERENCE = ("admin", "staff_b", "lead_a", "staff_a", "municipality_other", "national")
 NAME = re.compile(r'\bname="([^"]+)"')

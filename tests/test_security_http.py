@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.config import ConfigError
-from tests.conftest import AuthActions, make_test_config
-from tests.factories import Factory
 from tests.security_routes import build_world, concrete_methods, db_fingerprint, spec_for
+from tests.support.apps import AuthActions, make_test_config
+from tests.support.factories import Factory
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",

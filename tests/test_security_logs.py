@@ -13,9 +13,10 @@ from flask import Flask
 from roomlog.logs import JsonFormatter
 from roomlog.models.codes import Role
 from roomlog.services.pseudonyms import pseudonym
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.security_server import Browser, gunicorn
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.http import Browser
+from tests.support.server import gunicorn
 
 CANARIES = {
     "failed_password": "CANARYPW1 zebra kettle",

@@ -12,8 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import AuthActions
-from tests.factories import Factory
 from tests.security_routes import (
     PENDING_ROUTES,
     ROLES,
@@ -25,6 +23,8 @@ from tests.security_routes import (
     probes,
     spec_for,
 )
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 def test_every_route_has_an_entry_in_the_table(app: Flask) -> None:

@@ -23,8 +23,8 @@ from roomlog.services.passwords import (
     password_problems,
     verify_password,
 )
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 def test_default_hasher_is_argon2id_at_or_above_the_owasp_minimum() -> None:

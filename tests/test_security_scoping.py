@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, g
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import ProgrammingError
 
 from roomlog import create_app
 from roomlog.auth.scoping import scope_setting
 from roomlog.extensions import db
-from roomlog.models import Base, Visit
-from tests.conftest import AuthActions, make_test_config, owner_url_for, postgres_url
-from tests.factories import Factory
-from tests.ops_support import dispose, migrate_as_owner
+from roomlog.models import Visit
 from tests.security_routes import build_world
+from tests.support.apps import AuthActions, dispose, make_test_config, migrate_as_owner
+from tests.support.factories import Factory
+from tests.support.postgres import drop_schema, postgres_url
 
 
 def _add_unfiltered_route(app: Flask) -> None:
@@ -56,20 +56,12 @@ def test_scope_setting_values() -> None:
 def rls_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on the PostgreSQL migrations database, built by the real migrations, as the app role."""
     url = f"{postgres_url()}_migrations"
-    engine = create_engine(owner_url_for(url))
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    drop_schema(url)
     dispose(migrate_as_owner(tmp_path, url))
     app = create_app(make_test_config(tmp_path, url))
     yield app
     dispose(app)
-    engine = create_engine(owner_url_for(url))
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    drop_schema(url)
 
 
 def _insert_visit(room_id: int, key: str) -> bool:

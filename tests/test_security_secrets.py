@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from roomlog.auth import sealing, totp
 from roomlog.models import User
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions, sqlite_path
-from tests.factories import Factory
+from tests.support.apps import AuthActions, sqlite_path
+from tests.support.factories import Factory
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_the_migration_seals_secrets_stored_in_clear(tmp_path: Path) -> None:
 
     from roomlog import create_app
     from roomlog.extensions import db
-    from tests.conftest import make_test_config
+    from tests.support.apps import make_test_config
 
     app = create_app(make_test_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
     clear = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

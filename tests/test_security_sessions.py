@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import LoginSession
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 def _two_devices(app: Flask, username: str) -> tuple[AuthActions, AuthActions]:

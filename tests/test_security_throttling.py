@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import LoginThrottle
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
-from tests.security_server import Browser, gunicorn
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.http import Browser
+from tests.support.server import gunicorn
 
 FREE = 3
 PASSWORD = Factory.PASSWORD

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from roomlog.auth import totp
 from roomlog.models import RecoveryCode, User
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from roomlog.auth.sessions import TOUCH_SECONDS
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 
 def _age(client: FlaskClient, seconds: int) -> int:

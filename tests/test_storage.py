@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from roomlog.database import PG_MAX_OVERFLOW, PG_POOL_SIZE, SQLITE_BUSY_TIMEOUT_MS, engine_options, immediate
 from roomlog.extensions import db
-from tests.conftest import sqlite_path
+from tests.support.apps import sqlite_path
 
 
 @pytest.mark.both_databases

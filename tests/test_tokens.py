@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import ApiToken
 from roomlog.models.codes import Role
-from tests.aggregate_data import bearer
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import bearer
 
 
 def test_cli_creates_a_token_printed_once_and_stored_as_a_hash(

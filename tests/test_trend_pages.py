@@ -17,9 +17,9 @@ from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms, tables
 from roomlog.reporting.trends import read_series
 from roomlog.reporting.windows import month_window
-from tests.aggregate_data import World, build_world, history, publish
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, build_world, history, publish
 from tests.test_annual_national import pdf_text
 
 

@@ -13,8 +13,8 @@ from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.codes import Role
 from roomlog.services import DomainError, approval
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 PASSWORD = Factory.PASSWORD
 

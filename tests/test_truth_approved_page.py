@@ -24,9 +24,9 @@ from roomlog.reporting.publication import store
 from roomlog.reporting.publication.units import NATIONAL
 from roomlog.reports import page as monthly
 from roomlog.services import approval, corrections, event_times, visits
-from tests.conftest import AuthActions
-from tests.factories import Factory
 from tests.pdf_read import read_pdf
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 REASON = "fundet ved gennemgang"
 

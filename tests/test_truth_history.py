@@ -13,7 +13,7 @@ from roomlog.extensions import db
 from roomlog.models import MonthlyHistory, YearlyHistory
 from roomlog.reporting import compute, periods
 from roomlog.services.history import HistoryImportError, parse
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 HEAD = "room,month,indicator,value\n"
 NOW = dt.date(2026, 3, 1)

@@ -27,8 +27,8 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, IncidentType, Role
 from roomlog.reporting import compute, periods
 from roomlog.reporting.checks import run_checks
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 DEPENDANT_MODELS = (Consumption, Emergency, EmergencyActionRecord, Referral, ServiceRecord, Incident)
 

@@ -25,9 +25,9 @@ from roomlog.models.codes import Role
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.coverage import LARGER
 from roomlog.services.tokens import create_token
-from tests.aggregate_data import bearer, history, publish
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import bearer, history, publish
 from tests.test_annual_national import pdf_text
 
 ACUTE = "emergencies.acute_treatments"

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from roomlog.extensions import db, publication_cells
 from roomlog.warmup import compile_templates, warm_worker
-from tests.aggregate_data import World, build_world
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
+from tests.support.worlds import World, build_world
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Reusable by every area's browser tests. Fixtures:
 
 ``live_server``  (module scope) the real app served by werkzeug in a thread on a free loopback
                  port, with its own SQLite file and CSRF switched ON. Attributes: ``url``,
-                 ``app``, ``db_path``, ``make`` (a :class:`tests.factories.Factory` for seeding),
+                 ``app``, ``db_path``, ``make`` (a :class:`tests.support.factories.Factory` for seeding),
                  ``session`` (a SQLAlchemy session of the test's own), ``log_text()`` (everything
                  the server and the app logged, request lines included).
 ``browser``      (session scope) headless Chromium launched with the project's fixed arguments.
@@ -35,8 +35,8 @@ from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.models import Base
 from roomlog.services.municipalities import ensure_municipalities
-from tests.conftest import make_test_config
-from tests.factories import Factory
+from tests.support.apps import make_test_config
+from tests.support.factories import Factory
 
 CHROMIUM = Path(os.environ.get("ROOMLOG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -14,8 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from werkzeug.exceptions import HTTPException
 
-from tests.factories import Factory
 from tests.security_routes import World, build_world
+from tests.support.factories import Factory
 
 A11Y_PAGES: list[tuple[str, str | None, Callable[[World], str]]] = [
     # Screens of other areas: checked as soon as their route exists (skipped before the merge).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.aggregate_data import build_world
+from tests.support.worlds import build_world
 
 CSP_LISTENER = """
 window.__csp = [];

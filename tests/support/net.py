@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 
 #: A form's hidden CSRF field, whichever order its attributes come in.
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def worker_share(ports: range) -> range:
+    """This pytest-xdist worker's own slice of ``ports`` (all of them outside xdist), so workers never race for one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker.removeprefix("gw") or 0) if worker.startswith("gw") else 0
+    return ports[index::count] if count > 1 else ports
 
 
 def free_port(preferred: tuple[int, ...] | range = ()) -> int:

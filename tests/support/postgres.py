@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support.net import free_port, port_free
+from tests.support.net import free_port, port_free, worker_share
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ENV = "ROOMLOG_TEST_POSTGRES_URL"
@@ -98,6 +98,17 @@ def create_test_schema(url: str) -> None:
     engine.dispose()
 
 
+def drop_schema(url: str) -> None:
+    """Drop the models' tables and ``alembic_version`` (as the owner): an empty database for the migrations."""
+    from roomlog.models import Base
+
+    engine = create_engine(owner_url_for(url))
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
 def truncate(url: str) -> None:
     """Empty every table but the municipalities (as the owner), restarting the identities."""
     from roomlog.models import Base
@@ -114,7 +125,7 @@ def scratch_pg_database(tag: str) -> Iterator[str]:
     """Create an empty PostgreSQL database (owned by the owner), yield the app role's URL, drop it after."""
     base = make_url(postgres_url() or "")
     name = f"{base.database}_{tag}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(make_url(owner_url_for(str(base))).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = _admin_engine(str(base))
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -123,6 +134,52 @@ def scratch_pg_database(tag: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+#: The databases .ci/postgres.sh makes beside the test database (suffixes of its name).
+COMPANION_SUFFIXES = ("", "_migrations")
+
+
+def _admin_engine(url: str) -> Engine:
+    """An autocommit connection to the server's ``postgres`` database as the owner (who may create databases)."""
+    return create_engine(make_url(owner_url_for(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def use_worker_databases(worker: str) -> list[str]:
+    """Give this pytest-xdist worker databases of its own: ``<test db>_<worker>`` and its ``_migrations`` twin.
+
+    Creates them (owned by the owner, as .ci/postgres.sh does) and points ``ROOMLOG_TEST_POSTGRES_URL``
+    and ``ROOMLOG_TEST_POSTGRES_OWNER_URL`` at them; returns their names for :func:`drop_databases`.
+    """
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return []
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    names = [name + suffix for suffix in COMPANION_SUFFIXES]
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        for database in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    owner = os.environ.get(PG_OWNER_ENV)
+    os.environ[PG_ENV] = base.set(database=name).render_as_string(hide_password=False)
+    if owner:
+        os.environ[PG_OWNER_ENV] = make_url(owner).set(database=name).render_as_string(hide_password=False)
+    return names
+
+
+def drop_databases(names: list[str]) -> None:
+    """Drop the worker's databases (every connection to them closed by force)."""
+    url = os.environ.get(PG_ENV)
+    if not url or not names:
+        return
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        for database in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _bin_dir() -> Path | None:
@@ -183,7 +240,8 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     data = Path(tempfile.mkdtemp(prefix="roomlog-pg-"))
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
-    port = PREFERRED_PORT if port_free(PREFERRED_PORT) else free_port()
+    preferred = worker_share(range(PREFERRED_PORT, PREFERRED_PORT + 1))
+    port = preferred[0] if preferred and port_free(preferred[0]) else free_port()
     server = ThrowawayPostgres(bin_dir, data, port)
     try:
         server._run(str(bin_dir / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "-E", "UTF8")

@@ -15,10 +15,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tests.support.net import free_port
+from tests.support.net import free_port, worker_share
+
+if TYPE_CHECKING:
+    import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: The ports the load and fault tests try first (the worktree's own range), then any free port.
@@ -97,7 +101,7 @@ class Gunicorn:
         log_name: str = "gunicorn",
     ) -> None:
         self.workdir = workdir
-        self.port = port or free_port(PREFERRED_PORTS)
+        self.port = port or free_port(worker_share(PREFERRED_PORTS))
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.target = target
@@ -196,6 +200,27 @@ class Gunicorn:
         self.process = None
 
 
+class Server(Gunicorn):
+    """A production-like roomlog (``wsgi:app``) with N sync workers on a test database (load and fault tests)."""
+
+    def __init__(
+        self, workdir: Path, database_url: str, workers: int = 4, preexec: Callable[[], None] | None = None, **env: str
+    ) -> None:
+        super().__init__(
+            workdir, server_env(database_url, workdir / "instance", **env), workers=workers, preexec=preexec
+        )
+
+    def login(self, username: str, password: str) -> requests.Session:
+        """Log in through the real form (CSRF token included) and return the browser-like session."""
+        from tests.support.http import Browser  # requests: a dev extra, the bench imports this module without it
+
+        browser = Browser(self.base)
+        status = browser.login(username, password)
+        if status != 302:
+            raise RuntimeError(f"login of {username} failed: {status}")
+        return browser.session
+
+
 class LoggingServer(Gunicorn):
     """A development-mode roomlog on a SQLite file with its application, access and error logs in ``root``."""
 
@@ -225,9 +250,22 @@ def serving(server: Gunicorn) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
+def running(workdir: Path, database_url: str, workers: int = 4, **kwargs: Any) -> Iterator[Server]:
+    """Run a production-like server on ``database_url`` for the duration of the block; always stop it."""
+    with serving(Server(workdir, database_url, workers, **kwargs)) as server:
+        yield server
+
+
+@contextlib.contextmanager
 def gunicorn(
     root: Path, database: Path, workers: int = 3, args: Sequence[str] = (), **env: str
 ) -> Iterator[LoggingServer]:
     """Run a logging development server on the SQLite file ``database`` until the block ends."""
     with serving(LoggingServer(root, database, workers, args, **env)) as server:
         yield server
+
+
+def fire(jobs: list[Callable[[], Any]], threads: int) -> list[Any]:
+    """Run the jobs on a bounded thread pool and return their results in order."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda job: job(), jobs))

@@ -11,8 +11,8 @@ from werkzeug.test import TestResponse
 
 from roomlog.models import Room, User
 from roomlog.models.codes import Role
-from tests.conftest import AuthActions
-from tests.factories import Factory
+from tests.support.apps import AuthActions
+from tests.support.factories import Factory
 
 #: A distinctive visitor code (letters and birth date) for privacy canaries.
 CODE = {

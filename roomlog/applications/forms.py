@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from roomlog.funding.fields import AmountField
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
+from roomlog.web.fields import AmountField
 
 
 class NewApplicationForm(FlaskForm):

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from roomlog.funding.fields import AmountField
 from roomlog.models import PoolApplication
+from roomlog.web.fields import AmountField
 
 
 class DecisionForm(FlaskForm):

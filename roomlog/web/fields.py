@@ -1,4 +1,4 @@
-"""The money field both pool blueprints' forms use (kept below them so neither imports the other's forms)."""
+"""The money field both pool blueprints' forms use (shared by the views, so neither imports the other's forms)."""
 
 from __future__ import annotations
 

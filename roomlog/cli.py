@@ -6,11 +6,12 @@ import datetime as dt
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.models import Municipality, Room
 from roomlog.models.codes import INITIAL_PERMITS, PermitStatus, Role
 from roomlog.services import DomainError
@@ -85,9 +86,10 @@ def user_create(
             rooms=room_rows,
             municipality=kommune,
             can_backdate=can_backdate,
+            hashing=current_app.config.get("ARGON2_PARAMS"),
         )
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(message(exc))
     db.session.commit()
     click.echo(f"Created user {user.username} ({user.role.value}).")
 
@@ -132,7 +134,7 @@ def room_create(
             places_smoking=places_smoking,
         )
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(message(exc))
     db.session.commit()
     click.echo(f"Created room {room.name} (id {room.id}), permit {room.permit_status.value} {room.permit_date}.")
 
@@ -153,7 +155,7 @@ def room_permit(name: str, status: str, on: dt.datetime, note: str) -> None:
     try:
         change_permit(db.session, room, PermitStatus(status), on.date(), note=note)
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(message(exc))
     db.session.commit()
     click.echo(f"Permit of {room.name}: {room.permit_status.value} on {room.permit_date}.")
 

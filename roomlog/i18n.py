@@ -35,11 +35,27 @@ def select_locale() -> str:
 
 
 def message(item: Message | Exception | str) -> str:
-    """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language."""
+    """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language.
+
+    Parameters are shown in that language too: a code-list member by its label, a message
+    translated, a tuple of messages translated and joined by spaces.
+    """
     found = getattr(item, "message", item)
     if isinstance(found, Message):
-        return gettext(found.msgid, **found.params) if found.params else gettext(found.msgid)
+        params = {name: _shown(value) for name, value in found.params.items()}
+        return gettext(found.msgid, **params) if params else gettext(found.msgid)
     return gettext(str(found)) if isinstance(found, str) else str(item)
+
+
+def _shown(value: object) -> object:
+    """Return a message parameter as it is shown in the request's language."""
+    if isinstance(value, CodeList):
+        return label(value)
+    if isinstance(value, Message):
+        return message(value)
+    if isinstance(value, tuple) and all(isinstance(part, Message) for part in value):
+        return " ".join(message(part) for part in value)
+    return value
 
 
 def current_language() -> str:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from roomlog.admin.forms import PermitForm
 from roomlog.admin.views import bp
 from roomlog.extensions import db
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import Room
 from roomlog.models.codes import PermitStatus
 from roomlog.services import DomainError
@@ -31,7 +31,7 @@ def room_permit(room_id: int) -> tuple[str, int] | Response:
             )  # fmt: skip
         except DomainError as exc:
             db.session.rollback()
-            form.status.errors = [str(exc)]
+            form.status.errors = [message(exc)]
         else:
             db.session.commit()
             flash(

@@ -43,12 +43,13 @@ def _find(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with these credentials, upgrading an outdated hash."""
     user = _find(username)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    hashing = current_app.config.get("ARGON2_PARAMS")
+    if not verify_password(user.password_hash if user else None, password, hashing) or user is None:
         return None
     if not user.active:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(user.password_hash, hashing):
+        user.password_hash = hash_password(password, hashing)
     return user
 
 

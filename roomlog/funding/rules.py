@@ -15,9 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext
-
-from roomlog.models.codes import CodeList, OperatorType, PermitStatus
+from roomlog.messages import Message
+from roomlog.models.codes import OperatorType, PermitStatus
 
 P = PermitStatus
 #: Which permit status may follow which (a refused or withdrawn permit can be applied for again).
@@ -84,12 +83,16 @@ class Check:
     blocking: bool = True
 
     @property
+    def text(self) -> Message:
+        """The message with its parameters, for a view to translate."""
+        return Message(_TEXTS[self.code], self.params)
+
+    @property
     def message(self) -> str:
         """The translated message (needs an app context)."""
-        from roomlog.i18n import label
+        from roomlog.i18n import message
 
-        params = {k: (label(v) if isinstance(v, CodeList) else v) for k, v in self.params.items()}
-        return gettext(_TEXTS[self.code], **params)
+        return message(self.text)
 
 
 def permit_change_problem(

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from roomlog import database
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.models import AuditEntry, Room
 from roomlog.operations import backup as backups
 from roomlog.operations import retention, scale
@@ -152,7 +153,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
     try:
         before = parse_month(before_text) if before_text else retention.default_before(today_local(), years)
     except (ValueError, DomainError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--before") from exc
+        raise click.BadParameter(message(exc), param_hint="--before") from exc
     require_owner()
     if before > retention.default_before(today_local(), years):
         click.echo(f"Note: {format_month(before)} is inside the retention period of {years} years.")
@@ -168,7 +169,7 @@ def purge_command(before_text: str | None, dry_run: bool) -> None:
         try:
             result = retention.purge(db.session, before)
         except DomainError as exc:
-            _fail(str(exc))
+            _fail(message(exc))
         db.session.commit()
     click.echo(f"Removed {sum(result.rows.values())} records and {result.visitors} visitors (audited).")
 
@@ -269,7 +270,7 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
             )
             db.session.commit()
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(message(exc))
     finally:
         security_log.setLevel(level)
     click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")

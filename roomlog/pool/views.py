@@ -31,7 +31,7 @@ from roomlog.funding.money import format_kr
 from roomlog.funding.queries import application_in_scope, overview
 from roomlog.funding.report import cost_lines
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import PoolApplication, PoolPayment
 from roomlog.models.codes import ApplicationState, PaymentKind, Role
 from roomlog.pool.forms import ConfirmForm, PaymentForm, WithholdForm, decision_form
@@ -113,7 +113,7 @@ def application(application_id: int) -> tuple[str, int]:
 
 def _failed(app: PoolApplication, exc: DomainError, **forms: object) -> tuple[str, int]:
     db.session.rollback()
-    flash(str(exc), "error")
+    flash(message(exc), "error")
     return _page(app, exc.status_code, **forms)
 
 

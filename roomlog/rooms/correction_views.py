@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.codes import Substance
 from roomlog.rooms import history_text
@@ -101,7 +102,7 @@ def correct(room_id: int, kind: str, record_id: int) -> Response | tuple[str, in
         changes = corrections.correct(db.session, room, kind, row, current_user, values, request.form.get("reason", ""))
     except DomainError as exc:
         db.session.rollback()
-        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code)
+        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code)
     db.session.commit()
     flash(_("Correction saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)
@@ -119,7 +120,7 @@ def void(room_id: int, kind: str, record_id: int) -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return _page(room, kind, _record(room, kind, record_id), str(exc), exc.status_code, reason)
+        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code, reason)
     db.session.commit()
     flash(_("The record is voided, with %(count)s records that belong to it.", count=len(voided)) if voided
           else _("The record is voided."), "info")  # fmt: skip

@@ -276,6 +276,7 @@ def load(
                 role=role,
                 rooms=[rooms[n] for n in room_names],
                 municipality=session.get(Municipality, kommune) if kommune else None,
+                hashing=current_app.config.get("ARGON2_PARAMS"),
             )
         result.logins.append((username, password, what))
     today = today or dt.datetime.now(COPENHAGEN).date()

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import RoomEvent
 from roomlog.services import Conflict, DomainError
 
@@ -35,7 +35,7 @@ def new_key() -> str:
 def checked_key(value: str | None) -> str:
     """Return a well-formed key from a submitted form, or raise ``DomainError``."""
     if not value or not KEY_PATTERN.match(value):
-        raise DomainError(_("The form is missing its key. Reload the page and try again."))
+        raise DomainError(N_("The form is missing its key. Reload the page and try again."))
     return value
 
 
@@ -81,7 +81,7 @@ def replay(
         return None
     if found.request_hash != payload_hash:
         raise Conflict(
-            _(
+            N_(
                 "This form was already sent with other content. Nothing was saved the second time: "
                 "open the form again to enter something new."
             )

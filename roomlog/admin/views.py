@@ -10,14 +10,13 @@ from werkzeug.wrappers import Response
 
 from roomlog.admin.forms import PasswordResetForm, RoomForm, UserForm
 from roomlog.auth.access import roles_required
-from roomlog.auth.sessions import end_all_sessions
 from roomlog.auth.totp import reset as reset_totp
 from roomlog.extensions import db
 from roomlog.i18n import current_language, message
 from roomlog.models import Municipality, Room, User
 from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Role, RoomModel
 from roomlog.services import DomainError
-from roomlog.services.accounts import create_user, set_password, update_user
+from roomlog.services.accounts import create_user, end_all_sessions, set_password, update_user
 from roomlog.services.rooms import create_room, update_room
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

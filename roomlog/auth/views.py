@@ -14,11 +14,12 @@ from werkzeug.wrappers import Response
 from roomlog.auth import throttle, totp
 from roomlog.auth.access import public
 from roomlog.auth.forms import LoginForm, SecondFactorForm
-from roomlog.auth.sessions import end_all_sessions, end_session, start_session
+from roomlog.auth.sessions import end_session, start_session
 from roomlog.extensions import db
 from roomlog.logs import security_event
 from roomlog.models import User
 from roomlog.models.base import utcnow
+from roomlog.services.accounts import end_all_sessions
 from roomlog.services.passwords import hash_password, needs_rehash, verify_password
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

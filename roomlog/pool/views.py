@@ -92,7 +92,9 @@ def _payment_form(app: PoolApplication) -> PaymentForm:
 
 def _page(app: PoolApplication, status: int = 200, **forms: object) -> tuple[str, int]:
     blockers = {
-        p.id: pool_decisions.payment_blockers(db.session, p) for p in app.payments if p.state.value == "committed"
+        p.id: [message(b) for b in pool_decisions.payment_blockers(db.session, p)]
+        for p in app.payments
+        if p.state.value == "committed"
     }
     page = render_template(
         "pool/application.html", application=app, checks=pool_applications.checks(app),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from roomlog.messages import N_
-from roomlog.models import Municipality, Room, User
+from roomlog.models import LoginSession, Municipality, Room, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import ROOM_ROLES, Language, Role
 from roomlog.services import JOINED, DomainError, audit
@@ -117,7 +117,6 @@ def update_user(
     }
     session.flush()
     if not active:
-        from roomlog.auth.sessions import end_all_sessions
         from roomlog.services.tokens import revoke_all_tokens
 
         end_all_sessions(session, user, "disabled")
@@ -139,10 +138,17 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
     user.password_hash = hash_password(password, hashing)
     user.password_changed_at = utcnow()
     session.flush()
-    from roomlog.auth.sessions import end_all_sessions
-
     end_all_sessions(session, user, "password_changed")
     audit.record(session, "user.password", user_id=actor.id if actor else None, entity="user", entity_id=user.id)
+
+
+def end_all_sessions(session: Session, user: User, reason: str) -> None:
+    """End every open session of ``user`` (password change, account disabled, logout)."""
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
 
 
 def set_language(session: Session, user: User, language: Language) -> None:

@@ -26,7 +26,7 @@ E = TypeVar("E", bound=RoomEvent)
 def change_record(room_id: int, model: type[E], record_id: int, change: Callable[[E], object]) -> tuple[Room, E]:
     """Apply a one-tap change to a record of a room the user works in, and commit; return the room and record.
 
-    The room (members only, else 403) and its record (else 404) are loaded, then ``change`` calls
+    The room (members only) and its record are loaded (else 404), then ``change`` calls
     the service, which enforces every rule about changing the record (month lock, approval).
     """
     room = room_for_member(room_id)

@@ -105,7 +105,10 @@ def setup_roomlog(database: Database, instance: Path) -> RoomlogSetup:
         )
         names = [f"bench-tablet-{n}" for n in range(LOGINS)]
         for name in names:
-            accounts.create_user(db.session, username=name, password=PASSWORD, role=Role.STAFF, rooms=[room])
+            accounts.create_user(
+                db.session, username=name, password=PASSWORD, role=Role.STAFF, rooms=[room],
+                hashing=app.config["ARGON2_PARAMS"],
+            )  # fmt: skip
         db.session.commit()
         room_id = room.id
         db.session.remove()

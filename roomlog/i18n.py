@@ -37,24 +37,24 @@ def select_locale() -> str:
 def message(item: Message | Exception | str) -> str:
     """Translate a domain message (or a ``DomainError``'s, or a plain msgid) into the request's language.
 
-    Parameters are translated too: a code-list member becomes its label, a ``Message`` (or a list of
-    them, joined by spaces) its text.
+    Parameters are shown in that language too: a code-list member by its label, a message
+    translated, a tuple of messages translated and joined by spaces.
     """
     found = getattr(item, "message", item)
     if isinstance(found, Message):
-        if not found.params:
-            return str(gettext(found.msgid))
-        return str(gettext(found.msgid, **{name: _param(value) for name, value in found.params.items()}))
-    return str(gettext(found)) if isinstance(found, str) else str(item)
+        params = {name: _shown(value) for name, value in found.params.items()}
+        return gettext(found.msgid, **params) if params else gettext(found.msgid)
+    return gettext(str(found)) if isinstance(found, str) else str(item)
 
 
-def _param(value: object) -> object:
+def _shown(value: object) -> object:
+    """Return a message parameter as it is shown in the request's language."""
     if isinstance(value, CodeList):
         return label(value)
     if isinstance(value, Message):
         return message(value)
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Message) for v in value):
-        return " ".join(message(v) for v in value)
+    if isinstance(value, tuple) and all(isinstance(part, Message) for part in value):
+        return " ".join(message(part) for part in value)
     return value
 
 

@@ -81,7 +81,7 @@ def test_checks_block_approval_and_backdated_entries_need_review(app, make, setu
     emergency = make.emergency(visit, room)  # no outcome yet
     with app.app_context():
         r, u = _load(room, lead)
-        with pytest.raises(DomainError, match="Kontrollerne"):
+        with pytest.raises(DomainError, match="The validation checks must pass"):
             approve_month(db.session, r, MARCH, u, password=PASSWORD, today=TODAY)
         db.session.rollback()
     make.session.get(type(emergency), emergency.id).outcome = EmergencyOutcome.RECOVERED_ON_SITE
@@ -89,7 +89,7 @@ def test_checks_block_approval_and_backdated_entries_need_review(app, make, setu
     make.visit(room, at(20), left_at=at(20, 13), backdated=True)
     with app.app_context():
         r, u = _load(room, lead)
-        with pytest.raises(DomainError, match="tilbagedaterede"):
+        with pytest.raises(DomainError, match="reviewed the back-dated entries"):
             approve_month(db.session, r, MARCH, u, password=PASSWORD, today=TODAY)
         db.session.rollback()
         approve_month(db.session, r, MARCH, u, password=PASSWORD, backdated_reviewed=True, today=TODAY)

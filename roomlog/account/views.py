@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
@@ -12,6 +12,7 @@ from roomlog.auth import totp
 from roomlog.auth.access import public
 from roomlog.auth.sessions import start_session
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.logs import security_event
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Language
@@ -28,14 +29,15 @@ def settings() -> str | Response:
     """Show the account page and change the password."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data or ""):
+        hashing = current_app.config.get("ARGON2_PARAMS")
+        if not verify_password(current_user.password_hash, form.current.data or "", hashing):
             form.current.errors = [_("That is not your current password.")]
         else:
             try:
-                set_password(db.session, current_user, form.new.data or "", actor=current_user)
+                set_password(db.session, current_user, form.new.data or "", actor=current_user, hashing=hashing)
             except DomainError as exc:
                 db.session.rollback()
-                form.new.errors = [str(exc)]
+                form.new.errors = [message(exc)]
             else:
                 user = current_user._get_current_object()  # the object, not the proxy (else it recurses)
                 start_session(db.session, user, second_factor_done=True)

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from roomlog.admin.views import bp
 from roomlog.extensions import db
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import ApiToken, User
 from roomlog.services import DomainError
 from roomlog.services.tokens import TOKEN_ROLES, create_token, revoke_token, tokens_listing
@@ -49,7 +49,7 @@ def tokens() -> str | Response:
             new = create_token(db.session, owner, form.name.data or "", actor=current_user)
         except DomainError as exc:
             db.session.rollback()
-            form.user_id.errors = [str(exc)]
+            form.user_id.errors = [message(exc)]
         else:
             db.session.commit()
             new_value = new.value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,14 +10,13 @@ from werkzeug.wrappers import Response
 
 from roomlog.admin.forms import PasswordResetForm, RoomForm, UserForm
 from roomlog.auth.access import roles_required
-from roomlog.auth.sessions import end_all_sessions
 from roomlog.auth.totp import reset as reset_totp
 from roomlog.extensions import db
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import Municipality, Room, User
 from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Role, RoomModel
 from roomlog.services import DomainError
-from roomlog.services.accounts import create_user, set_password, update_user
+from roomlog.services.accounts import create_user, end_all_sessions, set_password, update_user
 from roomlog.services.rooms import create_room, update_room
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -72,7 +71,7 @@ def room_new() -> str | Response:
             )
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors = [str(exc)]
+            form.name.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("Room %(name)s created.", name=room.name), "info")
@@ -92,7 +91,7 @@ def room_edit(room_id: int) -> str | Response:
             update_room(db.session, room, actor=current_user, **_room_values(form))
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors = [str(exc)]
+            form.name.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("Room %(name)s saved.", name=room.name), "info")
@@ -140,10 +139,11 @@ def user_new() -> str | Response:
                 municipality=municipality,
                 can_backdate=form.can_backdate.data,
                 actor=current_user,
+                hashing=current_app.config.get("ARGON2_PARAMS"),
             )
         except DomainError as exc:
             db.session.rollback()
-            form.username.errors = [str(exc)]
+            form.username.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "info")
@@ -172,7 +172,7 @@ def user_edit(user_id: int) -> str | Response:
             )
         except DomainError as exc:
             db.session.rollback()
-            form.role.errors = [str(exc)]
+            form.role.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("User %(name)s saved.", name=user.username), "info")
@@ -187,10 +187,13 @@ def user_password(user_id: int) -> str | Response:
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            set_password(db.session, user, form.password.data or "", actor=current_user)
+            set_password(
+                db.session, user, form.password.data or "", actor=current_user,
+                hashing=current_app.config.get("ARGON2_PARAMS"),
+            )  # fmt: skip
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(message(exc), "error")
         else:
             db.session.commit()
             flash(_("New password set for %(name)s.", name=user.username), "info")

@@ -28,7 +28,7 @@ from roomlog.applications.forms import ConfirmForm, EstablishmentForm, NewApplic
 from roomlog.auth.access import roles_required
 from roomlog.extensions import db
 from roomlog.funding.queries import application_in_scope, applications
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import Municipality, PoolApplication, Room
 from roomlog.models.codes import ApplicationState, PermitStatus, Role
 from roomlog.services import DomainError
@@ -97,7 +97,7 @@ def new() -> str | Response:
             )  # fmt: skip
         except DomainError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(message(exc))
         else:
             db.session.commit()
             flash(_("Draft application saved. Add the operating years, then submit."), "info")
@@ -187,7 +187,7 @@ def _attempt(action: Callable[[], object]) -> bool:
         action()
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(message(exc), "error")
         return False
     db.session.commit()
     return True

@@ -72,15 +72,6 @@ def end_session(db_session: Session, reason: str = "logout") -> None:
     session.clear()
 
 
-def end_all_sessions(db_session: Session, user: User, reason: str) -> None:
-    """End every open session of ``user`` (password change, account disabled, logout)."""
-    db_session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
-    )
-
-
 @lru_cache(maxsize=1)
 def _session_by_token() -> Select[tuple[LoginSession]]:
     """Return the look-up of an open session with its user and rooms, built once (one round trip)."""

@@ -41,6 +41,7 @@ def demo_command(months: int, seed: int) -> None:
             months=months,
             seed=seed,
             progress=progress,
+            hashing=current_app.config.get("ARGON2_PARAMS"),
         )
     db.session.commit()
     published = publish(db.session, publishing=publishing())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -58,6 +59,7 @@ def user_create(
             rooms=room_rows,
             municipality=kommune,
             can_backdate=can_backdate,
+            hashing=current_app.config.get("ARGON2_PARAMS"),
         )
     except DomainError as exc:
         fail_with(exc)

@@ -32,7 +32,7 @@ FIRST_YEAR, LAST_YEAR = 2020, 2099
 
 
 def _l(text: str) -> str:
-    """Mark a message for extraction; it is translated when shown (:attr:`Check.message`)."""
+    """Mark a message for extraction; it is translated when shown (:attr:`Check.text`, by the view)."""
     return text
 
 
@@ -83,7 +83,7 @@ class Check:
     blocking: bool = True
 
     @property
-    def message(self) -> Message:
+    def text(self) -> Message:
         """What the check says, for a view to translate (``roomlog.i18n.message``; code lists become labels)."""
         return Message(_TEXTS[self.code], self.params)
 

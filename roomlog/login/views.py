@@ -12,12 +12,13 @@ from werkzeug.wrappers import Response
 
 from roomlog.auth import throttle, totp
 from roomlog.auth.access import public
-from roomlog.auth.sessions import end_all_sessions, end_session, start_session
+from roomlog.auth.sessions import end_session, start_session
 from roomlog.extensions import db
 from roomlog.login.forms import LoginForm, SecondFactorForm
 from roomlog.logs import security_event
 from roomlog.models import User
 from roomlog.models.base import utcnow
+from roomlog.services.accounts import end_all_sessions
 from roomlog.services.passwords import hash_password, needs_rehash, verify_password
 from roomlog.web.redirects import safe_next
 
@@ -32,12 +33,13 @@ def _find(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with these credentials, upgrading an outdated hash."""
     user = _find(username)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    hashing = current_app.config.get("ARGON2_PARAMS")
+    if not verify_password(user.password_hash if user else None, password, hashing) or user is None:
         return None
     if not user.active:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(user.password_hash, hashing):
+        user.password_hash = hash_password(password, hashing)
     return user
 
 

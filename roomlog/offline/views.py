@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from roomlog.auth.access import public, room_for_member
 from roomlog.extensions import db
+from roomlog.i18n import message
 from roomlog.models.codes import EmergencyAction, Role
 from roomlog.services import DomainError, outbox
 from roomlog.services.emergencies import NALOXONE_PRESETS
@@ -41,7 +42,7 @@ def outbox_discarded(room_id: int) -> tuple[Response, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        return jsonify(error=str(exc)), exc.status_code
+        return jsonify(error=message(exc)), exc.status_code
     db.session.commit()
     return jsonify(recorded=entry is not None), 200
 

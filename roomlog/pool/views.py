@@ -31,7 +31,7 @@ from roomlog.funding.money import format_kr
 from roomlog.funding.queries import application_in_scope, overview
 from roomlog.funding.report import cost_lines
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
-from roomlog.i18n import current_language
+from roomlog.i18n import current_language, message
 from roomlog.models import PoolApplication, PoolPayment
 from roomlog.models.codes import ApplicationState, PaymentKind, Role
 from roomlog.pool.forms import ConfirmForm, PaymentForm, WithholdForm, decision_form
@@ -92,7 +92,9 @@ def _payment_form(app: PoolApplication) -> PaymentForm:
 
 def _page(app: PoolApplication, status: int = 200, **forms: object) -> tuple[str, int]:
     blockers = {
-        p.id: pool_decisions.payment_blockers(db.session, p) for p in app.payments if p.state.value == "committed"
+        p.id: [message(b) for b in pool_decisions.payment_blockers(db.session, p)]
+        for p in app.payments
+        if p.state.value == "committed"
     }
     page = render_template(
         "pool/application.html", application=app, checks=pool_applications.checks(app),
@@ -113,7 +115,7 @@ def application(application_id: int) -> tuple[str, int]:
 
 def _failed(app: PoolApplication, exc: DomainError, **forms: object) -> tuple[str, int]:
     db.session.rollback()
-    flash(str(exc), "error")
+    flash(message(exc), "error")
     return _page(app, exc.status_code, **forms)
 
 

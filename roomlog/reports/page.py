@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, today_local
+from roomlog.i18n import message
 from roomlog.models import PeriodStatus, Room, User
 from roomlog.models.base import utcnow
 from roomlog.models.room_months import is_locked, lock_date
@@ -187,7 +188,7 @@ def build(session: Session, room: Room, month: dt.date, *, with_checks: bool, wi
         previous_month=add_months(month, -1),
         next_month=following if following <= today else None,
         checks=_with_changes(checks, changes),
-        approval_refused=refusal(room, month, today) if finished or month > today else None,
+        approval_refused=_refused(room, month, today) if finished or month > today else None,
         detail_source=detail_source,
         changes=changes,
     )
@@ -207,3 +208,9 @@ def _with_changes(checks: list[Check] | None, changes: ChangesSinceApproval | No
         return checks
     items = tuple(CheckItem(r.kind, r.record_id, r.occurred_at) for r in changes.records[:SHOWN])
     return [*checks, Check(approval_changes.CHECK_CODE, False, len(changes.records), items)]
+
+
+def _refused(room: Room, month: dt.date, today: dt.date) -> str | None:
+    """Say (translated) why the month can never be approved, if it cannot."""
+    refused = refusal(room, month, today)
+    return None if refused is None else message(refused)

@@ -20,7 +20,7 @@ from flask_login import current_user
 from roomlog.auth.access import room_for_member
 from roomlog.calendar import add_months, format_month, month_start, today_local
 from roomlog.extensions import db
-from roomlog.i18n import LANGUAGES
+from roomlog.i18n import LANGUAGES, message
 from roomlog.models import Room
 from roomlog.models.codes import ROOM_ROLES, Role
 from roomlog.reporting.indicators import INDICATORS, SECTIONS
@@ -117,7 +117,7 @@ def approve(room_id: int, month: dt.date) -> Response | tuple[str, int]:
             )
         except DomainError as exc:
             db.session.rollback()
-            form.password.errors = [str(exc)]
+            form.password.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("%(month)s is approved.", month=format_month(month)), "info")
@@ -135,7 +135,7 @@ def lock_exception(room_id: int, month: dt.date) -> Response | tuple[str, int]:
             approval.grant_lock_exception(db.session, room, month, current_user, form.until.data, form.reason.data)
         except DomainError as exc:
             db.session.rollback()
-            form.until.errors = [str(exc)]
+            form.until.errors = [message(exc)]
         else:
             db.session.commit()
             flash(_("%(month)s stays open for changes until %(day)s.", month=format_month(month), day=form.until.data))
@@ -155,9 +155,9 @@ def reopen(room_id: int, month: dt.date) -> Response | tuple[str, int]:
     except DomainError as exc:
         db.session.rollback()
         if lead:
-            form.reason.errors = [str(exc)]
+            form.reason.errors = [message(exc)]
             return _render(room, month, exc.status_code, reopen_form=form)
-        flash(str(exc), "error")
+        flash(message(exc), "error")
         return redirect(back)
     db.session.commit()
     flash(_("%(month)s was taken back one step.", month=format_month(month)), "info")
@@ -176,7 +176,7 @@ def accept(room_id: int, month: dt.date) -> Response:
         approval.accept_month(db.session, room, month, current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(message(exc), "error")
         return redirect(back)
     db.session.commit()
     flash(_("%(month)s of %(room)s is accepted.", month=format_month(month), room=room.name), "info")

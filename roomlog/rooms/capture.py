@@ -1,20 +1,39 @@
-"""Small helpers the capture views share: times from a form, re-rendering on errors."""
+"""Small helpers the capture views share: times from a form, one-tap changes, re-rendering on errors."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from roomlog.auth.access import room_for_member
 from roomlog.extensions import db
 from roomlog.i18n import message
-from roomlog.models import Room
+from roomlog.messages import N_
+from roomlog.models import Room, RoomEvent
 from roomlog.rooms.forms import CaptureForm
+from roomlog.rooms.submit import record_in_room
 from roomlog.services import Conflict, DomainError
 from roomlog.services.event_times import Stamp, parse_local, resolve
+
+E = TypeVar("E", bound=RoomEvent)
+
+
+def change_record(room_id: int, model: type[E], record_id: int, change: Callable[[E], object]) -> tuple[Room, E]:
+    """Apply a one-tap change to a record of a room the user works in, and commit; return the room and record.
+
+    The room (members only) and its record are loaded (else 404), then ``change`` calls
+    the service, which enforces every rule about changing the record (month lock, approval).
+    """
+    room = room_for_member(room_id)
+    row = record_in_room(model, room, record_id)
+    change(row)
+    db.session.commit()
+    return room, row
 
 
 def stamp_from(room: Room, form: CaptureForm) -> Stamp:
@@ -46,6 +65,5 @@ def to_visit(room: Room, visit_id: int) -> Response:
     return redirect(url_for("rooms.visit", room_id=room.id, visit_id=visit_id), 303)
 
 
-def invalid_value() -> str:
-    """Return the message for a tapped value the server does not know."""
-    return _("A value is not valid. Check the form.")
+#: A tapped value the server does not know.
+INVALID_VALUE = N_("A value is not valid. Check the form.")

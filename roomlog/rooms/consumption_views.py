@@ -8,29 +8,28 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db, lock_after_days
+from roomlog.extensions import db
 from roomlog.i18n import label
 from roomlog.models import Consumption, Room
 from roomlog.models.codes import PlaceKind, Route, Substance
 from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, to_visit
+from roomlog.rooms.capture import change_record, form_failed, stamp_from, to_visit
 from roomlog.rooms.forms import ConsumptionForm
-from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
+from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room
 from roomlog.services import DomainError, consumptions
-from roomlog.services.locks import check_change_allowed
 
 
 def _place(value: str | None, room: Room) -> tuple[PlaceKind, int] | None:
     if not value:
         if consumptions.places(room):
-            raise DomainError(consumptions.choose_place_message())
+            raise DomainError(consumptions.CHOOSE_PLACE)
         return None
     kind, _sep, number = value.partition("-")
     try:
         return PlaceKind(kind), int(number)
     except ValueError as exc:
-        raise DomainError(consumptions.choose_place_message()) from exc
+        raise DomainError(consumptions.CHOOSE_PLACE) from exc
 
 
 @bp.post("/<int:room_id>/visits/<int:visit_id>/consumptions")
@@ -60,22 +59,20 @@ def consumption(room_id: int, visit_id: int) -> Response | tuple[str, int]:
 @bp.post("/<int:room_id>/consumptions/<int:consumption_id>/assisted")
 def assisted(room_id: int, consumption_id: int) -> Response:
     """Set or clear "assisted" before the intake, stamping its own time."""
-    room = room_for_member(room_id)
-    row = record_in_room(Consumption, room, consumption_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    consumptions.set_assisted(db.session, row, current_user, _yes(form_value("assisted")))
-    db.session.commit()
+
+    def change(row: Consumption) -> None:
+        consumptions.set_assisted(db.session, row, current_user, _yes(form_value("assisted")))
+
+    room, row = change_record(room_id, Consumption, consumption_id, change)
     return to_visit(room, row.visit_id)
 
 
 @bp.post("/<int:room_id>/consumptions/<int:consumption_id>/end")
 def end_consumption(room_id: int, consumption_id: int) -> Response:
     """End a consumption and free its place; a second tap changes nothing."""
-    room = room_for_member(room_id)
-    row = record_in_room(Consumption, room, consumption_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    consumptions.end(db.session, row, current_user)
-    db.session.commit()
+    room, row = change_record(
+        room_id, Consumption, consumption_id, lambda r: consumptions.end(db.session, r, current_user)
+    )
     place = f" {label(row.place_kind)} {row.place_number}" if row.place_kind else ""
     undo_views.offer("consumption_end", row.id, _("Consumption ended%(place)s", place=place))
     return back_or_visit(room, row.visit_id)
@@ -88,7 +85,7 @@ def form_value(name: str) -> str:
 
 def _yes(value: str) -> bool:
     if value not in {"yes", "no"}:
-        raise DomainError(consumptions.assisted_message())
+        raise DomainError(consumptions.ASSISTED_UNANSWERED)
     return value == "yes"
 
 

@@ -11,18 +11,17 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db, lock_after_days
+from roomlog.extensions import db
 from roomlog.i18n import label, local_time, number
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room
 from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
 from roomlog.rooms import emergency_screen, undo_views
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import invalid_value, tapped_at
+from roomlog.rooms.capture import INVALID_VALUE, change_record, tapped_at
 from roomlog.rooms.submit import form_key, form_payload, record_in_room, save_once, visit_in_room
 from roomlog.services import DomainError, bounds, emergencies
 from roomlog.services.event_times import resolve
-from roomlog.services.locks import check_change_allowed
 
 
 @bp.app_template_global("duration")
@@ -63,7 +62,7 @@ def _code(enum_cls: type, name: str) -> object:
     try:
         return enum_cls(value)
     except ValueError as exc:
-        raise DomainError(invalid_value()) from exc
+        raise DomainError(INVALID_VALUE) from exc
 
 
 @bp.post("/<int:room_id>/emergencies")
@@ -134,7 +133,7 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
     row = record_in_room(Emergency, room, emergency_id)
     action = _code(EmergencyAction, "action")
     if action is None:
-        raise DomainError(invalid_value())
+        raise DomainError(INVALID_VALUE)
 
     def create(digest: str) -> EmergencyActionRecord:
         return emergencies.add_action(
@@ -152,49 +151,47 @@ def emergency_action(room_id: int, emergency_id: int) -> Response:
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/outcome")
 def emergency_outcome(room_id: int, emergency_id: int) -> Response:
     """Record the outcome with one tap."""
-    room = room_for_member(room_id)
-    row = record_in_room(Emergency, room, emergency_id)
-    outcome = _code(EmergencyOutcome, "outcome")
-    if outcome is None:
-        raise DomainError(invalid_value())
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    emergencies.set_outcome(db.session, row, current_user, outcome)
-    db.session.commit()
+
+    def change(row: Emergency) -> None:
+        outcome = _code(EmergencyOutcome, "outcome")
+        if outcome is None:
+            raise DomainError(INVALID_VALUE)
+        emergencies.set_outcome(db.session, row, current_user, outcome)
+
+    room, row = change_record(room_id, Emergency, emergency_id, change)
     return _to_screen(room, row.id)
 
 
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/details")
 def emergency_details(room_id: int, emergency_id: int) -> Response:
     """Save type, severity and a short note, filled in after the emergency."""
-    room = room_for_member(room_id)
-    row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    emergencies.set_details(
-        db.session, row, current_user,
-        type=_code(EmergencyType, "type"), severity=_code(Severity, "severity"), note=request.form.get("note"),
-    )  # fmt: skip
-    db.session.commit()
+
+    def change(row: Emergency) -> None:
+        emergencies.set_details(
+            db.session, row, current_user,
+            type=_code(EmergencyType, "type"), severity=_code(Severity, "severity"), note=request.form.get("note"),
+        )  # fmt: skip
+
+    room, row = change_record(room_id, Emergency, emergency_id, change)
     return _to_screen(room, row.id)
 
 
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/reopen")
 def emergency_reopen(room_id: int, emergency_id: int) -> Response:
     """Take the outcome back, so that actions after it are stamped in time order (audited)."""
-    room = room_for_member(room_id)
-    row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    emergencies.reopen(db.session, row, current_user)
-    db.session.commit()
+    room, row = change_record(
+        room_id, Emergency, emergency_id, lambda r: emergencies.reopen(db.session, r, current_user)
+    )
     return _to_screen(room, row.id)
 
 
 @bp.post("/<int:room_id>/emergencies/<int:emergency_id>/cancel")
 def emergency_cancel(room_id: int, emergency_id: int) -> Response:
     """Cancel an emergency opened by mistake (confirmed on the screen; voided and audited)."""
-    room = room_for_member(room_id)
-    row = record_in_room(Emergency, room, emergency_id)
-    check_change_allowed(db.session, room, row.service_day, current_user, None, lock_after_days=lock_after_days())
-    emergencies.cancel(db.session, row, current_user, _("Opened by mistake"))
-    db.session.commit()
+
+    def change(row: Emergency) -> None:
+        emergencies.cancel(db.session, row, current_user, _("Opened by mistake"))
+
+    room, _row = change_record(room_id, Emergency, emergency_id, change)
     flash(_("The emergency was cancelled (opened by mistake)."), "info")
     return redirect(url_for("rooms.board", room_id=room.id), 303)

@@ -6,13 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask import abort, g, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from roomlog.database import commit_keeping_loaded, end_read_phase
 from roomlog.extensions import db
+from roomlog.messages import N_
 from roomlog.models import Room, RoomEvent, Visit
 from roomlog.services import Conflict, NotAllowed
 from roomlog.services.idempotency import checked_key, replay, request_hash
@@ -51,7 +51,7 @@ def check_outbox_user() -> None:
     owner = request.form.get("outbox_user")
     if owner and owner != str(current_user.id):
         raise NotAllowed(
-            _("This entry was made by another user on this tablet. It was not saved and is kept for them.")
+            N_("This entry was made by another user on this tablet. It was not saved and is kept for them.")
         )
 
 
@@ -88,7 +88,7 @@ def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Call
         existing = replay(db.session, model, key, digest, scope)
         if existing is not None:
             return existing
-    raise Conflict(_("The record could not be saved because of a conflicting entry. Try again."))
+    raise Conflict(N_("The record could not be saved because of a conflicting entry. Try again."))
 
 
 def visit_in_room(room: Room, visit_id: int) -> Visit:

@@ -24,6 +24,7 @@ from roomlog.models import (
 )
 from roomlog.rooms import undo_cookie
 from roomlog.rooms.blueprint import bp
+from roomlog.rooms.capture import INVALID_VALUE
 from roomlog.rooms.submit import record_in_room
 from roomlog.services import DomainError, bounds, undo
 
@@ -75,14 +76,14 @@ def undo_last(room_id: int) -> Response:
     model = MODELS.get(kind)
     record_id = bounds.record_id(request.form.get("record_id"))
     if model is None or record_id is None:
-        raise DomainError(_("A value is not valid. Check the form."))
+        raise DomainError(INVALID_VALUE)
     row = record_in_room(model, room, record_id)
     if kind == "consumption_end":
         undo.undo_end(db.session, room, row, current_user)  # type: ignore[arg-type]
     elif kind == "check_out":
         undo.undo_check_out(db.session, room, row, current_user)  # type: ignore[arg-type]
     else:
-        undo.undo(db.session, room, kind, row, current_user)
+        undo.undo(db.session, room, kind, row, current_user, reason=_(undo.UNDONE))
     db.session.commit()
     undo_cookie.take()  # an offer still pending is spent (its cookie is deleted)
     flash(_("Undone."), "info")

@@ -9,18 +9,18 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
-from roomlog.extensions import db, lock_after_days
+from roomlog.extensions import db
 from roomlog.i18n import local_time
+from roomlog.messages import N_
 from roomlog.models import Room, Visit
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason
 from roomlog.rooms import undo_views, visit_page
 from roomlog.rooms.blueprint import bp
-from roomlog.rooms.capture import form_failed, stamp_from, tapped_at, to_visit
+from roomlog.rooms.capture import change_record, form_failed, stamp_from, tapped_at, to_visit
 from roomlog.rooms.forms import CheckInForm, TurnAwayForm, localise
 from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_room, writes_late
 from roomlog.services import DomainError, visits
 from roomlog.services.event_times import current_service_day, resolve
-from roomlog.services.locks import check_change_allowed
 from roomlog.web.code_key import CODE_FIELDS, SealedCodeError, open_sealed_code
 
 
@@ -99,7 +99,7 @@ def opened_check_in() -> MultiDict[str, str] | None:
 def _parts(form: CheckInForm) -> visits.CodeParts:
     birth_date = form.birth_date()
     if birth_date is None:
-        raise DomainError(_("That date does not exist."))
+        raise DomainError(N_("That date does not exist."))
     return visits.CodeParts(form.last_letters.data, form.first_letters.data, birth_date, Sex(form.sex.data))
 
 
@@ -165,11 +165,7 @@ def visit(room_id: int, visit_id: int) -> str:
 @bp.post("/<int:room_id>/visits/<int:visit_id>/check-out")
 def check_out(room_id: int, visit_id: int) -> Response:
     """Close the visit (ends its consumptions); a second tap changes nothing."""
-    room = room_for_member(room_id)
-    visit = visit_in_room(room, visit_id)
-    check_change_allowed(db.session, room, visit.service_day, current_user, None, lock_after_days=lock_after_days())
-    visits.check_out(db.session, visit, current_user)
-    db.session.commit()
+    room, visit = change_record(room_id, Visit, visit_id, lambda v: visits.check_out(db.session, v, current_user))
     undo_views.offer("check_out", visit.id, _("Checked out at %(time)s", time=local_time(visit.left_at)))
     target = "rooms.end_of_shift" if request.form.get("next") == "end-of-shift" else "rooms.board"
     return redirect(url_for(target, room_id=room.id), 303)

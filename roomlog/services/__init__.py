@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from roomlog.messages import Message
 
+#: A msgid that only joins its ``problems`` (a tuple of messages, each translated, separated by spaces).
+JOINED = "%(problems)s"
+
 
 class DomainError(Exception):
     """A rule of the domain was broken; ``message`` is safe to show to the user once translated.

@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import format_month, month_end, month_start, today_local
-from roomlog.extensions import publishing
+from roomlog.messages import N_, Message
 from roomlog.models import MonthlyAggregate, PeriodStatus, Room, RoomVisitorSet, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, Role
@@ -35,31 +33,32 @@ MAX_LOCK_EXCEPTION_DAYS = 92
 
 def _require_lead(room: Room, user: User) -> None:
     if user.role != Role.LEAD or room.id not in {r.id for r in user.rooms}:
-        raise NotAllowed(_("Only a lead of the room can do this."))
+        raise NotAllowed(N_("Only a lead of the room can do this."))
 
 
 def _require_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise DomainError(_("Give a reason."))
+        raise DomainError(N_("Give a reason."))
     if len(text) > 500:
-        raise DomainError(_("The reason is too long (at most 500 characters)."))
+        raise DomainError(N_("The reason is too long (at most 500 characters)."))
     return text
 
 
-def refusal(room: Room, month: dt.date, today: dt.date) -> str | None:
+def refusal(room: Room, month: dt.date, today: dt.date) -> Message | None:
     """Return why ``month`` can never be approved (before the room opened, or not yet over), else ``None``."""
     month = month_start(month)
     if room.opened_on is not None and month < month_start(room.opened_on):
-        return _(
-            "%(room)s opened in %(opened)s: a month before the room opened holds no records and cannot be approved.",
-            room=room.name,
-            opened=format_month(room.opened_on),
+        return Message(
+            N_(
+                "%(room)s opened in %(opened)s: a month before the room opened holds no records and cannot be approved."
+            ),
+            {"room": room.name, "opened": format_month(room.opened_on)},
         )
     if month > month_start(today):
-        return _("%(month)s lies in the future and cannot be approved.", month=format_month(month))
+        return Message(N_("%(month)s lies in the future and cannot be approved."), {"month": format_month(month)})
     if month_end(month) >= today:
-        return _("Only a finished month can be approved.")
+        return Message(N_("Only a finished month can be approved."))
     return None
 
 
@@ -133,20 +132,20 @@ def approve_month(
     month = month_start(month)
     refused = refusal(room, month, today or today_local())
     if refused:
-        raise DomainError(refused)
+        raise DomainError(refused.msgid, **refused.params)
     if require_password and not verify_password(user.password_hash, password or ""):
-        raise NotAllowed(_("The password was not right. The month was not approved."))
+        raise NotAllowed(N_("The password was not right. The month was not approved."))
     status = get_or_create_status(session, room.id, month)
     if status.state == PeriodState.ACCEPTED:
-        raise Conflict(_("The municipality has accepted this month; it must withdraw its acceptance first."))
+        raise Conflict(N_("The municipality has accepted this month; it must withdraw its acceptance first."))
     if _history_only(session, room.id, month):
-        raise Conflict(_("This month holds imported history, which counts as approved."))
+        raise Conflict(N_("This month holds imported history, which counts as approved."))
     checks = run_checks(session, room.id, month)
     failing = [c for c in checks if c.blocking and not c.ok]
     if failing:
-        raise DomainError(_("The validation checks must pass before the month can be approved."))
+        raise DomainError(N_("The validation checks must pass before the month can be approved."))
     if any(not c.blocking and not c.ok for c in checks) and not backdated_reviewed:
-        raise DomainError(_("Confirm that you have reviewed the back-dated entries."))
+        raise DomainError(N_("Confirm that you have reviewed the back-dated entries."))
     was = status.state.value
     status.state = PeriodState.APPROVED
     status.approved_at = utcnow()
@@ -169,20 +168,20 @@ def approve_month(
         },
     )
     if publish:
-        publish_quietly(session, today, publishing=publishing())
+        publish_quietly(session, today)
     return status
 
 
 def accept_month(session: Session, room: Room, month: dt.date, user: User, *, publish: bool = True) -> PeriodStatus:
     """Accept an approved month of a room in the municipality user's own municipality (and publish what is due)."""
     if user.role != Role.MUNICIPALITY or user.municipality_code != room.municipality_code:
-        raise NotAllowed(_("Only the room's municipality can accept its months."))
+        raise NotAllowed(N_("Only the room's municipality can accept its months."))
     month = month_start(month)
     status = get_status(session, room.id, month)
     if status is None or status.state != PeriodState.APPROVED:
-        raise Conflict(_("Only an approved month can be accepted."))
+        raise Conflict(N_("Only an approved month can be accepted."))
     if status.changes_since_approval:
-        raise Conflict(_("The month changed after approval; the lead must approve it again first."))
+        raise Conflict(N_("The month changed after approval; the lead must approve it again first."))
     status.state = PeriodState.ACCEPTED
     status.accepted_at = utcnow()
     status.accepted_by_id = user.id
@@ -196,7 +195,7 @@ def accept_month(session: Session, room: Room, month: dt.date, user: User, *, pu
         changes={"month": format_month(month), "state": ["approved", "accepted"]},
     )
     if publish:
-        publish_quietly(session, publishing=publishing())
+        publish_quietly(session)
     return status
 
 
@@ -206,10 +205,10 @@ def reopen_month(session: Session, room: Room, month: dt.date, user: User, reaso
     month = month_start(month)
     status = get_status(session, room.id, month)
     if status is None or status.state == PeriodState.OPEN:
-        raise Conflict(_("The month is already open."))
+        raise Conflict(N_("The month is already open."))
     if status.state == PeriodState.ACCEPTED:
         if user.role != Role.MUNICIPALITY or user.municipality_code != room.municipality_code:
-            raise NotAllowed(_("Only the room's municipality can withdraw its acceptance."))
+            raise NotAllowed(N_("Only the room's municipality can withdraw its acceptance."))
         was, status.state = "accepted", PeriodState.APPROVED
         status.accepted_at = status.accepted_by_id = None
     else:
@@ -248,11 +247,11 @@ def grant_lock_exception(
     today = today or today_local()
     if not today <= until <= today + dt.timedelta(days=MAX_LOCK_EXCEPTION_DAYS):
         raise DomainError(
-            _("The exception must end between today and %(days)s days from now.", days=MAX_LOCK_EXCEPTION_DAYS)
+            N_("The exception must end between today and %(days)s days from now."), days=MAX_LOCK_EXCEPTION_DAYS
         )
     status = get_or_create_status(session, room.id, month)
     if status.state == PeriodState.ACCEPTED:
-        raise Conflict(_("The municipality has accepted this month; it must withdraw its acceptance first."))
+        raise Conflict(N_("The municipality has accepted this month; it must withdraw its acceptance first."))
     before = status.lock_exception_until
     status.lock_exception_until = until
     status.lock_exception_reason = text
@@ -268,8 +267,3 @@ def grant_lock_exception(
     )
     session.flush()
     return status
-
-
-def lock_after_days() -> int:
-    """Return the configured number of days after month end a month locks."""
-    return int(current_app.config["LOCK_AFTER_DAYS"])

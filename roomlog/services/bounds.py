@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-
+from roomlog.messages import N_
 from roomlog.services import DomainError
 
 #: The database's INTEGER range: record ids above it cannot exist.
@@ -30,7 +29,7 @@ def record_id(raw: str | None) -> int | None:
     text = raw.strip()
     # isascii(): "²" and "٣" are digits to isdigit() but not to int()
     if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= ID_MAX:
-        raise DomainError(_("The record was not found. Reload the page and try again."))
+        raise DomainError(N_("The record was not found. Reload the page and try again."))
     return int(text)
 
 
@@ -41,9 +40,9 @@ def dose(raw: str | None) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise DomainError(_("The dose is not a number.")) from exc
+        raise DomainError(N_("The dose is not a number.")) from exc
     if not value.is_finite() or not DOSE_MIN <= value <= DOSE_MAX:
-        raise DomainError(_("The dose must be between 0,01 and 10 mg."))
+        raise DomainError(N_("The dose must be between 0,01 and 10 mg."))
     return value.quantize(Decimal("0.01"))
 
 
@@ -54,12 +53,12 @@ def quantity(raw: str | int | None, *, default: int | None = None) -> int | None
     text = str(raw).strip()
     digits = text[1:] if text[:1] in "+-" else text
     if not (digits.isascii() and digits.isdigit()) or len(digits) > 6 or not QUANTITY_MIN <= int(text) <= QUANTITY_MAX:
-        raise DomainError(_("The quantity must be a whole number between 1 and 999."))
+        raise DomainError(N_("The quantity must be a whole number between 1 and 999."))
     return int(text)
 
 
 def event_time(value: dt.datetime) -> dt.datetime:
     """Refuse a time outside the years a room's log can cover (before the time-zone shift overflows)."""
     if not EVENT_YEAR_MIN <= value.year <= EVENT_YEAR_MAX:
-        raise DomainError(_("The time is not valid. Use the date and time picker."))
+        raise DomainError(N_("The time is not valid. Use the date and time picker."))
     return value

@@ -5,30 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import Consumption, ConsumptionSubstance, Room, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PlaceKind, Route, Substance
 from roomlog.services import DomainError, audit
-from roomlog.services.event_times import Stamp, fill
+from roomlog.services.event_times import Stamp, check_change, fill
 
-
-def choose_place_message() -> str:
-    """Return the message shown when no valid place was chosen."""
-    return _("Choose a free place.")
-
-
-def assisted_message() -> str:
-    """Return the message shown when "assisted" was not answered."""
-    return _("Say whether the consumption is assisted (BEK 972 § 6).")
-
-
-def assisted_route_message() -> str:
-    """Return the message shown when a consumption other than an injection is marked assisted."""
-    return _("Only an injection can be assisted (BEK 972/2016 § 6).")
+#: No valid place was chosen.
+CHOOSE_PLACE = N_("Choose a free place.")
+#: "Assisted" was not answered.
+ASSISTED_UNANSWERED = N_("Say whether the consumption is assisted (BEK 972 § 6).")
+#: A consumption other than an injection was marked assisted.
+ASSISTED_ROUTE = N_("Only an injection can be assisted (BEK 972/2016 § 6).")
 
 
 def places(room: Room) -> list[tuple[PlaceKind, int]]:
@@ -69,18 +61,18 @@ def register(
     """Register a consumption in an open visit, on a free place of the room."""
     room = visit_room(session, visit)
     if not visit.is_open:
-        raise DomainError(_("The visit is closed. Check the visitor in again."))
+        raise DomainError(N_("The visit is closed. Check the visitor in again."))
     if not substances:
-        raise DomainError(_("Choose at least one substance."))
+        raise DomainError(N_("Choose at least one substance."))
     if assisted and not room.assisted_allowed:
-        raise DomainError(_("Assisted consumption is not allowed in this room."))
+        raise DomainError(N_("Assisted consumption is not allowed in this room."))
     if assisted and route != Route.INJECT:
-        raise DomainError(assisted_route_message())
+        raise DomainError(ASSISTED_ROUTE)
     if place is not None:
         if place not in places(room):
-            raise DomainError(_("The room has no such place."))
+            raise DomainError(N_("The room has no such place."))
         if place_is_taken(session, room, *place):
-            raise DomainError(_("The place is taken. Choose another place or end the consumption there first."))
+            raise DomainError(N_("The place is taken. Choose another place or end the consumption there first."))
     row = Consumption(
         visit_id=visit.id,
         route=route,
@@ -113,16 +105,17 @@ def visit_room(session: Session, visit: Visit) -> Room:
 def set_assisted(
     session: Session, consumption: Consumption, user: User, assisted: bool, at: dt.datetime | None = None
 ) -> Consumption:
-    """Change the assisted flag before the intake, stamping when it was set."""
+    """Change the assisted flag before the intake, stamping when it was set (refused in a locked month)."""
+    check_change(session, consumption, user)
     if assisted == consumption.assisted:
         return consumption
     room = visit_room(session, consumption.visit)
     if assisted and not room.assisted_allowed:
-        raise DomainError(_("Assisted consumption is not allowed in this room."))
+        raise DomainError(N_("Assisted consumption is not allowed in this room."))
     if not consumption.is_active:
-        raise DomainError(_("The consumption has ended. Use a correction with a reason instead."))
+        raise DomainError(N_("The consumption has ended. Use a correction with a reason instead."))
     if assisted and consumption.route != Route.INJECT:
-        raise DomainError(assisted_route_message())
+        raise DomainError(ASSISTED_ROUTE)
     when = at or utcnow()
     before = {"assisted": consumption.assisted, "assisted_set_at": consumption.assisted_set_at}
     consumption.assisted = assisted
@@ -141,7 +134,8 @@ def set_assisted(
 
 
 def end(session: Session, consumption: Consumption, user: User, at: dt.datetime | None = None) -> Consumption:
-    """End a consumption and free its place; ending twice changes nothing."""
+    """End a consumption and free its place; ending twice changes nothing (refused in a locked month)."""
+    check_change(session, consumption, user)
     if not consumption.is_active:
         return consumption
     consumption.ended_at = max(at or utcnow(), consumption.occurred_at)

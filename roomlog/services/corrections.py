@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from decimal import InvalidOperation
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import service_day_of
-from roomlog.extensions import lock_after_days
+from roomlog.messages import N_
 from roomlog.models import (
     AuditEntry,
     Consumption,
@@ -47,7 +46,7 @@ from roomlog.models.codes import (
     TurnAwayReason,
 )
 from roomlog.services import Conflict, DomainError, NotAllowed, audit, bounds, dependants
-from roomlog.services.consumptions import assisted_route_message
+from roomlog.services.consumptions import ASSISTED_ROUTE
 from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local
 from roomlog.services.locks import check_change_allowed
@@ -115,7 +114,7 @@ def _parse(spec: Any, raw: Any) -> Any:
             return value or None
         return spec(value) if value else None
     except (ValueError, InvalidOperation) as exc:
-        raise DomainError(_("A value is not valid. Check the form.")) from exc
+        raise DomainError(N_("A value is not valid. Check the form.")) from exc
 
 
 def parse_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,10 +124,10 @@ def parse_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
 
 def _guard(session: Session, room: Room, record: RoomEvent, user: User, reason: str) -> None:
     if not reason.strip():
-        raise DomainError(_("Give a reason for the correction."))
+        raise DomainError(N_("Give a reason for the correction."))
     if not may_correct(user, record, room):
-        raise NotAllowed(_("Staff can correct their own entries on the same service day; otherwise ask a lead."))
-    check_change_allowed(session, room, record.service_day, user, reason, lock_after_days=lock_after_days())
+        raise NotAllowed(N_("Staff can correct their own entries on the same service day; otherwise ask a lead."))
+    check_change_allowed(session, room, record.service_day, user, reason)
 
 
 def correct(
@@ -144,11 +143,11 @@ def correct(
         after["narrative"] = after["narrative"] or ""  # the column is required; empty means "nothing written"
     for name, limit in TEXT_MAX.items():
         if len(after.get(name) or "") > limit:
-            raise DomainError(_("The text is too long (at most %(max)s characters).", max=limit))
+            raise DomainError(N_("The text is too long (at most %(max)s characters)."), max=limit)
     if kind == "consumption" and not after["substances"]:
-        raise DomainError(_("Choose at least one substance."))
+        raise DomainError(N_("Choose at least one substance."))
     if kind == "consumption" and after["assisted"] and after["route"] != Route.INJECT:
-        raise DomainError(assisted_route_message())
+        raise DomainError(ASSISTED_ROUTE)
     changes = audit.diff(before, after)
     if not changes:
         return {}
@@ -177,13 +176,13 @@ def _same_minute(a: dt.datetime, b: dt.datetime) -> bool:
 
 def _move(session: Session, room: Room, record: RoomEvent, user: User, at: dt.datetime, reason: str) -> None:
     if at > utcnow() + dt.timedelta(minutes=5):
-        raise DomainError(_("The time lies in the future."))
+        raise DomainError(N_("The time lies in the future."))
     day = service_day_of(at, room.service_day_cutoff)
     if day < current_service_day(room) and not user.may_backdate:
         raise NotAllowed(
-            _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
+            N_("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
         )
-    check_change_allowed(session, room, day, user, reason, lock_after_days=lock_after_days())
+    check_change_allowed(session, room, day, user, reason)
     record.occurred_at, record.service_day = at, day
     record.backdated = record.backdated or day < current_service_day(room)
 
@@ -193,7 +192,7 @@ class NeedsConfirmation(Conflict):
 
     def __init__(self, found: list[Dependant]) -> None:
         self.dependants = found
-        super().__init__(_("Voiding this record also voids the records listed below. Confirm to void them all."))
+        super().__init__(N_("Voiding this record also voids the records listed below. Confirm to void them all."))
 
 
 def void(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import Consumption, Emergency, EmergencyActionRecord, Room, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome, EmergencyType, NaloxoneRoute, OxygenPhase, Severity
 from roomlog.services import DomainError, audit, bounds
-from roomlog.services.event_times import Stamp, fill
+from roomlog.services.event_times import Stamp, check_change, fill
 
 #: One-tap naloxone doses (route, mg): nasal spray 1.8 mg, ampoule 0.4 mg i.m. or i.v.
 NALOXONE_PRESETS: tuple[tuple[NaloxoneRoute, Decimal], ...] = (
@@ -83,11 +83,11 @@ def add_action(
 ) -> EmergencyActionRecord:
     """Add one timestamped action (a naloxone dose, oxygen start/stop, 112 call …)."""
     if emergency.voided:
-        raise DomainError(_("The emergency is voided."))
+        raise DomainError(N_("The emergency is voided."))
     if emergency.outcome is not None:
-        raise DomainError(_("The emergency has an outcome. Tap “Reopen” first to add actions after it."))
+        raise DomainError(N_("The emergency has an outcome. Tap “Reopen” first to add actions after it."))
     if action == EmergencyAction.NALOXONE and naloxone_route is None:
-        raise DomainError(_("Choose how the naloxone was given."))
+        raise DomainError(N_("Choose how the naloxone was given."))
     if action == EmergencyAction.OXYGEN and oxygen_phase is None:
         oxygen_phase = OxygenPhase.STOP if oxygen_running(emergency) else OxygenPhase.START
     row = EmergencyActionRecord(
@@ -117,11 +117,12 @@ def add_action(
 def set_outcome(
     session: Session, emergency: Emergency, user: User, outcome: EmergencyOutcome, at: dt.datetime | None = None
 ) -> Emergency:
-    """Record the outcome with one tap; the same outcome twice changes nothing."""
+    """Record the outcome with one tap; the same outcome twice changes nothing (refused in a locked month)."""
+    check_change(session, emergency, user)
     if emergency.outcome == outcome:
         return emergency
     if emergency.outcome is not None:
-        raise DomainError(_("An outcome is recorded already. Correct the emergency (with a reason) to change it."))
+        raise DomainError(N_("An outcome is recorded already. Correct the emergency (with a reason) to change it."))
     emergency.outcome = outcome
     emergency.outcome_at = at or utcnow()
     session.flush()
@@ -138,9 +139,13 @@ def set_outcome(
 
 
 def reopen(session: Session, emergency: Emergency, user: User) -> Emergency:
-    """Take the outcome back so that further actions can be stamped (audited); open twice changes nothing."""
+    """Take the outcome back so that further actions can be stamped (audited); open twice changes nothing.
+
+    Refused in a locked month.
+    """
+    check_change(session, emergency, user)
     if emergency.voided:
-        raise DomainError(_("The emergency is voided."))
+        raise DomainError(N_("The emergency is voided."))
     if emergency.outcome is None:
         return emergency
     before = {"outcome": emergency.outcome, "outcome_at": emergency.outcome_at}
@@ -154,11 +159,15 @@ def reopen(session: Session, emergency: Emergency, user: User) -> Emergency:
 
 
 def cancel(session: Session, emergency: Emergency, user: User, reason: str) -> Emergency:
-    """Cancel an emergency opened by mistake: voided with a reason, while nothing is recorded in it yet."""
+    """Cancel an emergency opened by mistake: voided with a reason, while nothing is recorded in it yet.
+
+    Refused in a locked month.
+    """
+    check_change(session, emergency, user)
     if emergency.voided:
         return emergency
     if emergency.outcome is not None or any(not a.voided for a in emergency.actions):
-        raise DomainError(_("Actions are recorded in this emergency. Void it on its record page, with a reason."))
+        raise DomainError(N_("Actions are recorded in this emergency. Void it on its record page, with a reason."))
     emergency.voided, emergency.void_reason = True, reason
     emergency.voided_at, emergency.voided_by_id = utcnow(), user.id
     session.flush()
@@ -178,7 +187,8 @@ def set_details(
     severity: Severity | None,
     note: str | None,
 ) -> Emergency:
-    """Fill in type, severity and a short note after the emergency."""
+    """Fill in type, severity and a short note after the emergency (refused in a locked month)."""
+    check_change(session, emergency, user)
     note = (note or "").strip()[:NOTE_MAX] or None
     before = {"type": emergency.type, "severity": emergency.severity, "note": emergency.note}
     after = {"type": type or emergency.type, "severity": severity or emergency.severity, "note": note}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, service_day_of
-from roomlog.extensions import lock_after_days
+from roomlog.messages import N_
 from roomlog.models import Room, RoomEvent, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus
@@ -30,13 +29,6 @@ class Stamp:
     backdated: bool
 
 
-def _permit_label(code: PermitStatus) -> str:
-    """The permit status in the user's language."""
-    from roomlog.i18n import label as localised
-
-    return localised(code)
-
-
 def parse_local(value: str | None) -> dt.datetime | None:
     """Parse a ``datetime-local`` value in Europe/Copenhagen into aware UTC; empty → ``None``."""
     if not value or not value.strip():
@@ -44,7 +36,7 @@ def parse_local(value: str | None) -> dt.datetime | None:
     try:
         naive = dt.datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise DomainError(_("The time is not valid. Use the date and time picker.")) from exc
+        raise DomainError(N_("The time is not valid. Use the date and time picker.")) from exc
     bounds.event_time(naive)
     if naive.tzinfo is not None:
         return naive.astimezone(dt.UTC)
@@ -69,23 +61,30 @@ def resolve(
     if room.permit_status != PermitStatus.GRANTED:
         # Planned and applied-for rooms exist for the pool; nothing is registered before the permit.
         raise NotAllowed(
-            _(
-                "Nothing can be registered in this room: its permit is %(status)s, not granted.",
-                status=_permit_label(room.permit_status),
-            )
+            N_("Nothing can be registered in this room: its permit is %(status)s, not granted."),
+            status=room.permit_status,
         )
     now = now or utcnow()
     at = occurred_at or now
     if at > now + FUTURE_TOLERANCE:
-        raise DomainError(_("The time lies in the future."))
+        raise DomainError(N_("The time lies in the future."))
     day = service_day_of(at, room.service_day_cutoff)
     backdated = day < current_service_day(room, now)
     if backdated and not user.may_backdate:
         raise NotAllowed(
-            _("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
+            N_("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
         )
-    check_change_allowed(session, room, day, user, reason, lock_after_days=lock_after_days())
+    check_change_allowed(session, room, day, user, reason)
     return Stamp(occurred_at=at, recorded_at=now, service_day=day, backdated=backdated)
+
+
+def check_change(session: Session, record: RoomEvent, user: User, reason: str | None = None) -> None:
+    """Refuse a later change to ``record`` unless its month allows it (see ``check_change_allowed``).
+
+    Every service that changes a record after it was made calls this first: a locked month is
+    refused (``Conflict``), an approved one only by a lead with a reason.
+    """
+    check_change_allowed(session, session.get_one(Room, record.room_id), record.service_day, user, reason)
 
 
 def fill(event: RoomEvent, room: Room, user: User, stamp: Stamp, key: str, payload_hash: str) -> None:

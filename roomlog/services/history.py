@@ -259,9 +259,8 @@ def apply(session: Session, lines: list[HistoryLine], *, user_id: int | None = N
 
 def import_history(session: Session, lines: Iterable[str], *, user_id: int | None = None) -> ImportResult:
     """Validate every line, then apply all of them — or none, raising ``HistoryImportError``."""
-    from roomlog.extensions import publishing
     from roomlog.services.publication import publish_quietly
 
     result = apply(session, check(session, lines), user_id=user_id)
-    publish_quietly(session, publishing=publishing())
+    publish_quietly(session)
     return result

@@ -17,10 +17,10 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from flask_babel import gettext as _
 from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import RoomEvent
 from roomlog.row_security import has_deferred_scope, pending_scope_sql
 from roomlog.services import Conflict, DomainError
@@ -37,7 +37,7 @@ def new_key() -> str:
 def checked_key(value: str | None) -> str:
     """Return a well-formed key from a submitted form, or raise ``DomainError``."""
     if not value or not KEY_PATTERN.match(value):
-        raise DomainError(_("The form is missing its key. Reload the page and try again."))
+        raise DomainError(N_("The form is missing its key. Reload the page and try again."))
     return value
 
 
@@ -108,7 +108,7 @@ def replay(
         return None
     if found.request_hash != payload_hash:
         raise Conflict(
-            _(
+            N_(
                 "This form was already sent with other content. Nothing was saved the second time: "
                 "open the form again to enter something new."
             )

@@ -53,6 +53,18 @@ def get_or_create_status(session: Session, room_id: int, month: dt.date) -> Peri
     return status
 
 
+#: ``LOCK_AFTER_DAYS`` when nothing else is known (a session made outside the app).
+DEFAULT_LOCK_AFTER_DAYS = 15
+
+
+def lock_days(session: Session) -> int:
+    """The app's ``LOCK_AFTER_DAYS``, which the app wiring puts on every session it opens (``session.info``).
+
+    Read after the session has begun its transaction (the wiring binds the settings when it begins).
+    """
+    return int(session.info.get("lock_after_days", DEFAULT_LOCK_AFTER_DAYS))
+
+
 def check_change_allowed(
     session: Session,
     room: Room,
@@ -60,7 +72,7 @@ def check_change_allowed(
     user: User,
     reason: str | None,
     *,
-    lock_after_days: int,
+    lock_after_days: int | None = None,
     today: dt.date | None = None,
 ) -> PeriodStatus | None:
     """Refuse a change dated on ``service_day`` unless its month allows it; count changes to approved months.
@@ -71,7 +83,8 @@ def check_change_allowed(
     month = month_start(service_day)
     status = get_status(session, room.id, month) if _has_status(session, room.id, month) else None
     today = today or today_local()
-    if is_locked(status, month, today, lock_after_days):
+    days = lock_days(session) if lock_after_days is None else lock_after_days
+    if is_locked(status, month, today, days):
         raise Conflict(
             N_("%(month)s is locked. A lead must reopen the month (with a reason) before it can change."),
             month=format_month(month),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import AuditEntry, Room, User, room_memberships
 from roomlog.services import DomainError, NotAllowed, audit
 from roomlog.services.idempotency import checked_key
@@ -37,13 +37,13 @@ def record_discard(
     key = checked_key(key)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Give a reason for discarding the entry."))
+        raise DomainError(N_("Give a reason for discarding the entry."))
     if len(reason) > MAX_REASON:
-        raise DomainError(_("The reason is too long (at most %(n)s characters).", n=MAX_REASON))
+        raise DomainError(N_("The reason is too long (at most %(n)s characters)."), n=MAX_REASON)
     try:
         when = dt.datetime.fromisoformat(tapped_at.replace("Z", "+00:00"))
     except (AttributeError, ValueError):
-        raise DomainError(_("A value is not valid. Check the form.")) from None
+        raise DomainError(N_("A value is not valid. Check the form.")) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     owner = session.get(User, int(owner_id)) if str(owner_id).isdigit() else None
@@ -53,7 +53,7 @@ def record_discard(
         )
     )
     if owner is None or not member or owner.id == lead.id:
-        raise NotAllowed(_("The entry does not belong to another user of this room."))
+        raise NotAllowed(N_("The entry does not belong to another user of this room."))
     if _already_discarded(session, room, key):
         return None
     return audit.record(

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app, has_app_context
+
+from roomlog.messages import N_, Message
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -30,9 +33,12 @@ MAX_LENGTH = 256
 _DUMMY_PASSWORD = "not-a-real-password-0"  # noqa: S105 (a timing equaliser, not a credential)  # nosec B105
 
 
-def hasher() -> PasswordHasher:
-    """Return the argon2id hasher with the configured (or default RFC 9106) parameters."""
-    params = current_app.config.get("ARGON2_PARAMS") if has_app_context() else None
+#: argon2id parameters (``ARGON2_PARAMS`` in the configuration); ``None`` means the RFC 9106 defaults.
+Params = Mapping[str, Any] | None
+
+
+def hasher(params: Params = None) -> PasswordHasher:
+    """Return the argon2id hasher with the given (or default RFC 9106) parameters."""
     return PasswordHasher(**params) if params else PasswordHasher()
 
 
@@ -54,14 +60,14 @@ def is_common(password: str) -> bool:
     return folded in common_passwords() or folded.replace(" ", "") in common_passwords()
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, params: Params = None) -> str:
     """Return the argon2id hash of ``password`` (NFKC-normalised)."""
-    return hasher().hash(normalise(password))
+    return hasher(params).hash(normalise(password))
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str, params: Params = None) -> bool:
     """Check ``password`` against a stored hash in constant-ish time; never raises."""
-    ph = hasher()
+    ph = hasher(params)
     if not password_hash:
         with contextlib.suppress(VerificationError):
             ph.verify(ph.hash(_DUMMY_PASSWORD), password)
@@ -72,31 +78,30 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """Return whether a stored hash uses weaker parameters than the current ones."""
+def needs_rehash(password_hash: str, params: Params = None) -> bool:
+    """Return whether a stored hash uses other parameters than ``params``."""
     try:
-        return hasher().check_needs_rehash(password_hash)
+        return hasher(params).check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
 
 
-def password_problems(password: str, context_words: tuple[str, ...] = ()) -> list[str]:
+def password_problems(password: str, context_words: tuple[str, ...] = ()) -> list[Message]:
     """Return the reasons a new password is refused (empty when it is acceptable)."""
-    from flask_babel import gettext as _
-
-    problems: list[str] = []
+    problems: list[Message] = []
     password = normalise(password)
     if len(password) < MIN_LENGTH:
-        problems.append(_("Use at least %(n)d characters — a short sentence is easy to remember.", n=MIN_LENGTH))
+        text = N_("Use at least %(n)d characters — a short sentence is easy to remember.")
+        problems.append(Message(text, {"n": MIN_LENGTH}))
     if len(password) > MAX_LENGTH:
-        problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+        problems.append(Message(N_("Use at most %(n)d characters."), {"n": MAX_LENGTH}))
     lowered = password.casefold()
     context = [w.casefold() for w in context_words if w]
     words = {"roomlog", "password", "kodeord", "adgangskode", *context, *(p for w in context for p in w.split())}
     if any(len(w) >= 4 and w in lowered and len(lowered) - len(w) < 8 for w in words):
-        problems.append(_("The password is too close to a name or word connected with this system."))
+        problems.append(Message(N_("The password is too close to a name or word connected with this system.")))
     if len(set(password)) < 4 and password:
-        problems.append(_("The password repeats too few different characters."))
+        problems.append(Message(N_("The password repeats too few different characters.")))
     if is_common(password):
-        problems.append(_("This password is on a list of common passwords that attackers try first."))
+        problems.append(Message(N_("This password is on a list of common passwords that attackers try first.")))
     return problems

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN
 from roomlog.funding.rules import permit_change_problem
+from roomlog.messages import N_
 from roomlog.models import PermitEvent, Room, User
 from roomlog.models.codes import INITIAL_PERMITS, PermitStatus
 from roomlog.services import DomainError, audit
@@ -30,11 +30,11 @@ def record_initial(
 ) -> PermitEvent:
     """Record a new room's first permit status (planned, applied or granted) with its date."""
     if status not in INITIAL_PERMITS:
-        raise DomainError(_("A new room's permit is planned, applied for or granted."))
+        raise DomainError(N_("A new room's permit is planned, applied for or granted."))
     if on is None:
-        raise DomainError(_("Give the permit's date."))
+        raise DomainError(N_("Give the permit's date."))
     if on > _today():
-        raise DomainError(_("The permit date cannot lie in the future."))
+        raise DomainError(N_("The permit date cannot lie in the future."))
     room.permit_status, room.permit_date = status, on
     event = PermitEvent(room_id=room.id, status=status, on_date=on, recorded_by_id=actor.id if actor else None)
     session.add(event)
@@ -66,10 +66,10 @@ def change_permit(
     last = steps[-1].on_date if steps else None
     problem = permit_change_problem(room.permit_status, status, on, last, today or _today())
     if problem is not None:
-        raise DomainError(problem.message.msgid, **problem.message.params)
+        raise DomainError(problem.text.msgid, **problem.text.params)
     note = (note or "").strip()
     if len(note) > 500:
-        raise DomainError(_("A note is at most 500 characters."))
+        raise DomainError(N_("A note is at most 500 characters."))
     before = {"status": room.permit_status, "date": room.permit_date}
     room.permit_status, room.permit_date = status, on
     event = PermitEvent(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,13 +30,13 @@ def _audit(session: Session, action: str, app: PoolApplication, actor: User | No
 
 def _amount(value: int) -> int:
     if not 0 <= value <= MAX_KR:
-        raise DomainError(_("An amount is whole kroner from 0 up."))
+        raise DomainError(N_("An amount is whole kroner from 0 up."))
     return value
 
 
 def _draft(app: PoolApplication) -> None:
     if app.state != ApplicationState.DRAFT:
-        raise Conflict(_("The application is submitted and can no longer be changed."))
+        raise Conflict(N_("The application is submitted and can no longer be changed."))
 
 
 def create_application(
@@ -55,7 +54,7 @@ def create_application(
     """Start a draft for one of the municipality's rooms, or for a new room it plans (created as planned/applied)."""
     if room is None:
         if not new_room_name.strip():
-            raise DomainError(_("Choose one of the municipality's rooms or name the new room."))
+            raise DomainError(N_("Choose one of the municipality's rooms or name the new room."))
         room = create_room(
             session,
             actor=actor,
@@ -67,7 +66,7 @@ def create_application(
             permit_date=new_room_permit_date or dt.datetime.now(COPENHAGEN).date(),
         )
     elif room.municipality_code != municipality.code:
-        raise DomainError(_("A municipality applies only for its own rooms."))
+        raise DomainError(N_("A municipality applies only for its own rooms."))
     app = PoolApplication(
         municipality_code=municipality.code,
         room_id=room.id,
@@ -116,7 +115,7 @@ def set_year(
     """Add or replace one operating year: budget, state co-financing asked for, own operating funding (draft only)."""
     _draft(app)
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise DomainError(_("The year must lie between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
+        raise DomainError(N_("The year must lie between %(first)s and %(last)s."), first=FIRST_YEAR, last=LAST_YEAR)
     row = session.scalar(
         select(PoolApplicationYear).where(
             PoolApplicationYear.application_id == app.id, PoolApplicationYear.year == year
@@ -148,7 +147,7 @@ def remove_year(session: Session, app: PoolApplication, *, actor: User | None, y
     _draft(app)
     row = next((y for y in app.years if y.year == year), None)
     if row is None:
-        raise DomainError(_("The application has no such year."))
+        raise DomainError(N_("The application has no such year."))
     app.years.remove(row)
     session.flush()
     _audit(
@@ -180,7 +179,7 @@ def submit(session: Session, app: PoolApplication, *, actor: User | None) -> Non
     failed = [c for c in checks(app) if not c.ok and c.blocking]
     if failed:
         raise DomainError(
-            N_("The application cannot be submitted yet: %(problems)s"), problems=[c.message for c in failed]
+            N_("The application cannot be submitted yet: %(problems)s"), problems=tuple(c.text for c in failed)
         )
     app.state, app.submitted_at, app.permit_at_submit = ApplicationState.SUBMITTED, utcnow(), app.room.permit_status
     session.flush()
@@ -194,7 +193,7 @@ def set_own_funding(
     """Change the municipality's own operating funding of one year, in any state (it decides operating payments)."""
     row = next((y for y in app.years if y.year == year), None)
     if row is None:
-        raise DomainError(_("The application has no such year."))
+        raise DomainError(N_("The application has no such year."))
     before = row.municipal_funding_kr
     row.municipal_funding_kr = _amount(municipal_kr)
     session.flush()

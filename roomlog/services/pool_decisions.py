@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.funding.money import MAX_KR, format_kr
 from roomlog.funding.queries import committed_kr, room_year_match
 from roomlog.funding.rules import pool_excess, shortfall
+from roomlog.messages import N_, Message
 from roomlog.models import PoolApplication, PoolPayment, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import ApplicationState, DecisionOutcome, PaymentKind, PaymentState, PermitStatus
-from roomlog.services import Conflict, DomainError, audit
+from roomlog.services import JOINED, Conflict, DomainError, audit
 
 
 def _audit(
@@ -57,31 +57,27 @@ def decide(
 ) -> DecisionOutcome:
     """Grant establishment and operating co-financing per year (full, partial or refused), within the pool."""
     if app.state != ApplicationState.SUBMITTED:
-        raise Conflict(_("Only a submitted application can be decided."))
+        raise Conflict(N_("Only a submitted application can be decided."))
     reason = (reason or "").strip()
     if len(reason) > 1000:
-        raise DomainError(_("A reason is at most 1,000 characters."))
+        raise DomainError(N_("A reason is at most 1,000 characters."))
     amounts = {"establishment": establishment_kr, **{str(y): v for y, v in operating_kr.items()}}
     if any(not 0 <= v <= MAX_KR for v in amounts.values()):
-        raise DomainError(_("An amount is whole kroner from 0 up."))
+        raise DomainError(N_("An amount is whole kroner from 0 up."))
     if establishment_kr > app.establishment_requested_kr:
         raise DomainError(
-            _(
-                "The establishment grant cannot be above the amount asked for (%(asked)s).",
-                asked=format_kr(app.establishment_requested_kr),
-            )
+            N_("The establishment grant cannot be above the amount asked for (%(asked)s)."),
+            asked=format_kr(app.establishment_requested_kr),
         )
     years = {y.year: y for y in app.years}
     for year, granted in operating_kr.items():
         if year not in years:
-            raise DomainError(_("The application has no such year."))
+            raise DomainError(N_("The application has no such year."))
         if granted > years[year].operating_requested_kr:
             raise DomainError(
-                _(
-                    "%(year)s: the operating grant cannot be above the amount asked for (%(asked)s).",
-                    year=year,
-                    asked=format_kr(years[year].operating_requested_kr),
-                )
+                N_("%(year)s: the operating grant cannot be above the amount asked for (%(asked)s)."),
+                year=year,
+                asked=format_kr(years[year].operating_requested_kr),
             )
     granted = establishment_kr + sum(operating_kr.values())
     asked = app.establishment_requested_kr + sum(y.operating_requested_kr for y in app.years)
@@ -90,17 +86,17 @@ def decide(
     )
     outcome = _outcome(asked, granted, in_full)
     if outcome != DecisionOutcome.FULL and not reason:
-        raise DomainError(_("Give a reason when the application is granted in part or refused."))
+        raise DomainError(N_("Give a reason when the application is granted in part or refused."))
     others = committed_kr(session, exclude_application_id=app.id)
     excess = pool_excess(pool_total_kr, others, granted)
     if excess:
         raise DomainError(
-            _(
+            N_(
                 "The pool cannot commit %(granted)s: %(committed)s is committed already, so only %(left)s of "
-                "the pool's %(total)s is left (%(excess)s too much).",
-                granted=format_kr(granted), committed=format_kr(others), left=format_kr(max(0, pool_total_kr - others)),
-                total=format_kr(pool_total_kr), excess=format_kr(excess),
-            )
+                "the pool's %(total)s is left (%(excess)s too much)."
+            ),
+            granted=format_kr(granted), committed=format_kr(others), left=format_kr(max(0, pool_total_kr - others)),
+            total=format_kr(pool_total_kr), excess=format_kr(excess),
         )  # fmt: skip
     app.establishment_granted_kr = establishment_kr
     for year, row in years.items():
@@ -149,23 +145,21 @@ def commit_payment(
         if earlier is not None:
             same = (earlier.application_id, earlier.kind, earlier.amount_kr) == (app.id, kind, amount_kr)
             if not same or (kind == PaymentKind.OPERATING and earlier.year != year):
-                raise Conflict(_("This form was already used for another payment. Reload the page."))
+                raise Conflict(N_("This form was already used for another payment. Reload the page."))
             return earlier
     if app.state != ApplicationState.DECIDED or app.outcome == DecisionOutcome.REFUSED:
-        raise Conflict(_("Payments can only be made on a granted application."))
+        raise Conflict(N_("Payments can only be made on a granted application."))
     year = year if kind == PaymentKind.OPERATING else None
     if kind == PaymentKind.OPERATING and year not in {y.year for y in app.years}:
-        raise DomainError(_("The application has no such year."))
+        raise DomainError(N_("The application has no such year."))
     if not 0 < amount_kr <= MAX_KR:
-        raise DomainError(_("A payment is a whole number of kroner above 0."))
+        raise DomainError(N_("A payment is a whole number of kroner above 0."))
     left = _available(app, kind, year)
     if amount_kr > left:
         raise DomainError(
-            _(
-                "The payment of %(amount)s is above what is left of the grant (%(left)s).",
-                amount=format_kr(amount_kr),
-                left=format_kr(max(left, 0)),
-            )
+            N_("The payment of %(amount)s is above what is left of the grant (%(left)s)."),
+            amount=format_kr(amount_kr),
+            left=format_kr(max(left, 0)),
         )
     payment = PoolPayment(
         application_id=app.id,
@@ -190,17 +184,16 @@ def commit_payment(
     return payment
 
 
-def payment_blockers(session: Session, payment: PoolPayment) -> list[str]:
+def payment_blockers(session: Session, payment: PoolPayment) -> list[Message]:
     """Why a committed payment cannot be paid now (empty when it can)."""
     app = payment.application
     room = app.room
     problems = []
     if room.permit_status != PermitStatus.GRANTED:
         problems.append(
-            _(
-                "No payment while the permit of %(room)s is not granted (it is %(status)s).",
-                room=room.name,
-                status=_permit(room.permit_status),
+            Message(
+                N_("No payment while the permit of %(room)s is not granted (it is %(status)s)."),
+                {"room": room.name, "status": room.permit_status},
             )
         )
     if payment.kind == PaymentKind.OPERATING and payment.year is not None:
@@ -208,30 +201,26 @@ def payment_blockers(session: Session, payment: PoolPayment) -> list[str]:
         short = shortfall(state, own)
         if short:
             problems.append(
-                _(
-                    "%(year)s: the municipality's own operating funding for %(room)s (%(own)s) is %(short)s below "
-                    "the state's operating co-financing (%(state)s); no operating payment until it is at least "
-                    "as much.",
-                    year=payment.year, room=room.name, own=format_kr(own), short=format_kr(short),
-                    state=format_kr(state),
+                Message(
+                    N_(
+                        "%(year)s: the municipality's own operating funding for %(room)s (%(own)s) is %(short)s below "
+                        "the state's operating co-financing (%(state)s); no operating payment until it is at least "
+                        "as much."
+                    ),
+                    {"year": payment.year, "room": room.name, "own": format_kr(own), "short": format_kr(short),
+                     "state": format_kr(state)},
                 )
             )  # fmt: skip
     return problems
 
 
-def _permit(status: PermitStatus) -> str:
-    from roomlog.i18n import label
-
-    return label(status)
-
-
 def pay(session: Session, payment: PoolPayment, *, actor: User | None) -> None:
     """Mark a committed payment as paid, if the permit is granted and the municipal match holds."""
     if payment.state != PaymentState.COMMITTED:
-        raise Conflict(_("Only a committed payment can be paid or withheld."))
+        raise Conflict(N_("Only a committed payment can be paid or withheld."))
     problems = payment_blockers(session, payment)
     if problems:
-        raise DomainError(" ".join(problems))
+        raise DomainError(JOINED, problems=tuple(problems))
     payment.state, payment.settled_at, payment.settled_by_id = PaymentState.PAID, utcnow(), actor.id if actor else None
     session.flush()
     _audit(
@@ -248,10 +237,10 @@ def pay(session: Session, payment: PoolPayment, *, actor: User | None) -> None:
 def withhold(session: Session, payment: PoolPayment, *, actor: User | None, reason: str) -> None:
     """Withhold a committed payment, with a reason (the amount can be committed again later)."""
     if payment.state != PaymentState.COMMITTED:
-        raise Conflict(_("Only a committed payment can be paid or withheld."))
+        raise Conflict(N_("Only a committed payment can be paid or withheld."))
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise DomainError(_("Give a reason (at most 500 characters) for withholding the payment."))
+        raise DomainError(N_("Give a reason (at most 500 characters) for withholding the payment."))
     payment.state, payment.reason = PaymentState.WITHHELD, reason
     payment.settled_at, payment.settled_by_id = utcnow(), actor.id if actor else None
     session.flush()

@@ -1,7 +1,9 @@
 """Publish what became due after a change (approval, acceptance, history import): flushes, never commits.
 
-What publishing needs from the app comes in as a :class:`Publishing` (built by the caller from
-its configuration, with the auth layer's scope lift); nothing here reads the app or the request.
+What publishing needs from the app comes in as a :class:`Publishing` (built from its configuration,
+with the auth layer's scope lift): passed by the caller, or put on the session by the app wiring
+(``roomlog.extensions``, ``session.info["publishing"]``) for the use cases that publish after a change.
+Nothing here reads the app or the request.
 """
 
 from __future__ import annotations
@@ -45,11 +47,21 @@ def publish(session: Session, today: dt.date | None = None, *, publishing: Publi
     return out
 
 
-def publish_quietly(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
+def bound_publishing(session: Session) -> Publishing:
+    """The publishing settings the app wiring put on this session when it began."""
+    found = session.info.get("publishing")
+    if not isinstance(found, Publishing):
+        raise RuntimeError("no publishing settings on this session: pass publishing= (roomlog.extensions.publishing)")
+    return found
+
+
+def publish_quietly(
+    session: Session, today: dt.date | None = None, *, publishing: Publishing | None = None
+) -> list[str]:
     """Publish what is due, but never let a failure undo the caller's change (``roomlog publish`` retries)."""
     try:
         with session.begin_nested():
-            return publish(session, today, publishing=publishing)
+            return publish(session, today, publishing=publishing or bound_publishing(session))
     except Exception:
         log.exception("publication: publishing after a change failed; run `roomlog publish`")
         return []

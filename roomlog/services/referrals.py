@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import Incident, Referral, Room, RoomEvent, ServiceRecord, User, Visit
 from roomlog.models.codes import IncidentType, ReferralMode, ReferralTarget, ServiceCode
 from roomlog.services import DomainError, audit
@@ -18,7 +18,7 @@ ENTITY: dict[type, str] = {Referral: "referral", ServiceRecord: "service", Incid
 def _live(visit: Visit | None) -> None:
     """Refuse a record on a voided visit: it would count although its visit does not."""
     if visit is not None and visit.voided:
-        raise DomainError(_("The visit is voided; register the visit again to add to it."))
+        raise DomainError(N_("The visit is voided; register the visit again to add to it."))
 
 
 def _add(session: Session, row: RoomEvent, room: Room, user: User, stamp: Stamp, key: str, digest: str) -> None:
@@ -63,7 +63,7 @@ def give_service(
     """Register a service given, with its quantity."""
     _live(visit)
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise DomainError(_("The quantity must be between 1 and %(max)s.", max=MAX_QUANTITY))
+        raise DomainError(N_("The quantity must be between 1 and %(max)s."), max=MAX_QUANTITY)
     row = ServiceRecord(visit_id=visit.id if visit else None, service=service, quantity=quantity)
     _add(session, row, room, user, stamp, key, payload_hash)
     return row

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import Municipality, Room, User
 from roomlog.models.codes import PermitStatus
 from roomlog.services import DomainError, audit, permits
@@ -24,17 +24,17 @@ PERMIT_FIELDS = ("permit_status", "permit_date")
 def _validate(session: Session, values: dict[str, Any], room: Room | None) -> None:
     name = (values.get("name") or "").strip()
     if not name:
-        raise DomainError(_("A room needs a name."))
+        raise DomainError(N_("A room needs a name."))
     clash = select(func.count()).select_from(Room).where(func.lower(Room.name) == name.lower())
     if room is not None:
         clash = clash.where(Room.id != room.id)
     if session.scalar(clash):
-        raise DomainError(_("A room with that name exists already."))
+        raise DomainError(N_("A room with that name exists already."))
     if session.get(Municipality, values.get("municipality_code")) is None:
-        raise DomainError(_("Unknown municipality code."))
+        raise DomainError(N_("Unknown municipality code."))
     for field in ("places_injection", "places_smoking"):
         if not 0 <= int(values.get(field) or 0) <= 99:
-            raise DomainError(_("Places must be between 0 and 99."))
+            raise DomainError(N_("Places must be between 0 and 99."))
     values["name"] = name
 
 

@@ -7,10 +7,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import ApiToken, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
@@ -38,12 +38,12 @@ def token_hash(value: str) -> str:
 def create_token(session: Session, user: User, name: str = "", actor: User | None = None) -> NewToken:
     """Create a token for a municipality or national user and return its value once."""
     if user.role not in TOKEN_ROLES:
-        raise DomainError(_("Only municipality and national users can have API tokens."))
+        raise DomainError(N_("Only municipality and national users can have API tokens."))
     if not user.active:
-        raise DomainError(_("The user is disabled."))
+        raise DomainError(N_("The user is disabled."))
     name = (name or "").strip()
     if len(name) > 120:
-        raise DomainError(_("A token name is at most 120 characters."))
+        raise DomainError(N_("A token name is at most 120 characters."))
     value = TOKEN_MARK + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(value), prefix=value[:PREFIX_LENGTH])
     session.add(token)

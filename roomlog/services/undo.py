@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from roomlog.extensions import lock_after_days
+from roomlog.messages import N_
 from roomlog.models import Consumption, Emergency, Room, RoomEvent, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.services import DomainError, NotAllowed, audit
@@ -22,10 +21,12 @@ from roomlog.services.locks import check_change_allowed
 UNDO_WINDOW = dt.timedelta(minutes=2)
 #: The kinds of one-tap records Undo can take back.
 KINDS = ("visit", "emergency", "emergency_action", "referral", "service")
+#: The void reason of an undone record (the view stores it translated, as people read it).
+UNDONE = N_("Undone right after entry")
 
 
 def _too_late() -> NotAllowed:
-    return NotAllowed(_("It is too late to undo. Correct or void the record on its record page, with a reason."))
+    return NotAllowed(N_("It is too late to undo. Correct or void the record on its record page, with a reason."))
 
 
 def _has_dependants(record: RoomEvent) -> bool:
@@ -36,17 +37,26 @@ def _has_dependants(record: RoomEvent) -> bool:
     return False
 
 
-def undo(session: Session, room: Room, kind: str, record: RoomEvent, user: User, at: dt.datetime | None = None) -> None:
-    """Void a record the user entered moments ago; a second Undo changes nothing."""
+def undo(
+    session: Session,
+    room: Room,
+    kind: str,
+    record: RoomEvent,
+    user: User,
+    *,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> None:
+    """Void a record the user entered moments ago, with ``reason`` (``UNDONE`` translated); twice changes nothing."""
     if record.voided:
         return
     now = at or utcnow()
     if record.recorded_by_id != user.id or now - record.recorded_at > UNDO_WINDOW:
         raise _too_late()
     if _has_dependants(record):
-        raise DomainError(_("Something was recorded on top of this entry. Void it on its record page, with a reason."))
-    check_change_allowed(session, room, record.service_day, user, None, lock_after_days=lock_after_days())
-    record.voided, record.void_reason = True, _("Undone right after entry")
+        raise DomainError(N_("Something was recorded on top of this entry. Void it on its record page, with a reason."))
+    check_change_allowed(session, room, record.service_day, user, None)
+    record.voided, record.void_reason = True, reason
     record.voided_at, record.voided_by_id = now, user.id
     session.flush()
     audit.record(
@@ -63,8 +73,8 @@ def undo_end(session: Session, room: Room, consumption: Consumption, user: User,
     if now - consumption.ended_at > UNDO_WINDOW or consumption.voided:
         raise _too_late()
     if consumption.place_kind and place_is_taken(session, room, consumption.place_kind, consumption.place_number or 0):
-        raise DomainError(_("The place is taken again. Register a new consumption instead."))
-    check_change_allowed(session, room, consumption.service_day, user, None, lock_after_days=lock_after_days())
+        raise DomainError(N_("The place is taken again. Register a new consumption instead."))
+    check_change_allowed(session, room, consumption.service_day, user, None)
     before = consumption.ended_at
     consumption.ended_at = None
     session.flush()
@@ -81,7 +91,7 @@ def undo_check_out(session: Session, room: Room, visit: Visit, user: User, at: d
         return
     if now - visit.left_at > UNDO_WINDOW or visit.voided:
         raise _too_late()
-    check_change_allowed(session, room, visit.service_day, user, None, lock_after_days=lock_after_days())
+    check_change_allowed(session, room, visit.service_day, user, None)
     left = visit.left_at
     for consumption in visit.consumptions:
         ended_by_check_out = consumption.ended_at == left and not consumption.voided

@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from roomlog.messages import N_
 from roomlog.models import Room, User, Visit, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason, VisitOutcome
 from roomlog.services import DomainError, audit
-from roomlog.services.event_times import Stamp, fill
+from roomlog.services.event_times import Stamp, check_change, fill
 from roomlog.services.pseudonyms import age_on, check_word, pseudonym, visitor_code
 
 ADULT_AGE = 18
@@ -73,7 +73,7 @@ def check_in(
 ) -> Visit:
     """Check a visitor in by code; under 18 is turned away and no visitor row is made."""
     if parts.birth_date > stamp.occurred_at.date():
-        raise DomainError(_("The birth date lies in the future."))
+        raise DomainError(N_("The birth date lies in the future."))
     if age_on(parts.birth_date, stamp.service_day) < ADULT_AGE:
         visit = _new_visit(
             room,
@@ -187,7 +187,8 @@ def other_open_visits(session: Session, visit: Visit) -> list[Visit]:
 
 
 def check_out(session: Session, visit: Visit, user: User, at: dt.datetime | None = None) -> Visit:
-    """Close an open visit and end its active consumptions; closing twice changes nothing."""
+    """Close an open visit and end its active consumptions; twice changes nothing (refused in a locked month)."""
+    check_change(session, visit, user)
     if not visit.is_open:
         return visit
     left = at or utcnow()

@@ -74,7 +74,7 @@ class Factory:
     ) -> User:
         role = Role(role)
         with self.app.app_context():
-            password_hash = hash_password(self.PASSWORD)
+            password_hash = hash_password(self.PASSWORD, self.app.config.get("ARGON2_PARAMS"))
         user = User(
             username=username or f"{role.value}{next(_seq)}",
             role=role,

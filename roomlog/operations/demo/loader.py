@@ -22,6 +22,7 @@ from roomlog.operations.demo.events import ActivityGenerator
 from roomlog.operations.demo.facts import ROOMS
 from roomlog.operations.demo.rooms import approve_past_months, ensure_rooms, ensure_users, foreign_data
 from roomlog.services.municipalities import ensure_municipalities
+from roomlog.services.passwords import Params
 
 #: Called with (days done, days in all) as the activity is drawn.
 Progress = Callable[[int, int], None]
@@ -51,6 +52,7 @@ def load(
     seed: int = 2022,
     today: dt.date | None = None,
     progress: Progress = _no_progress,
+    hashing: Params = None,
 ) -> DemoResult:
     """Load the demo set into an empty (or demo-only) database; flushes, never commits."""
     result = DemoResult()
@@ -59,7 +61,7 @@ def load(
         result.skipped_reason = "The database holds data that is not demo data: demo not loaded."
         return result
     rooms = ensure_rooms(session)
-    result.logins = ensure_users(session, rooms)
+    result.logins = ensure_users(session, rooms, hashing)
     today = today or dt.datetime.now(COPENHAGEN).date()
     pool.load(session, today, pool_total_kr)
     start = add_months(month_start(today), -(months - 1)) if months else today + dt.timedelta(days=1)

@@ -14,6 +14,7 @@ from roomlog.operations.demo.facts import ASSISTED_ROOMS, ROOMS, USERS
 from roomlog.operations.demo.pool import PLANNED_ROOM
 from roomlog.services.accounts import create_user
 from roomlog.services.approval import accept_month, approve_month
+from roomlog.services.passwords import Params
 from roomlog.services.rooms import create_room
 
 
@@ -52,7 +53,7 @@ def ensure_rooms(session: Session) -> dict[str, Room]:
     return rooms
 
 
-def ensure_users(session: Session, rooms: dict[str, Room]) -> list[tuple[str, str, str]]:
+def ensure_users(session: Session, rooms: dict[str, Room], hashing: Params = None) -> list[tuple[str, str, str]]:
     """Create the demo users that are missing; return every demo login (username, password, description)."""
     logins = []
     for username, password, role, room_names, kommune, what in USERS:
@@ -64,6 +65,7 @@ def ensure_users(session: Session, rooms: dict[str, Room]) -> list[tuple[str, st
                 role=role,
                 rooms=[rooms[n] for n in room_names],
                 municipality=session.get(Municipality, kommune) if kommune else None,
+                hashing=hashing,
             )
         logins.append((username, password, what))
     return logins

@@ -1,5 +1,7 @@
 """Unbound extension objects, bound to the app in ``create_app`` with ``init_app``."""
 
+from typing import TYPE_CHECKING, cast
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -13,7 +15,27 @@ import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite
 from roomlog.models.base import Base
 from roomlog.reporting.publication.store import CellCache
 
-db = SQLAlchemy(metadata=Base.metadata)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    class ScopedSession(Session):
+        """``db.session`` as the code uses it: the request's ``Session`` plus the registry's own methods."""
+
+        def __call__(self) -> Session: ...
+
+        def remove(self) -> None: ...
+
+    class _Database(SQLAlchemy):
+        # Why: Flask-SQLAlchemy types ``db.session`` as ``scoped_session[Session]``, which is no
+        # ``Session`` subclass, so each of the ~170 calls ``service(db.session, ...)`` would fail
+        # against services annotated ``session: Session`` (SQLAlchemy's own advice for functions).
+        # At run time ``scoped_session`` proxies every ``Session`` method and attribute to the
+        # current scope's session, so typing it as that ``Session`` (plus ``__call__``/``remove``)
+        # is true for every use, and no call site or service signature has to change.
+        session: ScopedSession  # type: ignore[assignment]  # scoped_session proxies Session (see above)
+
+
+db = cast("_Database", SQLAlchemy(metadata=Base.metadata))  # cast only: the object is a plain SQLAlchemy
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -88,7 +88,7 @@ def _apply_setting(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     # Raw DBAPI (as the transaction's "begin" hook does): one round trip, no Core statement work.
-    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]  # None only once closed
         cursor.execute("SELECT set_config('roomlog.room_ids', %s, true)", (current_setting(),))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -36,7 +37,7 @@ def main() -> None:
     """roomlog — the operations log of a drug consumption room."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)

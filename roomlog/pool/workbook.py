@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from roomlog.funding.queries import Overview
 from roomlog.reporting.exports import format_table, generated_at
@@ -12,7 +14,7 @@ from roomlog.reporting.exports import format_table, generated_at
 KR_FORMAT = '#,##0" kr."'
 
 
-def _money(sheet, columns: str) -> None:  # type: ignore[no-untyped-def]
+def _money(sheet: Worksheet, columns: str) -> None:
     for col in columns:
         for cell in sheet[col][1:]:
             if isinstance(cell.value, int):
@@ -24,7 +26,7 @@ def overview_xlsx(view: Overview, language: str = "da") -> bytes:
     every sheet a clean table (the shared :func:`~roomlog.reporting.exports.format_table`)."""
     da = language != "en"
     book = Workbook()
-    totals = book.active
+    totals = cast(Worksheet, book.active)  # a new Workbook opens on its one Worksheet
     totals.title = "Pulje" if da else "Pool"
     totals.append(["Post", "Beløb"] if da else ["Item", "Amount"])
     rows = (

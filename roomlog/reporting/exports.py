@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -154,7 +155,8 @@ def format_table(ws: Worksheet) -> None:
     ws.auto_filter.ref = ws.dimensions
     for column in ws.iter_cols():
         width = max((len(str(c.value)) for c in column if c.value is not None), default=0)
-        ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+        letter = column[0].column_letter  # type: ignore[union-attr]  # row 1 is the header: never a MergedCell
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
 
 
 def xlsx_bytes(
@@ -165,7 +167,7 @@ def xlsx_bytes(
 ) -> bytes:
     """A workbook: *Data* (the long format), extra sheets, *Definitioner* and *Metadata*, each a clean table."""
     book = Workbook()
-    data = book.active
+    data = cast(Worksheet, book.active)  # a new Workbook opens on its one Worksheet
     data.title = "Data"
     _table(data, headers(d), [row(f, d) for f in rows])
     value_col = get_column_letter(1 + [c[0] for c in COLUMNS].index("value"))

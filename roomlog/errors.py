@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from roomlog import database_faults
 from roomlog.api.errors import api_error
-from roomlog.extensions import db
+from roomlog.extensions import db, login_manager
 from roomlog.i18n import message
 from roomlog.logs import request_id, security_event
 from roomlog.services import DomainError
@@ -53,7 +53,7 @@ def render_error(status: int, message: str | None = None, headers=()):  # type: 
 
 def _forget_user() -> None:
     """Treat the rest of this request as anonymous: the user may not load (or reload) from the database."""
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
 
 
 def init_app(app: Flask) -> None:

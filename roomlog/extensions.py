@@ -51,4 +51,5 @@ def _outside_api() -> bool:
 
 def publication_cells() -> CellCache:
     """The app's cache of stored publication cells (one per process; stored versions never change)."""
-    return current_app.extensions.setdefault("roomlog_publication_cells", CellCache())
+    cells: CellCache = current_app.extensions.setdefault("roomlog_publication_cells", CellCache())
+    return cells

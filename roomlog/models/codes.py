@@ -7,7 +7,7 @@ are for people. This module is the one place the labels live.
 from __future__ import annotations
 
 import enum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 
 class CodeList(str, enum.Enum):  # noqa: UP042 - StrEnum would change how members are built and printed
@@ -22,6 +22,11 @@ class CodeList(str, enum.Enum):  # noqa: UP042 - StrEnum would change how member
         obj.label_da = label_da or code
         obj.label_en = label_en or code
         return obj
+
+    if TYPE_CHECKING:  # members are built from tuples in __new__, so mypy cannot infer the value: the code
+
+        @property
+        def value(self) -> str: ...
 
     def __str__(self) -> str:
         return str(self.value)

@@ -145,9 +145,9 @@ def year(application_id: int) -> Response | tuple[str, int]:
     app, form = _own(application_id), YearForm()
     if not form.validate_on_submit():
         return _page(app, 400, year_form=form)
-    # InputRequired: a validated form's year is an int.
+    operating_year = cast(int, form.year.data)  # validated: InputRequired
     service.set_year(
-        db.session, app, actor=current_user, year=cast(int, form.year.data), budget_kr=form.operating_budget.data,
+        db.session, app, actor=current_user, year=operating_year, budget_kr=form.operating_budget.data,
         requested_kr=form.operating_requested.data, municipal_kr=form.municipal_funding.data,
     )  # fmt: skip
     db.session.commit()

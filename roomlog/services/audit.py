@@ -20,7 +20,7 @@ from roomlog.models import AuditEntry
 from roomlog.models.base import utcnow
 
 GENESIS = "0" * 64
-_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]  # a mapped class's __table__ is its Table
 # Built once: a constant statement's cache key is computed once, not on every capture request.
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)
@@ -84,7 +84,7 @@ def record(
         # Serialise writers of the chain for the rest of this transaction. The newest hash
         # comes from a function of the owner's: row-level security hides other rooms' entries.
         # Raw DBAPI on the transaction's own connection: two round trips, no Core statement work.
-        with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]  # None only once closed
             cursor.execute(_LOCK_CHAIN)
             cursor.execute(_LAST_HASH_PG)
             found = cursor.fetchone()
@@ -104,7 +104,7 @@ def record(
     )
     entry.hash = entry_hash(entry)
     values = {column.key: getattr(entry, column.key) for column in _TABLE.columns if column.key != "id"}
-    entry.id = connection.execute(_INSERT, values).inserted_primary_key[0]
+    entry.id = connection.execute(_INSERT, values).inserted_primary_key[0]  # type: ignore[index]  # an INSERT's key
     log_audit_entry(session, entry)
     return entry
 

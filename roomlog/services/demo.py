@@ -32,7 +32,7 @@ from roomlog.models import (
     Visit,
     Visitor,
 )
-from roomlog.models.base import utcnow
+from roomlog.models.base import Base, utcnow
 from roomlog.models.codes import (
     EmergencyAction,
     EmergencyOutcome,
@@ -333,7 +333,7 @@ def _approve_past_months(session: Session, rooms: list[Room], start: dt.date, to
 class _Generator:
     """Build rows for bulk insert, with ids allocated here so children can point at parents."""
 
-    TABLES = (
+    TABLES: tuple[type[Base], ...] = (
         Visitor,
         Visit,
         Consumption,
@@ -346,14 +346,16 @@ class _Generator:
 
     def __init__(self, session: Session, rng: random.Random, key: str) -> None:
         self.session, self.rng, self.key = session, rng, key
-        self.rows: dict[type, list[dict[str, Any]]] = {t: [] for t in self.TABLES}
-        self.next_id = {
-            t: (session.scalar(select(func.max(t.id))) or 0) + 1 for t in self.TABLES if t is not ConsumptionSubstance
+        self.rows: dict[type[Base], list[dict[str, Any]]] = {t: [] for t in self.TABLES}
+        self.next_id: dict[type[Base], int] = {
+            t: (session.scalar(select(func.max(t.__table__.c.id))) or 0) + 1
+            for t in self.TABLES
+            if t is not ConsumptionSubstance
         }
         self.now = utcnow()
         self.total = 0
 
-    def _id(self, table: type) -> int:
+    def _id(self, table: type[Base]) -> int:
         value = self.next_id[table]
         self.next_id[table] += 1
         return value

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.models import MonthlyHistory, Room, Visit, YearlyHistory
 from roomlog.models.base import utcnow
-from roomlog.models.codes import REFERRAL_KINDS, ReferralKind
+from roomlog.models.codes import REFERRAL_KINDS, ReferralKind, ReferralTarget
 from roomlog.services import audit, history
 from roomlog.services.service_days import add_months, format_month, month_start
 
@@ -192,7 +192,7 @@ def month_values(spec: DemoRoom, month: dt.date, consumptions: int, acute: int, 
     return values
 
 
-def _referral_weights() -> tuple[tuple[object, int], ...]:
+def _referral_weights() -> tuple[tuple[ReferralTarget, int], ...]:
     from roomlog.services.demo import REFERRAL_WEIGHTS
 
     return REFERRAL_WEIGHTS

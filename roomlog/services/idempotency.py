@@ -76,7 +76,7 @@ def replay(
     params: dict[str, Any] = {"key": key}
     if rooms is not None:
         params["rooms"] = sorted(rooms)
-    found = session.connection().execute(_by_key(model.__table__, rooms is not None), params).first()  # type: ignore[attr-defined]
+    found = session.connection().execute(_by_key(model.__table__, rooms is not None), params).first()  # type: ignore[attr-defined]  # each event model's Table
     if found is None:
         return None
     if found.request_hash != payload_hash:

@@ -6,6 +6,7 @@ Draft → submitted here; the decision is in ``pool_decisions``. Every money cha
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from roomlog.services.rooms import create_room
 from roomlog.services.service_days import COPENHAGEN
 
 
-def _audit(session: Session, action: str, app: PoolApplication, actor: User | None, changes: dict) -> None:  # type: ignore[type-arg]
+def _audit(session: Session, action: str, app: PoolApplication, actor: User | None, changes: dict[str, Any]) -> None:
     audit.record(
         session, action, user_id=actor.id if actor else None, room_id=app.room_id, entity="pool_application",
         entity_id=app.id, changes=changes,

@@ -14,7 +14,9 @@ than k.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.audit import narrow
@@ -35,7 +37,12 @@ PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 MAX_ROUNDS = 30
 
 
-def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type: ignore[no-untyped-def]
+def _hidden(state: _State) -> set[Key]:
+    # The suppression core keys its state by any Hashable; every key it holds here is a publication Key.
+    return cast(set[Key], set(state.reasons))
+
+
+def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callable[[Key], tuple[float, ...]]:
     def cost(key: Key) -> tuple[float, ...]:
         label, unit, code = key
         value = exact[key]
@@ -67,7 +74,7 @@ def protect_year(
     relations: list[Relation],
     threshold: int,
     fixed: Mapping[Key, bool],
-    forced: set[Key] = frozenset(),  # type: ignore[assignment]
+    forced: AbstractSet[Key] = frozenset(),
 ) -> set[Key]:
     """Return the hidden cells of a year component.
 
@@ -82,7 +89,7 @@ def protect_year(
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
     # National headline totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _kept(k, v, threshold)}
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]  # the cost reads publication Keys, the only keys here
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:
@@ -104,7 +111,7 @@ def protect_year(
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
-    return set(state.reasons)
+    return _hidden(state)
 
 
 def _rounds(
@@ -122,7 +129,7 @@ def _rounds(
     """
     leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
-        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+        found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
         leaks = _sensitive(found, exact, threshold)
         if not leaks:
             return leaks
@@ -131,13 +138,13 @@ def _rounds(
             pick = _cover(key, state, by_key)
             log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
-                before = set(state.reasons)
+                before = _hidden(state)
                 state.close_equations(list(state.hide(pick)))
-                picks |= set(state.reasons) - before
+                picks |= _hidden(state) - before
         if not picks:
             return leaks
         audit_keys = picks | set(leaks)
-    found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+    found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
     return _sensitive(found, exact, threshold)
 
 

@@ -199,12 +199,12 @@ def write(
     for unit in units:
         num, den = exact.get((label, unit, "emergencies.total")), exact.get((label, unit, "consumptions.total"))
         is_hidden = (label, unit, "emergencies.total") in hidden or (label, unit, "consumptions.total") in hidden
-        value = rate(num, den)
+        ratio = rate(num, den)
         rows.append(
             {
                 **_row(pub.id, unit, RATE_CODE, None, is_hidden),
-                "value": None if is_hidden else value,
-                "exact": value,
+                "value": None if is_hidden else ratio,
+                "exact": ratio,
                 "status": "unknown" if num is None or den is None else "known",
             }
         )

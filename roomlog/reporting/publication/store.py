@@ -69,7 +69,7 @@ class CellCache:
             if len(self._built) >= self.limit:
                 self._built.clear()
             self._built[full] = build()
-        return self._built[full]  # type: ignore[return-value]
+        return self._built[full]  # type: ignore[return-value]  # stored by a build() of this T: full holds its key
 
     def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
         return self._cells.get((pub.id, pub.period, pub.version, pub.published_at))

@@ -33,6 +33,7 @@ run: install
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r roomlog
+	$(BIN)/mypy
 
 test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 # The part of Flask-Babel roomlog uses, for mypy only: Flask-Babel 4 annotates most of these
 # functions but ships no py.typed marker, so mypy would otherwise see every one as Any.
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any

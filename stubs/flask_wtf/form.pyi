@@ -1,3 +1,4 @@
+# FlaskForm as roomlog uses it, for mypy only (WTForms itself is typed by types-WTForms).
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 

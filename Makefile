@@ -36,6 +36,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r roomlog
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 # The suite in TEST_WORKERS processes (pytest-xdist), a whole test module at a time per process so its
 # module fixtures are built once; each process has its own PostgreSQL databases and ports. 0 = one process.

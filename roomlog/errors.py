@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -13,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from roomlog import database_faults
 from roomlog.api.errors import api_error
-from roomlog.extensions import db
+from roomlog.extensions import db, login_manager
 from roomlog.i18n import message
 from roomlog.logs import request_id, security_event
 from roomlog.services import DomainError
@@ -40,7 +42,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(status: int, message: str | None = None, headers=()):  # type: ignore[no-untyped-def]
+def render_error(
+    status: int, message: str | None = None, headers: Iterable[tuple[str, str]] = ()
+) -> ResponseReturnValue:
     """Render an error as JSON for the API, as a page otherwise."""
     if request.path.startswith("/api/"):
         return api_error(status, message, headers=headers)
@@ -53,14 +57,14 @@ def render_error(status: int, message: str | None = None, headers=()):  # type: 
 
 def _forget_user() -> None:
     """Treat the rest of this request as anonymous: the user may not load (or reload) from the database."""
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
 
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         if isinstance(exc, CSRFError):
             security_event("csrf.refused", logging.WARNING, endpoint=request.endpoint)
             return render_error(400, _("The form had expired or was sent twice. Reload the page and try again."))
@@ -74,19 +78,19 @@ def init_app(app: Flask) -> None:
         return render_error(code, description, exc.get_headers())
 
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+    def domain_error(exc: DomainError) -> ResponseReturnValue:
         db.session.rollback()
         return render_error(exc.status_code, message(exc))
 
     @app.errorhandler(DataError)
-    def bad_value(exc: DataError):  # type: ignore[no-untyped-def]
+    def bad_value(exc: DataError) -> ResponseReturnValue:
         # A value the database refuses (too long, out of range, NUL) is bad input, not a crash.
         db.session.rollback()
         log.warning("value refused by the database request_id=%s", request_id())
         return render_error(400)
 
     @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError):  # type: ignore[no-untyped-def]
+    def database_error(exc: DBAPIError) -> ResponseReturnValue:
         db.session.rollback()
         if database_faults.is_month_locked(exc):
             return render_error(409, database_faults.month_locked_message())
@@ -102,7 +106,7 @@ def init_app(app: Flask) -> None:
         return render_error(InternalServerError.code)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         log.exception("unhandled error request_id=%s", request_id())
         return render_error(InternalServerError.code)

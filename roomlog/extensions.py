@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app, has_app_context, request
 from flask_babel import Babel
@@ -22,7 +22,24 @@ from roomlog.reporting.publication.store import CellCache
 if TYPE_CHECKING:
     from roomlog.services.publication import Publishing
 
-db = SQLAlchemy(metadata=Base.metadata)
+    class ScopedSession(Session):
+        """``db.session`` as the code uses it: the request's ``Session`` plus the registry's own methods."""
+
+        def __call__(self) -> Session: ...
+
+        def remove(self) -> None: ...
+
+    class _Database(SQLAlchemy):
+        # Why: Flask-SQLAlchemy types ``db.session`` as ``scoped_session[Session]``, which is no
+        # ``Session`` subclass, so each of the ~170 calls ``service(db.session, ...)`` would fail
+        # against services annotated ``session: Session`` (SQLAlchemy's own advice for functions).
+        # At run time ``scoped_session`` proxies every ``Session`` method and attribute to the
+        # current scope's session, so typing it as that ``Session`` (plus ``__call__``/``remove``)
+        # is true for every use, and no call site or service signature has to change.
+        session: ScopedSession  # type: ignore[assignment]  # scoped_session proxies Session (see above)
+
+
+db = cast("_Database", SQLAlchemy(metadata=Base.metadata))  # cast only: the object is a plain SQLAlchemy
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -64,4 +81,5 @@ def _bind_settings(session: Session, transaction: SessionTransaction, connection
 
 def publication_cells() -> CellCache:
     """The app's cache of stored publication cells (one per process; stored versions never change)."""
-    return current_app.extensions.setdefault("roomlog_publication_cells", CellCache())
+    cells: CellCache = current_app.extensions.setdefault("roomlog_publication_cells", CellCache())
+    return cells

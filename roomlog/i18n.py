@@ -25,7 +25,8 @@ def select_locale() -> str:
     if not has_request_context():
         return "da"
     if current_user and current_user.is_authenticated:
-        return current_user.language.value
+        language: Language = current_user.language
+        return language.value
     chosen = session.get("language")
     if chosen in LANGUAGES:
         return str(chosen)
@@ -77,7 +78,8 @@ def number(value: Any, digits: int = 0) -> str:
         return "–"
     if type(value) not in (int, Decimal, float):
         return format_decimal(value, format="#,##0" if not digits else f"#,##0.{'0' * digits}")
-    return _formatted(str(get_locale()), type(value), str(value), digits)
+    kind: type = type(value)
+    return _formatted(str(get_locale()), kind, str(value), digits)
 
 
 @lru_cache(maxsize=8192)

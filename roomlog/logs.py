@@ -114,9 +114,9 @@ def _audit_rolled_back(session: Session, *_args: Any) -> None:
 def configure(app: Flask) -> None:
     """Send the ``roomlog`` loggers to stderr (or ``LOG_FILE``) as JSON lines (idempotent)."""
     logger = logging.getLogger(LOGGER_NAME)
-    for handler in [h for h in logger.handlers if getattr(h, _MARK, False)]:
-        logger.removeHandler(handler)
-        handler.close()
+    for old in [h for h in logger.handlers if getattr(h, _MARK, False)]:
+        logger.removeHandler(old)
+        old.close()
     path = app.config.get("LOG_FILE")
     if path and not os.path.exists(path):  # the log names users and rooms: private from the start
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))

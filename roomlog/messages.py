@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from babel.dates import get_month_names
 from babel.support import Translations
@@ -68,7 +69,7 @@ def in_danish(marked: str | tuple[str, str], **params: object) -> str:
     return text % params if params else text
 
 
-def month_name(number: int, language: str = "da", width: str = "wide") -> str:
+def month_name(number: int, language: str = "da", width: Literal["abbreviated", "wide"] = "wide") -> str:
     """A month's name from CLDR (Babel): ``januar`` … or ``jan`` … (``abbreviated``, without its full stop)."""
     return str(get_month_names(width, locale="en" if language == "en" else "da")[number]).rstrip(".")
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
 from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
@@ -45,9 +47,9 @@ def _second_factor_step() -> str | None:
     return None
 
 
-def _login_redirect() -> Response:
+def _login_redirect() -> ResponseReturnValue:
     if request.path.startswith("/api/"):
-        return jsonify(error="authentication required", request_id=request_id()), 401  # type: ignore[return-value]
+        return jsonify(error="authentication required", request_id=request_id()), 401
     if g.get("session_expired"):
         flash(_("You were logged out after a while without activity. Log in to continue where you were."), "info")
     target = request.full_path if request.method == "GET" else request.path
@@ -62,7 +64,7 @@ def _has_nul() -> bool:
     return any("\x00" in key or "\x00" in value for key, value in fields)
 
 
-def guard() -> Response | None:
+def guard() -> ResponseReturnValue | None:
     """Give every request an id; require a login except on the allow-list; set the scope."""
     request_id()
     g.scope_room_ids = None
@@ -77,7 +79,7 @@ def guard() -> Response | None:
     step = _second_factor_step()
     if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
-            return jsonify(error="second factor required", request_id=request_id()), 401  # type: ignore[return-value]
+            return jsonify(error="second factor required", request_id=request_id()), 401
         security_event("second_factor.pending", step=step)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for(step, next=target))
@@ -125,7 +127,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseInt
     hops = int(app.config.get("BEHIND_PROXY") or 0)
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap its WSGI app
     scoping.install()
     app.before_request(guard)
     app.before_request(end_read_phase)  # after the login checks: a write request takes its lock only now

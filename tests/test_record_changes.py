@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from roomlog.services.service_days import month_start
 from sqlalchemy.orm import Session
 
+from roomlog.calendar import month_start
 from roomlog.models import Consumption, Emergency, PeriodStatus, User, Visit
 from roomlog.models.codes import EmergencyOutcome, EmergencyType, PeriodState, Role, Severity
 from roomlog.services import Conflict, NotAllowed, consumptions, emergencies, visits

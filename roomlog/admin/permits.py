@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import cast
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,9 +27,10 @@ def room_permit(room_id: int) -> tuple[str, int] | Response:
     form = PermitForm()
     form.status.choices = PermitStatus.choices(current_language())
     if form.validate_on_submit():
+        on = cast(dt.date, form.on_date.data)  # validated: InputRequired
         try:
             change_permit(
-                db.session, room, PermitStatus(form.status.data), form.on_date.data, actor=current_user,
+                db.session, room, PermitStatus(form.status.data), on, actor=current_user,
                 note=form.note.data or "",
             )  # fmt: skip
         except DomainError as exc:

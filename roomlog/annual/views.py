@@ -39,7 +39,7 @@ def _trends(unit: Unit, title: str, year: int) -> Trends:
     return trend_charts(db.session, reader_rooms(db.session), unit, title, dt.date(year, 12, 1), "da")
 
 
-def _report(code: str, year: int):  # type: ignore[no-untyped-def]
+def _report(code: str, year: int) -> AnnualReport:
     """Return the report if the user may see this municipality (its own, or national), else 404."""
     allowed = current_user.role == Role.NATIONAL or (
         current_user.role == Role.MUNICIPALITY and current_user.municipality_code == code

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
+from werkzeug.wrappers import Response
 
 from roomlog.api.errors import bad_parameter
 from roomlog.api.views import bp

@@ -16,8 +16,8 @@ class NewApplicationForm(FlaskForm):
     new_room_name = StringField(_l("Name of the new room"), validators=[Optional(), Length(max=120)])
     new_room_permit = SelectField(_l("Its permit"), default="planned", validators=[Optional()])
     new_room_permit_date = DateField(_l("Permit date (planned since, or applied on)"), validators=[Optional()])
-    establishment_budget = AmountField(_l("Establishment budget (kr.)"), default=0)
-    establishment_requested = AmountField(_l("Establishment: state co-financing asked for (kr.)"), default=0)
+    establishment_budget = AmountField(_l("Establishment budget (kr.)"), default=0)  # type: ignore[arg-type]  # kroner, an int
+    establishment_requested = AmountField(_l("Establishment: state co-financing asked for (kr.)"), default=0)  # type: ignore[arg-type]  # kroner
 
 
 class EstablishmentForm(FlaskForm):

@@ -17,6 +17,7 @@ URL                                          method     what
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -75,7 +76,7 @@ def _new_form() -> NewApplicationForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new() -> str | Response:
+def new() -> Response | tuple[str, int]:
     """Start an application for one of the municipality's rooms or for a new room."""
     form = _new_form()
     if form.validate_on_submit():
@@ -88,7 +89,8 @@ def new() -> str | Response:
             ) or abort(404)
         try:
             app = service.create_application(
-                db.session, db.session.get(Municipality, current_user.municipality_code), actor=current_user, room=room,
+                db.session, db.session.get_one(Municipality, current_user.municipality_code),
+                actor=current_user, room=room,
                 new_room_name=form.new_room_name.data or "",
                 new_room_permit=PermitStatus(form.new_room_permit.data or "planned"),
                 new_room_permit_date=form.new_room_permit_date.data,
@@ -143,8 +145,9 @@ def year(application_id: int) -> Response | tuple[str, int]:
     app, form = _own(application_id), YearForm()
     if not form.validate_on_submit():
         return _page(app, 400, year_form=form)
+    operating_year = cast(int, form.year.data)  # validated: InputRequired
     service.set_year(
-        db.session, app, actor=current_user, year=form.year.data, budget_kr=form.operating_budget.data,
+        db.session, app, actor=current_user, year=operating_year, budget_kr=form.operating_budget.data,
         requested_kr=form.operating_requested.data, municipal_kr=form.municipal_funding.data,
     )  # fmt: skip
     db.session.commit()

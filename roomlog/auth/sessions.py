@@ -73,7 +73,7 @@ def end_session(db_session: Session, reason: str = "logout") -> None:
 
 
 @lru_cache(maxsize=1)
-def _session_by_token() -> Select[tuple[LoginSession]]:
+def _session_by_token() -> Select[LoginSession]:
     """Return the look-up of an open session with its user and rooms, built once (one round trip)."""
     return (
         select(LoginSession)

@@ -28,10 +28,11 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from roomlog.auth import sealing
 from roomlog.models import LoginThrottle, User
@@ -72,7 +73,7 @@ def _ensure(session: Session, key: str, kind: str, user_id: int | None, now: dt.
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same on_conflict_do_nothing API
     row = {"key_hash": key, "kind": kind, "user_id": user_id, "failures": 0, "next_allowed_at": now, "updated_at": now}
     session.execute(insert(LoginThrottle).values(**row).on_conflict_do_nothing(index_elements=["key_hash"]))
 
@@ -102,7 +103,8 @@ def _address_spraying(session: Session, address_key: str) -> bool:
             LoginThrottle.key_hash == address_key, LoginThrottle.next_allowed_at > utcnow()
         )
     )
-    return (failures or 0) >= current_app.config["LOGIN_ADDRESS_LIMIT"]
+    limit: int = current_app.config["LOGIN_ADDRESS_LIMIT"]
+    return (failures or 0) >= limit
 
 
 def device_user_id(cookie: str | None) -> tuple[int, str] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,9 +19,10 @@ from roomlog.models import PoolApplication, PoolApplicationYear, Room
 from roomlog.models.codes import ApplicationState, DecisionOutcome, PaymentState, PermitStatus
 
 GRANTS = (DecisionOutcome.FULL, DecisionOutcome.PARTIAL)
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])  # any select (SQLAlchemy 2.1: Select[*Ts])
 
 
-def _scoped(stmt: Select, municipality_code: str | None) -> Select:  # type: ignore[type-arg]
+def _scoped(stmt: S, municipality_code: str | None) -> S:
     if municipality_code is not None:
         stmt = stmt.where(PoolApplication.municipality_code == municipality_code)
     return stmt

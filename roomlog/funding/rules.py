@@ -139,7 +139,10 @@ def eligibility(
     asked = establishment_requested_kr + sum(y.requested_kr for y in years)
     checks.append(Check("eligible.amount", True) if asked > 0 else Check("eligible.no_amount", False))
     if establishment_requested_kr > establishment_budget_kr:
-        values = {"asked": format_kr(establishment_requested_kr), "budget": format_kr(establishment_budget_kr)}
+        values: dict[str, object] = {
+            "asked": format_kr(establishment_requested_kr),
+            "budget": format_kr(establishment_budget_kr),
+        }
         checks.append(Check("eligible.establishment_over", False, values))
     elif establishment_requested_kr:
         checks.append(Check("eligible.establishment_budget", True))

@@ -9,7 +9,7 @@ context where one English word has two Danish translations).
 from __future__ import annotations
 
 import enum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from roomlog.messages import C_, N_, translate
 
@@ -25,6 +25,11 @@ class CodeList(str, enum.Enum):  # noqa: UP042 - StrEnum would change how member
         obj._value_ = code
         obj.label_context, obj.label_en = label if isinstance(label, tuple) else (None, label or code)
         return obj
+
+    if TYPE_CHECKING:  # members are built from tuples in __new__, so mypy cannot infer the value: the code
+
+        @property
+        def value(self) -> str: ...
 
     def __str__(self) -> str:
         return str(self.value)

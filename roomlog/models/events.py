@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,9 @@ from roomlog.models.visitors import Visitor
 
 class RoomEvent:
     """Columns every event shares: tenant, two timestamps, author, idempotency, void."""
+
+    if TYPE_CHECKING:
+        __tablename__: str  # set by each event model (the mixin has no table of its own)
 
     id: Mapped[intpk]
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)

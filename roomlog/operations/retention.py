@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from roomlog.calendar import COPENHAGEN, add_months, format_month, month_start
@@ -39,6 +39,7 @@ from roomlog.models import (
     Visit,
     Visitor,
 )
+from roomlog.models.base import Base
 from roomlog.models.codes import PeriodState
 from roomlog.services import Conflict, audit
 from roomlog.services.approval import ensure_visitor_sets
@@ -91,7 +92,7 @@ def _visitor_cutoff(before: dt.date) -> dt.datetime:
     return dt.datetime.combine(before, dt.time(0, 0), tzinfo=COPENHAGEN).astimezone(dt.UTC)
 
 
-def _removal_rules(before: dt.date) -> list[tuple[type, ColumnElement[bool]]]:
+def _removal_rules(before: dt.date) -> list[tuple[type[Base], ColumnElement[bool]]]:
     """Return (model, condition) in deletion order (children first).
 
     A row goes when it is dated before ``before`` and no kept row points at it; the conditions
@@ -162,16 +163,23 @@ def purge(session: Session, before: dt.date, *, user_id: int | None = None) -> P
     doomed = select(Consumption.id).where(rules[5][1])
     session.execute(delete(ConsumptionSubstance).where(ConsumptionSubstance.consumption_id.in_(doomed)))
     for model, condition in rules:
-        outcome = session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+        # A DELETE's result is a CursorResult (it has rowcount); Session.execute is typed for the general Result.
+        outcome = cast(
+            CursorResult[Any],
+            session.execute(delete(model).where(condition).execution_options(synchronize_session=False)),
+        )
         if outcome.rowcount:
             removed[model.__tablename__] = outcome.rowcount
-    gone = session.execute(
-        delete(Visitor)
-        .where(
-            ~exists().where(Visit.visitor_id == Visitor.id),
-            Visitor.first_registered_at < _visitor_cutoff(result.before),
-        )
-        .execution_options(synchronize_session=False)
+    gone = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(Visitor)
+            .where(
+                ~exists().where(Visit.visitor_id == Visitor.id),
+                Visitor.first_registered_at < _visitor_cutoff(result.before),
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if removed != result.rows or (gone.rowcount or 0) != result.visitors:
         raise Conflict("The records changed while purging; nothing was removed. Run the purge again.")

@@ -22,13 +22,14 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, add_months, month_end, month_start
 from roomlog.database import allow_history_load
-from roomlog.models import Municipality, PeriodStatus, Room, User, Visitor
+from roomlog.models import ConsumptionSubstance, Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations import scale_rows as rows
@@ -102,7 +103,7 @@ def _rooms(session: Session, count: int, first: dt.date) -> list[Room]:
                 permit_date=first,
                 name=name,
                 municipality_code=code,
-                operator_name=f"{session.get(Municipality, code).name} Kommune",  # type: ignore[union-attr]
+                operator_name=f"{session.get_one(Municipality, code).name} Kommune",
                 opened_on=first,
                 places_injection=10,
                 places_smoking=6,
@@ -138,7 +139,7 @@ def _ids(session: Session) -> rows.IdAllocator:
         {
             t: (session.scalar(select(func.max(t.id))) or 0) + 1
             for t in rows.TABLES
-            if t is not rows.ConsumptionSubstance
+            if t is not ConsumptionSubstance
         }
     )
 
@@ -157,12 +158,12 @@ class _Cohorts:
 
     def add(
         self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int
-    ) -> list[tuple[object, ...]]:
+    ) -> list[tuple[Any, ...]]:
         """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
         later = any(m < month for m in self.by_month)
         size = max(1, round(per_day * (MONTHLY_COHORT if later else OPENING_COHORT)))
         registered = dt.datetime.combine(month, dt.time(12), tzinfo=COPENHAGEN).astimezone(dt.UTC)
-        out = []
+        out: list[tuple[Any, ...]] = []
         for n in range(size):
             digest = pseudonym(key, f"BENCH{self.room.id:03d}{month:%Y%m}{n:04d}")
             visitor_id = ids(Visitor)
@@ -220,7 +221,7 @@ def generate(
     for n, (month, room) in enumerate(todo, start=1):
         rng = random.Random(f"{seed}:{room.name}:{month:%Y-%m}")  # noqa: S311 (synthetic data)  # nosec B311
         new = cohorts[room.id].add(month, key, ids, rng, profile.visits_per_day)
-        rows.insert_rows(session, rows.Visitor, new)
+        rows.insert_rows(session, Visitor, new)
         pool = cohorts[room.id].pool(month)
         regulars = pool[: max(len(pool) // 4, 1)]
         built = rows.MonthBuilder(rng, ids, room.id, lead.id, profile).build(

@@ -98,7 +98,7 @@ class IdAllocator:
     """Hand out ids above the current maximum of each table."""
 
     def __init__(self, start: dict[Any, int]) -> None:
-        self.next = dict(start)
+        self.next: dict[Any, int] = dict(start)
 
     def __call__(self, table: Any) -> int:
         value = self.next[table]
@@ -187,7 +187,9 @@ class MonthBuilder:
         if rng.random() < 0.12:
             self._event(ServiceRecord, end, day, visit, PICK["service"](rng), 1)
 
-    def _consumption(self, day: dt.date, visit: int, started: dt.datetime, ended: dt.datetime | None, first: bool):
+    def _consumption(
+        self, day: dt.date, visit: int, started: dt.datetime, ended: dt.datetime | None, first: bool
+    ) -> None:
         rng, p = self.rng, self.p
         smoke = rng.random() < p.smoke_share
         route = "smoke" if smoke else PICK["route"](rng)
@@ -218,7 +220,9 @@ class MonthBuilder:
         elif smoke and rng.random() < 0.4:
             self._event(ServiceRecord, started, day, visit, "smoking_equipment", rng.randint(1, 3))
 
-    def _emergency(self, day: dt.date, visit: int, consumption: int, substances: set[str], onset: dt.datetime):
+    def _emergency(
+        self, day: dt.date, visit: int, consumption: int, substances: set[str], onset: dt.datetime
+    ) -> None:
         rng = self.rng
         if rng.random() < 0.85:
             kind = "opioid" if substances & OPIOIDS else "stimulant"
@@ -260,7 +264,7 @@ def insert_rows(session: Session, table: Any, rows: list[tuple[Any, ...]]) -> No
         return
     columns = COLUMNS[table]
     if session.get_bind().dialect.name == "postgresql":
-        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # None only once closed
         # Table and column names are our own model's, never input.
         with cursor.copy(f"COPY {table.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:

@@ -225,7 +225,7 @@ def _line(pts: Sequence[Point], top: int) -> list[str]:
     """One path per run of months with a number; a month alone between gaps is a dot, or it would not show."""
     out = []
     for run in runs(pts):
-        coords = [(_f(x_of(i, len(pts))), _f(y_of(float(pts[i].value), top))) for i in run]  # type: ignore[arg-type]
+        coords = [(_f(x_of(i, len(pts))), _f(y_of(float(pts[i].value), top))) for i in run]  # type: ignore[arg-type]  # runs() holds months with a value
         if len(run) == 1:
             out.append(f'<circle class="trend-dot" cx="{coords[0][0]}" cy="{coords[0][1]}" r="2.5" fill="{INK}"/>')
         else:
@@ -252,9 +252,9 @@ def description(series: Series, lang: str) -> str:
     return text("desc", lang).format(
         first=_month(series.points[0].month),
         last=_month(series.points[-1].month),
-        top=number(best.value, lang),  # type: ignore[arg-type]
+        top=number(best.value, lang),  # type: ignore[arg-type]  # as above
         top_month=_month(best.month),
-        latest=number(pts[-1].value, lang),  # type: ignore[arg-type]
+        latest=number(pts[-1].value, lang),  # type: ignore[arg-type]  # as above
         latest_month=_month(pts[-1].month),
     )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, Consumption, Emergency, Incident, Referral, ServiceRecord, Visit
 from roomlog.models.codes import Route, VisitOutcome
+from roomlog.models.events import RoomEvent
 from roomlog.reporting.periods import Period
 
 SHOWN = 20  # records listed per check; the count is always exact
@@ -42,20 +43,22 @@ class Check:
         return self.count == 0
 
 
-def _in_month(model: type, room_id: int, period: Period):  # type: ignore[no-untyped-def]
+def _in_month(model: type[RoomEvent], room_id: int, period: Period) -> tuple[ColumnElement[bool], ...]:
     return (
-        model.room_id == room_id,  # type: ignore[attr-defined]
-        model.service_day.between(period.first_day, period.last_day),  # type: ignore[attr-defined]
-        model.voided.is_(False),  # type: ignore[attr-defined]
+        model.room_id == room_id,
+        model.service_day.between(period.first_day, period.last_day),
+        model.voided.is_(False),
     )
 
 
-def _check(session: Session, code: str, model: type, conditions: tuple, blocking: bool) -> Check:  # type: ignore[type-arg]
+def _check(
+    session: Session, code: str, model: type[RoomEvent], conditions: tuple[ColumnElement[bool], ...], blocking: bool
+) -> Check:
     count = session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
     rows = session.execute(
-        select(model.id, model.occurred_at).where(*conditions).order_by(model.occurred_at).limit(SHOWN)  # type: ignore[attr-defined]
+        select(model.id, model.occurred_at).where(*conditions).order_by(model.occurred_at).limit(SHOWN)
     )
-    items = tuple(CheckItem(model.__tablename__, i, at) for i, at in rows)  # type: ignore[attr-defined]
+    items = tuple(CheckItem(model.__tablename__, i, at) for i, at in rows)
     return Check(code, blocking, count, items)
 
 
@@ -115,7 +118,7 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
             session,
             "records_of_voided_visits",
             model,
-            (*_in_month(model, room_id, period), model.visit_id.in_(voided_visits)),  # type: ignore[attr-defined]
+            (*_in_month(model, room_id, period), model.visit_id.in_(voided_visits)),
             True,
         )
         for model in VISIT_DEPENDANT_MODELS
@@ -123,7 +126,7 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
     items = tuple(sorted((i for c in orphans for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]
     checks.append(Check("records_of_voided_visits", True, sum(c.count for c in orphans), items))
     backdated = [
-        _check(session, "backdated", model, (*_in_month(model, room_id, period), model.backdated.is_(True)), False)  # type: ignore[attr-defined]
+        _check(session, "backdated", model, (*_in_month(model, room_id, period), model.backdated.is_(True)), False)
         for model in EVENT_MODELS
     ]
     items = tuple(sorted((i for c in backdated for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]

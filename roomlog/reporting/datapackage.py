@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from roomlog.messages import N_, both
 from roomlog.reporting.exports import COLUMNS, XLSX, Dialect, headers
 from roomlog.reporting.tidy import LEVELS, PERIOD_KINDS, ROLES, STATES, UNITS
@@ -25,12 +27,12 @@ DESCRIPTIONS = {
 ENUMS = {"period_kind": PERIOD_KINDS, "role": ROLES, "level": LEVELS, "unit": UNITS}
 
 
-def schema(d: Dialect) -> dict[str, object]:
+def schema(d: Dialect) -> dict[str, Any]:  # JSON (a Table Schema)
     """The Table Schema of the long format in dialect ``d``."""
     e = int(d.english)
     fields: list[dict[str, object]] = []
     for (key, _da, _en, kind), title in zip(COLUMNS, headers(d), strict=True):
-        one: dict[str, object] = {"name": title, "type": kind, "description": DESCRIPTIONS[key][e]}
+        one: dict[str, Any] = {"name": title, "type": kind, "description": DESCRIPTIONS[key][e]}
         if kind == "number":
             one["decimalChar"] = d.decimal
             one["bareNumber"] = True
@@ -41,7 +43,7 @@ def schema(d: Dialect) -> dict[str, object]:
         if key == "state":
             one["x-known-values"] = [v[e] for v in STATES.values()]
         if key in ("first_month", "last_month", "indicator", "label", "unit", "role", "level", "period_kind"):
-            one.setdefault("constraints", {})["required"] = True  # type: ignore[index]
+            one.setdefault("constraints", {})["required"] = True
         fields.append(one)
     return {"fields": fields, "missingValues": [""]}
 
@@ -72,7 +74,7 @@ def descriptor(title: str, csv_name: str, xlsx_name: str | None, d: Dialect, cre
                 "mediatype": XLSX,
                 "dialect": {"excel": {"sheet": "Data"}},
                 "schema": {**table, "fields": [{**f, "decimalChar": "."} if f["type"] == "number" else f
-                                               for f in table["fields"]]},  # type: ignore[union-attr]
+                                               for f in table["fields"]]},
             }
         )  # fmt: skip
     return {

@@ -25,8 +25,11 @@ Row = dict[Key, Fraction]
 
 
 class _Equation(Protocol):
-    total: Any
-    parts: tuple[Any, ...]
+    @property
+    def total(self) -> Key: ...
+
+    @property
+    def parts(self) -> tuple[Key, ...]: ...
 
 
 def attacker_bounds(value: int, reason: str, threshold: int) -> tuple[float, float]:

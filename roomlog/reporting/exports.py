@@ -164,7 +164,8 @@ def format_table(ws: Worksheet) -> None:
     ws.auto_filter.ref = ws.dimensions
     for column in ws.iter_cols():
         width = max((len(str(c.value)) for c in column if c.value is not None), default=0)
-        ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+        letter = column[0].column_letter  # type: ignore[union-attr]  # row 1 is the header: never a MergedCell
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:

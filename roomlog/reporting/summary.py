@@ -133,8 +133,8 @@ def additive_by_month(rows: EventRows) -> dict[RoomMonth, dict[str, int]]:
         kind = REFERRAL_KIND_OF.get(r.target)
         if kind:
             _add(out, (r.room_id, r.month), f"referrals.kind.{kind}", r.count)
-    for s in rows.services:
-        _add(out, (s.room_id, s.month), f"services.{s.service}", s.quantity)
+    for sr in rows.services:
+        _add(out, (sr.room_id, sr.month), f"services.{sr.service}", sr.quantity)
     return dict(out)
 
 

@@ -232,8 +232,9 @@ def protect(
         if value < 0:
             raise ValueError(f"counts cannot be negative: {key!r} = {value}")
         if key in fixed:
-            if fixed[key] is not None:
-                state.reasons[key] = fixed[key]  # type: ignore[assignment]
+            reason = fixed[key]
+            if reason is not None:
+                state.reasons[key] = reason
         elif key not in skip and is_primary(value, threshold):
             state.reasons[key] = Reason.PRIMARY
     state.close_equations(list(range(len(eqs))))

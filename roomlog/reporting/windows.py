@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from roomlog.calendar import add_months, format_month, months_between, parse_month, quarter_start
@@ -80,10 +81,15 @@ def windows(granularity: str, first: dt.date, last: dt.date) -> list[Window]:
     if count > MAX_PERIODS:
         raise WindowError("granularity", f"at most {MAX_PERIODS} periods per request; use a coarser granularity")
     out = []
+    label_of: dict[str, Callable[[dt.date], str]] = {
+        "month": month_label,
+        "quarter": quarter_label,
+        "year": lambda m: str(m.year),
+    }
     for n in range(count):
         start = add_months(first, n * step)
         period = Period(start, add_months(start, step - 1))
-        label = {"month": month_label, "quarter": quarter_label, "year": lambda m: str(m.year)}[granularity](start)
+        label = label_of[granularity](start)
         out.append(Window(label, period))
     return out
 

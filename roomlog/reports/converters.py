@@ -20,7 +20,7 @@ class MonthConverter(BaseConverter):
 
     regex = r"[^/.]+"
 
-    def to_python(self, value: str) -> dt.date | None:  # type: ignore[override]
+    def to_python(self, value: str) -> dt.date | None:
         try:
             return parse_month(value)
         except ValueError:

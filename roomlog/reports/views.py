@@ -10,12 +10,14 @@ control, not here. Anyone else gets 404.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from roomlog.auth.access import room_for_member
 from roomlog.calendar import add_months, format_month, month_start, today_local
@@ -32,11 +34,17 @@ from roomlog.web.pdf import render_pdf
 from roomlog.web.redirects import safe_next
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("month", MonthConverter))
+
+
+def _register_month(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("month", MonthConverter)
+
+
+bp.record_once(_register_month)
 bp.before_request(reject_bad_month)
 
 
-def _language():  # type: ignore[no-untyped-def]
+def _language() -> AbstractContextManager[None]:
     """Honour ``?lang=da|en`` over the user's language (for a PDF in the other language)."""
     lang = request.args.get("lang")
     return force_locale(lang) if lang in LANGUAGES else nullcontext()
@@ -73,7 +81,7 @@ def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> t
 
 
 @bp.get("/<int:room_id>/")
-def latest(room_id: int) -> Response:
+def latest(room_id: int) -> BaseResponse:
     """Open the summary of the last finished month."""
     room_for_member(room_id)
     return redirect(url_for("reports.summary", room_id=room_id, month=add_months(month_start(today_local()), -1)))
@@ -88,7 +96,7 @@ def summary(room_id: int, month: dt.date) -> tuple[str, int]:
 
 
 @bp.get("/<int:room_id>/<month:month>.pdf")
-def pdf(room_id: int, month: dt.date) -> Response:
+def pdf(room_id: int, month: dt.date) -> BaseResponse:
     """Download the monthly summary as an A4 PDF."""
     room = room_for_member(room_id)
     with _language():
@@ -101,7 +109,7 @@ def pdf(room_id: int, month: dt.date) -> Response:
 
 
 @bp.post("/<int:room_id>/<month:month>/approve")
-def approve(room_id: int, month: dt.date) -> Response | tuple[str, int]:
+def approve(room_id: int, month: dt.date) -> BaseResponse | tuple[str, int]:
     """Approve the month (password again; the checks must pass)."""
     room = room_for_member(room_id, Role.LEAD)
     form = ApproveForm()
@@ -126,7 +134,7 @@ def approve(room_id: int, month: dt.date) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:room_id>/<month:month>/lock-exception")
-def lock_exception(room_id: int, month: dt.date) -> Response | tuple[str, int]:
+def lock_exception(room_id: int, month: dt.date) -> BaseResponse | tuple[str, int]:
     """Keep the month open for changes past its lock date, with a reason."""
     room = room_for_member(room_id, Role.LEAD)
     form = LockExceptionForm()
@@ -144,7 +152,7 @@ def lock_exception(room_id: int, month: dt.date) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:room_id>/<month:month>/reopen")
-def reopen(room_id: int, month: dt.date) -> Response | tuple[str, int]:
+def reopen(room_id: int, month: dt.date) -> BaseResponse | tuple[str, int]:
     """Go back one step with a reason (a lead reopens; the municipality withdraws acceptance)."""
     lead = current_user.is_authenticated and current_user.role in ROOM_ROLES
     room = room_for_member(room_id, Role.LEAD) if lead else _municipality_room(room_id)
@@ -165,7 +173,7 @@ def reopen(room_id: int, month: dt.date) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:room_id>/<month:month>/accept")
-def accept(room_id: int, month: dt.date) -> Response:
+def accept(room_id: int, month: dt.date) -> BaseResponse:
     """Accept an approved month (the room's municipality)."""
     room = _municipality_room(room_id)
     form = AcceptForm()

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Consumption, Emergency, Referral, Room, ServiceRecord, Visit
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PlaceKind, VisitOutcome
+from roomlog.models.events import RoomEvent
 from roomlog.services.consumptions import active_consumptions, places
 from roomlog.services.event_times import current_service_day
 
@@ -77,7 +78,7 @@ def open_emergencies(session: Session, room: Room) -> list[Emergency]:
 def today_counts(session: Session, room: Room, day: dt.date) -> dict[str, int]:
     """Return today's counts of visits, turn-aways, consumptions, emergencies, referrals, services."""
 
-    def count(model: type, *where: object) -> int:
+    def count(model: type[RoomEvent], *where: ColumnElement[bool]) -> int:
         stmt = (
             select(func.count())
             .select_from(model)

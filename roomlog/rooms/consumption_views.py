@@ -44,7 +44,7 @@ def consumption(room_id: int, visit_id: int) -> Response | tuple[str, int]:
         def create(digest: str) -> Consumption:
             return consumptions.register(
                 db.session, visit, current_user, stamp_from(room, form),
-                route=Route(form.route.data), substances=[Substance(s) for s in form.substances.data],
+                route=Route(form.route.data), substances=[Substance(s) for s in form.substances.data or ()],
                 assisted=form.assisted.data == "yes", place=_place(form.place.data, room),
                 key=form_key(), payload_hash=digest,
             )  # fmt: skip

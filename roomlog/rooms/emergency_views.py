@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
+from typing import TypeVar
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_time
@@ -55,7 +57,10 @@ def _action_text(row: EmergencyActionRecord) -> str:
     return _("%(action)s at %(time)s", action=what, time=local_time(row.occurred_at))
 
 
-def _code(enum_cls: type, name: str) -> object:
+E = TypeVar("E", bound=Enum)
+
+
+def _code(enum_cls: type[E], name: str) -> E | None:
     value = request.form.get(name) or None
     if value is None:
         return None

@@ -61,7 +61,7 @@ def letters(length: int) -> list[object]:
     ]
 
 
-def _birth_part(label: object, low: int, high: int) -> IntegerField:
+def _birth_part(label: str, low: int, high: int) -> IntegerField:
     """One part of the birth date, kept for clients that post day, month and year apart."""
     return IntegerField(
         label, validators=[Optional(), NumberRange(low, high)], render_kw={"inputmode": "numeric", **NO_CODE}
@@ -91,13 +91,16 @@ class CheckInForm(CaptureForm):
                 if len(text) != 8 or not text.isascii() or not text.isdigit():
                     return None
                 return dt.date(int(text[4:]), int(text[2:4]), int(text[:2]))
-            return dt.date(self.birth_year.data, self.birth_month.data, self.birth_day.data)
+            year, month, day = self.birth_year.data, self.birth_month.data, self.birth_day.data
+            if year is None or month is None or day is None:
+                return None
+            return dt.date(year, month, day)
         except (TypeError, ValueError, OverflowError):
             return None
 
     def validate_birth(self, field: StringField) -> None:
         parts = (self.birth_day.data, self.birth_month.data, self.birth_year.data)
-        if not field.data and None not in parts and all(0 < p < 10_000 for p in parts):
+        if not field.data and all(p is not None and 0 < p < 10_000 for p in parts):
             field.data = "{:02d}{:02d}{:04d}".format(*parts)  # shown again in the one field
         if not field.data and None in (self.birth_day.data, self.birth_month.data, self.birth_year.data):
             raise ValidationError(_l("Enter the birth date as DDMMYYYY, e.g. 17031981."))

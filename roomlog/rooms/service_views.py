@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from typing import TypeVar
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,8 +24,10 @@ from roomlog.rooms.submit import form_key, form_payload, save_once, visit_in_roo
 from roomlog.services import Conflict, DomainError, bounds, referrals
 from roomlog.services.event_times import resolve
 
+E = TypeVar("E", bound=Enum)
 
-def _code(enum_cls: type, name: str, default: object = None) -> object:
+
+def _code(enum_cls: type[E], name: str, default: str | None = None) -> E:
     try:
         return enum_cls(request.form.get(name) or default)
     except ValueError as exc:

@@ -61,7 +61,7 @@ def writes_late(view: F) -> F:
     Only for views whose reads before ``save_once`` decide nothing the write depends on
     (everything checked against the database happens in ``create``, under the lock).
     """
-    view.writes_late = True  # type: ignore[attr-defined]
+    view.writes_late = True  # type: ignore[attr-defined]  # a mark on the function object, read by database.end_read_phase
     return view
 
 

@@ -58,11 +58,11 @@ def take_undo() -> dict[str, Any] | None:
 
 def _back(room: Room, kind: str, row: RoomEvent) -> Response:
     if kind == "emergency_action":
-        target = url_for("rooms.emergency", room_id=room.id, emergency_id=row.emergency_id)  # type: ignore[attr-defined]
+        target = url_for("rooms.emergency", room_id=room.id, emergency_id=row.emergency_id)  # type: ignore[attr-defined]  # MODELS[kind]: EmergencyActionRecord
     elif kind == "check_out":
         target = url_for("rooms.visit", room_id=room.id, visit_id=row.id)
-    elif kind in ("referral", "service", "consumption_end") and row.visit_id:  # type: ignore[attr-defined]
-        target = url_for("rooms.visit", room_id=room.id, visit_id=row.visit_id)  # type: ignore[attr-defined]
+    elif kind in ("referral", "service", "consumption_end") and row.visit_id:  # type: ignore[attr-defined]  # these kinds' models have visit_id
+        target = url_for("rooms.visit", room_id=room.id, visit_id=row.visit_id)  # type: ignore[attr-defined]  # as above
     else:
         target = url_for("rooms.board", room_id=room.id)
     return redirect(target, 303)
@@ -79,9 +79,9 @@ def undo_last(room_id: int) -> Response:
         raise DomainError(INVALID_VALUE)
     row = record_in_room(model, room, record_id)
     if kind == "consumption_end":
-        undo.undo_end(db.session, room, row, current_user)  # type: ignore[arg-type]
+        undo.undo_end(db.session, room, row, current_user)  # type: ignore[arg-type]  # MODELS[kind]: Consumption
     elif kind == "check_out":
-        undo.undo_check_out(db.session, room, row, current_user)  # type: ignore[arg-type]
+        undo.undo_check_out(db.session, room, row, current_user)  # type: ignore[arg-type]  # MODELS[kind]: Visit
     else:
         undo.undo(db.session, room, kind, row, current_user, reason=_(undo.UNDONE))
     db.session.commit()

@@ -28,7 +28,7 @@ def consumption_form(room: Room, form: ConsumptionForm | None = None) -> Consump
     return form
 
 
-def _rows(model: type, visit: Visit) -> list[Any]:
+def _rows(model: type[Emergency | Referral | ServiceRecord | Incident], visit: Visit) -> list[Any]:
     return list(db.session.scalars(select(model).where(model.visit_id == visit.id).order_by(model.occurred_at)))
 
 

@@ -100,7 +100,8 @@ def _parts(form: CheckInForm) -> visits.CodeParts:
     birth_date = form.birth_date()
     if birth_date is None:
         raise DomainError(N_("That date does not exist."))
-    return visits.CodeParts(form.last_letters.data, form.first_letters.data, birth_date, Sex(form.sex.data))
+    last, first = form.last_letters.data or "", form.first_letters.data or ""  # validated: DataRequired
+    return visits.CodeParts(last, first, birth_date, Sex(form.sex.data))
 
 
 def _already_here(form: CheckInForm, room: Room) -> Visit | None:

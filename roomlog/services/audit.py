@@ -21,7 +21,7 @@ from roomlog.models.base import utcnow
 from roomlog.row_security import pending_scope_sql
 
 GENESIS = "0" * 64
-_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]  # a mapped class's __table__ is its Table
 # Built once: a constant statement's cache key is computed once, not on every capture request.
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)

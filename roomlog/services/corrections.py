@@ -92,7 +92,7 @@ def current_values(kind: str, record: RoomEvent) -> dict[str, Any]:
     """Return the correctable values of a record."""
     values = {name: getattr(record, name, None) for name in FIELDS[kind] if name != "substances"}
     if kind == "consumption":
-        values["substances"] = sorted(s.value for s in record.substance_codes)  # type: ignore[attr-defined]
+        values["substances"] = sorted(s.value for s in record.substance_codes)  # type: ignore[attr-defined]  # kind "consumption": a Consumption
     return values
 
 
@@ -155,13 +155,13 @@ def correct(
         _move(session, room, record, user, after["occurred_at"], reason)
     for name, value in after.items():
         if name == "substances":
-            record.substances = [ConsumptionSubstance(substance=Substance(s)) for s in value]  # type: ignore[attr-defined]
+            record.substances = [ConsumptionSubstance(substance=Substance(s)) for s in value]  # type: ignore[attr-defined]  # only a Consumption has substances
         elif name != "occurred_at":
             setattr(record, name, value)
     if kind == "consumption" and "assisted" in changes:
-        record.assisted_set_at = utcnow()  # type: ignore[attr-defined]
+        record.assisted_set_at = utcnow()  # type: ignore[attr-defined]  # kind "consumption": a Consumption
     if kind == "emergency" and "outcome" in changes:
-        record.outcome_at = utcnow() if after["outcome"] else None  # type: ignore[attr-defined]
+        record.outcome_at = utcnow() if after["outcome"] else None  # type: ignore[attr-defined]  # an Emergency
     session.flush()
     audit.record(
         session, f"{kind}.correct", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,

@@ -64,7 +64,7 @@ def dependants(session: Session, kind: str, record: RoomEvent) -> list[Dependant
     found: list[Dependant] = []
     for name, model in VISIT_DEPENDANTS:
         stmt = select(model).where(
-            model.visit_id == record.id,  # type: ignore[attr-defined]
+            model.visit_id == record.id,  # type: ignore[attr-defined]  # every visit dependant has visit_id
             model.room_id == record.room_id,
             model.voided.is_(False),
         )

@@ -191,11 +191,12 @@ def set_details(
     check_change(session, emergency, user)
     note = (note or "").strip()[:NOTE_MAX] or None
     before = {"type": emergency.type, "severity": emergency.severity, "note": emergency.note}
-    after = {"type": type or emergency.type, "severity": severity or emergency.severity, "note": note}
+    new_type, new_severity = type or emergency.type, severity or emergency.severity
+    after = {"type": new_type, "severity": new_severity, "note": note}
     changes = audit.diff(before, after)
     if not changes:
         return emergency
-    emergency.type, emergency.severity, emergency.note = after["type"], after["severity"], after["note"]
+    emergency.type, emergency.severity, emergency.note = new_type, new_severity, note
     session.flush()
     audit.record(
         session,

@@ -6,6 +6,7 @@ Draft → submitted here; the decision is in ``pool_decisions``. Every money cha
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from roomlog.services import Conflict, DomainError, audit
 from roomlog.services.rooms import create_room
 
 
-def _audit(session: Session, action: str, app: PoolApplication, actor: User | None, changes: dict) -> None:  # type: ignore[type-arg]
+def _audit(session: Session, action: str, app: PoolApplication, actor: User | None, changes: dict[str, Any]) -> None:
     audit.record(
         session, action, user_id=actor.id if actor else None, room_id=app.room_id, entity="pool_application",
         entity_id=app.id, changes=changes,

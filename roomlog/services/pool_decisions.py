@@ -9,6 +9,7 @@ below the state's co-financing. Every money change is audited.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,9 +31,9 @@ def _audit(
     actor: User | None,
     entity: str,
     entity_id: int,
-    changes: dict,
+    changes: dict[str, Any],
     reason: str | None = None,
-) -> None:  # type: ignore[type-arg]
+) -> None:
     audit.record(
         session, action, user_id=actor.id if actor else None, room_id=app.room_id, entity=entity, entity_id=entity_id,
         changes=changes, reason=reason,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from roomlog.messages import N_
@@ -21,7 +21,7 @@ from roomlog.services.event_times import Stamp, check_change, fill
 from roomlog.services.pseudonyms import age_on, check_word, pseudonym, visitor_code
 
 ADULT_AGE = 18
-_VISITS = Visit.__table__
+_VISITS: Table = Visit.__table__  # type: ignore[assignment]  # a mapped class's __table__ is its Table
 _INSERT_VISIT = insert(_VISITS)
 
 
@@ -140,7 +140,7 @@ def anonymous_visit(session: Session, room: Room, user: User, stamp: Stamp, *, k
     # The one-tap hot path: one plain INSERT on the session's connection (the same row, the same
     # unique key and checks in the database) instead of the unit of work; the caller needs its id only.
     values = {column.key: visit.__dict__[column.key] for column in _VISITS.columns if column.key in visit.__dict__}
-    visit.id = session.connection().execute(_INSERT_VISIT, values).inserted_primary_key[0]
+    visit.id = session.connection().execute(_INSERT_VISIT, values).inserted_primary_key[0]  # type: ignore[index]  # an INSERT's key
     _audit_created(session, user, visit)
     return visit
 

@@ -10,7 +10,7 @@ exceeds its parent and no rate mixes coverages.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 
 from roomlog.reporting.indicators import BOUNDS, BY_CODE, Kind
@@ -108,7 +108,7 @@ def partial_cells(
         elif BY_CODE[code].kind == Kind.DISTINCT and start < len(parts) - 1:
             out[code] = (None, False, "not_available", None)
         elif BY_CODE[code].kind == Kind.DISTINCT:
-            cell = parts[start].cells.get((unit, code))  # type: ignore[union-attr]
+            cell = parts[start].cells.get((unit, code))  # type: ignore[union-attr]  # figure() found a part at start
             value = None if hidden else (0 if cell is None else int(cell.value or 0))
             out[code] = (value, hidden, "approved", first_month_of_label(labels[start]))
         else:
@@ -116,12 +116,17 @@ def partial_cells(
     return out
 
 
-def _rate(unit: Unit, parts: Sequence[Stored | None], labels: Sequence[str], figure) -> Figure:  # type: ignore[no-untyped-def]
+def _rate(
+    unit: Unit,
+    parts: Sequence[Stored | None],
+    labels: Sequence[str],
+    figure: Callable[[str], tuple[int, bool, int | None]],
+) -> Figure:
     """The rate over the months its numerator and denominator both cover."""
-    found = [figure(c) for c in RATE_PARTS]
-    if any(f[2] is None for f in found):
+    starts = [f[2] for f in (figure(c) for c in RATE_PARTS) if f[2] is not None]
+    if len(starts) < len(RATE_PARTS):
         return None, False, "unknown", None
-    floor = max(f[2] for f in found)  # type: ignore[type-var]
+    floor = max(starts)
     (num, num_hidden, _), (den, den_hidden, _) = (walk(unit, c, parts, floor) for c in RATE_PARTS)
     first = first_month_of_label(labels[floor])
     if num_hidden or den_hidden:

@@ -55,7 +55,8 @@ def period_values(
             if code in DISTINCT:
                 continue
             values = [p.get(code) for p in parts]
-            out[(label, unit, code)] = None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
+            known = [v for v in values if v is not None]
+            out[(label, unit, code)] = sum(known) if len(known) == len(values) else None
         if len(room_months) == 1:
             found: Mapping[str, int | None] = {c: parts[0].get(c) for c in DISTINCT}
         elif any(

@@ -14,7 +14,9 @@ than k.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
 from roomlog.reporting.publication.audit import narrow
@@ -35,7 +37,12 @@ PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 MAX_ROUNDS = 30
 
 
-def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]):  # type: ignore[no-untyped-def]
+def _hidden(state: _State) -> set[Key]:
+    # The suppression core keys its state by any Hashable; every key it holds here is a publication Key.
+    return cast(set[Key], set(state.reasons))
+
+
+def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callable[[Key], tuple[float, ...]]:
     """Rank complements: headline totals last (national ones last of all), then any national total of
     k or more, then by level, parent, period and value.
 
@@ -77,7 +84,7 @@ def protect_year(
     relations: list[Relation],
     threshold: int,
     fixed: Mapping[Key, bool],
-    forced: set[Key] = frozenset(),  # type: ignore[assignment]
+    forced: AbstractSet[Key] = frozenset(),
 ) -> set[Key]:
     """Return the hidden cells of a year component.
 
@@ -119,7 +126,7 @@ def protect_year(
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
-    return set(state.reasons)
+    return _hidden(state)
 
 
 def _rounds(
@@ -137,7 +144,7 @@ def _rounds(
     """
     leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
-        found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+        found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
         leaks = _sensitive(found, exact, threshold)
         if not leaks:
             return leaks
@@ -146,13 +153,13 @@ def _rounds(
             pick = _cover(key, state, by_key)
             log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
-                before = set(state.reasons)
+                before = _hidden(state)
                 state.close_equations(list(state.hide(pick)))
-                picks |= set(state.reasons) - before
+                picks |= _hidden(state) - before
         if not picks:
             return leaks
         audit_keys = picks | set(leaks)
-    found = narrow(exact, relations, set(state.reasons), threshold, audit_keys, by_key)
+    found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
     return _sensitive(found, exact, threshold)
 
 

@@ -225,6 +225,7 @@ def calendar_table(
     for unit, _members, municipality, room in all_units(rooms):
         is_open = stored is None or (unit, store.OPEN_MARK) in stored.cells
         for code in codes:
+            value: Number | None
             if stored is None or not is_open:
                 status = "not_published" if is_open else "not_applicable"
                 value, hidden = None, False
@@ -285,10 +286,10 @@ def derived_table(
         where = (municipality, room.id if room else None, room.name if room else None, window.label)
         open_parts = [p for p in parts if p is None or (unit, store.OPEN_MARK) in p.cells]
         for code in codes:
-            cells[(unit, code)] = Cell(*where, code, *_derive(code, unit, open_parts), revised)  # type: ignore[call-arg]
+            cells[(unit, code)] = Cell(*where, code, *_derive(code, unit, open_parts), revised)
         if RATE_CODE in codes:
             num, den = (
-                cells.get((unit, c)) or Cell(*where, c, *_derive(c, unit, open_parts), revised)  # type: ignore[call-arg]
+                cells.get((unit, c)) or Cell(*where, c, *_derive(c, unit, open_parts), revised)
                 for c in ("emergencies.total", "consumptions.total")
             )
             cells[(unit, RATE_CODE)] = _derived_rate(num, den)
@@ -302,9 +303,10 @@ def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tupl
     """``(value, suppressed, status)`` of a range from its open calendar blocks."""
     if not parts:
         return None, False, "not_applicable"
-    if any(p is None for p in parts):
+    known = [p for p in parts if p is not None]
+    if len(known) < len(parts):
         return None, False, "unknown"
-    found = [p.cells.get((unit, code)) for p in parts]  # type: ignore[union-attr]
+    found = [p.cells.get((unit, code)) for p in known]
     if any(c is not None and c.status == "unknown" and not c.hidden for c in found):
         return None, False, "unknown"
     if any(c is not None and c.hidden for c in found):
@@ -314,9 +316,11 @@ def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tupl
         if len(found) > 1:
             return None, False, "not_available"
         one = found[0]
-        if one is not None and one.value is None:  # a rate of nothing: not applicable, as on the calendar table
+        if one is None:
+            return 0, False, "approved"
+        if one.value is None:  # a rate of nothing: not applicable, as on the calendar table
             return None, False, "not_applicable"
-        return (0 if one is None else _number(code, one.value)), False, "approved"  # type: ignore[arg-type]
+        return _number(code, one.value), False, "approved"
     return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
 
 

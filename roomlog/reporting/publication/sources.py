@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import next_month
-from roomlog.models import EVENT_MODELS, MonthlyAggregate, MonthlyHistory, Municipality, PeriodStatus, Room
+from roomlog.models import EVENT_MODELS, MonthlyAggregate, MonthlyHistory, Municipality, PeriodStatus, Room, RoomEvent
 from roomlog.reporting import queries
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
 from roomlog.reporting.periods import Period
@@ -46,9 +46,12 @@ def room_infos(session: Session) -> list[RoomInfo]:
         found = [room.opened_on.replace(day=1)] if room.opened_on else []
         # A room with an opening date is open from then (or from earlier history); events are only
         # searched for a room without one.
-        for model in (MonthlyHistory,) if found else (MonthlyHistory, *EVENT_MODELS):
-            column = model.month if model is MonthlyHistory else model.service_day  # type: ignore[attr-defined]
-            stmt = select(column).where(model.room_id == room.id)  # type: ignore[attr-defined]
+        models: tuple[type[MonthlyHistory | RoomEvent], ...] = (MonthlyHistory,)
+        if not found:
+            models += EVENT_MODELS
+        for model in models:
+            column = model.month if issubclass(model, MonthlyHistory) else model.service_day
+            stmt = select(column).where(model.room_id == room.id)
             if found:
                 stmt = stmt.where(column < found[0])
             first = session.scalar(stmt.order_by(column).limit(1))
@@ -66,8 +69,8 @@ def room_month_states(
     status = {
         (s.room_id, s.month): s for s in session.scalars(select(PeriodStatus).where(PeriodStatus.room_id.in_(ids)))
     }
-    history = set(session.execute(select(MonthlyHistory.room_id, MonthlyHistory.month).distinct()))
-    history = {(r, _date(m)) for r, m in history}
+    found = session.execute(select(MonthlyHistory.room_id, MonthlyHistory.month).distinct())
+    history = {(r, _date(m)) for r, m in found}
     out: dict[RoomMonth, str] = {}
     for room in rooms:
         month = first
@@ -171,8 +174,8 @@ def distinct_values_for(
     The one place to swap for stored per room-month visitor sets. ``rows`` read once for a
     span holding ``period`` and ``room_ids`` avoid a query per call.
     """
-    usable = rows is not None and rows.span.first <= period.first and period.last <= rows.span.last
-    if not usable or not set(room_ids) <= rows.room_ids:  # type: ignore[union-attr]
+    covered = rows is not None and rows.span.first <= period.first and period.last <= rows.span.last
+    if rows is None or not covered or not set(room_ids) <= rows.room_ids:
         rows = read_visitor_rows(session, room_ids, period)
     return distinct_values(rows.visitors, rows.first_visits, room_ids, period)
 

@@ -69,7 +69,7 @@ class CellCache:
             if len(self._built) >= self.limit:
                 self._built.clear()
             self._built[full] = build()
-        return self._built[full]  # type: ignore[return-value]
+        return self._built[full]  # type: ignore[return-value]  # stored by a build() of this T: full holds its key
 
     def get(self, pub: Publication) -> Mapping[tuple[Unit, str], StoredCell] | None:
         return self._cells.get((pub.id, pub.period, pub.version, pub.published_at))
@@ -199,12 +199,12 @@ def write(
     for unit in units:
         num, den = exact.get((label, unit, "emergencies.total")), exact.get((label, unit, "consumptions.total"))
         is_hidden = (label, unit, "emergencies.total") in hidden or (label, unit, "consumptions.total") in hidden
-        value = rate(num, den)
+        ratio = rate(num, den)
         rows.append(
             {
                 **_row(pub.id, unit, RATE_CODE, None, is_hidden),
-                "value": None if is_hidden else value,
-                "exact": value,
+                "value": None if is_hidden else ratio,
+                "exact": ratio,
                 "status": "unknown" if num is None or den is None else "known",
             }
         )

@@ -60,8 +60,8 @@ def superseded(
                 if exact.get((label, unit, code)) == value:
                     out.relations.append(Relation((((label, unit, code), 1), (key, -1)), True))
             own.append((stored, name, set(cells), unknown))
-    for stored, name, cells, unknown in own:
-        rels = relations([stored.label], rooms, cells, unknown)
+    for stored, name, own_cells, unknown in own:
+        rels = relations([stored.label], rooms, own_cells, unknown)
         out.relations += [_renamed(r, stored.label, name) for r in rels]
         out.relations += _time(stored, name, versions, current, rooms, out.exact, exact)
     return out

@@ -43,7 +43,7 @@ def warm(session: Session, cache: CellCache, threshold: int) -> int:
             count += 1
         table(session, since_opening(session, window), rooms, threshold, cache=cache, partial=True)
         count += 1
-    codes = [code for code, _da, _en in CHARTS]
+    codes = [code for code, _title in CHARTS]
     units: list[Unit] = [NATIONAL, *(("municipality", code) for code in municipalities(rooms))]
     months: set[dt.date] = set()
     for unit in units:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from roomlog.extensions import db, publication_cells
+from roomlog.extensions import publication_cells
 from roomlog.warmup import compile_templates, warm_worker
-from tests.support.apps import AuthActions
+from tests.support.apps import AuthActions, statements
 from tests.support.factories import Factory
 from tests.support.worlds import World, build_world
 
@@ -21,22 +17,6 @@ from tests.support.worlds import World, build_world
 @pytest.fixture
 def world(make: Factory, dbs: Session) -> World:
     return build_world(make, dbs)
-
-
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _fresh_worker(app: Flask) -> None:
@@ -51,18 +31,18 @@ def test_the_first_page_of_a_warmed_worker_reads_no_stored_cell(
 ) -> None:
     auth.login(username)
     _fresh_worker(app)
-    with _statements(app) as cold:
+    with statements(app) as cold:
         assert client.get(path).status_code == 200
-    assert any("published_cells" in s for s in cold)  # without a warm-up the first page reads the cells
+    assert any("published_cells" in s for s, _params in cold)  # without a warm-up the first page reads the cells
 
     _fresh_worker(app)
     warm_worker(app)
     compiled = set(app.jinja_env.cache.keys())  # type: ignore[union-attr]
-    with _statements(app) as first:
+    with statements(app) as first:
         assert client.get(path).status_code == 200
-    assert not [s for s in first if "published_cells" in s], first
+    assert not [s for s, _params in first if "published_cells" in s], first
     assert set(app.jinja_env.cache.keys()) == compiled  # type: ignore[union-attr]  # nothing compiled on the way
-    with _statements(app) as second:
+    with statements(app) as second:
         assert client.get(path).status_code == 200
     assert len(first) == len(second)  # the first page costs what a later one does
 

@@ -17,7 +17,7 @@ from roomlog.calendar import month_start
 from roomlog.models import Consumption, Emergency, PeriodStatus, User, Visit
 from roomlog.models.codes import EmergencyOutcome, EmergencyType, PeriodState, Role, Severity
 from roomlog.services import Conflict, NotAllowed, consumptions, emergencies, visits
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 
 @dataclass

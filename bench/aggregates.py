@@ -163,7 +163,12 @@ def hidden_shares(body: bytes) -> tuple[float | None, float | None]:
 
 
 def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, list[str]]:
-    """Reopen the last closed month of every room (untimed), then time the lead approving it and publishing."""
+    """Reopen the last closed month of every room (untimed), then time the lead approving it and publishing.
+
+    Every room is reopened first, so only the last approval closes the month and publishes it (as a
+    revised version), as when a month closes; reopening and approving room by room would republish
+    the month after every approval.
+    """
     notes: list[str] = []
     month = f.last_closed
     total = 0.0
@@ -173,6 +178,8 @@ def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, lis
         for room_id, _name, _code in f.rooms:
             prefix = f"{base}/reports/{room_id}/{month:%Y-%m}"
             lead.request(prefix + "/reopen", {"reason": "bench: time approval again", "next": "", "csrf_token": csrf})
+        for room_id, _name, _code in f.rooms:
+            prefix = f"{base}/reports/{room_id}/{month:%Y-%m}"
             seconds, status, _body = lead.timed(
                 prefix + "/approve", {"password": PASSWORD, "backdated_reviewed": "y", "csrf_token": csrf}
             )

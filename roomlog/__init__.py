@@ -27,10 +27,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from roomlog.auth import sessions
     from roomlog.blueprints import register_blueprints
     from roomlog.cli import register_commands
+    from roomlog.services import locks, publication
     from roomlog.web import templating
 
     logs.configure(app)
     database.init_app(app)
+    # The use cases read the lock period and the publishing settings through these providers, which
+    # read this app's configuration when asked: the services themselves never import Flask.
+    locks.provide_lock_days(extensions.lock_after_days)
+    publication.provide_settings(extensions.publishing)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from flask import current_app, has_app_context, request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,14 +12,14 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Connection, event
-from sqlalchemy.orm import Session, SessionTransaction
 
 import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite:// rate-limit storage)
 from roomlog.models.base import Base
 from roomlog.reporting.publication.store import CellCache
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from roomlog.services.publication import Publishing
 
     class ScopedSession(Session):
@@ -60,23 +60,12 @@ def lock_after_days() -> int:
 
 def publishing() -> Publishing:
     """What publishing needs from this app: its threshold, its lock days and the auth layer's scope lift."""
+
     from roomlog.auth.national_scope import national_scope
     from roomlog.services.publication import Publishing
 
     config = current_app.config
     return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope)
-
-
-@event.listens_for(db.session, "after_begin")
-def _bind_settings(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    """Put the app's settings the use cases need on each session as it begins (``session.info``).
-
-    The services read them from the session (``services.locks.lock_days``,
-    ``services.publication.bound_publishing``), so they never import Flask or the app.
-    """
-    if has_app_context():
-        session.info["lock_after_days"] = lock_after_days()
-        session.info["publishing"] = publishing()
 
 
 def publication_cells() -> CellCache:

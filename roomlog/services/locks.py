@@ -10,6 +10,7 @@ reason; each such change is counted as "changed since approval".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -53,16 +54,20 @@ def get_or_create_status(session: Session, room_id: int, month: dt.date) -> Peri
     return status
 
 
-#: ``LOCK_AFTER_DAYS`` when nothing else is known (a session made outside the app).
+#: ``LOCK_AFTER_DAYS`` when no app has said otherwise.
 DEFAULT_LOCK_AFTER_DAYS = 15
+_lock_days: Callable[[], int] = lambda: DEFAULT_LOCK_AFTER_DAYS  # noqa: E731 - replaced by the app factory
 
 
-def lock_days(session: Session) -> int:
-    """The app's ``LOCK_AFTER_DAYS``, which the app wiring puts on every session it opens (``session.info``).
+def provide_lock_days(provider: Callable[[], int]) -> None:
+    """Let the app factory say where the lock period comes from (its ``LOCK_AFTER_DAYS``, read when asked)."""
+    global _lock_days
+    _lock_days = provider
 
-    Read after the session has begun its transaction (the wiring binds the settings when it begins).
-    """
-    return int(session.info.get("lock_after_days", DEFAULT_LOCK_AFTER_DAYS))
+
+def lock_days() -> int:
+    """The app's ``LOCK_AFTER_DAYS`` (through the provider ``create_app`` registered)."""
+    return int(_lock_days())
 
 
 def check_change_allowed(
@@ -83,7 +88,7 @@ def check_change_allowed(
     month = month_start(service_day)
     status = get_status(session, room.id, month) if _has_status(session, room.id, month) else None
     today = today or today_local()
-    days = lock_days(session) if lock_after_days is None else lock_after_days
+    days = lock_days() if lock_after_days is None else lock_after_days
     if is_locked(status, month, today, days):
         raise Conflict(
             N_("%(month)s is locked. A lead must reopen the month (with a reason) before it can change."),

@@ -1,8 +1,8 @@
 """Publish what became due after a change (approval, acceptance, history import): flushes, never commits.
 
 What publishing needs from the app comes in as a :class:`Publishing` (built from its configuration,
-with the auth layer's scope lift): passed by the caller, or put on the session by the app wiring
-(``roomlog.extensions``, ``session.info["publishing"]``) for the use cases that publish after a change.
+with the auth layer's scope lift): passed by the caller, or read through the provider the app factory
+registers (``provide_settings``) for the use cases that publish after a change.
 Nothing here reads the app or the request.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -47,12 +48,20 @@ def publish(session: Session, today: dt.date | None = None, *, publishing: Publi
     return out
 
 
-def bound_publishing(session: Session) -> Publishing:
-    """The publishing settings the app wiring put on this session when it began."""
-    found = session.info.get("publishing")
-    if not isinstance(found, Publishing):
-        raise RuntimeError("no publishing settings on this session: pass publishing= (roomlog.extensions.publishing)")
-    return found
+_settings: Callable[[], Publishing] | None = None
+
+
+def provide_settings(provider: Callable[[], Publishing]) -> None:
+    """Let the app factory say where the publishing settings come from (read from the app when asked)."""
+    global _settings
+    _settings = provider
+
+
+def app_settings() -> Publishing:
+    """The publishing settings of the app (through the provider ``create_app`` registered)."""
+    if _settings is None:
+        raise RuntimeError("no publishing settings: pass publishing= or create the app first")
+    return _settings()
 
 
 def publish_quietly(
@@ -61,7 +70,7 @@ def publish_quietly(
     """Publish what is due, but never let a failure undo the caller's change (``roomlog publish`` retries)."""
     try:
         with session.begin_nested():
-            return publish(session, today, publishing=publishing or bound_publishing(session))
+            return publish(session, today, publishing=publishing or app_settings())
     except Exception:
         log.exception("publication: publishing after a change failed; run `roomlog publish`")
         return []

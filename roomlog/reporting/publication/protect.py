@@ -114,14 +114,15 @@ def protect_year(
             by_key.setdefault(key, []).append(relation)
     leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
     # Privacy first: when cells stay narrow, national totals become complements as a last resort:
-    # first the other indicators' of the codes that leak, then every one (headline totals too: e.g.
-    # two versions of a revised month differ by exactly the changed cell).
-    for last in (False, True):
+    # first the non-headline ones of the codes that leak, then every non-headline one, and only then
+    # the headline totals too (e.g. two versions of a revised month differ by exactly the changed cell).
+    for stage in ("leaking", "non-headline", "all"):
         if not leaks:
             break
         codes = {k[2] for k in leaks}
         for key in [k for k, reason in pinned.items() if reason is None and k not in fixed]:
-            if last or (key[2] in codes and not _kept(key, exact[key], threshold)):
+            headline = _kept(key, exact[key], threshold)
+            if stage == "all" or (not headline and (stage == "non-headline" or key[2] in codes)):
                 del pinned[key]
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
     if leaks:

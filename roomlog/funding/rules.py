@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from roomlog.messages import Message
+from roomlog.messages import N_, Message
 from roomlog.models.codes import OperatorType, PermitStatus
 
 P = PermitStatus
@@ -31,39 +31,34 @@ ELIGIBLE_PERMITS = frozenset({P.GRANTED, P.APPLIED, P.PLANNED})
 FIRST_YEAR, LAST_YEAR = 2020, 2099
 
 
-def _l(text: str) -> str:
-    """Mark a message for extraction; it is translated when shown (:attr:`Check.text`, by the view)."""
-    return text
-
-
 _TEXTS = {
-    "permit.same": _l("The permit already has this status."),
-    "permit.transition": _l("A permit cannot go from %(old)s to %(new)s."),
-    "permit.future": _l("The permit date cannot lie in the future."),
-    "permit.before_last": _l("The permit date cannot lie before the last step of the permit (%(last)s)."),
-    "eligible.operator": _l(
+    "permit.same": N_("The permit already has this status."),
+    "permit.transition": N_("A permit cannot go from %(old)s to %(new)s."),
+    "permit.future": N_("The permit date cannot lie in the future."),
+    "permit.before_last": N_("The permit date cannot lie before the last step of the permit (%(last)s)."),
+    "eligible.operator": N_(
         "The room is run by the municipality or by a self-governing institution with an operating agreement."
     ),
-    "eligible.permit_granted": _l("The room has a permit."),
-    "eligible.permit_pending": _l(
+    "eligible.permit_granted": N_("The room has a permit."),
+    "eligible.permit_pending": N_(
         "The permit is %(status)s: the application can be decided, but nothing is paid until the permit is granted."
     ),
-    "eligible.permit_closed": _l("The permit is %(status)s: apply for a permit again before applying to the pool."),
-    "eligible.amount": _l("The application asks for an amount."),
-    "eligible.no_amount": _l("The application asks for no amount yet."),
-    "eligible.establishment_budget": _l("The establishment amount asked for is at most the establishment budget."),
-    "eligible.establishment_over": _l(
+    "eligible.permit_closed": N_("The permit is %(status)s: apply for a permit again before applying to the pool."),
+    "eligible.amount": N_("The application asks for an amount."),
+    "eligible.no_amount": N_("The application asks for no amount yet."),
+    "eligible.establishment_budget": N_("The establishment amount asked for is at most the establishment budget."),
+    "eligible.establishment_over": N_(
         "The establishment amount asked for (%(asked)s) is above the establishment budget (%(budget)s)."
     ),
-    "eligible.year_budget": _l("%(year)s: the state co-financing asked for is at most the operating budget."),
-    "eligible.year_over": _l(
+    "eligible.year_budget": N_("%(year)s: the state co-financing asked for is at most the operating budget."),
+    "eligible.year_over": N_(
         "%(year)s: the state co-financing asked for (%(asked)s) is above the operating budget (%(budget)s)."
     ),
-    "eligible.match": _l(
+    "eligible.match": N_(
         "%(year)s: the municipality's own operating funding (%(own)s) is at least "
         "the state co-financing asked for (%(asked)s)."
     ),
-    "eligible.shortfall": _l(
+    "eligible.shortfall": N_(
         "%(year)s: the municipality's own operating funding (%(own)s) is %(short)s below "
         "the state co-financing asked for (%(asked)s). It can be submitted, but no operating payment is made "
         "until the municipality funds at least as much itself."

@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from roomlog.messages import N_, translate
+from roomlog.messages import N_, month_name, translate
 
 #: The charts: indicator code and English title (the indicator's label unless it needs context).
 CHARTS: tuple[tuple[str, str], ...] = (
@@ -55,8 +54,7 @@ def text(key: str, lang: str) -> str:
 
 def month_names(lang: str) -> tuple[str, ...]:
     """The twelve months' short names (CLDR, without the abbreviation's full stop): jan … dec."""
-    names = get_month_names("abbreviated", locale="en" if lang == "en" else "da")
-    return tuple(names[m].rstrip(".") for m in range(1, 13))
+    return tuple(month_name(m, lang, "abbreviated") for m in range(1, 13))
 
 
 WIDTH, HEIGHT = 640, 220

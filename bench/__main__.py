@@ -95,7 +95,7 @@ def run_stage(
     token = ensure_users(url, [r[1] for r in f.rooms])
     warm, slow = int(os.environ.get("BENCH_WARM", "3")), float(os.environ.get("BENCH_SLOW", "60"))
     ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
-    answers: list[bytes] = []
+    answers: list[list[bytes]] = []
     for request in aggregates.requests(f):
         measured = aggregates.measure(ctx, request, answers.append)
         print("  " + "  ".join(report.measure_cells(measured)[2:]), flush=True)

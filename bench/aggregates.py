@@ -127,8 +127,12 @@ class Context:
     slow: float = 60.0
 
 
-def measure(ctx: Context, request: Request, keep: Callable[[bytes], None] = lambda body: None) -> Measure:
-    """Time a request cold (first call in a fresh worker) and warm, and its bare SQL."""
+def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] = lambda bodies: None) -> Measure:
+    """Time a request cold (first call in a fresh worker) and warm, and its bare SQL.
+
+    ``keep`` receives the last answer and, for a paged API answer, every further page (read after
+    the timing, not timed), so that a share of hidden cells covers the whole answer, not its first page.
+    """
     samples, notes = [], set()
     with gunicorn(ctx.url, ctx.log) as base:
         client = client_for(request.who, base, ctx.token)
@@ -141,17 +145,33 @@ def measure(ctx: Context, request: Request, keep: Callable[[bytes], None] = lamb
                 notes.add(f"one warm call at most: a call took over {ctx.slow:.0f} s")
                 if len(samples) > 1:
                     break
-        keep(body)
+        keep([body, *_further_pages(client, base, body)])
     bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last)
     return Measure(
         ctx.database, ctx.years, request.label, request.target, timing(samples), bare_time, ", ".join(sorted(notes))
     )
 
 
-def hidden_shares(body: bytes) -> tuple[float | None, float | None]:
-    """Shares of hidden cells, all and headline totals, among the published cells of an API answer."""
+def _further_pages(client: Client, base: str, body: bytes) -> list[bytes]:
+    """The pages after ``body`` of a paged API answer (its ``next`` links), or nothing."""
+    pages: list[bytes] = []
+    while True:
+        try:
+            following = json.loads(pages[-1] if pages else body).get("next")
+        except (ValueError, AttributeError):
+            return pages
+        if not following:
+            return pages
+        status, page = client.request(base + following)
+        if status != 200:
+            return pages
+        pages.append(page)
+
+
+def hidden_shares(bodies: list[bytes]) -> tuple[float | None, float | None]:
+    """Shares of hidden cells, all and headline totals, among the published cells of an API answer (every page)."""
     try:
-        rows = json.loads(body)["rows"]
+        rows = [row for body in bodies for row in json.loads(body)["rows"]]
     except (ValueError, KeyError, TypeError):
         return None, None
     published = [r for r in rows if r.get("suppressed") or r.get("value") is not None]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench import bare
-from bench.aggregates import hidden_shares, requests
+from bench.aggregates import _further_pages, hidden_shares, requests
 from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
 from bench.setup import Facts
 from bench.stats import Timing, ratio, share, timing
@@ -67,9 +67,21 @@ def test_hidden_shares_count_published_cells_and_headline_totals() -> None:
         {"room_id": None, "indicator": "visits.total", "value": 30, "suppressed": False},
         {"room_id": None, "indicator": "emergencies.total", "value": None, "suppressed": True},
     ]
-    hidden, headline = hidden_shares(json.dumps({"rows": rows}).encode())
+    hidden, headline = hidden_shares([json.dumps({"rows": rows}).encode()])
     assert hidden == 0.5 and headline == 0.5
-    assert hidden_shares(b"<html>") == (None, None)
+    assert hidden_shares([b"<html>"]) == (None, None)
+
+
+def test_hidden_shares_read_every_page_of_an_answer() -> None:
+    """A first page of months without data publishes nothing: the share comes from the later pages."""
+    empty = [{"room_id": 1, "indicator": "visits.total", "value": None, "suppressed": False}]
+    later = [
+        {"room_id": 1, "indicator": "visits.total", "value": None, "suppressed": True},
+        {"room_id": None, "indicator": "visits.total", "value": 30, "suppressed": False},
+    ]
+    assert hidden_shares([json.dumps({"rows": empty}).encode()]) == (None, None)
+    hidden, headline = hidden_shares([json.dumps({"rows": rows}).encode() for rows in (empty, later)])
+    assert hidden == 0.5 and headline == 0.0
 
 
 def test_bare_sql_speaks_each_dialect() -> None:
@@ -104,3 +116,18 @@ def test_markdown_holds_the_machine_the_tables_and_how_to_run_it() -> None:
 
 def test_markdown_cells_cannot_break_the_table() -> None:
     assert markdown_table(("a",), [("x|y",)]).splitlines()[-1] == "| x\\|y |"
+
+
+def test_further_pages_follow_next_links_until_the_last_page() -> None:
+    pages = {"/p2": {"rows": [], "next": "/p3"}, "/p3": {"rows": [], "next": None}}
+    asked: list[str] = []
+
+    class Pages:
+        def request(self, url: str) -> tuple[int, bytes]:
+            asked.append(url)
+            return 200, json.dumps(pages[url.removeprefix("http://x")]).encode()
+
+    first = json.dumps({"rows": [], "next": "/p2"}).encode()
+    found = _further_pages(Pages(), "http://x", first)  # type: ignore[arg-type]
+    assert asked == ["http://x/p2", "http://x/p3"] and len(found) == 2
+    assert _further_pages(Pages(), "http://x", b"<html>") == []  # type: ignore[arg-type]

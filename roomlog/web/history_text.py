@@ -136,14 +136,16 @@ class HistoryRow:
 
 
 def _iso(value: str) -> str | None:
+    """A stored ISO date or time in local words; ``None`` for any other text (a note that only looks like one
+    and cannot be shown in local time, such as ``9999-12-31T23:59``, is shown as written)."""
     if len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
+            if len(value) == 10:
+                return local_date(parsed.date())
+            return local_datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
+        except (ValueError, OverflowError):
             return None
-        if len(value) == 10:
-            return local_date(parsed.date())
-        return local_datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
     return None
 
 

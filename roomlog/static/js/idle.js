@@ -6,7 +6,11 @@
  *   the session, and the server does not end it while the emergency has no outcome.
  * - A touch or key press more than a minute after the last contact pings the server, so
  *   someone typing a long form is not logged out.
- * - "Stay logged in" pings the server; at zero the login page opens with a way back here.
+ * - "Stay logged in" pings the server; at zero the page locks itself before asking for the login
+ *   page (which may not load: the tablet can be offline): nothing of it stays on the screen, and the
+ *   service worker forgets the pages it kept for this user, so an offline tablet shows no board,
+ *   and takes no entry in this user's name, until someone logs in again. Queued entries stay in
+ *   the outbox for their user.
  */
 (function () {
   "use strict";
@@ -45,6 +49,26 @@
       .catch(function () { /* offline: the countdown goes on */ });
   }
 
+  function forgetPages() {
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!worker || typeof MessageChannel === "undefined") { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { resolve(); };
+      worker.postMessage({ type: "user", user: "", fresh: true }, [channel.port2]);
+      window.setTimeout(resolve, 2000);  // an old worker does not answer: go on
+    });
+  }
+
+  var locked = false;
+  function lock() {
+    if (locked) { return; }
+    locked = true;
+    var login = box.getAttribute("data-login-url") + "?expired=1&next=" + encodeURIComponent(here());
+    while (document.body.firstChild) { document.body.removeChild(document.body.firstChild); }
+    forgetPages().then(function () { window.location.assign(login); });
+  }
+
   function tick() {
     if (emergencyOpen()) {
       deadline = Date.now() + limit * 1000;
@@ -54,9 +78,7 @@
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     clock.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
     show(left <= WARN);
-    if (left === 0) {
-      window.location.assign(box.getAttribute("data-login-url") + "?expired=1&next=" + encodeURIComponent(here()));
-    }
+    if (left === 0) { lock(); }
   }
 
   function contact() {

@@ -44,8 +44,12 @@ self.addEventListener("activate", function (event) { event.waitUntil(self.client
 
 self.addEventListener("message", function (event) {
   var data = event.data || {};
+  var reply = event.ports && event.ports[0];
   if (data.type === "user" && (data.fresh || current === null)) {
-    event.waitUntil(setUser(data.user));
+    // ``user: ""`` (idle.js at the timeout): forget every user's kept pages, and say when that is done.
+    event.waitUntil(setUser(data.user).then(function () { if (reply) { reply.postMessage("done"); } }));
+  } else if (reply) {
+    reply.postMessage("done");
   }
 });
 

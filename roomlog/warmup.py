@@ -8,6 +8,7 @@ logged and ignored: a worker that could not warm up still serves, only its first
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from decimal import Decimal
 
@@ -59,11 +60,23 @@ def warm_worker(app: Flask) -> None:
                 periods = warm(db.session(), publication_cells(), int(app.config["SUPPRESSION_THRESHOLD"]))
             finally:
                 db.session.rollback()
+                db.session.remove()
         log.info("warm-up: %d templates compiled, %d periods read", templates, periods)
     except Exception:  # a worker that could not warm up still serves
         log.exception("warm-up failed; the first page of this worker will be slower")
     finally:
         _warm_summary(app)
+        _freeze()
+
+
+def _freeze() -> None:
+    """Move what the warm-up built (caches, compiled templates and statements) out of the garbage collector's sight.
+
+    Without it the first full collection of a worker, due during its first requests, walks every one of
+    those objects: on a large demo that added some 600 ms to the first summary page.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_summary(app: Flask) -> None:

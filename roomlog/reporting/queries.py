@@ -209,13 +209,17 @@ def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, la
 def first_visits(
     session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
 ) -> list[FirstVisitRow]:
-    """Return, per room, when each visitor seen in the window first came: the day of the first
-    admitted visit when it lies in the window, else the day of some admitted visit before it.
+    """Return, per room, when each visitor seen in the window first came.
 
-    That is all a count of new visitors over the window (or any part of it) needs, and it costs
-    the same at any history length: for each visitor one look-up that stops at the first earlier
-    visit it finds, instead of every visit since the room opened.
+    Several rooms: each room's first admitted visit day (ever) of every visitor seen in the window in
+    any of them. One room (the room's own summary, approval): the day of the first admitted visit when
+    it lies in the window, else the day of some admitted visit before it. That is all a count of new
+    visitors over the window (or any part of it) needs, and it costs the same at any history length:
+    one seek per visitor that stops at the first earlier visit, instead of every visit since opening.
     """
+    rooms = tuple(room_ids)
+    if len(set(rooms)) > 1:
+        return _first_visits_ever(session, rooms, first_day, last_day)
     earlier = aliased(Visit)
     before = (
         select(earlier.service_day)
@@ -235,7 +239,7 @@ def first_visits(
     stmt = (
         select(Visit.room_id, Visit.visitor_id, func.min(Visit.service_day), before)
         .where(
-            _window(Visit, room_ids, first_day, last_day),
+            _window(Visit, rooms, first_day, last_day),
             Visit.outcome == VisitOutcome.ADMITTED,
             Visit.visitor_id.is_not(None),
         )
@@ -245,6 +249,28 @@ def first_visits(
         FirstVisitRow(room_id, visitor_id, _as_date(seen if seen is not None else first))  # type: ignore[arg-type]  # visitor_id IS NOT NULL
         for room_id, visitor_id, first, seen in session.execute(stmt)
     ]
+
+
+def _first_visits_ever(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[FirstVisitRow]:
+    """Each room's first admitted visit day for the visitors seen in the window in any of the rooms."""
+    seen = select(Visit.visitor_id).where(
+        _window(Visit, room_ids, first_day, last_day),
+        Visit.outcome == VisitOutcome.ADMITTED,
+        Visit.visitor_id.is_not(None),
+    )
+    stmt = (
+        select(Visit.room_id, Visit.visitor_id, func.min(Visit.service_day))
+        .where(
+            Visit.room_id.in_(tuple(room_ids)),
+            Visit.voided.is_(False),
+            Visit.outcome == VisitOutcome.ADMITTED,
+            Visit.visitor_id.in_(seen),
+        )
+        .group_by(Visit.room_id, Visit.visitor_id)
+    )
+    return [FirstVisitRow(r, v, _as_date(d)) for r, v, d in session.execute(stmt)]  # type: ignore[arg-type]  # v IN (seen)
 
 
 def arrival_times(session: Session, room_id: int, first_day: dt.date, last_day: dt.date) -> list[dt.datetime]:

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, month_start, today_local
-from roomlog.models import Municipality, Room
+from roomlog.models import Municipality, Room, User
 from roomlog.models.base import utcnow
 from roomlog.reporting import compute, periods
 from roomlog.reports import page
@@ -21,8 +21,8 @@ from roomlog.reports.views import pdf_html, summary_html
 from roomlog.services import approval_changes
 from roomlog.web.pdf import render_pdf
 
-#: No room has this id: every query of the warm-up finds nothing.
-NO_ROOM = 0
+#: No room or user has this id: every query of the warm-up finds nothing.
+NO_ROOM = NO_USER = 0
 
 
 def _nowhere() -> Room:
@@ -39,6 +39,7 @@ def warm_summary(session: Session, *, with_pdf: bool = True) -> None:
     compute(session, [room.id], periods.month(month), live=True)
     approval_changes.record_changes(session, room, month, utcnow() - dt.timedelta(days=1))
     approval_changes.stored_detail(session, room.id, month)
+    session.get(User, NO_USER)  # who approved and accepted: a user by id
     summary_html(data, can_approve=True)
     printed = pdf_html(page.build(session, room, month, with_checks=False, with_changes=False))
     if with_pdf:

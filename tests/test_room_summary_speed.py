@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from roomlog.models import Room
 from roomlog.models.codes import Role, Route, TurnAwayReason, VisitOutcome
 from roomlog.reporting import compute, periods, queries
 from roomlog.reporting.checks import SHOWN, run_checks
+from roomlog.reports import page
+from roomlog.reports.views import pdf_html
 from roomlog.reports.warm import NO_ROOM, warm_summary
 from roomlog.warmup import warm_worker
 from tests.support.apps import AuthActions, statements
@@ -94,8 +96,6 @@ def test_the_warm_up_reads_and_writes_no_room_data(app: Flask, make: Factory, db
     room = make.room()
     make.visit(room, at(2), left_at=at(2, hour=13))
     with statements(app) as seen, app.test_request_context("/"):
-        from flask import g
-
         g.scope_room_ids, g.scope_decided = frozenset({NO_ROOM}), True
         warm_summary(db.session(), with_pdf=False)
         assert not db.session.new and not db.session.dirty
@@ -137,11 +137,6 @@ def test_the_pdf_draws_share_boxes_and_the_screen_keeps_its_svg_bars(
     screen = client.get(f"/reports/{room.id}/2026-03").get_data(as_text=True)
     assert 'class="share-bar"' in screen and 'class="sb ' not in screen
     with app.test_request_context("/", headers={"Accept-Language": "da"}):
-        from flask import g
-
-        from roomlog.reports import page
-        from roomlog.reports.views import pdf_html
-
         g.scope_room_ids, g.scope_decided = frozenset({room.id}), True
         html = pdf_html(
             page.build(db.session, db.session.get(Room, room.id), MARCH, with_checks=False, with_changes=False)

@@ -1,11 +1,16 @@
-"""Validation checks a lead runs before approving a month: counts plus the first records."""
+"""Validation checks a lead runs before approving a month: counts plus the first records.
+
+Every check of one table is counted in one pass over the month's rows (one grouped statement
+per table); the first records are read only for checks that found some.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, Consumption, Emergency, Incident, Referral, ServiceRecord, Visit
@@ -43,6 +48,16 @@ class Check:
         return self.count == 0
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """One condition on one table's rows of the month (several rules may make one check)."""
+
+    code: str
+    model: type[RoomEvent]
+    condition: ColumnElement[bool]
+    blocking: bool
+
+
 def _in_month(model: type[RoomEvent], room_id: int, period: Period) -> tuple[ColumnElement[bool], ...]:
     return (
         model.room_id == room_id,
@@ -51,15 +66,62 @@ def _in_month(model: type[RoomEvent], room_id: int, period: Period) -> tuple[Col
     )
 
 
-def _check(
-    session: Session, code: str, model: type[RoomEvent], conditions: tuple[ColumnElement[bool], ...], blocking: bool
-) -> Check:
-    count = session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+def _of_voided_visit(model: type[RoomEvent], room_id: int) -> ColumnElement[bool]:
+    """The record hangs on a voided visit of the room (any month: made before voids cascaded)."""
+    visit_id: ColumnElement[int] = model.visit_id  # type: ignore[attr-defined]  # every visit-dependant model has it
+    return exists().where(Visit.id == visit_id, Visit.room_id == room_id, Visit.voided.is_(True))
+
+
+def _rules(room_id: int) -> list[_Rule]:
+    """Every rule, in the order the checks are shown."""
+    return [
+        _Rule("open_visits", Visit, Visit.left_at.is_(None) & (Visit.outcome == VisitOutcome.ADMITTED), True),
+        _Rule("emergencies_without_outcome", Emergency, Emergency.outcome.is_(None), True),
+        _Rule("consumptions_without_route", Consumption, Consumption.route.is_(None), True),
+        _Rule(
+            "assisted_not_injection",
+            Consumption,
+            Consumption.assisted.is_(True) & (Consumption.route != Route.INJECT),
+            True,
+        ),
+        _Rule(
+            "implausible_values",
+            ServiceRecord,
+            (ServiceRecord.quantity < 0) | (ServiceRecord.quantity > MAX_QUANTITY),
+            True,
+        ),
+        *(_Rule("records_of_voided_visits", m, _of_voided_visit(m, room_id), True) for m in VISIT_DEPENDANT_MODELS),
+        *(_Rule("backdated", m, m.backdated.is_(True), False) for m in EVENT_MODELS),
+    ]
+
+
+def _counts(session: Session, room_id: int, period: Period, rules: list[_Rule]) -> list[int]:
+    """Count every rule, one statement per table (each rule a conditional sum over the month's rows)."""
+    counts: dict[int, int] = {}
+    for model in dict.fromkeys(r.model for r in rules):
+        mine = [n for n, r in enumerate(rules) if r.model is model]
+        sums = [func.coalesce(func.sum(case((rules[n].condition, 1), else_=0)), 0) for n in mine]
+        found = session.execute(select(*sums).where(*_in_month(model, room_id, period))).one()
+        counts.update(zip(mine, (int(c) for c in found), strict=True))
+    return [counts[n] for n in range(len(rules))]
+
+
+def _items(session: Session, room_id: int, period: Period, rule: _Rule) -> tuple[CheckItem, ...]:
+    model = rule.model
     rows = session.execute(
-        select(model.id, model.occurred_at).where(*conditions).order_by(model.occurred_at).limit(SHOWN)
+        select(model.id, model.occurred_at)
+        .where(*_in_month(model, room_id, period), rule.condition)
+        .order_by(model.occurred_at)
+        .limit(SHOWN)
     )
-    items = tuple(CheckItem(model.__tablename__, i, at) for i, at in rows)
-    return Check(code, blocking, count, items)
+    return tuple(CheckItem(model.__tablename__, i, at) for i, at in rows)
+
+
+def _merged(code: str, blocking: bool, parts: Iterable[tuple[int, tuple[CheckItem, ...]]]) -> Check:
+    """One check from the rules of several tables: counts added, the earliest records first."""
+    found = list(parts)
+    items = tuple(sorted((i for _, part in found for i in part), key=lambda i: i.occurred_at))[:SHOWN]
+    return Check(code, blocking, sum(n for n, _ in found), items)
 
 
 def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
@@ -67,68 +129,11 @@ def run_checks(session: Session, room_id: int, month: dt.date) -> list[Check]:
     consumptions without route, assisted consumptions that are not injections (BEK 972/2016 § 6),
     records whose visit is voided (blocking) and back-dated entries to review."""
     period = Period(month, month)
-    # any month's records may hang on a voided visit (made before voids cascaded)
-    voided_visits = select(Visit.id).where(Visit.room_id == room_id, Visit.voided.is_(True))
-    checks = [
-        _check(
-            session,
-            "open_visits",
-            Visit,
-            (*_in_month(Visit, room_id, period), Visit.left_at.is_(None), Visit.outcome == VisitOutcome.ADMITTED),
-            True,
-        ),
-        _check(
-            session,
-            "emergencies_without_outcome",
-            Emergency,
-            (*_in_month(Emergency, room_id, period), Emergency.outcome.is_(None)),
-            True,
-        ),
-        _check(
-            session,
-            "consumptions_without_route",
-            Consumption,
-            (*_in_month(Consumption, room_id, period), Consumption.route.is_(None)),
-            True,
-        ),
-        _check(
-            session,
-            "assisted_not_injection",
-            Consumption,
-            (
-                *_in_month(Consumption, room_id, period),
-                Consumption.assisted.is_(True),
-                Consumption.route != Route.INJECT,
-            ),
-            True,
-        ),
-        _check(
-            session,
-            "implausible_values",
-            ServiceRecord,
-            (
-                *_in_month(ServiceRecord, room_id, period),
-                (ServiceRecord.quantity < 0) | (ServiceRecord.quantity > MAX_QUANTITY),
-            ),
-            True,
-        ),
-    ]
-    orphans = [
-        _check(
-            session,
-            "records_of_voided_visits",
-            model,
-            (*_in_month(model, room_id, period), model.visit_id.in_(voided_visits)),
-            True,
-        )
-        for model in VISIT_DEPENDANT_MODELS
-    ]
-    items = tuple(sorted((i for c in orphans for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]
-    checks.append(Check("records_of_voided_visits", True, sum(c.count for c in orphans), items))
-    backdated = [
-        _check(session, "backdated", model, (*_in_month(model, room_id, period), model.backdated.is_(True)), False)
-        for model in EVENT_MODELS
-    ]
-    items = tuple(sorted((i for c in backdated for i in c.items), key=lambda i: i.occurred_at))[:SHOWN]
-    checks.append(Check("backdated", False, sum(c.count for c in backdated), items))
+    rules = _rules(room_id)
+    counts = _counts(session, room_id, period, rules)
+    found = [(n, _items(session, room_id, period, rule) if n else ()) for rule, n in zip(rules, counts, strict=True)]
+    checks: list[Check] = []
+    for code in dict.fromkeys(r.code for r in rules):
+        mine = [(rule, f) for rule, f in zip(rules, found, strict=True) if rule.code == code]
+        checks.append(_merged(code, mine[0][0].blocking, (f for _, f in mine)))
     return checks

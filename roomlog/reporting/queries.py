@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from roomlog.calendar import month_of_key
 from roomlog.models import (
@@ -209,7 +209,52 @@ def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, la
 def first_visits(
     session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
 ) -> list[FirstVisitRow]:
-    """Return each room's first admitted visit day for the visitors seen in the window."""
+    """Return, per room, when each visitor seen in the window first came.
+
+    Several rooms: each room's first admitted visit day (ever) of every visitor seen in the window in
+    any of them. One room (the room's own summary, approval): the day of the first admitted visit when
+    it lies in the window, else the day of some admitted visit before it. That is all a count of new
+    visitors over the window (or any part of it) needs, and it costs the same at any history length:
+    one seek per visitor that stops at the first earlier visit, instead of every visit since opening.
+    """
+    rooms = tuple(room_ids)
+    if len(set(rooms)) > 1:
+        return _first_visits_ever(session, rooms, first_day, last_day)
+    earlier = aliased(Visit)
+    before = (
+        select(earlier.service_day)
+        .where(
+            earlier.visitor_id == Visit.visitor_id,
+            # coalesce() on a NOT NULL column changes nothing but keeps SQLite (which has no
+            # statistics here) on the visitor index rather than scanning the room's history by day.
+            func.coalesce(earlier.room_id, 0) == Visit.room_id,
+            earlier.service_day < first_day,
+            earlier.voided.is_(False),
+            earlier.outcome == VisitOutcome.ADMITTED,
+        )
+        .limit(1)
+        .correlate(Visit)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Visit.room_id, Visit.visitor_id, func.min(Visit.service_day), before)
+        .where(
+            _window(Visit, rooms, first_day, last_day),
+            Visit.outcome == VisitOutcome.ADMITTED,
+            Visit.visitor_id.is_not(None),
+        )
+        .group_by(Visit.room_id, Visit.visitor_id)
+    )
+    return [
+        FirstVisitRow(room_id, visitor_id, _as_date(seen if seen is not None else first))  # type: ignore[arg-type]  # visitor_id IS NOT NULL
+        for room_id, visitor_id, first, seen in session.execute(stmt)
+    ]
+
+
+def _first_visits_ever(
+    session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
+) -> list[FirstVisitRow]:
+    """Each room's first admitted visit day for the visitors seen in the window in any of the rooms."""
     seen = select(Visit.visitor_id).where(
         _window(Visit, room_ids, first_day, last_day),
         Visit.outcome == VisitOutcome.ADMITTED,
@@ -225,11 +270,7 @@ def first_visits(
         )
         .group_by(Visit.room_id, Visit.visitor_id)
     )
-    rows = []
-    for room_id, visitor_id, first in session.execute(stmt):
-        day = first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first))
-        rows.append(FirstVisitRow(room_id, visitor_id, day))  # type: ignore[arg-type]  # visitor_id IN (seen)
-    return rows
+    return [FirstVisitRow(r, v, _as_date(d)) for r, v, d in session.execute(stmt)]  # type: ignore[arg-type]  # v IN (seen)
 
 
 def arrival_times(session: Session, room_id: int, first_day: dt.date, last_day: dt.date) -> list[dt.datetime]:
@@ -250,19 +291,21 @@ def snapshots(session: Session, room_ids: Collection[int], first: dt.date, last:
 
 def history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
     """Return the imported history values of the room-months from ``first`` to ``last``."""
-    stmt = select(MonthlyHistory).where(
-        MonthlyHistory.room_id.in_(tuple(room_ids)), MonthlyHistory.month.between(first, last)
-    )
-    return [ValueRow(h.room_id, h.month, h.indicator, Decimal(h.value)) for h in session.scalars(stmt)]
+    h = MonthlyHistory
+    stmt = select(h.room_id, h.month, h.indicator, h.value).where(
+        h.room_id.in_(tuple(room_ids)), h.month.between(first, last)
+    )  # plain columns: thousands of rows over a long history, no ORM objects needed
+    return [ValueRow(r, _as_date(m), i, Decimal(v)) for r, m, i, v in session.execute(stmt)]
 
 
 def yearly_history(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[ValueRow]:
     """Return the imported yearly figures (``visitors.*``) of the years from ``first`` to ``last``
     (``month`` is 1 January of the year)."""
-    stmt = select(YearlyHistory).where(
-        YearlyHistory.room_id.in_(tuple(room_ids)), YearlyHistory.year.between(first.year, last.year)
+    y = YearlyHistory
+    stmt = select(y.room_id, y.year, y.indicator, y.value).where(
+        y.room_id.in_(tuple(room_ids)), y.year.between(first.year, last.year)
     )
-    return [ValueRow(y.room_id, dt.date(y.year, 1, 1), y.indicator, Decimal(y.value)) for y in session.scalars(stmt)]
+    return [ValueRow(r, dt.date(year, 1, 1), i, Decimal(v)) for r, year, i, v in session.execute(stmt)]
 
 
 def visitor_sets(session: Session, room_ids: Collection[int], first: dt.date, last: dt.date) -> list[VisitorSetRow]:

@@ -96,7 +96,9 @@ class VisitorRow:
 
 @dataclass(frozen=True)
 class FirstVisitRow:
-    """The service day of a visitor's first admitted visit in a room (ever)."""
+    """The service day of a visitor's first admitted visit in a room, as far as the query asked:
+    exact within the days looked up; from ``queries.first_visits`` of one room, a day before the
+    window only says "seen before the window"."""
 
     room_id: int
     visitor_id: int

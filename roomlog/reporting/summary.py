@@ -36,6 +36,7 @@ Number = int | Decimal
 RoomMonth = tuple[int, dt.date]
 ACTION_INDICATORS = ("naloxone", "oxygen", "ventilation", "cpr", "ambulance_called")
 RATE_PLACES = Decimal("0.01")
+SEX_CODES = frozenset(Sex.codes())
 REFERRAL_KIND_OF = {target.value: kind.value for target, kind in REFERRAL_KINDS.items()}
 
 
@@ -180,7 +181,7 @@ def distinct_values(
     out = {code: 0 for code in BY_CODE if BY_CODE[code].kind == Kind.DISTINCT}
     out["visitors.unique"] = len(people)
     for sex, birth_year in people.values():
-        sex_code = sex if sex in Sex.codes() else Sex.U.value
+        sex_code = sex if sex in SEX_CODES else Sex.U.value
         out[f"visitors.sex.{sex_code}"] += 1
         out[f"visitors.age.{age_band(birth_year, period.last.year)}"] += 1
     first_in_set: dict[int, dt.date] = {}

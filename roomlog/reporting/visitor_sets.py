@@ -45,8 +45,12 @@ class MonthSets:
     born: Mapping[int | None, FrozenBitMap] = field(default_factory=dict)
 
 
+#: Read once: this runs for every visitor row.
+_SEX_CODES = frozenset(Sex.codes())
+
+
 def _sex_code(sex: str) -> str:
-    return sex if sex in Sex.codes() else Sex.U.value
+    return sex if sex in _SEX_CODES else Sex.U.value
 
 
 def build(visitors: Iterable[VisitorRow], first_days: Mapping[tuple[int, int], dt.date]) -> dict[RoomMonth, MonthSets]:

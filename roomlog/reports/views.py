@@ -60,24 +60,31 @@ def _municipality_room(room_id: int) -> Room:
     return room
 
 
-def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> tuple[str, int]:
-    lead = current_user.role == Role.LEAD
-    data = page.build(db.session, room, month, with_checks=lead)
+def summary_html(data: page.MonthlyPage, can_approve: bool, **forms: object) -> str:
+    """Render the monthly summary page (the approval forms empty unless given)."""
     forms.setdefault("approve_form", ApproveForm())
     forms.setdefault("reopen_form", ReopenForm())
     forms.setdefault("lock_form", LockExceptionForm())
-    return (
-        render_template(
-            "reports/summary.html",
-            page=data,
-            can_approve=lead,
-            changed_records=changes.record_lines(data.changes),
-            indicator=changes.indicator,
-            indicator_label=changes.indicator_label,
-            **forms,
-        ),
-        status,
+    return render_template(
+        "reports/summary.html",
+        page=data,
+        can_approve=can_approve,
+        changed_records=changes.record_lines(data.changes),
+        indicator=changes.indicator,
+        indicator_label=changes.indicator_label,
+        **forms,
     )
+
+
+def pdf_html(data: page.MonthlyPage) -> str:
+    """Render the print template the PDF is made from."""
+    return render_template("reports/pdf.html", page=data, pdf_layout=True)
+
+
+def _render(room: Room, month: dt.date, status: int = 200, **forms: object) -> tuple[str, int]:
+    lead = current_user.role == Role.LEAD
+    data = page.build(db.session, room, month, with_checks=lead)
+    return summary_html(data, lead, **forms), status
 
 
 @bp.get("/<int:room_id>/")
@@ -100,8 +107,7 @@ def pdf(room_id: int, month: dt.date) -> BaseResponse:
     """Download the monthly summary as an A4 PDF."""
     room = room_for_member(room_id)
     with _language():
-        data = page.build(db.session, room, month, with_checks=False, with_changes=False)
-        html = render_template("reports/pdf.html", page=data)
+        html = pdf_html(page.build(db.session, room, month, with_checks=False, with_changes=False))
     name = f"maanedsopgoerelse-{room.id}-{format_month(month)}.pdf"
     return Response(
         render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}

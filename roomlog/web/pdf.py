@@ -24,11 +24,25 @@ def preload() -> None:
     import weasyprint  # noqa: F401
 
 
+#: Parsed stylesheets by (path, modification time): parsed once per worker, again only when the file changes.
+_STYLESHEETS: dict[tuple[str, float], Any] = {}
+
+
+def _stylesheet(path: Path) -> Any:
+    """The parsed report stylesheet (a WeasyPrint ``CSS``, reusable across documents)."""
+    from weasyprint import CSS
+
+    key = (str(path), path.stat().st_mtime)
+    if key not in _STYLESHEETS:
+        _STYLESHEETS.clear()
+        _STYLESHEETS[key] = CSS(filename=key[0], url_fetcher=_no_fetch)
+    return _STYLESHEETS[key]
+
+
 def render_pdf(html: str) -> bytes:
     """Return the tagged PDF bytes of ``html`` styled by the report print stylesheet."""
-    from weasyprint import CSS, HTML  # imported here: it is heavy and only the PDF needs it
+    from weasyprint import HTML  # imported here: it is heavy and only the PDF needs it
 
-    static = Path(current_app.static_folder or "")
-    stylesheet = CSS(filename=str(static / "css" / "report.css"), url_fetcher=_no_fetch)
+    stylesheet = _stylesheet(Path(current_app.static_folder or "") / "css" / "report.css")
     document = HTML(string=html, url_fetcher=_no_fetch)
     return document.write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT) or b""

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from roomlog.reporting.indicators import INDICATORS, Kind
+from roomlog.models.codes import REFERRAL_KINDS
+from roomlog.reporting.indicators import BOUNDS, INDICATORS, Kind
 from roomlog.reporting.windows import Window, month_label, month_window, quarter_label, quarter_window, year_window
 
 #: ``("room", "12")`` · ``("municipality", "101")`` · ``("national", "")``: always strings, as stored.
@@ -22,7 +23,12 @@ HEADLINE_TOTALS = frozenset(
     {"visits.total", "consumptions.total", "emergencies.total", "emergencies.acute_treatments", "referrals.total"}
 )
 #: Breakdowns whose code list splits the parent exactly (every record has exactly one code).
-PARTITIONS = ("emergencies.type", "referrals.target", "visitors.sex", "visitors.age")
+PARTITIONS = ("emergencies.type", "referrals.target", "referrals.kind", "visitors.sex", "visitors.age")
+#: ``referrals.kind.<kind>`` = the sum of its ``referrals.target.<target>`` (a reader knows the grouping).
+KIND_TARGETS = {
+    f"referrals.kind.{kind.value}": tuple(f"referrals.target.{t.value}" for t, k in REFERRAL_KINDS.items() if k == kind)
+    for kind in dict.fromkeys(REFERRAL_KINDS.values())
+}
 COUNT_CODES = tuple(i.code for i in INDICATORS if i.kind != Kind.RATE)
 ADDITIVE = frozenset(i.code for i in INDICATORS if i.additive)
 DISTINCT = frozenset(i.code for i in INDICATORS if i.kind == Kind.DISTINCT)
@@ -185,4 +191,24 @@ def _breakdowns(label: str, unit: Unit, has: set[Key]) -> list[Relation]:
         out.extend(_le(p, whole) for p in parts)
         if prefix in ("consumptions.route", "visits.turned_away.reason"):
             out.append(_sum(whole, parts, exact=False))
+    for kind, targets in KIND_TARGETS.items():
+        cells = [(label, unit, t) for t in targets]
+        if (label, unit, kind) in has and all(c in has for c in cells):
+            out.append(_sum((label, unit, kind), cells))
+    for small, big in BOUNDS:
+        if (small, big) in _PARENT_PAIRS:
+            continue
+        if (label, unit, small) in has and (label, unit, big) in has:
+            out.append(_le((label, unit, small), (label, unit, big)))
     return out
+
+
+#: Bounds already given by a breakdown family above.
+_PARENT_PAIRS = frozenset(
+    {
+        ("visits.anonymous", "visits.total"),
+        ("consumptions.assisted", "consumptions.total"),
+        ("emergencies.acute_treatments", "emergencies.total"),
+        ("visitors.new", "visitors.unique"),
+    }
+)

@@ -86,6 +86,11 @@ def current_setting() -> str:
     return scope_setting(g.get("scope_room_ids"))
 
 
+def scope_undecided() -> bool:
+    """Return whether this is a request whose user (and so its scope) is not known yet."""
+    return has_request_context() and not g.get("scope_decided")
+
+
 def set_scope(ids: frozenset[int] | None) -> None:
     """Limit this request to ``ids`` (``None``: no limit), in the ORM and in PostgreSQL's RLS."""
     g.scope_room_ids = ids

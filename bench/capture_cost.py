@@ -57,11 +57,11 @@ def postgres_processes(url: str) -> Callable[[], list[int]]:
     """Return a function listing the processes of the PostgreSQL server of ``url`` (the postmaster's children)."""
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # the backend's parent, read while the backend lives
             backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     finally:
         engine.dispose()
-    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return lambda: [postmaster, *children(postmaster)]
 
 

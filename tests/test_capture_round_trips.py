@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from psycopg import pq
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from roomlog.calendar import month_start
 from roomlog.extensions import db
 from roomlog.models import AuditEntry, PeriodStatus, Visit
 from roomlog.models.codes import PeriodState, Role
+from roomlog.row_security import STANDALONE_READ
 from roomlog.services import audit, visits
 from roomlog.services.event_times import current_service_day, fill, resolve
 from tests.support.apps import AuthActions
@@ -192,3 +194,19 @@ def test_an_anonymous_visit_on_sqlite_costs_seven_statements(
     # chain's tail and the audit entry; the commit is the driver's own call, not a statement.
     assert len(sent) == 7, "\n".join(sent)
     assert sent[2] == "BEGIN IMMEDIATE", sent
+
+
+def test_a_standalone_read_before_begin_sees_no_room_data_and_a_write_begins_first(
+    app: Flask, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:
+    room, _user = staffed_room(make, auth)
+    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 303
+    with app.test_request_context():  # a request whose user is not known yet: BEGIN waits
+        marked = select(func.count()).select_from(Visit).execution_options(**{STANDALONE_READ: True})
+        assert db.session.scalar(marked) == 0  # no scope at all: row-level security shows no rooms
+        driver = db.session.connection().connection.dbapi_connection
+        assert driver is not None and driver.info.transaction_status == pq.TransactionStatus.IDLE  # no BEGIN yet
+        db.session.scalar(select(func.count()).select_from(Visit))  # not marked: BEGIN goes first
+        assert driver.info.transaction_status == pq.TransactionStatus.INTRANS
+        db.session.rollback()
+        db.session.remove()

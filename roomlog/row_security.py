@@ -103,7 +103,9 @@ def defer_scope(connection: Connection, setting: str) -> None:
     trip. Until then the transaction keeps the scope it began with, which is never wider: a
     request begins with no rooms (or has not begun: then ``BEGIN`` goes with the scope).
     """
-    if connection.info.get(_SENT_SCOPE) != setting:
+    if connection.info.get(_SENT_SCOPE) == setting and not connection.info.get(_PENDING_BEGIN):
+        connection.info.pop(_PENDING_SCOPE, None)  # the server has it: any other scope waiting is void
+    else:
         connection.info[_PENDING_SCOPE] = setting
 
 

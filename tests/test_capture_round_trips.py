@@ -23,7 +23,7 @@ from roomlog.row_security import STANDALONE_READ
 from roomlog.services import audit, visits
 from roomlog.services.event_times import current_service_day, fill, resolve
 from tests.support.apps import AuthActions
-from tests.support.capture import key, staffed_room
+from tests.support.capture import key, location_id, staffed_room
 from tests.support.factories import Factory
 
 
@@ -210,3 +210,28 @@ def test_a_standalone_read_before_begin_sees_no_room_data_and_a_write_begins_fir
         assert driver.info.transaction_status == pq.TransactionStatus.INTRANS
         db.session.rollback()
         db.session.remove()
+
+
+@pytest.mark.both_databases
+def test_no_idle_logout_while_an_emergency_is_open_in_the_users_room(
+    app: Flask, make: Factory, client: FlaskClient, auth: AuthActions
+) -> None:
+    # The check runs before the user's scope is set: on PostgreSQL it names the user's rooms for
+    # that one statement (row-level security hid the emergency before, and the tablet logged out).
+    room, _user = staffed_room(make, auth)
+    data = {"idempotency_key": key(), "visit_id": location_id(visit_post(client, room), "visits")}
+    emergency_id = location_id(client.post(f"/rooms/{room.id}/emergencies", data=data), "emergencies")
+    with client.session_transaction() as session:
+        session["seen"] = int(session["seen"]) - (app.config["STAFF_IDLE_MINUTES"] + 5) * 60
+    assert client.get(f"/rooms/{room.id}/emergencies/{emergency_id}/timeline").status_code == 200
+    other_room, _other = make.room(), None
+    assert client.get(f"/rooms/{other_room.id}/check-in").status_code in (403, 404)  # the scope is the user's own
+    client.post(f"/rooms/{room.id}/emergencies/{emergency_id}/outcome", data={"outcome": "recovered_on_site"})
+    with client.session_transaction() as session:
+        session["seen"] = int(session["seen"]) - (app.config["STAFF_IDLE_MINUTES"] + 5) * 60
+    assert client.get(f"/rooms/{room.id}/").status_code == 302  # ended: the idle timeout applies again
+
+
+def visit_post(client: FlaskClient, room: object) -> object:
+    """Post an anonymous visit (the response)."""
+    return client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})  # type: ignore[attr-defined]

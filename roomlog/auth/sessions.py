@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, session
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from roomlog.auth.scoping import rooms_for_one_check
 from roomlog.extensions import db, login_manager
 from roomlog.models import Emergency, LoginSession, User
 from roomlog.models.base import utcnow
@@ -133,7 +134,8 @@ def _emergency_open(user: User) -> bool:
         Emergency.voided.is_(False),
         Emergency.occurred_at >= since,
     )
-    return db.session.scalar(stmt.limit(1)) is not None
+    with rooms_for_one_check(frozenset(room_ids)):  # row-level security: the user's scope is not set yet
+        return db.session.scalar(stmt.limit(1)) is not None
 
 
 def idle_context() -> dict[str, object]:

@@ -120,25 +120,37 @@ def _messages(trace: str) -> list[list[str]]:
 def trips(trace: str, earlier: str = "") -> list[str]:
     """Group a libpq trace into round trips: what the client sent before each ``ReadyForQuery``.
 
-    A prepared statement shows as its text, taken from where ``earlier`` (or ``trace``) prepared it.
+    A statement sent with the extended protocol (psycopg's pipeline mode, SQLAlchemy's
+    parameters) shows as its text: the text of the ``Parse`` before it for an unnamed statement,
+    or of the ``Parse`` in ``earlier`` (or ``trace``) that prepared a named one.
     """
     prepared = {}
     for direction, _length, kind, text in _messages(earlier + "\n" + trace):
         if direction == "F" and kind == "Parse":
             name, _space, statement = text.strip().partition(" ")
-            prepared[name] = statement
+            if name != '""':
+                prepared[name] = _statement_text(statement)
     found: list[str] = []
     sent: list[str] = []
+    unnamed = ""
     for direction, _length, kind, text in _messages(trace):
         if direction == "F" and kind == "Query":
             sent.append(text.strip())
+        elif direction == "F" and kind == "Parse":
+            name, _space, statement = text.strip().partition(" ")
+            unnamed = _statement_text(statement) if name == '""' else unnamed
         elif direction == "F" and kind == "Bind":
             name = text.strip().split(" ")[1]
-            sent.append(prepared.get(name, name))
+            sent.append(unnamed if name == '""' else prepared.get(name, name))
         elif direction == "B" and kind == "ReadyForQuery":
             found.append(" / ".join(" ".join(text.split())[:110] for text in sent))
             sent = []
     return found
+
+
+def _statement_text(parse: str) -> str:
+    """Return the quoted statement of a traced ``Parse`` message (without the parameter types after it)."""
+    return parse.rsplit('" ', 1)[0] + '"' if '" ' in parse else parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--round-trips", action="store_true", help="list one POST's round trips (PostgreSQL)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile CPU time, not wall time (waits on the server drop out)"
+    )
     args = parser.parse_args(argv)
     app, one = _tablet(args)
     for _ in range(30):
@@ -167,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"without the profiler: {cpu * per:.2f} ms CPU, {wall * per:.2f} ms wall per request")
     if args.no_profile:
         return 0
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
     profile.enable()
     for _ in range(args.requests):
         one()

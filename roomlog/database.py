@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from roomlog.extensions import db
-from roomlog.row_security import begin_scoped, forget_scope, send_deferred_scope
+from roomlog.row_security import STANDALONE_READ, begin_scoped, forget_scope, send_deferred_scope
 
 #: Milliseconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 20_000
@@ -170,17 +170,22 @@ def _install_postgresql(engine: Engine) -> None:
         # Row-level security denies by default: every transaction, ORM or Core, names its
         # room scope first (roomlog/auth/scoping.py decides which). Raw DBAPI, so that
         # SQLAlchemy's transaction state is untouched; set_config(…, true) lasts one transaction.
-        from roomlog.auth.scoping import current_setting
+        from roomlog.auth.scoping import current_setting, scope_undecided
 
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             forget_scope(connection.info)
             return  # no transaction to scope: every statement stands alone (and sees no room data)
-        begin_scoped(connection, current_setting())
+        # A request whose user is not known yet begins with its first statement other than the
+        # login-session look-up (a standalone read), together with the scope decided by then.
+        begin_scoped(connection, current_setting(), defer=scope_undecided())
 
     @event.listens_for(engine, "before_cursor_execute")
-    def send_pending_scope(connection: Any, *_args: Any) -> None:
-        # A scope decided after the transaction began goes out before the next statement at the latest.
-        send_deferred_scope(connection)
+    def send_pending_scope(
+        connection: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any
+    ) -> None:
+        # A deferred BEGIN, or a scope decided after the transaction began, goes out before this statement.
+        standalone = context is not None and bool(context.execution_options.get(STANDALONE_READ))
+        send_deferred_scope(connection, standalone_read=standalone)
 
 
 def install(engine: Engine) -> None:

@@ -13,7 +13,7 @@ migration::
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -40,79 +40,113 @@ def enable_room_policy(
     execute(f"CREATE POLICY room_scope ON {table} USING ({using}) WITH CHECK ({check or using})")
 
 
-def begin_scoped(connection: Connection, setting: str) -> None:
+def begin_scoped(connection: Connection, setting: str, *, defer: bool = False) -> None:
     """Begin a psycopg transaction and set its room scope, in one round trip when nothing special is asked.
 
     psycopg sends its own ``BEGIN`` (a round trip of its own) before the first statement of a
     transaction. A connection with the default isolation level, not read-only, is switched to
-    driver autocommit while idle and sent ``BEGIN; SELECT set_config(…)`` as one simple query:
-    the same transaction, one round trip fewer. ``commit()`` and ``rollback()`` act on the
+    driver autocommit while idle and sent ``BEGIN`` and ``SELECT set_config(…)`` in one round
+    trip (:func:`pipelined`): the same transaction, one round trip fewer. ``commit()`` and ``rollback()`` act on the
     server's transaction status, so SQLAlchemy's commit and rollback are unchanged.
+
+    With ``defer`` (a request whose user is not known yet) nothing is sent now: ``BEGIN`` and the
+    scope go out in front of the transaction's first statement (:func:`send_deferred_scope`,
+    :func:`pipelined`), except before a read marked :data:`STANDALONE_READ`, which runs
+    on its own, outside any transaction, with no scope (row-level security shows it no room data).
     """
-    from psycopg import pq, sql
+    from psycopg import pq
 
     forget_scope(connection.info)
-    connection.info[_SENT_SCOPE] = setting
     driver: Any = connection.connection.dbapi_connection
     plain = driver.isolation_level is None and driver.read_only is None and driver.deferrable is None
     if plain and driver.info.transaction_status == pq.TransactionStatus.IDLE:
         driver.autocommit = True
-        statement = sql.SQL("BEGIN; SELECT set_config('roomlog.room_ids', {}, true)").format(sql.Literal(setting))
-        with driver.cursor() as cursor:
-            cursor.execute(statement, prepare=False)
+        connection.info[_PENDING_BEGIN] = True
+        connection.info[_PENDING_SCOPE] = setting
+        if not defer:
+            pipelined(connection)
         return
+    connection.info[_SENT_SCOPE] = setting
     with driver.cursor() as cursor:  # psycopg begins the transaction itself
         cursor.execute(_SET_SCOPE, (setting,))
 
 
 def forget_scope(info: MutableMapping[Any, Any]) -> None:
     """Drop what a connection remembers of its last transaction's scope (a new one begins)."""
+    info.pop(_PENDING_BEGIN, None)
     info.pop(_PENDING_SCOPE, None)
     info.pop(_SENT_SCOPE, None)
 
 
 def has_deferred_scope(connection: Connection) -> bool:
-    """Return whether a scope waits for the next statement (which may carry it: :func:`pending_scope_sql`)."""
+    """Return whether a scope (perhaps with ``BEGIN``) waits for the next statement (:func:`pipelined`)."""
     return _PENDING_SCOPE in connection.info
 
 
-def send_deferred_scope(connection: Connection) -> None:
-    """Send a deferred scope now, before the statement SQLAlchemy is about to send.
+def send_deferred_scope(connection: Connection, *, standalone_read: bool = False) -> None:
+    """Send a deferred ``BEGIN`` and scope, or a deferred scope, now, before the statement SQLAlchemy is about to send.
 
-    On a cursor of its own: SQLAlchemy's may be a server-side cursor (``yield_per``).
+    A deferred ``BEGIN`` stays deferred before a ``standalone_read`` (:data:`STANDALONE_READ`):
+    that one statement runs in autocommit. On a cursor of its own: SQLAlchemy's may be a
+    server-side cursor (``yield_per``).
     """
-    setting = connection.info.pop(_PENDING_SCOPE, None)
-    if setting is not None:
-        with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_SET_SCOPE, (setting,))
-        connection.info[_SENT_SCOPE] = setting
+    if _PENDING_SCOPE not in connection.info or (standalone_read and connection.info.get(_PENDING_BEGIN)):
+        return
+    pipelined(connection)
 
 
 def defer_scope(connection: Connection, setting: str) -> None:
     """Set the room scope of the transaction under way with its next statement (PostgreSQL).
 
-    The next statement SQLAlchemy sends is preceded by it; a raw simple query (the idempotency
-    look-up, the audit chain) carries it in front (:func:`pending_scope_sql`), in the same round
+    The next statement SQLAlchemy sends is preceded by it; the statements sent together (the
+    idempotency look-up, the audit chain: :func:`pipelined`) carry it in front, in the same round
     trip. Until then the transaction keeps the scope it began with, which is never wider: a
-    request begins with no rooms.
+    request begins with no rooms (or has not begun: then ``BEGIN`` goes with the scope).
     """
-    if connection.info.get(_SENT_SCOPE) != setting:
+    if connection.info.get(_SENT_SCOPE) == setting and not connection.info.get(_PENDING_BEGIN):
+        connection.info.pop(_PENDING_SCOPE, None)  # the server has it: any other scope waiting is void
+    else:
         connection.info[_PENDING_SCOPE] = setting
 
 
-def pending_scope_sql(connection: Connection) -> Any:
-    """Return ``SELECT set_config(…);`` for a deferred scope (taking it), or an empty piece of SQL."""
-    from psycopg import sql
-
+def _pending(connection: Connection) -> list[tuple[str, Sequence[Any]]]:
+    """Return ``BEGIN`` and ``SELECT set_config(…)`` as far as they are deferred (taking them), or nothing."""
     setting = connection.info.pop(_PENDING_SCOPE, None)
     if setting is None:
-        return sql.SQL("")
+        return []
+    begin = [("BEGIN", ())] if connection.info.pop(_PENDING_BEGIN, None) else []
     connection.info[_SENT_SCOPE] = setting
-    return sql.SQL("SELECT set_config('roomlog.room_ids', {}, true);\n").format(sql.Literal(setting))
+    return [*begin, (_SET_SCOPE, (setting,))]
 
 
+def pipelined(connection: Connection, *statements: tuple[str, Sequence[Any]]) -> Any:
+    """Send what is deferred (``BEGIN``, the scope) and ``statements`` in one round trip; return the last first row.
+
+    psycopg's pipeline mode: every statement goes with its parameters (the extended protocol:
+    values never spliced into SQL) and psycopg prepares the ones it sends often, so the server
+    parses and plans each once per connection. The server runs them in order, each with its own
+    snapshot (read committed), and skips the rest after an error, which is raised here.
+    """
+    todo = [*_pending(connection), *statements]
+    if not todo:
+        return None
+    driver: Any = connection.connection.dbapi_connection
+    with driver.cursor() as cursor:
+        with driver.pipeline():
+            for query, params in todo:
+                cursor.execute(query, params)
+        result = cursor.pgresult
+        return cursor.fetchone() if result is not None and result.ntuples else None
+
+
+#: An execution option for a read that may run before the transaction begins, on its own and
+#: with no room scope (the login-session look-up: it reads no room data, and one statement is
+#: consistent in itself), so ``BEGIN`` and the user's scope can travel with the next statement.
+STANDALONE_READ = "roomlog_standalone_read"
 #: The room scope of the current transaction (row-level security), with the scope as parameter.
 _SET_SCOPE = "SELECT set_config('roomlog.room_ids', %s, true)"
-#: Keys in a connection's ``info``: the scope waiting for the next statement, and the one sent last.
+#: Keys in a connection's ``info``: the scope waiting for the next statement, the one sent last,
+#: and whether ``BEGIN`` waits too.
 _PENDING_SCOPE = "roomlog_pending_scope"
+_PENDING_BEGIN = "roomlog_pending_begin"
 _SENT_SCOPE = "roomlog_sent_scope"

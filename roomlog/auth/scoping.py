@@ -20,6 +20,8 @@ the schema owner (maintenance, backups) is not subject to them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -84,6 +86,33 @@ def current_setting() -> str:
     if not g.get("scope_decided"):
         return NO_ROOMS
     return scope_setting(g.get("scope_room_ids"))
+
+
+def scope_undecided() -> bool:
+    """Return whether this is a request whose user (and so its scope) is not known yet."""
+    return has_request_context() and not g.get("scope_decided")
+
+
+@contextmanager
+def rooms_for_one_check(ids: frozenset[int]) -> Iterator[None]:
+    """Let the statements in this block see ``ids`` under row-level security, then go back to the request's scope.
+
+    For a check made before the request's user is known (the login-session guard's "is an
+    emergency open in my rooms?"): the block's next statement carries the scope, the statement
+    after the block the request's own (no rooms while it is undecided). The ORM's tenant
+    filter is not touched.
+    """
+    from roomlog.extensions import db
+    from roomlog.row_security import defer_scope
+
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        defer_scope(db.session.connection(), scope_setting(ids))
+    try:
+        yield
+    finally:
+        if postgres:
+            defer_scope(db.session.connection(), current_setting())
 
 
 def set_scope(ids: frozenset[int] | None) -> None:

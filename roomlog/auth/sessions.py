@@ -19,10 +19,12 @@ from flask import Flask, current_app, g, session
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from roomlog.auth.scoping import rooms_for_one_check
 from roomlog.extensions import db, login_manager
 from roomlog.models import Emergency, LoginSession, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
+from roomlog.row_security import STANDALONE_READ
 
 #: The idle clock in the cookie is moved on at most this often: a request within this many
 #: seconds of the last touch sends no new cookie (no signing, no Set-Cookie). The clock then
@@ -74,11 +76,17 @@ def end_session(db_session: Session, reason: str = "logout") -> None:
 
 @lru_cache(maxsize=1)
 def _session_by_token() -> Select[LoginSession]:
-    """Return the look-up of an open session with its user and rooms, built once (one round trip)."""
+    """Return the look-up of an open session with its user and rooms, built once (one round trip).
+
+    On PostgreSQL it may run before the request's transaction begins (``STANDALONE_READ``): one
+    statement, consistent in itself, that reads no room data; ``BEGIN`` then goes out with the
+    user's room scope, in front of the next statement.
+    """
     return (
         select(LoginSession)
         .where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None))
         .options(joinedload(LoginSession.user).joinedload(User.rooms))
+        .execution_options(**{STANDALONE_READ: True})
     )
 
 
@@ -126,7 +134,8 @@ def _emergency_open(user: User) -> bool:
         Emergency.voided.is_(False),
         Emergency.occurred_at >= since,
     )
-    return db.session.scalar(stmt.limit(1)) is not None
+    with rooms_for_one_check(frozenset(room_ids)):  # row-level security: the user's scope is not set yet
+        return db.session.scalar(stmt.limit(1)) is not None
 
 
 def idle_context() -> dict[str, object]:

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from roomlog.logs import log_audit_entry
 from roomlog.models import AuditEntry
 from roomlog.models.base import utcnow
-from roomlog.row_security import pending_scope_sql
+from roomlog.row_security import pipelined
 
 GENESIS = "0" * 64
 _TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]  # a mapped class's __table__ is its Table
@@ -27,6 +28,8 @@ _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)
 #: Stands for the previous hash while the payload is cut in two around it (PostgreSQL).
 _PREV_MARK = "p" * 64
+#: Stands for the new row's id while the payload is cut around it (PostgreSQL, :func:`record_insert_pg`).
+_ID_MARK = "e" * 64
 
 
 def _jsonable(value: Any) -> Any:
@@ -66,6 +69,29 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_payload(entry).encode("utf-8")).hexdigest()
 
 
+def _new_entry(
+    action: str,
+    *,
+    user_id: int | None,
+    room_id: int | None,
+    entity: str,
+    entity_id: int | None,
+    changes: dict[str, Any] | None,
+    reason: str | None,
+) -> AuditEntry:
+    return AuditEntry(
+        at=utcnow(),
+        user_id=user_id,
+        room_id=room_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes=_jsonable(changes) if changes is not None else None,
+        reason=reason,
+        prev_hash=GENESIS,
+    )
+
+
 def record(
     session: Session,
     action: str,
@@ -86,21 +112,12 @@ def record(
     """
     session.flush()
     connection = session.connection()
-    entry = AuditEntry(
-        at=utcnow(),
-        user_id=user_id,
-        room_id=room_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        changes=_jsonable(changes) if changes is not None else None,
-        reason=reason,
-        prev_hash=GENESIS,
+    entry = _new_entry(
+        action, user_id=user_id, room_id=room_id, entity=entity, entity_id=entity_id, changes=changes, reason=reason
     )
     if connection.dialect.name == "postgresql":
         _append_pg(connection, entry)
-        if entry_hash(entry) != entry.hash:  # the server hashed what entry_hash hashes; never trust, check
-            raise RuntimeError("the audit entry's hash does not match its content")
+        _check_server_hash(entry)
     else:
         entry.prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS
         entry.hash = entry_hash(entry)
@@ -113,6 +130,59 @@ def record(
     return entry
 
 
+def record_insert_pg(
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    condition: Any,
+    action: str,
+    *,
+    user_id: int | None = None,
+    room_id: int | None = None,
+    entity: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry | None:
+    """Insert a row into ``table`` if ``condition`` holds, with its audit entry, in one round trip (PostgreSQL).
+
+    ``condition`` is a piece of SQL with ``%s`` placeholders and its values, checked in the insert's own statement; the
+    entry's ``entity_id`` is the new row's id. The chain is locked first, as in :func:`record`,
+    then one statement inserts the row and, only if a row was inserted, its entry after the
+    chain's tail (the server hashes the payload with the new id and the tail put in their
+    places; the app recomputes the hash and refuses a mismatch). Returns the entry (its
+    ``entity_id`` the new row's id), or ``None`` when the condition did not hold: nothing was
+    written. Flushes, never commits. A unique key the row breaks raises SQLAlchemy's
+    ``IntegrityError``, as the ORM's insert would.
+    """
+    from psycopg import errors
+    from sqlalchemy.exc import IntegrityError
+
+    session.flush()
+    connection = session.connection()
+    entry = _new_entry(
+        action, user_id=user_id, room_id=room_id, entity=entity, entity_id=None, changes=changes, reason=None
+    )
+    head, middle, tail = _thirds(entry)
+    where, where_params = condition
+    query = _INSERT_WITH_ENTRY_PG.format(row=_insert_sql(table.name, tuple(values)), where=where)
+    params = [*map(_stored, values.values()), *where_params, *_entry_params(entry), head, middle, tail, GENESIS]
+    try:
+        row = pipelined(connection, _LOCK_CHAIN, (query, params))
+    except errors.IntegrityError as exc:
+        raise IntegrityError(f"INSERT INTO {table.name} … audit_log", None, exc) from exc
+    if row is None:
+        return None
+    entry.entity_id, entry.id, entry.prev_hash, entry.hash = row
+    _check_server_hash(entry)
+    log_audit_entry(session, entry)
+    return entry
+
+
+def _check_server_hash(entry: AuditEntry) -> None:
+    """Refuse an entry whose stored hash is not the hash of its content (the server hashed it: never trust, check)."""
+    if entry_hash(entry) != entry.hash:
+        raise RuntimeError("the audit entry's hash does not match its content")
+
+
 def _halves(entry: AuditEntry) -> tuple[str, str]:
     """Return the hash payload before and after the previous hash (which only the database knows yet)."""
     entry.prev_hash = _PREV_MARK
@@ -123,15 +193,68 @@ def _halves(entry: AuditEntry) -> tuple[str, str]:
     return head + '"prev_hash":"', '"' + tail
 
 
+def _thirds(entry: AuditEntry) -> tuple[str, str, str]:
+    """Return the hash payload around the entity id and the previous hash (neither known before the insert).
+
+    ``entity_id`` comes before ``prev_hash`` (sorted keys) and after it only plain values, so
+    the last marker of each is the real one (see :func:`_halves`).
+    """
+    entry.entity_id = _ID_MARK  # type: ignore[assignment]  # a placeholder, replaced by the new row's id
+    head, tail = _halves(entry)
+    before, _mark, middle = head.rpartition(f'"entity_id":"{_ID_MARK}"')
+    return before + '"entity_id":', middle, tail
+
+
 #: Lock the chain for the rest of the transaction, then (a new statement, so a new snapshot that
 #: sees every entry committed before the lock was granted) insert the entry after the newest one.
 #: ``roomlog_audit_last_hash()`` belongs to the owner: row-level security hides other rooms' entries.
-_APPEND_PG = """SELECT pg_advisory_xact_lock(7274017);
-INSERT INTO audit_log (at, user_id, room_id, action, entity, entity_id, changes, reason, prev_hash, hash)
-SELECT {at}, {user_id}, {room_id}, {action}, {entity}, {entity_id}, {changes}, {reason}, tail.prev,
-       encode(sha256(convert_to({head} || tail.prev || {tail}, 'UTF8')), 'hex')
-FROM (SELECT coalesce(roomlog_audit_last_hash(), {genesis}) AS prev) AS tail
+#: ``OFFSET 0`` keeps the tail a subquery of its own: read once, not once per use.
+_LOCK_CHAIN = ("SELECT pg_advisory_xact_lock(7274017)", ())
+_APPEND_PG = """INSERT INTO audit_log
+       (at, user_id, room_id, action, entity, entity_id, changes, reason, prev_hash, hash)
+SELECT %s, %s::integer, %s::integer, %s, %s, %s::integer, %s::json, %s::text, tail.prev,
+       encode(sha256(convert_to(%s || tail.prev || %s, 'UTF8')), 'hex')
+FROM (SELECT coalesce(roomlog_audit_last_hash(), %s) AS prev OFFSET 0) AS tail
 RETURNING id, prev_hash, hash"""
+
+#: The same, with the audited row inserted (if its condition holds) in the entry's statement.
+_INSERT_WITH_ENTRY_PG = """WITH made AS ({row} WHERE {where} RETURNING id)
+INSERT INTO audit_log (at, user_id, room_id, action, entity, entity_id, changes, reason, prev_hash, hash)
+SELECT %s, %s::integer, %s::integer, %s, %s, made.id, %s::json, %s::text, tail.prev,
+       encode(sha256(convert_to(%s || made.id::text || %s || tail.prev || %s, 'UTF8')), 'hex')
+FROM made, (SELECT coalesce(roomlog_audit_last_hash(), %s) AS prev OFFSET 0) AS tail
+RETURNING entity_id, id, prev_hash, hash"""
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(table_name: str, columns: tuple[str, ...]) -> str:
+    """Return ``INSERT INTO table (columns) SELECT %s, …`` (our own table and column names, quoted), built once."""
+    from psycopg import sql
+
+    return (
+        sql.SQL("INSERT INTO {} ({}) SELECT {}")
+        .format(
+            sql.Identifier(table_name),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(sql.SQL("%s") for _ in columns),
+        )
+        .as_string(None)
+    )
+
+
+def _entry_params(entry: AuditEntry) -> list[Any]:
+    """Return an entry's values from ``at`` to ``reason`` (without ``entity_id``), as stored."""
+    changes = json.dumps(entry.changes)  # as SQLAlchemy's JSON type stores it (None as JSON null)
+    return [entry.at, entry.user_id, entry.room_id, entry.action, entry.entity, changes, entry.reason]
+
+
+def _stored(value: Any) -> Any:
+    """Return a column value as SQLAlchemy would store it (codes by their value, times in UTC)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    if hasattr(value, "value") and isinstance(value.value, str):  # a code list member: stored by its code
+        return value.value
+    return value
 
 
 def _append_pg(connection: Connection, entry: AuditEntry) -> None:
@@ -139,34 +262,15 @@ def _append_pg(connection: Connection, entry: AuditEntry) -> None:
 
     The server takes the SHA-256 of the payload with the tail put in its place (the payload is
     cut around the previous hash), so the tail need not travel to the app and back while the
-    chain is locked. Two statements in one simple query: the insert's snapshot is taken after
+    chain is locked. Two statements in one round trip: the insert's snapshot is taken after
     the lock is granted (read committed), which one statement could not promise. Values are
-    quoted literals (psycopg's ``sql.Literal``), as the simple protocol has no parameters. A room
+    parameters of the statements, sent together (:func:`roomlog.row_security.pipelined`). A room
     scope decided since the last statement goes in front (:func:`roomlog.row_security.defer_scope`).
     """
-    from psycopg import sql
-
     head, tail = _halves(entry)
-    changes = json.dumps(entry.changes)  # as SQLAlchemy's JSON type stores it (None as JSON null)
-    literal = {
-        "at": sql.Literal(entry.at),
-        "user_id": sql.SQL("{}::integer").format(sql.Literal(entry.user_id)),
-        "room_id": sql.SQL("{}::integer").format(sql.Literal(entry.room_id)),
-        "action": sql.Literal(entry.action),
-        "entity": sql.Literal(entry.entity),
-        "entity_id": sql.SQL("{}::integer").format(sql.Literal(entry.entity_id)),
-        "changes": sql.SQL("{}::json").format(sql.Literal(changes)),
-        "reason": sql.SQL("{}::text").format(sql.Literal(entry.reason)),
-        "head": sql.Literal(head),
-        "tail": sql.Literal(tail),
-        "genesis": sql.Literal(GENESIS),
-    }
-    statement = sql.Composed([pending_scope_sql(connection), sql.SQL(_APPEND_PG).format(**literal)])
-    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(statement, prepare=False)
-        while cursor.nextset():  # to the insert's RETURNING, the last result
-            pass
-        row = cursor.fetchone()
+    at, user_id, room_id, action, entity, changes, reason = _entry_params(entry)
+    params = [at, user_id, room_id, action, entity, entry.entity_id, changes, reason, head, tail, GENESIS]
+    row = pipelined(connection, _LOCK_CHAIN, (_APPEND_PG, params))  # the insert's RETURNING, the last result
     if row is None:
         raise RuntimeError("the audit entry was not inserted")
     entry.id, entry.prev_hash, entry.hash = row

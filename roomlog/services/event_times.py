@@ -27,6 +27,9 @@ class Stamp:
     recorded_at: dt.datetime
     service_day: dt.date
     backdated: bool
+    #: False when the month's lock and approval were not checked yet (``resolve(check_period=False)``):
+    #: the service that writes the event checks them (``visits.anonymous_visit``); :func:`fill` refuses it.
+    period_checked: bool = True
 
 
 def parse_local(value: str | None) -> dt.datetime | None:
@@ -56,8 +59,13 @@ def resolve(
     *,
     reason: str | None = None,
     now: dt.datetime | None = None,
+    check_period: bool = True,
 ) -> Stamp:
-    """Resolve when an event happened and check that ``user`` may enter it then."""
+    """Resolve when an event happened and check that ``user`` may enter it then.
+
+    With ``check_period=False`` the month's lock and approval are left to the service that
+    writes the event (it checks them with its insert); the stamp says so (``period_checked``).
+    """
     if room.permit_status != PermitStatus.GRANTED:
         # Planned and applied-for rooms exist for the pool; nothing is registered before the permit.
         raise NotAllowed(
@@ -74,8 +82,9 @@ def resolve(
         raise NotAllowed(
             N_("Only a lead or a user with the back-dating permission can enter something from an earlier day.")
         )
-    check_change_allowed(session, room, day, user, reason)
-    return Stamp(occurred_at=at, recorded_at=now, service_day=day, backdated=backdated)
+    if check_period:
+        check_change_allowed(session, room, day, user, reason)
+    return Stamp(occurred_at=at, recorded_at=now, service_day=day, backdated=backdated, period_checked=check_period)
 
 
 def check_change(session: Session, record: RoomEvent, user: User, reason: str | None = None) -> None:
@@ -88,7 +97,9 @@ def check_change(session: Session, record: RoomEvent, user: User, reason: str | 
 
 
 def fill(event: RoomEvent, room: Room, user: User, stamp: Stamp, key: str, payload_hash: str) -> None:
-    """Set the columns every event shares."""
+    """Set the columns every event shares (refuses a stamp whose month was not checked)."""
+    if not stamp.period_checked:
+        raise ValueError("the stamp's month was not checked for locks and approval")
     event.room_id = room.id
     event.occurred_at = stamp.occurred_at
     event.recorded_at = stamp.recorded_at

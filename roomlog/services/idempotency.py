@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.messages import N_
 from roomlog.models import RoomEvent
-from roomlog.row_security import has_deferred_scope, pending_scope_sql
+from roomlog.row_security import has_deferred_scope, pipelined
 from roomlog.services import Conflict, DomainError
 
 E = TypeVar("E", bound=RoomEvent)
@@ -66,23 +66,25 @@ def _by_key(table: Table, scoped: bool) -> Select[Any]:
     return stmt
 
 
+@lru_cache(maxsize=64)
+def _by_key_sql(table_name: str, scoped: bool) -> str:
+    """Return the key look-up as SQL with ``%s`` placeholders (key, then rooms), built once per table."""
+    from psycopg import sql
+
+    query = sql.SQL("SELECT id, request_hash FROM {} WHERE idempotency_key = %s").format(sql.Identifier(table_name))
+    if scoped:
+        query += sql.SQL(" AND room_id = ANY (%s::integer[])")
+    return query.as_string(None)
+
+
 def _by_key_with_scope(connection: Connection, table: Table, key: str, rooms: frozenset[int] | None) -> Any:
     """Look the key up together with the room scope decided since the last statement (PostgreSQL, one round trip).
 
-    A simple query of two statements, values as quoted literals (the key is checked by
-    ``checked_key``, the rooms are integers): the scope is set, then the key looked up under it.
+    One round trip of two statements (three with a deferred ``BEGIN``, :func:`roomlog.row_security.pipelined`):
+    the scope is set, then the key looked up under it.
     """
-    from psycopg import sql
-
-    query = sql.SQL("SELECT id, request_hash FROM {} WHERE idempotency_key = {}").format(
-        sql.Identifier(table.name), sql.Literal(key)
-    )
-    if rooms is not None:
-        query += sql.SQL(" AND room_id = ANY ({}::integer[])").format(sql.Literal(sorted(rooms)))
-    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(pending_scope_sql(connection) + query, prepare=False)
-        cursor.nextset()
-        row = cursor.fetchone()
+    params: list[Any] = [key] if rooms is None else [key, sorted(rooms)]
+    row = pipelined(connection, (_by_key_sql(table.name, rooms is not None), params))
     return None if row is None else SimpleNamespace(id=row[0], request_hash=row[1])
 
 

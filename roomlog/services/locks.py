@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -68,6 +69,26 @@ def provide_lock_days(provider: Callable[[], int]) -> None:
 def lock_days() -> int:
     """The app's ``LOCK_AFTER_DAYS`` (through the provider ``create_app`` registered)."""
     return int(_lock_days())
+
+
+def open_without_status(
+    service_day: dt.date, *, lock_after_days: int | None = None, today: dt.date | None = None
+) -> bool:
+    """Return whether a change dated ``service_day`` is allowed if its month has no status row (not past its lock date).
+
+    Then :func:`check_change_allowed` refuses nothing as long as no status row exists: a writer
+    may check that in its insert (:func:`no_status_sql`) instead of asking first.
+    """
+    days = lock_days() if lock_after_days is None else lock_after_days
+    return not is_locked(None, month_start(service_day), today or today_local(), days)
+
+
+def no_status_sql(room_id: int, service_day: dt.date) -> tuple[str, list[Any]]:
+    """Return the SQL condition "the room-month of ``service_day`` has no status row" and its values (PostgreSQL)."""
+    return "NOT EXISTS (SELECT 1 FROM period_status WHERE room_id = %s AND month = %s)", [
+        room_id,
+        month_start(service_day),
+    ]
 
 
 def check_change_allowed(

@@ -7,7 +7,7 @@ pseudonym at once and never stored, logged or returned.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
@@ -16,13 +16,19 @@ from roomlog.messages import N_
 from roomlog.models import Room, User, Visit, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Nationality, Sex, TurnAwayReason, VisitOutcome
-from roomlog.services import DomainError, audit
+from roomlog.services import DomainError, audit, locks
 from roomlog.services.event_times import Stamp, check_change, fill
 from roomlog.services.pseudonyms import age_on, check_word, pseudonym, visitor_code
 
 ADULT_AGE = 18
 _VISITS: Table = Visit.__table__  # type: ignore[assignment]  # a mapped class's __table__ is its Table
 _INSERT_VISIT = insert(_VISITS)
+#: The visit columns' scalar Python-side defaults (SQLAlchemy adds them to its INSERT; a literal insert must too).
+_DEFAULTS = {
+    column.key: column.default.arg  # type: ignore[attr-defined]  # a ScalarElementColumnDefault has .arg
+    for column in _VISITS.columns
+    if column.default is not None and column.default.is_scalar
+}
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,12 @@ def _audit_created(session: Session, user: User, visit: Visit) -> None:
         room_id=visit.room_id,
         entity="visit",
         entity_id=visit.id,
-        changes={"outcome": visit.outcome, "reason": visit.turn_away_reason, "backdated": visit.backdated},
+        changes=_created_changes(visit),
     )
+
+
+def _created_changes(visit: Visit) -> dict[str, object]:
+    return {"outcome": visit.outcome, "reason": visit.turn_away_reason, "backdated": visit.backdated}
 
 
 def check_in(
@@ -133,13 +143,36 @@ def open_visit_today(session: Session, room: Room, pseudonym_key: str, parts: Co
 def anonymous_visit(session: Session, room: Room, user: User, stamp: Stamp, *, key: str, payload_hash: str) -> Visit:
     """Register an admitted visit without a visitor code.
 
+    A stamp whose month was not checked yet (``resolve(check_period=False)``) is checked here:
+    on PostgreSQL, when the month has no status row and is not past its lock date, in the one
+    statement that inserts the visit and its audit entry (nothing is written if a status row
+    turned up: then the full check runs and the visit is inserted as below).
     The returned visit carries its id but is not tracked by ``session``: to change it, load it
     with ``session.get(Visit, visit.id)``.
     """
-    visit = _new_visit(room, user, stamp, key, payload_hash, visitor_id=None, outcome=VisitOutcome.ADMITTED)
+    visit = _new_visit(
+        room,
+        user,
+        replace(stamp, period_checked=True),
+        key,
+        payload_hash,
+        visitor_id=None,
+        outcome=VisitOutcome.ADMITTED,
+    )
     # The one-tap hot path: one plain INSERT on the session's connection (the same row, the same
     # unique key and checks in the database) instead of the unit of work; the caller needs its id only.
     values = {column.key: visit.__dict__[column.key] for column in _VISITS.columns if column.key in visit.__dict__}
+    if not stamp.period_checked:
+        if session.get_bind().dialect.name == "postgresql" and locks.open_without_status(stamp.service_day):
+            values.update({name: value for name, value in _DEFAULTS.items() if name not in values})
+            entry = audit.record_insert_pg(
+                session, _VISITS, values, locks.no_status_sql(room.id, stamp.service_day), "visit.create",
+                user_id=user.id, room_id=room.id, entity="visit", changes=_created_changes(visit),
+            )  # fmt: skip
+            if entry is not None:
+                visit.id = entry.entity_id  # type: ignore[assignment]  # set from the insert's RETURNING
+                return visit
+        locks.check_change_allowed(session, room, stamp.service_day, user, None)
     visit.id = session.connection().execute(_INSERT_VISIT, values).inserted_primary_key[0]  # type: ignore[index]  # an INSERT's key
     _audit_created(session, user, visit)
     return visit

@@ -60,7 +60,6 @@ def lock_after_days() -> int:
 
 def publishing() -> Publishing:
     """What publishing needs from this app: its threshold, its lock days and the auth layer's scope lift."""
-
     from roomlog.auth.national_scope import national_scope
     from roomlog.services.publication import Publishing
 

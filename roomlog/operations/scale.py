@@ -136,11 +136,7 @@ def _done(session: Session, room_ids: list[int]) -> set[tuple[int, dt.date]]:
 
 def _ids(session: Session) -> rows.IdAllocator:
     return rows.IdAllocator(
-        {
-            t: (session.scalar(select(func.max(t.id))) or 0) + 1
-            for t in rows.TABLES
-            if t is not ConsumptionSubstance
-        }
+        {t: (session.scalar(select(func.max(t.id))) or 0) + 1 for t in rows.TABLES if t is not ConsumptionSubstance}
     )
 
 

@@ -220,9 +220,7 @@ class MonthBuilder:
         elif smoke and rng.random() < 0.4:
             self._event(ServiceRecord, started, day, visit, "smoking_equipment", rng.randint(1, 3))
 
-    def _emergency(
-        self, day: dt.date, visit: int, consumption: int, substances: set[str], onset: dt.datetime
-    ) -> None:
+    def _emergency(self, day: dt.date, visit: int, consumption: int, substances: set[str], onset: dt.datetime) -> None:
         rng = self.rng
         if rng.random() < 0.85:
             kind = "opioid" if substances & OPIOIDS else "stimulant"

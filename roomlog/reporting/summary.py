@@ -36,7 +36,7 @@ Number = int | Decimal
 RoomMonth = tuple[int, dt.date]
 ACTION_INDICATORS = ("naloxone", "oxygen", "ventilation", "cpr", "ambulance_called")
 RATE_PLACES = Decimal("0.01")
-SEX_CODES = frozenset(Sex.codes())
+_SEX_CODES = frozenset(Sex.codes())
 REFERRAL_KIND_OF = {target.value: kind.value for target, kind in REFERRAL_KINDS.items()}
 
 
@@ -152,6 +152,11 @@ def _add_actions(out: dict[RoomMonth, dict[str, int]], actions: Iterable[ActionR
                     _add(out, key, f"emergencies.{action}", 1)
 
 
+def sex_code(sex: str) -> str:
+    """The sex code a visitor is counted under (an unknown code counts as unknown, ``u``)."""
+    return sex if sex in _SEX_CODES else Sex.U.value
+
+
 def age_band(birth_year: int | None, year: int) -> str:
     """Return the age band code for someone born in ``birth_year``, aged ``year − birth_year``."""
     if birth_year is None:
@@ -181,8 +186,7 @@ def distinct_values(
     out = {code: 0 for code in BY_CODE if BY_CODE[code].kind == Kind.DISTINCT}
     out["visitors.unique"] = len(people)
     for sex, birth_year in people.values():
-        sex_code = sex if sex in SEX_CODES else Sex.U.value
-        out[f"visitors.sex.{sex_code}"] += 1
+        out[f"visitors.sex.{sex_code(sex)}"] += 1
         out[f"visitors.age.{age_band(birth_year, period.last.year)}"] += 1
     first_in_set: dict[int, dt.date] = {}
     for f in first_visits:

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 
 from pyroaring import BitMap, FrozenBitMap
 
-from roomlog.models.codes import Sex
 from roomlog.reporting.indicators import BY_CODE, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.rows import VisitorRow
-from roomlog.reporting.summary import age_band
+from roomlog.reporting.summary import age_band, sex_code
 
 RoomMonth = tuple[int, dt.date]
 EMPTY = FrozenBitMap()
@@ -45,14 +44,6 @@ class MonthSets:
     born: Mapping[int | None, FrozenBitMap] = field(default_factory=dict)
 
 
-#: Read once: this runs for every visitor row.
-_SEX_CODES = frozenset(Sex.codes())
-
-
-def _sex_code(sex: str) -> str:
-    return sex if sex in _SEX_CODES else Sex.U.value
-
-
 def build(visitors: Iterable[VisitorRow], first_days: Mapping[tuple[int, int], dt.date]) -> dict[RoomMonth, MonthSets]:
     """Build the sets of every room-month in ``visitors``.
 
@@ -66,7 +57,7 @@ def build(visitors: Iterable[VisitorRow], first_days: Mapping[tuple[int, int], d
     for row in visitors:
         key = (row.room_id, row.month)
         ids[key].add(row.visitor_id)
-        sex[key][_sex_code(row.sex)].add(row.visitor_id)
+        sex[key][sex_code(row.sex)].add(row.visitor_id)
         born[key][row.birth_year].add(row.visitor_id)
         day = first_days.get((row.room_id, row.visitor_id))
         if day is not None and (day.year, day.month) == (row.month.year, row.month.month):

@@ -23,14 +23,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
 
-    from roomlog import database, errors, extensions, i18n, logs, security
+    from roomlog import database, errors, extensions, i18n, request_logs, security
     from roomlog.auth import sessions
     from roomlog.blueprints import register_blueprints
     from roomlog.cli import register_commands
     from roomlog.services import locks, publication
     from roomlog.web import templating
 
-    logs.configure(app)
+    request_logs.configure(app)
     database.init_app(app)
     # The use cases read the lock period and the publishing settings through these providers, which
     # read this app's configuration when asked: the services themselves never import Flask.

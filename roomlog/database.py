@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -206,18 +206,3 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             install(engine)
-
-
-def _set_local(session: Session, name: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": name})
-
-
-def allow_history_load(session: Session) -> None:
-    """Let this transaction insert events into locked months (bulk history and demo loads only)."""
-    _set_local(session, "roomlog.history_load")
-
-
-def allow_retention_purge(session: Session) -> None:
-    """Let this transaction delete event rows (``roomlog purge`` only, for approved months)."""
-    _set_local(session, "roomlog.retention_purge")

@@ -17,7 +17,8 @@ from roomlog import database_faults
 from roomlog.api.errors import api_error
 from roomlog.extensions import db, login_manager
 from roomlog.i18n import message
-from roomlog.logs import request_id, security_event
+from roomlog.logs import security_event
+from roomlog.request_logs import request_id
 from roomlog.services import DomainError
 
 log = logging.getLogger("roomlog.errors")

@@ -17,7 +17,8 @@ from roomlog.auth import scoping, totp
 from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
 from roomlog.database import end_read_phase
-from roomlog.logs import request_id, security_event
+from roomlog.logs import security_event
+from roomlog.request_logs import request_id
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from roomlog.auth.scoping import set_scope
-from roomlog.database import allow_history_load, allow_retention_purge
 from roomlog.database_faults import APPEND_ONLY_SQLSTATE, MONTH_LOCKED_SQLSTATE
+from roomlog.db_guards import allow_history_load, allow_retention_purge
 from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Visit
 from roomlog.models.codes import PeriodState

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.database import allow_history_load
+from roomlog.db_guards import allow_history_load
 from roomlog.extensions import db
 from roomlog.models import (
     AuditEntry,

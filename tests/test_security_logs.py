@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from roomlog.logs import JsonFormatter
 from roomlog.models.codes import Role
+from roomlog.request_logs import JsonFormatter
 from roomlog.services.pseudonyms import pseudonym
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from roomlog.logs import request_id
 from roomlog.messages import N_, Message, translate
+from roomlog.request_logs import request_id
 
 LANGUAGES = ("en", "da")
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")

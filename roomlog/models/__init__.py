@@ -4,6 +4,7 @@ from roomlog.models.accounts import ApiToken, LoginSession, LoginThrottle, Recov
 from roomlog.models.audit import AuditEntry
 from roomlog.models.base import Base
 from roomlog.models.events import (
+    EVENT_KINDS,
     EVENT_MODELS,
     Consumption,
     ConsumptionSubstance,
@@ -29,6 +30,7 @@ from roomlog.models.room_months import (
 from roomlog.models.visitors import Visitor
 
 __all__ = [
+    "EVENT_KINDS",
     "EVENT_MODELS",
     "ApiToken",
     "AuditEntry",

@@ -188,15 +188,17 @@ class Incident(RoomEvent, Base):
     narrative: Mapped[str] = mapped_column(Text, default="")
 
 
-EVENT_MODELS: tuple[type[RoomEvent], ...] = (
-    Visit,
-    Consumption,
-    Emergency,
-    EmergencyActionRecord,
-    Referral,
-    ServiceRecord,
-    Incident,
-)
+#: Every kind of record that counts in a month, by the name its audit entries give it (``AuditEntry.entity``).
+EVENT_KINDS: dict[str, type[RoomEvent]] = {
+    "visit": Visit,
+    "consumption": Consumption,
+    "emergency": Emergency,
+    "emergency_action": EmergencyActionRecord,
+    "referral": Referral,
+    "service": ServiceRecord,
+    "incident": Incident,
+}
+EVENT_MODELS: tuple[type[RoomEvent], ...] = tuple(EVENT_KINDS.values())
 
 # Reports and checks read one room over a run of service days: this index seeks straight to it
 # (the single-column indexes make the database walk every record of the room).

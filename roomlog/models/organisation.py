@@ -14,6 +14,11 @@ from roomlog.models.codes import OperatorType, PermitStatus, RoomModel
 OFFICIAL_NAMES = {"101": "Københavns Kommune", "400": "Bornholms Regionskommune"}
 
 
+def official_name(code: str, name: str) -> str:
+    """A municipality's official Danish name from its code and name: «Københavns Kommune», «Odense Kommune» …"""
+    return OFFICIAL_NAMES.get(code) or f"{name} Kommune"
+
+
 class Municipality(Base):
     """One of the 98 Danish municipalities, keyed by its official 3-digit code."""
 
@@ -31,7 +36,7 @@ class Municipality(Base):
     @property
     def official_name(self) -> str:
         """Return the official Danish name: «Københavns Kommune», «Odense Kommune» …"""
-        return OFFICIAL_NAMES.get(self.code) or f"{self.name} Kommune"
+        return official_name(self.code, self.name)
 
 
 class Room(Base):

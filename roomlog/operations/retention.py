@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, 
 from sqlalchemy.orm import Session, aliased
 
 from roomlog.calendar import COPENHAGEN, add_months, format_month, month_start
-from roomlog.database import allow_retention_purge
+from roomlog.db_guards import allow_retention_purge
 from roomlog.models import (
     EVENT_MODELS,
     Consumption,

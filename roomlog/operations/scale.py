@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, add_months, month_end, month_start
-from roomlog.database import allow_history_load
+from roomlog.db_guards import allow_history_load
 from roomlog.models import ConsumptionSubstance, Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus, Role

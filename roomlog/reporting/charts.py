@@ -243,17 +243,18 @@ def table_rows(points: Sequence[Point], lang: str) -> tuple[YearRow, ...]:
 
 def description(series: Series, lang: str) -> str:
     """A sentence for screen readers: the range, the highest and the latest visible month."""
-    pts = [p for p in series.points if p.value is not None and not p.suppressed]
-    if not series.points or not pts:
+    shown = [(p.month, p.value) for p in series.points if p.value is not None and not p.suppressed]
+    if not series.points or not shown:
         return text("no_data", lang)
-    best = max(pts, key=lambda p: p.value)  # type: ignore[arg-type, return-value]
+    top_month, top = max(shown, key=lambda month_value: month_value[1])
+    latest_month, latest = shown[-1]
     return text("desc", lang).format(
         first=_month(series.points[0].month),
         last=_month(series.points[-1].month),
-        top=number(best.value, lang),  # type: ignore[arg-type]  # as above
-        top_month=_month(best.month),
-        latest=number(pts[-1].value, lang),  # type: ignore[arg-type]  # as above
-        latest_month=_month(pts[-1].month),
+        top=number(top, lang),
+        top_month=_month(top_month),
+        latest=number(latest, lang),
+        latest_month=_month(latest_month),
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from roomlog.messages import C_, both, pick
-from roomlog.models.organisation import OFFICIAL_NAMES
+from roomlog.models.organisation import official_name
 from roomlog.reporting.indicators import INDICATORS, Indicator, Kind
 from roomlog.reporting.publication.read import Cell
 from roomlog.reporting.publication.units import RoomInfo
@@ -157,8 +157,7 @@ def period_kind(window: Window, role: str = "period") -> str:
 
 def official_names(rooms: Sequence[RoomInfo]) -> dict[str, str]:
     """Municipality code → official name («Københavns Kommune»)."""
-    return {r.municipality_code: OFFICIAL_NAMES.get(r.municipality_code) or f"{r.municipality_name} Kommune"
-            for r in rooms}  # fmt: skip
+    return {r.municipality_code: official_name(r.municipality_code, r.municipality_name) for r in rooms}
 
 
 def level_and_name(cell: Cell, names: Mapping[str, str]) -> tuple[str, str]:

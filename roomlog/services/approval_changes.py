@@ -18,18 +18,11 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import month_end, month_start, service_day_of
 from roomlog.models import (
+    EVENT_KINDS,
     AuditEntry,
-    Consumption,
-    Emergency,
-    EmergencyActionRecord,
-    Incident,
     MonthlyDetail,
     PeriodStatus,
-    Referral,
     Room,
-    RoomEvent,
-    ServiceRecord,
-    Visit,
 )
 from roomlog.reporting import compute, queries
 from roomlog.reporting.detail import detail_values
@@ -37,16 +30,6 @@ from roomlog.reporting.indicators import CODES
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import Number, Values
 
-#: Audit entity → record model: every kind of record that counts in a month.
-RECORD_KINDS: dict[str, type[RoomEvent]] = {
-    "visit": Visit,
-    "consumption": Consumption,
-    "emergency": Emergency,
-    "emergency_action": EmergencyActionRecord,
-    "referral": Referral,
-    "service": ServiceRecord,
-    "incident": Incident,
-}
 #: The check on the approval panel that lists the records changed after approval.
 CHECK_CODE = "changed_after_approval"
 
@@ -147,12 +130,12 @@ def record_changes(session: Session, room: Room, month: dt.date, since: dt.datet
     period = Period(month_start(month), month_start(month))
     stmt = (
         select(AuditEntry)
-        .where(AuditEntry.room_id == room.id, AuditEntry.at > since, AuditEntry.entity.in_(tuple(RECORD_KINDS)))
+        .where(AuditEntry.room_id == room.id, AuditEntry.at > since, AuditEntry.entity.in_(tuple(EVENT_KINDS)))
         .order_by(AuditEntry.id)
     )
     out = []
     for entry in session.scalars(stmt):
-        record = session.get(RECORD_KINDS[entry.entity], entry.entity_id) if entry.entity_id else None
+        record = session.get(EVENT_KINDS[entry.entity], entry.entity_id) if entry.entity_id else None
         if record is None or record.room_id != room.id:
             continue
         if record.service_day not in period and _old_day(room, entry.changes) not in period:

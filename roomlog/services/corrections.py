@@ -17,18 +17,12 @@ from sqlalchemy.orm import Session
 from roomlog.calendar import service_day_of
 from roomlog.messages import N_
 from roomlog.models import (
+    EVENT_KINDS,
     AuditEntry,
-    Consumption,
     ConsumptionSubstance,
-    Emergency,
-    EmergencyActionRecord,
-    Incident,
-    Referral,
     Room,
     RoomEvent,
-    ServiceRecord,
     User,
-    Visit,
 )
 from roomlog.models.base import utcnow
 from roomlog.models.codes import (
@@ -51,15 +45,8 @@ from roomlog.services.dependants import Dependant
 from roomlog.services.event_times import current_service_day, parse_local
 from roomlog.services.locks import check_change_allowed
 
-KINDS: dict[str, type[RoomEvent]] = {
-    "visit": Visit,
-    "consumption": Consumption,
-    "emergency": Emergency,
-    "emergency_action": EmergencyActionRecord,
-    "referral": Referral,
-    "service": ServiceRecord,
-    "incident": Incident,
-}
+#: The kinds of record a correction changes: every kind that counts in a month, by its audit entity.
+KINDS = EVENT_KINDS
 #: The fields a correction may change, per kind: a code list, or "time", "int", "dose", "text", "substances".
 FIELDS: dict[str, dict[str, Any]] = {
     "visit": {"occurred_at": "time", "turn_away_reason": TurnAwayReason},

@@ -98,7 +98,7 @@ def replay(
     # One Core query on the session's connection: a fresh key (the usual case) costs no ORM
     # statement and no object; a repeat loads the record (through the ORM and its scoping).
     connection = session.connection()
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]  # E is a mapped event model: its __table__ is its Table
     if has_deferred_scope(connection):
         found = _by_key_with_scope(connection, table, key, rooms)
     else:

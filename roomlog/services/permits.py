@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,20 +36,7 @@ def record_initial(
         raise DomainError(N_("Give the permit's date."))
     if on > _today():
         raise DomainError(N_("The permit date cannot lie in the future."))
-    room.permit_status, room.permit_date = status, on
-    event = PermitEvent(room_id=room.id, status=status, on_date=on, recorded_by_id=actor.id if actor else None)
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        "room.permit",
-        user_id=actor.id if actor else None,
-        room_id=room.id,
-        entity="permit_event",
-        entity_id=event.id,
-        changes={"status": [None, status], "date": [None, on]},
-    )
-    return event
+    return _step(session, room, status, on, actor, "", changes={"status": [None, status], "date": [None, on]})
 
 
 def change_permit(
@@ -70,7 +58,21 @@ def change_permit(
     note = (note or "").strip()
     if len(note) > 500:
         raise DomainError(N_("A note is at most 500 characters."))
-    before = {"status": room.permit_status, "date": room.permit_date}
+    changes = audit.diff({"status": room.permit_status, "date": room.permit_date}, {"status": status, "date": on})
+    return _step(session, room, status, on, actor, note, changes=changes)
+
+
+def _step(
+    session: Session,
+    room: Room,
+    status: PermitStatus,
+    on: dt.date,
+    actor: User | None,
+    note: str,
+    *,
+    changes: dict[str, Any],
+) -> PermitEvent:
+    """Move the room's permit to ``status`` on ``on``, keep the step and audit it (the note is the reason)."""
     room.permit_status, room.permit_date = status, on
     event = PermitEvent(
         room_id=room.id, status=status, on_date=on, note=note, recorded_by_id=actor.id if actor else None
@@ -84,7 +86,7 @@ def change_permit(
         room_id=room.id,
         entity="permit_event",
         entity_id=event.id,
-        changes=audit.diff(before, {"status": status, "date": on}),
+        changes=changes,
         reason=note or None,
     )
     return event

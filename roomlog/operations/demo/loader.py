@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, add_months, month_start
-from roomlog.database import allow_history_load
+from roomlog.db_guards import allow_history_load
 from roomlog.models import Visit
 from roomlog.operations.demo import history, pool
 from roomlog.operations.demo.events import ActivityGenerator

@@ -271,6 +271,16 @@ def test_a_new_planned_room_can_apply(app: Flask, people: dict, dbs: Session) ->
     assert bad.status_code == 400 and "helt antal kroner" in bad.get_data(as_text=True)
 
 
+def test_a_new_room_is_run_by_the_municipality_by_its_official_name(app: Flask, people: dict, dbs: Session) -> None:
+    """København's new room is run by «Københavns Kommune» (its official name), not «København Kommune»."""
+    form = {"room_id": "", "new_room_name": "Amager Øst", "new_room_permit": "planned",
+            "new_room_permit_date": "2025-12-01", "establishment_budget": "1.000.000",
+            "establishment_requested": "900.000"}  # fmt: skip
+    assert _client(app, "kbh").post("/applications/new", data=form).status_code == 303
+    room = dbs.scalar(select(Room).where(Room.name == "Amager Øst"))
+    assert room.municipality_code == "101" and room.operator_name == "Københavns Kommune"
+
+
 def test_pages_in_english(app: Flask, people: dict) -> None:
     esbjerg = _client(app, "esbjerg")
     esbjerg.post("/account/language", data={"language": "en"})

@@ -61,7 +61,7 @@ def create_application(
             actor=actor,
             name=new_room_name,
             municipality_code=municipality.code,
-            operator_name=f"{municipality.name} Kommune",
+            operator_name=municipality.official_name,
             operator_type=OperatorType.MUNICIPAL,
             permit_status=new_room_permit or PermitStatus.PLANNED,
             permit_date=new_room_permit_date or dt.datetime.now(COPENHAGEN).date(),

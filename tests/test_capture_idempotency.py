@@ -7,9 +7,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.models import Visit
+from roomlog.calendar import month_start
+from roomlog.models import AuditEntry, PeriodStatus, Visit
+from roomlog.models.codes import PeriodState
 from roomlog.rooms import submit
-from roomlog.services import DomainError
+from roomlog.services import DomainError, audit
+from roomlog.services.event_times import current_service_day
 from roomlog.services.idempotency import checked_key, request_hash
 from tests.support.apps import AuthActions
 from tests.support.capture import key, location_id, staffed_room
@@ -54,3 +57,39 @@ def test_losing_a_race_returns_the_winners_record(
     assert location_id(response, "visits") == winner.id
     assert len(calls) == 2
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 1
+
+
+@pytest.mark.both_databases
+def test_a_one_tap_visit_sent_again_returns_the_first_or_is_refused_with_other_content(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    # On PostgreSQL the one-tap visit inserts without looking its key up first: a key used before
+    # breaks the unique key, the insert is rolled back and the first visit answered (or refused).
+    room, _user = staffed_room(make, auth)
+    k = key()
+    first = location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
+    again = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k})
+    assert location_id(again, "visits") == first
+    other = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k, "note": "other"})
+    assert other.status_code == 409
+    assert dbs.scalars(select(Visit.id)).all() == [first]
+    entries = dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.entity_id for e in entries if e.action == "visit.create"] == [first]
+    assert audit.verify(entries) == []
+
+
+@pytest.mark.both_databases
+def test_a_one_tap_visit_sent_again_after_its_month_was_approved_returns_the_first(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    # The outbox may send a visit again after the month was approved: the first visit is the
+    # answer, as when the key is looked up before the insert, not the approved month's refusal.
+    room, _user = staffed_room(make, auth)
+    k = key()
+    first = location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
+    dbs.add(PeriodStatus(room_id=room.id, month=month_start(current_service_day(room)), state=PeriodState.APPROVED))
+    dbs.commit()
+    again = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k})
+    assert location_id(again, "visits") == first
+    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 403
+    assert dbs.scalars(select(Visit.id)).all() == [first]

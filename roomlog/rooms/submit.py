@@ -14,7 +14,7 @@ from roomlog.database import commit_keeping_loaded, end_read_phase
 from roomlog.extensions import db
 from roomlog.messages import N_
 from roomlog.models import Room, RoomEvent, Visit
-from roomlog.services import Conflict, NotAllowed
+from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.idempotency import checked_key, replay, request_hash
 
 E = TypeVar("E", bound=RoomEvent)
@@ -65,18 +65,29 @@ def writes_late(view: F) -> F:
     return view
 
 
-def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Callable[[str], E]) -> E:
+def save_once(
+    model: type[E], key: str, payload: Mapping[str, Any], create: Callable[[str], E], *, insert_first: bool = False
+) -> E:
     """Return the record made earlier with ``key``, or call ``create(hash)`` and commit.
 
     Two identical submissions racing each other both try to insert; the unique key lets one
     win, and the loser rolls back and returns the winner's record.
+
+    With ``insert_first`` (a ``create`` that writes the record in one statement, on PostgreSQL)
+    the key is not looked up first: a new key, the usual case, costs no look-up, and a key used
+    before breaks the unique key, so the insert is rolled back and the earlier record returned
+    (or refused, if it was sent with other content), as when two submissions race. A submission
+    sent again whose ``create`` now refuses it (say, its month was approved since) gets the
+    earlier record, as if it had been looked up first.
     """
     check_outbox_user()
     digest = request_hash(payload)
     scope = g.get("scope_room_ids")
-    existing = replay(db.session, model, key, digest, scope)  # before the write lock in a ``writes_late`` view
-    if existing is not None:
-        return existing
+    insert_first = insert_first and db.session.get_bind().dialect.name == "postgresql"
+    if not insert_first:
+        existing = replay(db.session, model, key, digest, scope)  # before the write lock in a ``writes_late`` view
+        if existing is not None:
+            return existing
     end_read_phase(in_view=True)
     for _attempt in range(2):
         try:
@@ -85,6 +96,14 @@ def save_once(model: type[E], key: str, payload: Mapping[str, Any], create: Call
             return row
         except IntegrityError:
             db.session.rollback()
+        except DomainError:
+            if not insert_first:
+                raise
+            db.session.rollback()
+            existing = replay(db.session, model, key, digest, scope)
+            if existing is not None:
+                return existing
+            raise
         existing = replay(db.session, model, key, digest, scope)
         if existing is not None:
             return existing

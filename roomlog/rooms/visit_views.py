@@ -127,7 +127,7 @@ def anonymous_visit(room_id: int) -> Response:
         stamp = resolve(db.session, room, current_user, tapped_at(), check_period=False)  # checked with the insert
         return visits.anonymous_visit(db.session, room, current_user, stamp, key=form_key(), payload_hash=digest)
 
-    row = save_once(Visit, form_key(), form_payload(), create)
+    row = save_once(Visit, form_key(), form_payload(), create, insert_first=True)  # one statement: see create
     undo_views.offer("visit", row.id, _("Anonymous visit at %(time)s", time=local_time(row.occurred_at)))
     return to_visit(room, row.id)
 

@@ -18,11 +18,14 @@ from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, make_test_config, share_url_builders
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
+from tests.support.templates import share_compiled_templates
 
 # Temporary directories (and so every test's SQLite file) on tmpfs unless the caller chose a place.
 sqlite_support.use_ram_temproot()
 # Every test makes an app of its own; they share Werkzeug's generated URL builders (create_app ×5 faster).
 share_url_builders()
+# … and the compiled code of their Jinja templates (tests/support/templates.py).
+share_compiled_templates()
 _worker_databases: list[str] = []
 
 

@@ -19,14 +19,20 @@ from tests.support.factories import Factory
 
 MONTH = "2025-03"
 FIRST = dt.date(2025, 3, 1)
+OPENED = dt.date(2024, 1, 1)
 PASSWORD = Factory.PASSWORD
 
 
 @pytest.fixture
 def world(make: Factory):  # type: ignore[no-untyped-def]
-    """A room in København with a month of records, and one user per role (plus outsiders)."""
-    room = make.room("Skyen", municipality="101")
-    other = make.room("Odense", municipality="461")
+    """A room in København with a month of records, and one user per role (plus outsiders).
+
+    The rooms opened in January 2024, over a year before the recorded month (so last year is unknown,
+    not zero): an approval publishes every closed month since the first opening, and opening in 2020
+    (the factory's default) made each one publish seven years instead of three.
+    """
+    room = make.room("Skyen", municipality="101", opened_on=OPENED)
+    other = make.room("Odense", municipality="461", opened_on=OPENED)
     visit = make.visit(
         room, dt.datetime(2025, 3, 4, 10, tzinfo=dt.UTC), left_at=dt.datetime(2025, 3, 4, 11, tzinfo=dt.UTC)
     )
@@ -239,7 +245,7 @@ def test_earlier_periods_without_data_are_unknown_and_since_opening_starts_with_
     world, client: FlaskClient, auth: AuthActions  # type: ignore[no-untyped-def]
 ) -> None:
     """The room opened long before its first recorded month: last month and last year are «–», not 0."""
-    assert world.opened_on is None or world.opened_on < FIRST
+    assert world.opened_on < FIRST.replace(year=FIRST.year - 1)  # open a year before: last year's month counts
     auth.login("lead")
     html = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
     row = re.search(r'<tr data-indicator="consumptions.total">(.*?)</tr>', html, re.S)

@@ -42,7 +42,50 @@ def _hidden(state: _State) -> set[Key]:
     return cast(set[Key], set(state.reasons))
 
 
-def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callable[[Key], tuple[float, ...]]:
+def _twins(exact: Mapping[Key, int], equations: list[Equation]) -> dict[Key, list[Key]]:
+    """Cells that always show or hide together: a total whose only non-zero part is one cell is that cell.
+
+    In the demo three of four municipalities have one room: the municipality's totals are its room's,
+    so hiding the room's total hides the municipal headline total too.
+    """
+    parent: dict[Key, Key] = {}
+
+    def find(key: Key) -> Key:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    for equation in equations:
+        if exact.get(equation.total, 0) <= 0:
+            continue
+        nonzero = [p for p in equation.parts if exact.get(p, 0) > 0]
+        if len(nonzero) == 1:
+            a, b = find(equation.total), find(nonzero[0])
+            if a != b:
+                parent[a] = b
+    groups: dict[Key, list[Key]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    out: dict[Key, list[Key]] = {}
+    for root, members in groups.items():
+        for key in (*members, root):
+            out[key] = [*members, root]
+    return out
+
+
+def _tier(key: Key, value: int, threshold: int) -> float:
+    """2: a national headline total of k or more, 1: a municipal one, 0.5: another national total of k or more."""
+    if key[1][0] != "room" and key[2] in HEADLINE_TOTALS and value >= threshold:
+        return 2.0 if key[1] == NATIONAL else 1.0
+    if key[1] == NATIONAL and key[2] not in EXEMPT_CODES and value >= threshold:
+        return 0.5
+    # A room's headline total is the part of a municipal one: hiding it spreads to its siblings' totals.
+    return 0.25 if key[2] in HEADLINE_TOTALS and value >= threshold else 0.0
+
+
+def _cost(
+    exact: Mapping[Key, int], threshold: int, parents: set[str], twins: Mapping[Key, list[Key]]
+) -> Callable[[Key], tuple[float, ...]]:
     """Rank complements: headline totals last (national ones last of all), then any national total of
     k or more, then by level, parent, period and value.
 
@@ -50,17 +93,23 @@ def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callab
     more found next to a leak is taken only when no room or municipality cell further away will do
     (in the demo, three of four municipalities have one room, so a municipality is its room and the
     nearest visible cell was always the national total: national naloxone was hidden every month).
+    A cell's tier is the highest of its twins' (:func:`_twins`): the total of a one-room
+    municipality's room is its municipal headline total.
     """
+    tiers: dict[Key, float] = {}
+    for key, group in twins.items():
+        tiers[key] = max(_tier(k, exact.get(k, 0), threshold) for k in group)
 
     def cost(key: Key) -> tuple[float, ...]:
         label, unit, code = key
         value = exact[key]
-        headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
-        national = unit == NATIONAL and value >= threshold
+        tier = tiers[key] if key in tiers else _tier(key, value, threshold)
         return (
-            (2.0 if unit == NATIONAL else 1.0) if headline else (0.5 if national else 0.0),
+            tier,
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
+            # A complement of k or less leaves the small cell it covers narrow: one round more.
+            0.0 if value > threshold else 1.0,
             float(PERIOD_RANK[kind_of_label(label)]),
             float(value),
         )
@@ -99,7 +148,7 @@ def protect_year(
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
     # National totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, _twins(exact, equations)))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:

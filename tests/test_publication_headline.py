@@ -17,8 +17,8 @@ from roomlog.calendar import today_local
 from roomlog.reporting.publication import sources
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.exact import COUNTS, units_of
-from roomlog.reporting.publication.store import exact_counts, latest
 from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.store import exact_counts, latest
 from roomlog.reporting.publication.units import (
     HEADLINE_TOTALS,
     NATIONAL,
@@ -109,7 +109,8 @@ def _one_room_municipalities() -> dict[Key, int]:
         for code in CODES:
             for muni, members in municipalities(ROOMS).items():
                 exact[(label, ("municipality", muni), code)] = sum(exact[(label, r.unit, code)] for r in members)
-            exact[(label, NATIONAL, code)] = sum(exact[(label, ("municipality", m), code)] for m in municipalities(ROOMS))
+            munis = [("municipality", m) for m in municipalities(ROOMS)]
+            exact[(label, NATIONAL, code)] = sum(exact[(label, unit, code)] for unit in munis)
     return exact
 
 

@@ -56,11 +56,13 @@ def _twins(exact: Mapping[Key, int], equations: list[Equation]) -> dict[Key, lis
         return key
 
     for equation in equations:
-        if exact.get(equation.total, 0) <= 0:
+        # The suppression core keys equations by any Hashable; here they are publication Keys.
+        total, parts = cast(Key, equation.total), cast(tuple[Key, ...], equation.parts)
+        if exact.get(total, 0) <= 0:
             continue
-        nonzero = [p for p in equation.parts if exact.get(p, 0) > 0]
+        nonzero = [p for p in parts if exact.get(p, 0) > 0]
         if len(nonzero) == 1:
-            a, b = find(equation.total), find(nonzero[0])
+            a, b = find(total), find(nonzero[0])
             if a != b:
                 parent[a] = b
     groups: dict[Key, list[Key]] = {}

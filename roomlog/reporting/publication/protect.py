@@ -157,7 +157,12 @@ def protect_year(
                 state.reasons[key] = Reason.SECONDARY
         elif key in forced or (key[2] not in EXEMPT_CODES and 0 < value < threshold):
             state.reasons[key] = Reason.PRIMARY
+    for key in must_hide(exact, equations, threshold):
+        if key not in fixed and key not in state.reasons:
+            pinned.pop(key, None)
+            state.reasons[key] = Reason.SECONDARY
     state.close_equations(list(range(len(equations))))
+    _close_with_national_siblings(state, pinned, fixed, equations, threshold)
     fresh = set(exact) - set(fixed)
     by_key: dict[Key, list[Relation]] = {}
     for relation in relations:
@@ -179,6 +184,61 @@ def protect_year(
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     return _hidden(state)
+
+
+def _close_with_national_siblings(
+    state: _State,
+    pinned: dict[Key, Reason | None],
+    fixed: Mapping[Key, bool],
+    equations: list[Equation],
+    threshold: int,
+) -> None:
+    """Close an equation whose only candidates are national totals of k or more with the cheapest one.
+
+    A national breakdown (referrals by kind, emergencies by type) with one small hidden category has
+    only national siblings left: hiding one of them (never a headline total) is the sibling complement;
+    leaving it to the audit rounds hid every room and municipality around it first.
+    """
+    while True:
+        queue: list[int] = []
+        for equation in equations:
+            if state.hidden_in(equation) != 1 or state.candidates(equation):
+                continue
+            options = [
+                cast(Key, k)
+                for k in equation.members
+                if k in pinned
+                and k not in fixed
+                and k not in state.reasons
+                and state.values[k] > 0
+                and not _kept(cast(Key, k), state.values[k], threshold)
+            ]
+            if options:
+                pick = min(options, key=state.cost)
+                del pinned[pick]
+                queue.extend(state.hide(pick))
+        if not queue:
+            return
+        state.close_equations(queue)
+
+
+def must_hide(exact: Mapping[Key, int], equations: list[Equation], threshold: int) -> set[Key]:
+    """Totals of k or more that give a small part away whatever else is hidden.
+
+    A total T of n non-zero parts, one of them 1..k−1, leaves that part in [1, T − (n − 1)] even when
+    every part is hidden: narrower than k when T − n < k (a national 5 made of 3 + 1 + 1). Hiding it
+    first saves the rounds that would otherwise hide everything around it before giving in.
+    """
+    out: set[Key] = set()
+    for equation in equations:
+        total = cast(Key, equation.total)
+        value = exact.get(total, 0)
+        if value < threshold or total[2] in EXEMPT_CODES:
+            continue
+        nonzero = [exact.get(cast(Key, p), 0) for p in equation.parts if exact.get(cast(Key, p), 0) > 0]
+        if any(v < threshold for v in nonzero) and value - len(nonzero) < threshold:
+            out.add(total)
+    return out
 
 
 def _rounds(

@@ -205,13 +205,13 @@ def _close_with_national_siblings(
             if state.hidden_in(equation) != 1 or state.candidates(equation):
                 continue
             options = [
-                cast(Key, k)
+                k
                 for k in equation.members
                 if k in pinned
                 and k not in fixed
                 and k not in state.reasons
                 and state.values[k] > 0
-                and not _kept(cast(Key, k), state.values[k], threshold)
+                and not _kept(k, state.values[k], threshold)
             ]
             if options:
                 pick = min(options, key=state.cost)

@@ -37,11 +37,14 @@ K = 5
 #: months of the current year a small room's naloxone count can still need the national total as the
 #: last complement the LP audit accepts, so the current year is not asked.
 SHOWN = {"month": ("emergencies.naloxone",), "year": ("emergencies.naloxone",)}
+#: Municipal headline totals the demo always shows when ≥ k (the emergency and referral totals of a small
+#: municipality can be needed to protect its small categories; bench/reprotect.py counts those).
+MUNICIPAL_SHOWN = ("visits.total", "consumptions.total")
 #: The annual report's national hospital transfers of 2022 (/annual/national/2022).
 TRANSFERS_2022 = ("2022", NATIONAL, "emergencies.hospital_transfers")
 
 
-def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_pinned(
+def test_demo_headline_totals_are_visible_and_no_hidden_small_count_is_pinned(
     app: Flask, runner: FlaskCliRunner, dbs: Session
 ) -> None:
     result = runner.invoke(args=["demo", "--months", "3"])
@@ -50,7 +53,7 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
     with national_scope(dbs):
         rooms = sources.room_infos(dbs)
         years = sorted({r.first_month.year for r in rooms if r.first_month is not None})
-        checked, small_hidden = 0, 0
+        checked, small_hidden, municipal = 0, 0, 0
         for year in range(years[0], today_local().year + 1):
             months, quarters, whole = year_labels(year)
             stored = latest(dbs, [*months, *quarters, whole])
@@ -66,6 +69,14 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
                     if value is not None and value >= K:
                         checked += 1
                         assert (label, NATIONAL, code) not in hidden, (label, code, value)
+                # Municipal visits and consumptions of k or more: always visible, also where the
+                # municipality has one room (its room's totals are the same numbers).
+                for unit in {u for u, _m in units_of(rooms, label) if u[0] == "municipality"}:
+                    for code in MUNICIPAL_SHOWN:
+                        value = exact.get((label, unit, code))
+                        if value is not None and value >= K:
+                            municipal += 1
+                            assert (label, unit, code) not in hidden, (label, unit, code, value)
             if not stored:
                 continue
             found = ranges(exact, relations(list(stored), rooms, set(exact)), hidden)
@@ -76,7 +87,7 @@ def test_demo_national_headline_totals_are_visible_and_no_hidden_small_count_is_
             }
             if year == 2022:
                 assert TRANSFERS_2022 not in hidden and exact[TRANSFERS_2022] >= K
-    assert checked > 0 and small_hidden > 0, (checked, small_hidden, years, result.output[:300])
+    assert checked > 0 and small_hidden > 0 and municipal > 0, (checked, small_hidden, years, result.output[:300])
 
 
 # --- a world like the demo's: three of four municipalities have one room ----------------------

@@ -298,7 +298,11 @@ def _sensitive(
 
 def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key | None:
     """A visible, unfixed, non-zero cell near ``key``: never a headline total if anything else will do,
-    then the nearest (its own relations, equalities first), then the cheapest."""
+    then the nearest (its own relations, equalities first), then the cheapest.
+
+    The walk stops at the first depth with a room or municipal cell of tier below 0.5 (a room's
+    headline total included): looking further for a breakdown cell made publishing twice as slow.
+    """
     seen, frontier = {key}, [key]
     best: tuple[tuple[float, ...], Key] | None = None
     for depth in range(8):
@@ -311,7 +315,7 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
                     rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
                     if best is None or rank < best[0]:
                         best = (rank, k)
-        if best is not None and best[0][0] == 0.0:
+        if best is not None and best[0][0] < 0.5:
             return best[1]
         nxt = []
         for hidden_key in frontier:

@@ -42,7 +42,52 @@ def _hidden(state: _State) -> set[Key]:
     return cast(set[Key], set(state.reasons))
 
 
-def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callable[[Key], tuple[float, ...]]:
+def _twins(exact: Mapping[Key, int], equations: list[Equation]) -> dict[Key, list[Key]]:
+    """Cells that always show or hide together: a total whose only non-zero part is one cell is that cell.
+
+    In the demo three of four municipalities have one room: the municipality's totals are its room's,
+    so hiding the room's total hides the municipal headline total too.
+    """
+    parent: dict[Key, Key] = {}
+
+    def find(key: Key) -> Key:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    for equation in equations:
+        # The suppression core keys equations by any Hashable; here they are publication Keys.
+        total, parts = cast(Key, equation.total), cast(tuple[Key, ...], equation.parts)
+        if exact.get(total, 0) <= 0:
+            continue
+        nonzero = [p for p in parts if exact.get(p, 0) > 0]
+        if len(nonzero) == 1:
+            a, b = find(total), find(nonzero[0])
+            if a != b:
+                parent[a] = b
+    groups: dict[Key, list[Key]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    out: dict[Key, list[Key]] = {}
+    for root, members in groups.items():
+        for key in (*members, root):
+            out[key] = [*members, root]
+    return out
+
+
+def _tier(key: Key, value: int, threshold: int) -> float:
+    """2: a national headline total of k or more, 1: a municipal one, 0.5: another national total of k or more."""
+    if key[1][0] != "room" and key[2] in HEADLINE_TOTALS and value >= threshold:
+        return 2.0 if key[1] == NATIONAL else 1.0
+    if key[1] == NATIONAL and key[2] not in EXEMPT_CODES and value >= threshold:
+        return 0.5
+    # A room's headline total is the part of a municipal one: hiding it spreads to its siblings' totals.
+    return 0.25 if key[2] in HEADLINE_TOTALS and value >= threshold else 0.0
+
+
+def _cost(
+    exact: Mapping[Key, int], threshold: int, parents: set[str], twins: Mapping[Key, list[Key]]
+) -> Callable[[Key], tuple[float, ...]]:
     """Rank complements: headline totals last (national ones last of all), then any national total of
     k or more, then by level, parent, period and value.
 
@@ -50,17 +95,23 @@ def _cost(exact: Mapping[Key, int], threshold: int, parents: set[str]) -> Callab
     more found next to a leak is taken only when no room or municipality cell further away will do
     (in the demo, three of four municipalities have one room, so a municipality is its room and the
     nearest visible cell was always the national total: national naloxone was hidden every month).
+    A cell's tier is the highest of its twins' (:func:`_twins`): the total of a one-room
+    municipality's room is its municipal headline total.
     """
+    tiers: dict[Key, float] = {}
+    for key, group in twins.items():
+        tiers[key] = max(_tier(k, exact.get(k, 0), threshold) for k in group)
 
     def cost(key: Key) -> tuple[float, ...]:
         label, unit, code = key
         value = exact[key]
-        headline = unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold
-        national = unit == NATIONAL and value >= threshold
+        tier = tiers[key] if key in tiers else _tier(key, value, threshold)
         return (
-            (2.0 if unit == NATIONAL else 1.0) if headline else (0.5 if national else 0.0),
+            tier,
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
+            # A complement of k or less leaves the small cell it covers narrow: one round more.
+            0.0 if value > threshold else 1.0,
             float(PERIOD_RANK[kind_of_label(label)]),
             float(value),
         )
@@ -99,14 +150,19 @@ def protect_year(
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
     # National totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents))  # type: ignore[arg-type]
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, _twins(exact, equations)))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:
                 state.reasons[key] = Reason.SECONDARY
         elif key in forced or (key[2] not in EXEMPT_CODES and 0 < value < threshold):
             state.reasons[key] = Reason.PRIMARY
+    for key in must_hide(exact, equations, threshold):
+        if key not in fixed and key not in state.reasons:
+            pinned.pop(key, None)
+            state.reasons[key] = Reason.SECONDARY
     state.close_equations(list(range(len(equations))))
+    _close_with_national_siblings(state, pinned, fixed, equations, threshold)
     fresh = set(exact) - set(fixed)
     by_key: dict[Key, list[Relation]] = {}
     for relation in relations:
@@ -128,6 +184,61 @@ def protect_year(
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     return _hidden(state)
+
+
+def _close_with_national_siblings(
+    state: _State,
+    pinned: dict[Key, Reason | None],
+    fixed: Mapping[Key, bool],
+    equations: list[Equation],
+    threshold: int,
+) -> None:
+    """Close an equation whose only candidates are national totals of k or more with the cheapest one.
+
+    A national breakdown (referrals by kind, emergencies by type) with one small hidden category has
+    only national siblings left: hiding one of them (never a headline total) is the sibling complement;
+    leaving it to the audit rounds hid every room and municipality around it first.
+    """
+    while True:
+        queue: list[int] = []
+        for equation in equations:
+            if state.hidden_in(equation) != 1 or state.candidates(equation):
+                continue
+            options = [
+                k
+                for k in equation.members
+                if k in pinned
+                and k not in fixed
+                and k not in state.reasons
+                and state.values[k] > 0
+                and not _kept(k, state.values[k], threshold)
+            ]
+            if options:
+                pick = min(options, key=state.cost)
+                del pinned[pick]
+                queue.extend(state.hide(pick))
+        if not queue:
+            return
+        state.close_equations(queue)
+
+
+def must_hide(exact: Mapping[Key, int], equations: list[Equation], threshold: int) -> set[Key]:
+    """Totals of k or more that give a small part away whatever else is hidden.
+
+    A total T of n non-zero parts, one of them 1..k−1, leaves that part in [1, T − (n − 1)] even when
+    every part is hidden: narrower than k when T − n < k (a national 5 made of 3 + 1 + 1). Hiding it
+    first saves the rounds that would otherwise hide everything around it before giving in.
+    """
+    out: set[Key] = set()
+    for equation in equations:
+        total = cast(Key, equation.total)
+        value = exact.get(total, 0)
+        if value < threshold or total[2] in EXEMPT_CODES:
+            continue
+        nonzero = [exact.get(cast(Key, p), 0) for p in equation.parts if exact.get(cast(Key, p), 0) > 0]
+        if any(v < threshold for v in nonzero) and value - len(nonzero) < threshold:
+            out.add(total)
+    return out
 
 
 def _rounds(
@@ -187,7 +298,11 @@ def _sensitive(
 
 def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key | None:
     """A visible, unfixed, non-zero cell near ``key``: never a headline total if anything else will do,
-    then the nearest (its own relations, equalities first), then the cheapest."""
+    then the nearest (its own relations, equalities first), then the cheapest.
+
+    The walk stops at the first depth with a room or municipal cell of tier below 0.5 (a room's
+    headline total included): looking further for a breakdown cell made publishing twice as slow.
+    """
     seen, frontier = {key}, [key]
     best: tuple[tuple[float, ...], Key] | None = None
     for depth in range(8):
@@ -200,7 +315,7 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
                     rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
                     if best is None or rank < best[0]:
                         best = (rank, k)
-        if best is not None and best[0][0] == 0.0:
+        if best is not None and best[0][0] < 0.5:
             return best[1]
         nxt = []
         for hidden_key in frontier:

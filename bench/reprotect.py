@@ -1,0 +1,172 @@
+"""``python -m bench.reprotect``: publish every closed period of an instance again and count what is hidden.
+
+Deletes the stored publications of the instance (work on a copy of a demo instance), runs
+``publish_due`` once (every closed month, quarter and year, one protection per calendar year),
+times it, and prints: the share of hidden cells, the municipal and national headline totals of
+k or more that are hidden (by period kind; "forced" ones counted apart), national consumptions,
+overdoses, naloxone and acute treatments, and the hidden small counts the LP audit can pin to a
+range narrower than k (leaks; must be 0).
+
+    cp -r /tmp/demo24-orig /tmp/demo24-copy
+    ROOMLOG_INSTANCE_PATH=/tmp/demo24-copy .venv/bin/python -m bench.reprotect [--keep] [--only-count]
+
+``--keep`` commits the new publications (default: roll back, so the copy can be run again);
+``--only-count`` counts what is stored without publishing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from roomlog.reporting.publication.units import Key, Relation
+
+NATIONAL_SHOWN = (
+    "consumptions.total",
+    "emergencies.total",
+    "emergencies.type.opioid",
+    "emergencies.naloxone",
+    "emergencies.acute_treatments",
+)
+
+
+def forced(key: Key, exact: Mapping[Key, int], relations: list[Relation], threshold: int) -> bool:
+    """Whether showing ``key`` pins a small part of it whatever else is hidden.
+
+    A total T of n non-zero parts, one of them 1..k−1, with all parts hidden leaves that part in
+    [1, T − (n − 1)]: narrower than k when T − n < k.
+    """
+    for relation in relations:
+        if not relation.exact or (key, -1) not in relation.terms:
+            continue
+        parts = [k for k, c in relation.terms if c > 0 and exact.get(k, 0) > 0]
+        if any(0 < exact[k] < threshold for k in parts) and exact[key] - len(parts) < threshold:
+            return True
+    return False
+
+
+def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation], threshold: int) -> Counter[str]:
+    """Counts of one protected year: cells, hidden cells, headline totals, national watch list, leaks."""
+    from roomlog.reporting.publication.audit import ranges
+    from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, kind_of_label
+
+    out: Counter[str] = Counter()
+    for key, value in exact.items():
+        label, unit, code = key
+        out[f"cells {unit[0]}"] += 1
+        out[f"hidden {unit[0]}"] += key in hidden
+        if unit[0] != "room" and code in HEADLINE_TOTALS and value >= threshold:
+            state = "shown" if key not in hidden else ("forced" if forced(key, exact, rels, threshold) else "hidden")
+            out[f"head {unit[0]} {kind_of_label(label)} {state}"] += 1
+            out[f"head {state}"] += 1
+        if unit == NATIONAL and code in NATIONAL_SHOWN and value >= threshold:
+            out[f"national {code} {'hidden' if key in hidden else 'shown'}"] += 1
+    found = ranges(exact, rels, hidden, {k for k in hidden if 0 < exact.get(k, 0) < threshold})
+    out["leaks"] = sum(1 for lo, hi in found.values() if hi - lo < threshold - 1e-6)
+    return out
+
+
+def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:  # type: ignore[no-untyped-def]
+    """Sum :func:`year_stats` over every stored year; one line per year."""
+    from roomlog.calendar import today_local
+    from roomlog.reporting.publication.exact import COUNTS, units_of
+    from roomlog.reporting.publication.store import exact_counts, latest
+    from roomlog.reporting.publication.units import relations, year_labels
+
+    first = min(r.first_month.year for r in rooms if r.first_month is not None)
+    total: Counter[str] = Counter()
+    lines = []
+    for year in range(first, today_local().year + 1):
+        months, quarters, whole = year_labels(year)
+        stored = latest(session, [*months, *quarters, whole])
+        if not stored:
+            continue
+        exact: dict[Key, int] = {}
+        hidden: set[Key] = set()
+        for label, pub in stored.items():
+            keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
+            exact |= {k: v for k, v in exact_counts(pub, keys).items() if v is not None}
+            hidden |= {(label, u, c) for (u, c), cell in pub.cells.items() if cell.hidden and c in COUNTS}
+        stats = year_stats(exact, hidden, relations(list(stored), rooms, set(exact)), threshold)
+        total += stats
+        lines.append(year_line(year, stats))
+    return total, lines
+
+
+def year_line(year: int, s: Counter[str]) -> str:
+    cells = sum(v for k, v in s.items() if k.startswith("cells "))
+    hidden = sum(v for k, v in s.items() if k.startswith("hidden "))
+    return (
+        f"  {year}: {hidden}/{cells} hidden; headline ≥k hidden {s['head hidden']} forced {s['head forced']}"
+        f" shown {s['head shown']}; leaks {s['leaks']}"
+    )
+
+
+def report(s: Counter[str], lines: list[str]) -> None:
+    """Print the summed counts."""
+    cells = sum(v for k, v in s.items() if k.startswith("cells "))
+    hidden = sum(v for k, v in s.items() if k.startswith("hidden "))
+    print(f"cells {cells}, hidden {hidden} ({100 * hidden / max(cells, 1):.1f} %)")
+    for level in ("room", "municipality", "national"):
+        n, h = s[f"cells {level}"], s[f"hidden {level}"]
+        print(f"  {level}: {h}/{n} hidden ({100 * h / max(n, 1):.1f} %)")
+    print("headline totals ≥ k (hidden / forced / shown):")
+    for level in ("municipality", "national"):
+        for kind in ("month", "quarter", "year"):
+            h, f, v = (s[f"head {level} {kind} {st}"] for st in ("hidden", "forced", "shown"))
+            print(f"  {level:12} {kind:7}: {h:4} / {f:4} / {v:4}")
+    print(
+        "national ≥ k hidden/all: "
+        + ", ".join(
+            f"{c} {s[f'national {c} hidden']}/{s[f'national {c} hidden'] + s[f'national {c} shown']}"
+            for c in NATIONAL_SHOWN
+        )
+    )
+    print(f"LP audit leaks (hidden small counts narrower than k): {s['leaks']}")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="commit the new publications")
+    parser.add_argument("--only-count", action="store_true", help="count what is stored, publish nothing")
+    args = parser.parse_args()
+    from flask import g
+    from sqlalchemy import delete
+
+    from roomlog import create_app
+    from roomlog.auth.national_scope import national_scope
+    from roomlog.calendar import today_local
+    from roomlog.extensions import db
+    from roomlog.models import Publication, PublishedCell
+    from roomlog.reporting.publication import publish_due, sources
+
+    app = create_app()
+    with app.test_request_context():
+        g.scope_room_ids, g.scope_decided = None, True
+        session = db.session
+        threshold = app.config.get("SUPPRESSION_THRESHOLD", 5)
+        lock = app.config.get("LOCK_AFTER_DAYS", 15)
+        with national_scope(session):
+            if not args.only_count:
+                session.execute(delete(PublishedCell))
+                session.execute(delete(Publication))
+                session.flush()
+                started = time.perf_counter()
+                out = publish_due(
+                    session, today_local(), threshold=threshold, lock_after_days=lock, national_scope=national_scope
+                )
+                print(f"publish_due: {time.perf_counter() - started:.1f} s, {len(out.periods)} periods")
+            rooms = sources.room_infos(session)
+            report(*count(session, rooms, threshold))
+        if args.keep:
+            session.commit()
+        else:
+            session.rollback()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

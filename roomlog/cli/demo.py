@@ -91,3 +91,6 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
     finally:
         security_log.setLevel(level)
     click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
+    if result.seconds:
+        spent = ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in result.seconds.items())
+        click.echo(f"Time: {spent}.")

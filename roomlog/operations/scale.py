@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,9 @@ class ScaleResult:
     months: list[tuple[int, dt.date]] = field(default_factory=list)
     rows: int = 0
     counts: dict[tuple[int, dt.date], Counter[str]] = field(default_factory=dict)
+    #: Wall seconds spent per phase: ``build`` (rows in Python), ``insert`` (bulk inserts), ``approve``
+    #: (the approval service: checks, snapshot, visitor sets), ``commit``.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> list[dt.date]:
@@ -206,6 +210,7 @@ def generate(
     months = plan_months(today, years, first)
     profile = profile or rows.RoomProfile()
     allow_history_load(session)  # synthetic history lands in months that are already locked
+    rows.bulk_load_settings(session)
     bench_rooms = _rooms(session, rooms, months[0])
     lead = _lead(session, bench_rooms)
     done = _done(session, [r.id for r in bench_rooms])
@@ -214,28 +219,45 @@ def generate(
     ids = _ids(session)
     now = min(utcnow(), dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=COPENHAGEN))
     result = ScaleResult()
+    clock = _Clock(result.seconds)
     for n, (month, room) in enumerate(todo, start=1):
         rng = random.Random(f"{seed}:{room.name}:{month:%Y-%m}")  # noqa: S311 (synthetic data)  # nosec B311
         new = cohorts[room.id].add(month, key, ids, rng, profile.visits_per_day)
-        rows.insert_rows(session, Visitor, new)
         pool = cohorts[room.id].pool(month)
         regulars = pool[: max(len(pool) // 4, 1)]
         built = rows.MonthBuilder(rng, ids, room.id, lead.id, profile).build(
             month, now, pool, regulars, [r[0] for r in new]
         )
+        clock("build")
+        rows.insert_rows(session, Visitor, new)
         for table in rows.TABLES[1:]:
             rows.insert_rows(session, table, built.rows[table])
         rows.reset_sequences(session)
+        clock("insert")
         built.counts["visitors.unique"] = len(built.visitors_seen)
         built.counts["visitors.new"] = len({r[0] for r in new} & built.visitors_seen)
         result.counts[(room.id, month)] = built.counts
         result.rows += len(new) + sum(len(v) for v in built.rows.values())
         result.months.append((room.id, month))
         _close(session, room, month, lead, today)
+        clock("approve")
         checkpoint()
         allow_history_load(session)
+        clock("commit")
         progress(n, len(todo))
     return result
+
+
+class _Clock:
+    """Add the wall time since the last call to a phase's total."""
+
+    def __init__(self, totals: dict[str, float]) -> None:
+        self.totals, self.last = totals, time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.totals[phase] = self.totals.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _close(session: Session, room: Room, month: dt.date, lead: User, today: dt.date) -> None:

@@ -222,7 +222,7 @@ class MonthBuilder:
         substances = {PICK["smoke" if smoke else "inject"](rng)}
         if rng.random() < 0.1:
             substances.add(PICK["inject"](rng))
-        for substance in substances:
+        for substance in sorted(substances):  # not set order: it changes with the process (hash seed)
             self.out.rows[ConsumptionSubstance].append((row, substance))
         if first and ended and rng.random() < 0.0016 * (1.4 if "heroin" in substances else 0.7):
             self._emergency(day, visit, row, substances, started + dt.timedelta(seconds=rng.randrange(120, 600)))
@@ -277,7 +277,10 @@ def idempotency_key(row_id: int, rng: random.Random) -> str:
 
 
 def insert_rows(session: Session, table: Any, rows: list[tuple[Any, ...]]) -> None:
-    """Insert tuples in the table's fixed column order: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert tuples in the table's fixed column order: COPY on PostgreSQL, executemany elsewhere.
+
+    On SQLite the rows must already hold SQLite's storage format (:func:`sqlite_rows`).
+    """
     if not rows:
         return
     columns = COLUMNS[table]
@@ -289,14 +292,14 @@ def insert_rows(session: Session, table: Any, rows: list[tuple[Any, ...]]) -> No
                 copy.write_row(row)
         return
     # SQLite: bind the driver directly with values already in SQLAlchemy's storage format
-    # (its per-value type processing costs more than the insert itself).
+    # (its per-value type processing costs more than the insert itself; the builder converted them).
     sql = f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 (names are ours)  # nosec B608
-    session.connection().exec_driver_sql(sql, sqlite_rows(table, rows))
+    session.connection().exec_driver_sql(sql, rows)
 
 
 def _converters(table: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
     """(position, converter) of the columns of a table whose values SQLite stores as text or 0/1."""
-    out = []
+    out: list[tuple[int, Callable[[Any], Any]]] = []
     for n, name in enumerate(COLUMNS[table]):
         kind = table.__table__.c[name].type
         if isinstance(kind, DateTime | UTCDateTime):

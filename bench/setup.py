@@ -45,9 +45,9 @@ def database_name() -> str:
 
 
 @contextmanager
-def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
-    """A fresh database ``roomlog_bench`` (or ``BENCH_PGDATABASE``; kept from an earlier run with ``keep``)
-    on the test server, or on a throwaway server started here."""
+def postgresql_database(port: int, keep: bool = False, suffix: str = "") -> Iterator[str]:
+    """A fresh database ``roomlog_bench`` + ``suffix`` (or ``BENCH_PGDATABASE``; kept from an earlier run with
+    ``keep``) on the test server, or on a throwaway server started here."""
     given = os.environ.get("ROOMLOG_TEST_POSTGRES_OWNER_URL")
     app = os.environ.get("ROOMLOG_TEST_POSTGRES_URL")
     started = False
@@ -59,7 +59,7 @@ def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
         given, app = out.strip().splitlines()[-2:]
         started = True
     url = make_url(given)
-    name = database_name()
+    name = database_name() + suffix
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -62,6 +63,17 @@ def machine() -> dict[str, str]:
 
 
 @contextmanager
+def cpu_seconds() -> Iterator[list[float]]:
+    """Yield a one-item list that holds, afterwards, the CPU seconds (user + system) of the child processes
+    that ended meanwhile: on a shared machine, wall time mostly measures the wait for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = [0.0]
+    yield found
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+@contextmanager
 def database(kind: str, directory: Path, keep: bool, years: int) -> Iterator[str]:
     """A fresh bench database of that kind for one history length (or the one of an earlier run, with ``keep``)."""
     if kind == "sqlite":
@@ -83,15 +95,19 @@ def run_stage(
     generate = os.environ.get("BENCH_GENERATE", "1") not in ("", "0")
     notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
     if generate:
-        out = roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years)).stdout
+        with cpu_seconds() as cpu:
+            args = ("--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
+            out = roomlog(url, "bench-data", *args).stdout
         notes += [f"bench-data: {line}" for line in out.splitlines() if line.startswith(("Added", "Time:"))]
+        notes.append(f"bench-data used {cpu[0]:.0f} CPU-seconds (its processes, user + system)")
     generated = time.perf_counter() - started
     if not generate:
         notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
-        roomlog(url, "publish")
-        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s")
+        with cpu_seconds() as cpu:
+            roomlog(url, "publish")
+        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s ({cpu[0]:.0f} CPU-s)")
     if kind == "postgresql":
         with engine.connect() as c:
             c.execute(text("ANALYZE"))

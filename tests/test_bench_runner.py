@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,9 @@ def test_each_history_length_gets_a_database_of_its_own(tmp_path: Path) -> None:
         bench_main.database("sqlite", tmp_path, False, 10) as ten,
     ):
         assert three == f"sqlite:///{tmp_path / '3y' / 'bench.db'}" and ten.endswith("/10y/bench.db")
+
+
+def test_cpu_seconds_count_the_child_processes_that_ended() -> None:
+    with bench_main.cpu_seconds() as cpu:
+        subprocess.run([sys.executable, "-c", "sum(range(3_000_000))"], check=True)
+    assert cpu[0] > 0

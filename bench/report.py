@@ -202,7 +202,8 @@ MEANING = """\
   years accumulate, while the bare SQL over "since opening" grows with the history.
 - **events**: event rows in the database (visits, consumptions, emergencies and their
   actions, referrals, services); **generate**: the wall time of `roomlog bench-data`
-  adding the years since the previous row (bulk inserts and the approval of every month).
+  generating the whole history on a fresh database (bulk inserts and the approval of every
+  month; its CPU seconds are in the notes).
 - **approve month**: the lead's approval (HTTP, password included) of the last finished
   month of every room, summed; **publish**: `roomlog publish` after it (`–` when the app
   has no such command).

@@ -1,10 +1,16 @@
-"""``python -m bench`` (``make bench``): generate, extend and measure; print and write docs/benchmarks.md."""
+"""``python -m bench`` (``make bench``): generate, measure; print and write docs/benchmarks.md.
+
+Each history length gets a database of its own, generated fresh (extending a kept database back in
+time would republish its later months as revised versions, which no real room's history does).
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -57,13 +63,24 @@ def machine() -> dict[str, str]:
 
 
 @contextmanager
-def database(kind: str, directory: Path, keep: bool) -> Iterator[str]:
-    """A fresh bench database of that kind (or the one of an earlier run, with ``keep``)."""
+def cpu_seconds() -> Iterator[list[float]]:
+    """Yield a one-item list that holds, afterwards, the CPU seconds (user + system) of the child processes
+    that ended meanwhile: on a shared machine, wall time mostly measures the wait for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = [0.0]
+    yield found
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+@contextmanager
+def database(kind: str, directory: Path, keep: bool, years: int) -> Iterator[str]:
+    """A fresh bench database of that kind for one history length (or the one of an earlier run, with ``keep``)."""
     if kind == "sqlite":
-        with sqlite_database(directory, keep) as url:
+        with sqlite_database(directory / f"{years}y", keep) as url:
             yield url
     elif kind == "postgresql":
-        with postgresql_database(int(os.environ.get("BENCH_PGPORT", "54340")), keep) as url:
+        with postgresql_database(int(os.environ.get("BENCH_PGPORT", "54340")), keep, suffix=f"_{years}y") as url:
             yield url
     else:
         raise SystemExit(f"BENCH_DB: unknown database {kind!r} (sqlite or postgresql)")
@@ -76,16 +93,21 @@ def run_stage(
     print(f"\n== {kind}: {report.years(years)} of history ==", flush=True)
     started = time.perf_counter()
     generate = os.environ.get("BENCH_GENERATE", "1") not in ("", "0")
-    if generate:
-        roomlog(url, "bench-data", "--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
-    generated = time.perf_counter() - started
     notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
+    if generate:
+        with cpu_seconds() as cpu:
+            args = ("--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
+            out = roomlog(url, "bench-data", *args).stdout
+        notes += [f"bench-data: {line}" for line in out.splitlines() if line.startswith(("Added", "Time:"))]
+        notes.append(f"bench-data used {cpu[0]:.0f} CPU-seconds (its processes, user + system)")
+    generated = time.perf_counter() - started
     if not generate:
         notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
-        roomlog(url, "publish")
-        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s")
+        with cpu_seconds() as cpu:
+            roomlog(url, "publish")
+        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s ({cpu[0]:.0f} CPU-s)")
     if kind == "postgresql":
         with engine.connect() as c:
             c.execute(text("ANALYZE"))
@@ -111,21 +133,56 @@ def _keep() -> bool:
 
 
 def run_database(kind: str, results: Results, directory: Path, save: Callable[[], None]) -> None:
-    """Every stage (history length) on one database; ``save`` after each."""
-    with database(kind, directory, _keep()) as url:
-        roomlog(url, "db", "upgrade")
-        engine = create_engine(url)
-        if kind == "postgresql":
-            with engine.connect() as c:
-                results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
-        for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
+    """Every stage (history length) on a fresh database of that kind; ``save`` after each."""
+    for years in sorted(int(y) for y in _list("BENCH_YEARS", "1,3,10")):
+        with database(kind, directory, _keep(), years) as url:
+            roomlog(url, "db", "upgrade")
+            engine = create_engine(url)
+            if kind == "postgresql":
+                with engine.connect() as c:
+                    results.machine["PostgreSQL"] = str(c.execute(text("SHOW server_version")).scalar())
             results.stages.append(run_stage(kind, years, url, engine, results, directory, save))
             save()
-        engine.dispose()
+            engine.dispose()
 
 
-def main() -> None:
+KNOBS = """\
+Each knob is also an environment variable (the option wins):
+  BENCH_DB        sqlite,postgresql  databases to measure
+  BENCH_YEARS     1,3,10             history lengths; each on a database generated fresh
+  BENCH_ROOMS     10                 bench rooms (the first ones of roomlog.operations.scale.ROOMS)
+  BENCH_DIR       instance/bench     SQLite files (<dir>/<N>y/bench.db) and gunicorn logs
+  BENCH_OUT       docs/benchmarks.md the markdown written after every request
+  BENCH_KEEP      0                  1: reuse the databases an earlier run left
+  BENCH_GENERATE  1                  0 (with BENCH_KEEP=1): measure the kept databases as they are
+  BENCH_WARM      3                  warm calls per request (one when a call takes over BENCH_SLOW s, 60)
+  BENCH_PGPORT    54340              port of a throwaway PostgreSQL (without ROOMLOG_TEST_POSTGRES_OWNER_URL)
+  BENCH_PGDATABASE roomlog_bench     PostgreSQL database name (<name>_<N>y per history length)
+"""
+
+
+def arguments(argv: list[str] | None = None) -> None:
+    """Read the command line into the environment knobs (``--help`` lists them)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Generate bench data (roomlog bench-data) and time every report request of issue #10 "
+        "against the bare SQL computing the same numbers; writes docs/benchmarks.md. Takes long: "
+        "minutes per history length and room count (see docs/benchmarks.md for measured times).",
+        epilog=KNOBS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for flag, knob in (("--db", "BENCH_DB"), ("--years", "BENCH_YEARS"), ("--rooms", "BENCH_ROOMS")):
+        parser.add_argument(flag, dest=knob, metavar=knob, help=f"sets {knob}")
+    for flag, knob in (("--dir", "BENCH_DIR"), ("--out", "BENCH_OUT")):
+        parser.add_argument(flag, dest=knob, metavar="PATH", help=f"sets {knob}")
+    parser.add_argument("--keep", dest="BENCH_KEEP", action="store_const", const="1", help="sets BENCH_KEEP=1")
+    options = vars(parser.parse_args(argv))
+    os.environ.update({knob: value for knob, value in options.items() if value is not None})
+
+
+def main(argv: list[str] | None = None) -> None:
     """Run the whole bench; the markdown is written after every request (a long run can be cut short)."""
+    arguments(argv)
     directory = Path(os.environ.get("BENCH_DIR", ROOT / "instance" / "bench"))
     out = Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md"))
     directory.mkdir(parents=True, exist_ok=True)

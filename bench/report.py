@@ -162,24 +162,27 @@ HOW = """\
 
     make bench                                # SQLite and PostgreSQL, 1, 3 and 10 years
     BENCH_DB=sqlite BENCH_YEARS=1,3 make bench # a quicker run
+    .venv/bin/python -m bench --help           # the knobs as options
 
 Knobs (environment): `BENCH_DB` (`sqlite`, `postgresql` or both, comma-separated),
-`BENCH_YEARS` (history lengths, ascending; the data is extended between them),
+`BENCH_YEARS` (history lengths; each is generated fresh on a database of its own),
 `BENCH_ROOMS` (default 10), `BENCH_WARM` (warm calls per request, default 3; one only when
 a call takes over `BENCH_SLOW` seconds, default 60),
 `BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`), `BENCH_KEEP=1`
 (reuse the database an earlier run left instead of starting afresh), `BENCH_GENERATE=0` (with
 `BENCH_KEEP=1`: measure that database as it is, e.g. a copy of a `roomlog demo` file),
 `BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
-(a database `roomlog_bench` is created on it as the owner; the CLI and the bare SQL run as the
+(a database `roomlog_bench_<N>y` per history length, renamed with `BENCH_PGDATABASE`, is created
+on it as the owner; the CLI and the bare SQL run as the
 owner, gunicorn as the app role of `ROOMLOG_TEST_POSTGRES_URL`), otherwise a throwaway server
 started with `.ci/postgres.sh` on `BENCH_PGPORT` (default 54340).
 
 The data comes from `roomlog bench-data --rooms 10 --years N`: ten rooms in seven
 municipalities, each at the traffic of the busiest Danish room (the demo's H17: about
 6,600 visits and 7,400 consumptions a month), every finished month approved through the
-app's approval service; the current month stays open. `roomlog publish` runs after each
-extension when the app has it.
+app's approval service; the current month stays open. `roomlog publish` runs once after
+the history is generated (every closed month, a year at a time, with the product's own
+`publish_due`). `roomlog bench-data --help` for the generator alone.
 """
 
 MEANING = """\
@@ -199,7 +202,8 @@ MEANING = """\
   years accumulate, while the bare SQL over "since opening" grows with the history.
 - **events**: event rows in the database (visits, consumptions, emergencies and their
   actions, referrals, services); **generate**: the wall time of `roomlog bench-data`
-  adding the years since the previous row (bulk inserts and the approval of every month).
+  generating the whole history on a fresh database (bulk inserts and the approval of every
+  month; its CPU seconds are in the notes).
 - **approve month**: the lead's approval (HTTP, password included) of the last finished
   month of every room, summed; **publish**: `roomlog publish` after it (`–` when the app
   has no such command).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,10 +36,18 @@ def sqlite_database(directory: Path, keep: bool = False) -> Iterator[str]:
 APP_URLS: dict[str, str] = {}
 
 
+def database_name() -> str:
+    """The PostgreSQL bench database: ``BENCH_PGDATABASE`` (letters, digits, _), default ``roomlog_bench``."""
+    name = os.environ.get("BENCH_PGDATABASE", "roomlog_bench")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise SystemExit(f"BENCH_PGDATABASE: {name!r} is not a plain lower-case database name")
+    return name
+
+
 @contextmanager
-def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
-    """A fresh database ``roomlog_bench`` (kept from an earlier run with ``keep``) on the test server,
-    or on a throwaway server started here."""
+def postgresql_database(port: int, keep: bool = False, suffix: str = "") -> Iterator[str]:
+    """A fresh database ``roomlog_bench`` + ``suffix`` (or ``BENCH_PGDATABASE``; kept from an earlier run with
+    ``keep``) on the test server, or on a throwaway server started here."""
     given = os.environ.get("ROOMLOG_TEST_POSTGRES_OWNER_URL")
     app = os.environ.get("ROOMLOG_TEST_POSTGRES_URL")
     started = False
@@ -50,18 +59,19 @@ def postgresql_database(port: int, keep: bool = False) -> Iterator[str]:
         given, app = out.strip().splitlines()[-2:]
         started = True
     url = make_url(given)
+    name = database_name() + suffix
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = 'roomlog_bench'")).scalar()
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
         if exists and not keep:
-            connection.execute(text("DROP DATABASE roomlog_bench WITH (FORCE)"))
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         if not exists or not keep:
-            connection.execute(text("CREATE DATABASE roomlog_bench"))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    owner_url = url.set(database="roomlog_bench").render_as_string(hide_password=False)
+    owner_url = url.set(database=name).render_as_string(hide_password=False)
     if app:
         # The app serves as the app role (row-level security applies); the CLI and the bare SQL run as the owner.
-        APP_URLS[owner_url] = make_url(app).set(database="roomlog_bench").render_as_string(hide_password=False)
+        APP_URLS[owner_url] = make_url(app).set(database=name).render_as_string(hide_password=False)
     try:
         yield owner_url
     finally:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from roomlog.extensions import db
-from roomlog.models import AuditEntry, MonthlyAggregate, Room, User
+from roomlog.models import AuditEntry, MonthlyAggregate, MonthlyHistory, Room, User
 from roomlog.models.codes import EmergencyOutcome, PeriodState, Role
 from roomlog.reporting import compute, periods
 from roomlog.services import Conflict, DomainError, NotAllowed
@@ -57,6 +57,23 @@ def test_approve_stores_a_snapshot_read_by_later_reports(app, make, setup):  # t
         db.session.commit()
         assert compute(db.session, [room.id], periods.month(MARCH)).per_room[room.id]["visits.total"] == 2
         assert db.session.query(MonthlyAggregate).filter_by(indicator="visits.total").count() == 1
+
+
+def test_a_month_of_imported_history_alone_is_not_approved_but_history_beside_events_is(app, make, setup):  # type: ignore[no-untyped-def]
+    room, lead, _ = setup
+    february = dt.date(2026, 2, 1)
+    with app.app_context():
+        for month in (february, MARCH):  # February: history only; March: history and the fixture's events
+            db.session.add(MonthlyHistory(room_id=room.id, month=month, indicator="visits.total", value=40))
+        db.session.commit()
+        r, u = _load(room, lead)
+        with pytest.raises(Conflict, match="imported history"):
+            approve_month(db.session, r, february, u, password=PASSWORD, today=TODAY)
+        db.session.rollback()
+        r, u = _load(room, lead)
+        assert approve_month(db.session, r, MARCH, u, password=PASSWORD, today=TODAY).state == PeriodState.APPROVED
+        db.session.commit()
+        assert compute(db.session, [room.id], periods.month(MARCH)).per_room[room.id]["visits.total"] == 1
 
 
 def test_approve_needs_the_password_a_lead_and_a_finished_month(app, make, setup):  # type: ignore[no-untyped-def]

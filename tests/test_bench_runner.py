@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from bench import __main__ as bench_main
 from bench import bare
 from bench.aggregates import _further_pages, hidden_shares, requests
 from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
@@ -131,3 +136,31 @@ def test_further_pages_follow_next_links_until_the_last_page() -> None:
     found = _further_pages(Pages(), "http://x", first)  # type: ignore[arg-type]
     assert asked == ["http://x/p2", "http://x/p3"] and len(found) == 2
     assert _further_pages(Pages(), "http://x", b"<html>") == []  # type: ignore[arg-type]
+
+
+def test_options_set_the_knobs_and_help_lists_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for knob in ("BENCH_DB", "BENCH_YEARS", "BENCH_ROOMS", "BENCH_KEEP"):
+        monkeypatch.delenv(knob, raising=False)
+    monkeypatch.setenv("BENCH_ROOMS", "4")
+    bench_main.arguments(["--db", "sqlite", "--years", "1,3", "--keep"])
+    assert (os.environ["BENCH_DB"], os.environ["BENCH_YEARS"], os.environ["BENCH_KEEP"]) == ("sqlite", "1,3", "1")
+    assert os.environ["BENCH_ROOMS"] == "4"  # not given: the environment's value stays
+    with pytest.raises(SystemExit):
+        bench_main.arguments(["--help"])
+    assert "BENCH_GENERATE" in capsys.readouterr().out
+
+
+def test_each_history_length_gets_a_database_of_its_own(tmp_path: Path) -> None:
+    with (
+        bench_main.database("sqlite", tmp_path, False, 3) as three,
+        bench_main.database("sqlite", tmp_path, False, 10) as ten,
+    ):
+        assert three == f"sqlite:///{tmp_path / '3y' / 'bench.db'}" and ten.endswith("/10y/bench.db")
+
+
+def test_cpu_seconds_count_the_child_processes_that_ended() -> None:
+    with bench_main.cpu_seconds() as cpu:
+        subprocess.run([sys.executable, "-c", "sum(range(3_000_000))"], check=True)
+    assert cpu[0] > 0

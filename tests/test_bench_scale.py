@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,15 +13,28 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
 
 from bench import bare
-from bench.setup import facts
+from bench.setup import database_name, facts
 from roomlog.calendar import service_day_of
+from roomlog.cli.console import progress_lines
 from roomlog.extensions import db
-from roomlog.models import Consumption, MonthlyAggregate, PeriodStatus, Room, Visit, Visitor
+from roomlog.models import (
+    Consumption,
+    ConsumptionSubstance,
+    Emergency,
+    EmergencyActionRecord,
+    MonthlyAggregate,
+    PeriodStatus,
+    Room,
+    Visit,
+    Visitor,
+)
 from roomlog.models.codes import PeriodState
 from roomlog.operations import scale
-from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile
+from roomlog.operations import scale_build as build
+from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile, idempotency_key
 from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from tests.support.apps import dispose, owner_app
@@ -39,7 +53,6 @@ COUNTED = (
     "visitors.unique",
     "visitors.new",
 )
-
 
 
 @pytest.fixture
@@ -78,6 +91,7 @@ def test_the_apps_recount_agrees_with_the_generator_and_past_months_are_approved
             assert {code: recount[code] for code in COUNTED} == {code: counts[code] for code in COUNTED}
         states = dict(db.session.execute(select(PeriodStatus.month, PeriodStatus.state)).all())
         assert states == {FEB: PeriodState.APPROVED, MAR: PeriodState.OPEN}
+        assert set(result.seconds) == {"build", "insert", "approve", "commit"}
         snapshot = dict(db.session.execute(select(MonthlyAggregate.indicator, MonthlyAggregate.value)).all())
         assert {m for (m,) in db.session.execute(select(MonthlyAggregate.month).distinct())} == {FEB}
         assert snapshot["consumptions.total"] == Decimal(result.counts[(room.id, FEB)]["consumptions.total"])
@@ -171,3 +185,76 @@ def test_the_bench_reads_its_facts_and_runs_its_bare_sql_on_either_database(main
         assert found.rooms == ((room_id, scale.ROOMS[0][0], "101"),)
         assert found.events > sum(c["consumptions.total"] for c in result.counts.values())
         assert bare.run_once(db.engine, [room_id], FEB, dt.date(2025, 2, 28)) > 0
+
+
+def _plan(dialect: str) -> build.Plan:
+    return build.Plan(
+        key="test-pseudonym-key",
+        seed=7,
+        profile=SMALL,
+        now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        user_id=1,
+        todo=((JAN, 1, "Bench København 1"), (JAN, 2, "Bench København 2"), (FEB, 1, "Bench København 1")),
+        next_ids={t.__tablename__: 10 for t in scale.rows.TABLES if t is not ConsumptionSubstance},
+        cohorts={1: {}, 2: {dt.date(2024, 12, 1): [1, 2, 3]}},
+        dialect=dialect,
+    )
+
+
+def test_a_builder_process_builds_the_same_months_as_this_process() -> None:
+    here = list(build.months(_plan("sqlite"), in_process=True))
+    there = list(build.months(_plan("sqlite"), in_process=False))
+    assert [(m.room_id, m.month) for m in here] == [(1, JAN), (2, JAN), (1, FEB)]
+    assert [(m.visitors, m.rows, m.counts) for m in there] == [(m.visitors, m.rows, m.counts) for m in here]
+    # Room 1 opens in January (its opening cohort), room 2 knew visitors already (a monthly cohort);
+    # ids run on across the months in the plan's order.
+    assert len(here[0].visitors) > len(here[1].visitors)
+    visit_ids = [row[0] for m in here for row in m.rows["visits"]]
+    assert visit_ids == list(range(10, 10 + len(visit_ids)))
+
+
+def test_sqlite_rows_hold_what_sqlalchemy_itself_stores() -> None:
+    dialect = sqlite.dialect()
+    python = next(build.build_months(_plan("postgresql")))
+    stored = next(build.build_months(_plan("sqlite")))
+    for table in scale.rows.TABLES:
+        name = table.__tablename__
+        given, converted = (
+            (python.visitors, stored.visitors) if table is Visitor else (python.rows[name], stored.rows[name])
+        )
+        assert given or table in (Emergency, EmergencyActionRecord), name
+        types = [table.__table__.c[c].type.dialect_impl(dialect) for c in scale.rows.COLUMNS[table]]
+        processors = [t.bind_processor(dialect) for t in types]
+        expected = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in given]
+        assert converted == expected, name
+
+
+def test_idempotency_keys_are_unique_and_follow_the_row_ids() -> None:
+    rng = random.Random(1)
+    keys = [idempotency_key(row_id, rng) for row_id in range(1, 3000)]
+    assert len(set(keys)) == len(keys) and keys == sorted(keys)
+    assert all(len(k) == 32 and int(k, 16) >= 0 for k in keys)
+
+
+def test_progress_lines_report_every_step_and_the_end() -> None:
+    out = io.StringIO()
+    advance = progress_lines("Bench data", "room-months", every=0.25, file=out)
+    for done in range(1, 11):
+        advance(done, 10)
+    lines = out.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "Bench data: 1/10 room-months",
+        "Bench data: 4/10 room-months",
+        "Bench data: 7/10 room-months",
+        "Bench data: 10/10 room-months",
+    ]
+    assert lines[-1].startswith("Bench data: 10/10 room-months (100%)") and "about 0 min left" in lines[-1]
+
+
+def test_the_bench_database_name_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert database_name() == "roomlog_bench"
+    monkeypatch.setenv("BENCH_PGDATABASE", "bench_sq10")
+    assert database_name() == "bench_sq10"
+    monkeypatch.setenv("BENCH_PGDATABASE", 'x"; DROP DATABASE roomlog; --')
+    with pytest.raises(SystemExit):
+        database_name()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TextIO
@@ -56,3 +57,25 @@ def progress_bar(label: str, file: TextIO | None = sys.stderr) -> Iterator[Progr
     finally:
         if bar is not None and not finished:
             bar.__exit__(None, None, None)
+
+
+def progress_lines(label: str, unit: str, every: float = 0.05, file: TextIO = sys.stderr) -> Progress:
+    """Return a progress callback printing a line at every ``every`` of the work (for logs, not terminals):
+    done of total, minutes so far and a guess of the minutes left at the rate so far."""
+    started = time.monotonic()
+    shown = -1.0
+
+    def advance(done: int, total: int) -> None:
+        nonlocal shown
+        part = done / max(total, 1)
+        if part - shown < every and done < total:
+            return
+        shown = part
+        spent = time.monotonic() - started
+        left = spent / done * (total - done) if done else 0.0
+        click.echo(
+            f"{label}: {done}/{total} {unit} ({part:.0%}), {spent / 60:.1f} min, about {left / 60:.0f} min left",
+            file=file,
+        )
+
+    return advance

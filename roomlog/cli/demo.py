@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 from flask import current_app
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 
 from roomlog import database
 from roomlog.calendar import parse_month
-from roomlog.cli.console import fail_with, progress_bar
+from roomlog.cli.console import fail_with, progress_bar, progress_lines
 from roomlog.cli.owner import require_owner
 from roomlog.extensions import db, publishing
 from roomlog.operations import scale
@@ -60,9 +61,19 @@ def demo_command(months: int, seed: int) -> None:
 @click.option("--years", type=click.IntRange(1, 15), default=1, show_default=True, help="Years up to this month.")
 @click.option("--from", "first_text", metavar="YYYY-MM", help="First month instead of --years.")
 @click.option("--seed", type=int, default=2022, show_default=True)
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Build the rows in this process too (by default a second process builds the next months meanwhile).",
+)
 @with_appcontext
-def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int) -> None:
-    """Add synthetic busy rooms and years of approved history for `make bench` (missing months only)."""
+def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int, in_process: bool) -> None:
+    """Add synthetic busy rooms and years of approved history for `make bench` (missing months only).
+
+    Each room-month is inserted in bulk (executemany on SQLite, COPY on PostgreSQL) and approved through
+    the approval service (checks, snapshot, visitor sets), then committed; nothing is published (run
+    `roomlog publish` afterwards). A progress bar on a terminal, a line every few percent otherwise.
+    """
     try:
         first = parse_month(first_text) if first_text else None
     except ValueError as exc:
@@ -74,7 +85,7 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
     level = security_log.level
     security_log.setLevel(logging.WARNING)
     try:
-        with database.immediate(), progress_bar("Bench data") as progress:
+        with database.immediate(), progress_bar("Bench data") as bar:
             result = scale.generate(
                 db.session,
                 key=current_app.config["PSEUDONYM_KEY"],
@@ -82,8 +93,9 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
                 years=years,
                 first=first,
                 seed=seed,
-                progress=progress,
+                progress=bar if sys.stderr.isatty() else progress_lines("Bench data", "room-months"),
                 checkpoint=db.session.commit,
+                in_process=in_process,
             )
             db.session.commit()
     except DomainError as exc:
@@ -91,3 +103,6 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
     finally:
         security_log.setLevel(level)
     click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
+    if result.seconds:
+        spent = ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in result.seconds.items())
+        click.echo(f"Time: {spent}.")

@@ -17,12 +17,11 @@ do not depend on the order months were generated in.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,13 +31,12 @@ from roomlog.db_guards import allow_history_load
 from roomlog.models import ConsumptionSubstance, Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus, Role
+from roomlog.operations import scale_build as build
 from roomlog.operations import scale_rows as rows
-from roomlog.operations.scale_mix import PICK
 from roomlog.services import DomainError
 from roomlog.services.accounts import create_user
 from roomlog.services.approval import approve_month
 from roomlog.services.municipalities import ensure_municipalities
-from roomlog.services.pseudonyms import check_word, pseudonym
 from roomlog.services.rooms import create_room
 
 #: (name, municipality code) of the ten synthetic rooms.
@@ -55,9 +53,6 @@ ROOMS = (
     ("Bench Aalborg", "851"),
 )
 LEAD = "bench-lead"
-OPENING_COHORT = 3  # × visits a day: the visitors a room knows in its first month (700 at H17's traffic)
-MONTHLY_COHORT = 0.2  # × visits a day: new visitors a month afterwards (44 at H17's traffic)
-ACTIVE_MONTHS = 48  # visitors of older cohorts no longer come
 
 
 @dataclass
@@ -67,6 +62,9 @@ class ScaleResult:
     months: list[tuple[int, dt.date]] = field(default_factory=list)
     rows: int = 0
     counts: dict[tuple[int, dt.date], Counter[str]] = field(default_factory=dict)
+    #: Wall seconds spent per phase: ``build`` (rows in Python), ``insert`` (bulk inserts), ``approve``
+    #: (the approval service: checks, snapshot, visitor sets), ``commit``.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> list[dt.date]:
@@ -134,55 +132,26 @@ def _done(session: Session, room_ids: list[int]) -> set[tuple[int, dt.date]]:
     return {(room_id, month) for room_id, month in found}
 
 
-def _ids(session: Session) -> rows.IdAllocator:
-    return rows.IdAllocator(
-        {t: (session.scalar(select(func.max(t.id))) or 0) + 1 for t in rows.TABLES if t is not ConsumptionSubstance}
+def _next_ids(session: Session) -> dict[str, int]:
+    return {
+        t.__tablename__: (session.scalar(select(func.max(t.id))) or 0) + 1
+        for t in rows.TABLES
+        if t is not ConsumptionSubstance
+    }
+
+
+def _cohorts(session: Session, room_ids: list[int]) -> dict[int, dict[dt.date, list[int]]]:
+    """The visitor ids each room already has, by the month they first came."""
+    out: dict[int, dict[dt.date, list[int]]] = {room_id: {} for room_id in room_ids}  # home_room_id is never None here
+    found = session.execute(
+        select(Visitor.home_room_id, Visitor.id, Visitor.first_registered_at)
+        .where(Visitor.home_room_id.in_(room_ids))
+        .order_by(Visitor.id)
     )
-
-
-class _Cohorts:
-    """The visitors of one room by the month they first came."""
-
-    def __init__(self, session: Session, room: Room) -> None:
-        self.room = room
-        self.by_month: dict[dt.date, list[int]] = {}
-        found = session.execute(
-            select(Visitor.id, Visitor.first_registered_at).where(Visitor.home_room_id == room.id).order_by(Visitor.id)
-        )
-        for visitor_id, registered in found:
-            self.by_month.setdefault(month_start(registered.astimezone(COPENHAGEN).date()), []).append(visitor_id)
-
-    def add(
-        self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int
-    ) -> list[tuple[Any, ...]]:
-        """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
-        later = any(m < month for m in self.by_month)
-        size = max(1, round(per_day * (MONTHLY_COHORT if later else OPENING_COHORT)))
-        registered = dt.datetime.combine(month, dt.time(12), tzinfo=COPENHAGEN).astimezone(dt.UTC)
-        out: list[tuple[Any, ...]] = []
-        for n in range(size):
-            digest = pseudonym(key, f"BENCH{self.room.id:03d}{month:%Y%m}{n:04d}")
-            visitor_id = ids(Visitor)
-            sex, nationality = PICK["sex"](rng), PICK["nationality"](rng)
-            out.append(
-                (
-                    visitor_id,
-                    digest,
-                    check_word(digest),
-                    rng.randint(month.year - 66, month.year - 19),
-                    sex,
-                    nationality,
-                    registered,
-                    self.room.id,
-                )
-            )
-            self.by_month.setdefault(month, []).append(visitor_id)
-        return out
-
-    def pool(self, month: dt.date) -> list[int]:
-        """Return visitors of the cohorts that still come in ``month`` (never a later cohort)."""
-        oldest = add_months(month, -ACTIVE_MONTHS)
-        return [v for m, ids in sorted(self.by_month.items()) if oldest <= m <= month for v in ids]
+    for room_id, visitor_id, registered in found:
+        month = month_start(registered.astimezone(COPENHAGEN).date())
+        out[room_id or 0].setdefault(month, []).append(visitor_id)
+    return out
 
 
 def generate(
@@ -197,45 +166,65 @@ def generate(
     profile: rows.RoomProfile | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
     checkpoint: Callable[[], None] = lambda: None,
+    in_process: bool = True,
 ) -> ScaleResult:
     """Add the missing room-months of the plan and approve the finished ones; flushes, never commits.
 
-    ``checkpoint`` runs after each month of every room (the CLI commits there).
+    ``checkpoint`` runs after each month of every room (the CLI commits there). ``in_process=False``:
+    a builder process builds the rows of the next months while this one inserts and approves.
     """
     today = today or dt.datetime.now(COPENHAGEN).date()
     months = plan_months(today, years, first)
     profile = profile or rows.RoomProfile()
     allow_history_load(session)  # synthetic history lands in months that are already locked
+    rows.bulk_load_settings(session)
     bench_rooms = _rooms(session, rooms, months[0])
     lead = _lead(session, bench_rooms)
     done = _done(session, [r.id for r in bench_rooms])
-    todo = [(m, r) for m in months for r in bench_rooms if (r.id, m) not in done]
-    cohorts = {r.id: _Cohorts(session, r) for r in bench_rooms}
-    ids = _ids(session)
     now = min(utcnow(), dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=COPENHAGEN))
+    plan = build.Plan(
+        key=key,
+        seed=seed,
+        profile=profile,
+        now=now,
+        user_id=lead.id,
+        todo=tuple((m, r.id, r.name) for m in months for r in bench_rooms if (r.id, m) not in done),
+        next_ids=_next_ids(session),
+        cohorts=_cohorts(session, [r.id for r in bench_rooms]),
+        dialect=session.get_bind().dialect.name,
+    )
+    by_id = {r.id: r for r in bench_rooms}
     result = ScaleResult()
-    for n, (month, room) in enumerate(todo, start=1):
-        rng = random.Random(f"{seed}:{room.name}:{month:%Y-%m}")  # noqa: S311 (synthetic data)  # nosec B311
-        new = cohorts[room.id].add(month, key, ids, rng, profile.visits_per_day)
-        rows.insert_rows(session, Visitor, new)
-        pool = cohorts[room.id].pool(month)
-        regulars = pool[: max(len(pool) // 4, 1)]
-        built = rows.MonthBuilder(rng, ids, room.id, lead.id, profile).build(
-            month, now, pool, regulars, [r[0] for r in new]
-        )
+    clock = _Clock(result.seconds)
+    for n, built in enumerate(build.months(plan, in_process=in_process), start=1):
+        clock("build" if in_process else "wait for the builder")
+        rows.insert_rows(session, Visitor, built.visitors)
         for table in rows.TABLES[1:]:
-            rows.insert_rows(session, table, built.rows[table])
+            rows.insert_rows(session, table, built.rows[table.__tablename__])
         rows.reset_sequences(session)
-        built.counts["visitors.unique"] = len(built.visitors_seen)
-        built.counts["visitors.new"] = len({r[0] for r in new} & built.visitors_seen)
-        result.counts[(room.id, month)] = built.counts
-        result.rows += len(new) + sum(len(v) for v in built.rows.values())
-        result.months.append((room.id, month))
-        _close(session, room, month, lead, today)
+        clock("insert")
+        result.counts[(built.room_id, built.month)] = built.counts
+        result.rows += built.size
+        result.months.append((built.room_id, built.month))
+        _close(session, by_id[built.room_id], built.month, lead, today)
+        clock("approve")
         checkpoint()
         allow_history_load(session)
-        progress(n, len(todo))
+        clock("commit")
+        progress(n, len(plan.todo))
     return result
+
+
+class _Clock:
+    """Add the wall time since the last call to a phase's total."""
+
+    def __init__(self, totals: dict[str, float]) -> None:
+        self.totals, self.last = totals, time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.totals[phase] = self.totals.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _close(session: Session, room: Room, month: dt.date, lead: User, today: dt.date) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Boolean, Date, DateTime, text
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, month_end
@@ -29,6 +29,7 @@ from roomlog.models import (
     Visit,
     Visitor,
 )
+from roomlog.models.base import UTCDateTime
 from roomlog.operations.scale_mix import HOUR_WEIGHTS, OPIOIDS, PICK, Picker
 
 EVENT = ("id", "room_id", "occurred_at", "recorded_at", "recorded_by_id", "service_day", "backdated")
@@ -71,6 +72,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     ServiceRecord: (*EVENT, *EVENT_TAIL, "visit_id", "service", "quantity"),
 }
 TABLES = tuple(COLUMNS)
+BULK_CACHE_KIB = 512 * 1024  # SQLite page cache of the generator's connection
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,22 @@ class MonthBuilder:
         self.rng, self.ids, self.room_id, self.user_id, self.p = rng, ids, room_id, user_id, profile
         self.out = MonthRows()
 
-    def _key(self) -> str:
-        return f"{self.rng.getrandbits(128):032x}"
-
     def _event(self, table: Any, at: dt.datetime, day: dt.date, *tail: Any) -> int:
         row_id = self.ids(table)
         self.out.rows[table].append(
-            (row_id, self.room_id, at, at, self.user_id, day, False, self._key(), "", False, *tail)
+            (
+                row_id,
+                self.room_id,
+                at,
+                at,
+                self.user_id,
+                day,
+                False,
+                idempotency_key(row_id, self.rng),
+                "",
+                False,
+                *tail,
+            )
         )
         return row_id
 
@@ -211,7 +222,7 @@ class MonthBuilder:
         substances = {PICK["smoke" if smoke else "inject"](rng)}
         if rng.random() < 0.1:
             substances.add(PICK["inject"](rng))
-        for substance in substances:
+        for substance in sorted(substances):  # not set order: it changes with the process (hash seed)
             self.out.rows[ConsumptionSubstance].append((row, substance))
         if first and ended and rng.random() < 0.0016 * (1.4 if "heroin" in substances else 0.7):
             self._emergency(day, visit, row, substances, started + dt.timedelta(seconds=rng.randrange(120, 600)))
@@ -256,8 +267,20 @@ class MonthBuilder:
         self.out.counts["emergencies.total"] += 1
 
 
+def idempotency_key(row_id: int, rng: random.Random) -> str:
+    """A unique 32-hex-digit key that grows with the row id, like a time-ordered UUID (v7) a client sends.
+
+    Ordered keys go in at the end of the unique index instead of at random places in it, which keeps a
+    bulk load of years of rows from rewriting pages all over an index larger than the page cache.
+    """
+    return f"{row_id:012x}{rng.getrandbits(80):020x}"
+
+
 def insert_rows(session: Session, table: Any, rows: list[tuple[Any, ...]]) -> None:
-    """Insert tuples in the table's fixed column order: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert tuples in the table's fixed column order: COPY on PostgreSQL, executemany elsewhere.
+
+    On SQLite the rows must already hold SQLite's storage format (:func:`sqlite_rows`).
+    """
     if not rows:
         return
     columns = COLUMNS[table]
@@ -269,20 +292,61 @@ def insert_rows(session: Session, table: Any, rows: list[tuple[Any, ...]]) -> No
                 copy.write_row(row)
         return
     # SQLite: bind the driver directly with values already in SQLAlchemy's storage format
-    # (its per-value type processing costs more than the insert itself).
+    # (its per-value type processing costs more than the insert itself; the builder converted them).
     sql = f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 (names are ours)  # nosec B608
-    session.connection().exec_driver_sql(sql, [tuple(map(_sqlite_value, row)) for row in rows])
+    session.connection().exec_driver_sql(sql, rows)
 
 
-def _sqlite_value(value: Any) -> Any:
-    """Return a value as SQLAlchemy stores it in SQLite (UTC text timestamps, ISO dates, 0/1)."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _converters(table: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, converter) of the columns of a table whose values SQLite stores as text or 0/1."""
+    out: list[tuple[int, Callable[[Any], Any]]] = []
+    for n, name in enumerate(COLUMNS[table]):
+        kind = table.__table__.c[name].type
+        if isinstance(kind, DateTime | UTCDateTime):
+            out.append((n, _sqlite_timestamp))
+        elif isinstance(kind, Date):
+            out.append((n, dt.date.isoformat))
+        elif isinstance(kind, Boolean):
+            out.append((n, int))
+    return tuple(out)
+
+
+_CONVERTERS: dict[Any, tuple[tuple[int, Callable[[Any], Any]], ...]] = {}
+
+
+def sqlite_rows(table: Any, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Return the rows with each value as SQLAlchemy stores it in SQLite (UTC text timestamps, ISO dates, 0/1).
+
+    Only the timestamp, date and boolean columns are converted (the others pass as they are).
+    """
+    converters = _CONVERTERS.get(table)
+    if converters is None:
+        converters = _CONVERTERS[table] = _converters(table)
+    out = []
+    for row in rows:
+        values = list(row)
+        for n, convert in converters:
+            value = values[n]
+            if value is not None:
+                values[n] = convert(value)
+        out.append(tuple(values))
+    return out
+
+
+def _sqlite_timestamp(value: dt.datetime) -> str:
+    """A timestamp as SQLAlchemy's SQLite DateTime stores it: UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def bulk_load_settings(session: Session) -> None:
+    """SQLite: a page cache large enough for the indexes a month of rows goes into (the default is 2 MB).
+
+    Only this connection's cache; durability and foreign keys stay as the app sets them.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
 
 def reset_sequences(session: Session) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import format_month, month_end, month_start, today_local
 from roomlog.messages import N_, Message
-from roomlog.models import MonthlyAggregate, PeriodStatus, Room, RoomVisitorSet, User
+from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, Room, RoomVisitorSet, User
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, Role
 from roomlog.reporting.checks import run_checks
@@ -64,6 +64,9 @@ def refusal(room: Room, month: dt.date, today: dt.date) -> Message | None:
 
 def _history_only(session: Session, room_id: int, month: dt.date) -> bool:
     """Whether a room-month has imported history and no events (approving it would hide the history)."""
+    has_history = select(MonthlyHistory.id).where(MonthlyHistory.room_id == room_id, MonthlyHistory.month == month)
+    if session.scalar(has_history.limit(1)) is None:
+        return False  # no history: nothing to hide, and no need to read the month's events
     report = compute(session, [room_id], Period(month, month))
     return report.months[0].source == "history"
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,12 @@ ALL_ROOM_TABLES = (
 )
 
 
-@pytest.fixture
-def deployed(tmp_path: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+@contextmanager
+def _deployment(folder: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
     """A migrated database with two rooms' records; the app (app role) and the owner's app."""
     with scratch_pg_database("deployed") as url:
-        app = migrated_app(tmp_path, url)
-        owner = owner_app(tmp_path, url)
+        app = migrated_app(folder, url)
+        owner = owner_app(folder, url)
         result = owner.test_cli_runner().invoke(args=["demo", "--months", "1"])
         assert result.exit_code == 0, result.output
         with owner.app_context():
@@ -50,6 +51,21 @@ def deployed(tmp_path: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
         yield app, owner, rooms
         dispose(app)
         dispose(owner)
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+    """One deployment for the module's tests that only read it or are refused (migrating and loading
+    the demo is most of this module's time); a test that changes the database takes ``own_deployment``."""
+    with _deployment(tmp_path_factory.mktemp("deployed")) as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def own_deployment(tmp_path: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+    """A deployment of the test's own."""
+    with _deployment(tmp_path) as deployment:
+        yield deployment
 
 
 def _app_connection(app: Flask) -> Connection:
@@ -193,9 +209,9 @@ def test_month_lock_days_come_from_the_database_not_a_setting(deployed: tuple[Fl
 
 
 def test_guards_sync_writes_the_lock_days_as_the_owner_only(
-    deployed: tuple[Flask, Flask, dict[str, int]], tmp_path: Path
+    own_deployment: tuple[Flask, Flask, dict[str, int]], tmp_path: Path
 ) -> None:
-    app, _, _ = deployed
+    app, _, _ = own_deployment
     refused = app.test_cli_runner().invoke(args=["guards", "sync"])  # the app role's connection
     assert refused.exit_code == 1 and "owner" in refused.output
     owner = owner_app(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], LOCK_AFTER_DAYS=20)

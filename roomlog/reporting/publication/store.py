@@ -209,7 +209,8 @@ def write(
             }
         )
     if rows:
-        session.execute(insert(PublishedCell), rows)
+        # A Core executemany of the table: the ORM's bulk path builds every row again (a third of the time).
+        session.execute(insert(PublishedCell.__table__), rows)
     session.flush()
     return pub
 

@@ -137,6 +137,21 @@ def _highs() -> highspy.Highs:
     return h
 
 
+def _model(
+    keys: list[Key], rows: list[tuple[dict[Key, int], float, bool]], exact: Mapping[Key, int]
+) -> tuple[highspy.Highs, dict[Key, int], np.ndarray]:
+    """The LP of a block: a variable per hidden cell (at least 1, or its value if smaller), a row per relation."""
+    index = {key: n for n, key in enumerate(keys)}
+    h = _highs()
+    lower = np.array([min(1.0, float(exact.get(k, 0))) for k in keys])
+    h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
+    for terms, rhs, is_equal in rows:
+        idx = np.array([index[k] for k in terms], dtype=np.int32)
+        val = np.array(list(terms.values()), dtype=np.float64)
+        h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
+    return h, index, lower
+
+
 def _solve_block(
     keys: list[Key],
     rows: list[tuple[dict[Key, int], float, bool]],
@@ -146,14 +161,7 @@ def _solve_block(
 ) -> dict[Key, tuple[float, float]]:
     if wide is not None:
         return _solve_narrow(keys, rows, exact, wanted, wide)
-    index = {key: n for n, key in enumerate(keys)}
-    h = _highs()
-    lower = np.array([min(1.0, float(exact.get(k, 0))) for k in keys])
-    h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
-    for terms, rhs, is_equal in rows:
-        idx = np.array([index[k] for k in terms], dtype=np.int32)
-        val = np.array(list(terms.values()), dtype=np.float64)
-        h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
+    h, index, lower = _model(keys, rows, exact)
     out: dict[Key, tuple[float, float]] = {}
     zero = np.zeros(len(keys))
     for key in wanted:
@@ -198,14 +206,7 @@ def _solve_narrow(
     (the exact values, when they hold, and every optimum found) already differ by the threshold is
     proven wide and not solved; the maximum is solved first, and the minimum only when still needed.
     """
-    index = {key: n for n, key in enumerate(keys)}
-    h = _highs()
-    lower = np.array([min(1.0, float(exact.get(k, 0))) for k in keys])
-    h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
-    for terms, rhs, is_equal in rows:
-        idx = np.array([index[k] for k in terms], dtype=np.int32)
-        val = np.array(list(terms.values()), dtype=np.float64)
-        h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
+    h, index, lower = _model(keys, rows, exact)
     if wide.exact_holds:
         seen_lo = np.array([float(exact.get(k, 0)) for k in keys])
         seen_hi = seen_lo.copy()

@@ -11,7 +11,8 @@ range narrower than k (leaks; must be 0).
     ROOMLOG_INSTANCE_PATH=/tmp/demo24-copy .venv/bin/python -m bench.reprotect [--keep] [--only-count]
 
 ``--keep`` commits the new publications (default: roll back, so the copy can be run again);
-``--only-count`` counts what is stored without publishing.
+``--only-count`` counts what is stored without publishing; ``--no-count`` only publishes and times it
+(wall and CPU seconds of ``publish_due``).
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="commit the new publications")
     parser.add_argument("--only-count", action="store_true", help="count what is stored, publish nothing")
+    parser.add_argument("--no-count", action="store_true", help="publish and time only, count nothing")
     args = parser.parse_args()
     from flask import g
     from sqlalchemy import delete
@@ -155,13 +157,17 @@ def main() -> None:
                 session.execute(delete(PublishedCell))
                 session.execute(delete(Publication))
                 session.flush()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 out = publish_due(
                     session, today_local(), threshold=threshold, lock_after_days=lock, national_scope=national_scope
                 )
-                print(f"publish_due: {time.perf_counter() - started:.1f} s, {len(out.periods)} periods")
-            rooms = sources.room_infos(session)
-            report(*count(session, rooms, threshold))
+                print(
+                    f"publish_due: {time.perf_counter() - started:.1f} s, {time.process_time() - cpu:.1f} CPU-s,"
+                    f" {len(out.periods)} periods"
+                )
+            if not args.no_count:
+                rooms = sources.room_infos(session)
+                report(*count(session, rooms, threshold))
         if args.keep:
             session.commit()
         else:

@@ -305,11 +305,23 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
     """
     seen, frontier = {key}, [key]
     best: tuple[tuple[float, ...], Key] | None = None
+    # A relation walked once (at this depth or a nearer one) gives nothing new: its candidates rank no
+    # better a second time, and its hidden cells are already seen. One pass finds both.
+    walked: set[int] = set()
     for depth in range(8):
+        nxt = []
         for hidden_key in frontier:
             for relation in by_key.get(hidden_key, []):
+                if id(relation) in walked:
+                    continue
+                walked.add(id(relation))
                 for k, _c in relation.terms:
-                    if k in state.reasons or k in state.fixed or state.values.get(k, 0) <= 0:
+                    if k in state.reasons:
+                        if k not in seen:
+                            seen.add(k)
+                            nxt.append(k)
+                        continue
+                    if k in state.fixed or state.values.get(k, 0) <= 0:
                         continue
                     cost = state.cost(k)
                     rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
@@ -317,13 +329,6 @@ def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key
                         best = (rank, k)
         if best is not None and best[0][0] < 0.5:
             return best[1]
-        nxt = []
-        for hidden_key in frontier:
-            for relation in by_key.get(hidden_key, []):
-                for k, _c in relation.terms:
-                    if k in state.reasons and k not in seen:
-                        seen.add(k)
-                        nxt.append(k)
         if not nxt:
             break
         frontier = nxt

@@ -170,9 +170,12 @@ def _publish_year(
         fixed | old.hidden,
         forced & set(known),
     )
+    by_label: dict[str, dict[Key, int | None]] = {}
+    for key, value in exact.items():
+        by_label.setdefault(key[0], {})[key] = value
     for label in new:
         mark = marks.get(month_of_key(label), "") if label in due_labels else None
-        cells = {k: v for k, v in exact.items() if k[0] == label}
+        cells = by_label.get(label, {})
         store.write(session, label, threshold, cells, hidden, mark=mark, note=REVISED_NOTE if label in stored else None)
     return new
 

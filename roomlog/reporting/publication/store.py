@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Publication, PublishedCell
@@ -209,7 +209,8 @@ def write(
             }
         )
     if rows:
-        session.execute(insert(PublishedCell), rows)
+        # A Core executemany of the table: the ORM's bulk path builds every row again (a third of the time).
+        session.execute(insert(cast(Table, PublishedCell.__table__)), rows)
     session.flush()
     return pub
 

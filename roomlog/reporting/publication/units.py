@@ -168,8 +168,8 @@ def _all_units(rooms: Sequence[RoomInfo]) -> list[Unit]:
     return [r.unit for r in rooms] + [("municipality", m) for m in municipalities(rooms)] + [NATIONAL]
 
 
-def _breakdowns(label: str, unit: Unit, has: set[Key]) -> list[Relation]:
-    out: list[Relation] = []
+def _families() -> dict[tuple[str, str], list[str]]:
+    """``(parent, code prefix) → child codes`` of every breakdown a reader knows."""
     families: dict[tuple[str, str], list[str]] = {}
     for indicator in INDICATORS:
         if indicator.parent:
@@ -178,7 +178,15 @@ def _breakdowns(label: str, unit: Unit, has: set[Key]) -> list[Relation]:
     families[("consumptions.total", "consumptions.assisted")] = ["consumptions.assisted"]
     families[("visitors.unique", "visitors.new")] = ["visitors.new"]
     families[("visits.total", "visits.anonymous")] = ["visits.anonymous"]
-    for (parent, prefix), children in families.items():
+    return families
+
+
+_FAMILIES = _families()
+
+
+def _breakdowns(label: str, unit: Unit, has: set[Key]) -> list[Relation]:
+    out: list[Relation] = []
+    for (parent, prefix), children in _FAMILIES.items():
         whole = (label, unit, parent)
         if whole not in has:
             continue

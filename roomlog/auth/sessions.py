@@ -20,6 +20,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from roomlog.auth.scoping import rooms_for_one_check
+from roomlog.auth.signed_cookies import VerifiedOnceSessions
 from roomlog.extensions import db, login_manager
 from roomlog.models import Emergency, LoginSession, User
 from roomlog.models.base import utcnow
@@ -149,6 +150,7 @@ def idle_context() -> dict[str, object]:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to the server-side sessions."""
+    app.session_interface = VerifiedOnceSessions()  # Flask's signed cookie, each string checked once
     app.context_processor(idle_context)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)

@@ -11,9 +11,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 
 import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite:// rate-limit storage)
+from roomlog.auth.signed_cookies import VerifiedOnceCSRF
 from roomlog.models.base import Base
 from roomlog.reporting.publication.store import CellCache
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 db = cast("_Database", SQLAlchemy(metadata=Base.metadata))  # cast only: the object is a plain SQLAlchemy
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = VerifiedOnceCSRF()  # Flask-WTF's CSRFProtect; a token's signature is checked once per process
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

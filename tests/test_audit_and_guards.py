@@ -133,7 +133,7 @@ def test_postgres_audit_log_is_append_only(guarded: Guarded) -> None:
 
 def test_postgres_refuses_changes_in_locked_months(guarded: Guarded) -> None:
     session, make = guarded.session, guarded.make
-    room = make.room()
+    room = make.room(opened_on=make.LONG_OPEN)
     old = dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC)  # long past its automatic lock date
     with pytest.raises(DBAPIError) as exc:
         make.visit(room, occurred_at=old)
@@ -182,7 +182,7 @@ def test_postgres_event_rows_are_never_deleted_except_by_purge(guarded: Guarded)
 
 def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: Guarded) -> None:
     application = guarded.app
-    room = guarded.make.room()
+    room = guarded.make.room(opened_on=guarded.make.LONG_OPEN)
     allow_history_load(guarded.owner)
     visit = guarded.make_owned.visit(room, occurred_at=dt.datetime(2020, 1, 15, 12, tzinfo=dt.UTC))
 

@@ -28,7 +28,7 @@ def _fill(application: Flask) -> None:
     with application.app_context():
         session = Session(db.engine, expire_on_commit=False)
     make = Factory(session, application)
-    room = make.room("Skyen")
+    room = make.room("Skyen", opened_on=make.LONG_OPEN)  # approved 2024-03 below
     make.user("lead", rooms=[room])
     visitor = make.visitor()
     for n in range(5):

@@ -63,7 +63,7 @@ def test_every_constraint_is_named() -> None:
 
 @pytest.mark.both_databases
 def test_codes_are_stored_by_value_and_times_in_utc(make: Factory, dbs: Session) -> None:
-    room = make.room()
+    room = make.room(opened_on=make.LONG_OPEN)
     at = dt.datetime(2024, 3, 31, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     visit = make.visit(room, occurred_at=at)
     make.consumption(visit, room, route=Route.SMOKE, substances=(Substance.CRACK, Substance.HEROIN))

@@ -42,7 +42,7 @@ def _assert_numbered(pdf: ReadPdf, words: tuple[str, str, str]) -> None:
 def test_monthly_summary_pdf_is_tagged_numbered_and_dated(
     make: Factory, client: FlaskClient, auth: AuthActions
 ) -> None:
-    room = make.room("Skyen", municipality="101")
+    room = make.room("Skyen", municipality="101", opened_on=make.LONG_OPEN)
     visit = make.visit(
         room, dt.datetime(2025, 3, 4, 10, tzinfo=dt.UTC), left_at=dt.datetime(2025, 3, 4, 11, tzinfo=dt.UTC)
     )

@@ -115,7 +115,7 @@ def test_snapshot_is_read_for_an_approved_month(app, make, dbs):  # type: ignore
 
 
 def test_history_fills_months_without_events(app, make, dbs):  # type: ignore[no-untyped-def]
-    room = make.room()
+    room = make.room(opened_on=make.LONG_OPEN)  # history from 2025
     make.visit(room, at(2))
     dbs.add(MonthlyHistory(room_id=room.id, month=dt.date(2025, 1, 1), indicator="visits.total", value=100))
     dbs.add(MonthlyHistory(room_id=room.id, month=dt.date(2026, 3, 1), indicator="visits.total", value=999))

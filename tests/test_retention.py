@@ -48,7 +48,7 @@ def _history(application: Flask) -> dict[str, int]:
         session = Session(db.engine, expire_on_commit=False)
     make = OneTransaction(session, application)
     allow_history_load(session)
-    room = make.room("Skyen")
+    room = make.room("Skyen", opened_on=make.LONG_OPEN)
     gone = make.visitor(first_registered_at=_at(2019, 3, 1))
     stays = make.visitor(first_registered_at=_at(2019, 3, 1))
     for month in (3, 4):

@@ -17,6 +17,7 @@ from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, make_test_config, share_url_builders
+from tests.support.demo_db import drop_templates
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 from tests.support.templates import share_compiled_templates
@@ -38,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    drop_templates()
     drop_databases(_worker_databases)
 
 

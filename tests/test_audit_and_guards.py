@@ -13,6 +13,7 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from roomlog import create_app
 from roomlog.auth.scoping import set_scope
 from roomlog.database_faults import APPEND_ONLY_SQLSTATE, MONTH_LOCKED_SQLSTATE
 from roomlog.db_guards import allow_history_load, allow_retention_purge
@@ -20,7 +21,8 @@ from roomlog.extensions import db
 from roomlog.models import PeriodStatus, Visit
 from roomlog.models.codes import PeriodState
 from roomlog.services import audit
-from tests.support.apps import dispose, migrated_app, owner_app, scratch_pg_database
+from tests.support.apps import dispose, make_test_config, owner_app
+from tests.support.demo_db import migrated_pg_database
 from tests.support.factories import Factory
 
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -105,8 +107,9 @@ class Guarded:
 
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[Guarded]:
-    with scratch_pg_database("guards") as url:
-        world = Guarded(migrated_app(tmp_path, url), owner_app(tmp_path, url))
+    # A copy of a database migrated once per test process (tests/support/demo_db.py), not a new migration.
+    with migrated_pg_database("guards") as url:
+        world = Guarded(create_app(make_test_config(tmp_path, url)), owner_app(tmp_path, url))
         yield world
         world.close()
 

@@ -9,14 +9,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from roomlog import create_app
 from roomlog.extensions import db
-from tests.support.apps import database_url, dispose, migrated_app, owner_app
+from tests.support.apps import dispose, make_test_config, owner_app
+from tests.support.demo_db import migrated_database
 
 
 @pytest.mark.both_databases
 def test_healthz_ok_when_migrated_to_head_and_503_when_behind(backend: str, tmp_path: Path) -> None:
-    with database_url(backend, tmp_path, "health") as url:
-        application = migrated_app(tmp_path, url)
+    with migrated_database(backend, tmp_path, "health") as url:  # migrated once per process, copied
+        application = create_app(make_test_config(tmp_path, url))
         client = application.test_client()
         response = client.get("/healthz")
         assert response.status_code == 200

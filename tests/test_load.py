@@ -20,9 +20,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 
+from roomlog import create_app
 from roomlog.models import Consumption, Visit
 from roomlog.models.codes import Role
-from tests.support.apps import database_url, dispose, migrated_app
+from tests.support.apps import dispose, make_test_config
+from tests.support.demo_db import migrated_database
 from tests.support.factories import Factory
 from tests.support.http import REQUEST_TIMEOUT_S
 from tests.support.net import csrf_token
@@ -89,8 +91,9 @@ class Site:
 
 @pytest.fixture
 def site(backend: str, tmp_path: Path) -> Iterator[Site]:
-    with database_url(backend, tmp_path, "load") as url:
-        application = migrated_app(tmp_path, url)
+    # A copy of a database migrated once per test process (tests/support/demo_db.py), as `roomlog db upgrade` leaves it.
+    with migrated_database(backend, tmp_path, "load") as url:
+        application = create_app(make_test_config(tmp_path, url))
         with application.app_context():
             from roomlog.extensions import db
 

@@ -26,7 +26,8 @@ from roomlog.models import (
 )
 from roomlog.models.codes import EmergencyAction, PeriodState
 from roomlog.operations.retention import default_before
-from tests.support.apps import database_url, dispose, migrated_app, owner_app
+from tests.support.apps import dispose, owner_app
+from tests.support.demo_db import migrated_database
 from tests.support.factories import Factory
 
 
@@ -92,8 +93,7 @@ def _aggregates(application: Flask) -> list[tuple[object, ...]]:
 
 @pytest.mark.both_databases
 def test_purge_keeps_approved_aggregates_and_refuses_unapproved_months(backend: str, tmp_path: Path) -> None:
-    with database_url(backend, tmp_path, "retention") as url:
-        dispose(migrated_app(tmp_path, url))
+    with migrated_database(backend, tmp_path, "retention") as url:  # migrated once per process, copied
         application = owner_app(tmp_path, url)  # `roomlog purge` runs as the schema owner
         ids = _history(application)
         runner = application.test_cli_runner()

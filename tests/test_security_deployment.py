@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.operations import backup as backups
-from tests.support.apps import dispose, make_test_config, migrated_app, owner_app, scratch_pg_database
+from tests.support.apps import dispose, make_test_config, owner_app, scratch_pg_database
+from tests.support.demo_db import demo_pg_database
 
 ALL_ROOM_TABLES = (
     "visits",
@@ -39,12 +40,14 @@ ALL_ROOM_TABLES = (
 
 @contextmanager
 def _deployment(folder: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
-    """A migrated database with two rooms' records; the app (app role) and the owner's app."""
-    with scratch_pg_database("deployed") as url:
-        app = migrated_app(folder, url)
+    """A migrated database with two rooms' records; the app (app role) and the owner's app.
+
+    The database is a copy of one migrated and loaded with ``roomlog demo --months 1`` (as the owner) once
+    per test process (tests/support/demo_db.py): the same state, without migrating and loading it again.
+    """
+    with demo_pg_database("deployed", months=1) as url:
+        app = create_app(make_test_config(folder, url))
         owner = owner_app(folder, url)
-        result = owner.test_cli_runner().invoke(args=["demo", "--months", "1"])
-        assert result.exit_code == 0, result.output
         with owner.app_context():
             rooms = dict(db.session.execute(text("SELECT name, id FROM rooms ORDER BY id")).all())
             db.session.remove()

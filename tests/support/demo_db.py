@@ -1,0 +1,171 @@
+"""Migrated and demo-loaded PostgreSQL databases, built once per test process and copied per use.
+
+Migrating a scratch database (``roomlog db upgrade``) costs seconds and loading the demo into it
+(``roomlog demo``, which publishes every year since the rooms opened) much more; several test modules
+need exactly that state and then change their own copy. Each state is built once per process, as the
+schema owner, into a template database; a test gets ``CREATE DATABASE … TEMPLATE …`` of it (a file
+copy on the server, owned by the owner, with the same tables, grants, policies and triggers) and the
+copy is dropped after. Under pytest-xdist every worker builds its own templates (their names carry a
+random suffix), so workers never wait for each other. :func:`drop_templates` removes them as pytest ends.
+
+Tests that check the migrations or the ``roomlog demo`` command itself keep running them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.support.apps import dispose, migrate_as_owner, owner_app
+from tests.support.postgres import owner_url_for, postgres_url
+from tests.support.sqlite import copy_template
+
+#: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
+_templates: dict[str, str] = {}
+#: The migrated SQLite file of this process (in a directory of its own, removed at exit).
+_sqlite_template: list[Path] = []
+
+
+def _admin() -> Engine:
+    url = postgres_url() or ""
+    return create_engine(make_url(owner_url_for(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _url(name: str) -> str:
+    return make_url(postgres_url() or "").set(database=name).render_as_string(hide_password=False)
+
+
+def _copy(template: str, name: str) -> None:
+    """Create ``name`` as a copy of ``template`` (no session may be connected to the template meanwhile)."""
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            # A template must be idle: end any connection a finished app left behind (the owner may).
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :t"), {"t": template}
+            )
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+
+
+def _drop(*names: str) -> None:
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def drop_templates() -> None:
+    """Drop this process's template databases and files (tests/conftest.py calls it as pytest ends)."""
+    if _templates:
+        with contextlib.suppress(Exception):  # the server may be gone already at exit
+            _drop(*_templates.values())
+        _templates.clear()
+    while _sqlite_template:
+        shutil.rmtree(_sqlite_template.pop().parent, ignore_errors=True)
+
+
+def _new_name(tag: str) -> str:
+    base = make_url(postgres_url() or "").database
+    return f"{base}_{tag}_{uuid.uuid4().hex[:6]}"
+
+
+def _migrated_template() -> str:
+    if "migrated" not in _templates:
+        name = _new_name("tmpl_migrated")
+        admin = _admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        if not _templates:
+            atexit.register(drop_templates)  # in case pytest_unconfigure never ran
+        _templates["migrated"] = name
+        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+        try:
+            dispose(migrate_as_owner(folder, _url(name)))
+        except BaseException:
+            del _templates["migrated"]
+            _drop(name)
+            raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return _templates["migrated"]
+
+
+def _demo_template(months: int) -> str:
+    key = f"demo-{months}"
+    if key not in _templates:
+        name = _new_name(f"tmpl_demo{months}")
+        _copy(_migrated_template(), name)
+        _templates[key] = name
+        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+        try:
+            owner = owner_app(folder, _url(name))
+            result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+            dispose(owner)
+            assert result.exit_code == 0, result.output
+        except BaseException:
+            del _templates[key]
+            _drop(name)
+            raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return _templates[key]
+
+
+@contextlib.contextmanager
+def _copy_of(template: str, tag: str) -> Iterator[str]:
+    name = _new_name(tag)
+    _copy(template, name)
+    try:
+        yield _url(name)
+    finally:
+        _drop(name)
+
+
+@contextlib.contextmanager
+def migrated_pg_database(tag: str) -> Iterator[str]:
+    """Yield the app role's URL of a fresh database in the state ``roomlog db upgrade`` leaves (as the owner)."""
+    with _copy_of(_migrated_template(), tag) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def demo_pg_database(tag: str, months: int = 1) -> Iterator[str]:
+    """Yield the app role's URL of a fresh migrated database after ``roomlog demo --months <months>`` as the owner."""
+    with _copy_of(_demo_template(months), tag) as url:
+        yield url
+
+
+def _migrated_sqlite() -> Path:
+    if not _sqlite_template:
+        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+        atexit.register(drop_templates)  # in case pytest_unconfigure never ran
+        path = folder / "migrated.sqlite3"
+        dispose(migrate_as_owner(folder, f"sqlite:///{path}"))
+        _sqlite_template.append(path)
+    return _sqlite_template[0]
+
+
+@contextlib.contextmanager
+def migrated_database(backend: str, tmp_path: Path, tag: str) -> Iterator[str]:
+    """Yield the URL of a fresh migrated database of ``backend``: a copied SQLite file in ``tmp_path``, or a
+    PostgreSQL copy (:func:`migrated_pg_database`); what ``database_url`` and ``migrated_app`` give, migrated once.
+    """
+    if backend == "postgresql":
+        with migrated_pg_database(tag) as url:
+            yield url
+    else:
+        yield f"sqlite:///{copy_template(_migrated_sqlite(), tmp_path / f'{tag}.sqlite3')}"

@@ -75,8 +75,8 @@ def save_once(
     Two identical submissions racing each other both try to insert; the unique key lets one
     win, and the loser rolls back and returns the winner's record.
 
-    With ``insert_first`` (a ``create`` that writes the record in one statement, on PostgreSQL)
-    the key is not looked up first: a new key, the usual case, costs no look-up, and a key used
+    With ``insert_first`` (a ``create`` that writes the record last and refuses nothing after
+    writing it) the key is not looked up first: a new key, the usual case, costs no look-up, and a key used
     before breaks the unique key, so the insert is rolled back and the earlier record returned
     (or refused, if it was sent with other content), as when two submissions race. A submission
     sent again whose ``create`` now refuses it (say, its month was approved since) gets the
@@ -87,7 +87,6 @@ def save_once(
     check_outbox_user()
     digest = request_hash(payload)
     scope = g.get("scope_room_ids")
-    insert_first = insert_first and db.session.get_bind().dialect.name == "postgresql"
     if not insert_first:
         existing = replay(db.session, model, key, digest, scope)  # before the write lock in a ``writes_late`` view
         if existing is not None:

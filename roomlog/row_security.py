@@ -118,9 +118,9 @@ def _pending(connection: Connection, *, lock_chain: bool, commit: bool) -> list[
     transaction, which the server commits at the pipeline's end (see :func:`pipelined`).
     """
     setting = connection.info.pop(_PENDING_SCOPE, None)
-    begin = connection.info.pop(_PENDING_BEGIN, None)
     if setting is None:
         return [_LOCK_CHAIN] if lock_chain else []
+    begin = connection.info.pop(_PENDING_BEGIN, None)
     connection.info[_SENT_SCOPE] = setting
     scope = (_SET_SCOPE_AND_LOCK if lock_chain else _SET_SCOPE, (setting,))
     return [scope] if commit or not begin else [("BEGIN", ()), scope]

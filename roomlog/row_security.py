@@ -13,7 +13,9 @@ migration::
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection
@@ -109,34 +111,75 @@ def defer_scope(connection: Connection, setting: str) -> None:
         connection.info[_PENDING_SCOPE] = setting
 
 
-def _pending(connection: Connection) -> list[tuple[str, Sequence[Any]]]:
-    """Return ``BEGIN`` and ``SELECT set_config(…)`` as far as they are deferred (taking them), or nothing."""
+def _pending(connection: Connection, *, lock_chain: bool, commit: bool) -> list[tuple[str, Sequence[Any]]]:
+    """Return what is deferred (``BEGIN``, the scope: taken) and the chain's lock, as few statements as can be.
+
+    With ``commit`` a deferred ``BEGIN`` is left out: the statements run in the pipeline's implicit
+    transaction, which the server commits at the pipeline's end (see :func:`pipelined`).
+    """
     setting = connection.info.pop(_PENDING_SCOPE, None)
     if setting is None:
-        return []
-    begin = [("BEGIN", ())] if connection.info.pop(_PENDING_BEGIN, None) else []
+        return [_LOCK_CHAIN] if lock_chain else []
+    begin = connection.info.pop(_PENDING_BEGIN, None)
     connection.info[_SENT_SCOPE] = setting
-    return [*begin, (_SET_SCOPE, (setting,))]
+    scope = (_SET_SCOPE_AND_LOCK if lock_chain else _SET_SCOPE, (setting,))
+    return [scope] if commit or not begin else [("BEGIN", ()), scope]
 
 
-def pipelined(connection: Connection, *statements: tuple[str, Sequence[Any]]) -> Any:
+def pipelined(
+    connection: Connection, *statements: tuple[str, Sequence[Any]], lock_chain: bool = False, commits: bool = False
+) -> Any:
     """Send what is deferred (``BEGIN``, the scope) and ``statements`` in one round trip; return the last first row.
 
     psycopg's pipeline mode: every statement goes with its parameters (the extended protocol:
     values never spliced into SQL) and psycopg prepares the ones it sends often, so the server
     parses and plans each once per connection. The server runs them in order, each with its own
     snapshot (read committed), and skips the rest after an error, which is raised here.
+
+    ``lock_chain`` takes the audit chain's lock (:data:`_LOCK_CHAIN`) first, in the statement
+    that sets a deferred scope if there is one. ``commits`` (a write after which the caller
+    commits at once: :func:`write_commits`): if nothing was sent in this transaction yet (its
+    ``BEGIN`` is still deferred), no ``BEGIN`` is sent and the pipeline's statements form one
+    implicit transaction, which the server commits when the pipeline ends (its Sync), with the
+    scope and the lock held until then, as an explicit one would: no ``COMMIT`` round trip. An
+    error rolls all of it back. A statement sent after it begins a new transaction with the
+    same scope (the deferred ``BEGIN`` is armed again), and SQLAlchemy's ``commit()`` finds the
+    server idle: psycopg then sends nothing.
     """
-    todo = [*_pending(connection), *statements]
+    setting = connection.info.get(_PENDING_SCOPE)
+    commits = commits and _WRITE_COMMITS.get() and bool(connection.info.get(_PENDING_BEGIN)) and setting is not None
+    todo = [*_pending(connection, lock_chain=lock_chain, commit=commits), *statements]
     if not todo:
         return None
     driver: Any = connection.connection.dbapi_connection
-    with driver.cursor() as cursor:
-        with driver.pipeline():
-            for query, params in todo:
-                cursor.execute(query, params)
-        result = cursor.pgresult
-        return cursor.fetchone() if result is not None and result.ntuples else None
+    try:
+        with driver.cursor() as cursor:
+            with driver.pipeline():
+                for query, params in todo:
+                    cursor.execute(query, params)
+            result = cursor.pgresult
+            return cursor.fetchone() if result is not None and result.ntuples else None
+    finally:
+        if commits:  # committed (or rolled back) at the pipeline's end: the next statement begins anew
+            connection.info.pop(_SENT_SCOPE, None)
+            connection.info[_PENDING_BEGIN] = True
+            connection.info[_PENDING_SCOPE] = setting
+
+
+@contextmanager
+def write_commits() -> Iterator[None]:
+    """Mark a block whose write the caller commits at once (``rooms.submit.save_once``).
+
+    A write in it that is the first statement of its transaction (:func:`pipelined` with
+    ``commits``) may commit itself at the end of its own round trip instead of waiting for a
+    ``COMMIT`` of its own. The caller must commit (or roll back) right after the block and
+    treat nothing after the write as part of the same transaction.
+    """
+    token = _WRITE_COMMITS.set(True)
+    try:
+        yield
+    finally:
+        _WRITE_COMMITS.reset(token)
 
 
 #: An execution option for a read that may run before the transaction begins, on its own and
@@ -145,6 +188,12 @@ def pipelined(connection: Connection, *statements: tuple[str, Sequence[Any]]) ->
 STANDALONE_READ = "roomlog_standalone_read"
 #: The room scope of the current transaction (row-level security), with the scope as parameter.
 _SET_SCOPE = "SELECT set_config('roomlog.room_ids', %s, true)"
+#: The audit chain's lock, held to the end of the transaction (``roomlog.services.audit``).
+_LOCK_CHAIN = ("SELECT pg_advisory_xact_lock(7274017)", ())
+#: Both in one statement (the scope must be set before the next statement, the lock taken before it).
+_SET_SCOPE_AND_LOCK = "SELECT set_config('roomlog.room_ids', %s, true), pg_advisory_xact_lock(7274017)"
+#: Whether the write under way may commit itself (:func:`write_commits`).
+_WRITE_COMMITS: ContextVar[bool] = ContextVar("roomlog_write_commits", default=False)
 #: Keys in a connection's ``info``: the scope waiting for the next statement, the one sent last,
 #: and whether ``BEGIN`` waits too.
 _PENDING_SCOPE = "roomlog_pending_scope"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 from flask import abort, g, request
@@ -14,6 +15,7 @@ from roomlog.database import commit_keeping_loaded, end_read_phase
 from roomlog.extensions import db
 from roomlog.messages import N_
 from roomlog.models import Room, RoomEvent, Visit
+from roomlog.row_security import write_commits
 from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.idempotency import checked_key, replay, request_hash
 
@@ -73,40 +75,42 @@ def save_once(
     Two identical submissions racing each other both try to insert; the unique key lets one
     win, and the loser rolls back and returns the winner's record.
 
-    With ``insert_first`` (a ``create`` that writes the record in one statement, on PostgreSQL)
-    the key is not looked up first: a new key, the usual case, costs no look-up, and a key used
+    With ``insert_first`` (a ``create`` that writes the record last and refuses nothing after
+    writing it) the key is not looked up first: a new key, the usual case, costs no look-up, and a key used
     before breaks the unique key, so the insert is rolled back and the earlier record returned
     (or refused, if it was sent with other content), as when two submissions race. A submission
     sent again whose ``create`` now refuses it (say, its month was approved since) gets the
-    earlier record, as if it had been looked up first.
+    earlier record, as if it had been looked up first. ``create``'s write must be its last
+    statement: it may commit itself (:func:`roomlog.row_security.write_commits`), saving the
+    ``COMMIT`` round trip.
     """
     check_outbox_user()
     digest = request_hash(payload)
     scope = g.get("scope_room_ids")
-    insert_first = insert_first and db.session.get_bind().dialect.name == "postgresql"
     if not insert_first:
         existing = replay(db.session, model, key, digest, scope)  # before the write lock in a ``writes_late`` view
         if existing is not None:
             return existing
     end_read_phase(in_view=True)
     for _attempt in range(2):
+        refused: DomainError | None = None
         try:
-            row = create(digest)
+            with write_commits() if insert_first else nullcontext():
+                row = create(digest)
             commit_keeping_loaded(db.session())  # the redirect needs ids only: read nothing again
             return row
         except IntegrityError:
-            db.session.rollback()
-        except DomainError:
+            pass  # the key was used before, or a twin submission won the race: answer with its record
+        except DomainError as exc:
             if not insert_first:
                 raise
-            db.session.rollback()
-            existing = replay(db.session, model, key, digest, scope)
-            if existing is not None:
-                return existing
-            raise
+            refused = exc  # unless the key was used before: then its record is the answer
+        db.session.rollback()
         existing = replay(db.session, model, key, digest, scope)
         if existing is not None:
             return existing
+        if refused is not None:
+            raise refused
     raise Conflict(N_("The record could not be saved because of a conflicting entry. Try again."))
 
 

@@ -166,7 +166,9 @@ def record_insert_pg(
     query = _INSERT_WITH_ENTRY_PG.format(row=_insert_sql(table.name, tuple(values)), where=where)
     params = [*map(_stored, values.values()), *where_params, *_entry_params(entry), head, middle, tail, GENESIS]
     try:
-        row = pipelined(connection, _LOCK_CHAIN, (query, params))
+        # The chain's lock, then the row and its entry; inside ``row_security.write_commits`` (the
+        # caller commits at once) a write that begins its transaction commits with this round trip.
+        row = pipelined(connection, (query, params), lock_chain=True, commits=True)
     except errors.IntegrityError as exc:
         raise IntegrityError(f"INSERT INTO {table.name} … audit_log", None, exc) from exc
     if row is None:
@@ -205,11 +207,11 @@ def _thirds(entry: AuditEntry) -> tuple[str, str, str]:
     return before + '"entity_id":', middle, tail
 
 
-#: Lock the chain for the rest of the transaction, then (a new statement, so a new snapshot that
-#: sees every entry committed before the lock was granted) insert the entry after the newest one.
+#: Sent after the chain's lock (``pipelined(…, lock_chain=True)``, held to the end of the transaction):
+#: a new statement, so a new snapshot that sees every entry committed before the lock was granted,
+#: inserts the entry after the newest one.
 #: ``roomlog_audit_last_hash()`` belongs to the owner: row-level security hides other rooms' entries.
 #: ``OFFSET 0`` keeps the tail a subquery of its own: read once, not once per use.
-_LOCK_CHAIN = ("SELECT pg_advisory_xact_lock(7274017)", ())
 _APPEND_PG = """INSERT INTO audit_log
        (at, user_id, room_id, action, entity, entity_id, changes, reason, prev_hash, hash)
 SELECT %s, %s::integer, %s::integer, %s, %s, %s::integer, %s::json, %s::text, tail.prev,
@@ -270,7 +272,7 @@ def _append_pg(connection: Connection, entry: AuditEntry) -> None:
     head, tail = _halves(entry)
     at, user_id, room_id, action, entity, changes, reason = _entry_params(entry)
     params = [at, user_id, room_id, action, entity, entry.entity_id, changes, reason, head, tail, GENESIS]
-    row = pipelined(connection, _LOCK_CHAIN, (_APPEND_PG, params))  # the insert's RETURNING, the last result
+    row = pipelined(connection, (_APPEND_PG, params), lock_chain=True)  # the insert's RETURNING, the last result
     if row is None:
         raise RuntimeError("the audit entry was not inserted")
     entry.id, entry.prev_hash, entry.hash = row

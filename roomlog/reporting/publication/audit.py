@@ -11,15 +11,14 @@ objective (HiGHS keeps the basis between solves, so each re-solve is warm).
 points already prove wide: every solution HiGHS returns is a point of the block, and so are the
 exact values when they satisfy every relation; a cell whose values over those points differ by k
 or more has a range at least that wide. A cell proven wide stays wide while more cells are hidden
-(each new hidden cell can keep its exact value), so :class:`_Memo` carries the proof from one
+(each new hidden cell can keep its exact value), so :class:`Proofs` carries the proof from one
 audit round to the next.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import highspy
@@ -245,21 +244,6 @@ def _solve_narrow(
     return out
 
 
-@dataclass
-class _Memo:
-    """Cells proven wide by earlier audits of the same cells and relations, while the hidden cells only grow."""
-
-    exact: Mapping[Key, int]
-    relations: Sequence[Relation]
-    exact_holds: bool
-    threshold: int
-    hidden: frozenset[Key]
-    proven: set[Key] = field(default_factory=set)
-
-
-_memo = threading.local()
-
-
 def _holds(exact: Mapping[Key, int], relations: Iterable[Relation]) -> bool:
     """Whether the exact values satisfy every relation (then they are a feasible point of every block)."""
     for relation in relations:
@@ -269,27 +253,26 @@ def _holds(exact: Mapping[Key, int], relations: Iterable[Relation]) -> bool:
     return True
 
 
-def _memo_for(
-    exact: Mapping[Key, int], relations: Iterable[Relation], hidden: set[Key], threshold: int
-) -> _Memo | None:
-    """The memo of audits of these very objects with fewer hidden cells (a new one if there is none)."""
-    if not isinstance(relations, Sequence):
-        return None
-    memo: _Memo | None = getattr(_memo, "last", None)
-    if (
-        memo is None
-        or memo.exact is not exact
-        or memo.relations is not relations
-        or memo.threshold != threshold
-        or not memo.hidden <= hidden
-    ):
-        memo = _Memo(exact, relations, _holds(exact, relations), threshold, frozenset(hidden))
-    # Carried over only when the exact values are a point: then each newly hidden cell can keep its value.
-    if not memo.exact_holds:
-        memo.proven = set()
-    memo.hidden = frozenset(hidden)
-    _memo.last = memo
-    return memo
+class Proofs:
+    """The cells proven wide by the audits of one year's cells and relations, while its hidden cells only grow.
+
+    The caller (``protect.protect_year``) keeps one for the audit rounds of a year. A proof is carried
+    from one audit to the next only when the exact values are a point of every block (then each newly
+    hidden cell can keep its value, so a range can only widen); if the hidden cells ever shrink, the
+    proofs are dropped.
+    """
+
+    def __init__(self, exact: Mapping[Key, int], relations: Iterable[Relation], threshold: int) -> None:
+        self.threshold = threshold
+        self.exact_holds = _holds(exact, relations)
+        self.hidden: frozenset[Key] = frozenset()
+        self.proven: set[Key] = set()
+
+    def start(self, hidden: set[Key]) -> None:
+        """Begin an audit of ``hidden``: keep the proofs only where they still hold."""
+        if not self.exact_holds or not self.hidden <= hidden:
+            self.proven = set()
+        self.hidden = frozenset(hidden)
 
 
 def narrow(
@@ -299,17 +282,19 @@ def narrow(
     threshold: int,
     fresh: set[Key] | None = None,
     index: Mapping[Key, list[Relation]] | None = None,
+    proofs: Proofs | None = None,
 ) -> dict[Key, tuple[float, float]]:
     """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
 
-    A hidden count of k or more pinned near its value gives no small count away.
+    A hidden count of k or more pinned near its value gives no small count away. ``proofs``
+    (the same :class:`Proofs` for every audit of a year) skips the cells proven wide before.
     """
-    targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold}
-    memo = _memo_for(exact, relations, hidden, threshold)
-    if memo is not None:
-        targets -= memo.proven
-    wide = _Wide(threshold, memo is not None and memo.exact_holds)
+    if proofs is None:
+        relations = list(relations)
+        proofs = Proofs(exact, relations, threshold)
+    proofs.start(hidden)
+    targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold} - proofs.proven
+    wide = _Wide(threshold, proofs.exact_holds)
     found = ranges(exact, relations, hidden, targets, fresh, index, wide)
-    if memo is not None:
-        memo.proven |= wide.proven
+    proofs.proven |= wide.proven
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
-from roomlog.reporting.publication.audit import narrow
+from roomlog.reporting.publication.audit import Proofs, narrow
 from roomlog.reporting.publication.units import (
     EXEMPT_CODES,
     HEADLINE_TOTALS,
@@ -168,7 +168,8 @@ def protect_year(
     for relation in relations:
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
-    leaks = _rounds(state, exact, relations, threshold, fresh, by_key)
+    proofs = Proofs(exact, relations, threshold)  # cells proven wide stay so while more are hidden
+    leaks = _rounds(state, exact, relations, threshold, fresh, by_key, proofs)
     # Privacy first: when cells stay narrow, national totals become complements as a last resort:
     # first the non-headline ones of the codes that leak, then every non-headline one, and only then
     # the headline totals too (e.g. two versions of a revised month differ by exactly the changed cell).
@@ -180,7 +181,7 @@ def protect_year(
             headline = _kept(key, exact[key], threshold)
             if stage == "all" or (not headline and (stage == "non-headline" or key[2] in codes)):
                 del pinned[key]
-        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key)
+        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     return _hidden(state)
@@ -248,6 +249,7 @@ def _rounds(
     threshold: int,
     audit_keys: set[Key],
     by_key: Mapping[Key, list[Relation]],
+    proofs: Proofs,
 ) -> dict[Key, tuple[float, float]]:
     """Audit, then hide more, until no small count is narrower than k; return the leaks left.
 
@@ -256,7 +258,7 @@ def _rounds(
     """
     leaks: dict[Key, tuple[float, float]] = {}
     for _round in range(MAX_ROUNDS):
-        found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
+        found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key, proofs)
         leaks = _sensitive(found, exact, threshold)
         if not leaks:
             return leaks
@@ -271,7 +273,7 @@ def _rounds(
         if not picks:
             return leaks
         audit_keys = picks | set(leaks)
-    found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key)
+    found = narrow(exact, relations, _hidden(state), threshold, audit_keys, by_key, proofs)
     return _sensitive(found, exact, threshold)
 
 

@@ -43,7 +43,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     drop_databases(_worker_databases)
 
 
-#: The longest test modules of a full run (``--durations=0`` summed per module), longest first. pytest-xdist
+#: The longest test modules, longest first (ranked from earlier profiles of single modules; re-rank from a
+#: full ``--durations=0`` run summed per module when modules change). pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started

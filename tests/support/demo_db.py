@@ -21,11 +21,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from tests.support.apps import dispose, migrate_as_owner, owner_app
-from tests.support.postgres import owner_url_for, postgres_url
+from tests.support.postgres import admin_engine, drop_databases, postgres_url
 from tests.support.sqlite import copy_template
 
 #: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
@@ -35,8 +35,7 @@ _sqlite_template: list[Path] = []
 
 
 def _admin() -> Engine:
-    url = postgres_url() or ""
-    return create_engine(make_url(owner_url_for(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return admin_engine(postgres_url() or "")
 
 
 def _url(name: str) -> str:
@@ -58,13 +57,7 @@ def _copy(template: str, name: str) -> None:
 
 
 def _drop(*names: str) -> None:
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    drop_databases(list(names))
 
 
 def drop_templates() -> None:

@@ -125,7 +125,7 @@ def scratch_pg_database(tag: str) -> Iterator[str]:
     """Create an empty PostgreSQL database (owned by the owner), yield the app role's URL, drop it after."""
     base = make_url(postgres_url() or "")
     name = f"{base.database}_{tag}_{uuid.uuid4().hex[:6]}"
-    admin = _admin_engine(str(base))
+    admin = admin_engine(str(base))
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -140,7 +140,7 @@ def scratch_pg_database(tag: str) -> Iterator[str]:
 COMPANION_SUFFIXES = ("", "_migrations")
 
 
-def _admin_engine(url: str) -> Engine:
+def admin_engine(url: str) -> Engine:
     """An autocommit connection to the server's ``postgres`` database as the owner (who may create databases)."""
     return create_engine(make_url(owner_url_for(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
@@ -157,7 +157,7 @@ def use_worker_databases(worker: str) -> list[str]:
     base = make_url(url)
     name = f"{base.database}_{worker}"
     names = [name + suffix for suffix in COMPANION_SUFFIXES]
-    admin = _admin_engine(url)
+    admin = admin_engine(url)
     with admin.connect() as conn:
         for database in names:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
@@ -175,7 +175,7 @@ def drop_databases(names: list[str]) -> None:
     url = os.environ.get(PG_ENV)
     if not url or not names:
         return
-    admin = _admin_engine(url)
+    admin = admin_engine(url)
     with admin.connect() as conn:
         for database in names:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

@@ -94,3 +94,22 @@ def test_board_refreshes_itself(live_server: Any, page: Any, login: Any) -> None
     page.clock.fast_forward(21_000)
     expect(page.locator("[data-waiting]")).to_have_attribute("data-waiting", "2")
     assert page.locator("form[data-once] button[data-action=check-out]").count() >= 2
+
+
+def test_assisted_yes_is_out_of_reach_unless_the_route_is_injection(live_server: Any, page: Any, login: Any) -> None:
+    room, (user, waiting) = _seed(live_server, "Assisted")
+    login(page, user.username)
+    page.goto(f"{live_server.url}/rooms/{room.id}/visits/{waiting.id}")
+    yes = page.locator("[data-action=assisted-yes]").locator("xpath=..")
+
+    def reachable() -> bool:
+        return bool(yes.evaluate("e => getComputedStyle(e).pointerEvents !== 'none'"))
+
+    assert reachable()  # no route yet
+    page.locator("[data-action=route-smoke]").check()
+    assert not reachable()
+    page.locator("[data-action=route-inject]").check()
+    assert reachable()
+    page.locator("[data-action=assisted-yes]").check()
+    page.locator("[data-action=route-sniff]").check()
+    assert reachable()  # picked before the route changed: left visible to change

@@ -268,6 +268,18 @@ class Proofs:
         self.hidden: frozenset[Key] = frozenset()
         self.proven: set[Key] = set()
 
+    def fork(self) -> Proofs:
+        """A copy for an audit of any hidden set containing the last one audited: the proofs hold there too.
+
+        A cell wide with fewer cells hidden is at least as wide with more hidden (each added hidden cell
+        can keep its exact value), so one audit with the most cells shown proves cells wide for every
+        audit between it and the protected set (``protect.release``).
+        """
+        other = Proofs.__new__(Proofs)
+        other.threshold, other.exact_holds, other.hidden = self.threshold, self.exact_holds, self.hidden
+        other.proven = set(self.proven)
+        return other
+
     def start(self, hidden: set[Key]) -> None:
         """Begin an audit of ``hidden``: keep the proofs only where they still hold."""
         if not self.exact_holds or not self.hidden <= hidden:

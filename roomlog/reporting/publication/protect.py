@@ -36,9 +36,10 @@ PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 #: Rounds of "audit, then hide more" before giving up (each round covers every narrow cell).
 MAX_ROUNDS = 30
 #: LP audits the release pass (:func:`release`) may run for one protected year: it bounds the extra cost.
-RELEASE_AUDITS = 40
-#: Candidates shown again together in one audit (halved on failure).
-RELEASE_BATCH = 16
+RELEASE_AUDITS = 32
+#: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
+#: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
+SUSPECT_BATCH = 1
 #: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
 NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
 
@@ -259,7 +260,7 @@ def release(
     (the floor): when it passes, all are shown. Otherwise the small counts it finds wide stay wide in
     every later try (each hides a superset of the floor), so later tries solve only the few it found
     narrow. The groups far from those (:func:`_near`) are then tried together, and the suspects near
-    them in batches of ``RELEASE_BATCH``, in the given order; a batch the audit rejects is halved until
+    them in batches of ``SUSPECT_BATCH``, in the given order; a batch the audit rejects is halved until
     each failing group is tried alone. At most ``audits`` LP audits: the cost stays bounded.
     """
     if not groups or audits <= 0:
@@ -273,13 +274,18 @@ def release(
         return list(groups)
     floor, narrow_at_floor = found
     shown: list[set[Key]] = []
+    last = [floor.fork()]
 
     def attempt(batch: list[set[Key]]) -> bool:
         cells = set().union(*batch)
         budget[0] -= 1
         for key in cells:
             del state.reasons[key]
-        found = narrow(exact, relations, _hidden(state), threshold, cells, by_key, floor.fork())
+        hidden = _hidden(state)
+        # After a refused batch, a half of it hides more: the proofs of the refused try still hold.
+        proofs = last[0] if last[0].hidden <= hidden else floor.fork()
+        last[0] = proofs
+        found = narrow(exact, relations, hidden, threshold, cells, by_key, proofs, first=True)
         if _sensitive(found, exact, threshold):
             for key in cells:
                 state.reasons[key] = Reason.SECONDARY
@@ -287,7 +293,7 @@ def release(
         return True
 
     def test(batch: list[set[Key]]) -> None:
-        if budget[0] <= 0:
+        if not batch or budget[0] <= 0:
             return
         if attempt(batch):
             shown.extend(batch)
@@ -296,13 +302,17 @@ def release(
             test(batch[:half])
             test(batch[half:])
 
-    near = _near(narrow_at_floor, by_key, _hidden(state))
+    near = _near(narrow_at_floor, by_key)
     suspects = [group for group in groups if group & near]
     test([group for group in groups if not group & near])
-    for start in range(0, len(suspects), RELEASE_BATCH):
-        test(suspects[start : start + RELEASE_BATCH])
+    for start in range(0, len(suspects), SUSPECT_BATCH):
+        test(suspects[start : start + SUSPECT_BATCH])
     log.info(
-        "publication: showed %d of %d hidden totals again (%d audits)", len(shown), len(groups), audits - budget[0]
+        "publication: showed %d of %d hidden totals again (%d suspects, %d audits)",
+        len(shown),
+        len(groups),
+        len(suspects),
+        audits - budget[0],
     )
     return shown
 
@@ -334,18 +344,14 @@ def _floor_proofs(
     return proofs, set(found)
 
 
-def _near(cells: AbstractSet[Key], by_key: Mapping[Key, list[Relation]], hidden: AbstractSet[Key]) -> set[Key]:
-    """The cells within two relations of ``cells``, through hidden cells: where a total that pins them lies.
+def _near(cells: AbstractSet[Key], by_key: Mapping[Key, list[Relation]]) -> set[Key]:
+    """The cells in a relation with one of ``cells``: where a total that pins them most often lies.
 
-    A small count narrow with every candidate shown is pinned by a relation it is in (a quarter minus its
-    other months, a national sum minus the other municipalities) or one through a hidden cell next to it.
+    A small count narrow with every candidate shown is most often pinned by a relation it is in (a
+    quarter minus its other months, a national sum minus the other municipalities); the groups near
+    one are tried apart, so one refusal does not cost a bisection of every candidate.
     """
-    seen, frontier = set(cells), set(cells)
-    for _depth in range(2):
-        reached = {k for key in frontier for r in by_key.get(key, ()) for k, _c in r.terms} - seen
-        seen |= reached
-        frontier = reached & hidden
-    return seen
+    return {k for key in cells for r in by_key.get(key, ()) for k, _c in r.terms}
 
 
 def _close_with_national_siblings(

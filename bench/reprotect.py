@@ -100,9 +100,19 @@ def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:  # 
 def year_line(year: int, s: Counter[str]) -> str:
     cells = sum(v for k, v in s.items() if k.startswith("cells "))
     hidden = sum(v for k, v in s.items() if k.startswith("hidden "))
+    by_level = " ".join(
+        f"{level[:4]} {'/'.join(str(s[f'head {level} {kind} hidden']) for kind in ('month', 'quarter', 'year'))}"
+        for level in ("municipality", "national")
+    )
+    watch = " ".join(
+        f"{code.split('.')[-1]} "
+        f"{s[f'national {code} hidden']}/{s[f'national {code} hidden'] + s[f'national {code} shown']}"
+        for code in NATIONAL_SHOWN
+        if s[f"national {code} hidden"]
+    )
     return (
         f"  {year}: {hidden}/{cells} hidden; headline ≥k hidden {s['head hidden']} forced {s['head forced']}"
-        f" shown {s['head shown']}; leaks {s['leaks']}"
+        f" shown {s['head shown']} (m/q/y: {by_level}); national hidden: {watch or 'none'}; leaks {s['leaks']}"
     )
 
 

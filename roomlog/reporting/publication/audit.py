@@ -100,6 +100,8 @@ def ranges(
             out.update({key: (min(1.0, exact.get(key, 0)), INF) for key in wanted})
             continue
         out.update(_solve_block(keys, [rows[i] for i in row_ids], exact, wanted, wide))
+        if wide is not None and wide.first and wide.found:
+            break
     return out
 
 
@@ -190,6 +192,9 @@ class _Wide:
     threshold: int
     exact_holds: bool
     proven: set[Key] = field(default_factory=set)
+    #: Stop at the first narrow cell (``found``): the caller only asks whether any is narrow.
+    first: bool = False
+    found: bool = False
 
 
 def _solve_narrow(
@@ -241,6 +246,9 @@ def _solve_narrow(
             wide.proven.add(key)
             continue
         out[key] = (bounds[highspy.ObjSense.kMinimize], bounds[highspy.ObjSense.kMaximize])
+        if wide.first and out[key][1] - out[key][0] < need:
+            wide.found = True
+            return out
     return out
 
 
@@ -268,6 +276,18 @@ class Proofs:
         self.hidden: frozenset[Key] = frozenset()
         self.proven: set[Key] = set()
 
+    def fork(self) -> Proofs:
+        """A copy for an audit of any hidden set containing the last one audited: the proofs hold there too.
+
+        A cell wide with fewer cells hidden is at least as wide with more hidden (each added hidden cell
+        can keep its exact value), so one audit with the most cells shown proves cells wide for every
+        audit between it and the protected set (``protect.release``).
+        """
+        other = Proofs.__new__(Proofs)
+        other.threshold, other.exact_holds, other.hidden = self.threshold, self.exact_holds, self.hidden
+        other.proven = set(self.proven)
+        return other
+
     def start(self, hidden: set[Key]) -> None:
         """Begin an audit of ``hidden``: keep the proofs only where they still hold."""
         if not self.exact_holds or not self.hidden <= hidden:
@@ -283,18 +303,20 @@ def narrow(
     fresh: set[Key] | None = None,
     index: Mapping[Key, list[Relation]] | None = None,
     proofs: Proofs | None = None,
+    first: bool = False,
 ) -> dict[Key, tuple[float, float]]:
     """The hidden small counts (1..k−1) a reader can pin to a range narrower than ``threshold``.
 
     A hidden count of k or more pinned near its value gives no small count away. ``proofs``
     (the same :class:`Proofs` for every audit of a year) skips the cells proven wide before.
+    With ``first``, only whether any is narrow matters: the audit stops at the first one found.
     """
     if proofs is None:
         relations = list(relations)
         proofs = Proofs(exact, relations, threshold)
     proofs.start(hidden)
     targets = {key for key in hidden if 0 < exact.get(key, 0) < threshold} - proofs.proven
-    wide = _Wide(threshold, proofs.exact_holds)
+    wide = _Wide(threshold, proofs.exact_holds, first=first)
     found = ranges(exact, relations, hidden, targets, fresh, index, wide)
     proofs.proven |= wide.proven
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}

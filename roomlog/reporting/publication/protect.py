@@ -35,6 +35,13 @@ LEVEL = {"room": 0, "municipality": 1, "national": 2}
 PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 #: Rounds of "audit, then hide more" before giving up (each round covers every narrow cell).
 MAX_ROUNDS = 30
+#: LP audits the release pass (:func:`release`) may run for one protected year: it bounds the extra cost.
+RELEASE_AUDITS = 32
+#: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
+#: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
+SUSPECT_BATCH = 1
+#: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
+NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -184,7 +191,167 @@ def protect_year(
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
+    else:
+        groups = _releasable(state, exact, threshold, fixed, forced, equations)
+        release(state, exact, relations, threshold, by_key, groups, RELEASE_AUDITS)
     return _hidden(state)
+
+
+def _releasable(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    fixed: Mapping[Key, bool],
+    forced: AbstractSet[Key],
+    equations: list[Equation],
+) -> list[set[Key]]:
+    """The hidden totals worth showing again, each with its twins, in the order they are tried.
+
+    The heuristic closes one equation after another with the cheapest candidate and the audit rounds
+    cover each narrow cell on its own, so many municipal headline totals end up hidden that the audit
+    does not need once the rest is hidden. Candidates: complements (never a small count, never a cell
+    published before or hidden in an earlier version, never a total that pins a small part whatever
+    else is hidden) that are municipal or national headline totals of k or more, or national overdoses
+    and naloxone. Order (fixed, so publishing stays deterministic): national headline totals, then the
+    national watch list, then municipal headline totals; years before quarters before months; largest
+    first. A cell equal to the candidate through a sum (:func:`_twins`) is shown with it.
+    """
+    blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
+    twins = _twins(exact, equations)
+
+    def wanted(key: Key) -> bool:
+        if state.reasons.get(key) != Reason.SECONDARY or key in blocked:
+            return False
+        if exact[key] < threshold or key[1][0] == "room":
+            return False
+        return key[2] in HEADLINE_TOTALS or (key[1] == NATIONAL and key[2] in NATIONAL_WATCH)
+
+    def rank(key: Key) -> tuple[int, int, int, str]:
+        group = 0 if key[1] == NATIONAL and key[2] in HEADLINE_TOTALS else (1 if key[1] == NATIONAL else 2)
+        return (group, -PERIOD_RANK[kind_of_label(key[0])], -exact[key], repr(key))
+
+    out: list[set[Key]] = []
+    taken: set[Key] = set()
+    for key in sorted((k for k in _hidden(state) if wanted(k)), key=rank):
+        if key in taken:
+            continue
+        same = twins.get(key, [])
+        group = {key} | {t for t in same if state.reasons.get(t) == Reason.SECONDARY and t not in blocked}
+        if group & taken:
+            continue
+        taken |= group
+        out.append(group)
+    return out
+
+
+def release(
+    state: _State,
+    exact: Mapping[Key, int],
+    relations: list[Relation],
+    threshold: int,
+    by_key: Mapping[Key, list[Relation]],
+    groups: list[set[Key]],
+    audits: int = RELEASE_AUDITS,
+) -> list[set[Key]]:
+    """Show ``groups`` of hidden cells again where the LP audit still passes; return the groups shown.
+
+    Only shrinks the hidden set, and only by what the audit accepts, so no small count becomes
+    narrower than k and no year hides more than before. The first audit shows every group at once
+    (the floor): when it passes, all are shown. Otherwise the small counts it finds wide stay wide in
+    every later try (each hides a superset of the floor), so later tries solve only the few it found
+    narrow. The groups far from those (:func:`_near`) are then tried together, and the suspects near
+    them in batches of ``SUSPECT_BATCH``, in the given order; a batch the audit rejects is halved until
+    each failing group is tried alone. At most ``audits`` LP audits: the cost stays bounded.
+    """
+    if not groups or audits <= 0:
+        return []
+    budget = [audits]
+    every = set().union(*groups)
+    found = _floor_proofs(state, exact, relations, threshold, by_key, every)
+    budget[0] -= 1
+    if found is None:
+        log.info("publication: showed all %d hidden totals again (1 audit)", len(groups))
+        return list(groups)
+    floor, narrow_at_floor = found
+    shown: list[set[Key]] = []
+    last = [floor.fork()]
+
+    def attempt(batch: list[set[Key]]) -> bool:
+        cells = set().union(*batch)
+        budget[0] -= 1
+        for key in cells:
+            del state.reasons[key]
+        hidden = _hidden(state)
+        # After a refused batch, a half of it hides more: the proofs of the refused try still hold.
+        proofs = last[0] if last[0].hidden <= hidden else floor.fork()
+        last[0] = proofs
+        found = narrow(exact, relations, hidden, threshold, cells, by_key, proofs, first=True)
+        if _sensitive(found, exact, threshold):
+            for key in cells:
+                state.reasons[key] = Reason.SECONDARY
+            return False
+        return True
+
+    def test(batch: list[set[Key]]) -> None:
+        if not batch or budget[0] <= 0:
+            return
+        if attempt(batch):
+            shown.extend(batch)
+        elif len(batch) > 1:
+            half = len(batch) // 2
+            test(batch[:half])
+            test(batch[half:])
+
+    near = _near(narrow_at_floor, by_key)
+    suspects = [group for group in groups if group & near]
+    test([group for group in groups if not group & near])
+    for start in range(0, len(suspects), SUSPECT_BATCH):
+        test(suspects[start : start + SUSPECT_BATCH])
+    log.info(
+        "publication: showed %d of %d hidden totals again (%d suspects, %d audits)",
+        len(shown),
+        len(groups),
+        len(suspects),
+        audits - budget[0],
+    )
+    return shown
+
+
+def _floor_proofs(
+    state: _State,
+    exact: Mapping[Key, int],
+    relations: list[Relation],
+    threshold: int,
+    by_key: Mapping[Key, list[Relation]],
+    every: set[Key],
+) -> tuple[Proofs, set[Key]] | None:
+    """Audit with every candidate shown; None when that passes (``every`` stays shown), else the proofs
+    and the small counts found narrow.
+
+    The proofs hold for any hidden set containing this one: every small count not found narrow here
+    (solved wide, proven wide by a point, or in a block no candidate touches, which passed before).
+    """
+    for key in every:
+        del state.reasons[key]
+    hidden = _hidden(state)
+    proofs = Proofs(exact, relations, threshold)
+    found = _sensitive(narrow(exact, relations, hidden, threshold, every, by_key, proofs), exact, threshold)
+    if not found:
+        return None
+    proofs.proven |= {k for k in hidden if 0 < exact.get(k, 0) < threshold} - set(found)
+    for key in every:
+        state.reasons[key] = Reason.SECONDARY
+    return proofs, set(found)
+
+
+def _near(cells: AbstractSet[Key], by_key: Mapping[Key, list[Relation]]) -> set[Key]:
+    """The cells in a relation with one of ``cells``: where a total that pins them most often lies.
+
+    A small count narrow with every candidate shown is most often pinned by a relation it is in (a
+    quarter minus its other months, a national sum minus the other municipalities); the groups near
+    one are tried apart, so one refusal does not cost a bisection of every candidate.
+    """
+    return {k for key in cells for r in by_key.get(key, ()) for k, _c in r.terms}
 
 
 def _close_with_national_siblings(

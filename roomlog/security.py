@@ -9,6 +9,7 @@ from flask import Flask, abort, current_app, flash, g, jsonify, redirect, reques
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -88,23 +89,49 @@ def guard() -> ResponseReturnValue | None:
     return None
 
 
+#: Sent with every response, replacing any value a view set.
+_ALWAYS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+_ALWAYS_LOWER = tuple((key.lower(), key, value) for key, value in _ALWAYS)
+
+
+def _put(found: Headers, present: set[str], key: str, value: str) -> None:
+    """``found[key] = value``, appending without a scan when ``key`` (lower case in ``present``) is not there yet."""
+    if key.lower() in present:
+        found[key] = value
+    else:
+        found.add(key, value)
+
+
 def headers(response: Response) -> Response:
-    """Set the security headers on every response, error pages and static files included."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    """Set the security headers on every response, error pages and static files included.
+
+    The response's header names are read once: a header not there yet is appended (what
+    ``Headers.set`` does after scanning the list for it), one already there is replaced.
+    """
+    found = response.headers
+    present = {key.lower() for key, _value in found}
+    if "content-security-policy" not in present:  # a view's own policy stays (``setdefault``)
+        found.add("Content-Security-Policy", CSP)
+    for lower, key, value in _ALWAYS_LOWER:
+        if lower in present:
+            found[key] = value
+        else:
+            found.add(key, value)
     if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.blueprint == "api" and "Cache-Control" in response.headers:
+        _put(found, present, "Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.blueprint == "api" and "cache-control" in present:
         response.vary.add("Cookie")  # the API sets its own (private, revalidated) caching and Vary
     elif request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        _put(found, present, "Cache-Control", "no-store")
         response.vary.add("Cookie")  # keeps a view's own Vary (the API's Accept)
-    response.headers["X-Request-ID"] = request_id()
+    _put(found, present, "X-Request-ID", request_id())
     return response
 
 

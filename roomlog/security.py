@@ -19,6 +19,7 @@ from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
 from roomlog.database import end_read_phase
 from roomlog.logs import security_event
+from roomlog.models import User
 from roomlog.request_logs import request_id
 
 CSP = (
@@ -39,9 +40,9 @@ def _is_public_endpoint() -> bool:
     return bool(getattr(view, "is_public", False))
 
 
-def _second_factor_step() -> str | None:
+def _second_factor_step(user: User) -> str | None:
     """Return the endpoint this user must finish first (code or enrolment), if any."""
-    user, login = current_user, g.get("login_session")
+    login = g.get("login_session")
     if totp.has_totp(user) and login is not None and login.second_factor_at is None:
         return "auth.two_factor"
     if totp.totp_required(user) and not totp.has_totp(user):
@@ -78,14 +79,15 @@ def guard() -> ResponseReturnValue | None:
         return None
     if not current_user.is_authenticated:
         return _login_redirect()
-    step = _second_factor_step()
+    user = current_user._get_current_object()  # the loaded user, not the proxy at every attribute
+    step = _second_factor_step(user)
     if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
             return jsonify(error="second factor required", request_id=request_id()), 401
         security_event("second_factor.pending", step=step)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for(step, next=target))
-    scoping.set_scope(scope_room_ids(current_user))
+    scoping.set_scope(scope_room_ids(user))
     return None
 
 

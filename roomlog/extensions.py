@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,6 +52,53 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _outside_api() -> bool:
     """Skip the limiter outside the API (its only limits; login throttling is roomlog.auth.throttle)."""
     return request.blueprint != "api"
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter, its per-request hooks run only where a limit can apply (the API).
+
+    Everywhere else ``_outside_api`` exempts every limit, and Flask-Limiter's hooks would only
+    find that out (its filter, its per-request context, no headers to add) on every request:
+    the wrapped hooks skip that work and keep their places among the app's hooks, so inside the
+    API the limit is checked exactly where and as before (before the login check).
+    """
+    if app.config.get("RATELIMIT_META"):  # meta limits apply to exempt requests too: keep the hooks as they are
+        limiter.init_app(app)
+        return
+    before = list(app.before_request_funcs.get(None, ()))
+    after = list(app.after_request_funcs.get(None, ()))
+    teardown = list(app.teardown_request_funcs.get(None, ()))
+    limiter.init_app(app)  # appends its three hooks (once per app)
+    app.before_request_funcs[None] = [
+        hook if hook in before else _before_in_api(hook) for hook in app.before_request_funcs.get(None, ())
+    ]
+    app.after_request_funcs[None] = [
+        hook if hook in after else _after_in_api(hook) for hook in app.after_request_funcs.get(None, ())
+    ]
+    app.teardown_request_funcs[None] = [
+        hook if hook in teardown else _teardown_in_api(hook) for hook in app.teardown_request_funcs.get(None, ())
+    ]
+
+
+def _before_in_api(hook: Callable[[], Any]) -> Callable[[], Any]:
+    def before() -> Any:
+        return None if _outside_api() else hook()
+
+    return before
+
+
+def _after_in_api(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def after(response: Any) -> Any:
+        return response if _outside_api() else hook(response)
+
+    return after
+
+
+def _teardown_in_api(hook: Callable[[BaseException | None], Any]) -> Callable[[BaseException | None], Any]:
+    def teardown(exc: BaseException | None) -> Any:
+        return None if _outside_api() else hook(exc)
+
+    return teardown
 
 
 def lock_after_days() -> int:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import numbers
+from babel import Locale, numbers
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
@@ -24,8 +24,9 @@ def select_locale() -> str:
     """Pick the user's language, then the session's choice, then Danish."""
     if not has_request_context():
         return "da"
-    if current_user and current_user.is_authenticated:
-        language: Language = current_user.language
+    user = current_user._get_current_object()  # the user once, not through the proxy three times
+    if user and user.is_authenticated:
+        language: Language = user.language
         return language.value
     chosen = session.get("language")
     if chosen in LANGUAGES:
@@ -33,6 +34,16 @@ def select_locale() -> str:
     if request and request.args.get("lang") in LANGUAGES:
         return str(request.args["lang"])
     return "da"
+
+
+@lru_cache(maxsize=8)
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _selected_locale() -> Locale:
+    """``select_locale``'s choice as a Babel ``Locale``, parsed once per language, not once per request."""
+    return _parsed(select_locale())
 
 
 def message(item: Message | Exception | str) -> str:
@@ -119,7 +130,7 @@ def local_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and register the formatting filters."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path) + "/translations")
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=_selected_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     app.jinja_env.filters.update(
         label=label, number=number, datetime=local_datetime, time=local_time, date=local_date, message=message
     )

@@ -17,9 +17,12 @@ LOGGER_NAME = "roomlog"
 _PENDING = "roomlog_audit_log_pending"
 
 
+_SECURITY = logging.getLogger(f"{LOGGER_NAME}.security")  # one object per name for the process: look it up once
+
+
 def security_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log a security event (login, failure, denial, approval) with its who/what/where."""
-    logging.getLogger(f"{LOGGER_NAME}.security").log(level, event, extra=fields)
+    _SECURITY.log(level, event, extra=fields)
 
 
 def _audit_inserted(_mapper: Any, _connection: Any, target: Any) -> None:

@@ -23,6 +23,8 @@ from roomlog import logs
 _MARK = "_roomlog_handler"
 # Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+#: ``json.dumps(entry, default=str, ensure_ascii=True)``, its encoder made once.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=True)
 
 
 def request_id() -> str:
@@ -72,7 +74,7 @@ class JsonFormatter(logging.Formatter):
                 tb = tb.tb_next
             if tb is not None:
                 entry["where"] = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
-        return json.dumps(entry, default=str, ensure_ascii=True)
+        return _ENCODER.encode(entry)
 
 
 def configure(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Flask, abort, current_app, flash, g, jsonify, redirect, reques
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -18,6 +19,7 @@ from roomlog.auth.access import scope_room_ids
 from roomlog.config import ConfigError
 from roomlog.database import end_read_phase
 from roomlog.logs import security_event
+from roomlog.models import User
 from roomlog.request_logs import request_id
 
 CSP = (
@@ -38,9 +40,9 @@ def _is_public_endpoint() -> bool:
     return bool(getattr(view, "is_public", False))
 
 
-def _second_factor_step() -> str | None:
+def _second_factor_step(user: User) -> str | None:
     """Return the endpoint this user must finish first (code or enrolment), if any."""
-    user, login = current_user, g.get("login_session")
+    login = g.get("login_session")
     if totp.has_totp(user) and login is not None and login.second_factor_at is None:
         return "auth.two_factor"
     if totp.totp_required(user) and not totp.has_totp(user):
@@ -77,34 +79,61 @@ def guard() -> ResponseReturnValue | None:
         return None
     if not current_user.is_authenticated:
         return _login_redirect()
-    step = _second_factor_step()
+    user = current_user._get_current_object()  # the loaded user, not the proxy at every attribute
+    step = _second_factor_step(user)
     if step and request.endpoint not in _SECOND_FACTOR_OPEN:
         if request.path.startswith("/api/"):
             return jsonify(error="second factor required", request_id=request_id()), 401
         security_event("second_factor.pending", step=step)
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for(step, next=target))
-    scoping.set_scope(scope_room_ids(current_user))
+    scoping.set_scope(scope_room_ids(user))
     return None
 
 
+#: Sent with every response, replacing any value a view set.
+_ALWAYS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+_ALWAYS_LOWER = tuple((key.lower(), key, value) for key, value in _ALWAYS)
+
+
+def _put(found: Headers, present: set[str], key: str, value: str) -> None:
+    """``found[key] = value``, appending without a scan when ``key`` (lower case in ``present``) is not there yet."""
+    if key.lower() in present:
+        found[key] = value
+    else:
+        found.add(key, value)
+
+
 def headers(response: Response) -> Response:
-    """Set the security headers on every response, error pages and static files included."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    """Set the security headers on every response, error pages and static files included.
+
+    The response's header names are read once: a header not there yet is appended (what
+    ``Headers.set`` does after scanning the list for it), one already there is replaced.
+    """
+    found = response.headers
+    present = {key.lower() for key, _value in found}
+    if "content-security-policy" not in present:  # a view's own policy stays (``setdefault``)
+        found.add("Content-Security-Policy", CSP)
+    for lower, key, value in _ALWAYS_LOWER:
+        if lower in present:
+            found[key] = value
+        else:
+            found.add(key, value)
     if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.blueprint == "api" and "Cache-Control" in response.headers:
+        _put(found, present, "Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.blueprint == "api" and "cache-control" in present:
         response.vary.add("Cookie")  # the API sets its own (private, revalidated) caching and Vary
     elif request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        _put(found, present, "Cache-Control", "no-store")
         response.vary.add("Cookie")  # keeps a view's own Vary (the API's Accept)
-    response.headers["X-Request-ID"] = request_id()
+    _put(found, present, "X-Request-ID", request_id())
     return response
 
 

@@ -57,7 +57,7 @@ def scope_room_ids(user: User) -> frozenset[int] | None:
 
 def room_for_member(room_id: int, *roles: Role) -> Room:
     """Return a room the current user works in (optionally with one of ``roles``), else 404."""
-    user = current_user
+    user = current_user._get_current_object()  # the loaded user (or the anonymous one), not the proxy
     if not user.is_authenticated or user.role not in ROOM_ROLES:
         security_event("access.denied", logging.WARNING, room=room_id, reason="not a room role")
         abort(404)

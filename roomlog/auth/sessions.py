@@ -126,8 +126,8 @@ def _loaded(db_session: Session, model: type[Any], keys: list[str], values: Sequ
     identity = db_session.identity_key(model, values[keys.index("id")])
     if identity in db_session.identity_map:
         return None
-    found = model()
-    found.__dict__.update(zip(keys, values, strict=True))  # as the ORM's own loader fills a new instance
+    found = model.__mapper__.class_manager.new_instance()  # as the ORM's loader makes one: no ``__init__``
+    found.__dict__.update(zip(keys, values, strict=True))  # and fills it
     make_transient_to_detached(found)  # loaded, no history; its identity from ``id``; persistent once added
     return found
 

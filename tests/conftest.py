@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, make_test_config, share_url_builders
-from tests.support.demo_db import drop_templates
+from tests.support.demo_db import SqliteDemo, drop_templates, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 from tests.support.templates import share_compiled_templates
@@ -29,6 +30,9 @@ share_url_builders()
 # … and the compiled code of their Jinja templates (tests/support/templates.py).
 share_compiled_templates()
 _worker_databases: list[str] = []
+#: What the processes of one run share (the sqlite_demo fixture), in the run's temporary directory (every
+#: xdist worker's own lies in it); removed as the run ends.
+SHARED = "roomlog-shared"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     drop_templates()
     drop_databases(_worker_databases)
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None and not os.environ.get("PYTEST_XDIST_WORKER"):  # the run's shared files (sqlite_demo)
+        shutil.rmtree(factory.getbasetemp() / SHARED, ignore_errors=True)
 
 
 #: The longest test modules, longest first (ranked from earlier profiles of single modules; re-rank from a
@@ -113,6 +120,15 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
         else:
             os.environ["ROOMLOG_INSTANCE_PATH"] = previous
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> SqliteDemo:
+    """``roomlog demo --months 1`` run once for the whole run on a fresh SQLite test database (all workers);
+    tests read what it printed and logged and copy its database (``SqliteDemo.config``, ``sqlite_demo_app``)."""
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return shared_sqlite_demo(run / SHARED, months=1)
 
 
 @pytest.fixture

@@ -8,25 +8,36 @@ copy on the server, owned by the owner, with the same tables, grants, policies a
 copy is dropped after. Under pytest-xdist every worker builds its own templates (their names carry a
 random suffix), so workers never wait for each other. :func:`drop_templates` removes them as pytest ends.
 
-Tests that check the migrations or the ``roomlog demo`` command itself keep running them.
+Tests that check the migrations keep running them.
+
+On SQLite, :func:`shared_sqlite_demo` runs ``roomlog demo`` once for the whole run (all xdist workers: the
+first to ask builds it under a file lock, the others wait for it and read the result); the tests of the
+command read its exit code, output and log, and copy its database.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import json
+import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support.apps import dispose, migrate_as_owner, owner_app
+from roomlog import create_app
+from roomlog.extensions import db
+from tests.support.apps import dispose, make_test_config, migrate_as_owner, owner_app
 from tests.support.postgres import admin_engine, drop_databases, postgres_url
-from tests.support.sqlite import copy_template
+from tests.support.sqlite import build_template, copy_template
 
 #: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
 _templates: dict[str, str] = {}
@@ -162,3 +173,80 @@ def migrated_database(backend: str, tmp_path: Path, tag: str) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{copy_template(_migrated_sqlite(), tmp_path / f'{tag}.sqlite3')}"
+
+
+#: The pseudonym key the shared SQLite demo is loaded with: a canary that test_security_pseudonyms looks for
+#: (and must not find) in the demo's database, its dump and its log.
+DEMO_PSEUDONYM_KEY = "PSEUDOKEY-canary-4f1c9e7a2b"
+
+
+@dataclass(frozen=True)
+class SqliteDemo:
+    """One run of ``roomlog demo --months <months>`` on a fresh SQLite test database (never open ``path``: copy it)."""
+
+    path: Path
+    exit_code: int
+    output: str
+    log: str  # every line the roomlog loggers wrote while the command ran (the app's LOG_FILE)
+
+    def config(self, tmp_path: Path, **extra: object) -> dict[str, object]:
+        """The test config of an app on a copy of this demo in ``tmp_path`` (with the key it was loaded with)."""
+        url = f"sqlite:///{copy_template(self.path, tmp_path / 'demo.sqlite3')}"
+        return make_test_config(tmp_path, url, PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, **extra)
+
+
+def _build_sqlite_demo(folder: Path, months: int) -> None:
+    """Run the command as a test did (the app fixture's database, the CLI runner), then record what it said."""
+    path = folder / "demo.sqlite3"
+    log = folder / "demo.log"
+    config = make_test_config(folder, f"sqlite:///{path}", PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, LOG_FILE=str(log))
+    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
+    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder / "instance")
+    try:
+        build_template(path, config)
+        application = create_app(config)
+        result = application.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+        with application.app_context(), db.engine.connect() as conn:  # one plain file to copy
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        dispose(application)
+    finally:
+        if previous is None:
+            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
+        else:
+            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
+    record = {"exit_code": result.exit_code, "output": result.output}
+    (folder / "result.json").write_text(json.dumps(record), encoding="utf-8")  # last: marks the build done
+
+
+def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
+    """The run's one SQLite demo in ``shared`` (a directory every process of the run sees), built on first use.
+
+    A process that asks while another builds it waits for that build (it would take as long to build its own).
+    """
+    folder = shared / f"sqlite-demo-{months}"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "result.json"
+    with open(folder / "lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                _build_sqlite_demo(folder, months)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    record = json.loads(done.read_text(encoding="utf-8"))
+    log = folder / "demo.log"
+    return SqliteDemo(
+        folder / "demo.sqlite3",
+        record["exit_code"],
+        record["output"],
+        log.read_text(encoding="utf-8") if log.exists() else "",
+    )
+
+
+@contextlib.contextmanager
+def sqlite_demo_app(demo: SqliteDemo, tmp_path: Path, **extra: object) -> Iterator[Flask]:
+    """An app (test config) on a copy of ``demo`` of the test's own in ``tmp_path``; disposed after."""
+    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(tmp_path / "instance"))  # as conftest's app fixture
+    application = create_app(demo.config(tmp_path, **extra))
+    yield application
+    dispose(application)

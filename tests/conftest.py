@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, make_test_config, share_url_builders
-from tests.support.demo_db import SqliteDemo, drop_templates, shared_sqlite_demo
+from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 from tests.support.templates import share_compiled_templates
@@ -45,9 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     drop_templates()
     drop_databases(_worker_databases)
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is not None and not os.environ.get("PYTEST_XDIST_WORKER"):  # the run's shared files (sqlite_demo)
-        shutil.rmtree(factory.getbasetemp() / SHARED, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's process (not an xdist worker) drops what the processes shared, before pytest removes its
+    temporary directory (where the shared templates are named)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    basetemp = getattr(factory, "_basetemp", None)
+    if basetemp is not None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        drop_shared(basetemp / SHARED)
 
 
 #: The longest test modules, longest first (ranked from earlier profiles of single modules; re-rank from a
@@ -123,12 +129,24 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> SqliteDemo:
+def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(_shared: Path) -> SqliteDemo:
     """``roomlog demo --months 1`` run once for the whole run on a fresh SQLite test database (all workers);
     tests read what it printed and logged and copy its database (``SqliteDemo.config``, ``sqlite_demo_app``)."""
-    base = tmp_path_factory.getbasetemp()
-    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    return shared_sqlite_demo(run / SHARED, months=1)
+    return shared_sqlite_demo(_shared, months=1)
+
+
+@pytest.fixture(scope="session")
+def pg_demo(_shared: Path) -> PgDemo:
+    """``roomlog demo --months 2`` run once for the whole run, as the owner, on a freshly migrated PostgreSQL
+    database (all workers); tests read what it printed and copy its database (``pg_demo_database``)."""
+    postgres_url()  # skips (fails in CI) without PostgreSQL
+    return shared_pg_demo(_shared, months=2)
 
 
 @pytest.fixture

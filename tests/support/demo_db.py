@@ -10,9 +10,10 @@ random suffix), so workers never wait for each other. :func:`drop_templates` rem
 
 Tests that check the migrations keep running them.
 
-On SQLite, :func:`shared_sqlite_demo` runs ``roomlog demo`` once for the whole run (all xdist workers: the
-first to ask builds it under a file lock, the others wait for it and read the result); the tests of the
-command read its exit code, output and log, and copy its database.
+:func:`shared_sqlite_demo` and :func:`shared_pg_demo` run ``roomlog demo`` once for the whole run (all xdist
+workers: the first to ask builds it under a file lock in a directory the run's processes share, the others
+wait for it and read the result); the tests of the command read its exit code, output (and log), and copy
+its database. :func:`drop_shared` removes them as the run ends.
 """
 
 from __future__ import annotations
@@ -58,9 +59,15 @@ def _copy(template: str, name: str) -> None:
     admin = _admin()
     try:
         with admin.connect() as conn:
-            # A template must be idle: end any connection a finished app left behind (the owner may).
+            # A template must be idle: end any connection a finished app left behind (the owner may). Only
+            # client connections: the owner may not end an autovacuum worker (a superuser's process), and
+            # CREATE DATABASE itself makes one in the template stop.
             conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :t"), {"t": template}
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :t AND backend_type = 'client backend'"
+                ),
+                {"t": template},
             )
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     finally:
@@ -108,27 +115,6 @@ def _migrated_template() -> str:
     return _templates["migrated"]
 
 
-def _demo_template(months: int) -> str:
-    key = f"demo-{months}"
-    if key not in _templates:
-        name = _new_name(f"tmpl_demo{months}")
-        _copy(_migrated_template(), name)
-        _templates[key] = name
-        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
-        try:
-            owner = owner_app(folder, _url(name))
-            result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
-            dispose(owner)
-            assert result.exit_code == 0, result.output
-        except BaseException:
-            del _templates[key]
-            _drop(name)
-            raise
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return _templates[key]
-
-
 @contextlib.contextmanager
 def _copy_of(template: str, tag: str) -> Iterator[str]:
     name = _new_name(tag)
@@ -143,13 +129,6 @@ def _copy_of(template: str, tag: str) -> Iterator[str]:
 def migrated_pg_database(tag: str) -> Iterator[str]:
     """Yield the app role's URL of a fresh database in the state ``roomlog db upgrade`` leaves (as the owner)."""
     with _copy_of(_migrated_template(), tag) as url:
-        yield url
-
-
-@contextlib.contextmanager
-def demo_pg_database(tag: str, months: int = 1) -> Iterator[str]:
-    """Yield the app role's URL of a fresh migrated database after ``roomlog demo --months <months>`` as the owner."""
-    with _copy_of(_demo_template(months), tag) as url:
         yield url
 
 
@@ -224,15 +203,10 @@ def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
     A process that asks while another builds it waits for that build (it would take as long to build its own).
     """
     folder = shared / f"sqlite-demo-{months}"
-    folder.mkdir(parents=True, exist_ok=True)
     done = folder / "result.json"
-    with open(folder / "lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not done.exists():
-                _build_sqlite_demo(folder, months)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with _locked(folder):
+        if not done.exists():
+            _build_sqlite_demo(folder, months)
     record = json.loads(done.read_text(encoding="utf-8"))
     log = folder / "demo.log"
     return SqliteDemo(
@@ -250,3 +224,69 @@ def sqlite_demo_app(demo: SqliteDemo, tmp_path: Path, **extra: object) -> Iterat
     application = create_app(demo.config(tmp_path, **extra))
     yield application
     dispose(application)
+
+
+@dataclass(frozen=True)
+class PgDemo:
+    """``roomlog demo --months <months>`` run as the owner on a freshly migrated PostgreSQL database, kept as a
+    template every process of the run may copy (:func:`pg_demo_database`); never connect to ``template``."""
+
+    folder: Path
+    template: str
+    exit_code: int
+    output: str
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def shared_pg_demo(shared: Path, months: int) -> PgDemo:
+    """The run's one PostgreSQL demo of ``months`` months in ``shared``, built on first use (see the module)."""
+    folder = shared / f"pg-demo-{months}"
+    done = folder / "result.json"
+    with _locked(folder):
+        if not done.exists():
+            name = _new_name(f"shared_demo{months}")
+            (folder / "template").write_text(name, encoding="utf-8")  # drop_shared drops it, built or not
+            _copy(_migrated_template(), name)
+            work = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+            try:
+                owner = owner_app(work, _url(name))
+                result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+                dispose(owner)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            record = {"template": name, "exit_code": result.exit_code, "output": result.output}
+            done.write_text(json.dumps(record), encoding="utf-8")
+    record = json.loads(done.read_text(encoding="utf-8"))
+    return PgDemo(folder, record["template"], record["exit_code"], record["output"])
+
+
+@contextlib.contextmanager
+def pg_demo_database(demo: PgDemo, tag: str) -> Iterator[str]:
+    """Yield the app role's URL of a fresh copy of ``demo``'s database; dropped after."""
+    assert demo.exit_code == 0, demo.output
+    name = _new_name(tag)
+    with _locked(demo.folder):  # one copy at a time: a template must be idle while it is copied
+        _copy(demo.template, name)
+    try:
+        yield _url(name)
+    finally:
+        _drop(name)
+
+
+def drop_shared(shared: Path) -> None:
+    """Drop the run's shared PostgreSQL templates and remove ``shared`` (once, as the whole run ends)."""
+    names = [path.read_text(encoding="utf-8") for path in shared.glob("pg-demo-*/template")]
+    if names:
+        with contextlib.suppress(Exception):  # the server may be gone already at exit
+            _drop(*names)
+    shutil.rmtree(shared, ignore_errors=True)

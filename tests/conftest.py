@@ -56,28 +56,34 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_shared(basetemp / SHARED)
 
 
-#: The longest test modules, longest first (ranked from earlier profiles of single modules; re-rank from a
-#: full ``--durations=0`` run summed per module when modules change). pytest-xdist
+#: The longest test modules, longest first. Ranked 2026-12-02 from one full ``--durations=0`` run of main
+#: (3cd7338) with ``-n 2 --dist loadfile`` on the shared 2-core machine at load 10-15, setup + call + teardown
+#: summed per module (docs/testing.md); the two demo builders (conftest ``pg_demo``, ``sqlite_demo``) come
+#: early so that their other users (test_audit_and_guards, test_cli, test_security_pseudonyms) find them built.
+#: Re-rank from such a run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started
 #: first, they overlap and the many short modules even out the end. Only the order changes: a module
 #: missing from (or renamed in) this list runs among the rest, and every test still runs.
 LONGEST_FIRST: tuple[str, ...] = (
+    "tests/test_security_fuzz.py",
+    "tests/test_publication_headline.py",
     "tests/test_security_deployment.py",
     "tests/test_demo_history.py",
-    "tests/test_publication_headline.py",
-    "tests/test_audit_and_guards.py",
-    "tests/test_security_fuzz.py",
-    "tests/test_security_matrix.py",
-    "tests/test_cli.py",
-    "tests/test_security_pseudonyms.py",
-    "tests/test_truth_terms.py",
-    "tests/test_operations_layout.py",
     "tests/test_load.py",
+    "tests/test_security_matrix.py",
+    "tests/test_capture_bounds.py",
+    "tests/test_unknown_walk.py",
+    "tests/test_pool_cost.py",
+    "tests/test_trend_pages.py",
     "tests/test_faults.py",
-    "tests/test_api_schema.py",
-    "tests/test_migrations.py",
+    "tests/test_suppression.py",
+    "tests/test_audit_and_guards.py",
+    "tests/test_truth_approved_page.py",
+    "tests/test_pdf_tagging.py",
+    "tests/test_annual_national.py",
+    "tests/test_publication_attacks.py",
 )
 
 

@@ -17,7 +17,7 @@ from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, make_test_config, share_url_builders
-from tests.support.demo_db import drop_templates
+from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 from tests.support.templates import share_compiled_templates
@@ -29,6 +29,9 @@ share_url_builders()
 # … and the compiled code of their Jinja templates (tests/support/templates.py).
 share_compiled_templates()
 _worker_databases: list[str] = []
+#: What the processes of one run share (the sqlite_demo fixture), in the run's temporary directory (every
+#: xdist worker's own lies in it); removed as the run ends.
+SHARED = "roomlog-shared"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,28 +46,44 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     drop_databases(_worker_databases)
 
 
-#: The longest test modules, longest first (ranked from earlier profiles of single modules; re-rank from a
-#: full ``--durations=0`` run summed per module when modules change). pytest-xdist
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's process (not an xdist worker) drops what the processes shared, before pytest removes its
+    temporary directory (where the shared templates are named)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    basetemp = getattr(factory, "_basetemp", None)
+    if basetemp is not None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        drop_shared(basetemp / SHARED)
+
+
+#: The longest test modules, longest first. Ranked 2026-12-02 from one full ``--durations=0`` run of main
+#: (3cd7338) with ``-n 2 --dist loadfile`` on the shared 2-core machine at load 10-15, setup + call + teardown
+#: summed per module (docs/testing.md); the two demo builders (conftest ``pg_demo``, ``sqlite_demo``) come
+#: early so that their other users (test_audit_and_guards, test_cli, test_security_pseudonyms) find them built.
+#: Re-rank from such a run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started
 #: first, they overlap and the many short modules even out the end. Only the order changes: a module
 #: missing from (or renamed in) this list runs among the rest, and every test still runs.
 LONGEST_FIRST: tuple[str, ...] = (
+    "tests/test_security_fuzz.py",
+    "tests/test_publication_headline.py",
     "tests/test_security_deployment.py",
     "tests/test_demo_history.py",
-    "tests/test_publication_headline.py",
-    "tests/test_audit_and_guards.py",
-    "tests/test_security_fuzz.py",
-    "tests/test_security_matrix.py",
-    "tests/test_cli.py",
-    "tests/test_security_pseudonyms.py",
-    "tests/test_truth_terms.py",
-    "tests/test_operations_layout.py",
     "tests/test_load.py",
+    "tests/test_security_matrix.py",
+    "tests/test_capture_bounds.py",
+    "tests/test_unknown_walk.py",
+    "tests/test_pool_cost.py",
+    "tests/test_trend_pages.py",
     "tests/test_faults.py",
-    "tests/test_api_schema.py",
-    "tests/test_migrations.py",
+    "tests/test_suppression.py",
+    "tests/test_audit_and_guards.py",
+    "tests/test_truth_approved_page.py",
+    "tests/test_pdf_tagging.py",
+    "tests/test_annual_national.py",
+    "tests/test_publication_attacks.py",
 )
 
 
@@ -113,6 +132,27 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
         else:
             os.environ["ROOMLOG_INSTANCE_PATH"] = previous
+
+
+@pytest.fixture(scope="session")
+def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(_shared: Path) -> SqliteDemo:
+    """``roomlog demo --months 1`` run once for the whole run on a fresh SQLite test database (all workers);
+    tests read what it printed and logged and copy its database (``SqliteDemo.config``, ``sqlite_demo_app``)."""
+    return shared_sqlite_demo(_shared, months=1)
+
+
+@pytest.fixture(scope="session")
+def pg_demo(_shared: Path) -> PgDemo:
+    """``roomlog demo --months 2`` run once for the whole run, as the owner, on a freshly migrated PostgreSQL
+    database (all workers); tests read what it printed and copy its database (``pg_demo_database``)."""
+    postgres_url()  # skips (fails in CI) without PostgreSQL
+    return shared_pg_demo(_shared, months=2)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from roomlog.models import PeriodStatus, Visit
 from roomlog.models.codes import PeriodState
 from roomlog.services import audit
 from tests.support.apps import dispose, make_test_config, owner_app
-from tests.support.demo_db import migrated_pg_database
+from tests.support.demo_db import PgDemo, migrated_pg_database, pg_demo_database
 from tests.support.factories import Factory
 
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -223,10 +223,18 @@ def test_no_code_path_deletes_event_rows_except_the_retention_purge() -> None:
 
 
 @pytest.mark.slow
-def test_demo_history_loads_past_the_postgres_month_locks(guarded: Guarded) -> None:
-    """`roomlog demo` (as the owner) writes synthetic history into locked months, for its own transaction only."""
-    session = guarded.session
-    result = guarded.owner_app.test_cli_runner().invoke(args=["demo", "--months", "2"])
-    assert result.exit_code == 0, result.output
-    assert session.scalar(text("SELECT count(*) FROM visits")) > 0
-    assert session.scalar(text("SELECT current_setting('roomlog.history_load', true)")) in (None, "", "off")
+def test_demo_history_loads_past_the_postgres_month_locks(pg_demo: PgDemo, tmp_path: Path) -> None:
+    """`roomlog demo` (as the owner) writes synthetic history into locked months, for its own transaction only.
+
+    The run's one ``roomlog demo --months 2`` as the owner on a freshly migrated database (conftest ``pg_demo``),
+    read through a copy of that database as the app role.
+    """
+    assert pg_demo.exit_code == 0, pg_demo.output
+    with pg_demo_database(pg_demo, "guards_demo") as url:
+        guarded = Guarded(create_app(make_test_config(tmp_path, url)), owner_app(tmp_path, url))
+        try:
+            session = guarded.session
+            assert session.scalar(text("SELECT count(*) FROM visits")) > 0
+            assert session.scalar(text("SELECT current_setting('roomlog.history_load', true)")) in (None, "", "off")
+        finally:
+            guarded.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 from roomlog.extensions import db
 from roomlog.models import Consumption, Room, User, Visit
 from roomlog.models.codes import Role
+from tests.support.demo_db import SqliteDemo, sqlite_demo_app
 
 
 def test_room_and_user_create(app: Flask, runner: FlaskCliRunner) -> None:
@@ -65,22 +68,23 @@ def test_user_create_reports_errors(runner: FlaskCliRunner) -> None:
     assert result.exit_code == 1
 
 
-def test_demo_loads_once_and_prints_logins(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["demo", "--months", "1"])
-    assert result.exit_code == 0, result.output
-    assert "staff" in result.output and "national" in result.output
-    with app.app_context():
-        rooms = set(db.session.scalars(select(Room.name)))
-        assert rooms == {"Skyen", "H17", "Odense", "Aarhus", "Vejle", "Aalborg"}
-        visits = db.session.scalar(select(func.count()).select_from(Visit))
-        consumptions = db.session.scalar(select(func.count()).select_from(Consumption))
-        assert visits > 100 and consumptions > 100
-        roles = set(db.session.scalars(select(User.role)))
-        assert roles == set(Role)
-    again = runner.invoke(args=["demo", "--months", "1"])
-    assert again.exit_code == 0
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Visit)) == visits
+def test_demo_loads_once_and_prints_logins(sqlite_demo: SqliteDemo, tmp_path: Path) -> None:
+    """The run's one ``roomlog demo --months 1`` on a fresh database (conftest ``sqlite_demo``), then again here."""
+    assert sqlite_demo.exit_code == 0, sqlite_demo.output
+    assert "staff" in sqlite_demo.output and "national" in sqlite_demo.output
+    with sqlite_demo_app(sqlite_demo, tmp_path) as app:
+        with app.app_context():
+            rooms = set(db.session.scalars(select(Room.name)))
+            assert rooms == {"Skyen", "H17", "Odense", "Aarhus", "Vejle", "Aalborg"}
+            visits = db.session.scalar(select(func.count()).select_from(Visit))
+            consumptions = db.session.scalar(select(func.count()).select_from(Consumption))
+            assert visits > 100 and consumptions > 100
+            roles = set(db.session.scalars(select(User.role)))
+            assert roles == set(Role)
+        again = app.test_cli_runner().invoke(args=["demo", "--months", "1"])
+        assert again.exit_code == 0
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Visit)) == visits
 
 
 def test_demo_never_loads_into_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:

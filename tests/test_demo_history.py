@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,6 +21,7 @@ from roomlog.operations.demo.facts import ROOMS
 from roomlog.reporting.overview import HEADLINE
 from roomlog.services import history
 from tests.support.apps import AuthActions
+from tests.support.demo_db import SqliteDemo, sqlite_demo_app
 from tests.test_annual_national import unit_line
 
 #: A distinct count over months of imported history is unknown by definition (history holds no
@@ -27,9 +30,15 @@ DISTINCT_OVER_MONTHS = {"visitors.unique"}
 
 
 @pytest.fixture
-def demo(app: Flask, runner: FlaskCliRunner) -> Flask:
-    result = runner.invoke(args=["demo", "--months", "1"])
-    assert result.exit_code == 0, result.output
+def app(sqlite_demo: SqliteDemo, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a copy of the run's one ``roomlog demo --months 1`` database (conftest ``sqlite_demo``)."""
+    with sqlite_demo_app(sqlite_demo, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture
+def demo(app: Flask, sqlite_demo: SqliteDemo) -> Flask:
+    assert sqlite_demo.exit_code == 0, sqlite_demo.output
     return app
 
 

@@ -19,7 +19,7 @@ from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.operations import backup as backups
 from tests.support.apps import dispose, make_test_config, owner_app, scratch_pg_database
-from tests.support.demo_db import demo_pg_database
+from tests.support.demo_db import PgDemo, pg_demo_database
 
 ALL_ROOM_TABLES = (
     "visits",
@@ -39,13 +39,13 @@ ALL_ROOM_TABLES = (
 
 
 @contextmanager
-def _deployment(folder: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+def _deployment(folder: Path, demo: PgDemo) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
     """A migrated database with two rooms' records; the app (app role) and the owner's app.
 
-    The database is a copy of one migrated and loaded with ``roomlog demo --months 1`` (as the owner) once
-    per test process (tests/support/demo_db.py): the same state, without migrating and loading it again.
+    The database is a copy of one migrated and loaded with ``roomlog demo --months 2`` (as the owner) once
+    per test run (conftest ``pg_demo``): the same state, without migrating and loading it again.
     """
-    with demo_pg_database("deployed", months=1) as url:
+    with pg_demo_database(demo, "deployed") as url:
         app = create_app(make_test_config(folder, url))
         owner = owner_app(folder, url)
         with owner.app_context():
@@ -57,17 +57,19 @@ def _deployment(folder: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+def deployed(
+    tmp_path_factory: pytest.TempPathFactory, pg_demo: PgDemo
+) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
     """One deployment for the module's tests that only read it or are refused (migrating and loading
     the demo is most of this module's time); a test that changes the database takes ``own_deployment``."""
-    with _deployment(tmp_path_factory.mktemp("deployed")) as deployment:
+    with _deployment(tmp_path_factory.mktemp("deployed"), pg_demo) as deployment:
         yield deployment
 
 
 @pytest.fixture
-def own_deployment(tmp_path: Path) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
+def own_deployment(tmp_path: Path, pg_demo: PgDemo) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
     """A deployment of the test's own."""
-    with _deployment(tmp_path) as deployment:
+    with _deployment(tmp_path, pg_demo) as deployment:
         yield deployment
 
 

@@ -102,3 +102,15 @@ def test_matrix_catches_a_missing_check(app: Flask, make: Factory, dbs: Session)
     finally:
         del ROUTES["leaky"]
     assert any("leaky" in p and "expected 403 or 404" in p for p in problems)
+
+
+@pytest.mark.both_databases
+def test_the_fingerprint_sees_a_changed_row(make: Factory, dbs: Session, backend: str) -> None:
+    """The matrix's "the database changed" check is not vacuous: one changed value changes its table's hash only."""
+    world = build_world(make)
+    before = db_fingerprint(dbs.get_bind())
+    assert before == db_fingerprint(dbs.get_bind())
+    world.room_b.name = "Room B, renamed"
+    dbs.commit()
+    after = db_fingerprint(dbs.get_bind())
+    assert {table for table in before if before[table] != after[table]} == {"rooms"}

@@ -7,18 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from flask import Flask
-from flask.testing import FlaskCliRunner
-
 from roomlog.services.pseudonyms import pseudonym
+from tests.support.demo_db import DEMO_PSEUDONYM_KEY, SqliteDemo
 
-KEY = "PSEUDOKEY-canary-4f1c9e7a2b"
-
-
-@pytest.fixture
-def app_config(tmp_path: Path) -> dict[str, object]:
-    return {"PSEUDONYM_KEY": KEY, "LOG_FILE": str(tmp_path / "app.log")}
+KEY = DEMO_PSEUDONYM_KEY  # the run's one demo (conftest ``sqlite_demo``) is loaded with this key
 
 
 def test_production_refuses_to_start_without_the_pseudonym_key(tmp_path: Path) -> None:
@@ -39,17 +31,18 @@ def test_production_refuses_to_start_without_the_pseudonym_key(tmp_path: Path) -
     assert not list(tmp_path.glob("*pseudonym*"))  # nothing generated in production
 
 
-def test_key_never_lands_in_the_database_or_the_logs(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
-    assert runner.invoke(args=["demo", "--months", "1"]).exit_code == 0
-    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+def test_key_never_lands_in_the_database_or_the_logs(sqlite_demo: SqliteDemo, tmp_path: Path) -> None:
+    """The run's one ``roomlog demo --months 1`` ran with KEY and a log file: neither its database nor log holds it."""
+    assert sqlite_demo.exit_code == 0, sqlite_demo.output
+    database = Path(str(sqlite_demo.config(tmp_path)["SQLALCHEMY_DATABASE_URI"]).removeprefix("sqlite:///"))
     raw = database.read_bytes()
     with sqlite3.connect(database) as conn:
         dump = "\n".join(conn.iterdump())
         stored = {row[0] for row in conn.execute("SELECT pseudonym FROM visitors")}
     assert stored, "the demo created visitors"
     assert KEY.encode() not in raw and KEY not in dump
-    log = (tmp_path / "app.log").read_text(encoding="utf-8") if (tmp_path / "app.log").exists() else ""
-    assert KEY not in log
+    assert sqlite_demo.log, "the demo logged to its LOG_FILE"
+    assert KEY not in sqlite_demo.log
     # The stored values are keyed hashes: 64 hex digits, and a different key gives other values.
     assert all(len(p) == 64 and int(p, 16) >= 0 for p in stored)
     assert pseudonym(KEY, "ABCDE01011980M") != pseudonym("another key", "ABCDE01011980M")

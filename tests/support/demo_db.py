@@ -8,25 +8,37 @@ copy on the server, owned by the owner, with the same tables, grants, policies a
 copy is dropped after. Under pytest-xdist every worker builds its own templates (their names carry a
 random suffix), so workers never wait for each other. :func:`drop_templates` removes them as pytest ends.
 
-Tests that check the migrations or the ``roomlog demo`` command itself keep running them.
+Tests that check the migrations keep running them.
+
+:func:`shared_sqlite_demo` and :func:`shared_pg_demo` run ``roomlog demo`` once for the whole run (all xdist
+workers: the first to ask builds it under a file lock in a directory the run's processes share, the others
+wait for it and read the result); the tests of the command read its exit code, output (and log), and copy
+its database. :func:`drop_shared` removes them as the run ends.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import json
+import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support.apps import dispose, migrate_as_owner, owner_app
+from roomlog import create_app
+from roomlog.extensions import db
+from tests.support.apps import dispose, make_test_config, migrate_as_owner, owner_app
 from tests.support.postgres import admin_engine, drop_databases, postgres_url
-from tests.support.sqlite import copy_template
+from tests.support.sqlite import build_template, copy_template
 
 #: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
 _templates: dict[str, str] = {}
@@ -47,9 +59,15 @@ def _copy(template: str, name: str) -> None:
     admin = _admin()
     try:
         with admin.connect() as conn:
-            # A template must be idle: end any connection a finished app left behind (the owner may).
+            # A template must be idle: end any connection a finished app left behind (the owner may). Only
+            # client connections: the owner may not end an autovacuum worker (a superuser's process), and
+            # CREATE DATABASE itself makes one in the template stop.
             conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :t"), {"t": template}
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :t AND backend_type = 'client backend'"
+                ),
+                {"t": template},
             )
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     finally:
@@ -97,27 +115,6 @@ def _migrated_template() -> str:
     return _templates["migrated"]
 
 
-def _demo_template(months: int) -> str:
-    key = f"demo-{months}"
-    if key not in _templates:
-        name = _new_name(f"tmpl_demo{months}")
-        _copy(_migrated_template(), name)
-        _templates[key] = name
-        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
-        try:
-            owner = owner_app(folder, _url(name))
-            result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
-            dispose(owner)
-            assert result.exit_code == 0, result.output
-        except BaseException:
-            del _templates[key]
-            _drop(name)
-            raise
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return _templates[key]
-
-
 @contextlib.contextmanager
 def _copy_of(template: str, tag: str) -> Iterator[str]:
     name = _new_name(tag)
@@ -132,13 +129,6 @@ def _copy_of(template: str, tag: str) -> Iterator[str]:
 def migrated_pg_database(tag: str) -> Iterator[str]:
     """Yield the app role's URL of a fresh database in the state ``roomlog db upgrade`` leaves (as the owner)."""
     with _copy_of(_migrated_template(), tag) as url:
-        yield url
-
-
-@contextlib.contextmanager
-def demo_pg_database(tag: str, months: int = 1) -> Iterator[str]:
-    """Yield the app role's URL of a fresh migrated database after ``roomlog demo --months <months>`` as the owner."""
-    with _copy_of(_demo_template(months), tag) as url:
         yield url
 
 
@@ -162,3 +152,141 @@ def migrated_database(backend: str, tmp_path: Path, tag: str) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{copy_template(_migrated_sqlite(), tmp_path / f'{tag}.sqlite3')}"
+
+
+#: The pseudonym key the shared SQLite demo is loaded with: a canary that test_security_pseudonyms looks for
+#: (and must not find) in the demo's database, its dump and its log.
+DEMO_PSEUDONYM_KEY = "PSEUDOKEY-canary-4f1c9e7a2b"
+
+
+@dataclass(frozen=True)
+class SqliteDemo:
+    """One run of ``roomlog demo --months <months>`` on a fresh SQLite test database (never open ``path``: copy it)."""
+
+    path: Path
+    exit_code: int
+    output: str
+    log: str  # every line the roomlog loggers wrote while the command ran (the app's LOG_FILE)
+
+    def config(self, tmp_path: Path, **extra: object) -> dict[str, object]:
+        """The test config of an app on a copy of this demo in ``tmp_path`` (with the key it was loaded with)."""
+        url = f"sqlite:///{copy_template(self.path, tmp_path / 'demo.sqlite3')}"
+        return make_test_config(tmp_path, url, PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, **extra)
+
+
+def _build_sqlite_demo(folder: Path, months: int) -> None:
+    """Run the command as a test did (the app fixture's database, the CLI runner), then record what it said."""
+    path = folder / "demo.sqlite3"
+    log = folder / "demo.log"
+    config = make_test_config(folder, f"sqlite:///{path}", PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, LOG_FILE=str(log))
+    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
+    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder / "instance")
+    try:
+        build_template(path, config)
+        application = create_app(config)
+        result = application.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+        with application.app_context(), db.engine.connect() as conn:  # one plain file to copy
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        dispose(application)
+    finally:
+        if previous is None:
+            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
+        else:
+            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
+    record = {"exit_code": result.exit_code, "output": result.output}
+    (folder / "result.json").write_text(json.dumps(record), encoding="utf-8")  # last: marks the build done
+
+
+def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
+    """The run's one SQLite demo in ``shared`` (a directory every process of the run sees), built on first use.
+
+    A process that asks while another builds it waits for that build (it would take as long to build its own).
+    """
+    folder = shared / f"sqlite-demo-{months}"
+    done = folder / "result.json"
+    with _locked(folder):
+        if not done.exists():
+            _build_sqlite_demo(folder, months)
+    record = json.loads(done.read_text(encoding="utf-8"))
+    log = folder / "demo.log"
+    return SqliteDemo(
+        folder / "demo.sqlite3",
+        record["exit_code"],
+        record["output"],
+        log.read_text(encoding="utf-8") if log.exists() else "",
+    )
+
+
+@contextlib.contextmanager
+def sqlite_demo_app(demo: SqliteDemo, tmp_path: Path, **extra: object) -> Iterator[Flask]:
+    """An app (test config) on a copy of ``demo`` of the test's own in ``tmp_path``; disposed after."""
+    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(tmp_path / "instance"))  # as conftest's app fixture
+    application = create_app(demo.config(tmp_path, **extra))
+    yield application
+    dispose(application)
+
+
+@dataclass(frozen=True)
+class PgDemo:
+    """``roomlog demo --months <months>`` run as the owner on a freshly migrated PostgreSQL database, kept as a
+    template every process of the run may copy (:func:`pg_demo_database`); never connect to ``template``."""
+
+    folder: Path
+    template: str
+    exit_code: int
+    output: str
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def shared_pg_demo(shared: Path, months: int) -> PgDemo:
+    """The run's one PostgreSQL demo of ``months`` months in ``shared``, built on first use (see the module)."""
+    folder = shared / f"pg-demo-{months}"
+    done = folder / "result.json"
+    with _locked(folder):
+        if not done.exists():
+            name = _new_name(f"shared_demo{months}")
+            (folder / "template").write_text(name, encoding="utf-8")  # drop_shared drops it, built or not
+            _copy(_migrated_template(), name)
+            work = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+            try:
+                owner = owner_app(work, _url(name))
+                result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+                dispose(owner)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            record = {"template": name, "exit_code": result.exit_code, "output": result.output}
+            done.write_text(json.dumps(record), encoding="utf-8")
+    record = json.loads(done.read_text(encoding="utf-8"))
+    return PgDemo(folder, record["template"], record["exit_code"], record["output"])
+
+
+@contextlib.contextmanager
+def pg_demo_database(demo: PgDemo, tag: str) -> Iterator[str]:
+    """Yield the app role's URL of a fresh copy of ``demo``'s database; dropped after."""
+    assert demo.exit_code == 0, demo.output
+    name = _new_name(tag)
+    with _locked(demo.folder):  # one copy at a time: a template must be idle while it is copied
+        _copy(demo.template, name)
+    try:
+        yield _url(name)
+    finally:
+        _drop(name)
+
+
+def drop_shared(shared: Path) -> None:
+    """Drop the run's shared PostgreSQL templates and remove ``shared`` (once, as the whole run ends)."""
+    names = [path.read_text(encoding="utf-8") for path in shared.glob("pg-demo-*/template")]
+    if names:
+        with contextlib.suppress(Exception):  # the server may be gone already at exit
+            _drop(*names)
+    shutil.rmtree(shared, ignore_errors=True)

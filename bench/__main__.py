@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from bench import aggregates, report
 from bench.report import Results, Stage, console, markdown
 from bench.server import has_command, roomlog
 from bench.setup import ROOT, ensure_users, facts, postgresql_database, sqlite_database
+from bench.usage import usage
 
 
 def _list(name: str, default: str) -> list[str]:
@@ -63,17 +63,6 @@ def machine() -> dict[str, str]:
 
 
 @contextmanager
-def cpu_seconds() -> Iterator[list[float]]:
-    """Yield a one-item list that holds, afterwards, the CPU seconds (user + system) of the child processes
-    that ended meanwhile: on a shared machine, wall time mostly measures the wait for a core."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found = [0.0]
-    yield found
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-
-
-@contextmanager
 def database(kind: str, directory: Path, keep: bool, years: int) -> Iterator[str]:
     """A fresh bench database of that kind for one history length (or the one of an earlier run, with ``keep``)."""
     if kind == "sqlite":
@@ -95,19 +84,24 @@ def run_stage(
     generate = os.environ.get("BENCH_GENERATE", "1") not in ("", "0")
     notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
     if generate:
-        with cpu_seconds() as cpu:
+        with usage() as used:
             args = ("--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
             out = roomlog(url, "bench-data", *args).stdout
         notes += [f"bench-data: {line}" for line in out.splitlines() if line.startswith(("Added", "Time:"))]
-        notes.append(f"bench-data used {cpu[0]:.0f} CPU-seconds (its processes, user + system)")
+        notes.append(f"bench-data used {used.cpu:.0f} CPU-seconds (its processes, user + system), {used.load_text()}")
+        print("\n".join(notes), flush=True)
     generated = time.perf_counter() - started
     if not generate:
         notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
-        with cpu_seconds() as cpu:
-            roomlog(url, "publish")
-        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s ({cpu[0]:.0f} CPU-s)")
+        with usage() as used:
+            out = roomlog(url, "publish").stdout
+        notes.append(
+            f"publishing every closed month took {time.perf_counter() - started:.1f} s ({used.cpu:.0f} CPU-s, "
+            f"{used.load_text()}): {out.strip()[:80]}"
+        )
+        print(notes[-1], flush=True)
     if kind == "postgresql":
         with engine.connect() as c:
             c.execute(text("ANALYZE"))

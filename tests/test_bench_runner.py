@@ -17,6 +17,7 @@ from bench.aggregates import _further_pages, hidden_shares, requests
 from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
 from bench.setup import Facts
 from bench.stats import Timing, ratio, share, timing
+from bench.usage import Usage, usage
 
 FACTS = Facts(
     rooms=((1, "Bench København 1", "101"), (2, "Bench København 2", "101"), (3, "Bench Odense 1", "461")),
@@ -160,7 +161,14 @@ def test_each_history_length_gets_a_database_of_its_own(tmp_path: Path) -> None:
         assert three == f"sqlite:///{tmp_path / '3y' / 'bench.db'}" and ten.endswith("/10y/bench.db")
 
 
-def test_cpu_seconds_count_the_child_processes_that_ended() -> None:
-    with bench_main.cpu_seconds() as cpu:
+def test_usage_counts_the_child_processes_that_ended_and_samples_the_load() -> None:
+    with usage(every=0.01) as used:
         subprocess.run([sys.executable, "-c", "sum(range(3_000_000))"], check=True)
-    assert cpu[0] > 0
+    assert used.cpu > 0
+    assert len(used.loads) >= 2 and used.load_text().startswith("load ")
+
+
+def test_load_text_gives_the_range_and_mean_of_the_samples() -> None:
+    assert Usage(loads=[2.0, 6.0, 4.0]).load_text() == "load 2.0–6.0 (mean 4.0)"
+    assert Usage(loads=[3.0]).load_text() == "load 3.0"
+    assert Usage().load_text() == "load not sampled"

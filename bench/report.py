@@ -58,10 +58,10 @@ def years(count: int) -> str:
 
 
 def times(value: float | None) -> str:
-    """A ratio as ``12×``; ``–`` when there is none."""
+    """A ratio as ``12×``, ``1.3×`` or ``0.04×`` (two figures below 0.1); ``–`` when there is none."""
     if value is None:
         return "–"
-    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×"
+    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×" if value >= 0.095 else f"{value:.2f}×"
 
 
 def percent(value: float | None) -> str:

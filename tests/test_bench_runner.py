@@ -45,6 +45,7 @@ def test_ratio_and_share_have_no_value_without_a_base() -> None:
 def test_numbers_read_like_the_issue() -> None:
     assert seconds(0.0712) == "71 ms" and seconds(4.567) == "4.57 s" and seconds(None) == "–"
     assert times(57.4) == "57×" and times(1.26) == "1.3×" and times(None) == "–"
+    assert times(0.0234) == "0.02×" and times(0.12) == "0.1×"
     assert percent(0.1234) == "12.3 %" and percent(None) == "–"
     assert years(1) == "1 year" and years(10) == "10 years"
 

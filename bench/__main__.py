@@ -95,11 +95,17 @@ def run_stage(
         notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
+        jobs = int(os.environ.get("BENCH_PUBLISH_JOBS", "1") or "1")
         with usage() as used:
-            out = roomlog(url, "publish").stdout
+            if jobs > 1 and kind == "sqlite":
+                how = f"the years side by side in {jobs} processes (bench.publish_years)"
+                out = publish_years(url, jobs)
+            else:
+                how = "`roomlog publish`, a year after the other"
+                out = roomlog(url, "publish").stdout
         notes.append(
-            f"publishing every closed month took {time.perf_counter() - started:.1f} s ({used.cpu:.0f} CPU-s, "
-            f"{used.load_text()}): {out.strip()[:80]}"
+            f"publishing every closed month ({how}) took {time.perf_counter() - started:.1f} s "
+            f"({used.cpu:.0f} CPU-s, {used.load_text()}): {out.strip().splitlines()[-1][:160] if out.strip() else ''}"
         )
         print(notes[-1], flush=True)
     if kind == "postgresql":
@@ -120,6 +126,13 @@ def run_stage(
     hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
     approve, publish, close_notes = aggregates.close_month(ctx, f)
     return Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
+
+
+def publish_years(url: str, jobs: int) -> str:
+    """Publish a fresh SQLite history's years side by side (``python -m bench.publish_years``); its output."""
+    path = url.removeprefix("sqlite:///")
+    command = [sys.executable, "-m", "bench.publish_years", path, "--jobs", str(jobs)]
+    return subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout  # nosec B603
 
 
 def _keep() -> bool:
@@ -150,6 +163,7 @@ Each knob is also an environment variable (the option wins):
   BENCH_KEEP      0                  1: reuse the databases an earlier run left
   BENCH_GENERATE  1                  0 (with BENCH_KEEP=1): measure the kept databases as they are
   BENCH_WARM      3                  warm calls per request (one when a call takes over BENCH_SLOW s, 60)
+  BENCH_PUBLISH_JOBS 1               SQLite: publish the history's years side by side in N processes
   BENCH_PGPORT    54340              port of a throwaway PostgreSQL (without ROOMLOG_TEST_POSTGRES_OWNER_URL)
   BENCH_PGDATABASE roomlog_bench     PostgreSQL database name (<name>_<N>y per history length)
 """

@@ -14,6 +14,7 @@ import pytest
 from bench import __main__ as bench_main
 from bench import bare
 from bench.aggregates import _further_pages, hidden_shares, requests
+from bench.publish_years import only, split
 from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
 from bench.setup import Facts
 from bench.stats import Timing, ratio, share, timing
@@ -173,3 +174,17 @@ def test_load_text_gives_the_range_and_mean_of_the_samples() -> None:
     assert Usage(loads=[2.0, 6.0, 4.0]).load_text() == "load 2.0–6.0 (mean 4.0)"
     assert Usage(loads=[3.0]).load_text() == "load 3.0"
     assert Usage().load_text() == "load not sampled"
+
+
+def test_publish_years_deals_the_years_round_robin_and_skips_the_others() -> None:
+    assert split([2019, 2017, 2018, 2020, 2021], 2) == [[2017, 2019, 2021], [2018, 2020]]
+    assert split([2024], 4) == [[2024]]
+    seen: list[int] = []
+
+    def publish_year(session: object, rooms: object, year: int, *rest: object) -> list[str]:
+        seen.append(year)
+        return [str(year)]
+
+    wrapped = only({2018}, publish_year)
+    assert wrapped(None, None, 2017, [], []) == [] and wrapped(None, None, 2018, [], []) == ["2018"]
+    assert seen == [2018]

@@ -116,7 +116,8 @@ def run_stage(
     f = facts(engine)
     token = ensure_users(url, [r[1] for r in f.rooms])
     warm, slow = int(os.environ.get("BENCH_WARM", "3")), float(os.environ.get("BENCH_SLOW", "60"))
-    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
+    bare = os.environ.get("BENCH_BARE", "1") not in ("", "0")
+    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow, bare=bare)
     answers: list[list[bytes]] = []
     for request in aggregates.requests(f):
         measured = aggregates.measure(ctx, request, answers.append)
@@ -164,6 +165,7 @@ Each knob is also an environment variable (the option wins):
   BENCH_GENERATE  1                  0 (with BENCH_KEEP=1): measure the kept databases as they are
   BENCH_WARM      3                  warm calls per request (one when a call takes over BENCH_SLOW s, 60)
   BENCH_PUBLISH_JOBS 1               SQLite: publish the history's years side by side in N processes
+  BENCH_BARE      1                  0: no bare SQL beside the requests (time it apart: python -m bench.bare_table)
   BENCH_PGPORT    54340              port of a throwaway PostgreSQL (without ROOMLOG_TEST_POSTGRES_OWNER_URL)
   BENCH_PGDATABASE roomlog_bench     PostgreSQL database name (<name>_<N>y per history length)
 """

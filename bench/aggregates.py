@@ -132,6 +132,8 @@ class Context:
     slow: float = 60.0
     #: Who logs in per role (default: the bench users); e.g. a demo instance's own users.
     logins: dict[str, tuple[str, str]] | None = None
+    #: Whether to time the bare SQL beside each request (``BENCH_BARE=0``: timed apart, ``bench.bare_table``).
+    bare: bool = True
 
 
 def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] = lambda bodies: None) -> Measure:
@@ -153,7 +155,7 @@ def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] 
                 if len(samples) > 1:
                     break
         keep([body, *_further_pages(client, base, body)])
-    bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last)
+    bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last) if ctx.bare else None
     return Measure(
         ctx.database, ctx.years, request.label, request.target, timing(samples), bare_time, ", ".join(sorted(notes))
     )

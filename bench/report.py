@@ -173,7 +173,9 @@ a call takes over `BENCH_SLOW` seconds, default 60),
 `BENCH_KEEP=1`: measure that database as it is, e.g. a copy of a `roomlog demo` file),
 `BENCH_OUT` (this file), `BENCH_PUBLISH_JOBS` (SQLite: publish the fresh history's calendar years
 side by side in that many processes, `python -m bench.publish_years`; default 1, `roomlog publish`).
-`python -m bench.demo --instance DIR` times the same requests on a copy of an instance. PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
+`BENCH_BARE=0` (no bare SQL beside the requests; `python -m bench.bare_table URL` times it apart).
+`python -m bench.demo --instance DIR` times the same requests on a copy of an instance.
+PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
 (a database `roomlog_bench_<N>y` per history length, renamed with `BENCH_PGDATABASE`, is created
 on it as the owner; the CLI and the bare SQL run as the
 owner, gunicorn as the app role of `ROOMLOG_TEST_POSTGRES_URL`), otherwise a throwaway server

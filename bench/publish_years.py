@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> None:
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(database, copy)
         command = [sys.executable, "-m", "bench.publish_years", str(copy), "--worker", ",".join(map(str, part))]
-        processes.append((copy, subprocess.Popen(command, env=environment(f"sqlite:///{copy}"))))  # nosec B603
+        # A session of its own: with the kernel's autogroup scheduling the processes of one session share one
+        # group's CPU, so workers started in the caller's session would run one after the other in effect.
+        process = subprocess.Popen(command, env=environment(f"sqlite:///{copy}"), start_new_session=True)  # nosec B603
+        processes.append((copy, process))
     print(f"copied and started {len(processes)} processes in {time.perf_counter() - started:.0f} s", flush=True)
     failed = [copy for copy, process in processes if process.wait() != 0]
     if failed:

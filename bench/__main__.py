@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from bench import aggregates, report
 from bench.report import Results, Stage, console, markdown
 from bench.server import has_command, roomlog
 from bench.setup import ROOT, ensure_users, facts, postgresql_database, sqlite_database
+from bench.usage import usage
 
 
 def _list(name: str, default: str) -> list[str]:
@@ -63,17 +63,6 @@ def machine() -> dict[str, str]:
 
 
 @contextmanager
-def cpu_seconds() -> Iterator[list[float]]:
-    """Yield a one-item list that holds, afterwards, the CPU seconds (user + system) of the child processes
-    that ended meanwhile: on a shared machine, wall time mostly measures the wait for a core."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found = [0.0]
-    yield found
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    found[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-
-
-@contextmanager
 def database(kind: str, directory: Path, keep: bool, years: int) -> Iterator[str]:
     """A fresh bench database of that kind for one history length (or the one of an earlier run, with ``keep``)."""
     if kind == "sqlite":
@@ -95,19 +84,30 @@ def run_stage(
     generate = os.environ.get("BENCH_GENERATE", "1") not in ("", "0")
     notes = ["BENCH_KEEP: an earlier run's data was kept; generate counts only what was added now"] if _keep() else []
     if generate:
-        with cpu_seconds() as cpu:
+        with usage() as used:
             args = ("--rooms", os.environ.get("BENCH_ROOMS", "10"), "--years", str(years))
             out = roomlog(url, "bench-data", *args).stdout
         notes += [f"bench-data: {line}" for line in out.splitlines() if line.startswith(("Added", "Time:"))]
-        notes.append(f"bench-data used {cpu[0]:.0f} CPU-seconds (its processes, user + system)")
+        notes.append(f"bench-data used {used.cpu:.0f} CPU-seconds (its processes, user + system), {used.load_text()}")
+        print("\n".join(notes), flush=True)
     generated = time.perf_counter() - started
     if not generate:
         notes.append("BENCH_GENERATE=0: measured on the kept database as it was (nothing generated)")
     if has_command(url, "publish"):
         started = time.perf_counter()
-        with cpu_seconds() as cpu:
-            roomlog(url, "publish")
-        notes.append(f"publishing every closed month took {time.perf_counter() - started:.1f} s ({cpu[0]:.0f} CPU-s)")
+        jobs = int(os.environ.get("BENCH_PUBLISH_JOBS", "1") or "1")
+        with usage() as used:
+            if jobs > 1 and kind == "sqlite":
+                how = f"the years side by side in {jobs} processes (bench.publish_years)"
+                out = publish_years(url, jobs)
+            else:
+                how = "`roomlog publish`, a year after the other"
+                out = roomlog(url, "publish").stdout
+        notes.append(
+            f"publishing every closed month ({how}) took {time.perf_counter() - started:.1f} s "
+            f"({used.cpu:.0f} CPU-s, {used.load_text()}): {out.strip().splitlines()[-1][:160] if out.strip() else ''}"
+        )
+        print(notes[-1], flush=True)
     if kind == "postgresql":
         with engine.connect() as c:
             c.execute(text("ANALYZE"))
@@ -116,7 +116,8 @@ def run_stage(
     f = facts(engine)
     token = ensure_users(url, [r[1] for r in f.rooms])
     warm, slow = int(os.environ.get("BENCH_WARM", "3")), float(os.environ.get("BENCH_SLOW", "60"))
-    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow)
+    bare = os.environ.get("BENCH_BARE", "1") not in ("", "0")
+    ctx = aggregates.Context(kind, years, url, engine, token, directory / "gunicorn.log", warm, slow, bare=bare)
     answers: list[list[bytes]] = []
     for request in aggregates.requests(f):
         measured = aggregates.measure(ctx, request, answers.append)
@@ -126,6 +127,13 @@ def run_stage(
     hidden, headline = aggregates.hidden_shares(answers[-2])  # the API answer by month
     approve, publish, close_notes = aggregates.close_month(ctx, f)
     return Stage(kind, years, generated, f.events, approve, publish, hidden, headline, tuple(notes + close_notes))
+
+
+def publish_years(url: str, jobs: int) -> str:
+    """Publish a fresh SQLite history's years side by side (``python -m bench.publish_years``); its output."""
+    path = url.removeprefix("sqlite:///")
+    command = [sys.executable, "-m", "bench.publish_years", path, "--jobs", str(jobs)]
+    return subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout  # nosec B603
 
 
 def _keep() -> bool:
@@ -156,6 +164,8 @@ Each knob is also an environment variable (the option wins):
   BENCH_KEEP      0                  1: reuse the databases an earlier run left
   BENCH_GENERATE  1                  0 (with BENCH_KEEP=1): measure the kept databases as they are
   BENCH_WARM      3                  warm calls per request (one when a call takes over BENCH_SLOW s, 60)
+  BENCH_PUBLISH_JOBS 1               SQLite: publish the history's years side by side in N processes
+  BENCH_BARE      1                  0: no bare SQL beside the requests (time it apart: python -m bench.bare_table)
   BENCH_PGPORT    54340              port of a throwaway PostgreSQL (without ROOMLOG_TEST_POSTGRES_OWNER_URL)
   BENCH_PGDATABASE roomlog_bench     PostgreSQL database name (<name>_<N>y per history length)
 """

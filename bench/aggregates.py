@@ -17,6 +17,7 @@ from bench.report import Measure
 from bench.server import gunicorn, has_command, roomlog
 from bench.setup import LEAD, MUNICIPALITY, NATIONAL, PASSWORD, Facts
 from bench.stats import share, timing
+from bench.usage import usage
 
 #: Indicators whose municipal and national totals must stay visible (data dictionary, disclosure control).
 HEADLINE = frozenset(
@@ -104,12 +105,16 @@ def requests(f: Facts) -> list[Request]:
     ]
 
 
-def client_for(who: str, base: str, token: str) -> Client:
-    """A client logged in as the bench user of that role (or carrying the API token)."""
+#: Username and password per role: the bench users (``bench.setup.ensure_users``).
+BENCH_LOGINS = {"lead": (LEAD, PASSWORD), "municipality": (MUNICIPALITY, PASSWORD), "national": (NATIONAL, PASSWORD)}
+
+
+def client_for(who: str, base: str, token: str, logins: dict[str, tuple[str, str]] | None = None) -> Client:
+    """A client logged in as the user of that role (the bench's, or ``logins``), or carrying the API token."""
     if who == "token":
         return Client(token)
     client = Client()
-    client.login(base, {"lead": LEAD, "municipality": MUNICIPALITY, "national": NATIONAL}[who], PASSWORD)
+    client.login(base, *(logins or BENCH_LOGINS)[who])
     return client
 
 
@@ -125,6 +130,10 @@ class Context:
     log: Path
     warm: int
     slow: float = 60.0
+    #: Who logs in per role (default: the bench users); e.g. a demo instance's own users.
+    logins: dict[str, tuple[str, str]] | None = None
+    #: Whether to time the bare SQL beside each request (``BENCH_BARE=0``: timed apart, ``bench.bare_table``).
+    bare: bool = True
 
 
 def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] = lambda bodies: None) -> Measure:
@@ -135,7 +144,7 @@ def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] 
     """
     samples, notes = [], set()
     with gunicorn(ctx.url, ctx.log) as base:
-        client = client_for(request.who, base, ctx.token)
+        client = client_for(request.who, base, ctx.token, ctx.logins)
         for _ in range(1 + ctx.warm):
             seconds, status, body = client.timed(base + request.path)
             samples.append(seconds)
@@ -146,7 +155,7 @@ def measure(ctx: Context, request: Request, keep: Callable[[list[bytes]], None] 
                 if len(samples) > 1:
                     break
         keep([body, *_further_pages(client, base, body)])
-    bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last)
+    bare_time = bare.bare_seconds(ctx.engine, request.rooms, request.first, request.last) if ctx.bare else None
     return Measure(
         ctx.database, ctx.years, request.label, request.target, timing(samples), bare_time, ", ".join(sorted(notes))
     )
@@ -193,7 +202,8 @@ def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, lis
     month = f.last_closed
     total = 0.0
     with gunicorn(ctx.url, ctx.log) as base:
-        lead = client_for("lead", base, ctx.token)
+        lead = client_for("lead", base, ctx.token, ctx.logins)
+        password = (ctx.logins or BENCH_LOGINS)["lead"][1]
         csrf = lead.csrf(base + "/")
         for room_id, _name, _code in f.rooms:
             prefix = f"{base}/reports/{room_id}/{month:%Y-%m}"
@@ -201,7 +211,7 @@ def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, lis
         for room_id, _name, _code in f.rooms:
             prefix = f"{base}/reports/{room_id}/{month:%Y-%m}"
             seconds, status, _body = lead.timed(
-                prefix + "/approve", {"password": PASSWORD, "backdated_reviewed": "y", "csrf_token": csrf}
+                prefix + "/approve", {"password": password, "backdated_reviewed": "y", "csrf_token": csrf}
             )
             total += seconds
             if status not in (302, 303):
@@ -209,8 +219,10 @@ def close_month(ctx: Context, f: Facts) -> tuple[float | None, float | None, lis
     publish = None
     if has_command(ctx.url, "publish"):
         started = time.perf_counter()
-        roomlog(ctx.url, "publish")
+        with usage() as used:
+            roomlog(ctx.url, "publish")
         publish = time.perf_counter() - started
+        notes.append(f"closing: `roomlog publish` took {publish:.1f} s ({used.cpu:.1f} CPU-s, {used.load_text()})")
     else:
         notes.append("no `roomlog publish` in this version: publishing not timed")
     return total, publish, notes

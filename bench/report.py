@@ -58,10 +58,10 @@ def years(count: int) -> str:
 
 
 def times(value: float | None) -> str:
-    """A ratio as ``12×``; ``–`` when there is none."""
+    """A ratio as ``12×``, ``1.3×`` or ``0.04×`` (two figures below 0.1); ``–`` when there is none."""
     if value is None:
         return "–"
-    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×"
+    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×" if value >= 0.095 else f"{value:.2f}×"
 
 
 def percent(value: float | None) -> str:
@@ -171,7 +171,11 @@ a call takes over `BENCH_SLOW` seconds, default 60),
 `BENCH_DIR` (where the SQLite file and logs go, default `instance/bench`), `BENCH_KEEP=1`
 (reuse the database an earlier run left instead of starting afresh), `BENCH_GENERATE=0` (with
 `BENCH_KEEP=1`: measure that database as it is, e.g. a copy of a `roomlog demo` file),
-`BENCH_OUT` (this file). PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
+`BENCH_OUT` (this file), `BENCH_PUBLISH_JOBS` (SQLite: publish the fresh history's calendar years
+side by side in that many processes, `python -m bench.publish_years`; default 1, `roomlog publish`).
+`BENCH_BARE=0` (no bare SQL beside the requests; `python -m bench.bare_table URL` times it apart).
+`python -m bench.demo --instance DIR` times the same requests on a copy of an instance.
+PostgreSQL: the server of `ROOMLOG_TEST_POSTGRES_OWNER_URL` when set
 (a database `roomlog_bench_<N>y` per history length, renamed with `BENCH_PGDATABASE`, is created
 on it as the owner; the CLI and the bare SQL run as the
 owner, gunicorn as the app role of `ROOMLOG_TEST_POSTGRES_URL`), otherwise a throwaway server

@@ -14,9 +14,11 @@ import pytest
 from bench import __main__ as bench_main
 from bench import bare
 from bench.aggregates import _further_pages, hidden_shares, requests
+from bench.publish_years import only, split
 from bench.report import Measure, Results, Stage, growth_rows, markdown, markdown_table, percent, seconds, times, years
 from bench.setup import Facts
 from bench.stats import Timing, ratio, share, timing
+from bench.usage import Usage, usage
 
 FACTS = Facts(
     rooms=((1, "Bench København 1", "101"), (2, "Bench København 2", "101"), (3, "Bench Odense 1", "461")),
@@ -44,6 +46,7 @@ def test_ratio_and_share_have_no_value_without_a_base() -> None:
 def test_numbers_read_like_the_issue() -> None:
     assert seconds(0.0712) == "71 ms" and seconds(4.567) == "4.57 s" and seconds(None) == "–"
     assert times(57.4) == "57×" and times(1.26) == "1.3×" and times(None) == "–"
+    assert times(0.0234) == "0.02×" and times(0.12) == "0.1×"
     assert percent(0.1234) == "12.3 %" and percent(None) == "–"
     assert years(1) == "1 year" and years(10) == "10 years"
 
@@ -160,7 +163,28 @@ def test_each_history_length_gets_a_database_of_its_own(tmp_path: Path) -> None:
         assert three == f"sqlite:///{tmp_path / '3y' / 'bench.db'}" and ten.endswith("/10y/bench.db")
 
 
-def test_cpu_seconds_count_the_child_processes_that_ended() -> None:
-    with bench_main.cpu_seconds() as cpu:
+def test_usage_counts_the_child_processes_that_ended_and_samples_the_load() -> None:
+    with usage(every=0.01) as used:
         subprocess.run([sys.executable, "-c", "sum(range(3_000_000))"], check=True)
-    assert cpu[0] > 0
+    assert used.cpu > 0
+    assert len(used.loads) >= 2 and used.load_text().startswith("load ")
+
+
+def test_load_text_gives_the_range_and_mean_of_the_samples() -> None:
+    assert Usage(loads=[2.0, 6.0, 4.0]).load_text() == "load 2.0–6.0 (mean 4.0)"
+    assert Usage(loads=[3.0]).load_text() == "load 3.0"
+    assert Usage().load_text() == "load not sampled"
+
+
+def test_publish_years_deals_the_years_round_robin_and_skips_the_others() -> None:
+    assert split([2019, 2017, 2018, 2020, 2021], 2) == [[2017, 2019, 2021], [2018, 2020]]
+    assert split([2024], 4) == [[2024]]
+    seen: list[int] = []
+
+    def publish_year(session: object, rooms: object, year: int, *rest: object) -> list[str]:
+        seen.append(year)
+        return [str(year)]
+
+    wrapped = only({2018}, publish_year)
+    assert wrapped(None, None, 2017, [], []) == [] and wrapped(None, None, 2018, [], []) == ["2018"]
+    assert seen == [2018]

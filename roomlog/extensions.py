@@ -65,40 +65,26 @@ def init_limiter(app: Flask) -> None:
     if app.config.get("RATELIMIT_META"):  # meta limits apply to exempt requests too: keep the hooks as they are
         limiter.init_app(app)
         return
-    before = list(app.before_request_funcs.get(None, ()))
-    after = list(app.after_request_funcs.get(None, ()))
-    teardown = list(app.teardown_request_funcs.get(None, ()))
+    kinds: tuple[dict[Any, list[Any]], ...] = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    )
+    ours = [list(hooks.get(None, ())) for hooks in kinds]
     limiter.init_app(app)  # appends its three hooks (once per app)
-    app.before_request_funcs[None] = [
-        hook if hook in before else _before_in_api(hook) for hook in app.before_request_funcs.get(None, ())
-    ]
-    app.after_request_funcs[None] = [
-        hook if hook in after else _after_in_api(hook) for hook in app.after_request_funcs.get(None, ())
-    ]
-    app.teardown_request_funcs[None] = [
-        hook if hook in teardown else _teardown_in_api(hook) for hook in app.teardown_request_funcs.get(None, ())
-    ]
+    for hooks, existing in zip(kinds, ours, strict=True):
+        hooks[None] = [hook if hook in existing else _only_in_api(hook) for hook in hooks.get(None, ())]
 
 
-def _before_in_api(hook: Callable[[], Any]) -> Callable[[], Any]:
-    def before() -> Any:
-        return None if _outside_api() else hook()
+def _only_in_api(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``hook`` for API requests; elsewhere an after-request hook hands the response on, the others do nothing."""
 
-    return before
+    def hook_in_api(*args: Any) -> Any:
+        if _outside_api():
+            return args[0] if args else None  # (a teardown hook's return value is ignored)
+        return hook(*args)
 
-
-def _after_in_api(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def after(response: Any) -> Any:
-        return response if _outside_api() else hook(response)
-
-    return after
-
-
-def _teardown_in_api(hook: Callable[[BaseException | None], Any]) -> Callable[[BaseException | None], Any]:
-    def teardown(exc: BaseException | None) -> Any:
-        return None if _outside_api() else hook(exc)
-
-    return teardown
+    return hook_in_api
 
 
 def lock_after_days() -> int:

@@ -100,8 +100,6 @@ _ALWAYS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
 )
-_ALWAYS_LOWER = tuple((key.lower(), key, value) for key, value in _ALWAYS)
-
 
 def _put(found: Headers, present: set[str], key: str, value: str) -> None:
     """``found[key] = value``, appending without a scan when ``key`` (lower case in ``present``) is not there yet."""
@@ -121,11 +119,8 @@ def headers(response: Response) -> Response:
     present = {key.lower() for key, _value in found}
     if "content-security-policy" not in present:  # a view's own policy stays (``setdefault``)
         found.add("Content-Security-Policy", CSP)
-    for lower, key, value in _ALWAYS_LOWER:
-        if lower in present:
-            found[key] = value
-        else:
-            found.add(key, value)
+    for key, value in _ALWAYS:
+        _put(found, present, key, value)
     if request.is_secure:
         _put(found, present, "Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.blueprint == "api" and "cache-control" in present:

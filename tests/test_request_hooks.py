@@ -65,7 +65,7 @@ def test_the_security_headers_are_the_same_as_before(
 )
 def test_the_limiter_keeps_its_place_and_runs_in_the_api_only(app: Flask) -> None:
     before = [getattr(hook, "__qualname__", "") for hook in app.before_request_funcs[None]]
-    limited = next(n for n, name in enumerate(before) if name.startswith("_before_in_api."))
+    limited = next(n for n, name in enumerate(before) if name.startswith("_only_in_api."))
     assert before.index("guard") == limited + 1  # the rate limit is checked before the login check, as before
     client = app.test_client()
     page = client.get("/auth/login")

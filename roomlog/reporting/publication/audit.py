@@ -17,6 +17,7 @@ audit round to the next.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -283,8 +284,7 @@ class Proofs:
         can keep its exact value), so one audit with the most cells shown proves cells wide for every
         audit between it and the protected set (``protect.release``).
         """
-        other = Proofs.__new__(Proofs)
-        other.threshold, other.exact_holds, other.hidden = self.threshold, self.exact_holds, self.hidden
+        other = copy.copy(self)  # not ``Proofs(...)``: that would check every relation at the exact values again
         other.proven = set(self.proven)
         return other
 

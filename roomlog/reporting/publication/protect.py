@@ -265,27 +265,26 @@ def release(
     """
     if not groups or audits <= 0:
         return []
-    budget = [audits]
+    budget = audits - 1  # the first audit below
     every = set().union(*groups)
     found = _floor_proofs(state, exact, relations, threshold, by_key, every)
-    budget[0] -= 1
     if found is None:
         log.info("publication: showed all %d hidden totals again (1 audit)", len(groups))
         return list(groups)
     floor, narrow_at_floor = found
     shown: list[set[Key]] = []
-    last = [floor.fork()]
+    last = floor.fork()
 
     def attempt(batch: list[set[Key]]) -> bool:
+        nonlocal budget, last
         cells = set().union(*batch)
-        budget[0] -= 1
+        budget -= 1
         for key in cells:
             del state.reasons[key]
         hidden = _hidden(state)
         # After a refused batch, a half of it hides more: the proofs of the refused try still hold.
-        proofs = last[0] if last[0].hidden <= hidden else floor.fork()
-        last[0] = proofs
-        found = narrow(exact, relations, hidden, threshold, cells, by_key, proofs, first=True)
+        last = last if last.hidden <= hidden else floor.fork()
+        found = narrow(exact, relations, hidden, threshold, cells, by_key, last, first=True)
         if _sensitive(found, exact, threshold):
             for key in cells:
                 state.reasons[key] = Reason.SECONDARY
@@ -293,7 +292,7 @@ def release(
         return True
 
     def test(batch: list[set[Key]]) -> None:
-        if not batch or budget[0] <= 0:
+        if not batch or budget <= 0:
             return
         if attempt(batch):
             shown.extend(batch)
@@ -312,7 +311,7 @@ def release(
         len(shown),
         len(groups),
         len(suspects),
-        audits - budget[0],
+        audits - budget,
     )
     return shown
 

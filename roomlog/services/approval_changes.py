@@ -4,7 +4,8 @@ Approval stores the page's non-indicator counts (``MonthlyDetail``) beside the i
 snapshot, so a closed month's summary shows only what was approved. ``since_approval``
 compares the snapshot with a live recount of the events and lists the records created,
 corrected or voided after the approval (from the audit log: kind, id, times, what was done,
-which fields; never a visitor code). Services flush, never commit.
+which fields; never a visitor code), when the month's status counted any change since approval.
+Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -149,8 +150,16 @@ def record_changes(session: Session, room: Room, month: dt.date, since: dt.datet
 def since_approval(
     session: Session, room: Room, month: dt.date, status: PeriodStatus, approved: Values
 ) -> ChangesSinceApproval:
-    """Compare an approved month's snapshot with its events now and list the records changed since."""
+    """Compare an approved month's snapshot with its events now and list the records changed since.
+
+    Every change to a record dated in an approved month is counted on its status
+    (``locks.check_change_allowed``, which each service calls before it writes): with none counted,
+    no record of the month changed since approval, and neither the month is recounted nor the
+    audit log read (the recount cost as much as the month's bare SQL).
+    """
     month = month_start(month)
+    if not status.changes_since_approval:
+        return ChangesSinceApproval((), ())
     live = compute(session, [room.id], Period(month, month), live=True).per_room[room.id]
     records = record_changes(session, room, month, status.approved_at) if status.approved_at else ()
     return ChangesSinceApproval(indicator_changes(approved, live), records)

@@ -15,16 +15,19 @@ from sqlalchemy import select, text, update
 from roomlog.calendar import format_month
 from roomlog.database import engine_options
 from roomlog.extensions import db
-from roomlog.models import PeriodStatus, Room, User, Visit
+from roomlog.models import EVENT_KINDS, PeriodStatus, Room, User, Visit
 from roomlog.models.base import utcnow
 from roomlog.models.codes import Role
 from roomlog.reports import page
-from roomlog.services import corrections
+from roomlog.services import approval_changes, corrections, event_times, visits
 from roomlog.web import pdf
+from tests import test_truth_approved_page as approved_page
 from tests.support.apps import AuthActions, statements
 from tests.support.factories import Factory
 from tests.test_room_summary_cost import LAST, _history
+from tests.test_truth_approved_page import World, _change_after_approval
 
+world = approved_page.world  # the approved month with its emergencies, consumptions and lead (a fixture)
 EVENT_TABLES = ("visits", "consumptions", "emergencies", "emergency_actions", "referrals", "services", "incidents")
 
 
@@ -104,3 +107,36 @@ def test_every_pdf_of_a_thread_shares_one_font_configuration(app: Flask) -> None
     with app.app_context():
         assert pdf.render_pdf("<html><body><p>Side 1</p></body></html>").startswith(b"%PDF")
     assert pdf._font_config() is first
+
+
+def test_the_records_changed_after_approval_cost_a_statement_per_kind_however_much_was_recorded_since(
+    app: Flask, world: World
+) -> None:
+    """Every capture after the approval leaves an audit entry; listing the month's changed records joins the
+    entries to their records in SQL (one statement per kind), not one look-up per entry."""
+    changed = _change_after_approval(app, world)
+
+    def listed() -> tuple[list[tuple[str, int, str]], int]:
+        with app.test_request_context():
+            g.scope_room_ids, g.scope_decided = None, True
+            room = db.session.get_one(Room, world.room.id)
+            with statements(app) as seen:
+                found = approval_changes.record_changes(db.session, room, world.month, utcnow() - dt.timedelta(days=1))
+            return [(r.kind, r.record_id, r.what) for r in found], len(seen)
+
+    before, cost = listed()
+    assert before == [
+        ("emergency", world.emergency.id, "correct"),
+        ("consumption", world.consumption.id, "void"),
+        ("visit", changed.visit_id, "create"),
+    ]
+    with app.test_request_context():
+        g.scope_room_ids, g.scope_decided = None, True
+        room, lead = db.session.get_one(Room, world.room.id), db.session.get_one(User, world.lead.id)
+        for n in range(5):  # today's captures: later than the approved month, each with its audit entry
+            stamp = event_times.resolve(db.session, room, lead, utcnow() - dt.timedelta(minutes=n))
+            visits.anonymous_visit(db.session, room, lead, stamp, key=f"later-{n}", payload_hash="")
+        db.session.commit()
+    after, cost_after = listed()
+    assert after == before
+    assert cost_after == cost == len(EVENT_KINDS)

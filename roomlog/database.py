@@ -9,7 +9,7 @@ pysqlite's own behaviour: reads in autocommit (in WAL mode they never wait for a
 a deferred transaction opened just before the first change.
 
 PostgreSQL: ``pool_pre_ping`` (a restarted server is noticed before a request uses a dead
-connection), a bounded pool per worker, a connect timeout, and the room scope of
+connection), a bounded pool per worker, a connect timeout, no JIT compilation, and the room scope of
 row-level security set at the start of every transaction (``roomlog.room_ids``). The
 month-lock trigger takes its days from the database (migration
 ``security_roles_and_secrets``), never from a setting the app could change.
@@ -41,6 +41,8 @@ PG_MAX_OVERFLOW = 5
 PG_POOL_TIMEOUT_S = 10
 PG_POOL_RECYCLE_S = 1800
 PG_CONNECT_TIMEOUT_S = 5
+#: Server settings of every connection (libpq ``options``): JIT off (see :func:`engine_options`).
+PG_OPTIONS = "-c jit=off"
 #: Requests with these methods only read: on SQLite they run without taking the write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -115,7 +117,14 @@ def engine_options(url: str, configured: dict[str, Any] | None = None) -> dict[s
             max_overflow=PG_MAX_OVERFLOW,
             pool_timeout=PG_POOL_TIMEOUT_S,
             pool_recycle=PG_POOL_RECYCLE_S,
-            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "roomlog"},
+            connect_args={
+                "connect_timeout": PG_CONNECT_TIMEOUT_S,
+                "application_name": "roomlog",
+                # No JIT compilation: the planner's cost estimates of a room-month's queries on a large
+                # history pass jit_above_cost, and compiling then took 0.1-0.5 s per statement
+                # (most of the lead's summary on PostgreSQL) to run a query of a few milliseconds.
+                "options": PG_OPTIONS,
+            },
         )
     options.update(configured or {})
     return options

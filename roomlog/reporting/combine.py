@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pyroaring import FrozenBitMap
@@ -178,18 +178,58 @@ def assemble(
     if earlier is None:
         known = (f.visitor_id for f in rows.first_visits if f.room_id in room_ids and f.first_day < period.first_day)
         earlier = FrozenBitMap(known)
-    snapshots, history = _stored(snapshot_rows), _stored(history_rows)
-    states = month_states(period, room_ids, rows, snapshots, history, status_rows)
-    from_events = additive_by_month(rows)
-    by_month: dict[RoomMonth, dict[str, Number | None]] = {}
-    for s in states:
-        key = (s.room_id, s.month)
-        if s.source == EVENTS:
-            by_month[key] = {**zero_additive(), **from_events.get(key, {})}
-        else:
-            stored = snapshots[key] if s.source == SNAPSHOT else history[key]
-            by_month[key] = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
-    yearly = _stored(yearly_rows)
+    grouped = Grouped.of(rows, snapshot_rows, history_rows, yearly_rows)
+    return assemble_grouped(period, room_ids, rows, grouped, status_rows, sets=sets, earlier=earlier)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The stored values by room-month and the events' additive values: grouped once for several periods."""
+
+    snapshots: Mapping[RoomMonth, Mapping[str, Decimal]]
+    history: Mapping[RoomMonth, Mapping[str, Decimal]]
+    yearly: Mapping[RoomMonth, Mapping[str, Decimal]]
+    from_events: Mapping[RoomMonth, Mapping[str, int]]
+    #: A room-month's values from its source, converted once (the same for every period holding it).
+    converted: dict[tuple[RoomMonth, str], dict[str, Number | None]] = field(default_factory=dict)
+
+    def values(self, key: RoomMonth, source: str) -> dict[str, Number | None]:
+        """The room-month's values from ``source`` (events: every additive code, zero where none)."""
+        found = self.converted.get((key, source))
+        if found is None:
+            if source == EVENTS:
+                found = {**zero_additive(), **self.from_events.get(key, {})}
+            else:
+                stored = self.snapshots[key] if source == SNAPSHOT else self.history[key]
+                found = {code: _as_number(code, value) for code, value in stored.items() if code in BY_CODE}
+            self.converted[(key, source)] = found
+        return found
+
+    @classmethod
+    def of(
+        cls,
+        rows: EventRows,
+        snapshot_rows: Iterable[ValueRow] = (),
+        history_rows: Iterable[ValueRow] = (),
+        yearly_rows: Iterable[ValueRow] = (),
+    ) -> Grouped:
+        return cls(_stored(snapshot_rows), _stored(history_rows), _stored(yearly_rows), additive_by_month(rows))
+
+
+def assemble_grouped(
+    period: Period,
+    room_ids: Collection[int],
+    rows: EventRows,
+    grouped: Grouped,
+    status_rows: Iterable[StatusRow],
+    *,
+    sets: Mapping[RoomMonth, MonthSets],
+    earlier: FrozenBitMap,
+) -> Report:
+    """:func:`assemble` from values grouped once (:class:`Grouped`): what ``compute_many`` does per period."""
+    states = month_states(period, room_ids, rows, grouped.snapshots, grouped.history, status_rows)
+    by_month = {(s.room_id, s.month): grouped.values((s.room_id, s.month), s.source) for s in states}
+    yearly = grouped.yearly
     per_room = {
         room_id: _scope_values(period, {room_id}, states, by_month, sets, EMPTY, yearly) for room_id in sorted(room_ids)
     }

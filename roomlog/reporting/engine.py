@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, month_end, month_start
 from roomlog.reporting import queries
-from roomlog.reporting.combine import APPROVED_STATES, Report, assemble
+from roomlog.reporting.combine import APPROVED_STATES, Grouped, Report, assemble, assemble_grouped
 from roomlog.reporting.periods import Period
 from roomlog.reporting.summary import EventRows, RoomMonth, Values
 from roomlog.reporting.visitor_sets import EMPTY, MonthSets, build, deserialize
@@ -147,15 +147,14 @@ def compute_many(
         looked_up = queries.first_days(session, rooms, sets.unstored(rooms, span.last))
     built = build(rows.visitors, sets.first_days(rows.visitors, looked_up))
     month_sets = {**built, **{key: sets.full[key] for key in closed}}
+    grouped = Grouped.of(rows, snapshots, history, yearly)  # once for every period
     return [
-        assemble(
+        assemble_grouped(
             period,
             rooms,
             rows,
-            snapshots,
-            history,
+            grouped,
             statuses,
-            yearly,
             sets=month_sets,
             earlier=sets.earlier(rooms, period, looked_up) if len(rooms) > 1 else EMPTY,
         )

@@ -4,7 +4,8 @@ Approval stores the page's non-indicator counts (``MonthlyDetail``) beside the i
 snapshot, so a closed month's summary shows only what was approved. ``since_approval``
 compares the snapshot with a live recount of the events and lists the records created,
 corrected or voided after the approval (from the audit log: kind, id, times, what was done,
-which fields; never a visitor code). Services flush, never commit.
+which fields; never a visitor code), when the month's status counted any change since approval.
+Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import month_end, month_start, service_day_of
@@ -126,31 +127,56 @@ def _old_day(room: Room, changes: Mapping[str, object] | None) -> dt.date | None
 
 
 def record_changes(session: Session, room: Room, month: dt.date, since: dt.datetime) -> tuple[RecordChange, ...]:
-    """List the audit entries after ``since`` on records dated in ``month`` (or moved out of it)."""
+    """List the audit entries after ``since`` on records dated in ``month`` (or moved out of it).
+
+    One statement per kind of record joins the entries to their records and keeps those dated in the
+    month and the corrections (a correction may have moved its record out of the month: its old day is
+    in the entry); each entry's record was loaded one by one before, a statement per capture since approval.
+    """
     period = Period(month_start(month), month_start(month))
-    stmt = (
-        select(AuditEntry)
-        .where(AuditEntry.room_id == room.id, AuditEntry.at > since, AuditEntry.entity.in_(tuple(EVENT_KINDS)))
-        .order_by(AuditEntry.id)
-    )
-    out = []
-    for entry in session.scalars(stmt):
-        record = session.get(EVENT_KINDS[entry.entity], entry.entity_id) if entry.entity_id else None
-        if record is None or record.room_id != room.id:
-            continue
-        if record.service_day not in period and _old_day(room, entry.changes) not in period:
-            continue
-        what = entry.action.rsplit(".", 1)[-1]
-        fields = tuple(sorted(entry.changes or {})) if what == "correct" else ()
-        out.append(RecordChange(entry.entity, record.id, record.occurred_at, entry.at, what, fields))
-    return tuple(out)
+    found: list[tuple[int, RecordChange]] = []
+    for kind, model in EVENT_KINDS.items():
+        stmt = (
+            select(AuditEntry.id, AuditEntry.at, AuditEntry.action, AuditEntry.changes)
+            .add_columns(model.id, model.occurred_at, model.service_day)
+            .join(model, model.id == AuditEntry.entity_id)
+            .where(
+                AuditEntry.room_id == room.id,
+                AuditEntry.at > since,
+                AuditEntry.entity == kind,
+                model.room_id == room.id,
+                or_(
+                    model.service_day.between(period.first_day, period.last_day),
+                    AuditEntry.action == f"{kind}.correct",
+                ),
+            )
+        )
+        for entry_id, at, action, changes, record_id, occurred_at, day in session.execute(stmt):
+            if _as_day(day) not in period and _old_day(room, changes) not in period:
+                continue
+            what = action.rsplit(".", 1)[-1]
+            fields = tuple(sorted(changes or {})) if what == "correct" else ()
+            found.append((entry_id, RecordChange(kind, record_id, occurred_at, at, what, fields)))
+    return tuple(change for _, change in sorted(found, key=lambda item: item[0]))
+
+
+def _as_day(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def since_approval(
     session: Session, room: Room, month: dt.date, status: PeriodStatus, approved: Values
 ) -> ChangesSinceApproval:
-    """Compare an approved month's snapshot with its events now and list the records changed since."""
+    """Compare an approved month's snapshot with its events now and list the records changed since.
+
+    Every change to a record dated in an approved month is counted on its status
+    (``locks.check_change_allowed``, which each service calls before it writes): with none counted,
+    no record of the month changed since approval, and neither the month is recounted nor the
+    audit log read (the recount cost as much as the month's bare SQL).
+    """
     month = month_start(month)
+    if not status.changes_since_approval:
+        return ChangesSinceApproval((), ())
     live = compute(session, [room.id], Period(month, month), live=True).per_room[room.id]
     records = record_changes(session, room, month, status.approved_at) if status.approved_at else ()
     return ChangesSinceApproval(indicator_changes(approved, live), records)

@@ -35,11 +35,11 @@ LEVEL = {"room": 0, "municipality": 1, "national": 2}
 PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 #: Rounds of "audit, then hide more" before giving up (each round covers every narrow cell).
 MAX_ROUNDS = 30
-#: HiGHS solves the release pass (:func:`release`) may start for one protected year: the bound on its cost.
-#: A solve is a warm re-solve of a block kept between tries, 1–3 ms on the demo's largest block (1,336
-#: hidden cells, 2,682 relations), so 3,000 are at most a few CPU seconds a year, no more than the 32
-#: fresh audits of session 7 cost. The 12-month demo's busiest year needs 2,218 to try every candidate.
-RELEASE_SOLVES = 3000
+#: HiGHS solves after which the release pass (:func:`release`) starts no new try, per protected year: the
+#: bound on its cost. A solve is a warm re-solve of a block kept between tries, 1–3 ms on the demos' largest
+#: blocks (1,336 hidden cells, 2,682 relations), so at most about 10 CPU-s a year. The busiest years need
+#: 1,965 (12-month demo) and 2,884 (24-month demo) to try every candidate.
+RELEASE_SOLVES = 4000
 #: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
 #: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
 SUSPECT_BATCH = 1

@@ -161,3 +161,19 @@ def test_a_refused_try_frees_its_columns_again() -> None:
     assert audit.narrow([b]) == {}
     assert _same(audit.ranges([a])[a], ranges(exact, rels, {a, c})[a])
     assert _same(audit.ranges([a])[a], (1.0, 13.0))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_release_is_the_same_when_few_points_are_kept(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Points only save solves: keeping three per block (the oldest make room) shows the same groups."""
+    from roomlog.reporting.publication import audit
+
+    rng = random.Random(200 + seed)
+    exact, rels = _table(rng, rooms=4, months=3)
+    hidden = {k for k, v in exact.items() if v > 0}
+    groups = [{k} for k in sorted((k for k in hidden if exact[k] >= K), key=lambda k: (-exact[k], repr(k)))]
+    many, _after = _released(exact, rels, hidden, groups, 10_000)
+    monkeypatch.setattr(audit, "KEPT_POINTS", 3)
+    few, after = _released(exact, rels, hidden, groups, 10_000)
+    assert few == many
+    assert not _narrow(exact, rels, after)

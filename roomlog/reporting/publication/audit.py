@@ -30,8 +30,10 @@ from roomlog.reporting.publication.units import Key, Relation
 INF = math.inf
 #: How far a relation may be off at the exact values and still count as holding there.
 TOLERANCE = 1e-6
-#: Points (the latest) :class:`Showing` mixes in pairs to prove cells wide after a cell is shown.
+#: Points :class:`Showing` mixes in pairs (at most) to prove cells wide after a cell is shown.
 MIXED_POINTS = 96
+#: Points :class:`Showing` keeps per block (the oldest make room): bounds its memory on large blocks.
+KEPT_POINTS = 1024
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -430,6 +432,8 @@ class _ShowBlock:
         self._points = np.empty((16, len(keys)))
         self._differs = np.empty((16, len(keys)), dtype=bool)
         self._count = 0
+        self._replaced = 0
+        self._last = self.values
         #: The columns of the last :meth:`fix` that showed cells (see :meth:`_mixed`).
         self._recent = np.zeros(0, dtype=np.int32)
         if self.holds:
@@ -458,12 +462,19 @@ class _ShowBlock:
         return self._h
 
     def _add(self, point: np.ndarray) -> None:
-        if self._count == len(self._points):
-            self._points = np.concatenate([self._points, np.empty_like(self._points)])
-            self._differs = np.concatenate([self._differs, np.empty_like(self._differs)])
-        self._points[self._count] = point
-        self._differs[self._count] = np.abs(point - self.values) > TOLERANCE
-        self._count += 1
+        if self._count < KEPT_POINTS:
+            if self._count == len(self._points):
+                self._points = np.concatenate([self._points, np.empty_like(self._points)])
+                self._differs = np.concatenate([self._differs, np.empty_like(self._differs)])
+            row = self._count
+            self._count += 1
+        else:
+            # The oldest point makes room (the exact values, the first, stay): memory stays bounded.
+            row = 1 + self._replaced % (KEPT_POINTS - 1)
+            self._replaced += 1
+        self._points[row] = point
+        self._differs[row] = np.abs(point - self.values) > TOLERANCE
+        self._last = point
 
     def _seen(self) -> tuple[np.ndarray, np.ndarray]:
         """Per column, the smallest and largest value over the points feasible with the shown cells."""
@@ -489,7 +500,7 @@ class _ShowBlock:
         differs = self._differs[: self._count]
         before = ~differs[:, older].any(axis=1) if len(older) else np.ones(self._count, dtype=bool)
         off = before & differs[:, recent].any(axis=1)
-        points = self._points[: self._count][off][-MIXED_POINTS:]
+        points = self._points[: self._count][off][:MIXED_POINTS]
         gap = points[:, recent[0]] - self.values[recent[0]]
         above, below = points[gap > 0], points[gap < 0]
         if not len(above) or not len(below):
@@ -568,7 +579,7 @@ class _ShowBlock:
                     # Unbounded above: wide. Infeasible cannot happen where the exact values are a point.
                     break
                 bounds[sense] = value
-                point = self._points[self._count - 1]
+                point = self._last
                 seen_lo = np.minimum(seen_lo, point)
                 seen_hi = np.maximum(seen_hi, point)
                 if seen_hi[n] - seen_lo[n] >= need:

@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, nargs="*", help="years to protect (default: every stored year)")
     parser.add_argument("--explain", action="store_true", help="say why each hidden headline total is hidden")
     parser.add_argument(
-        "--release-audits", type=int, help="LP audits of the release pass per year (0: none, as before session 7)"
+        "--release-solves", type=int, help="HiGHS solves of the release pass per year (0: none, as before session 7)"
     )
     args = parser.parse_args()
     from flask import g
@@ -110,8 +110,8 @@ def main() -> None:
     from roomlog.reporting.publication.protect import protect_year
     from roomlog.reporting.publication.units import relations
 
-    if args.release_audits is not None:
-        protect.RELEASE_AUDITS = args.release_audits
+    if args.release_solves is not None:
+        protect.RELEASE_SOLVES = args.release_solves
     app = create_app()
     with app.test_request_context():
         g.scope_room_ids, g.scope_decided = None, True

@@ -17,9 +17,9 @@ audit round to the next.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import highspy
@@ -30,6 +30,10 @@ from roomlog.reporting.publication.units import Key, Relation
 INF = math.inf
 #: How far a relation may be off at the exact values and still count as holding there.
 TOLERANCE = 1e-6
+#: Points :class:`Showing` mixes in pairs (at most) to prove cells wide after a cell is shown.
+MIXED_POINTS = 96
+#: Points :class:`Showing` keeps per block (the oldest make room): bounds its memory on large blocks.
+KEPT_POINTS = 1024
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -79,16 +83,9 @@ def ranges(
     rows: list[tuple[dict[Key, int], float, bool]] = []
     touched: list[bool] = []
     for relation in relations:
-        terms: dict[Key, int] = {}
-        constant = 0.0
-        for key, coef in relation.terms:
-            if key in hidden:
-                terms[key] = terms.get(key, 0) + coef
-            else:
-                constant += coef * exact.get(key, 0)
-        terms = {k: c for k, c in terms.items() if c}
-        if terms:
-            rows.append((terms, -constant, relation.exact))
+        row = _row(relation, hidden, exact)
+        if row is not None:
+            rows.append(row)
             touched.append(fresh is None or any(key in fresh for key, _c in relation.terms))
     out: dict[Key, tuple[float, float]] = {}
     for keys, row_ids in _blocks(hidden, rows):
@@ -104,6 +101,21 @@ def ranges(
         if wide is not None and wide.first and wide.found:
             break
     return out
+
+
+def _row(
+    relation: Relation, hidden: AbstractSet[Key], exact: Mapping[Key, int]
+) -> tuple[dict[Key, int], float, bool] | None:
+    """A relation as an LP row over the hidden cells (``Σ coef·x (= or ≤) rhs``); None when none is hidden."""
+    terms: dict[Key, int] = {}
+    constant = 0.0
+    for key, coef in relation.terms:
+        if key in hidden:
+            terms[key] = terms.get(key, 0) + coef
+        else:
+            constant += coef * exact.get(key, 0)
+    terms = {k: c for k, c in terms.items() if c}
+    return (terms, -constant, relation.exact) if terms else None
 
 
 def _reachable(fresh: set[Key], hidden: set[Key], index: Mapping[Key, list[Relation]]) -> list[Relation]:
@@ -147,10 +159,14 @@ def _model(
     h = _highs()
     lower = np.array([min(1.0, float(exact.get(k, 0))) for k in keys])
     h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
-    for terms, rhs, is_equal in rows:
-        idx = np.array([index[k] for k in terms], dtype=np.int32)
-        val = np.array(list(terms.values()), dtype=np.float64)
-        h.addRow(rhs if is_equal else -highspy.kHighsInf, rhs, len(idx), idx, val)
+    if rows:
+        # One call for every row (compressed rows): adding them one by one cost as much as a solve.
+        starts = np.cumsum([0] + [len(terms) for terms, _rhs, _eq in rows[:-1]], dtype=np.int32)
+        idx = np.array([index[k] for terms, _rhs, _eq in rows for k in terms], dtype=np.int32)
+        val = np.array([c for terms, _rhs, _eq in rows for c in terms.values()], dtype=np.float64)
+        upper = np.array([rhs for _terms, rhs, _eq in rows], dtype=np.float64)
+        low = np.where([eq for _terms, _rhs, eq in rows], upper, -highspy.kHighsInf)
+        h.addRows(len(rows), low, upper, len(idx), starts, idx, val)
     return h, index, lower
 
 
@@ -277,17 +293,6 @@ class Proofs:
         self.hidden: frozenset[Key] = frozenset()
         self.proven: set[Key] = set()
 
-    def fork(self) -> Proofs:
-        """A copy for an audit of any hidden set containing the last one audited: the proofs hold there too.
-
-        A cell wide with fewer cells hidden is at least as wide with more hidden (each added hidden cell
-        can keep its exact value), so one audit with the most cells shown proves cells wide for every
-        audit between it and the protected set (``protect.release``).
-        """
-        other = copy.copy(self)  # not ``Proofs(...)``: that would check every relation at the exact values again
-        other.proven = set(self.proven)
-        return other
-
     def start(self, hidden: set[Key]) -> None:
         """Begin an audit of ``hidden``: keep the proofs only where they still hold."""
         if not self.exact_holds or not self.hidden <= hidden:
@@ -320,3 +325,270 @@ def narrow(
     found = ranges(exact, relations, hidden, targets, fresh, index, wide)
     proofs.proven |= wide.proven
     return {key: r for key, r in found.items() if r[1] - r[0] < threshold - 1e-6}
+
+
+class Showing:
+    """LP audits of one hidden set while some of its cells are shown again, one try after another.
+
+    ``protect.release`` asks, for a batch of hidden totals, whether showing them would let a reader pin
+    a hidden small count. Each block of the starting hidden set ``hidden`` (its cells linked by relations)
+    becomes one HiGHS model, built the first time a try touches it and kept: showing a cell fixes its
+    column at its value (lower = upper = the exact value) and a refused try frees it again. Fixing a
+    column at the value a reader sees is the same feasible set as a fresh model with the cell visible
+    (its relations' constants moved), so every range is the one :func:`ranges` computes; HiGHS re-solves
+    from the last basis instead of from scratch.
+
+    That holds where the exact values satisfy every relation of the block (then a relation left with
+    only shown cells holds, and each part of a block split by the shown cells stays feasible); a block
+    where they do not is audited with a fresh model (:func:`ranges`) every time.
+
+    Every optimum found is kept as a point of its block. A point is a feasible point of any try whose
+    shown cells it holds at their exact values (nothing else changes between tries), so points from
+    earlier tries prove cells at least k wide in later ones without a solve. ``solves`` counts the
+    HiGHS runs (the caller's budget).
+    """
+
+    def __init__(
+        self, exact: Mapping[Key, int], hidden: AbstractSet[Key], threshold: int, index: Mapping[Key, list[Relation]]
+    ) -> None:
+        self.exact = exact
+        self.hidden = frozenset(hidden)
+        self.threshold = threshold
+        self.index = index
+        self.solves = 0
+        self._of: dict[Key, _ShowBlock] = {}
+
+    def block(self, key: Key) -> _ShowBlock:
+        """The block of a cell of the starting hidden set (built on first use)."""
+        found = self._of.get(key)
+        if found is None:
+            relations = _reachable({key}, set(self.hidden), self.index)
+            keys = sorted({k for r in relations for k, _c in r.terms if k in self.hidden} | {key}, key=repr)
+            found = _ShowBlock(keys, relations, self.exact, self.threshold)
+            self._of |= {k: found for k in keys}
+        return found
+
+    def show(self, cells: Iterable[Key]) -> None:
+        """Fix the columns of ``cells`` at their values (cells of the starting hidden set)."""
+        for block, members in self._by_block(cells).items():
+            block.fix(members, True)
+
+    def hide(self, cells: Iterable[Key]) -> None:
+        """Undo :meth:`show`."""
+        for block, members in self._by_block(cells).items():
+            block.fix(members, False)
+
+    def narrow(
+        self, cells: Iterable[Key], targets: AbstractSet[Key] | None = None, first: bool = False
+    ) -> dict[Key, tuple[float, float]]:
+        """The hidden small counts of the blocks of ``cells`` (only ``targets``, if given) narrower than k.
+
+        With ``first``, stops at the first one found.
+        """
+        out: dict[Key, tuple[float, float]] = {}
+        for block in self._by_block(cells):
+            found, solves = block.narrow(targets, first)
+            self.solves += solves
+            out |= found
+            if first and out:
+                break
+        return out
+
+    def ranges(self, targets: Iterable[Key]) -> dict[Key, tuple[float, float]]:
+        """``key → (min, max)`` of hidden ``targets`` with the cells shown so far (every one solved: for tests)."""
+        out: dict[Key, tuple[float, float]] = {}
+        for block, members in self._by_block(targets).items():
+            found, solves = block.ranges(members)
+            self.solves += solves
+            out |= found
+        return out
+
+    def _by_block(self, cells: Iterable[Key]) -> dict[_ShowBlock, list[Key]]:
+        out: dict[_ShowBlock, list[Key]] = {}
+        # In a fixed order (not a set's, which changes with the process): a block's model and the solves
+        # are the same in every run, so a solve budget ends at the same try.
+        for key in sorted(cells, key=repr):
+            out.setdefault(self.block(key), []).append(key)
+        return out
+
+
+class _ShowBlock:
+    """One block of :class:`Showing`: its model, which columns are shown, and the points found so far."""
+
+    def __init__(self, keys: list[Key], relations: list[Relation], exact: Mapping[Key, int], threshold: int) -> None:
+        self.keys = keys
+        self.relations = relations
+        self.exact = exact
+        self.threshold = threshold
+        self.col = {key: n for n, key in enumerate(keys)}
+        self.values = np.array([float(exact.get(k, 0)) for k in keys])
+        self.lower = np.minimum(1.0, self.values)
+        self.shown = np.zeros(len(keys), dtype=bool)
+        self.small = [n for n, v in enumerate(self.values) if 0 < v < threshold]
+        self.holds = _holds(exact, relations)
+        self._h: highspy.Highs | None = None
+        self._cost_col: int | None = None
+        # Points found (rows), and where each differs from the exact values; the exact values are the first.
+        self._points = np.empty((16, len(keys)))
+        self._differs = np.empty((16, len(keys)), dtype=bool)
+        self._count = 0
+        self._replaced = 0
+        self._last = self.values
+        #: The columns of the last :meth:`fix` that showed cells (see :meth:`_mixed`).
+        self._recent = np.zeros(0, dtype=np.int32)
+        if self.holds:
+            self._add(self.values)
+
+    def fix(self, members: list[Key], show: bool) -> None:
+        cols = np.array([self.col[k] for k in members], dtype=np.int32)
+        self.shown[cols] = show
+        self._recent = cols if show else np.zeros(0, dtype=np.int32)
+        if self._h is not None:
+            self._bound(self._h, cols)
+
+    def _bound(self, h: highspy.Highs, cols: np.ndarray) -> None:
+        """A shown column is fixed at its value; a hidden one is at least 1 (or its value, if smaller)."""
+        shown = self.shown[cols]
+        lower = np.where(shown, self.values[cols], self.lower[cols])
+        upper = np.where(shown, self.values[cols], highspy.kHighsInf)
+        h.changeColsBounds(len(cols), cols, lower, upper)
+
+    def _model(self) -> highspy.Highs:
+        if self._h is None:
+            hidden = set(self.keys)
+            rows = [row for r in self.relations if (row := _row(r, hidden, self.exact)) is not None]
+            self._h, _index, _lower = _model(self.keys, rows, self.exact)
+            self._bound(self._h, np.flatnonzero(self.shown).astype(np.int32))
+        return self._h
+
+    def _add(self, point: np.ndarray) -> None:
+        if self._count < KEPT_POINTS:
+            if self._count == len(self._points):
+                self._points = np.concatenate([self._points, np.empty_like(self._points)])
+                self._differs = np.concatenate([self._differs, np.empty_like(self._differs)])
+            row = self._count
+            self._count += 1
+        else:
+            # The oldest point makes room (the exact values, the first, stay): memory stays bounded.
+            row = 1 + self._replaced % (KEPT_POINTS - 1)
+            self._replaced += 1
+        self._points[row] = point
+        self._differs[row] = np.abs(point - self.values) > TOLERANCE
+        self._last = point
+
+    def _seen(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per column, the smallest and largest value over the points feasible with the shown cells."""
+        shown = np.flatnonzero(self.shown)
+        differs = self._differs[: self._count]
+        alive = ~differs[:, shown].any(axis=1) if len(shown) else np.ones(self._count, dtype=bool)
+        points = self._points[: self._count][alive]
+        if not len(points):
+            return np.full(len(self.keys), INF), np.full(len(self.keys), -INF)
+        return points.min(axis=0), points.max(axis=0)
+
+    def _mixed(self, cols: np.ndarray, seen_lo: np.ndarray, seen_hi: np.ndarray) -> None:
+        """Widen ``seen_lo``/``seen_hi`` at ``cols`` with mixtures of two points (in place).
+
+        A point feasible before the last cells were shown but off their values is not a point now; but
+        the feasible set is convex, so where one such point lies above a shown cell's value and another
+        below, the mixture that meets the value is a point with the other cells shown too.
+        """
+        recent = self._recent
+        if not len(recent) or not self.shown[recent].all():
+            return
+        older = np.flatnonzero(self.shown & ~np.isin(np.arange(len(self.keys)), recent))
+        differs = self._differs[: self._count]
+        before = ~differs[:, older].any(axis=1) if len(older) else np.ones(self._count, dtype=bool)
+        off = before & differs[:, recent].any(axis=1)
+        points = self._points[: self._count][off][:MIXED_POINTS]
+        gap = points[:, recent[0]] - self.values[recent[0]]
+        above, below = points[gap > 0], points[gap < 0]
+        if not len(above) or not len(below):
+            return
+        up, down = gap[gap > 0][:, None], -gap[gap < 0][None, :]
+        weight = down / (up + down)  # of the point above, per pair: the mixture meets the first shown cell
+        # The mixtures must meet every cell shown last (twins move together, others may not).
+        fits = np.ones(weight.shape, dtype=bool)
+        for col in recent[1:]:
+            mixed = weight * above[:, col][:, None] + (1 - weight) * below[:, col][None, :]
+            fits &= np.abs(mixed - self.values[col]) <= TOLERANCE
+        if not fits.any():
+            return
+        mixed = weight[:, :, None] * above[:, None, cols] + (1 - weight)[:, :, None] * below[None, :, cols]
+        mixed = mixed[fits]
+        seen_lo[cols] = np.minimum(seen_lo[cols], mixed.min(axis=0))
+        seen_hi[cols] = np.maximum(seen_hi[cols], mixed.max(axis=0))
+
+    def _solve(self, col: int, sense: highspy.ObjSense) -> float | None:
+        """The optimum of one column (None: no optimum, i.e. unbounded above or infeasible); keeps its point."""
+        h = self._model()
+        if self._cost_col != col:
+            if self._cost_col is not None:
+                h.changeColCost(self._cost_col, 0.0)
+            h.changeColCost(col, 1.0)
+            self._cost_col = col
+        h.changeObjectiveSense(sense)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        self._add(np.asarray(h.getSolution().col_value, dtype=np.float64))
+        return float(h.getInfo().objective_function_value)
+
+    def _fresh(self, wanted: list[Key], wide: _Wide | None) -> dict[Key, tuple[float, float]]:
+        hidden = {k for k in self.keys if not self.shown[self.col[k]]}
+        return ranges(self.exact, self.relations, hidden, set(wanted), wide=wide)
+
+    def ranges(self, members: list[Key]) -> tuple[dict[Key, tuple[float, float]], int]:
+        wanted = [k for k in members if not self.shown[self.col[k]]]
+        if not self.holds:
+            return self._fresh(wanted, None), 2 * len(wanted)
+        out: dict[Key, tuple[float, float]] = {}
+        for key in wanted:
+            col = self.col[key]
+            hi = self._solve(col, highspy.ObjSense.kMaximize)
+            lo = self._solve(col, highspy.ObjSense.kMinimize)
+            out[key] = (float(self.lower[col]) if lo is None else lo, INF if hi is None else hi)
+        return out, 2 * len(wanted)
+
+    def narrow(self, targets: AbstractSet[Key] | None, first: bool) -> tuple[dict[Key, tuple[float, float]], int]:
+        """The narrow small counts of this block, and the number of solves it took."""
+        cols = [n for n in self.small if not self.shown[n] and (targets is None or self.keys[n] in targets)]
+        if not cols:
+            return {}, 0
+        need = self.threshold - TOLERANCE
+        if not self.holds:
+            wide = _Wide(self.threshold, False, first=first)
+            found = self._fresh([self.keys[n] for n in cols], wide)
+            return {k: r for k, r in found.items() if r[1] - r[0] < need}, 2 * len(found)
+        seen_lo, seen_hi = self._seen()
+        open_cols = [n for n in cols if seen_hi[n] - seen_lo[n] < need]
+        if open_cols:
+            self._mixed(np.array(open_cols, dtype=np.int64), seen_lo, seen_hi)
+        # The cells the points leave narrowest first: a refused try usually stops at the first.
+        cols.sort(key=lambda n: (seen_hi[n] - seen_lo[n], n))
+        out: dict[Key, tuple[float, float]] = {}
+        solves = 0
+        for n in cols:
+            if seen_hi[n] - seen_lo[n] >= need:
+                continue
+            bounds: dict[highspy.ObjSense, float] = {}
+            for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
+                value = self._solve(n, sense)
+                solves += 1
+                if value is None:
+                    # Unbounded above: wide. Infeasible cannot happen where the exact values are a point.
+                    break
+                bounds[sense] = value
+                point = self._last
+                seen_lo = np.minimum(seen_lo, point)
+                seen_hi = np.maximum(seen_hi, point)
+                if seen_hi[n] - seen_lo[n] >= need:
+                    break
+            if highspy.ObjSense.kMinimize not in bounds:
+                continue
+            lo, hi = bounds[highspy.ObjSense.kMinimize], bounds[highspy.ObjSense.kMaximize]
+            if hi - lo < need:
+                out[self.keys[n]] = (lo, hi)
+                if first:
+                    break
+        return out, solves

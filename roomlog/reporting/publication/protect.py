@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
-from roomlog.reporting.publication.audit import Proofs, narrow
+from roomlog.reporting.publication.audit import Proofs, Showing, narrow
 from roomlog.reporting.publication.units import (
     EXEMPT_CODES,
     HEADLINE_TOTALS,
@@ -35,8 +35,11 @@ LEVEL = {"room": 0, "municipality": 1, "national": 2}
 PERIOD_RANK = {"month": 0, "quarter": 1, "year": 2}
 #: Rounds of "audit, then hide more" before giving up (each round covers every narrow cell).
 MAX_ROUNDS = 30
-#: LP audits the release pass (:func:`release`) may run for one protected year: it bounds the extra cost.
-RELEASE_AUDITS = 32
+#: HiGHS solves after which the release pass (:func:`release`) starts no new try, per protected year: the
+#: bound on its cost. A solve is a warm re-solve of a block kept between tries, 1–3 ms on the demos' largest
+#: blocks (1,336 hidden cells, 2,682 relations), so at most about 10 CPU-s a year. The busiest years need
+#: 1,965 (12-month demo) and 2,884 (24-month demo) to try every candidate.
+RELEASE_SOLVES = 4000
 #: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
 #: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
 SUSPECT_BATCH = 1
@@ -193,7 +196,7 @@ def protect_year(
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     else:
         groups = _releasable(state, exact, threshold, fixed, forced, equations)
-        release(state, exact, relations, threshold, by_key, groups, RELEASE_AUDITS)
+        release(state, exact, relations, threshold, by_key, groups, RELEASE_SOLVES)
     return _hidden(state)
 
 
@@ -251,7 +254,7 @@ def release(
     threshold: int,
     by_key: Mapping[Key, list[Relation]],
     groups: list[set[Key]],
-    audits: int = RELEASE_AUDITS,
+    solves: int = RELEASE_SOLVES,
 ) -> list[set[Key]]:
     """Show ``groups`` of hidden cells again where the LP audit still passes; return the groups shown.
 
@@ -261,38 +264,38 @@ def release(
     every later try (each hides a superset of the floor), so later tries solve only the few it found
     narrow. The groups far from those (:func:`_near`) are then tried together, and the suspects near
     them in batches of ``SUSPECT_BATCH``, in the given order; a batch the audit rejects is halved until
-    each failing group is tried alone. At most ``audits`` LP audits: the cost stays bounded.
+    each failing group is tried alone. Each try fixes the shown cells in models built once
+    (:class:`~.audit.Showing`); no try starts once ``solves`` HiGHS solves are spent.
     """
-    if not groups or audits <= 0:
+    if not groups or solves <= 0:
         return []
-    budget = audits - 1  # the first audit below
     every = set().union(*groups)
-    found = _floor_proofs(state, exact, relations, threshold, by_key, every)
-    if found is None:
-        log.info("publication: showed all %d hidden totals again (1 audit)", len(groups))
+    audit = Showing(exact, _hidden(state), threshold, by_key)
+    audit.show(every)
+    narrow_at_floor = set(audit.narrow(every))
+    if not narrow_at_floor:
+        for key in every:
+            del state.reasons[key]
+        log.info("publication: showed all %d hidden totals again (%d solves)", len(groups), audit.solves)
         return list(groups)
-    floor, narrow_at_floor = found
+    audit.hide(every)
     shown: list[set[Key]] = []
-    last = floor.fork()
+    tries = 1
 
     def attempt(batch: list[set[Key]]) -> bool:
-        nonlocal budget, last
+        nonlocal tries
+        tries += 1
         cells = set().union(*batch)
-        budget -= 1
+        audit.show(cells)
+        if audit.narrow(cells, narrow_at_floor, first=True):
+            audit.hide(cells)
+            return False
         for key in cells:
             del state.reasons[key]
-        hidden = _hidden(state)
-        # After a refused batch, a half of it hides more: the proofs of the refused try still hold.
-        last = last if last.hidden <= hidden else floor.fork()
-        found = narrow(exact, relations, hidden, threshold, cells, by_key, last, first=True)
-        if _sensitive(found, exact, threshold):
-            for key in cells:
-                state.reasons[key] = Reason.SECONDARY
-            return False
         return True
 
     def test(batch: list[set[Key]]) -> None:
-        if not batch or budget <= 0:
+        if not batch or audit.solves >= solves:
             return
         if attempt(batch):
             shown.extend(batch)
@@ -307,40 +310,14 @@ def release(
     for start in range(0, len(suspects), SUSPECT_BATCH):
         test(suspects[start : start + SUSPECT_BATCH])
     log.info(
-        "publication: showed %d of %d hidden totals again (%d suspects, %d audits)",
+        "publication: showed %d of %d hidden totals again (%d suspects, %d tries, %d solves)",
         len(shown),
         len(groups),
         len(suspects),
-        audits - budget,
+        tries,
+        audit.solves,
     )
     return shown
-
-
-def _floor_proofs(
-    state: _State,
-    exact: Mapping[Key, int],
-    relations: list[Relation],
-    threshold: int,
-    by_key: Mapping[Key, list[Relation]],
-    every: set[Key],
-) -> tuple[Proofs, set[Key]] | None:
-    """Audit with every candidate shown; None when that passes (``every`` stays shown), else the proofs
-    and the small counts found narrow.
-
-    The proofs hold for any hidden set containing this one: every small count not found narrow here
-    (solved wide, proven wide by a point, or in a block no candidate touches, which passed before).
-    """
-    for key in every:
-        del state.reasons[key]
-    hidden = _hidden(state)
-    proofs = Proofs(exact, relations, threshold)
-    found = _sensitive(narrow(exact, relations, hidden, threshold, every, by_key, proofs), exact, threshold)
-    if not found:
-        return None
-    proofs.proven |= {k for k in hidden if 0 < exact.get(k, 0) < threshold} - set(found)
-    for key in every:
-        state.reasons[key] = Reason.SECONDARY
-    return proofs, set(found)
 
 
 def _near(cells: AbstractSet[Key], by_key: Mapping[Key, list[Relation]]) -> set[Key]:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from bench import bare
+from bench.publish_years import due_years_postgresql
 from bench.setup import database_name, facts
 from roomlog.calendar import service_day_of
 from roomlog.cli.console import progress_lines
@@ -41,6 +42,7 @@ from roomlog.reporting.periods import Period
 from tests.support.apps import dispose, owner_app
 from tests.support.demo_db import migrated_pg_database
 from tests.support.factories import Factory
+from tests.support.postgres import owner_url_for
 
 TODAY = dt.date(2025, 3, 10)
 FEB, MAR, JAN = dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2025, 1, 1)
@@ -267,6 +269,7 @@ def migrated_owner(tmp_path: Path) -> Iterator[Flask]:
     """The owner's app on a fresh PostgreSQL database in the state ``roomlog db upgrade`` leaves (guards included)."""
     with migrated_pg_database("bulk") as url:
         owner = owner_app(tmp_path, url)
+        owner.config["TEST_OWNER_URL"] = owner_url_for(url)
         yield owner
         dispose(owner)
 
@@ -305,6 +308,8 @@ def test_the_postgresql_bulk_load_puts_every_check_back_and_its_rows_pass_them(m
         assert set(triggers.values()) == {"O"} and {f"{t}_guard" for t in scale_bulk.GUARDED} <= set(triggers)
         assert scale_bulk.check(db.session, result.bulk) == []
         assert {"restore", "check"} <= set(result.seconds)
+        # bench.publish_years on PostgreSQL finds the year whose months every room closed (February 2025).
+        assert due_years_postgresql(migrated_owner.config["TEST_OWNER_URL"]) == [2025]
         room = db.session.scalar(select(Room))
         assert room is not None
         recount = _recount(room.id, FEB)

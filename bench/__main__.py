@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from bench import aggregates, report
 from bench.report import Results, Stage, console, markdown
-from bench.server import has_command, roomlog
+from bench.server import environment, has_command, roomlog
 from bench.setup import ROOT, ensure_users, facts, postgresql_database, sqlite_database
 from bench.usage import usage
 
@@ -97,7 +97,7 @@ def run_stage(
         started = time.perf_counter()
         jobs = int(os.environ.get("BENCH_PUBLISH_JOBS", "1") or "1")
         with usage() as used:
-            if jobs > 1 and kind == "sqlite":
+            if jobs > 1:
                 how = f"the years side by side in {jobs} processes (bench.publish_years)"
                 out = publish_years(url, jobs)
             else:
@@ -130,10 +130,11 @@ def run_stage(
 
 
 def publish_years(url: str, jobs: int) -> str:
-    """Publish a fresh SQLite history's years side by side (``python -m bench.publish_years``); its output."""
-    path = url.removeprefix("sqlite:///")
-    command = [sys.executable, "-m", "bench.publish_years", path, "--jobs", str(jobs)]
-    return subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout  # nosec B603
+    """Publish a fresh history's years side by side (``python -m bench.publish_years``); its output."""
+    where = url.removeprefix("sqlite:///") if url.startswith("sqlite") else url
+    command = [sys.executable, "-m", "bench.publish_years", where, "--jobs", str(jobs)]
+    env = environment(url)  # PostgreSQL: the workers connect as `roomlog publish` would
+    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout  # nosec B603
 
 
 def _keep() -> bool:
@@ -164,7 +165,7 @@ Each knob is also an environment variable (the option wins):
   BENCH_KEEP      0                  1: reuse the databases an earlier run left
   BENCH_GENERATE  1                  0 (with BENCH_KEEP=1): measure the kept databases as they are
   BENCH_WARM      3                  warm calls per request (one when a call takes over BENCH_SLOW s, 60)
-  BENCH_PUBLISH_JOBS 1               SQLite: publish the history's years side by side in N processes
+  BENCH_PUBLISH_JOBS 1               publish the history's years side by side in N processes (bench.publish_years)
   BENCH_BARE      1                  0: no bare SQL beside the requests (time it apart: python -m bench.bare_table)
   BENCH_PGPORT    54340              port of a throwaway PostgreSQL (without ROOMLOG_TEST_POSTGRES_OWNER_URL)
   BENCH_PGDATABASE roomlog_bench     PostgreSQL database name (<name>_<N>y per history length)

@@ -1,4 +1,4 @@
-"""``python -m bench.publish_years``: publish a fresh SQLite bench history's calendar years side by side.
+"""``python -m bench.publish_years``: publish a fresh bench history's calendar years side by side.
 
 ``roomlog publish`` publishes one calendar year after the other in one process: on a fresh bench database
 every year is protected on its own (nothing of another year is stored yet, so no year reads another's
@@ -6,7 +6,14 @@ cells), and ten years of ten rooms take tens of CPU-minutes. Here each of ``--jo
 product's own ``publish`` on a copy of the database, with ``_publish_year`` skipping the years that are not
 its own; the publications (and their cells) of every copy are then inserted into the database, with new
 ids. The result is what ``roomlog publish`` stores, except the audit entry of the run (one per copy, left
-in the copies). SQLite only; the database must be quiet (nothing else writing) while this runs.
+in the copies). The database must be quiet (nothing else writing) while this runs.
+
+PostgreSQL (a ``postgresql`` URL instead of a file): no copies. The workers publish into the one database
+side by side, each in a transaction of its own committed at its end: they write different periods (the
+publications' unique keys never meet), ids come from the sequences, the audit chain is locked for each
+run's entry (so each worker leaves its own entry, chained one after the other), and no year reads the
+cells of another on a fresh history. The workers connect as ``roomlog publish`` would (the environment's
+``ROOMLOG_DATABASE_URL`` and ``ROOMLOG_OWNER_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ def worker(years: set[int]) -> None:
 
     started = time.perf_counter()
     service._publish_year = only(years, service._publish_year)  # type: ignore[assignment]
-    app = create_app()
+    app = create_app({"DATABASE_AS_OWNER": True})  # as the `roomlog` command connects (the owner on PostgreSQL)
     with app.app_context():
         published = publish(db.session, publishing=publishing())
         db.session.commit()
@@ -57,6 +64,51 @@ def worker(years: set[int]) -> None:
     print(
         f"years {','.join(map(str, sorted(years)))}: {len(published)} periods, "
         f"{time.perf_counter() - started:.0f} s, {cpu.ru_utime + cpu.ru_stime:.0f} CPU-s",
+        flush=True,
+    )
+
+
+_DUE = (
+    "SELECT {year}, {month} FROM period_status WHERE state IN ('approved', 'accepted') "
+    "GROUP BY 1, 2 HAVING COUNT(*) = {n}"
+)
+
+
+def due_years_postgresql(url: str) -> list[int]:
+    """:func:`due_years` of a PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        rooms = c.execute(text("SELECT COUNT(*) FROM rooms")).scalar()
+        sql = _DUE.format(year="to_char(month, 'YYYY')", month="to_char(month, 'YYYY-MM')", n=":n")
+        rows = c.execute(text(sql), {"n": rooms}).all()
+        published = {r[0] for r in c.execute(text("SELECT DISTINCT substr(period, 1, 4) FROM publications"))}
+    engine.dispose()
+    return sorted({int(year) for year, _month in rows if year not in published})
+
+
+def publish_postgresql(url: str, jobs: int) -> None:
+    """The workers side by side in the one PostgreSQL database (see the module's docstring)."""
+    years = due_years_postgresql(url)
+    if not years:
+        print("nothing due")
+        return
+    started = time.perf_counter()
+    env = dict(os.environ)
+    env.setdefault("ROOMLOG_DATABASE_URL", url)
+    processes = []
+    for part in split(years, jobs):
+        command = [sys.executable, "-m", "bench.publish_years", url, "--worker", ",".join(map(str, part))]
+        # A session of its own each (autogroup scheduling: see main).
+        processes.append(subprocess.Popen(command, env=env, start_new_session=True))  # nosec B603
+    failed = [p.args for p in processes if p.wait() != 0]
+    if failed:
+        raise SystemExit(f"publishing failed in {failed}")
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"published {len(years)} years in {time.perf_counter() - started:.0f} s, "
+        f"{cpu.ru_utime + cpu.ru_stime:.0f} CPU-s in the {len(processes)} processes; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -102,7 +154,9 @@ def merge(database: Path, copy: Path) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Copy, publish the years side by side, merge; print wall and CPU seconds."""
     parser = argparse.ArgumentParser(prog="python -m bench.publish_years", description=__doc__)
-    parser.add_argument("database", type=Path, help="the SQLite bench file (e.g. instance/bench/10y/bench.db)")
+    parser.add_argument(
+        "database", help="the SQLite bench file (e.g. instance/bench/10y/bench.db), or a PostgreSQL owner URL"
+    )
     parser.add_argument("--jobs", type=int, default=4, help="processes side by side (default 4)")
     parser.add_argument("--work", type=Path, help="where the copies go (default: beside the database)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # years of one worker process
@@ -110,7 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         worker({int(y) for y in args.worker.split(",")})
         return
-    database = args.database.resolve()
+    if args.database.startswith("postgresql"):
+        publish_postgresql(args.database, args.jobs)
+        return
+    database = Path(args.database).resolve()
     years = due_years(database)
     if not years:
         print("nothing due")

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bench import bare
+from bench.publish_years import due_years_postgresql
 from bench.setup import database_name, facts
 from roomlog.calendar import service_day_of
 from roomlog.cli.console import progress_lines
@@ -32,13 +34,15 @@ from roomlog.models import (
     Visitor,
 )
 from roomlog.models.codes import PeriodState
-from roomlog.operations import scale
+from roomlog.operations import scale, scale_bulk
 from roomlog.operations import scale_build as build
 from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile, idempotency_key
 from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from tests.support.apps import dispose, owner_app
+from tests.support.demo_db import migrated_pg_database
 from tests.support.factories import Factory
+from tests.support.postgres import owner_url_for
 
 TODAY = dt.date(2025, 3, 10)
 FEB, MAR, JAN = dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2025, 1, 1)
@@ -258,3 +262,100 @@ def test_the_bench_database_name_is_plain(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("BENCH_PGDATABASE", 'x"; DROP DATABASE roomlog; --')
     with pytest.raises(SystemExit):
         database_name()
+
+
+@pytest.fixture
+def migrated_owner(tmp_path: Path) -> Iterator[Flask]:
+    """The owner's app on a fresh PostgreSQL database in the state ``roomlog db upgrade`` leaves (guards included)."""
+    with migrated_pg_database("bulk") as url:
+        owner = owner_app(tmp_path, url)
+        owner.config["TEST_OWNER_URL"] = owner_url_for(url)
+        yield owner
+        dispose(owner)
+
+
+def _guards_and_keys() -> tuple[dict[str, str], set[str]]:
+    """(trigger → enabled state) of the loaded tables' own triggers, and their validated constraints' names."""
+    tables = "{" + ",".join(scale_bulk.LOADED) + "}"
+    triggers = dict(
+        db.session.execute(
+            text(
+                "SELECT tgname, tgenabled FROM pg_trigger "
+                "WHERE tgrelid = ANY(CAST(:t AS regclass[])) AND NOT tgisinternal"
+            ),
+            {"t": tables},
+        ).all()
+    )
+    constraints = set(
+        db.session.scalars(
+            text("SELECT conname FROM pg_constraint WHERE conrelid = ANY(CAST(:t AS regclass[])) AND convalidated"),
+            {"t": tables},
+        )
+    )
+    return triggers, constraints
+
+
+def test_the_postgresql_bulk_load_puts_every_check_back_and_its_rows_pass_them(migrated_owner: Flask) -> None:
+    with migrated_owner.app_context():
+        triggers, constraints = _guards_and_keys()
+        result = scale.generate(db.session, key="k", rooms=1, first=FEB, seed=7, today=TODAY, profile=SMALL, bulk=True)
+        db.session.commit()
+        assert result.bulk is not None
+        dropped = {name for _table, name, _definition in result.bulk.constraints}
+        assert {"fk_visits_visitor_id_visitors", "uq_visits_idempotency_key"} <= dropped
+        assert {"ix_visits_service_day", "ix_consumptions_visit_id"} <= {n for n, _d in result.bulk.indexes}
+        assert _guards_and_keys() == (triggers, constraints)  # the guards on ('O'), every constraint valid
+        assert set(triggers.values()) == {"O"} and {f"{t}_guard" for t in scale_bulk.GUARDED} <= set(triggers)
+        assert scale_bulk.check(db.session, result.bulk) == []
+        assert {"restore", "check"} <= set(result.seconds)
+        # bench.publish_years on PostgreSQL finds the year whose months every room closed (February 2025).
+        assert due_years_postgresql(migrated_owner.config["TEST_OWNER_URL"]) == [2025]
+        room = db.session.scalar(select(Room))
+        assert room is not None
+        recount = _recount(room.id, FEB)
+        assert {code: recount[code] for code in COUNTED} == {
+            code: result.counts[(room.id, FEB)][code] for code in COUNTED
+        }
+        # The guard is back: a row in the locked, approved February is refused without the history-load switch.
+        db.session.rollback()
+        visit = db.session.scalar(select(Visit).where(Visit.service_day < MAR).limit(1))
+        assert visit is not None
+        with pytest.raises(DBAPIError, match="is locked"):
+            db.session.execute(text("UPDATE visits SET voided = true WHERE id = :id"), {"id": visit.id})
+        db.session.rollback()
+
+
+def test_a_failed_bulk_load_puts_the_checks_back_and_the_guard_question_is_asked(
+    migrated_owner: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with migrated_owner.app_context():
+        before = _guards_and_keys()
+
+        close = scale._close
+
+        def fail_in_march(session: object, room: Room, month: dt.date, *args: object) -> None:
+            if month == MAR:
+                raise RuntimeError("approval failed")
+            close(session, room, month, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(scale, "_close", fail_in_march)
+        with pytest.raises(RuntimeError, match="approval failed"):
+            scale.generate(
+                db.session,
+                key="k",
+                rooms=1,
+                first=FEB,
+                today=TODAY,
+                profile=SMALL,
+                bulk=True,
+                checkpoint=db.session.commit,  # February (and the drop) committed, March rolled back
+            )
+        db.session.rollback()
+        assert _guards_and_keys() == before
+        months = db.session.scalars(select(PeriodStatus.month)).all()
+        assert months == [FEB]
+        # Without the owner's history-load switch the guards stay on: the guard would refuse the load.
+        with pytest.raises(RuntimeError, match="would refuse"):
+            scale_bulk.guards_off(db.session)
+        db.session.rollback()
+        assert _guards_and_keys() == before

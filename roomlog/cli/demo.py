@@ -66,8 +66,16 @@ def demo_command(months: int, seed: int) -> None:
     is_flag=True,
     help="Build the rows in this process too (by default a second process builds the next months meanwhile).",
 )
+@click.option(
+    "--row-checks",
+    is_flag=True,
+    help="PostgreSQL: keep every constraint, index and guard on during the load (by default they are taken off "
+    "and put back at the end, which checks every row).",
+)
 @with_appcontext
-def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int, in_process: bool) -> None:
+def bench_data_command(
+    rooms: int, years: int, first_text: str | None, seed: int, in_process: bool, row_checks: bool
+) -> None:
     """Add synthetic busy rooms and years of approved history for `make bench` (missing months only).
 
     Each room-month is inserted in bulk (executemany on SQLite, COPY on PostgreSQL) and approved through
@@ -96,6 +104,7 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
                 progress=bar if sys.stderr.isatty() else progress_lines("Bench data", "room-months"),
                 checkpoint=db.session.commit,
                 in_process=in_process,
+                bulk=not row_checks,
             )
             db.session.commit()
     except DomainError as exc:
@@ -103,6 +112,11 @@ def bench_data_command(rooms: int, years: int, first_text: str | None, seed: int
     finally:
         security_log.setLevel(level)
     click.echo(f"Added {len(result.months)} room-months ({result.rows} rows).")
+    if result.bulk is not None:
+        click.echo(
+            f"Bulk load: {len(result.bulk.constraints)} constraints and {len(result.bulk.indexes)} indexes put back "
+            "(every row checked), event guards on, every row in a planned room-month."
+        )
     if result.seconds:
         spent = ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in result.seconds.items())
         click.echo(f"Time: {spent}.")

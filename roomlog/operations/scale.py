@@ -32,6 +32,7 @@ from roomlog.models import ConsumptionSubstance, Municipality, PeriodStatus, Roo
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations import scale_build as build
+from roomlog.operations import scale_bulk as bulk_load
 from roomlog.operations import scale_rows as rows
 from roomlog.services import DomainError
 from roomlog.services.accounts import create_user
@@ -63,8 +64,11 @@ class ScaleResult:
     rows: int = 0
     counts: dict[tuple[int, dt.date], Counter[str]] = field(default_factory=dict)
     #: Wall seconds spent per phase: ``build`` (rows in Python), ``insert`` (bulk inserts), ``approve``
-    #: (the approval service: checks, snapshot, visitor sets), ``commit``.
+    #: (the approval service: checks, snapshot, visitor sets), ``commit``; with ``bulk`` on PostgreSQL also
+    #: ``restore`` (indexes and constraints back) and ``check``.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: With ``bulk`` on PostgreSQL: what was taken off for the load and put back (checked).
+    bulk: bulk_load.Dropped | None = None
 
 
 def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> list[dt.date]:
@@ -77,6 +81,10 @@ def plan_months(today: dt.date, years: int, first: dt.date | None = None) -> lis
         months.append(month)
         month = add_months(month, 1)
     return months
+
+
+class BulkLoadFailed(DomainError):
+    """The bulk-loaded tables do not pass :func:`roomlog.operations.scale_bulk.check`."""
 
 
 class ForeignData(DomainError):
@@ -167,11 +175,15 @@ def generate(
     progress: Callable[[int, int], None] = lambda done, total: None,
     checkpoint: Callable[[], None] = lambda: None,
     in_process: bool = True,
+    bulk: bool = False,
 ) -> ScaleResult:
     """Add the missing room-months of the plan and approve the finished ones; flushes, never commits.
 
     ``checkpoint`` runs after each month of every room (the CLI commits there). ``in_process=False``:
     a builder process builds the rows of the next months while this one inserts and approves.
+    ``bulk`` (PostgreSQL; SQLite ignores it): load with the constraints, secondary indexes and event
+    guards off and put them back at the end (:mod:`roomlog.operations.scale_bulk`), checked; the
+    restore commits through ``checkpoint`` even when the load fails.
     """
     today = today or dt.datetime.now(COPENHAGEN).date()
     months = plan_months(today, years, first)
@@ -196,22 +208,42 @@ def generate(
     by_id = {r.id: r for r in bench_rooms}
     result = ScaleResult()
     clock = _Clock(result.seconds)
-    for n, built in enumerate(build.months(plan, in_process=in_process), start=1):
-        clock("build" if in_process else "wait for the builder")
-        rows.insert_rows(session, Visitor, built.visitors)
-        for table in rows.TABLES[1:]:
-            rows.insert_rows(session, table, built.rows[table.__tablename__])
-        rows.reset_sequences(session)
-        clock("insert")
-        result.counts[(built.room_id, built.month)] = built.counts
-        result.rows += built.size
-        result.months.append((built.room_id, built.month))
-        _close(session, by_id[built.room_id], built.month, lead, today)
-        clock("approve")
-        checkpoint()
-        allow_history_load(session)
-        clock("commit")
-        progress(n, len(plan.todo))
+    bulk = bulk and plan.dialect == "postgresql"
+    result.bulk = bulk_load.drop(session) if bulk else None
+    try:
+        for n, built in enumerate(build.months(plan, in_process=in_process), start=1):
+            clock("build" if in_process else "wait for the builder")
+            if bulk:
+                bulk_load.guards_off(session)
+            rows.insert_rows(session, Visitor, built.visitors)
+            for table in rows.TABLES[1:]:
+                rows.insert_rows(session, table, built.rows[table.__tablename__])
+            if bulk:
+                bulk_load.guards_on(session)
+            rows.reset_sequences(session)
+            clock("insert")
+            result.counts[(built.room_id, built.month)] = built.counts
+            result.rows += built.size
+            result.months.append((built.room_id, built.month))
+            _close(session, by_id[built.room_id], built.month, lead, today)
+            clock("approve")
+            checkpoint()
+            allow_history_load(session)
+            clock("commit")
+            progress(n, len(plan.todo))
+    except BaseException:
+        if result.bulk is not None:
+            session.rollback()
+            bulk_load.restore(session, result.bulk)
+            checkpoint()
+        raise
+    if result.bulk is not None:
+        bulk_load.restore(session, result.bulk)
+        clock("restore")
+        problems = bulk_load.check(session, result.bulk)
+        clock("check")
+        if problems:
+            raise BulkLoadFailed("The bulk load does not check: " + "; ".join(problems))
     return result
 
 

@@ -16,7 +16,7 @@ from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support import sqlite as sqlite_support
-from tests.support.apps import AuthActions, make_test_config, share_url_builders
+from tests.support.apps import AuthActions, instance_folder, make_test_config, share_url_builders
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
@@ -56,11 +56,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_shared(basetemp / SHARED)
 
 
-#: The longest test modules, longest first. Ranked 2026-12-02 from one full ``--durations=0`` run of main
-#: (3cd7338) with ``-n 2 --dist loadfile`` on the shared 2-core machine at load 10-15, setup + call + teardown
-#: summed per module (docs/testing.md); the two demo builders (conftest ``pg_demo``, ``sqlite_demo``) come
-#: early so that their other users (test_audit_and_guards, test_cli, test_security_pseudonyms) find them built.
-#: Re-rank from such a run when modules change. pytest-xdist
+#: The longest test modules, longest first. Ranked 2026-12-02 (session 8) from one full ``--durations=0`` run of
+#: main (8b1be44) with ``-n 2 --dist loadfile`` on the shared 2-core machine at load 5-15, setup + call + teardown
+#: summed per module (docs/testing.md); the demo builders (``sqlite_demo``, ``pg_demo``, the headline module's
+#: three-month demo) come early so that their other users (test_audit_and_guards, test_cli,
+#: test_security_pseudonyms) find them built. Re-rank from such a run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started
@@ -69,20 +69,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/test_security_fuzz.py",
     "tests/test_publication_headline.py",
+    "tests/test_load.py",
     "tests/test_security_deployment.py",
     "tests/test_demo_history.py",
-    "tests/test_load.py",
-    "tests/test_security_matrix.py",
-    "tests/test_capture_bounds.py",
-    "tests/test_unknown_walk.py",
-    "tests/test_pool_cost.py",
-    "tests/test_trend_pages.py",
+    "tests/test_api.py",
+    "tests/test_aggregate_views.py",
+    "tests/test_truth_approval.py",
+    "tests/test_security_throttling.py",
     "tests/test_faults.py",
-    "tests/test_suppression.py",
-    "tests/test_audit_and_guards.py",
-    "tests/test_truth_approved_page.py",
-    "tests/test_pdf_tagging.py",
+    "tests/test_api_paging.py",
+    "tests/test_publication.py",
     "tests/test_annual_national.py",
+    "tests/browser/test_security_accessibility.py",
+    "tests/test_trend_pages.py",
+    "tests/test_reporting_http.py",
+    "tests/test_downloads_tidy.py",
+    "tests/browser/test_capture_tablet.py",
+    "tests/test_suppression.py",
+    "tests/test_bench_scale.py",
+    "tests/test_pdf_tagging.py",
     "tests/test_publication_attacks.py",
 )
 
@@ -123,15 +128,8 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite database with the schema and the municipalities, built once and copied by every test."""
     folder = tmp_path_factory.mktemp("sqlite-template")
     path = folder / "template.sqlite3"
-    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
-    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder / "instance")
-    try:
+    with instance_folder(folder / "instance"):
         return sqlite_support.build_template(path, make_test_config(folder, f"sqlite:///{path}"))
-    finally:
-        if previous is None:
-            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
-        else:
-            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -161,14 +159,28 @@ def app_config() -> dict[str, object]:
     return {}
 
 
+@pytest.fixture(autouse=True)
+def instance_path(tmp_path: Path) -> Iterator[Path]:
+    """Every test's own instance folder (``ROOMLOG_INSTANCE_PATH`` set for this test only, restored after).
+
+    Every app a test makes (the ``app`` fixture, ``migrated_app``, ``sqlite_demo_app`` …) keeps its generated
+    files there (the outbox code key, the rate-limit file), so no test reads another's or one that pytest
+    already removed; the code-key cache is keyed by the folder (roomlog/web/code_key.py ``_key_for``), so a
+    test never gets another folder's key. Created by the app when it needs it.
+    """
+    with instance_folder(tmp_path / "instance") as folder:
+        yield folder
+
+
 @pytest.fixture
-def app(request: pytest.FixtureRequest, backend: str, tmp_path: Path, app_config: dict[str, object]) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, instance_path: Path, app_config: dict[str, object]
+) -> Iterator[Flask]:
     if backend == "postgresql":
         url = request.getfixturevalue("_pg_schema")
     else:
         template = request.getfixturevalue("_sqlite_template")
         url = f"sqlite:///{sqlite_support.copy_template(template, tmp_path / 'test.sqlite3')}"
-    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(make_test_config(tmp_path, url, **app_config))
     if backend == "postgresql":  # the SQLite copy already holds them
         with application.app_context():

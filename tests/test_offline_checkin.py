@@ -82,9 +82,7 @@ def test_a_sealed_code_that_cannot_be_opened_is_refused_and_nothing_saved(
 
 
 def test_the_private_key_is_kept_sealed_and_the_same_across_restarts(app: Flask) -> None:
-    # A worker's tests share one instance folder (conftest's app fixture) and the key is cached per folder
-    # and data key: start from the file as it is now, as a fresh process would.
-    _key_for.cache_clear()
+    # The test's own instance folder (conftest's instance_path): no key is cached for it yet.
     with app.app_context():
         first = code_key()
         stored = (Path(app.instance_path) / FILE_NAME).read_text(encoding="ascii")
@@ -94,7 +92,6 @@ def test_the_private_key_is_kept_sealed_and_the_same_across_restarts(app: Flask)
 
 
 def test_a_key_file_no_data_key_opens_is_replaced_by_a_new_pair(app: Flask) -> None:
-    _key_for.cache_clear()  # as above: the file as it is now, not an earlier test's cached pair
     with app.app_context():
         first = code_key().kid
         retired = app.config["DATA_KEY"]

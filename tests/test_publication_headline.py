@@ -7,13 +7,15 @@ naloxone (every month and year) and the 2022 annual report's hospital transfers 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
-from flask import Flask
-from flask.testing import FlaskCliRunner
+import pytest
 from sqlalchemy.orm import Session
 
 from roomlog.auth.national_scope import national_scope
 from roomlog.calendar import today_local
+from roomlog.extensions import db
 from roomlog.reporting.publication import sources
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.exact import COUNTS, units_of
@@ -29,6 +31,7 @@ from roomlog.reporting.publication.units import (
     relations,
     year_labels,
 )
+from tests.support.demo_db import SqliteDemo, shared_sqlite_demo, sqlite_demo_app
 
 K = 5
 #: National totals that the demo shows although they are not headline indicators, in every period of
@@ -44,10 +47,28 @@ MUNICIPAL_SHOWN = ("visits.total", "consumptions.total")
 TRANSFERS_2022 = ("2022", NATIONAL, "emergencies.hospital_transfers")
 
 
+@pytest.fixture
+def demo(_shared: Path) -> SqliteDemo:
+    """``roomlog demo --months 3`` on a fresh SQLite test database, run once per test run (every process that
+    asks shares it: tests/support/demo_db.py); its exit code and output."""
+    return shared_sqlite_demo(_shared, months=3)
+
+
+@pytest.fixture
+def demo_dbs(demo: SqliteDemo, tmp_path: Path) -> Iterator[Session]:
+    """A session on the test's own copy of that demo's database."""
+    with sqlite_demo_app(demo, tmp_path) as application:
+        with application.app_context():
+            engine = db.engine
+        session = Session(engine, expire_on_commit=False)
+        yield session
+        session.close()
+
+
 def test_demo_headline_totals_are_visible_and_no_hidden_small_count_is_pinned(
-    app: Flask, runner: FlaskCliRunner, dbs: Session
+    demo: SqliteDemo, demo_dbs: Session
 ) -> None:
-    result = runner.invoke(args=["demo", "--months", "3"])
+    result, dbs = demo, demo_dbs
     assert result.exit_code == 0, result.output
     assert "Published 0 periods" not in result.output
     with national_scope(dbs):

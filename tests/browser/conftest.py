@@ -35,7 +35,7 @@ from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.models import Base
 from roomlog.services.municipalities import ensure_municipalities
-from tests.support.apps import make_test_config
+from tests.support.apps import instance_folder, make_test_config
 from tests.support.factories import Factory
 
 CHROMIUM = Path(os.environ.get("ROOMLOG_CHROMIUM", "/usr/bin/chromium"))
@@ -110,8 +110,8 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("live")
     db_path = base / "live.sqlite3"
-    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(base / "instance"))
-    app = create_app(make_test_config(base, f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True))
+    with instance_folder(base / "instance"):  # the module's server keeps its own (the app reads it once)
+        app = create_app(make_test_config(base, f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True))
     with app.app_context():
         Base.metadata.create_all(db.engine)
         ensure_municipalities(db.session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "AuthActions",
     "database_url",
     "dispose",
+    "instance_folder",
     "make_test_config",
     "migrate_as_owner",
     "migrated_app",
@@ -58,6 +60,24 @@ def make_test_config(tmp_path: Path, database_url: str, **extra: object) -> dict
         "RATELIMIT_ENABLED": False,
         **extra,
     }
+
+
+@contextmanager
+def instance_folder(folder: Path) -> Iterator[Path]:
+    """Make apps created inside the block keep their files in ``folder`` (``ROOMLOG_INSTANCE_PATH``), restored after.
+
+    ``create_app`` reads the variable once; the app keeps its ``instance_path``, so the block need only cover
+    its creation (conftest's ``instance_path`` fixture does this for every test).
+    """
+    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
+    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
+        else:
+            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
 
 
 def share_url_builders() -> None:

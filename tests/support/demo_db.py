@@ -22,7 +22,6 @@ import atexit
 import contextlib
 import fcntl
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -36,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 from roomlog import create_app
 from roomlog.extensions import db
-from tests.support.apps import dispose, make_test_config, migrate_as_owner, owner_app
+from tests.support.apps import dispose, instance_folder, make_test_config, migrate_as_owner, owner_app
 from tests.support.postgres import admin_engine, drop_databases, postgres_url
 from tests.support.sqlite import build_template, copy_template
 
@@ -179,20 +178,13 @@ def _build_sqlite_demo(folder: Path, months: int) -> None:
     path = folder / "demo.sqlite3"
     log = folder / "demo.log"
     config = make_test_config(folder, f"sqlite:///{path}", PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, LOG_FILE=str(log))
-    previous = os.environ.get("ROOMLOG_INSTANCE_PATH")
-    os.environ["ROOMLOG_INSTANCE_PATH"] = str(folder / "instance")
-    try:
+    with instance_folder(folder / "instance"):
         build_template(path, config)
         application = create_app(config)
         result = application.test_cli_runner().invoke(args=["demo", "--months", str(months)])
         with application.app_context(), db.engine.connect() as conn:  # one plain file to copy
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         dispose(application)
-    finally:
-        if previous is None:
-            os.environ.pop("ROOMLOG_INSTANCE_PATH", None)
-        else:
-            os.environ["ROOMLOG_INSTANCE_PATH"] = previous
     record = {"exit_code": result.exit_code, "output": result.output}
     (folder / "result.json").write_text(json.dumps(record), encoding="utf-8")  # last: marks the build done
 
@@ -220,8 +212,8 @@ def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
 @contextlib.contextmanager
 def sqlite_demo_app(demo: SqliteDemo, tmp_path: Path, **extra: object) -> Iterator[Flask]:
     """An app (test config) on a copy of ``demo`` of the test's own in ``tmp_path``; disposed after."""
-    os.environ.setdefault("ROOMLOG_INSTANCE_PATH", str(tmp_path / "instance"))  # as conftest's app fixture
-    application = create_app(demo.config(tmp_path, **extra))
+    with instance_folder(tmp_path / "instance"):  # as conftest's instance_path fixture
+        application = create_app(demo.config(tmp_path, **extra))
     yield application
     dispose(application)
 

@@ -87,6 +87,10 @@ def create_test_schema(url: str) -> None:
     refuse_superuser(url)
     engine = create_engine(owner_url_for(url))
     with engine.begin() as conn:
+        # Worlds an earlier run kept here (tests.support.snapshots) are of another schema and another day.
+        kept = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kept\\_world\\_%'")).scalars()
+        for schema in kept.all():
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         Base.metadata.drop_all(conn)
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         Base.metadata.create_all(conn)

@@ -4,8 +4,10 @@ A world (rooms, users, tokens, months of history, every closed month published) 
 to build and publish; dozens of tests only read it. The first test that asks builds it in its own
 SQLite file as before, and the finished file is kept; later tests whose database is still empty
 get that file copied into theirs (SQLite's backup API, so the app's open connections stay valid)
-and the same Python objects, loaded by id. PostgreSQL tests, and tests that wrote rows before
-asking, build the world themselves, exactly as before.
+and the same Python objects, loaded by id. On PostgreSQL (the worker's test database, emptied after
+every test) the finished rows are kept by the owner in a schema of their own beside ``public`` and
+copied back (``INSERT … SELECT`` in foreign-key order, the sequences set to where they stood) into a
+later test's empty tables. Tests that wrote rows before asking build the world themselves, as before.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -63,6 +65,8 @@ def reuse_or_build(
     """
     path = _sqlite_file(session)
     if path is None:
+        if session.get_bind().dialect.name == "postgresql":
+            return _reuse_or_build_pg(session, key, build, dump, load)
         return build()
     session.flush()
     empty = is_empty(session)
@@ -81,3 +85,73 @@ def reuse_or_build(
         _copy(path, snapshot)
         _kept[key] = (snapshot, dump(world))
     return world
+
+
+#: PostgreSQL worlds of this process: key → (the schema holding its rows, its sequences' values, ``dump``).
+_kept_pg: dict[Hashable, tuple[str, dict[str, tuple[int, bool]], Any]] = {}
+#: The schemas that hold them are named with this prefix (conftest's schema set-up drops leftovers).
+PG_SCHEMA_PREFIX = "kept_world_"
+
+
+def _owner_engine(session: Session) -> Engine:
+    from tests.support.postgres import owner_url_for
+
+    return create_engine(owner_url_for(session.get_bind().url.render_as_string(hide_password=False)))
+
+
+def _tables() -> list[str]:
+    from roomlog.models import Base
+
+    return [table.name for table in Base.metadata.sorted_tables]  # parents before children
+
+
+def _pg_is_empty(conn: Connection) -> bool:
+    tables = [name for name in _tables() if name not in PRESET_TABLES]
+    union = " UNION ALL ".join(f'SELECT 1 FROM public."{name}"' for name in tables)
+    return conn.execute(text(f"SELECT EXISTS ({union})")).scalar() is False
+
+
+def _pg_sequences(conn: Connection) -> dict[str, tuple[int, bool]]:
+    rows = conn.execute(text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all()
+    return {name: (value, True) if value is not None else (1, False) for name, value in rows}
+
+
+def _reuse_or_build_pg(
+    session: Session, key: Hashable, build: Callable[[], T], dump: Callable[[T], Any], load: Callable[[Any], T]
+) -> T:
+    session.flush()
+    owner = _owner_engine(session)
+    try:
+        with owner.connect() as conn:  # as the owner: row-level security hides the rows from the app role
+            empty = _pg_is_empty(conn)
+        kept = _kept_pg.get(key)
+        if kept is not None and empty:
+            schema, sequences, ids = kept
+            session.commit()
+            with owner.begin() as conn:
+                for name in _tables():
+                    if name not in PRESET_TABLES:
+                        conn.execute(
+                            text(f'INSERT INTO public."{name}" OVERRIDING SYSTEM VALUE SELECT * FROM {schema}."{name}"')
+                        )
+                for sequence, (value, called) in sequences.items():
+                    conn.execute(
+                        text("SELECT setval(:s, :v, :c)"), {"s": f'public."{sequence}"', "v": value, "c": called}
+                    )
+            session.expire_all()
+            return load(ids)
+        world = build()
+        if empty:
+            session.commit()
+            schema = f"{PG_SCHEMA_PREFIX}{len(_kept_pg)}"
+            with owner.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+                for name in _tables():
+                    if name not in PRESET_TABLES:
+                        conn.execute(text(f'CREATE TABLE {schema}."{name}" AS SELECT * FROM public."{name}"'))
+                sequences = _pg_sequences(conn)
+            _kept_pg[key] = (schema, sequences, dump(world))
+        return world
+    finally:
+        owner.dispose()

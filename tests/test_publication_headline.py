@@ -282,7 +282,7 @@ def test_release_shows_a_total_again_only_while_no_small_count_can_be_pinned() -
     for first, second in ((b, c), (c, b)):
         state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
         state.reasons = {a: Reason.PRIMARY, b: Reason.SECONDARY, c: Reason.SECONDARY}
-        shown = release(state, exact, rels, K, by_key, [{first}, {second}])
+        shown = release(state, exact, K, by_key, [{first}, {second}])
         assert shown == [{first}]
         assert set(state.reasons) == {a, second}
         lo, hi = ranges(exact, rels, set(state.reasons))[a]

@@ -102,7 +102,7 @@ def test_fixed_columns_in_a_kept_model_give_the_ranges_of_a_fresh_model(seed: in
 def _released(exact: dict[Key, int], rels: list[Relation], hidden: set[Key], groups: list[set[Key]], solves: int):  # type: ignore[no-untyped-def]
     state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
-    shown = release(state, exact, rels, K, _index(rels), groups, solves)
+    shown = release(state, exact, K, _index(rels), groups, solves)
     return shown, set(state.reasons)
 
 

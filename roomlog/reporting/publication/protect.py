@@ -196,7 +196,7 @@ def protect_year(
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     else:
         groups = _releasable(state, exact, threshold, fixed, forced, equations)
-        release(state, exact, relations, threshold, by_key, groups, RELEASE_SOLVES)
+        release(state, exact, threshold, by_key, groups, RELEASE_SOLVES)
     return _hidden(state)
 
 
@@ -250,7 +250,6 @@ def _releasable(
 def release(
     state: _State,
     exact: Mapping[Key, int],
-    relations: list[Relation],
     threshold: int,
     by_key: Mapping[Key, list[Relation]],
     groups: list[set[Key]],

@@ -16,14 +16,19 @@ need
 
 - ``client``, ``runner``, ``auth`` or a live server: requests, the CLI and gunicorn have their own
   transactions (and the client would share the one connection with the test);
-- several connections or engines (another app, a second engine, threads, subprocesses, a backup): they
-  never see the outer transaction's rows, and on SQLite it holds the write lock (``BEGIN IMMEDIATE``);
+- several connections or engines (another app, a second engine, threads, subprocesses, a backup, the
+  worlds of tests/support/snapshots.py and worlds.py copied between databases): they never see the outer
+  transaction's rows, and on SQLite it holds the write lock (``BEGIN IMMEDIATE``);
 - DDL, migrations, ``TRUNCATE``, sequences/identities whose values they assert (PostgreSQL does not roll
   sequences back), or what a real ``COMMIT`` does (durability, the month-lock trigger at commit);
 - row-level security and tenant isolation checks (roomlog.row_security): those keep one transaction
   per step of their own. Under rollback each step (savepoint) is given the room scope a transaction
   begun then would get (:func:`_scope_each_step`), but a scope is still a setting of the one outer
   transaction.
+
+The two sessions share one stack of savepoints: one must end the savepoint it began (commit, rollback, the
+end of its app context, ``dbs.close()``) before the other ends one begun earlier. Factories commit at once, so
+this holds for tests written as usual; if not, the ``RELEASE`` of a savepoint already gone fails loudly.
 
 SQLite: the app takes control of ``BEGIN`` (roomlog/database.py: pysqlite in autocommit). The outer
 transaction is begun with ``BEGIN IMMEDIATE`` (under :func:`roomlog.database.immediate`), so every

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from roomlog import create_app
 from roomlog.extensions import db
 from roomlog.services.municipalities import ensure_municipalities
+from tests.support import rollback
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import AuthActions, instance_folder, make_test_config, share_url_builders
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
+from tests.support.rollback import rollback_sqlite  # noqa: F401 - the module's database of rolled-back tests
 from tests.support.templates import share_compiled_templates
 
 # Temporary directories (and so every test's SQLite file) on tmpfs unless the caller chose a place.
@@ -176,6 +178,9 @@ def instance_path(tmp_path: Path) -> Iterator[Path]:
 def app(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path, instance_path: Path, app_config: dict[str, object]
 ) -> Iterator[Flask]:
+    if request.node.get_closest_marker(rollback.MARKER):  # one transaction, rolled back (tests/support/rollback.py)
+        yield from rollback.app(request, backend, tmp_path, app_config)
+        return
     if backend == "postgresql":
         url = request.getfixturevalue("_pg_schema")
     else:
@@ -219,7 +224,7 @@ def dbs(app: Flask) -> Iterator[Session]:
     """A session of the test's own, outside any request (so requests keep their own context)."""
     with app.app_context():
         engine = db.engine
-    session = Session(engine, expire_on_commit=False)
+    session = rollback.session(app) or Session(engine, expire_on_commit=False)
     yield session
     session.close()
 

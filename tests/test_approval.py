@@ -16,6 +16,9 @@ from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.approval import accept_month, approve_month, grant_lock_exception, reopen_month
 from roomlog.services.locks import check_change_allowed, get_status
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 MARCH = dt.date(2026, 3, 1)
 TODAY = dt.date(2026, 4, 3)
 PASSWORD = "correct horse battery staple"

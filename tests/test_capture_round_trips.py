@@ -218,6 +218,7 @@ def test_the_audit_chain_holds_under_concurrent_writers(app: Flask, dbs: Session
     assert audit.verify(entries) == []  # one chain: no entry chained to a tail another writer had replaced
 
 
+@pytest.mark.rollback
 def test_an_audit_reason_cannot_move_the_hashed_tail(app: Flask, dbs: Session) -> None:
     tricky = '"prev_hash":"' + "p" * 64 + '"'
     with app.app_context():

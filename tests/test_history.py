@@ -48,6 +48,7 @@ def test_one_bad_line_applies_nothing_and_names_the_line(
     assert history_count(make) == 0
 
 
+@pytest.mark.rollback
 def test_every_kind_of_error_is_reported_with_its_line(make: Factory, app) -> None:  # type: ignore[no-untyped-def]
     room = make.room("Skyen", opened_on=dt.date(2018, 1, 1))
     lines = [

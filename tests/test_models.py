@@ -17,6 +17,9 @@ from roomlog.models import Base, Visit, codes
 from roomlog.models.codes import CodeList, EmergencyType, Language, Role, Route, Sex, Substance, VisitOutcome
 from tests.support.factories import Factory
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 FORBIDDEN = re.compile(r"(^|_)(name|first_?name|last_?name|cpr|birth_?date|dob|visitor_?code|raw_?code)$")
 ALLOWED_NAMES = {
     ("rooms", "name"),

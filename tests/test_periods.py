@@ -15,6 +15,9 @@ from roomlog.services import Conflict, DomainError, NotAllowed
 from roomlog.services.locks import check_change_allowed
 from tests.support.factories import Factory
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 MARCH = dt.date(2026, 3, 1)
 
 

@@ -19,6 +19,9 @@ from roomlog.models.codes import EmergencyOutcome, EmergencyType, PeriodState, R
 from roomlog.services import Conflict, NotAllowed, consumptions, emergencies, visits
 from tests.support.factories import Factory
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 
 @dataclass
 class Records:

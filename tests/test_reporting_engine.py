@@ -24,6 +24,9 @@ from roomlog.models.codes import (
 )
 from roomlog.reporting import compute, periods
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 UTC = dt.UTC
 
 

@@ -11,6 +11,9 @@ from roomlog.extensions import db
 from roomlog.reporting import compute, periods
 from roomlog.reporting.detail import heat_map, time_bands
 
+#: Models and services on one connection, each test rolled back (tests/support/rollback.py).
+pytestmark = pytest.mark.rollback
+
 
 def local(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=COPENHAGEN).astimezone(dt.UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,6 +108,7 @@ def test_months_partition_a_year_and_rooms_partition_the_set(rows: EventRows) ->
     assert len(year.months) == 12 * len(room_ids)
 
 
+@pytest.mark.rollback
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(

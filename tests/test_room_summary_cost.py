@@ -126,6 +126,7 @@ def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(
     assert {c: after[c] for c in DISTINCT_CODES} == {c: stored[c] for c in DISTINCT_CODES}
 
 
+@pytest.mark.rollback
 def test_reopening_a_month_drops_its_visitor_sets(app: Flask, make: Factory) -> None:
     room = _history(make, app, 2)
     with app.app_context():

@@ -30,6 +30,7 @@ def at(day: int, month: int = 3, year: int = 2026, hour: int = 12) -> dt.datetim
     return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
+@pytest.mark.rollback
 @pytest.mark.both_databases
 def test_new_visitors_are_those_never_admitted_in_the_room_before(app: Flask, make: Factory, backend: str) -> None:
     """New in a room: no earlier admitted, unvoided visit in that room (other rooms, turn-aways, voids do not count)."""
@@ -67,6 +68,7 @@ def test_new_visitors_are_those_never_admitted_in_the_room_before(app: Flask, ma
     assert set(days) == {first_time.id, regular.id, elsewhere.id, turned_away.id, voided.id}
 
 
+@pytest.mark.rollback
 @pytest.mark.both_databases
 def test_the_checks_count_with_one_statement_per_table_and_list_what_they_found(
     app: Flask, make: Factory, dbs: Session, backend: str

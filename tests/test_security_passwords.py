@@ -36,6 +36,7 @@ def test_default_hasher_is_argon2id_at_or_above_the_owasp_minimum() -> None:
     assert hash_password.__module__ == "roomlog.services.passwords"
 
 
+@pytest.mark.rollback
 def test_stored_hash_is_argon2id_and_verifies(app: Flask) -> None:
     params = app.config["ARGON2_PARAMS"]
     digest = hash_password("a long enough passphrase", params)
@@ -112,6 +113,7 @@ def test_common_list_is_shipped_lowercase_and_large() -> None:
     assert is_common("PASSWORD1") and is_common("iloveyou123") and not is_common("stille vand har dyb grund")
 
 
+@pytest.mark.rollback
 def test_nfkc_makes_the_same_passphrase_match_however_it_was_typed(app: Flask) -> None:
     composed, decomposed = "Ågård er et godt sted", "A\u030agård er et godt sted"
     fullwidth = "ｐａｓｓｐｈｒａｓｅ with fullwidth"

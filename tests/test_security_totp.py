@@ -100,6 +100,7 @@ def test_enrol_then_log_in_with_code_replay_refused_recovery_code_once(app: Flas
     assert dbs.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_not(None))) == 1
 
 
+@pytest.mark.rollback
 def test_check_code_rejects_replay_and_far_drift(app: Flask) -> None:
     secret = totp.new_secret()
     user = User(username="x", role=Role.ADMIN, password_hash="x")

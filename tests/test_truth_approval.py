@@ -55,6 +55,7 @@ def test_the_service_refuses_months_before_opening_or_in_the_future_in_danish(ap
         assert db.session.scalar(select(PeriodStatus)) is None
 
 
+@pytest.mark.rollback
 def test_the_month_the_room_opened_can_be_approved(app, room) -> None:  # type: ignore[no-untyped-def]
     _approve(app, room.id, dt.date(2016, 3, 1))  # opened mid-month: the month is approvable
 

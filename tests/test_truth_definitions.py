@@ -131,6 +131,7 @@ def test_every_headline_indicator_has_a_case() -> None:
     assert set(CASES) <= set(BY_CODE)
 
 
+@pytest.mark.rollback
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_headline_definition_matches_the_code(app, make, code: str) -> None:  # type: ignore[no-untyped-def]
     records, expected = CASES[code]
@@ -179,6 +180,7 @@ def test_oxygen_administrations(starts: int, stops: int, unphased: int, expected
     assert oxygen_administrations(starts, stops, unphased) == expected
 
 
+@pytest.mark.rollback
 @pytest.mark.parametrize("records", [_visits, _visitors, _consumptions, _emergencies, _referrals])
 def test_no_part_exceeds_its_whole_on_hand_made_data(app, make, records) -> None:  # type: ignore[no-untyped-def]
     from roomlog.services.history_checks import relation_errors

@@ -45,6 +45,7 @@ def _stored(make: Factory) -> int:
     return monthly + (make.session.scalar(select(func.count()).select_from(YearlyHistory)) or 0)
 
 
+@pytest.mark.rollback
 def test_months_and_years_before_the_room_opened_are_refused(vejle) -> None:  # type: ignore[no-untyped-def]
     errors = _errors(
         vejle,
@@ -58,6 +59,7 @@ def test_months_and_years_before_the_room_opened_are_refused(vejle) -> None:  # 
     assert "before Vejle opened" in errors[4] and "before Vejle opened" in errors[5]
 
 
+@pytest.mark.rollback
 def test_a_part_above_its_whole_is_refused_on_its_line(vejle) -> None:  # type: ignore[no-untyped-def]
     errors = _errors(
         vejle,
@@ -79,6 +81,7 @@ def test_a_part_above_its_whole_is_refused_on_its_line(vejle) -> None:  # type: 
     assert "visitors.new = 30 is larger than visitors.unique = 20" in errors[10]
 
 
+@pytest.mark.rollback
 def test_a_part_is_checked_against_a_whole_imported_before(vejle) -> None:  # type: ignore[no-untyped-def]
     stored = {(vejle.id, dt.date(2022, 1, 1), False, "referrals.total"): 5}
     errors = _errors(vejle, "Vejle,2022-01,referrals.kind.treatment,6", stored=stored)
@@ -88,6 +91,7 @@ def test_a_part_is_checked_against_a_whole_imported_before(vejle) -> None:  # ty
           current=NOW, stored=stored)  # fmt: skip
 
 
+@pytest.mark.rollback
 @pytest.mark.parametrize(
     ("line", "words"),
     [
@@ -132,6 +136,7 @@ def test_a_yearly_unique_visitor_figure_is_accepted_stored_and_shown(  # type: i
     assert again.exit_code == 0 and "1 replaced" in again.output
 
 
+@pytest.mark.rollback
 def test_a_year_with_fewer_visitors_than_one_of_its_months_is_refused(vejle) -> None:  # type: ignore[no-untyped-def]
     errors = _errors(vejle, "Vejle,2022-05,visitors.unique,90", "Vejle,2022,visitors.unique,80")
     assert set(errors) == {3}

@@ -73,8 +73,8 @@ def _font_config() -> Any:
 STAMP = re.compile(r'<span class="pdf-stamp">([^<]*)</span>')
 CREATED = re.compile(r'<meta name="dcterms\.created" content="([^"]*)">')
 
-#: Laid-out documents kept per thread (the lead's summary: a few rooms' months at a time).
-LAYOUTS_KEPT = 8
+#: Laid-out documents kept per thread (about 15 MB each on the busiest summary).
+LAYOUTS_KEPT = 4
 
 _LAYOUTS = threading.local()
 

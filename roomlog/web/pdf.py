@@ -97,10 +97,13 @@ class _Layout:
         """Find the stamps' text boxes; None if a stamp is not one whole text box (then it is not kept)."""
         from weasyprint.formatting_structure.boxes import TextBox
 
+        roots: list[Any] = [getattr(page, "_page_box", None) for page in document.pages]  # WeasyPrint's boxes
+        if any(root is None for root in roots):
+            return None  # another WeasyPrint: lay every document out (tests/test_pdf_layouts.py would say so)
         boxes = [
             box
-            for page in document.pages
-            for box in page._page_box.descendants()
+            for root in roots
+            for box in root.descendants()
             if isinstance(box, TextBox) and box.element is not None and box.element.get("class") == "pdf-stamp"
         ]
         texts = {box.text for box in boxes}

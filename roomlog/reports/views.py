@@ -110,7 +110,9 @@ def pdf(room_id: int, month: dt.date) -> BaseResponse:
         html = pdf_html(page.build(db.session, room, month, with_checks=False, with_changes=False))
     name = f"maanedsopgoerelse-{room.id}-{format_month(month)}.pdf"
     return Response(
-        render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+        render_pdf(html, reuse_layout=True),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
 

@@ -2,11 +2,16 @@
 
 Real gunicorn (several sync workers) on 127.0.0.1 against a migrated SQLite file or PostgreSQL
 database; bounded counts and timeouts; the server is stopped and the database removed after.
+
+One database and one server per backend serve the whole module (started when a test first asks for the
+backend): every test gets a room and eight staff users of its own and counts only its room's rows, and reads
+only what the server logged while it ran. Starting four workers cost each test more than its requests did.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import re
 import threading
@@ -29,7 +34,7 @@ from tests.support.factories import Factory
 from tests.support.http import REQUEST_TIMEOUT_S
 from tests.support.net import csrf_token
 from tests.support.postgres import owner_url_for
-from tests.support.server import Server, fire, running
+from tests.support.server import COLD, Server, fire, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
@@ -67,44 +72,77 @@ class Tablet:
 
 @dataclass
 class Site:
-    """A migrated database with one room and its staff, served by gunicorn."""
+    """A room of its own and its staff, in a migrated database served by gunicorn."""
 
     url: str
     server: Server
     room_id: int
     usernames: list[str]
+    log_mark: int  # the server's log before the test
 
     def tablet(self, n: int = 0) -> Tablet:
         session = self.server.login(self.usernames[n], Factory.PASSWORD)
         page = session.get(f"{self.server.base}/rooms/{self.room_id}/check-in", timeout=REQUEST_TIMEOUT_S)
         return Tablet(session, csrf_token(page.text), self.room_id, self.server.base, place=n + 1)
 
-    def count(self, model: type) -> int:
+    def count(self, model: type[Visit | Consumption]) -> int:
+        """The room's rows of ``model`` (the test's own: the other tests of the module write to rooms of theirs)."""
         # As the owner on PostgreSQL: the app role outside a request has no room scope and sees nothing.
         engine = create_engine(owner_url_for(self.url) if self.url.startswith("postgresql") else self.url)
         try:
             with engine.connect() as conn:
-                return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+                query = select(func.count()).select_from(model).where(model.room_id == self.room_id)
+                return int(conn.execute(query).scalar_one())
         finally:
             engine.dispose()
 
+    def log(self) -> str:
+        """What the server logged since the test began."""
+        return self.server.log_since(self.log_mark)
+
+
+class Servers:
+    """A copy of the migrated database (as ``roomlog db upgrade`` leaves it, tests/support/demo_db.py) and a
+    server with ``WORKERS`` workers on it, per backend, started on first use and stopped as the module ends."""
+
+    def __init__(self, folder: Path, stack: contextlib.ExitStack) -> None:
+        self.folder, self.stack = folder, stack
+        self.started: dict[str, tuple[str, Server]] = {}
+
+    def __call__(self, backend: str) -> tuple[str, Server]:
+        if backend not in self.started:
+            folder = self.folder / backend
+            folder.mkdir()
+            url = self.stack.enter_context(migrated_database(backend, folder, "load"))
+            server = self.stack.enter_context(running(folder, url, workers=WORKERS, target=COLD))
+            self.started[backend] = (url, server)
+        return self.started[backend]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    with contextlib.ExitStack() as stack:
+        yield Servers(tmp_path_factory.mktemp("load"), stack)
+
+
+_rooms = itertools.count(1)
+
 
 @pytest.fixture
-def site(backend: str, tmp_path: Path) -> Iterator[Site]:
-    # A copy of a database migrated once per test process (tests/support/demo_db.py), as `roomlog db upgrade` leaves it.
-    with migrated_database(backend, tmp_path, "load") as url:
-        application = create_app(make_test_config(tmp_path, url))
-        with application.app_context():
-            from roomlog.extensions import db
+def site(backend: str, tmp_path: Path, servers: Servers) -> Site:
+    url, server = servers(backend)
+    n = next(_rooms)
+    application = create_app(make_test_config(tmp_path, url))
+    with application.app_context():
+        from roomlog.extensions import db
 
-            make = Factory(db.session, application)
-            room = make.room("Skyen", assisted_allowed=True, places_injection=TABLETS)
-            names = [make.user(Role.STAFF, rooms=[room], username=f"tablet{n}").username for n in range(TABLETS)]
-            room_id = room.id
-            db.session.remove()
-        dispose(application)
-        with running(tmp_path, url, workers=WORKERS) as server:
-            yield Site(url, server, room_id, names)
+        make = Factory(db.session, application)
+        room = make.room(f"Skyen {n}", assisted_allowed=True, places_injection=TABLETS)
+        names = [make.user(Role.STAFF, rooms=[room], username=f"tablet{n}x{k}").username for k in range(TABLETS)]
+        room_id = room.id
+        db.session.remove()
+    dispose(application)
+    return Site(url, server, room_id, names, server.log_size())
 
 
 def _visit_id(response: requests.Response) -> int:
@@ -132,7 +170,7 @@ def test_many_tablets_writing_at_once(site: Site) -> None:
     assert statuses.count(303) == len(statuses) == 3 * TABLETS * VISITS_PER_TABLET
     assert site.count(Visit) == TABLETS * VISITS_PER_TABLET
     assert site.count(Consumption) == TABLETS * VISITS_PER_TABLET
-    assert "database is locked" not in site.server.log()
+    assert "database is locked" not in site.log()
 
 
 def test_idempotency_keys(site: Site) -> None:

@@ -28,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: The ports the load and fault tests try first (the worktree's own range), then any free port.
 PREFERRED_PORTS = range(5105, 5110)
 START_TIMEOUT_S = 60
+#: The app of the test servers that do not test the per-worker warm-up (tests/support/cold_wsgi.py).
+COLD = "tests.support.cold_wsgi:app"
 PSEUDONYM_KEY = "test-pseudonym-key-for-tests-only-0123"
 
 
@@ -162,6 +164,18 @@ class Gunicorn:
         """The tail of the server's own output."""
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
+    def log_size(self) -> int:
+        """How many bytes the server's own output holds now (a mark for :meth:`log_since`)."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log_since(self, mark: int) -> str:
+        """All of the server's own output after ``mark`` (a :meth:`log_size`)."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(mark)
+            return log.read().decode(errors="replace")
+
     def worker_pids(self) -> list[int]:
         """Return the current worker pids (children of the master)."""
         if self.process is None:
@@ -204,10 +218,20 @@ class Server(Gunicorn):
     """A production-like roomlog (``wsgi:app``) with N sync workers on a test database (load and fault tests)."""
 
     def __init__(
-        self, workdir: Path, database_url: str, workers: int = 4, preexec: Callable[[], None] | None = None, **env: str
+        self,
+        workdir: Path,
+        database_url: str,
+        workers: int = 4,
+        preexec: Callable[[], None] | None = None,
+        target: str = "wsgi:app",
+        **env: str,
     ) -> None:
         super().__init__(
-            workdir, server_env(database_url, workdir / "instance", **env), workers=workers, preexec=preexec
+            workdir,
+            server_env(database_url, workdir / "instance", **env),
+            workers=workers,
+            preexec=preexec,
+            target=target,
         )
 
     def login(self, username: str, password: str) -> requests.Session:
@@ -224,7 +248,15 @@ class Server(Gunicorn):
 class LoggingServer(Gunicorn):
     """A development-mode roomlog on a SQLite file with its application, access and error logs in ``root``."""
 
-    def __init__(self, root: Path, database: Path, workers: int = 3, args: Sequence[str] = (), **env: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        database: Path,
+        workers: int = 3,
+        args: Sequence[str] = (),
+        target: str = "wsgi:app",
+        **env: str,
+    ) -> None:
         self.root, self.database, self.app_log = root, database, root / "app.log"
         environment = development_env(f"sqlite:///{database}", root / "instance", ROOMLOG_LOG_FILE=str(self.app_log))
         environment.update(env)
@@ -237,6 +269,7 @@ class LoggingServer(Gunicorn):
             access_log=root / "access.log",
             error_log=root / "error.log",
             args=args,
+            target=target,
         )
 
 
@@ -258,10 +291,10 @@ def running(workdir: Path, database_url: str, workers: int = 4, **kwargs: Any) -
 
 @contextlib.contextmanager
 def gunicorn(
-    root: Path, database: Path, workers: int = 3, args: Sequence[str] = (), **env: str
+    root: Path, database: Path, workers: int = 3, args: Sequence[str] = (), target: str = "wsgi:app", **env: str
 ) -> Iterator[LoggingServer]:
     """Run a logging development server on the SQLite file ``database`` until the block ends."""
-    with serving(LoggingServer(root, database, workers, args, **env)) as server:
+    with serving(LoggingServer(root, database, workers, args, target, **env)) as server:
         yield server
 
 

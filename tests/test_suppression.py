@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 
 from hypothesis import HealthCheck, given, settings
@@ -46,7 +45,14 @@ def grid(rows: list[list[int]]) -> tuple[dict[tuple[int, int], int], list[Equati
 def brute_force_values(
     leaves: list, totals: Mapping[object, tuple], values: Mapping, reasons: Mapping, cap: int
 ) -> dict[object, set[int]]:
-    """Every value each hidden cell can take, over all integer tables that fit what is published."""
+    """Every value each hidden cell can take, over all integer tables that fit what is published.
+
+    Exhaustive over every hidden leaf value in 0..cap, as trying each combination would be, but depth
+    first: a total is checked as soon as its last hidden part has a value, a branch whose partial sum
+    already exceeds what a total may be (its published value; k - 1 for a primary cell) is cut, and the
+    last hidden part of a published total can take only the one value that makes the sum. Every value
+    is non-negative, so no table that fits is cut: the same tables as the full product, far fewer steps.
+    """
 
     def allowed(key: object, value: int) -> bool:
         reason = reasons.get(key)
@@ -59,16 +65,53 @@ def brute_force_values(
         # A complement is a visible non-zero cell (so ≥ k), or — as a last resort — a zero.
         return value >= K or value == 0
 
-    ranges = [
-        [values[leaf]] if leaf not in reasons else [v for v in range(cap + 1) if allowed(leaf, v)] for leaf in leaves
-    ]
+    def ceiling(key: object) -> int | None:
+        reason = reasons.get(key)
+        if reason is None:
+            return int(values[key])
+        return K - 1 if reason == Reason.PRIMARY else None
+
+    hidden = [leaf for leaf in leaves if leaf in reasons]
+    position = {leaf: i for i, leaf in enumerate(hidden)}
+    choices = [[v for v in range(cap + 1) if allowed(leaf, v)] for leaf in hidden]
+    partial = {total: sum(values[leaf] for leaf in parts if leaf not in reasons) for total, parts in totals.items()}
     seen: dict[object, set[int]] = {key: set() for key in reasons}
-    for combo in itertools.product(*ranges):
-        table = dict(zip(leaves, combo, strict=True))
-        sums = {total: sum(table[leaf] for leaf in parts) for total, parts in totals.items()}
-        if all(allowed(total, value) for total, value in sums.items()):
+    member: list[dict[object, int]] = [{} for _ in hidden]  # total → how often the leaf is one of its parts
+    closing: list[list[object]] = [[] for _ in hidden]  # the totals whose last hidden part the leaf is
+    for total, parts in totals.items():
+        places = [position[part] for part in parts if part in position]
+        for i in places:
+            member[i][total] = member[i].get(total, 0) + 1
+        if places:
+            closing[max(places)].append(total)
+        elif not allowed(total, partial[total]):
+            return seen  # no table fits
+    assignment: dict[object, int] = {}
+
+    def descend(i: int) -> None:
+        if i == len(hidden):
             for key in reasons:
-                seen[key].add(table[key] if key in table else sums[key])
+                seen[key].add(assignment[key] if key in assignment else partial[key])
+            return
+        options = choices[i]
+        for total in closing[i]:
+            if reasons.get(total) is None:  # a published total: one value of this part makes the sum
+                times, rest = member[i][total], values[total] - partial[total]
+                options = [v for v in options if v * times == rest]
+        for value in options:
+            for total, times in member[i].items():
+                partial[total] += value * times
+            over = any((top := ceiling(total)) is not None and partial[total] > top for total in member[i])
+            if not over and all(allowed(total, partial[total]) for total in closing[i]):
+                assignment[hidden[i]] = value
+                descend(i + 1)
+            for total, times in member[i].items():
+                partial[total] -= value * times
+            if over:
+                break  # the options rise: a larger value overshoots too
+        assignment.pop(hidden[i], None)
+
+    descend(0)
     return seen
 
 

@@ -19,7 +19,7 @@ from roomlog.reporting.trends import read_series
 from roomlog.reporting.windows import month_window
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
-from tests.support.worlds import World, build_world, history, publish
+from tests.support.worlds import World, build_world, history, kept_world, publish
 from tests.test_annual_national import pdf_text
 
 
@@ -43,13 +43,20 @@ MARCH, DECEMBER = dt.date(2022, 3, 1), dt.date(2022, 12, 1)
 
 @pytest.fixture
 def world(make: Factory, dbs: Session) -> World:
-    """The aggregate world (2021-Q1 and 2022-Q1 from history) with referrals hidden in one month."""
-    made = build_world(make, dbs, publish_now=False)
-    history(dbs, made.skyen, "2022-02", referrals_total=2)  # 3 < k: Københavns referrals that month are hidden
-    history(dbs, made.h17, "2022-02", referrals_total=1)
-    publish(dbs)
-    dbs.commit()
-    return made
+    """The aggregate world (2021-Q1 and 2022-Q1 from history) with referrals hidden in one month.
+
+    Built and published once per session (per database kind) and copied, like build_world's own.
+    """
+
+    def build() -> World:
+        made = build_world(make, dbs, publish_now=False)
+        history(dbs, made.skyen, "2022-02", referrals_total=2)  # 3 < k: Københavns referrals that month are hidden
+        history(dbs, made.h17, "2022-02", referrals_total=1)
+        publish(dbs)
+        dbs.commit()
+        return made
+
+    return kept_world(make, dbs, "test_trend_pages.world", build)
 
 
 def fid_of(code: str) -> str:

@@ -56,6 +56,9 @@ def test_issue_scenario_on_a_tablet(live_server: Any, page: Any, login: Any, sho
     page.goto(board_url)
     shot(page, "01-board-empty")
     board = page.context.new_page()  # a second tab watching the board, not counted
+    # The new tab came to the front; the tablet's own tab goes back there. A tab behind another gets
+    # its animation frames throttled, so every tap's "stable" check waited up to 2 s for a frame.
+    page.bring_to_front()
     t = Taps(page)
 
     t.tap("a[data-action=check-in]", "board: Check in")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -59,16 +59,22 @@ def build_world(make: Factory, dbs: Session, *, publish_now: bool = True) -> Wor
 
     Built once per session on SQLite; later tests on an empty database get a copy (tests.support.snapshots).
     """
+    return kept_world(make, dbs, ("worlds.build_world", publish_now), lambda: _build_world(make, dbs, publish_now))
+
+
+def kept_world(make: Factory, dbs: Session, name: Hashable, build: Callable[[], World]) -> World:
+    """``build()``'s world (build_world's or a module's variant of it, named ``name``), kept like build_world's.
+
+    The first test on an empty database builds it; later ones on an empty database get a copy of its rows.
+    ``build`` must make the same world every time (it may start from ``build_world``).
+    """
     config = make.app.config
     key = (
-        "worlds.build_world",
-        publish_now,
+        name,
         today_local(),
-        *(repr(config.get(name)) for name in ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY", "ARGON2_PARAMS")),
+        *(repr(config.get(option)) for option in ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY", "ARGON2_PARAMS")),
     )
-    return snapshots.reuse_or_build(
-        dbs, key, lambda: _build_world(make, dbs, publish_now), _world_ids, lambda ids: _load_world(dbs, ids)
-    )
+    return snapshots.reuse_or_build(dbs, key, build, _world_ids, lambda ids: _load_world(dbs, ids))
 
 
 def _world_ids(world: World) -> tuple[list[int], list[int], list[str]]:

@@ -58,10 +58,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_shared(basetemp / SHARED)
 
 
-#: The longest test modules, longest first. Ranked 2026-12-02 (session 8) from one full ``--durations=0`` run of
-#: main (8b1be44) with ``-n 2 --dist loadfile`` on the shared 2-core machine at load 5-15, setup + call + teardown
-#: summed per module (docs/testing.md); the demo builders (``sqlite_demo``, ``pg_demo``, the headline module's
-#: three-month demo) come early so that their other users (test_audit_and_guards, test_cli,
+#: The longest test modules, longest first. Ranked 2026-12-03 (session 9) from one full ``--durations=0`` run of
+#: main (527a4a4) with ``-n 2 --dist loadfile`` on a quiet 2-core machine (424.6 s), setup + call + teardown summed
+#: per module (docs/testing.md), then moved for what session 9 cut (test_load's shared servers, the scenario's tab,
+#: the suppression oracle, the trend world); the demo builders (``sqlite_demo``, ``pg_demo``, the headline
+#: module's three-month demo) come early so that their other users (test_audit_and_guards, test_cli,
 #: test_security_pseudonyms) find them built. Re-rank from such a run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
@@ -69,28 +70,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 #: first, they overlap and the many short modules even out the end. Only the order changes: a module
 #: missing from (or renamed in) this list runs among the rest, and every test still runs.
 LONGEST_FIRST: tuple[str, ...] = (
-    "tests/test_security_fuzz.py",
-    "tests/test_publication_headline.py",
     "tests/test_load.py",
+    "tests/test_publication_headline.py",
     "tests/test_security_deployment.py",
     "tests/test_demo_history.py",
-    "tests/test_api.py",
-    "tests/test_aggregate_views.py",
-    "tests/test_truth_approval.py",
-    "tests/test_security_throttling.py",
-    "tests/test_faults.py",
-    "tests/test_api_paging.py",
-    "tests/test_publication.py",
-    "tests/test_annual_national.py",
     "tests/browser/test_security_accessibility.py",
-    "tests/test_trend_pages.py",
-    "tests/test_reporting_http.py",
-    "tests/test_downloads_tidy.py",
+    "tests/test_security_fuzz.py",
     "tests/browser/test_capture_tablet.py",
-    "tests/test_suppression.py",
+    "tests/test_faults.py",
+    "tests/browser/test_offline_outbox.py",
+    "tests/test_annual_national.py",
+    "tests/test_security_matrix.py",
+    "tests/test_unknown_walk.py",
+    "tests/browser/test_capture_scenario.py",
+    "tests/test_security_throttling.py",
+    "tests/test_trend_pages.py",
+    "tests/test_aggregate_views.py",
     "tests/test_bench_scale.py",
-    "tests/test_pdf_tagging.py",
-    "tests/test_publication_attacks.py",
+    "tests/test_truth_approval.py",
+    "tests/browser/test_capture_layout.py",
+    "tests/test_api.py",
+    "tests/test_publication.py",
+    "tests/test_reporting_http.py",
+    "tests/test_capture_bounds.py",
+    "tests/test_downloads_tidy.py",
 )
 
 

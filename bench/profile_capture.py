@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("PROFILE_DUMP"):
         profile.dump_stats(os.environ["PROFILE_DUMP"])
     stats = pstats.Stats(profile)
-    print(f"function calls per request: {stats.total_calls / args.requests:.0f}")  # type: ignore[attr-defined]
+    print(f"function calls per request: {stats.total_calls / args.requests:.0f}")
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats("roomlog/", args.top)
     stats.sort_stats("tottime").print_stats(args.top)

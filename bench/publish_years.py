@@ -55,7 +55,7 @@ def worker(years: set[int]) -> None:
     from roomlog.services.publication import publish
 
     started = time.perf_counter()
-    service._publish_year = only(years, service._publish_year)  # type: ignore[assignment]
+    service._publish_year = only(years, service._publish_year)
     app = create_app({"DATABASE_AS_OWNER": True})  # as the `roomlog` command connects (the owner on PostgreSQL)
     with app.app_context():
         published = publish(db.session, publishing=publishing())

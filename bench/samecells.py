@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     meta_a, cells_a = cells(args.a)
     meta_b, cells_b = cells(args.b)
-    found = [*differences(meta_a, meta_b), *differences(cells_a, cells_b)]  # type: ignore[arg-type]
+    found = [*differences(meta_a, meta_b), *differences(cells_a, cells_b)]
     print(f"publications: {len(meta_a)} vs {len(meta_b)}; cells: {len(cells_a)} vs {len(cells_b)}")
     hidden = sum(1 for row in cells_a.values() if row[1])
     print(f"hidden cells: {hidden} vs {sum(1 for row in cells_b.values() if row[1])}")

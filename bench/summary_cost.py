@@ -84,10 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     def fake_login() -> LoginSession:
         found = db.session.get(User, user_id)
         login = LoginSession(token_hash="-", user_id=user_id, created_at=dt.datetime.now(dt.UTC))
-        login.user = found  # type: ignore[assignment]
+        login.user = found
         return login
 
-    sessions.current_login_session = fake_login  # type: ignore[assignment]
+    sessions.current_login_session = fake_login
     client = app.test_client()
     with client.session_transaction() as s:
         s["sid"], s["seen"], s["_user_id"], s["_fresh"] = "in-memory", int(time.time()), str(user_id), True

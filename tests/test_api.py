@@ -206,7 +206,7 @@ def test_the_api_is_rate_limited_per_token(client: FlaskClient, world: World, ap
     assert "error" in client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).get_json()
 
 
-def test_a_logged_in_browser_session_does_not_open_the_api(client: FlaskClient, world: World, auth) -> None:  # type: ignore[no-untyped-def]
+def test_a_logged_in_browser_session_does_not_open_the_api(client: FlaskClient, world: World, auth) -> None:
     auth.login("ministeriet")
     assert client.get("/api/v1/rooms").status_code == 401
 

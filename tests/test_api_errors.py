@@ -20,7 +20,7 @@ def world(make: Factory, dbs: Session) -> World:
     return build_world(make, dbs)
 
 
-def _shape(response, status: int, parameter: str | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _shape(response, status: int, parameter: str | None = None) -> dict[str, str]:
     assert response.status_code == status
     assert response.mimetype == "application/json"
     body = response.get_json()

@@ -24,7 +24,7 @@ EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 12}
 PATHS = ("/indicators", "/rooms", "/aggregates", "/aggregates.datapackage.json", "/funding")
 
 
-def test_openapi_document_is_31_and_public(client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_document_is_31_and_public(client) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {*PATHS, "/openapi.json"}
@@ -48,7 +48,7 @@ def test_schemathesis_finds_no_failure(app: Flask, make: Factory, dbs: Session, 
 
         @settings(max_examples=EXAMPLES[mode], deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         @given(case=operation.as_strategy(generation_mode=mode), with_token=st.booleans())
-        def check(case, with_token: bool) -> None:  # type: ignore[no-untyped-def]
+        def check(case, with_token: bool) -> None:
             # The WSGI transport asks for gzip but does not decode it (HTTP clients do): ask for the plain body.
             headers = {"Accept-Encoding": "identity", **(bearer(world.national_token) if with_token else {})}
             case.call_and_validate(headers=headers)  # every check, positive_data_acceptance included

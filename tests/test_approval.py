@@ -29,7 +29,7 @@ def at(day: int, hour: int = 12) -> dt.datetime:
 
 
 @pytest.fixture
-def setup(make):  # type: ignore[no-untyped-def]
+def setup(make):
     room = make.room(municipality="101")
     lead = make.user(Role.LEAD, rooms=[room])
     visit = make.visit(room, at(2), left_at=at(2, 13))
@@ -38,10 +38,10 @@ def setup(make):  # type: ignore[no-untyped-def]
 
 
 def _load(room: Room, user: User) -> tuple[Room, User]:
-    return db.session.get(Room, room.id), db.session.get(User, user.id)  # type: ignore[return-value]
+    return db.session.get(Room, room.id), db.session.get(User, user.id)
 
 
-def test_approve_stores_a_snapshot_read_by_later_reports(app, make, setup):  # type: ignore[no-untyped-def]
+def test_approve_stores_a_snapshot_read_by_later_reports(app, make, setup):
     room, lead, _ = setup
     with app.app_context():
         r, u = _load(room, lead)
@@ -62,7 +62,7 @@ def test_approve_stores_a_snapshot_read_by_later_reports(app, make, setup):  # t
         assert db.session.query(MonthlyAggregate).filter_by(indicator="visits.total").count() == 1
 
 
-def test_a_month_of_imported_history_alone_is_not_approved_but_history_beside_events_is(app, make, setup):  # type: ignore[no-untyped-def]
+def test_a_month_of_imported_history_alone_is_not_approved_but_history_beside_events_is(app, make, setup):
     room, lead, _ = setup
     february = dt.date(2026, 2, 1)
     with app.app_context():
@@ -79,7 +79,7 @@ def test_a_month_of_imported_history_alone_is_not_approved_but_history_beside_ev
         assert compute(db.session, [room.id], periods.month(MARCH)).per_room[room.id]["visits.total"] == 1
 
 
-def test_approve_needs_the_password_a_lead_and_a_finished_month(app, make, setup):  # type: ignore[no-untyped-def]
+def test_approve_needs_the_password_a_lead_and_a_finished_month(app, make, setup):
     room, lead, _ = setup
     staff = make.user(Role.STAFF, rooms=[room])
     other_lead = make.user(Role.LEAD, rooms=[make.room()])
@@ -96,7 +96,7 @@ def test_approve_needs_the_password_a_lead_and_a_finished_month(app, make, setup
         assert get_status(db.session, room.id, MARCH) is None
 
 
-def test_checks_block_approval_and_backdated_entries_need_review(app, make, setup):  # type: ignore[no-untyped-def]
+def test_checks_block_approval_and_backdated_entries_need_review(app, make, setup):
     room, lead, visit = setup
     emergency = make.emergency(visit, room)  # no outcome yet
     with app.app_context():
@@ -115,7 +115,7 @@ def test_checks_block_approval_and_backdated_entries_need_review(app, make, setu
         approve_month(db.session, r, MARCH, u, password=PASSWORD, backdated_reviewed=True, today=TODAY)
 
 
-def test_accept_reopen_and_changes_since_approval(app, make, setup):  # type: ignore[no-untyped-def]
+def test_accept_reopen_and_changes_since_approval(app, make, setup):
     room, lead, _ = setup
     kommune = make.user(Role.MUNICIPALITY, municipality="101")
     other_kommune = make.user(Role.MUNICIPALITY, municipality="461")
@@ -152,7 +152,7 @@ def test_accept_reopen_and_changes_since_approval(app, make, setup):  # type: ig
         assert reasons == ["figures questioned", "wrong substance in 12 records"]
 
 
-def test_lock_exception_keeps_a_month_open(app, make, setup):  # type: ignore[no-untyped-def]
+def test_lock_exception_keeps_a_month_open(app, make, setup):
     room, lead, _ = setup
     late = dt.date(2026, 5, 20)  # past the 15-day lock
     with app.app_context():

@@ -115,7 +115,7 @@ def guarded(tmp_path: Path) -> Iterator[Guarded]:
 
 
 def _sqlstate(exc: pytest.ExceptionInfo[DBAPIError]) -> str:
-    return exc.value.orig.sqlstate  # type: ignore[union-attr]
+    return exc.value.orig.sqlstate
 
 
 def test_postgres_audit_log_is_append_only(guarded: Guarded) -> None:
@@ -196,7 +196,7 @@ def test_a_trigger_refusal_is_a_409_with_a_clear_message(guarded: Guarded) -> No
         db.session.commit()
         return "voided"
 
-    void.is_public = True  # type: ignore[attr-defined]
+    void.is_public = True
     response = application.test_client().post(f"/_test/void/{visit.id}?lang=en", headers={"Accept": "application/json"})
     assert response.status_code == 409
     assert "locked" in response.get_json()["error"]

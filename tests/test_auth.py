@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def _concrete(rule) -> str:  # type: ignore[no-untyped-def]
+def _concrete(rule) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
 
 

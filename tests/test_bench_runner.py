@@ -136,9 +136,9 @@ def test_further_pages_follow_next_links_until_the_last_page() -> None:
             return 200, json.dumps(pages[url.removeprefix("http://x")]).encode()
 
     first = json.dumps({"rows": [], "next": "/p2"}).encode()
-    found = _further_pages(Pages(), "http://x", first)  # type: ignore[arg-type]
+    found = _further_pages(Pages(), "http://x", first)
     assert asked == ["http://x/p2", "http://x/p3"] and len(found) == 2
-    assert _further_pages(Pages(), "http://x", b"<html>") == []  # type: ignore[arg-type]
+    assert _further_pages(Pages(), "http://x", b"<html>") == []
 
 
 def test_options_set_the_knobs_and_help_lists_them(

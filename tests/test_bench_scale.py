@@ -136,7 +136,7 @@ def test_extending_backwards_adds_only_the_missing_months_and_keeps_later_snapsh
                 MonthlyAggregate.month == FEB, MonthlyAggregate.indicator == "visitors.new"
             )
         )
-        assert stored == Decimal(before["visitors.new"])  # type: ignore[arg-type]
+        assert stored == Decimal(before["visitors.new"])
 
 
 def _rows(seed: str) -> dict[type, list[tuple[object, ...]]]:
@@ -336,7 +336,7 @@ def test_a_failed_bulk_load_puts_the_checks_back_and_the_guard_question_is_asked
         def fail_in_march(session: object, room: Room, month: dt.date, *args: object) -> None:
             if month == MAR:
                 raise RuntimeError("approval failed")
-            close(session, room, month, *args)  # type: ignore[arg-type]
+            close(session, room, month, *args)
 
         monkeypatch.setattr(scale, "_close", fail_in_march)
         with pytest.raises(RuntimeError, match="approval failed"):

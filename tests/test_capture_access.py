@@ -28,7 +28,7 @@ def _room_urls(app: Flask, ids: dict[str, object]) -> list[tuple[str, str]]:
     return urls
 
 
-def _world(make: Factory):  # type: ignore[no-untyped-def]
+def _world(make: Factory):
     room = make.room("Target")
     visit = make.visit(room)
     consumption = make.consumption(visit, room)

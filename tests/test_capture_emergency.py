@@ -21,7 +21,7 @@ def _open(client: FlaskClient, room_id: int, **data: object) -> int:
     )
 
 
-def _act(client: FlaskClient, room_id: int, emergency_id: int, **data: object):  # type: ignore[no-untyped-def]
+def _act(client: FlaskClient, room_id: int, emergency_id: int, **data: object):
     return client.post(f"/rooms/{room_id}/emergencies/{emergency_id}/actions", data={"idempotency_key": key(), **data})
 
 

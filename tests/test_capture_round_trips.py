@@ -307,4 +307,4 @@ def test_no_idle_logout_while_an_emergency_is_open_in_the_users_room(
 
 def visit_post(client: FlaskClient, room: object) -> object:
     """Post an anonymous visit (the response)."""
-    return client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})  # type: ignore[attr-defined]
+    return client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})

@@ -34,7 +34,7 @@ def months(first: dt.date, values: list[int | str | None]) -> tuple[Point, ...]:
     """Points from ``first`` on: a number, ``None`` (unknown) or ``".."`` (hidden)."""
     out, month = [], first
     for v in values:
-        out.append(Point(month, None if v == ".." else v, v == ".."))  # type: ignore[arg-type]
+        out.append(Point(month, None if v == ".." else v, v == ".."))
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return tuple(out)
 
@@ -57,7 +57,7 @@ def path_values(markup: str) -> list[list[tuple[float, float]]]:
             pieces.append([tuple(map(float, xy.split(","))) for xy in el.get("d", "")[1:].split(" L")])
         elif el.tag == SVG + "circle":
             pieces.append([(float(el.get("cx")), float(el.get("cy")))])
-    return pieces  # type: ignore[return-value]
+    return pieces
 
 
 def axis_top(markup: str) -> int:

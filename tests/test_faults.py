@@ -49,7 +49,7 @@ def _staff(tmp_path: Path, url: str, count: int = 1) -> list[str]:
     return names
 
 
-def _wait_for(predicate, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -65,7 +65,7 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
         with running(tmp_path, url, workers=2, target=COLD) as server:
             tablet = server.login(username, Factory.PASSWORD)
             assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200
-            master = server.process.pid  # type: ignore[union-attr]
+            master = server.process.pid
             token = csrf_token(tablet.get(f"{server.base}/rooms/1/check-in", timeout=REQUEST_TIMEOUT_S).text)
 
             def visit(key: str) -> int:
@@ -90,7 +90,7 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
             pg.start()
             assert _wait_for(lambda: requests.get(f"{server.base}/healthz", timeout=5).status_code == 200)
             assert tablet.get(f"{server.base}/", timeout=REQUEST_TIMEOUT_S).status_code == 200  # same login
-            assert server.process.pid == master and server.process.poll() is None  # type: ignore[union-attr]
+            assert server.process.pid == master and server.process.poll() is None
             assert visit("during-the-restart-0002") == 303  # the tablet's retry goes through
             engine = create_engine(pg.owner_url)  # the app role outside the app has no room scope: it sees nothing
             with engine.connect() as conn:
@@ -98,7 +98,7 @@ def test_postgres_restart_gives_503_then_recovers_without_restarting_gunicorn(tm
             engine.dispose()
 
 
-def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
+def _limit_file_size(limit: int):
     def preexec() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))  # soft: can be lifted
@@ -138,7 +138,7 @@ def test_full_disk_fails_closed_and_writes_resume(tmp_path: Path) -> None:
         acknowledged = statuses.count(302)
         assert acknowledged >= 1
 
-        for pid in (server.process.pid, *server.worker_pids()):  # type: ignore[union-attr]
+        for pid in (server.process.pid, *server.worker_pids()):
             resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         assert _login_status(server, username)[0] == 302
         acknowledged += 1

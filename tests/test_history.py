@@ -49,7 +49,7 @@ def test_one_bad_line_applies_nothing_and_names_the_line(
 
 
 @pytest.mark.rollback
-def test_every_kind_of_error_is_reported_with_its_line(make: Factory, app) -> None:  # type: ignore[no-untyped-def]
+def test_every_kind_of_error_is_reported_with_its_line(make: Factory, app) -> None:
     room = make.room("Skyen", opened_on=dt.date(2018, 1, 1))
     lines = [
         "room,month,indicator,value\n",
@@ -76,7 +76,7 @@ def test_every_kind_of_error_is_reported_with_its_line(make: Factory, app) -> No
 
 def test_reimport_replaces_and_since_opening_includes_history(
     app, make: Factory, runner: FlaskCliRunner, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     room = make.room("Skyen", opened_on=dt.date(2018, 11, 1))
     make.user(Role.LEAD, rooms=[room], username="lead")
     make.visit(room, dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
@@ -107,7 +107,7 @@ def test_check_flag_changes_nothing(make: Factory, runner: FlaskCliRunner, tmp_p
     assert history_count(make) == 0
 
 
-def test_summary_page_counts_history_since_opening(make: Factory, runner, client, auth, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_summary_page_counts_history_since_opening(make: Factory, runner, client, auth, tmp_path: Path) -> None:
     room = make.room("Skyen", opened_on=dt.date(2019, 1, 1))
     make.user(Role.STAFF, rooms=[room], username="s")
     make.visit(room, dt.datetime(2025, 3, 2, 12, tzinfo=dt.UTC))

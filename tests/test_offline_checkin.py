@@ -34,7 +34,7 @@ def _published(client: FlaskClient, room_id: int) -> tuple[str, str]:
 def _seal(spki: str, code: dict[str, str]) -> str:
     public = serialization.load_der_public_key(base64.b64decode(spki))
     oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
-    return base64.b64encode(public.encrypt(json.dumps(code).encode(), oaep)).decode()  # type: ignore[union-attr]
+    return base64.b64encode(public.encrypt(json.dumps(code).encode(), oaep)).decode()
 
 
 def test_a_sealed_code_checks_in_with_the_usual_pseudonym_and_its_tap_time(

@@ -109,7 +109,7 @@ def test_funding_rows_match_the_openapi_document(app: Flask, world: dict) -> Non
 
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(case=operation.as_strategy())
-    def check(case) -> None:  # type: ignore[no-untyped-def]
+    def check(case) -> None:
         # The WSGI transport asks for gzip but does not decode it (HTTP clients do): ask for the plain body.
         headers = {"Accept-Encoding": "identity", **bearer(world["tokens"]["national"])}
         case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])

@@ -92,7 +92,7 @@ def test_permit_steps() -> None:
     assert permit_change_problem(P.REFUSED, P.APPLIED, TODAY, None, TODAY) is None
 
 
-def _codes(checks: list) -> dict[str, bool]:  # type: ignore[type-arg]
+def _codes(checks: list) -> dict[str, bool]:
     return {c.code: c.ok for c in checks}
 
 

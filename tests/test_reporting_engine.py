@@ -34,7 +34,7 @@ def at(day: int, hour: int = 12, month: int = 3, year: int = 2026) -> dt.datetim
     return dt.datetime(year, month, day, hour, tzinfo=UTC)
 
 
-def _month_of_records(make):  # type: ignore[no-untyped-def]
+def _month_of_records(make):
     room = make.room()
     alice = make.visitor(sex=Sex.F, birth_year=1990)
     bob = make.visitor(sex=Sex.M, birth_year=1970)
@@ -63,7 +63,7 @@ def _month_of_records(make):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.both_databases
-def test_every_count_of_a_known_month(app, make, backend):  # type: ignore[no-untyped-def]
+def test_every_count_of_a_known_month(app, make, backend):
     room = _month_of_records(make)
     with app.app_context():
         values = compute(db.session, [room.id], periods.month("2026-03")).per_room[room.id]
@@ -103,7 +103,7 @@ def test_every_count_of_a_known_month(app, make, backend):  # type: ignore[no-un
     assert {code: values[code] for code in expected} == expected
 
 
-def test_snapshot_is_read_for_an_approved_month(app, make, dbs):  # type: ignore[no-untyped-def]
+def test_snapshot_is_read_for_an_approved_month(app, make, dbs):
     room = make.room()
     make.visit(room, at(2))
     dbs.add(PeriodStatus(room_id=room.id, month=dt.date(2026, 3, 1), state=PeriodState.APPROVED))
@@ -117,7 +117,7 @@ def test_snapshot_is_read_for_an_approved_month(app, make, dbs):  # type: ignore
     assert live.per_room[room.id]["visits.total"] == 1
 
 
-def test_history_fills_months_without_events(app, make, dbs):  # type: ignore[no-untyped-def]
+def test_history_fills_months_without_events(app, make, dbs):
     room = make.room(opened_on=make.LONG_OPEN)  # history from 2025
     make.visit(room, at(2))
     dbs.add(MonthlyHistory(room_id=room.id, month=dt.date(2025, 1, 1), indicator="visits.total", value=100))

@@ -24,7 +24,7 @@ PASSWORD = Factory.PASSWORD
 
 
 @pytest.fixture
-def world(make: Factory):  # type: ignore[no-untyped-def]
+def world(make: Factory):
     """A room in København with a month of records, and one user per role (plus outsiders).
 
     The rooms opened in January 2024, over a year before the recorded month (so last year is unknown,
@@ -56,14 +56,14 @@ def _status(make: Factory, room_id: int) -> PeriodStatus | None:
     ("username", "expected"),
     [("staff", 200), ("lead", 200), ("other-lead", 404), ("kommune", 404), ("national", 404), ("admin", 404)],
 )
-def test_summary_and_pdf_access(world, client: FlaskClient, auth: AuthActions, username: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_summary_and_pdf_access(world, client: FlaskClient, auth: AuthActions, username: str, expected: int) -> None:
     auth.login(username)
     assert client.get(f"/reports/{world.id}/{MONTH}").status_code == expected
     assert client.get(f"/reports/{world.id}/{MONTH}.pdf").status_code == expected
     assert client.get("/reports/definitions").status_code == 200
 
 
-def test_anonymous_users_are_sent_to_login(world, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_users_are_sent_to_login(world, client: FlaskClient) -> None:
     for url in (f"/reports/{world.id}/{MONTH}", f"/reports/{world.id}/{MONTH}.pdf", "/reports/definitions"):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
@@ -71,14 +71,14 @@ def test_anonymous_users_are_sent_to_login(world, client: FlaskClient) -> None: 
 
 
 @pytest.mark.parametrize("month", ["2025-13", "2025-00", "2025-3", "abcd-ef", "0999-01", "2025-03.pdf.pdf", "2025-03x"])
-def test_bad_months_are_404(world, client: FlaskClient, auth: AuthActions, month: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_months_are_404(world, client: FlaskClient, auth: AuthActions, month: str) -> None:
     auth.login("lead")
     assert client.get(f"/reports/{world.id}/{month}").status_code == 404
     assert client.get(f"/reports/{world.id}/{month}.pdf").status_code == 404
     assert client.get(f"/reports/99999/{MONTH}").status_code == 404
 
 
-def test_summary_shows_exact_numbers_and_state(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_summary_shows_exact_numbers_and_state(world, client: FlaskClient, auth: AuthActions) -> None:
     auth.login("staff")
     page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
     assert "Fortroligt – internt arbejdsmateriale" in page and "Månedsopgørelse" in page
@@ -93,7 +93,7 @@ def test_summary_shows_exact_numbers_and_state(world, client: FlaskClient, auth:
 
 def test_lead_sees_checks_and_approves_with_password(
     world, make: Factory, client: FlaskClient, auth: AuthActions
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     auth.login("lead")
     page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
     assert 'data-check="open_visits" data-count="0"' in page and 'data-action="approve-month"' in page
@@ -109,10 +109,10 @@ def test_lead_sees_checks_and_approves_with_password(
     assert 'data-state="approved"' in page and 'data-action="reopen-month"' in page
     assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": ""}).status_code == 400
     assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "wrong route"}).status_code == 302
-    assert _status(make, world.id).state == PeriodState.OPEN  # type: ignore[union-attr]
+    assert _status(make, world.id).state == PeriodState.OPEN
 
 
-def test_open_visit_blocks_approval(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_open_visit_blocks_approval(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:
     make.visit(world, dt.datetime(2025, 3, 9, 10, tzinfo=dt.UTC))  # never left
     auth.login("lead")
     page = client.get(f"/reports/{world.id}/{MONTH}").get_data(as_text=True)
@@ -124,7 +124,7 @@ def test_open_visit_blocks_approval(world, make: Factory, client: FlaskClient, a
 @pytest.mark.parametrize("username", ["staff", "other-lead", "kommune", "national", "admin"])
 def test_only_the_rooms_lead_approves_or_grants_exceptions(
     world, make: Factory, client: FlaskClient, auth: AuthActions, username: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     auth.login(username)
     approve = client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
     until = (today_local() + dt.timedelta(days=5)).isoformat()
@@ -133,7 +133,7 @@ def test_only_the_rooms_lead_approves_or_grants_exceptions(
     assert _status(make, world.id) is None
 
 
-def test_lead_grants_a_lock_exception(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_lead_grants_a_lock_exception(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:
     auth.login("lead")
     until = today_local() + dt.timedelta(days=5)
     bad = client.post(f"/reports/{world.id}/{MONTH}/lock-exception", data={"until": until.isoformat(), "reason": ""})
@@ -142,10 +142,10 @@ def test_lead_grants_a_lock_exception(world, make: Factory, client: FlaskClient,
         f"/reports/{world.id}/{MONTH}/lock-exception", data={"until": until.isoformat(), "reason": "paper forms"}
     )
     assert ok.status_code == 302
-    assert _status(make, world.id).lock_exception_until == until  # type: ignore[union-attr]
+    assert _status(make, world.id).lock_exception_until == until
 
 
-def test_municipality_accepts_its_own_rooms_only(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_municipality_accepts_its_own_rooms_only(world, make: Factory, client: FlaskClient, auth: AuthActions) -> None:
     auth.login("lead")
     client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
     auth.logout()
@@ -153,25 +153,25 @@ def test_municipality_accepts_its_own_rooms_only(world, make: Factory, client: F
         auth.login(username)
         assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={"next": "/"}).status_code == 404
         auth.logout()
-    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+    assert _status(make, world.id).state == PeriodState.APPROVED
     auth.login("kommune")
     response = client.post(f"/reports/{world.id}/{MONTH}/accept", data={"next": "/somewhere"})
     assert response.status_code == 302 and response.headers["Location"] == "/somewhere"
-    assert _status(make, world.id).state == PeriodState.ACCEPTED  # type: ignore[union-attr]
+    assert _status(make, world.id).state == PeriodState.ACCEPTED
     evil = client.post(
         f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "re-check", "next": "https://evil.example"}
     )
     assert evil.status_code == 302 and evil.headers["Location"] == "/"
-    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+    assert _status(make, world.id).state == PeriodState.APPROVED
 
 
-def test_accept_and_approve_need_csrf_when_on(app, world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_accept_and_approve_need_csrf_when_on(app, world, client: FlaskClient, auth: AuthActions) -> None:
     auth.login("lead")
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD}).status_code == 400
 
 
-def test_definitions_list_every_indicator(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_definitions_list_every_indicator(world, client: FlaskClient, auth: AuthActions) -> None:
     from roomlog.reporting import INDICATORS
 
     auth.login("kommune")
@@ -189,7 +189,7 @@ def _pdf_text(data: bytes) -> str:
     return result.stdout.decode("utf-8")
 
 
-def test_pdf_is_a4_with_footer_room_month_and_status(world, client: FlaskClient, auth: AuthActions) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_is_a4_with_footer_room_month_and_status(world, client: FlaskClient, auth: AuthActions) -> None:
     auth.login("lead")
     response = client.get(f"/reports/{world.id}/{MONTH}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -204,7 +204,7 @@ def test_pdf_is_a4_with_footer_room_month_and_status(world, client: FlaskClient,
 
 def test_changes_after_approval_are_flagged_with_their_count(
     app, world, make: Factory, client: FlaskClient, auth: AuthActions
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from roomlog.extensions import db
     from roomlog.models import Room, User
     from roomlog.services.locks import check_change_allowed
@@ -231,18 +231,18 @@ def test_changes_after_approval_are_flagged_with_their_count(
 )
 def test_reopen_and_accept_refuse_other_roles(
     world, make: Factory, client: FlaskClient, auth: AuthActions, username: str, expected: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     auth.login("lead")
     client.post(f"/reports/{world.id}/{MONTH}/approve", data={"password": PASSWORD})
     auth.logout()
     auth.login(username)
     assert client.post(f"/reports/{world.id}/{MONTH}/reopen", data={"reason": "x"}).status_code == expected
     assert client.post(f"/reports/{world.id}/{MONTH}/accept", data={}).status_code == 404
-    assert _status(make, world.id).state == PeriodState.APPROVED  # type: ignore[union-attr]
+    assert _status(make, world.id).state == PeriodState.APPROVED
 
 
 def test_earlier_periods_without_data_are_unknown_and_since_opening_starts_with_the_data(
-    world, client: FlaskClient, auth: AuthActions  # type: ignore[no-untyped-def]
+    world, client: FlaskClient, auth: AuthActions
 ) -> None:
     """The room opened long before its first recorded month: last month and last year are «–», not 0."""
     assert world.opened_on < FIRST.replace(year=FIRST.year - 1)  # open a year before: last year's month counts

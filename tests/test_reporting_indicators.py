@@ -39,7 +39,7 @@ KEY = (1, MARCH)
 
 
 def additive(**rows: object) -> dict[str, int]:
-    return additive_by_month(EventRows(**rows))[KEY]  # type: ignore[arg-type]
+    return additive_by_month(EventRows(**rows))[KEY]
 
 
 def test_codes_are_unique_labelled_and_defined_once() -> None:

@@ -43,7 +43,7 @@ def test_quarters_partition_a_year() -> None:
 
 
 @pytest.mark.both_databases
-def test_month_boundaries_follow_service_days_across_dst_nights(app, make, backend):  # type: ignore[no-untyped-def]
+def test_month_boundaries_follow_service_days_across_dst_nights(app, make, backend):
     room = make.room(service_day_cutoff=dt.time(5, 0))
     # Night of 31 March → 1 April (summer time, UTC+2): before 05:00 it is still March.
     make.visit(room, local(2026, 4, 1, 4, 59))
@@ -59,7 +59,7 @@ def test_month_boundaries_follow_service_days_across_dst_nights(app, make, backe
     with app.app_context():
 
         def total(month: str) -> int:
-            return compute(db.session, [room.id], periods.month(month)).per_room[room.id]["visits.total"]  # type: ignore[return-value]
+            return compute(db.session, [room.id], periods.month(month)).per_room[room.id]["visits.total"]
 
         assert (total("2026-03"), total("2026-04")) == (2, 1)
         assert (total("2026-10"), total("2026-11")) == (3, 1)

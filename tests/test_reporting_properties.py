@@ -117,7 +117,7 @@ def test_months_partition_a_year_and_rooms_partition_the_set(rows: EventRows) ->
         max_size=12,
     )
 )
-def test_voided_records_never_count(app, make, visits: list[tuple[int, int, bool, bool]]) -> None:  # type: ignore[no-untyped-def]
+def test_voided_records_never_count(app, make, visits: list[tuple[int, int, bool, bool]]) -> None:
     room = make.room(opened_on=make.LONG_OPEN)  # records in 2025
     for day, hour, visit_voided, consumption_voided in visits:
         at = dt.datetime(2025, 6, day, hour, 30, tzinfo=dt.UTC)

@@ -69,7 +69,7 @@ def test_the_summary_costs_the_same_with_13_or_40_months_of_history(
 def _days(parameters: object) -> set[dt.date]:
     values = parameters.values() if isinstance(parameters, dict) else parameters
     out = set()
-    for value in values or ():  # type: ignore[attr-defined]
+    for value in values or ():
         if isinstance(value, dt.date):
             out.add(value if not isinstance(value, dt.datetime) else value.date())
         elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -107,9 +107,7 @@ def test_distinct_counts_of_closed_months_match_the_recount_and_survive_a_purge(
         assert stored["visitors.unique"] == 4 and stored["visitors.new"] == 4
         drop_snapshot(db.session, room.id, dt.date(2025, 3, 1))  # an approval from before the sets existed
         write_snapshot(db.session, db.session.get(Room, room.id), dt.date(2025, 3, 1))
-        db.session.execute(
-            RoomVisitorSet.__table__.delete().where(RoomVisitorSet.month == dt.date(2025, 3, 1))  # type: ignore[attr-defined]
-        )
+        db.session.execute(RoomVisitorSet.__table__.delete().where(RoomVisitorSet.month == dt.date(2025, 3, 1)))
         db.session.commit()
     # `roomlog purge` runs as the schema owner (on PostgreSQL the app role may not delete events).
     maintenance = owner_app(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]) if backend == "postgresql" else app

@@ -119,13 +119,13 @@ def test_a_warmed_worker_compiles_no_template_for_its_first_summary(
     make.visit(room, at(2), left_at=at(2, hour=13))
     make.user(Role.LEAD, rooms=[room], username="lead")
     auth.login("lead")
-    app.jinja_env.cache.clear()  # type: ignore[union-attr]  # a fresh worker
+    app.jinja_env.cache.clear()  # a fresh worker
     warm_worker(app)
-    compiled = set(app.jinja_env.cache.keys())  # type: ignore[union-attr]
+    compiled = set(app.jinja_env.cache.keys())
     assert any("reports/pdf.html" in str(k) for k in compiled)
     assert client.get(f"/reports/{room.id}/2026-03").status_code == 200
     assert client.get(f"/reports/{room.id}/2026-03.pdf").status_code == 200
-    assert set(app.jinja_env.cache.keys()) == compiled  # type: ignore[union-attr]
+    assert set(app.jinja_env.cache.keys()) == compiled
 
 
 def test_the_pdf_draws_share_boxes_and_the_screen_keeps_its_svg_bars(

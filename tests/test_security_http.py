@@ -21,7 +21,7 @@ EXPECTED = {
 }
 
 
-def _assert_headers(response, where: str, authenticated: bool) -> None:  # type: ignore[no-untyped-def]
+def _assert_headers(response, where: str, authenticated: bool) -> None:
     csp = response.headers.get("Content-Security-Policy", "")
     assert "frame-ancestors 'none'" in csp, where
     script_src = next((p for p in csp.split(";") if p.strip().startswith("script-src")), "")

@@ -26,7 +26,7 @@ def app_config() -> dict[str, object]:
     return {"REQUIRE_TOTP": True}
 
 
-def _cookie_payload(client) -> bytes:  # type: ignore[no-untyped-def]
+def _cookie_payload(client) -> bytes:
     """The session cookie's payload (itsdangerous: optionally zlib-compressed base64 JSON)."""
     cookie = next(c for c in client._cookies.values() if "session" in c.key)
     raw = cookie.value.lstrip(".").split(".")[0]

@@ -131,7 +131,7 @@ def test_admin_reset_removes_the_factor_and_ends_sessions(app: Flask, make: Fact
     assert admin_user.id != user.id
 
 
-def test_requirement_is_off_in_tests_by_default_and_on_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_requirement_is_off_in_tests_by_default_and_on_in_production(tmp_path) -> None:
     from roomlog.config import load_config
 
     env = {

@@ -25,7 +25,7 @@ from tests.test_annual_national import pdf_text
 
 def published(dbs: Session, which: object) -> dt.date:
     """The first or last published month."""
-    label = dbs.scalar(select(which(Publication.period)).where(Publication.kind == "month"))  # type: ignore[operator]
+    label = dbs.scalar(select(which(Publication.period)).where(Publication.kind == "month"))
     return dt.date(int(label[:4]), int(label[5:7]), 1)
 
 
@@ -137,7 +137,7 @@ def test_the_line_breaks_exactly_where_the_table_has_no_number(
     auth.login("kbh")
     html = client.get("/municipality/?period=2022-03").get_data(as_text=True)
     for code, _title in CHARTS:
-        fig = re.search(rf'<figure class="trend" id="{fid_of(code)}".*?</figure>', html, re.S).group(0)  # type: ignore[union-attr]
+        fig = re.search(rf'<figure class="trend" id="{fid_of(code)}".*?</figure>', html, re.S).group(0)
         cells = [c for _year, row in sorted(figure_table(html, code).items()) for c in row if c]
         numeric = "".join("n" if re.fullmatch(r"\d[\d.]*", c) else "g" for c in cells)
         pieces = [len(run) for run in re.findall("n+", numeric)]

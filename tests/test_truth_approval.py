@@ -28,7 +28,7 @@ def room(make: Factory) -> Room:
     return room
 
 
-def _approve(app, room_id: int, month: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _approve(app, room_id: int, month: dt.date) -> None:
     with app.app_context():
         lead = db.session.scalar(select(User).where(User.username == "lead"))
         try:
@@ -46,7 +46,7 @@ def _approve(app, room_id: int, month: dt.date) -> None:  # type: ignore[no-unty
         (dt.date(9999, 12, 1), "fremtiden"),
     ],
 )
-def test_the_service_refuses_months_before_opening_or_in_the_future_in_danish(app, room, month, words) -> None:  # type: ignore[no-untyped-def]
+def test_the_service_refuses_months_before_opening_or_in_the_future_in_danish(app, room, month, words) -> None:
     with pytest.raises(DomainError) as caught:
         _approve(app, room.id, month)
     with app.test_request_context():  # the service keeps the msgid; the view shows it in the user's language
@@ -56,13 +56,13 @@ def test_the_service_refuses_months_before_opening_or_in_the_future_in_danish(ap
 
 
 @pytest.mark.rollback
-def test_the_month_the_room_opened_can_be_approved(app, room) -> None:  # type: ignore[no-untyped-def]
+def test_the_month_the_room_opened_can_be_approved(app, room) -> None:
     _approve(app, room.id, dt.date(2016, 3, 1))  # opened mid-month: the month is approvable
 
 
 @pytest.mark.parametrize("month", ["2006-11", "2016-02", "2031-11", "1900-01", "2100-12"])
 @pytest.mark.parametrize("username", ["lead", "staff"])
-def test_pages_of_months_that_cannot_hold_data_answer_without_500(  # type: ignore[no-untyped-def]
+def test_pages_of_months_that_cannot_hold_data_answer_without_500(
     client: FlaskClient, auth: AuthActions, room, month: str, username: str
 ) -> None:
     auth.login(username)
@@ -76,7 +76,7 @@ def test_pages_of_months_that_cannot_hold_data_answer_without_500(  # type: igno
 
 
 @pytest.mark.parametrize("username", ["lead", "staff"])
-def test_an_absurd_month_is_not_found(client: FlaskClient, auth: AuthActions, room, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_absurd_month_is_not_found(client: FlaskClient, auth: AuthActions, room, username: str) -> None:
     auth.login(username)
     for url in (f"/reports/{room.id}/9999-12", f"/reports/{room.id}/9999-12.pdf", f"/reports/{room.id}/3000-01"):
         assert client.get(url).status_code == 404
@@ -84,7 +84,7 @@ def test_an_absurd_month_is_not_found(client: FlaskClient, auth: AuthActions, ro
 
 
 @pytest.mark.parametrize("month", ["2006-11", "2031-11"])
-def test_posting_an_approval_is_refused_with_the_reason(  # type: ignore[no-untyped-def]
+def test_posting_an_approval_is_refused_with_the_reason(
     client: FlaskClient, auth: AuthActions, room, month: str
 ) -> None:
     auth.login("lead")
@@ -96,7 +96,7 @@ def test_posting_an_approval_is_refused_with_the_reason(  # type: ignore[no-unty
         assert db.session.scalar(select(PeriodStatus)) is None
 
 
-def test_a_finished_month_after_opening_still_offers_approval(client: FlaskClient, auth: AuthActions, room) -> None:  # type: ignore[no-untyped-def]
+def test_a_finished_month_after_opening_still_offers_approval(client: FlaskClient, auth: AuthActions, room) -> None:
     auth.login("lead")
     last = format_month(add_months(month_start(today_local()), -1))
     html = client.get(f"/reports/{room.id}/{last}").get_data(as_text=True)

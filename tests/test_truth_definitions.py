@@ -35,7 +35,7 @@ def at(day: int, hour: int = 12) -> dt.datetime:
     return dt.datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
-def _visits(make, room) -> None:  # type: ignore[no-untyped-def]
+def _visits(make, room) -> None:
     make.visit(room, at(2), visitor=make.visitor())
     make.visit(room, at(3))  # anonymous, admitted
     make.visit(room, at(3), voided=True, void_reason="duplicate")
@@ -43,7 +43,7 @@ def _visits(make, room) -> None:  # type: ignore[no-untyped-def]
     make.visit(room, dt.datetime(2026, 4, 1, 12, tzinfo=UTC))  # next month
 
 
-def _visitors(make, room) -> None:  # type: ignore[no-untyped-def]
+def _visitors(make, room) -> None:
     old, new = make.visitor(), make.visitor()
     make.visit(room, dt.datetime(2026, 2, 10, 12, tzinfo=UTC), visitor=old)  # first seen in February
     make.visit(room, at(2), visitor=old)
@@ -53,21 +53,21 @@ def _visitors(make, room) -> None:  # type: ignore[no-untyped-def]
     make.visit(room, at(6), visitor=make.visitor(), voided=True, void_reason="wrong")
 
 
-def _days(make, room) -> None:  # type: ignore[no-untyped-def]
+def _days(make, room) -> None:
     make.visit(room, at(2))
     make.visit(room, at(2, 15))
     make.visit(room, dt.datetime(2026, 3, 4, 2, tzinfo=UTC))  # 03:00 local, before the 05:00 cut-off: 3 March
     make.visit(room, at(5), voided=True, void_reason="wrong")
 
 
-def _consumptions(make, room) -> None:  # type: ignore[no-untyped-def]
+def _consumptions(make, room) -> None:
     visit = make.visit(room, at(2))
     make.consumption(visit, room, assisted=True)
     make.consumption(visit, room)
     make.consumption(visit, room, assisted=True, voided=True, void_reason="wrong")
 
 
-def _emergencies(make, room) -> None:  # type: ignore[no-untyped-def]
+def _emergencies(make, room) -> None:
     visit = make.visit(room, at(2))
     for _n in range(3):
         make.consumption(visit, room)
@@ -93,7 +93,7 @@ def _emergencies(make, room) -> None:  # type: ignore[no-untyped-def]
     make.emergency(visit, room, actions=(A.NALOXONE, A.CPR), voided=True, void_reason="duplicate")
 
 
-def _referrals(make, room) -> None:  # type: ignore[no-untyped-def]
+def _referrals(make, room) -> None:
     visit = make.visit(room, at(2))
     make.referral(room, visit, target=ReferralTarget.DRUG_TREATMENT)
     make.referral(room, None, target=ReferralTarget.GP, occurred_at=at(3))
@@ -133,7 +133,7 @@ def test_every_headline_indicator_has_a_case() -> None:
 
 @pytest.mark.rollback
 @pytest.mark.parametrize("code", sorted(CASES))
-def test_headline_definition_matches_the_code(app, make, code: str) -> None:  # type: ignore[no-untyped-def]
+def test_headline_definition_matches_the_code(app, make, code: str) -> None:
     records, expected = CASES[code]
     room = make.room()
     records(make, room)
@@ -142,7 +142,7 @@ def test_headline_definition_matches_the_code(app, make, code: str) -> None:  # 
     assert values[code] == expected
 
 
-def test_definitions_page_states_the_acute_and_oxygen_rules(client, make, auth) -> None:  # type: ignore[no-untyped-def]
+def test_definitions_page_states_the_acute_and_oxygen_rules(client, make, auth) -> None:
     make.user("lead", rooms=[make.room()], username="lead1")
     auth.login("lead1")
     html = client.get("/reports/definitions?lang=en").get_data(as_text=True)
@@ -182,7 +182,7 @@ def test_oxygen_administrations(starts: int, stops: int, unphased: int, expected
 
 @pytest.mark.rollback
 @pytest.mark.parametrize("records", [_visits, _visitors, _consumptions, _emergencies, _referrals])
-def test_no_part_exceeds_its_whole_on_hand_made_data(app, make, records) -> None:  # type: ignore[no-untyped-def]
+def test_no_part_exceeds_its_whole_on_hand_made_data(app, make, records) -> None:
     from roomlog.services.history_checks import relation_errors
 
     room = make.room()
@@ -194,7 +194,7 @@ def test_no_part_exceeds_its_whole_on_hand_made_data(app, make, records) -> None
     assert relation_errors(lines, {}, {room.id: room.name}) == []
 
 
-def test_the_room_summary_shows_oxygen_cases_and_administrations(client, make, auth) -> None:  # type: ignore[no-untyped-def]
+def test_the_room_summary_shows_oxygen_cases_and_administrations(client, make, auth) -> None:
     room = make.room()
     make.user("lead", rooms=[room], username="lead1")
     visit = make.visit(room, at(2))

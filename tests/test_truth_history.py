@@ -20,11 +20,11 @@ NOW = dt.date(2026, 3, 1)
 
 
 @pytest.fixture
-def vejle(make: Factory):  # type: ignore[no-untyped-def]
+def vejle(make: Factory):
     return make.room("Vejle", municipality="630", opened_on=dt.date(2021, 3, 1))
 
 
-def _errors(room, *lines: str, stored=None) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def _errors(room, *lines: str, stored=None) -> dict[int, str]:
     with pytest.raises(HistoryImportError) as caught:
         parse([HEAD, *(ln + "\n" for ln in lines)], [room], current=NOW, stored=stored)
     out: dict[int, str] = {}
@@ -46,7 +46,7 @@ def _stored(make: Factory) -> int:
 
 
 @pytest.mark.rollback
-def test_months_and_years_before_the_room_opened_are_refused(vejle) -> None:  # type: ignore[no-untyped-def]
+def test_months_and_years_before_the_room_opened_are_refused(vejle) -> None:
     errors = _errors(
         vejle,
         "Vejle,2021-02,visits.total,10",
@@ -60,7 +60,7 @@ def test_months_and_years_before_the_room_opened_are_refused(vejle) -> None:  # 
 
 
 @pytest.mark.rollback
-def test_a_part_above_its_whole_is_refused_on_its_line(vejle) -> None:  # type: ignore[no-untyped-def]
+def test_a_part_above_its_whole_is_refused_on_its_line(vejle) -> None:
     errors = _errors(
         vejle,
         "Vejle,2022-01,emergencies.total,10",
@@ -82,7 +82,7 @@ def test_a_part_above_its_whole_is_refused_on_its_line(vejle) -> None:  # type: 
 
 
 @pytest.mark.rollback
-def test_a_part_is_checked_against_a_whole_imported_before(vejle) -> None:  # type: ignore[no-untyped-def]
+def test_a_part_is_checked_against_a_whole_imported_before(vejle) -> None:
     stored = {(vejle.id, dt.date(2022, 1, 1), False, "referrals.total"): 5}
     errors = _errors(vejle, "Vejle,2022-01,referrals.kind.treatment,6", stored=stored)
     assert "referrals.kind.treatment = 6 is larger than referrals.total = 5 (already imported)" in errors[2]
@@ -106,11 +106,11 @@ def test_a_part_is_checked_against_a_whole_imported_before(vejle) -> None:  # ty
         ("Vejle,999,visits.total,5", "is not YYYY-MM"),
     ],
 )
-def test_absurd_values_and_periods_are_refused_with_a_clear_message(vejle, line: str, words: str) -> None:  # type: ignore[no-untyped-def]
+def test_absurd_values_and_periods_are_refused_with_a_clear_message(vejle, line: str, words: str) -> None:
     assert words in _errors(vejle, line)[2]
 
 
-def test_a_yearly_unique_visitor_figure_is_accepted_stored_and_shown(  # type: ignore[no-untyped-def]
+def test_a_yearly_unique_visitor_figure_is_accepted_stored_and_shown(
     app, make: Factory, runner: FlaskCliRunner, tmp_path: Path, vejle
 ) -> None:
     months = [f"Vejle,2022-{m:02d},visits.total,{100 + m}" for m in range(1, 13)]
@@ -137,13 +137,13 @@ def test_a_yearly_unique_visitor_figure_is_accepted_stored_and_shown(  # type: i
 
 
 @pytest.mark.rollback
-def test_a_year_with_fewer_visitors_than_one_of_its_months_is_refused(vejle) -> None:  # type: ignore[no-untyped-def]
+def test_a_year_with_fewer_visitors_than_one_of_its_months_is_refused(vejle) -> None:
     errors = _errors(vejle, "Vejle,2022-05,visitors.unique,90", "Vejle,2022,visitors.unique,80")
     assert set(errors) == {3}
     assert "fewer than 90 in 2022-05 (line 2)" in errors[3]
 
 
-def test_one_refusal_imports_nothing_and_the_cli_names_every_line(  # type: ignore[no-untyped-def]
+def test_one_refusal_imports_nothing_and_the_cli_names_every_line(
     make: Factory, runner: FlaskCliRunner, tmp_path: Path, vejle
 ) -> None:
     path = _write(
@@ -164,7 +164,7 @@ def test_one_refusal_imports_nothing_and_the_cli_names_every_line(  # type: igno
 
 def test_a_second_file_is_checked_against_the_first(
     make: Factory, runner: FlaskCliRunner, tmp_path: Path, vejle
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = _write(tmp_path, "Vejle,2022-01,emergencies.total,8", "Vejle,2022-05,visitors.unique,90")
     assert runner.invoke(args=["import-history", str(first)]).exit_code == 0
     second = _write(tmp_path, "Vejle,2022-01,emergencies.naloxone,999", "Vejle,2022,visitors.unique,80")

@@ -53,7 +53,7 @@ def lead_room(make: Factory, auth: AuthActions) -> tuple[Room, int]:
     return room, lead.id
 
 
-def _counts(app, room: Room, month: dt.date) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _counts(app, room: Room, month: dt.date) -> dict[str, object]:
     with app.app_context():
         values = compute(db.session, [room.id], periods.month(month), live=True).per_room[room.id]
     return {k: values[k] for k in ("visits.total", "consumptions.total", "emergencies.total", "referrals.total")}
@@ -61,7 +61,7 @@ def _counts(app, room: Room, month: dt.date) -> dict[str, object]:  # type: igno
 
 def test_the_record_page_lists_what_voiding_the_visit_takes_along(
     client: FlaskClient, make: Factory, lead_room
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     room, lead = lead_room
     visit = _visit_with_everything(make, room, lead)
     html = client.get(f"/rooms/{room.id}/records/visit/{visit.id}").get_data(as_text=True)
@@ -70,7 +70,7 @@ def test_the_record_page_lists_what_voiding_the_visit_takes_along(
         assert f'data-dependant="{kind}:' in html
 
 
-def test_voiding_without_the_confirmation_lists_and_changes_nothing(  # type: ignore[no-untyped-def]
+def test_voiding_without_the_confirmation_lists_and_changes_nothing(
     client: FlaskClient, make: Factory, dbs: Session, lead_room
 ) -> None:
     room, lead = lead_room
@@ -83,7 +83,7 @@ def test_voiding_without_the_confirmation_lists_and_changes_nothing(  # type: ig
     assert not any(row.voided for model in (Visit, *DEPENDANT_MODELS) for row in dbs.scalars(select(model)))
 
 
-def test_one_confirmation_voids_the_visit_and_its_records_audited(  # type: ignore[no-untyped-def]
+def test_one_confirmation_voids_the_visit_and_its_records_audited(
     app, client: FlaskClient, make: Factory, dbs: Session, lead_room
 ) -> None:
     room, lead = lead_room
@@ -114,7 +114,7 @@ def test_one_confirmation_voids_the_visit_and_its_records_audited(  # type: igno
     }  # fmt: skip
 
 
-def test_a_record_added_after_the_confirmation_was_shown_asks_again(  # type: ignore[no-untyped-def]
+def test_a_record_added_after_the_confirmation_was_shown_asks_again(
     client: FlaskClient, make: Factory, dbs: Session, lead_room
 ) -> None:
     room, lead = lead_room
@@ -129,7 +129,7 @@ def test_a_record_added_after_the_confirmation_was_shown_asks_again(  # type: ig
     assert not dbs.get(Visit, visit.id).voided
 
 
-def test_staff_cannot_void_a_colleagues_records_through_their_visit(  # type: ignore[no-untyped-def]
+def test_staff_cannot_void_a_colleagues_records_through_their_visit(
     client: FlaskClient, make: Factory, auth: AuthActions, dbs: Session
 ) -> None:
     room = make.room()
@@ -145,7 +145,7 @@ def test_staff_cannot_void_a_colleagues_records_through_their_visit(  # type: ig
     assert not dbs.get(Visit, visit.id).voided
 
 
-def test_voiding_an_emergency_voids_its_actions(client: FlaskClient, make: Factory, dbs: Session, lead_room) -> None:  # type: ignore[no-untyped-def]
+def test_voiding_an_emergency_voids_its_actions(client: FlaskClient, make: Factory, dbs: Session, lead_room) -> None:
     room, lead = lead_room
     visit = make.visit(room, utcnow() - dt.timedelta(minutes=20), recorded_by_id=lead)
     emergency = make.emergency(visit, room, actions=(EmergencyAction.NALOXONE,), recorded_by_id=lead)
@@ -159,7 +159,7 @@ def test_voiding_an_emergency_voids_its_actions(client: FlaskClient, make: Facto
 
 def test_a_record_without_dependants_voids_as_before(
     client: FlaskClient, make: Factory, dbs: Session, lead_room
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     room, lead = lead_room
     visit = make.visit(room, utcnow() - dt.timedelta(minutes=20), recorded_by_id=lead)
     url = f"/rooms/{room.id}/records/visit/{visit.id}"
@@ -169,7 +169,7 @@ def test_a_record_without_dependants_voids_as_before(
     assert dbs.get(Visit, visit.id).voided
 
 
-def test_approval_checks_list_records_of_a_voided_visit_until_voided_too(  # type: ignore[no-untyped-def]
+def test_approval_checks_list_records_of_a_voided_visit_until_voided_too(
     app, client: FlaskClient, make: Factory, dbs: Session, lead_room
 ) -> None:
     room, lead = lead_room
@@ -193,7 +193,7 @@ def test_approval_checks_list_records_of_a_voided_visit_until_voided_too(  # typ
     assert dbs.get(Visit, visit.id).void_reason == "voided before voids cascaded"  # the visit's own void stays
 
 
-def test_the_summary_page_shows_the_check_and_blocks_approval(  # type: ignore[no-untyped-def]
+def test_the_summary_page_shows_the_check_and_blocks_approval(
     client: FlaskClient, make: Factory, dbs: Session, lead_room
 ) -> None:
     room, lead = lead_room
@@ -210,7 +210,7 @@ def test_the_summary_page_shows_the_check_and_blocks_approval(  # type: ignore[n
     assert response.status_code == 400
 
 
-def test_nothing_new_is_added_to_a_voided_visit(client: FlaskClient, make: Factory, dbs: Session, lead_room) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_new_is_added_to_a_voided_visit(client: FlaskClient, make: Factory, dbs: Session, lead_room) -> None:
     room, lead = lead_room
     visit = make.visit(room, utcnow() - dt.timedelta(minutes=20), recorded_by_id=lead, voided=True, void_reason="x")
     for path, data in (("referrals", {"target": "ost"}), ("services", {"service": "naloxone_kit"})):

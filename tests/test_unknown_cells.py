@@ -57,11 +57,11 @@ def test_a_sub_indicator_never_covers_more_months_than_its_parent() -> None:
         _stored("2022", emergencies__total=30, **{"emergencies__acute_treatments": 20}),
     ]
     codes = ["emergencies.total", "emergencies.acute_treatments", "emergencies.per_1000_consumptions"]
-    parts[0].cells[(UNIT, "consumptions.total")] = _cell(1000)  # type: ignore[index]
-    parts[1].cells[(UNIT, "consumptions.total")] = _cell(1000)  # type: ignore[index]
+    parts[0].cells[(UNIT, "consumptions.total")] = _cell(1000)
+    parts[1].cells[(UNIT, "consumptions.total")] = _cell(1000)
     out = partial_cells(UNIT, codes, parts, ["2021", "2022"])
     assert out["emergencies.acute_treatments"] == (20, False, "approved", "2022-01")
-    assert out["emergencies.total"][0] >= out["emergencies.acute_treatments"][0]  # type: ignore[operator]
+    assert out["emergencies.total"][0] >= out["emergencies.acute_treatments"][0]
     # The rate covers what both its numerator and its denominator cover: 30 / 1000, not 30 / 2000.
     assert out["emergencies.per_1000_consumptions"] == (Decimal("30.00"), False, "approved", "2022-01")
     assert "emergencies.total" in LARGER["emergencies.acute_treatments"]
@@ -70,7 +70,7 @@ def test_a_sub_indicator_never_covers_more_months_than_its_parent() -> None:
 
 def test_a_hidden_block_makes_the_figure_hidden_and_a_unit_never_open_is_not_applicable() -> None:
     parts = [_stored("2021", consumptions__total=100), _stored("2022", consumptions__total=None)]
-    parts[0].cells[(UNIT, "referrals.total")] = _cell(None, hidden=True)  # type: ignore[index]
+    parts[0].cells[(UNIT, "referrals.total")] = _cell(None, hidden=True)
     out = partial_cells(UNIT, ["consumptions.total"], parts, ["2021", "2022"])
     assert out["consumptions.total"] == (None, False, "unknown", None)  # the last block is unknown
     out = partial_cells(UNIT, ["referrals.total"], parts[:1], ["2021"])
@@ -95,7 +95,7 @@ def test_a_year_with_an_unknown_month_is_unknown_and_before_opening_does_not_cou
     room = RoomInfo(1, "A", "101", "København", dt.date(2021, 3, 1))
     months = [dt.date(2021, m, 1) for m in range(1, 13)]
     known = {"consumptions.total": 10, "visits.total": 5, "visitors.unique": 2}
-    by_month = {(1, m): dict(known) for m in months if m >= room.first_month}  # type: ignore[operator]
+    by_month = {(1, m): dict(known) for m in months if m >= room.first_month}
     values = period_values("2021-Q2", [room], by_month, set(), lambda ids, p: {"visitors.unique": 3})
     assert values[("2021-Q2", room.unit, "consumptions.total")] == 30
     q1 = period_values("2021-Q1", [room], by_month, set(), lambda ids, p: {"visitors.unique": 3})

@@ -68,9 +68,9 @@ def _known_room_months(g: dict[str, object]) -> dict[int, set[str]]:
     """The room-months with data (the truth the outputs are checked against)."""
     months = lambda y: {f"{y}-{m:02d}" for m in range(1, 13)}  # noqa: E731
     return {
-        g["gammel"]: months(2021) | months(2023) | {"2024-03"},  # type: ignore[dict-item]
-        g["ny"]: months(2023),  # type: ignore[dict-item]
-        g["fyn"]: months(2021) | months(2022) | months(2023),  # type: ignore[dict-item]
+        g["gammel"]: months(2021) | months(2023) | {"2024-03"},
+        g["ny"]: months(2023),
+        g["fyn"]: months(2021) | months(2022) | months(2023),
     }
 
 
@@ -164,19 +164,19 @@ def test_every_page_and_output_keeps_unknown_apart(
     for who, extra in (("national", ""), ("kbh", ""), ("kbh", f"&room={gammel}")):
         for granularity in ("month", "quarter", "year", "total"):
             url = f"/api/v1/aggregates?from=2019-01&to=2024-12&granularity={granularity}{extra}"
-            data = client.get(url, headers=bearer(tokens[who])).get_json()  # type: ignore[index]
+            data = client.get(url, headers=bearer(tokens[who])).get_json()
             _check_api(data["rows"], known, gammel, granularity, who)
             csv_url = url + "&format=csv&dialect=international&limit=100000"
-            body = client.get(csv_url, headers=bearer(tokens[who])).data.decode()  # type: ignore[index]
+            body = client.get(csv_url, headers=bearer(tokens[who])).data.decode()
             for row in csv.DictReader(io.StringIO(body)):
                 if row["value"] in ("0", "0.0"):
                     assert _zero_allowed(_label(row["first_month"], row["last_month"]), row["room_id"], gammel), row
-        quarters = _by(client, tokens[who], "quarter", extra)  # type: ignore[index]
-        years = _by(client, tokens[who], "year", extra)  # type: ignore[index]
+        quarters = _by(client, tokens[who], "quarter", extra)
+        years = _by(client, tokens[who], "year", extra)
         for (label, unit, code), value in years.items():
             parts = [quarters.get((f"{label}-Q{q}", unit, code)) for q in range(1, 5)]
             if value is not None and BY_CODE[code].additive and all(p is not None for p in parts):
-                assert value == sum(parts), (label, unit, code)  # type: ignore[arg-type]
+                assert value == sum(parts), (label, unit, code)
 
 
 def _zero_allowed(period: str, room_id: object, gammel: object) -> bool:
@@ -207,16 +207,16 @@ def _check_csv(body: str, known: dict[int, set[str]], gammel: object, where: str
     _check_tidy(list(csv.DictReader(io.StringIO(body), delimiter=";")), known, gammel, where)
 
 
-def _sheet_rows(book, name: str = "Data") -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _sheet_rows(book, name: str = "Data") -> list[dict[str, object]]:
     rows = list(book[name].iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
-def _check_xlsx(book, known: dict[int, set[str]], gammel: object, where: str) -> None:  # type: ignore[no-untyped-def]
+def _check_xlsx(book, known: dict[int, set[str]], gammel: object, where: str) -> None:
     _check_tidy(_sheet_rows(book), known, gammel, where)
 
 
-def _check_annual_xlsx(book, year: int) -> None:  # type: ignore[no-untyped-def]
+def _check_annual_xlsx(book, year: int) -> None:
     by_unit: dict[str, dict[str, int | None]] = {}
     rows = _sheet_rows(book)
     assert {"perioden", "siden åbning"} <= {row["Rolle"] for row in rows}, year

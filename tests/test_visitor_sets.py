@@ -68,7 +68,7 @@ def scopes(draw: st.DrawFn) -> tuple[set[int], Period]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), scopes(), st.sets(st.sampled_from(MONTHS)))
-def test_unions_of_stored_sets_equal_the_recount(history, scope, stored_months) -> None:  # type: ignore[no-untyped-def]
+def test_unions_of_stored_sets_equal_the_recount(history, scope, stored_months) -> None:
     """Any rooms, any months, some months read back from storage: the numbers of the recount."""
     people, visits = history
     rooms, period = scope
@@ -81,7 +81,7 @@ def test_unions_of_stored_sets_equal_the_recount(history, scope, stored_months) 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), scopes())
-def test_assemble_counts_distinct_visitors_as_before(history, scope) -> None:  # type: ignore[no-untyped-def]
+def test_assemble_counts_distinct_visitors_as_before(history, scope) -> None:
     """The pure report (per room and combined) gives the recount's distinct values."""
     people, visits = history
     rooms, period = scope

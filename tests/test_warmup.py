@@ -22,7 +22,7 @@ def world(make: Factory, dbs: Session) -> World:
 def _fresh_worker(app: Flask) -> None:
     """Forget what earlier requests of the test process cached, as a new gunicorn worker would have."""
     app.extensions.pop("roomlog_publication_cells", None)
-    app.jinja_env.cache.clear()  # type: ignore[union-attr]
+    app.jinja_env.cache.clear()
 
 
 @pytest.mark.parametrize(("username", "path"), [("kbh", "/municipality/"), ("ministeriet", "/national/")])
@@ -37,11 +37,11 @@ def test_the_first_page_of_a_warmed_worker_reads_no_stored_cell(
 
     _fresh_worker(app)
     warm_worker(app)
-    compiled = set(app.jinja_env.cache.keys())  # type: ignore[union-attr]
+    compiled = set(app.jinja_env.cache.keys())
     with statements(app) as first:
         assert client.get(path).status_code == 200
     assert not [s for s, _params in first if "published_cells" in s], first
-    assert set(app.jinja_env.cache.keys()) == compiled  # type: ignore[union-attr]  # nothing compiled on the way
+    assert set(app.jinja_env.cache.keys()) == compiled  # nothing compiled on the way
     with statements(app) as second:
         assert client.get(path).status_code == 200
     assert len(first) == len(second)  # the first page costs what a later one does

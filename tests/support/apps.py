@@ -102,8 +102,8 @@ def share_url_builders() -> None:
             builder = builders[key] = original(self, append_unknown)
         return builder
 
-    compile_builder.shared = True  # type: ignore[attr-defined]
-    Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+    compile_builder.shared = True
+    Rule._compile_builder = compile_builder
 
 
 def sqlite_path(url: str) -> Path:

@@ -127,7 +127,7 @@ def rolled_back(app: Flask) -> Iterator[RolledBack]:
     )
 
     def create() -> Any:
-        return factory() if current_app._get_current_object() is app else original()  # type: ignore[attr-defined]
+        return factory() if current_app._get_current_object() is app else original()
 
     db.session.registry.createfunc = create
     app.extensions[_KEY] = state

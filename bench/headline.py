@@ -99,7 +99,9 @@ def main() -> None:
         "--release-solves", type=int, help="HiGHS solves of the release pass per year (0: none, as before session 7)"
     )
     parser.add_argument(
-        "--secondary-solves", type=int, help="HiGHS solves of the second release pass per year (0: none, as before session 9)"
+        "--secondary-solves",
+        type=int,
+        help="HiGHS solves of the second release pass per year (0: none, as before session 9)",
     )
     args = parser.parse_args()
     from flask import g

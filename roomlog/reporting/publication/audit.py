@@ -395,7 +395,7 @@ class Showing:
         return out
 
     def spans(self, cells: Iterable[Key], need: float) -> dict[Key, tuple[float, float]]:
-        """``key → (min, max)`` of the hidden ``cells`` (of any value) narrower than ``need``, with the cells shown so far.
+        """``key → (min, max)`` of the hidden ``cells`` (any value) narrower than ``need``, with the cells shown so far.
 
         A cell that the points seen so far already prove at least ``need`` wide is left out without a solve.
         With ``need`` = k the answer holds every cell a reader can narrow below k, among them the pinned

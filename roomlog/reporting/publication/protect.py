@@ -209,7 +209,11 @@ def protect_year(
         release_secondary(state, audit, groups, min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups)))
         narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         # What was shown can leave other complements narrower than k: those few are tried once more.
-        again = [g for g in _secondary(state, exact, threshold, blocked, equations, narrow_cells, parents) if g & narrow_cells.keys()]
+        again = [
+            g
+            for g in _secondary(state, exact, threshold, blocked, equations, narrow_cells, parents)
+            if g & narrow_cells.keys()
+        ]
         if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again)):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
     if narrow_cells:
@@ -221,8 +225,8 @@ def _open(state: _State, exact: Mapping[Key, int], threshold: int, blocked: Abst
     """The hidden cells this protection may still show: complements (never a small count), not blocked."""
     return [
         key
-        for key, reason in state.reasons.items()
-        if reason == Reason.SECONDARY
+        for key in _hidden(state)
+        if state.reasons[key] == Reason.SECONDARY
         and key not in blocked
         and (exact[key] >= threshold or key[2] in EXEMPT_CODES)
     ]
@@ -260,8 +264,8 @@ def _secondary(
     threshold: int,
     blocked: AbstractSet[Key],
     equations: list[Equation],
-    narrow_cells: AbstractSet[Key],
-    parents: AbstractSet[str],
+    narrow_cells: Mapping[Key, tuple[float, float]],
+    parents: AbstractSet[str | None],
 ) -> list[set[Key]]:
     """Every other hidden complement, each with its twins (:func:`_twins`), in the order they are tried.
 
@@ -294,7 +298,9 @@ def _secondary(
     return out
 
 
-def release_secondary(state: _State, audit: Showing, groups: list[set[Key]], solves: int = SECONDARY_SOLVES) -> list[set[Key]]:
+def release_secondary(
+    state: _State, audit: Showing, groups: list[set[Key]], solves: int = SECONDARY_SOLVES
+) -> list[set[Key]]:
     """Show ``groups`` of hidden complements again, one after another, where the LP audit still passes.
 
     The second release pass, after the headline totals (:func:`release`), on the same kept models:

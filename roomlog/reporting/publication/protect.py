@@ -164,7 +164,8 @@ def protect_year(
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
     # National totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, _twins(exact, equations)))  # type: ignore[arg-type]
+    twins = _twins(exact, equations)
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, twins))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:
@@ -201,17 +202,17 @@ def protect_year(
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     else:
-        groups = _releasable(state, exact, threshold, fixed, forced, equations)
+        groups = _releasable(state, exact, threshold, fixed, forced, equations, twins)
         release(state, exact, threshold, by_key, groups, RELEASE_SOLVES, audit)
     narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
     if not leaks:
-        groups = _secondary(state, exact, threshold, blocked, equations, narrow_cells, parents)
+        groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
         release_secondary(state, audit, groups, min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups)))
         narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         # What was shown can leave other complements narrower than k: those few are tried once more.
         again = [
             g
-            for g in _secondary(state, exact, threshold, blocked, equations, narrow_cells, parents)
+            for g in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
             if g & narrow_cells.keys()
         ]
         if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again)):
@@ -263,7 +264,7 @@ def _secondary(
     exact: Mapping[Key, int],
     threshold: int,
     blocked: AbstractSet[Key],
-    equations: list[Equation],
+    twins: Mapping[Key, list[Key]],
     narrow_cells: Mapping[Key, tuple[float, float]],
     parents: AbstractSet[str | None],
 ) -> list[set[Key]]:
@@ -273,7 +274,6 @@ def _secondary(
     for nothing: they protect little), then national before municipal before room cells, years before
     quarters before months, parent indicators before breakdown categories, larger values first.
     """
-    twins = _twins(exact, equations)
 
     def rank(key: Key) -> tuple[int, int, int, int, int, str]:
         label, unit, code = key
@@ -338,6 +338,7 @@ def _releasable(
     fixed: Mapping[Key, bool],
     forced: AbstractSet[Key],
     equations: list[Equation],
+    twins: Mapping[Key, list[Key]],
 ) -> list[set[Key]]:
     """The hidden totals worth showing again, each with its twins, in the order they are tried.
 
@@ -351,7 +352,6 @@ def _releasable(
     first. A cell equal to the candidate through a sum (:func:`_twins`) is shown with it.
     """
     blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
-    twins = _twins(exact, equations)
 
     def wanted(key: Key) -> bool:
         if state.reasons.get(key) != Reason.SECONDARY or key in blocked:

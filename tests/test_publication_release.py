@@ -10,7 +10,11 @@ shown alone.
 from __future__ import annotations
 
 import math
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -264,10 +268,27 @@ def test_show_pinned_shows_a_complement_the_relations_fix_and_nothing_else() -> 
 
 @pytest.mark.parametrize("seed", [4, 28])
 def test_protection_is_deterministic(seed: int) -> None:
-    """The same year protected twice (fresh relation objects) hides the same cells."""
+    """The same year protected twice (fresh relation objects), and in a process with another hash seed
+    (another iteration order of every set), hides the same cells."""
     first = protect_year(*_world(random.Random(seed)), K, {})
     again = protect_year(*_world(random.Random(seed)), K, {})
     assert first == again
+    script = (
+        "import random, sys; sys.path.insert(0, 'tests');"
+        "from test_publication_release import _world, K;"
+        "from roomlog.reporting.publication.protect import protect_year;"
+        f"print(sorted(map(repr, protect_year(*_world(random.Random({seed})), K, {{}}))))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert other.stdout.strip().splitlines()[-1] == repr(sorted(map(repr, first)))
 
 
 def test_the_second_release_pass_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -98,6 +98,11 @@ def main() -> None:
     parser.add_argument(
         "--release-solves", type=int, help="HiGHS solves of the release pass per year (0: none, as before session 7)"
     )
+    parser.add_argument(
+        "--secondary-solves",
+        type=int,
+        help="HiGHS solves of the second release pass per year (0: none, as before session 9)",
+    )
     args = parser.parse_args()
     from flask import g
 
@@ -112,6 +117,8 @@ def main() -> None:
 
     if args.release_solves is not None:
         protect.RELEASE_SOLVES = args.release_solves
+    if args.secondary_solves is not None:
+        protect.SECONDARY_SOLVES = args.secondary_solves
     app = create_app()
     with app.test_request_context():
         g.scope_room_ids, g.scope_decided = None, True

@@ -51,8 +51,8 @@ def forced(key: Key, exact: Mapping[Key, int], relations: list[Relation], thresh
 
 def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation], threshold: int) -> Counter[str]:
     """Counts of one protected year: cells, hidden cells, headline totals, national watch list, leaks."""
-    from roomlog.reporting.publication.audit import ranges
-    from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, kind_of_label
+    from roomlog.reporting.publication.audit import TOLERANCE, Showing, ranges
+    from roomlog.reporting.publication.units import EXEMPT_CODES, HEADLINE_TOTALS, NATIONAL, kind_of_label
 
     out: Counter[str] = Counter()
     for key, value in exact.items():
@@ -65,8 +65,23 @@ def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation],
             out[f"head {state}"] += 1
         if unit == NATIONAL and code in NATIONAL_SHOWN and value >= threshold:
             out[f"national {code} {'hidden' if key in hidden else 'shown'}"] += 1
+        if key in hidden:
+            small = 0 < value < threshold and code not in EXEMPT_CODES
+            out["kind primary" if small else "kind secondary"] += 1
     found = ranges(exact, rels, hidden, {k for k in hidden if 0 < exact.get(k, 0) < threshold})
     out["leaks"] = sum(1 for lo, hi in found.values() if hi - lo < threshold - 1e-6)
+    # Every hidden cell (any value) a reader can narrow below k, and those pinned to one value.
+    index: dict[Key, list[Relation]] = {}
+    for relation in rels:
+        for key, _c in relation.terms:
+            index.setdefault(key, []).append(relation)
+    spans = Showing(exact, hidden, threshold, index).spans(hidden, threshold)
+    for key, (lo, hi) in spans.items():
+        small = 0 < exact.get(key, 0) < threshold and key[2] not in EXEMPT_CODES
+        if hi - lo <= TOLERANCE:
+            out["pinned small" if small else "pinned"] += 1
+        elif not small:
+            out["narrow"] += 1
     return out
 
 
@@ -112,7 +127,9 @@ def year_line(year: int, s: Counter[str]) -> str:
     )
     return (
         f"  {year}: {hidden}/{cells} hidden; headline ≥k hidden {s['head hidden']} forced {s['head forced']}"
-        f" shown {s['head shown']} (m/q/y: {by_level}); national hidden: {watch or 'none'}; leaks {s['leaks']}"
+        f" shown {s['head shown']} (m/q/y: {by_level}); national hidden: {watch or 'none'}; leaks {s['leaks']};"
+        f" primary {s['kind primary']} secondary {s['kind secondary']}; ≥k hidden pinned {s['pinned']}"
+        f" narrow {s['narrow']}"
     )
 
 
@@ -137,6 +154,11 @@ def report(s: Counter[str], lines: list[str]) -> None:
         )
     )
     print(f"LP audit leaks (hidden small counts narrower than k): {s['leaks']}")
+    print(f"hidden primary (1..k-1) {s['kind primary']}, secondary {s['kind secondary']}")
+    print(
+        f"hidden cells of k or more a reader pins to one value: {s['pinned']}, narrows below k (not pinned):"
+        f" {s['narrow']}; small counts pinned: {s['pinned small']}"
+    )
     print("\n".join(lines))
 
 

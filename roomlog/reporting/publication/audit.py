@@ -394,6 +394,20 @@ class Showing:
                 break
         return out
 
+    def spans(self, cells: Iterable[Key], need: float) -> dict[Key, tuple[float, float]]:
+        """``key → (min, max)`` of the hidden ``cells`` (any value) narrower than ``need``, with the cells shown so far.
+
+        A cell that the points seen so far already prove at least ``need`` wide is left out without a solve.
+        With ``need`` = k the answer holds every cell a reader can narrow below k, among them the pinned
+        ones (a range of one point, :data:`TOLERANCE` wide at most).
+        """
+        out: dict[Key, tuple[float, float]] = {}
+        for block, members in self._by_block(cells).items():
+            found, solves = block.spans(members, need)
+            self.solves += solves
+            out |= found
+        return out
+
     def ranges(self, targets: Iterable[Key]) -> dict[Key, tuple[float, float]]:
         """``key → (min, max)`` of hidden ``targets`` with the cells shown so far (every one solved: for tests)."""
         out: dict[Key, tuple[float, float]] = {}
@@ -553,11 +567,20 @@ class _ShowBlock:
     def narrow(self, targets: AbstractSet[Key] | None, first: bool) -> tuple[dict[Key, tuple[float, float]], int]:
         """The narrow small counts of this block, and the number of solves it took."""
         cols = [n for n in self.small if not self.shown[n] and (targets is None or self.keys[n] in targets)]
+        return self._tight(cols, self.threshold, first)
+
+    def spans(self, members: list[Key], need: float) -> tuple[dict[Key, tuple[float, float]], int]:
+        """The ranges of the hidden ``members`` narrower than ``need``, and the number of solves it took."""
+        cols = sorted({self.col[k] for k in members if not self.shown[self.col[k]]})
+        return self._tight(cols, need, False)
+
+    def _tight(self, cols: list[int], width: float, first: bool) -> tuple[dict[Key, tuple[float, float]], int]:
+        """The ranges of the columns ``cols`` narrower than ``width`` (proven wide by points or solved)."""
         if not cols:
             return {}, 0
-        need = self.threshold - TOLERANCE
+        need = width - TOLERANCE
         if not self.holds:
-            wide = _Wide(self.threshold, False, first=first)
+            wide = _Wide(math.ceil(width), False, first=first)
             found = self._fresh([self.keys[n] for n in cols], wide)
             return {k: r for k, r in found.items() if r[1] - r[0] < need}, 2 * len(found)
         seen_lo, seen_hi = self._seen()

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
-from roomlog.reporting.publication.audit import Proofs, Showing, narrow
+from roomlog.reporting.publication.audit import TOLERANCE, Proofs, Showing, narrow
 from roomlog.reporting.publication.units import (
     EXEMPT_CODES,
     HEADLINE_TOTALS,
@@ -40,6 +40,10 @@ MAX_ROUNDS = 30
 #: blocks (1,336 hidden cells, 2,682 relations), so at most about 10 CPU-s a year. The busiest years need
 #: 1,965 (12-month demo) and 2,884 (24-month demo) to try every candidate.
 RELEASE_SOLVES = 4000
+#: HiGHS solves the second release pass (:func:`release_secondary`: every other complement) may spend a year.
+SECONDARY_SOLVES = 2500
+#: ... and at most this many per complement it may try (closing one month tries only that month's).
+SOLVES_PER_GROUP = 4
 #: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
 #: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
 SUSPECT_BATCH = 1
@@ -160,7 +164,8 @@ def protect_year(
     pinned: dict[Key, Reason | None] = {k: (Reason.SECONDARY if h else None) for k, h in fixed.items()}
     # National totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, _twins(exact, equations)))  # type: ignore[arg-type]
+    twins = _twins(exact, equations)
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, twins))  # type: ignore[arg-type]
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:
@@ -192,12 +197,138 @@ def protect_year(
             if stage == "all" or (not headline and (stage == "non-headline" or key[2] in codes)):
                 del pinned[key]
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs)
+    audit = Showing(exact, _hidden(state), threshold, by_key)
+    blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     else:
-        groups = _releasable(state, exact, threshold, fixed, forced, equations)
-        release(state, exact, threshold, by_key, groups, RELEASE_SOLVES)
+        groups = _releasable(state, exact, threshold, fixed, forced, equations, twins)
+        release(state, exact, threshold, by_key, groups, RELEASE_SOLVES, audit)
+    narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+    if not leaks:
+        groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
+        release_secondary(state, audit, groups, min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups)))
+        narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+        # What was shown can leave other complements narrower than k: those few are tried once more.
+        again = [
+            g
+            for g in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
+            if g & narrow_cells.keys()
+        ]
+        if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again)):
+            narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+    if narrow_cells:
+        log.info("publication: %d hidden cells of k or more stay narrower than k", len(narrow_cells))
     return _hidden(state)
+
+
+def _open(state: _State, exact: Mapping[Key, int], threshold: int, blocked: AbstractSet[Key]) -> list[Key]:
+    """The hidden cells this protection may still show: complements (never a small count), not blocked."""
+    return [
+        key
+        for key in _hidden(state)
+        if state.reasons[key] == Reason.SECONDARY
+        and key not in blocked
+        and (exact[key] >= threshold or key[2] in EXEMPT_CODES)
+    ]
+
+
+def show_pinned(
+    state: _State, exact: Mapping[Key, int], threshold: int, audit: Showing, blocked: AbstractSet[Key]
+) -> dict[Key, tuple[float, float]]:
+    """Show every hidden complement a reader already pins to its value; return the others narrower than k.
+
+    A cell whose LP range (every relation, everything else as published) is one point can take no other
+    value: fixing it there leaves the feasible set as it is, so showing it tells a reader nothing and needs
+    no audit, and all of them can be shown at once. Never a small count, a cell published before, a cell
+    hidden in an earlier version or one :func:`must_hide` keeps hidden.
+    """
+    before = audit.solves
+    found = audit.spans(_open(state, exact, threshold, blocked), threshold)
+    pinned = sorted((k for k, (lo, hi) in found.items() if hi - lo <= TOLERANCE), key=repr)
+    if pinned:
+        audit.show(pinned)
+        for key in pinned:
+            del state.reasons[key]
+    log.info(
+        "publication: showed %d hidden cells pinned to their value; %d more narrower than k (%d solves)",
+        len(pinned),
+        len(found) - len(pinned),
+        audit.solves - before,
+    )
+    return {k: r for k, r in found.items() if r[1] - r[0] > TOLERANCE}
+
+
+def _secondary(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    blocked: AbstractSet[Key],
+    twins: Mapping[Key, list[Key]],
+    narrow_cells: Mapping[Key, tuple[float, float]],
+    parents: AbstractSet[str | None],
+) -> list[set[Key]]:
+    """Every other hidden complement, each with its twins (:func:`_twins`), in the order they are tried.
+
+    Order (fixed, so publishing stays deterministic): the cells a reader can narrow below k first (hidden
+    for nothing: they protect little), then national before municipal before room cells, years before
+    quarters before months, parent indicators before breakdown categories, larger values first.
+    """
+
+    def rank(key: Key) -> tuple[int, int, int, int, int, str]:
+        label, unit, code = key
+        return (
+            0 if key in narrow_cells else 1,
+            -LEVEL[unit[0]],
+            -PERIOD_RANK[kind_of_label(label)],
+            0 if code in parents or not BY_CODE[code].parent else 1,
+            -exact[key],
+            repr(key),
+        )
+
+    candidates = set(_open(state, exact, threshold, blocked))
+    out: list[set[Key]] = []
+    taken: set[Key] = set()
+    for key in sorted(candidates, key=rank):
+        if key in taken:
+            continue
+        group = {key} | {t for t in twins.get(key, []) if t in candidates and t not in taken}
+        taken |= group
+        out.append(group)
+    return out
+
+
+def release_secondary(
+    state: _State, audit: Showing, groups: list[set[Key]], solves: int = SECONDARY_SOLVES
+) -> list[set[Key]]:
+    """Show ``groups`` of hidden complements again, one after another, where the LP audit still passes.
+
+    The second release pass, after the headline totals (:func:`release`), on the same kept models:
+    each try shows a group and is kept only if no hidden small count of its blocks becomes narrower than
+    k (the audit stops at the first one). No try starts once ``solves`` more HiGHS solves are spent.
+    """
+    limit = audit.solves + solves
+    shown: list[set[Key]] = []
+    tries = 0
+    for group in groups:
+        if audit.solves >= limit:
+            break
+        tries += 1
+        audit.show(group)
+        if audit.narrow(group, first=True):
+            audit.hide(group)
+            continue
+        for key in group:
+            del state.reasons[key]
+        shown.append(group)
+    log.info(
+        "publication: showed %d of %d hidden complements again (%d tries, %d solves)",
+        len(shown),
+        len(groups),
+        tries,
+        audit.solves - limit + solves,
+    )
+    return shown
 
 
 def _releasable(
@@ -207,6 +338,7 @@ def _releasable(
     fixed: Mapping[Key, bool],
     forced: AbstractSet[Key],
     equations: list[Equation],
+    twins: Mapping[Key, list[Key]],
 ) -> list[set[Key]]:
     """The hidden totals worth showing again, each with its twins, in the order they are tried.
 
@@ -220,7 +352,6 @@ def _releasable(
     first. A cell equal to the candidate through a sum (:func:`_twins`) is shown with it.
     """
     blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
-    twins = _twins(exact, equations)
 
     def wanted(key: Key) -> bool:
         if state.reasons.get(key) != Reason.SECONDARY or key in blocked:
@@ -254,6 +385,7 @@ def release(
     by_key: Mapping[Key, list[Relation]],
     groups: list[set[Key]],
     solves: int = RELEASE_SOLVES,
+    audit: Showing | None = None,
 ) -> list[set[Key]]:
     """Show ``groups`` of hidden cells again where the LP audit still passes; return the groups shown.
 
@@ -269,7 +401,9 @@ def release(
     if not groups or solves <= 0:
         return []
     every = set().union(*groups)
-    audit = Showing(exact, _hidden(state), threshold, by_key)
+    if audit is None:
+        audit = Showing(exact, _hidden(state), threshold, by_key)
+    solves += audit.solves
     audit.show(every)
     narrow_at_floor = set(audit.narrow(every))
     if not narrow_at_floor:

@@ -22,7 +22,7 @@ from bench.reprotect import NATIONAL_SHOWN, forced, year_line
 from roomlog.reporting.publication.units import HEADLINE_TOTALS, NATIONAL, Key, Relation, kind_of_label
 
 
-def load_year(session, rooms, year: int) -> tuple[dict[Key, int], set[Key], list[str]]:  # type: ignore[no-untyped-def]
+def load_year(session, rooms, year: int) -> tuple[dict[Key, int], set[Key], list[str]]:
     """The known and unknown cells of a stored year, and its labels."""
     from roomlog.reporting.publication.exact import COUNTS, units_of
     from roomlog.reporting.publication.store import exact_counts, latest

@@ -85,7 +85,7 @@ def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation],
     return out
 
 
-def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:  # type: ignore[no-untyped-def]
+def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:
     """Sum :func:`year_stats` over every stored year; one line per year."""
     from roomlog.calendar import today_local
     from roomlog.reporting.publication.exact import COUNTS, units_of

@@ -101,6 +101,7 @@ _ALWAYS = (
     ("Cross-Origin-Resource-Policy", "same-origin"),
 )
 
+
 def _put(found: Headers, present: set[str], key: str, value: str) -> None:
     """``found[key] = value``, appending without a scan when ``key`` (lower case in ``present``) is not there yet."""
     if key.lower() in present:

@@ -280,7 +280,7 @@ def test_release_shows_a_total_again_only_while_no_small_count_can_be_pinned() -
     rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True)]
     by_key = {key: rels for key in exact}
     for first, second in ((b, c), (c, b)):
-        state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
+        state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
         state.reasons = {a: Reason.PRIMARY, b: Reason.SECONDARY, c: Reason.SECONDARY}
         shown = release(state, exact, K, by_key, [{first}, {second}])
         assert shown == [{first}]

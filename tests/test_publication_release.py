@@ -103,8 +103,8 @@ def test_fixed_columns_in_a_kept_model_give_the_ranges_of_a_fresh_model(seed: in
             break
 
 
-def _released(exact: dict[Key, int], rels: list[Relation], hidden: set[Key], groups: list[set[Key]], solves: int):  # type: ignore[no-untyped-def]
-    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
+def _released(exact: dict[Key, int], rels: list[Relation], hidden: set[Key], groups: list[set[Key]], solves: int):
+    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
     shown = release(state, exact, K, _index(rels), groups, solves)
     return shown, set(state.reasons)
@@ -253,7 +253,7 @@ def test_show_pinned_shows_a_complement_the_relations_fix_and_nothing_else() -> 
     d, e = ((label, ("room", r), CODE) for r in ("7", "8"))
     exact = {t: 24, a: 2, b: 10, c: 12, d: 7, e: 5}
     rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True), Relation(((c, -1), (d, 1), (e, 1)), True)]
-    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
+    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {a: Reason.PRIMARY, b: Reason.SECONDARY, c: Reason.SECONDARY}
     audit = Showing(exact, set(state.reasons), K, _index(rels))
     left = show_pinned(state, exact, K, audit, frozenset())
@@ -304,7 +304,7 @@ def test_the_second_release_pass_stays_within_its_budget(monkeypatch: pytest.Mon
     assert _spans(exact, rels, none)[0] == [] and _spans(exact, rels, none)[2] == []
 
     hidden = {k for k, v in exact.items() if v > 0}
-    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))  # type: ignore[arg-type]
+    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
     audit = Showing(exact, hidden, K, _index(rels))
     groups = [{k} for k in sorted((k for k in hidden if exact[k] >= K), key=lambda k: (-exact[k], repr(k)))]
@@ -313,7 +313,7 @@ def test_the_second_release_pass_stays_within_its_budget(monkeypatch: pytest.Mon
 
     def counted(cells: object) -> None:
         tries.append(audit.solves)
-        show(cells)  # type: ignore[arg-type]
+        show(cells)
 
     monkeypatch.setattr(audit, "show", counted)
     release_secondary(state, audit, groups, 20)

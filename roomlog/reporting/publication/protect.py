@@ -165,7 +165,7 @@ def protect_year(
     # National totals of k or more are not a complement while anything else will do.
     pinned |= {k: None for k, v in exact.items() if k not in fixed and k not in forced and _national(k, v, threshold)}
     twins = _twins(exact, equations)
-    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, twins))  # type: ignore[arg-type]
+    state = _State(exact, equations, pinned, _cost(exact, threshold, parents, twins))  # type: ignore[arg-type]  # the core takes a cost of any Hashable; its keys here are Keys
     for key, value in exact.items():
         if key in fixed:
             if fixed[key]:

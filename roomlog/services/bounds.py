@@ -7,6 +7,7 @@ agree: an out-of-range value is a clear 400, never an overflow deep in the datab
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from roomlog.messages import N_
@@ -20,6 +21,8 @@ QUANTITY_MIN, QUANTITY_MAX = 1, 999
 #: Event times: nothing in a room's log happened before 2000 (the first Danish room opened in 2012).
 EVENT_YEAR_MIN, EVENT_YEAR_MAX = 2000, 2100
 BIRTH_YEAR_MIN = 1900
+#: A dose as typed: digits with at most one decimal comma or point (a minus sign gets the range message).
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
 
 
 def record_id(raw: str | None) -> int | None:
@@ -37,8 +40,12 @@ def dose(raw: str | None) -> Decimal | None:
     """Parse a naloxone dose in mg (``0,4`` or ``0.4``); empty → ``None``."""
     if raw is None or not str(raw).strip():
         return None
+    text = str(raw).strip()
+    # Plain ASCII digits only: Decimal() also reads "٣", "３" and "1e1" as numbers.
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise DomainError(N_("The dose is not a number."))
     try:
-        value = Decimal(str(raw).strip().replace(",", "."))
+        value = Decimal(text.replace(",", "."))
     except InvalidOperation as exc:
         raise DomainError(N_("The dose is not a number.")) from exc
     if not value.is_finite() or not DOSE_MIN <= value <= DOSE_MAX:

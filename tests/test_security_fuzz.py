@@ -100,14 +100,14 @@ def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     rendered: dict[str, bytes] = {}
     counts = {"rendered": 0, "reused": 0}
 
-    def once(html: str) -> bytes:
+    def once(html: str, **options: bool) -> bytes:  # options (reuse_layout) change the speed, not the bytes
         created = CREATED.search(html)
         key = html.replace(created.group(1), "") if created else html  # also where the page prints it
         if key in rendered:
             counts["reused"] += 1
         else:
             counts["rendered"] += 1
-            rendered[key] = render_pdf(html)
+            rendered[key] = render_pdf(html, **options)
         return rendered[key]
 
     for name in PDF_VIEWS:

@@ -3,8 +3,9 @@
 Pure apart from :func:`table`, which reads the store. A range that is not a published
 calendar period (since opening, year to date, an API total) is the sum of the largest
 published calendar blocks covering it (years, then quarters, then months): ``..`` when a
-block is hidden, unknown when a block is unknown or not yet published. Distinct counts
-over such a range are not derivable and are shown as not available.
+block is hidden, unless other visible calendar figures of its years give the sum exactly
+(April..May = Q2 − June: :mod:`.intervals`); unknown when a block is unknown or not yet
+published. Distinct counts over such a range are not derivable and are shown as not available.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from roomlog.reporting.indicators import BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import store
 from roomlog.reporting.publication.coverage import closure
-from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities
+from roomlog.reporting.publication.intervals import range_sum
+from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities, window_of
 from roomlog.reporting.summary import rate
 from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
 
@@ -173,14 +175,32 @@ def table(
     wanted = closure(codes) if partial else codes
     found = store.latest(session, parts, [*wanted, store.OPEN_MARK], cache)
     stored = [found.get(p) for p in parts]
+    # The calendar figures of every year in which a block of the range is hidden: they may give the range anyway.
+    around = [] if partial else _year_labels(stored)
+    found_around = store.latest(session, around, [*codes, store.OPEN_MARK], cache)
+    others = [found_around[label] for label in around if label in found_around]
 
     def build() -> Table:
-        return derived_table(window, stored, rooms, threshold, codes, labels=parts, partial=partial)
+        return derived_table(window, stored, rooms, threshold, codes, labels=parts, partial=partial, others=others)
 
     if cache is None:
         return build()
-    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes), partial)
-    return cache.built(stored, key, build)
+    key = ("derived", window, tuple(parts), tuple(rooms), threshold, tuple(codes), partial, len(stored))
+    return cache.built([*stored, *others], key, build)
+
+
+def _year_labels(parts: Sequence[store.Stored | None]) -> list[str]:
+    """Every calendar label (months, quarters, year) of the years in which one of ``parts`` hides a cell."""
+    years = sorted({window_of(p.label).period.first.year for p in parts if p is not None and p.hides})
+    return [
+        label
+        for year in years
+        for label in (
+            *(f"{year}-{month:02d}" for month in range(1, 13)),
+            *(f"{year}-Q{quarter}" for quarter in range(1, 5)),
+            str(year),
+        )
+    ]
 
 
 def tables(
@@ -261,10 +281,13 @@ def derived_table(
     *,
     labels: Sequence[str] | None = None,
     partial: bool = False,
+    others: Sequence[store.Stored] = (),
 ) -> Table:
     """A range from its calendar blocks (``None``: not published): sums of visible cells only.
 
     ``partial`` needs the blocks' ``labels``: see :func:`roomlog.reporting.publication.coverage.partial_cells`.
+    ``others``: more published calendar periods; a sum that a hidden block leaves ``..`` is shown when visible
+    figures of these and of the blocks give it exactly (:mod:`.intervals`: April..May = Q2 - June).
     """
     cells: dict[tuple[Unit, str], Cell] = {}
     revised = any(p is not None and p.revised for p in parts)
@@ -286,7 +309,10 @@ def derived_table(
         where = (municipality, room.id if room else None, room.name if room else None, window.label)
         open_parts = [p for p in parts if p is None or (unit, store.OPEN_MARK) in p.cells]
         for code in codes:
-            cells[(unit, code)] = Cell(*where, code, *_derive(code, unit, open_parts), revised)
+            derived = _derive(code, unit, open_parts)
+            if derived[1] and BY_CODE[code].kind in (Kind.COUNT, Kind.SUM):
+                derived = _through_others(code, unit, window, [p for p in parts if p is not None], others) or derived
+            cells[(unit, code)] = Cell(*where, code, *derived, revised)
         if RATE_CODE in codes:
             num, den = (
                 cells.get((unit, c)) or Cell(*where, c, *_derive(c, unit, open_parts), revised)
@@ -322,6 +348,25 @@ def _derive(code: str, unit: Unit, parts: Sequence[store.Stored | None]) -> tupl
             return None, False, "not_applicable"
         return _number(code, one.value), False, "approved"
     return sum(0 if c is None else int(c.value or 0) for c in found), False, "approved"
+
+
+def _through_others(
+    code: str, unit: Unit, window: Window, parts: Sequence[store.Stored], others: Sequence[store.Stored]
+) -> tuple[Number, bool, str] | None:
+    """The sum of a range with a hidden block, when visible figures of ``parts`` and ``others`` give it exactly."""
+    figures = []
+    for stored in {s.label: s for s in (*parts, *others)}.values():
+        if (unit, store.OPEN_MARK) in stored.cells:
+            cell = stored.cells.get((unit, code))
+            if cell is not None and (cell.hidden or cell.status == "unknown" or cell.value is None):
+                continue
+            value = 0 if cell is None else int(cell.value or 0)
+        else:
+            value = 0  # before the unit opened: nothing, as the blocks' sum counts it
+        period = window_of(stored.label).period
+        figures.append((period.first, period.last, value))
+    found = range_sum(figures, window.period.first, window.period.last)
+    return None if found is None else (found, False, "approved")
 
 
 def _derived_rate(num: Cell, den: Cell) -> Cell:

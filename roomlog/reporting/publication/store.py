@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar, cast
 
 from sqlalchemy import Table, func, insert, select
@@ -45,6 +46,11 @@ class Stored:
     publication_id: int
     source_mark: str | None = None
     published_at: dt.datetime | None = None
+
+    @cached_property
+    def hides(self) -> bool:
+        """Whether any cell of this period is hidden."""
+        return any(cell.hidden for cell in self.cells.values())
 
 
 class CellCache:

@@ -1,0 +1,70 @@
+"""A range whose own blocks hide a cell is shown when other visible figures give it exactly (#10 items 3, 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+
+from roomlog.reporting.periods import Period
+from roomlog.reporting.publication.intervals import Links, range_sum
+from roomlog.reporting.publication.read import derived_table
+from roomlog.reporting.publication.store import OPEN_MARK, Stored, StoredCell
+from roomlog.reporting.publication.units import RoomInfo
+from roomlog.reporting.windows import Window
+
+ROOM = RoomInfo(1, "A", "101", "København", dt.date(2021, 1, 1))
+CODE = "consumptions.total"
+
+
+def _m(month: int, year: int = 2025) -> dt.date:
+    return dt.date(year, month, 1)
+
+
+def test_a_partial_quarter_is_the_quarter_minus_its_other_month() -> None:
+    figures = [(_m(4), _m(6), 21), (_m(6), _m(6), 9), (_m(1), _m(3), 30)]
+    assert range_sum(figures, _m(4), _m(5)) == 12  # Q2 - June
+    assert range_sum(figures, _m(1), _m(5)) == 42  # Q1 + Q2 - June
+    assert range_sum(figures, _m(5), _m(5)) is None  # April and May apart: not given
+    assert range_sum(figures, _m(4), _m(6)) == 21
+
+
+def test_links_agree_with_brute_force_sums_on_random_calendars() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        values = [rng.randint(0, 30) for _ in range(24)]  # two years of months
+        cells = [(m, m) for m in range(24)]
+        cells += [(q, q + 2) for q in range(0, 24, 3)] + [(0, 11), (12, 23)]
+        shown = [c for c in cells if rng.random() < 0.6]
+        links = Links()
+        for a, b in shown:
+            links.join(a, b + 1, sum(values[a : b + 1]))
+        for a in range(24):
+            for b in range(a, 24):
+                found = links.difference(a, b + 1)
+                if found is not None:
+                    assert found == sum(values[a : b + 1])
+        # Every shown figure is given by the links (a range made of shown figures is always known).
+        assert all(links.difference(a, b + 1) == sum(values[a : b + 1]) for a, b in shown)
+
+
+def _stored(label: str, value: int | None, hidden: bool = False) -> Stored:
+    cell = StoredCell(None if hidden else Decimal(value or 0), hidden, "known", None)
+    return Stored(label, 1, False, 5, {(ROOM.unit, OPEN_MARK): cell, (ROOM.unit, CODE): cell}, 1)
+
+
+@pytest.mark.parametrize("june_hidden", [False, True])
+def test_a_range_with_a_hidden_month_is_shown_only_when_visible_figures_give_it(june_hidden: bool) -> None:
+    april, may = _stored("2025-04", 3, hidden=True), _stored("2025-05", 9)
+    others = [april, may, _stored("2025-06", 9, hidden=june_hidden), _stored("2025-Q2", 21)]
+    window = Window("2025-04..2025-05", Period(_m(4), _m(5)))
+    table = derived_table(window, [april, may], [ROOM], 5, [CODE], others=others)
+    cell = table.cell(ROOM.unit, CODE)
+    if june_hidden:
+        assert cell.suppressed and cell.value is None
+    else:
+        assert not cell.suppressed and cell.value == 12
+    # Without the other figures it stays hidden, as before.
+    assert derived_table(window, [april, may], [ROOM], 5, [CODE]).cell(ROOM.unit, CODE).suppressed

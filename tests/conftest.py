@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
-from roomlog.services.municipalities import ensure_municipalities
 from tests.support import rollback
 from tests.support import sqlite as sqlite_support
-from tests.support.apps import AuthActions, instance_folder, make_test_config, share_url_builders
+from tests.support.apps import AuthActions, add_municipalities, instance_folder, make_test_config, share_url_builders
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
@@ -191,9 +190,7 @@ def app(
         url = f"sqlite:///{sqlite_support.copy_template(template, tmp_path / 'test.sqlite3')}"
     application = create_app(make_test_config(tmp_path, url, **app_config))
     if backend == "postgresql":  # the SQLite copy already holds them
-        with application.app_context():
-            ensure_municipalities(db.session)
-            db.session.commit()
+        add_municipalities(application)
     yield application
     with application.app_context():
         db.session.remove()

@@ -171,6 +171,15 @@ def migrate_as_owner(tmp_path: Path, url: str, **extra: object) -> Flask:
     return application
 
 
+def add_municipalities(application: Flask) -> None:
+    """Add the official municipalities (a PostgreSQL test schema starts empty; the SQLite template holds them)."""
+    from roomlog.services.municipalities import ensure_municipalities
+
+    with application.app_context():
+        ensure_municipalities(db.session)
+        db.session.commit()
+
+
 def dispose(application: Flask) -> None:
     """Close every connection the app holds."""
     with application.app_context():

@@ -53,8 +53,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from roomlog import create_app
 from roomlog.database import immediate
 from roomlog.extensions import db
-from roomlog.services.municipalities import ensure_municipalities
-from tests.support.apps import make_test_config
+from tests.support.apps import add_municipalities, make_test_config
 from tests.support.sqlite import copy_template
 
 MARKER = "rollback"
@@ -160,9 +159,7 @@ def app(request: pytest.FixtureRequest, backend: str, tmp_path: Path, app_config
     application = create_app(make_test_config(tmp_path, url, **app_config))
     with rolled_back(application):
         if backend == "postgresql":  # inside the outer transaction: gone again at its end if added here
-            with application.app_context():
-                ensure_municipalities(db.session)
-                db.session.commit()
+            add_municipalities(application)
         yield application
         with application.app_context():
             db.session.remove()

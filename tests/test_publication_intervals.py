@@ -68,3 +68,17 @@ def test_a_range_with_a_hidden_month_is_shown_only_when_visible_figures_give_it(
         assert not cell.suppressed and cell.value == 12
     # Without the other figures it stays hidden, as before.
     assert derived_table(window, [april, may], [ROOM], 5, [CODE]).cell(ROOM.unit, CODE).suppressed
+
+
+def test_a_since_opening_figure_is_shown_as_the_same_range_asked_for_directly() -> None:
+    parts = [_stored("2024", 100), _stored("2025-Q1", 30), _stored("2025-04", 3, hidden=True), _stored("2025-05", 9)]
+    labels = [p.label for p in parts]
+    others = [*parts[2:], _stored("2025-06", 9), _stored("2025-Q2", 21)]
+    window = Window("2024-01..2025-05", Period(_m(1, 2024), _m(5)))
+    since = derived_table(window, parts, [ROOM], 5, [CODE], labels=labels, partial=True, others=others)
+    cell = since.cell(ROOM.unit, CODE)
+    assert (cell.value, cell.suppressed, cell.coverage) == (142, False, "2024-01")  # 100 + 30 + (21 - 9)
+    alone = derived_table(window, parts, [ROOM], 5, [CODE], labels=labels, partial=True)
+    assert alone.cell(ROOM.unit, CODE).suppressed
+    direct = derived_table(window, parts, [ROOM], 5, [CODE], others=others).cell(ROOM.unit, CODE)
+    assert direct.value == cell.value and not direct.suppressed

@@ -175,8 +175,9 @@ def table(
     wanted = closure(codes) if partial else codes
     found = store.latest(session, parts, [*wanted, store.OPEN_MARK], cache)
     stored = [found.get(p) for p in parts]
-    # The calendar figures of every year in which a block of the range is hidden: they may give the range anyway.
-    around = [] if partial else _year_labels(stored)
+    # The calendar figures of every year in which a month or quarter block of the range is hidden: they may give
+    # the range anyway (a hidden year block is given by nothing else: a year its parts pin is shown when published).
+    around = _year_labels(stored)
     found_around = store.latest(session, around, [*codes, store.OPEN_MARK], cache)
     others = [found_around[label] for label in around if label in found_around]
 
@@ -190,8 +191,11 @@ def table(
 
 
 def _year_labels(parts: Sequence[store.Stored | None]) -> list[str]:
-    """Every calendar label (months, quarters, year) of the years in which one of ``parts`` hides a cell."""
-    years = sorted({window_of(p.label).period.first.year for p in parts if p is not None and p.hides})
+    """Every calendar label (months, quarters, year) of the years in which a month or quarter of ``parts`` hides a
+    cell."""
+    years = sorted(
+        {window_of(p.label).period.first.year for p in parts if p is not None and len(p.label) > 4 and p.hides}
+    )
     return [
         label
         for year in years
@@ -298,6 +302,12 @@ def derived_table(
             where = (municipality, room.id if room else None, room.name if room else None, window.label)
             for code, (value, hidden, status, first) in partial_cells(unit, codes, parts, labels or []).items():
                 period = window.label if first is None else f"{first}..{month_label(window.period.last)}"
+                if hidden and first is not None and BY_CODE[code].kind in (Kind.COUNT, Kind.SUM):
+                    # The figure's own months, as the same range asked for directly gives them (one value everywhere).
+                    covered = Window(period, Period(month_of_key(first), window.period.last))
+                    found = _through_others(code, unit, covered, [p for p in parts if p is not None], others)
+                    if found is not None:
+                        value, hidden = found[0], False
                 cells[(unit, code)] = Cell(
                     *where[:3], period, code, value, hidden, status, revised, coverage=first
                 )  # fmt: skip

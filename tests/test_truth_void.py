@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roomlog.calendar import add_months, format_month, month_start, today_local
+from roomlog.calendar import add_months, format_month, month_start, service_day_of, service_day_start, today_local
 from roomlog.extensions import db
 from roomlog.models import (
     AuditEntry,
@@ -135,7 +135,10 @@ def test_staff_cannot_void_a_colleagues_records_through_their_visit(
     room = make.room()
     staff = make.user(Role.STAFF, rooms=[room], username="staff")
     colleague = make.user(Role.STAFF, rooms=[room], username="colleague")
-    visit = make.visit(room, utcnow() - dt.timedelta(minutes=20), recorded_by_id=staff.id)
+    # Staff may void only their own service day's records: 20 minutes ago, but never before today's cut-off (05:00).
+    now = utcnow()
+    today = service_day_start(service_day_of(now, room.service_day_cutoff), room.service_day_cutoff)
+    visit = make.visit(room, max(now - dt.timedelta(minutes=20), today), recorded_by_id=staff.id)
     make.consumption(visit, room, recorded_by_id=colleague.id)
     auth.login("staff")
     url = f"/rooms/{room.id}/records/visit/{visit.id}"

@@ -25,7 +25,7 @@ from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import store
 from roomlog.reporting.publication.coverage import closure
 from roomlog.reporting.publication.intervals import range_sum
-from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, municipalities, window_of
+from roomlog.reporting.publication.units import NATIONAL, RoomInfo, Unit, kind_of_label, municipalities, window_of
 from roomlog.reporting.summary import rate
 from roomlog.reporting.windows import Window, month_label, quarter_label, total_label
 
@@ -194,7 +194,11 @@ def _year_labels(parts: Sequence[store.Stored | None]) -> list[str]:
     """Every calendar label (months, quarters, year) of the years in which a month or quarter of ``parts`` hides a
     cell."""
     years = sorted(
-        {window_of(p.label).period.first.year for p in parts if p is not None and len(p.label) > 4 and p.hides}
+        {
+            window_of(p.label).period.first.year
+            for p in parts
+            if p is not None and kind_of_label(p.label) != "year" and p.hides
+        }
     )
     return [
         label

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import create_engine, select
 
-from roomlog.models import Publication, PublishedCell
+from roomlog.models import Publication
+from roomlog.reporting.publication.store import CELL_COLUMNS
 
 Row = tuple[object, ...]
 
@@ -50,18 +51,7 @@ def cells(url: str) -> tuple[dict[tuple[str, int], Row], dict[tuple[str, int, st
             pubs[row[0]] = (row[1], row[2])
             meta[(row[1], row[2])] = tuple(row[3:])
         out: dict[tuple[str, int, str, str, str], Row] = {}
-        for pid, kind, key, code, value, hidden, status, exact in conn.execute(
-            select(
-                PublishedCell.publication_id,
-                PublishedCell.unit_kind,
-                PublishedCell.unit_key,
-                PublishedCell.indicator,
-                PublishedCell.value,
-                PublishedCell.hidden,
-                PublishedCell.status,
-                PublishedCell.exact,
-            )
-        ):
+        for pid, kind, key, code, value, hidden, status, exact in conn.execute(select(*CELL_COLUMNS)):
             period, version = pubs[pid]
             out[(period, version, kind, key, code)] = (value, bool(hidden), status, exact)
     engine.dispose()

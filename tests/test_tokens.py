@@ -8,11 +8,24 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roomlog.models import ApiToken
+from roomlog.models import ApiToken, User
 from roomlog.models.codes import Role
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
 from tests.support.worlds import bearer
+
+
+def _token_made_by_admin(make: Factory, client: FlaskClient, auth: AuthActions) -> tuple[User, str]:
+    """An admin (logged in) creates a token for the national user ``min``: the owner and the value shown once."""
+    make.user(Role.ADMIN, username="admin")
+    owner = make.user(Role.NATIONAL, username="min")
+    auth.login("admin")
+    page = client.post("/admin/tokens", data={"user_id": owner.id, "name": "BI"}).get_data(as_text=True)
+    found = re.search(r"data-token>(rlg_[^<]+)<", page)
+    assert found is not None, page
+    value = found.group(1)
+    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 200
+    return owner, value
 
 
 def test_cli_creates_a_token_printed_once_and_stored_as_a_hash(
@@ -42,12 +55,7 @@ def test_cli_refuses_staff_and_unknown_users(make: Factory, runner: FlaskCliRunn
 def test_admin_creates_shows_once_lists_and_revokes(
     make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
 ) -> None:
-    make.user(Role.ADMIN, username="admin")
-    owner = make.user(Role.NATIONAL, username="min")
-    auth.login("admin")
-    page = client.post("/admin/tokens", data={"user_id": owner.id, "name": "BI"}).get_data(as_text=True)
-    value = re.search(r"data-token>(rlg_[^<]+)<", page).group(1)
-    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 200
+    _owner, value = _token_made_by_admin(make, client, auth)
     listing = client.get("/admin/tokens").get_data(as_text=True)
     assert value not in listing and value[:12] in listing
     token = dbs.scalars(select(ApiToken)).one()
@@ -65,12 +73,7 @@ def test_token_pages_are_for_admins_only(make: Factory, client: FlaskClient, aut
 def test_disabling_a_user_revokes_their_tokens_and_enabling_revives_none(
     make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
 ) -> None:
-    make.user(Role.ADMIN, username="admin")
-    owner = make.user(Role.NATIONAL, username="min")
-    auth.login("admin")
-    page = client.post("/admin/tokens", data={"user_id": owner.id, "name": "BI"}).get_data(as_text=True)
-    value = re.search(r"data-token>(rlg_[^<]+)<", page).group(1)
-    assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 200
+    owner, value = _token_made_by_admin(make, client, auth)
     form = {"username": "min", "role": "national", "language": "da"}
     assert client.post(f"/admin/users/{owner.id}", data=form).status_code == 302  # "active" unticked
     assert client.get("/api/v1/rooms", headers=bearer(value)).status_code == 401

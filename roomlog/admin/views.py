@@ -18,6 +18,7 @@ from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Ro
 from roomlog.services import DomainError
 from roomlog.services.accounts import create_user, end_all_sessions, set_password, update_user
 from roomlog.services.rooms import create_room, update_room
+from roomlog.web.form_changes import commit_or_show
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -60,22 +61,18 @@ def room_new() -> str | Response:
     """Create a room."""
     form = RoomForm()
     _localise(form)
-    if form.validate_on_submit():
-        try:
-            room = create_room(
-                db.session,
-                actor=current_user,
-                permit_status=PermitStatus(form.permit_status.data),
-                permit_date=form.permit_date.data,
-                **_room_values(form),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.name.errors = [message(exc)]
-        else:
-            db.session.commit()
-            flash(_("Room %(name)s created.", name=room.name), "info")
-            return redirect(url_for("admin.index"))
+    if form.validate_on_submit() and commit_or_show(
+        form.name,
+        lambda: create_room(
+            db.session,
+            actor=current_user,
+            permit_status=PermitStatus(form.permit_status.data),
+            permit_date=form.permit_date.data,
+            **_room_values(form),
+        ),
+        lambda room: _("Room %(name)s created.", name=room.name),
+    ):
+        return redirect(url_for("admin.index"))
     return render_template("admin/room_form.html", form=form, room=None)
 
 
@@ -86,16 +83,12 @@ def room_edit(room_id: int) -> str | Response:
     form = RoomForm(obj=room)
     del form.permit_status, form.permit_date  # changed on the permit page, with its history
     _localise(form)
-    if form.validate_on_submit():
-        try:
-            update_room(db.session, room, actor=current_user, **_room_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form.name.errors = [message(exc)]
-        else:
-            db.session.commit()
-            flash(_("Room %(name)s saved.", name=room.name), "info")
-            return redirect(url_for("admin.index"))
+    if form.validate_on_submit() and commit_or_show(
+        form.name,
+        lambda: update_room(db.session, room, actor=current_user, **_room_values(form)),
+        lambda _none: _("Room %(name)s saved.", name=room.name),
+    ):
+        return redirect(url_for("admin.index"))
     return render_template("admin/room_form.html", form=form, room=room)
 
 
@@ -129,8 +122,9 @@ def user_new() -> str | Response:
     _localise(form)
     if form.validate_on_submit():
         rooms, municipality = _scope(form)
-        try:
-            user = create_user(
+        if commit_or_show(
+            form.username,
+            lambda: create_user(
                 db.session,
                 username=form.username.data or "",
                 password=form.password.data or "",
@@ -140,13 +134,9 @@ def user_new() -> str | Response:
                 can_backdate=form.can_backdate.data,
                 actor=current_user,
                 hashing=current_app.config.get("ARGON2_PARAMS"),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.username.errors = [message(exc)]
-        else:
-            db.session.commit()
-            flash(_("User %(name)s created.", name=user.username), "info")
+            ),
+            lambda user: _("User %(name)s created.", name=user.username),
+        ):
             return redirect(url_for("admin.index"))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -159,8 +149,9 @@ def user_edit(user_id: int) -> str | Response:
     _localise(form)
     if form.validate_on_submit():
         rooms, municipality = _scope(form)
-        try:
-            update_user(
+        if commit_or_show(
+            form.role,
+            lambda: update_user(
                 db.session,
                 user,
                 role=Role(form.role.data),
@@ -169,13 +160,9 @@ def user_edit(user_id: int) -> str | Response:
                 active=form.active.data,
                 can_backdate=form.can_backdate.data,
                 actor=current_user,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.role.errors = [message(exc)]
-        else:
-            db.session.commit()
-            flash(_("User %(name)s saved.", name=user.username), "info")
+            ),
+            lambda _none: _("User %(name)s saved.", name=user.username),
+        ):
             return redirect(url_for("admin.index"))
     return render_template("admin/user_form.html", form=form, user=user, reset_form=PasswordResetForm())
 

@@ -24,6 +24,7 @@ from roomlog.reporting.exports import DANISH, Dialect, dialect
 from roomlog.reporting.publication import NATIONAL, Unit, reader_rooms
 from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
 from roomlog.web.aggregates import stored_versions, trend_charts
+from roomlog.web.downloads import attachment
 from roomlog.web.pdf import render_pdf
 
 bp = Blueprint("annual", __name__, url_prefix="/annual")
@@ -57,36 +58,28 @@ def _report(code: str, year: int) -> AnnualReport:
     )
 
 
-@bp.get("/<code>/<int:year>")
-def report(code: str, year: int) -> str:
-    """Show the annual report as a printable page."""
+def _report_html(code: str, year: int, pdf: bool) -> str:
     annual = _report(code, year)
     return render_template(
         "annual/report.html",
         report=annual,
         unfinished=_unfinished(annual),
-        pdf=False,
+        pdf=pdf,
         funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
         trends=_trends(("municipality", code), annual.municipality.official_name, year),
     )
+
+
+@bp.get("/<code>/<int:year>")
+def report(code: str, year: int) -> str:
+    """Show the annual report as a printable page."""
+    return _report_html(code, year, pdf=False)
 
 
 @bp.get("/<code>/<int:year>.pdf")
 def pdf(code: str, year: int) -> Response:
     """Download the annual report as PDF."""
-    annual = _report(code, year)
-    html = render_template(
-        "annual/report.html",
-        report=annual,
-        unfinished=_unfinished(annual),
-        pdf=True,
-        funding=annual_block(db.session, code, year, int(current_app.config["SUPPRESSION_THRESHOLD"])),
-        trends=_trends(("municipality", code), annual.municipality.official_name, year),
-    )
-    name = f"aarsafrapportering-{code}-{year}.pdf"
-    return Response(
-        render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return attachment(render_pdf(_report_html(code, year, pdf=True)), f"aarsafrapportering-{code}-{year}.pdf")
 
 
 @bp.get("/<code>/<int:year>.xlsx")
@@ -94,12 +87,7 @@ def workbook(code: str, year: int) -> Response:
     """Download the annual report as XLSX."""
     d = _dialect()
     report = _report(code, year)
-    name = f"aarsafrapportering-{code}-{year}{_suffix(d)}.xlsx"
-    return Response(
-        xlsx(report, _versions(report.content), d),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(xlsx(report, _versions(report.content), d), f"aarsafrapportering-{code}-{year}{_suffix(d)}.xlsx")
 
 
 def _national(year: int) -> NationalReport:
@@ -127,12 +115,7 @@ def national(year: int) -> str:
 @roles_required(Role.NATIONAL)
 def national_pdf(year: int) -> Response:
     """Download the national annual report as PDF."""
-    name = f"aarsafrapportering-hele-landet-{year}.pdf"
-    return Response(
-        render_pdf(_national_html(year, pdf=True)),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(render_pdf(_national_html(year, pdf=True)), f"aarsafrapportering-hele-landet-{year}.pdf")
 
 
 @bp.get("/national/<int:year>.xlsx")
@@ -141,11 +124,8 @@ def national_workbook(year: int) -> Response:
     """Download the national annual report as XLSX."""
     d = _dialect()
     report = _national(year)
-    name = f"aarsafrapportering-hele-landet-{year}{_suffix(d)}.xlsx"
-    return Response(
-        national_xlsx(report, _versions(report.content), d),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return attachment(
+        national_xlsx(report, _versions(report.content), d), f"aarsafrapportering-hele-landet-{year}{_suffix(d)}.xlsx"
     )
 
 

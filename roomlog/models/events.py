@@ -57,6 +57,11 @@ class RoomEvent:
     voided_at: Mapped[dt.datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    def mark_voided(self, by_id: int, reason: str, at: dt.datetime) -> None:
+        """Void the record: it stays, excluded from every count, with who voided it, when and why."""
+        self.voided, self.void_reason = True, reason
+        self.voided_at, self.voided_by_id = at, by_id
+
 
 class Visit(RoomEvent, Base):
     """A visit: arrival (``occurred_at``), departure, visitor or anonymous, outcome."""

@@ -20,7 +20,7 @@ import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, no shell
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -213,29 +213,32 @@ def restore_postgresql(url: URL, source: Path, progress: Progress) -> None:
     _run_with_progress([*command, "--verbose", *args, str(source)], env, total, "pg_restore: ", progress)
 
 
+#: One backup or restore step: a database URL, the backup file and the progress callback.
+Step = Callable[[URL, Path, Progress], None]
+
+
+def _step_for(database_url: str, steps: Mapping[str, Step], what: str) -> tuple[URL, Step]:
+    """The URL and the step for its database's backend (``what`` names the refused operation)."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend not in steps:
+        raise BackupError(what.format(backend=backend))
+    return url, steps[backend]
+
+
 def backup(database_url: str, target: Path, progress: Progress) -> None:
     """Back up the database of ``database_url`` into the new file ``target``."""
     if target.exists():
         raise BackupError(f"{target} already exists: choose a new file name")
-    url = make_url(database_url)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        backup_sqlite(url, target, progress)
-    elif backend == "postgresql":
-        backup_postgresql(url, target, progress)
-    else:
-        raise BackupError(f"backups of {backend} databases are not supported")
+    steps = {"sqlite": backup_sqlite, "postgresql": backup_postgresql}
+    url, step = _step_for(database_url, steps, "backups of {backend} databases are not supported")
+    step(url, target, progress)
 
 
 def restore(database_url: str, source: Path, progress: Progress) -> None:
     """Restore the backup ``source`` into the empty database of ``database_url``."""
     if not source.is_file():
         raise BackupError(f"{source} does not exist")
-    url = make_url(database_url)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        restore_sqlite(url, source, progress)
-    elif backend == "postgresql":
-        restore_postgresql(url, source, progress)
-    else:
-        raise BackupError(f"restores into {backend} databases are not supported")
+    steps = {"sqlite": restore_sqlite, "postgresql": restore_postgresql}
+    url, step = _step_for(database_url, steps, "restores into {backend} databases are not supported")
+    step(url, source, progress)

@@ -38,12 +38,12 @@ from roomlog.pool.forms import ConfirmForm, PaymentForm, WithholdForm, decision_
 from roomlog.pool.workbook import overview_xlsx
 from roomlog.reporting.exports import generated_at
 from roomlog.services import DomainError, pool_applications, pool_decisions
+from roomlog.web.downloads import attachment
 from roomlog.web.pdf import render_pdf
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 bp.add_app_template_filter(format_kr, "kr")
 bp.add_app_template_filter(lambda amount: format_kr(amount, decimals=True), "kr_ore")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _total() -> int:
@@ -70,7 +70,7 @@ def index() -> str:
 def workbook() -> Response:
     """Download the pool overview as XLSX."""
     body = overview_xlsx(overview(db.session, _total()), current_language())
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="pulje-overblik.xlsx"'})
+    return attachment(body, "pulje-overblik.xlsx")
 
 
 def _payment_form(app: PoolApplication) -> PaymentForm:
@@ -206,10 +206,7 @@ def letter(application_id: int) -> Response:
     if app is None or app.state != ApplicationState.DECIDED:
         abort(404)
     html = render_template("pool/letter.html", application=app, pool_total=_total(), created=generated_at())
-    name = f"afgoerelse-pulje-{app.id}.pdf"
-    return Response(
-        render_pdf(html), mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return attachment(render_pdf(html), f"afgoerelse-pulje-{app.id}.pdf")
 
 
 @bp.get("/funding")

@@ -21,7 +21,7 @@ from pyroaring import FrozenBitMap
 from roomlog.models.codes import PeriodState
 from roomlog.reporting.indicators import BY_CODE, DISTINCT_CODES, Kind
 from roomlog.reporting.periods import Period
-from roomlog.reporting.queries import StatusRow, ValueRow
+from roomlog.reporting.rows import StatusRow, ValueRow
 from roomlog.reporting.summary import (
     EventRows,
     Number,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from roomlog.calendar import COPENHAGEN
 from roomlog.models.codes import EmergencyAction, EmergencyOutcome
 from roomlog.reporting.emergency_actions import by_emergency
-from roomlog.reporting.queries import ActionRow, EmergencyRow
+from roomlog.reporting.rows import ActionRow, EmergencyRow
 
 BAND_HOURS = 3
 HEAT_LEVELS = 5

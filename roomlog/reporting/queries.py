@@ -89,43 +89,45 @@ def _value(code: Any) -> str | None:
     return None if code is None else str(getattr(code, "value", code))
 
 
+def _grouped(
+    session: Session,
+    model: Any,
+    room_ids: Collection[int],
+    first_day: dt.date,
+    last_day: dt.date,
+    *columns: Any,
+    measure: Any = None,
+) -> list[tuple[Any, ...]]:
+    """``(room id, month, *columns, measure)`` over ``model``'s live rows in the window, grouped by room, month and
+    ``columns`` (``measure``: the number of rows unless given)."""
+    key = _month_key(session, model.service_day)
+    stmt = (
+        select(model.room_id, key, *columns, func.count() if measure is None else measure)
+        .where(_window(model, room_ids, first_day, last_day))
+        .group_by(model.room_id, key, *columns)
+    )
+    return [(room_id, month_of_key(month), *rest) for room_id, month, *rest in session.execute(stmt)]
+
+
 def visits(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[VisitRow]:
     """Count visits by room, month, outcome, turn-away reason and anonymity."""
-    key = _month_key(session, Visit.service_day)
     anonymous = Visit.visitor_id.is_(None)
-    stmt = (
-        select(Visit.room_id, key, Visit.outcome, Visit.turn_away_reason, anonymous, func.count())
-        .where(_window(Visit, room_ids, first_day, last_day))
-        .group_by(Visit.room_id, key, Visit.outcome, Visit.turn_away_reason, anonymous)
-    )
-    return [
-        VisitRow(r, month_of_key(m), _value(o) or "", _value(t), bool(a), n)
-        for r, m, o, t, a, n in session.execute(stmt)
-    ]
+    rows = _grouped(session, Visit, room_ids, first_day, last_day, Visit.outcome, Visit.turn_away_reason, anonymous)
+    return [VisitRow(r, m, _value(o) or "", _value(t), bool(a), n) for r, m, o, t, a, n in rows]
 
 
 def opening_days(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[DaysRow]:
     """Count the service days with at least one visit, by room and month."""
-    key = _month_key(session, Visit.service_day)
-    stmt = (
-        select(Visit.room_id, key, func.count(distinct(Visit.service_day)))
-        .where(_window(Visit, room_ids, first_day, last_day))
-        .group_by(Visit.room_id, key)
-    )
-    return [DaysRow(r, month_of_key(m), n) for r, m, n in session.execute(stmt)]
+    days = func.count(distinct(Visit.service_day))
+    return [DaysRow(r, m, n) for r, m, n in _grouped(session, Visit, room_ids, first_day, last_day, measure=days)]
 
 
 def consumptions(
     session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
 ) -> list[ConsumptionRow]:
     """Count consumptions by room, month, route and assisted flag."""
-    key = _month_key(session, Consumption.service_day)
-    stmt = (
-        select(Consumption.room_id, key, Consumption.route, Consumption.assisted, func.count())
-        .where(_window(Consumption, room_ids, first_day, last_day))
-        .group_by(Consumption.room_id, key, Consumption.route, Consumption.assisted)
-    )
-    return [ConsumptionRow(r, month_of_key(m), _value(x), bool(a), n) for r, m, x, a, n in session.execute(stmt)]
+    rows = _grouped(session, Consumption, room_ids, first_day, last_day, Consumption.route, Consumption.assisted)
+    return [ConsumptionRow(r, m, _value(x), bool(a), n) for r, m, x, a, n in rows]
 
 
 def substances(
@@ -146,13 +148,8 @@ def emergencies(
     session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date
 ) -> list[EmergencyRow]:
     """Count emergencies by room, month, type and outcome."""
-    key = _month_key(session, Emergency.service_day)
-    stmt = (
-        select(Emergency.room_id, key, Emergency.type, Emergency.outcome, func.count())
-        .where(_window(Emergency, room_ids, first_day, last_day))
-        .group_by(Emergency.room_id, key, Emergency.type, Emergency.outcome)
-    )
-    return [EmergencyRow(r, month_of_key(m), _value(t) or "", _value(o), n) for r, m, t, o, n in session.execute(stmt)]
+    rows = _grouped(session, Emergency, room_ids, first_day, last_day, Emergency.type, Emergency.outcome)
+    return [EmergencyRow(r, m, _value(t) or "", _value(o), n) for r, m, t, o, n in rows]
 
 
 def actions(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ActionRow]:
@@ -174,24 +171,15 @@ def actions(session: Session, room_ids: Collection[int], first_day: dt.date, las
 
 def referrals(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ReferralRow]:
     """Count referrals by room, month and target."""
-    key = _month_key(session, Referral.service_day)
-    stmt = (
-        select(Referral.room_id, key, Referral.target, func.count())
-        .where(_window(Referral, room_ids, first_day, last_day))
-        .group_by(Referral.room_id, key, Referral.target)
-    )
-    return [ReferralRow(r, month_of_key(m), _value(t) or "", n) for r, m, t, n in session.execute(stmt)]
+    rows = _grouped(session, Referral, room_ids, first_day, last_day, Referral.target)
+    return [ReferralRow(r, m, _value(t) or "", n) for r, m, t, n in rows]
 
 
 def services(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[ServiceRow]:
     """Sum service quantities by room, month and service."""
-    key = _month_key(session, ServiceRecord.service_day)
-    stmt = (
-        select(ServiceRecord.room_id, key, ServiceRecord.service, func.sum(ServiceRecord.quantity))
-        .where(_window(ServiceRecord, room_ids, first_day, last_day))
-        .group_by(ServiceRecord.room_id, key, ServiceRecord.service)
-    )
-    return [ServiceRow(r, month_of_key(m), _value(s) or "", int(q or 0)) for r, m, s, q in session.execute(stmt)]
+    total = func.sum(ServiceRecord.quantity)
+    rows = _grouped(session, ServiceRecord, room_ids, first_day, last_day, ServiceRecord.service, measure=total)
+    return [ServiceRow(r, m, _value(s) or "", int(q or 0)) for r, m, s, q in rows]
 
 
 def visitors(session: Session, room_ids: Collection[int], first_day: dt.date, last_day: dt.date) -> list[VisitorRow]:

@@ -19,7 +19,7 @@ from roomlog.models.codes import REFERRAL_KINDS, AgeBand, EmergencyOutcome, Sex,
 from roomlog.reporting import emergency_actions
 from roomlog.reporting.indicators import ADDITIVE_CODES, BY_CODE, CODES, Kind
 from roomlog.reporting.periods import Period
-from roomlog.reporting.queries import (
+from roomlog.reporting.rows import (
     ActionRow,
     ConsumptionRow,
     DaysRow,

@@ -18,7 +18,7 @@ from roomlog.models.organisation import official_name
 from roomlog.reporting.indicators import INDICATORS, Indicator, Kind
 from roomlog.reporting.publication.read import Cell
 from roomlog.reporting.publication.units import RoomInfo
-from roomlog.reporting.windows import Window
+from roomlog.reporting.windows import Window, kind_of
 
 #: ``consumptions.route.other`` → the group its label belongs to (Danish, English).
 GROUPS: Mapping[str, tuple[str, str]] = {
@@ -147,12 +147,8 @@ def period_kind(window: Window, role: str = "period") -> str:
     """``month``, ``quarter``, ``year``, ``range`` (``..``) or ``since_opening``."""
     if role == "since_opening":
         return "since_opening"
-    label = window.label
-    if ".." in label:
-        return "range"
-    if "-Q" in label:
-        return "quarter"
-    return "month" if "-" in label else "year"
+    kind = kind_of(window)
+    return "range" if kind == "total" else kind
 
 
 def official_names(rooms: Sequence[RoomInfo]) -> dict[str, str]:

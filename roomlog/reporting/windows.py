@@ -134,31 +134,6 @@ def parent_of(window: Window) -> Window | None:
     return None
 
 
-def parts_of(window: Window) -> list[Window]:
-    """What a period is made of: a quarter of months, a year of quarters, a range of calendar blocks."""
-    kind = kind_of(window)
-    first, last = window.period.first, window.period.last
-    if kind == "month":
-        return []
-    if kind == "quarter":
-        return [month_window(add_months(first, n)) for n in range(3)]
-    if kind == "year":
-        return [quarter_window(add_months(first, 3 * n)) for n in range(4)]
-    blocks: list[Window] = []
-    month = first
-    while month <= last:
-        if month.month == 1 and add_months(month, 11) <= last:
-            blocks.append(year_window(month.year))
-            month = add_months(month, 12)
-        elif (month.month - 1) % 3 == 0 and add_months(month, 2) <= last:
-            blocks.append(quarter_window(month))
-            month = add_months(month, 3)
-        else:
-            blocks.append(month_window(month))
-            month = add_months(month, 1)
-    return blocks
-
-
 def parse_label(text: str) -> Window:
     """Parse ``2022``, ``2022-Q1`` or ``2022-03`` into its window, raising :class:`WindowError`."""
     text = (text or "").strip()

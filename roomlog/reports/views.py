@@ -30,6 +30,7 @@ from roomlog.reports import changes, page
 from roomlog.reports.converters import MonthConverter, reject_bad_month
 from roomlog.services import DomainError, approval
 from roomlog.web.approval_forms import AcceptForm, ApproveForm, LockExceptionForm, ReopenForm
+from roomlog.web.form_changes import commit_or_show
 from roomlog.web.pdf import render_pdf
 from roomlog.web.redirects import safe_next
 
@@ -121,23 +122,19 @@ def approve(room_id: int, month: dt.date) -> BaseResponse | tuple[str, int]:
     """Approve the month (password again; the checks must pass)."""
     room = room_for_member(room_id, Role.LEAD)
     form = ApproveForm()
-    if form.validate_on_submit():
-        try:
-            approval.approve_month(
-                db.session,
-                room,
-                month,
-                current_user,
-                password=form.password.data,
-                backdated_reviewed=bool(form.backdated_reviewed.data),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.password.errors = [message(exc)]
-        else:
-            db.session.commit()
-            flash(_("%(month)s is approved.", month=format_month(month)), "info")
-            return redirect(url_for("reports.summary", room_id=room.id, month=month))
+    if form.validate_on_submit() and commit_or_show(
+        form.password,
+        lambda: approval.approve_month(
+            db.session,
+            room,
+            month,
+            current_user,
+            password=form.password.data,
+            backdated_reviewed=bool(form.backdated_reviewed.data),
+        ),
+        lambda _approved: _("%(month)s is approved.", month=format_month(month)),
+    ):
+        return redirect(url_for("reports.summary", room_id=room.id, month=month))
     return _render(room, month, 400, approve_form=form)
 
 

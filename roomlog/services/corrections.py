@@ -216,8 +216,7 @@ def void(
 def _void_one(
     session: Session, room: Room, kind: str, record: RoomEvent, user: User, reason: str, extra: dict[str, Any]
 ) -> None:
-    record.voided, record.void_reason = True, reason.strip()[:500]
-    record.voided_at, record.voided_by_id = utcnow(), user.id
+    record.mark_voided(user.id, reason.strip()[:500], utcnow())
     session.flush()
     audit.record(
         session, f"{kind}.void", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,

@@ -168,8 +168,7 @@ def cancel(session: Session, emergency: Emergency, user: User, reason: str) -> E
         return emergency
     if emergency.outcome is not None or any(not a.voided for a in emergency.actions):
         raise DomainError(N_("Actions are recorded in this emergency. Void it on its record page, with a reason."))
-    emergency.voided, emergency.void_reason = True, reason
-    emergency.voided_at, emergency.voided_by_id = utcnow(), user.id
+    emergency.mark_voided(user.id, reason, utcnow())
     session.flush()
     audit.record(
         session, "emergency.cancel", user_id=user.id, room_id=emergency.room_id, entity="emergency",

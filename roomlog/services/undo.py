@@ -56,8 +56,7 @@ def undo(
     if _has_dependants(record):
         raise DomainError(N_("Something was recorded on top of this entry. Void it on its record page, with a reason."))
     check_change_allowed(session, room, record.service_day, user, None)
-    record.voided, record.void_reason = True, reason
-    record.voided_at, record.voided_by_id = now, user.id
+    record.mark_voided(user.id, reason, now)
     session.flush()
     audit.record(
         session, f"{kind}.undo", user_id=user.id, room_id=room.id, entity=kind, entity_id=record.id,

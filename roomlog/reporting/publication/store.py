@@ -22,6 +22,18 @@ RATE_CODE = "emergencies.per_1000_consumptions"
 #: Stored for every unit open in the period, even when zero: it tells the read side the unit was open.
 OPEN_MARK = "opening.days"
 
+#: A stored cell as it is read back: publication id, unit kind and key, indicator, value, hidden, status, exact.
+CELL_COLUMNS = (
+    PublishedCell.publication_id,
+    PublishedCell.unit_kind,
+    PublishedCell.unit_key,
+    PublishedCell.indicator,
+    PublishedCell.value,
+    PublishedCell.hidden,
+    PublishedCell.status,
+    PublishedCell.exact,
+)
+
 
 @dataclass(frozen=True)
 class StoredCell:
@@ -143,16 +155,7 @@ def _with_cells(
     ids = [p.id for p in pubs]
     cells: dict[int, dict[tuple[Unit, str], StoredCell]] = {i: {} for i in ids}
     if ids and (codes is None or len(codes) > 0):
-        stmt = select(
-            PublishedCell.publication_id,
-            PublishedCell.unit_kind,
-            PublishedCell.unit_key,
-            PublishedCell.indicator,
-            PublishedCell.value,
-            PublishedCell.hidden,
-            PublishedCell.status,
-            PublishedCell.exact,
-        ).where(PublishedCell.publication_id.in_(ids))
+        stmt = select(*CELL_COLUMNS).where(PublishedCell.publication_id.in_(ids))
         if codes is not None and not set(BY_CODE) <= set(codes):
             stmt = stmt.where(PublishedCell.indicator.in_(tuple(codes)))
         for pid, kind, key, code, value, hidden, status, exact in session.execute(stmt):

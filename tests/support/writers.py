@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
-import roomlog  # noqa: F401  # the forkserver's preload: every writer forks with it imported
-from roomlog import PROJECT_ROOT, create_app
+from roomlog import PROJECT_ROOT, create_app  # the forkserver imports this module: every writer forks with it
 from roomlog.database import immediate
 from roomlog.extensions import db
 from roomlog.services import audit

@@ -10,8 +10,6 @@ import random
 import resource
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,6 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from roomlog import PROJECT_ROOT
 from roomlog.models.codes import Role
 from tests.support.apps import dispose, migrated_app
 from tests.support.factories import Factory
@@ -27,6 +24,7 @@ from tests.support.http import REQUEST_TIMEOUT_S
 from tests.support.net import csrf_token
 from tests.support.postgres import throwaway_postgres
 from tests.support.server import COLD, Server, running
+from tests.support.writers import acknowledged_ids, forkserver, write_forever
 
 pytestmark = pytest.mark.slow
 
@@ -150,23 +148,6 @@ def test_full_disk_fails_closed_and_writes_resume(tmp_path: Path) -> None:
     db.close()
 
 
-WRITER = """
-import sys
-from roomlog import create_app
-from roomlog.database import immediate
-from roomlog.extensions import db
-from roomlog.services import audit
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x", "PSEUDONYM_KEY": "y"})
-with app.app_context(), immediate():
-    n = 0
-    while True:
-        n += 1
-        entry = audit.record(db.session, "test.write", reason=f"{sys.argv[2]}-{n}")
-        db.session.commit()
-        print(entry.id, flush=True)
-"""
-
-
 def _audit_rows(path: Path) -> int:
     with sqlite3.connect(path, timeout=30) as db:
         count = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
@@ -181,26 +162,25 @@ def test_sqlite_writers_killed_repeatedly_lose_no_acknowledged_write(tmp_path: P
     rng = random.Random(7)
     acknowledged: set[int] = set()
     env = {**os.environ, "ROOMLOG_INSTANCE_PATH": str(tmp_path / "instance"), "ROOMLOG_ENV": "development"}
-    for round_ in range(5):
-        writers = [
-            subprocess.Popen(
-                [sys.executable, "-c", WRITER, url, f"{round_}{w}"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            for w in range(2)
-        ]
-        start = _audit_rows(path)
-        assert _wait_for(lambda start=start: _audit_rows(path) >= start + 10, timeout=60)  # writing
-        time.sleep(rng.random() / 2)
-        for writer in writers:
-            writer.send_signal(signal.SIGKILL)
-        for writer in writers:
-            out, _ = writer.communicate(timeout=30)
-            acknowledged.update(int(line) for line in out.split())
+    with forkserver() as processes:  # each writer a process of its own, forked with roomlog already imported
+        for round_ in range(5):
+            files = [tmp_path / f"acknowledged-{round_}{w}" for w in range(2)]
+            writers = [
+                processes.Process(target=write_forever, args=(url, f"{round_}{w}", str(files[w]), env))
+                for w in range(2)
+            ]
+            for writer in writers:
+                writer.start()
+            start = _audit_rows(path)
+            assert _wait_for(lambda start=start: _audit_rows(path) >= start + 10, timeout=60)  # writing
+            time.sleep(rng.random() / 2)
+            for writer in writers:
+                writer.kill()  # SIGKILL
+            for writer in writers:
+                writer.join(timeout=30)
+                assert writer.exitcode == -signal.SIGKILL
+            for file in files:
+                acknowledged.update(acknowledged_ids(file))
     assert len(acknowledged) >= 50
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

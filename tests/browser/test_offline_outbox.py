@@ -47,6 +47,21 @@ def _go_offline(page: Any) -> None:
     page.wait_for_selector(f'{OUTBOX}[data-online="no"]')
 
 
+def _replay_ended(page: Any, before: str | None) -> None:
+    """Wait until a replay has ended since ``before`` (``data-replayed`` counts them; outbox.js)."""
+    page.wait_for_selector(
+        f'{OUTBOX}[data-replayed]:not([data-replayed="{before}"])' if before else f"{OUTBOX}[data-replayed]",
+        state="attached",
+    )
+
+
+def _retry_now(page: Any) -> None:
+    """Advance the page's clock by the outbox's retry interval (outbox.js ``scheduleRetry``, 5 s) instead of
+    waiting for it; called once a failed replay has ended, so the retry is due. Were it not due yet, the page's
+    clock, which runs on by itself, brings it 5 s later: slower, never wrong."""
+    page.clock.run_for(5_000)
+
+
 def test_offline_shift_every_entry_arrives_once_with_its_own_time(
     live_server: Any, page: Any, login: Any, shot: Any
 ) -> None:
@@ -116,11 +131,13 @@ def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login: Any) 
     room = make.room("Tørrerummet")
     make.user(Role.STAFF, rooms=[room], username="leo")
     login(page, "leo")
+    page.clock.install()  # the page's timers on a clock the test can advance (it still runs on by itself)
     page.goto(f"{live_server.url}/rooms/{room.id}/")
     _controlled(page)
     _go_offline(page)
     page.click("button[data-action=anonymous-visit]")
     _waiting(page, 1)
+    replayed = page.locator(OUTBOX).get_attribute("data-replayed")
 
     answers: list[int] = []
 
@@ -134,6 +151,8 @@ def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login: Any) 
 
     page.route("**/visits/anonymous", flaky)
     page.context.set_offline(False)
+    _replay_ended(page, replayed)  # the replay that got the 503: its retry is due in 5 s
+    _retry_now(page)
     page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
     assert answers == [503, 0]
     assert len(_rows(live_server, Visit, Visit.room_id == room.id)) == 1
@@ -183,6 +202,7 @@ def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any
     room = make.room("Trappen")
     eva = make.user(Role.STAFF, rooms=[room], username="eva")
     login(page, "eva")
+    page.clock.install()
     page.goto(f"{live_server.url}/rooms/{room.id}/")
     _controlled(page)
     page.wait_for_selector(f'{OUTBOX}[data-online="yes"]')
@@ -194,7 +214,9 @@ def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any
     assert page.url.endswith(f"/rooms/{room.id}/")  # back on the board, the entry in the outbox
     assert _rows(live_server, Visit, Visit.room_id == room.id) == []
 
+    _replay_ended(page, None)  # the board's replay got the 503 too: its retry is due in 5 s
     page.context.unroute("**/visits/anonymous")
+    _retry_now(page)
     page.wait_for_selector(".outbox-entry[data-state=sent]", timeout=30_000)
     visits = _rows(live_server, Visit, Visit.room_id == room.id)
     assert len(visits) == 1 and visits[0].recorded_by_id == eva.id

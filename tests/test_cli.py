@@ -69,7 +69,7 @@ def test_user_create_reports_errors(runner: FlaskCliRunner) -> None:
 
 
 def test_demo_loads_once_and_prints_logins(sqlite_demo: SqliteDemo, tmp_path: Path) -> None:
-    """The run's one ``roomlog demo --months 1`` on a fresh database (conftest ``sqlite_demo``), then again here."""
+    """The run's one ``roomlog demo --months 3`` on a fresh database (conftest ``sqlite_demo``), then again here."""
     assert sqlite_demo.exit_code == 0, sqlite_demo.output
     assert "staff" in sqlite_demo.output and "national" in sqlite_demo.output
     with sqlite_demo_app(sqlite_demo, tmp_path) as app:

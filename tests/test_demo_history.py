@@ -31,7 +31,7 @@ DISTINCT_OVER_MONTHS = {"visitors.unique"}
 
 @pytest.fixture
 def app(sqlite_demo: SqliteDemo, tmp_path: Path) -> Iterator[Flask]:
-    """The app on a copy of the run's one ``roomlog demo --months 1`` database (conftest ``sqlite_demo``)."""
+    """The app on a copy of the run's one ``roomlog demo --months 3`` database (conftest ``sqlite_demo``)."""
     with sqlite_demo_app(sqlite_demo, tmp_path) as application:
         yield application
 
@@ -70,11 +70,12 @@ def test_demo_history_has_the_proposals_totals_and_is_deterministic() -> None:
     assert plan == demo_history.plan(ROOMS, dt.date(2026, 10, 1), 2022)
 
 
-def _assert_history_passes_the_import_checks(demo: Flask) -> None:
-    """Every month from 2021 (or the opening) to last month is imported, and the import's checks pass."""
+def _assert_history_passes_the_import_checks(demo: Flask, months: int) -> None:
+    """Every month from 2021 (or the opening) to the month before the ``months`` of activity is imported (to
+    last month when there is one), and the import's checks pass."""
     lines, rooms = _lines(demo)
     parsed = history.parse(lines, rooms, current=month_start(today_local()), stored={})
-    last = add_months(month_start(today_local()), -1)
+    last = add_months(month_start(today_local()), -max(months, 1))
     by_name = {r.id: r.name for r in rooms}
     for spec in ROOMS:
         months = {p.month for p in parsed if by_name[p.room_id] == spec.name and not p.yearly}
@@ -100,12 +101,12 @@ def _cells(html: str) -> dict[str, list[str]]:
 
 
 def test_a_fresh_demo_has_history_and_shows_real_national_figures(
-    demo: Flask, runner: FlaskCliRunner, client: FlaskClient, auth: AuthActions
+    demo: Flask, sqlite_demo: SqliteDemo, runner: FlaskCliRunner, client: FlaskClient, auth: AuthActions
 ) -> None:
     """One demo load (it publishes six years): history, idempotency, the national and municipal pages."""
-    _assert_history_passes_the_import_checks(demo)
+    _assert_history_passes_the_import_checks(demo, sqlite_demo.months)
     before, _ = _lines(demo)
-    assert runner.invoke(args=["demo", "--months", "1"]).exit_code == 0
+    assert runner.invoke(args=["demo", "--months", str(sqlite_demo.months)]).exit_code == 0
     assert sorted(_lines(demo)[0]) == sorted(before)
     auth.login("national", "north-window-cloud")
     html = client.get("/national/").get_data(as_text=True)

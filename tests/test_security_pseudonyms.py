@@ -32,7 +32,7 @@ def test_production_refuses_to_start_without_the_pseudonym_key(tmp_path: Path) -
 
 
 def test_key_never_lands_in_the_database_or_the_logs(sqlite_demo: SqliteDemo, tmp_path: Path) -> None:
-    """The run's one ``roomlog demo --months 1`` ran with KEY and a log file: neither its database nor log holds it."""
+    """The run's one ``roomlog demo --months 3`` ran with KEY and a log file: neither its database nor log holds it."""
     assert sqlite_demo.exit_code == 0, sqlite_demo.output
     database = Path(str(sqlite_demo.config(tmp_path)["SQLALCHEMY_DATABASE_URI"]).removeprefix("sqlite:///"))
     raw = database.read_bytes()

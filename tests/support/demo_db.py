@@ -166,6 +166,7 @@ class SqliteDemo:
     exit_code: int
     output: str
     log: str  # every line the roomlog loggers wrote while the command ran (the app's LOG_FILE)
+    months: int  # of synthetic activity: the imported history ends the month before the first of them
 
     def config(self, tmp_path: Path, **extra: object) -> dict[str, object]:
         """The test config of an app on a copy of this demo in ``tmp_path`` (with the key it was loaded with)."""
@@ -189,7 +190,7 @@ def _build_sqlite_demo(folder: Path, months: int) -> None:
     (folder / "result.json").write_text(json.dumps(record), encoding="utf-8")  # last: marks the build done
 
 
-def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
+def shared_sqlite_demo(shared: Path, months: int = 3) -> SqliteDemo:
     """The run's one SQLite demo in ``shared`` (a directory every process of the run sees), built on first use.
 
     A process that asks while another builds it waits for that build (it would take as long to build its own).
@@ -206,6 +207,7 @@ def shared_sqlite_demo(shared: Path, months: int = 1) -> SqliteDemo:
         record["exit_code"],
         record["output"],
         log.read_text(encoding="utf-8") if log.exists() else "",
+        months,
     )
 
 

@@ -115,12 +115,17 @@ def _cost(
     tiers: dict[Key, float] = {}
     for key, group in twins.items():
         tiers[key] = max(_tier(k, exact.get(k, 0), threshold) for k in group)
+    # A cell's cost never changes during one protection; :func:`_cover` asks for the same cells again and again.
+    known: dict[Key, tuple[float, ...]] = {}
 
     def cost(key: Key) -> tuple[float, ...]:
+        found = known.get(key)
+        if found is not None:
+            return found
         label, unit, code = key
         value = exact[key]
         tier = tiers[key] if key in tiers else _tier(key, value, threshold)
-        return (
+        found = known[key] = (
             tier,
             float(LEVEL[unit[0]]),
             1.0 if code in parents else 0.0,
@@ -129,8 +134,32 @@ def _cost(
             float(PERIOD_RANK[kind_of_label(label)]),
             float(value),
         )
+        return found
 
     return cost
+
+
+class _Walk:
+    """The relations as :func:`_cover` walks them, numbered: each one's cells, and 0 for an equality (1 otherwise).
+
+    Built once per protection (the relations never change while it runs): the walk then marks relations
+    by number and reads plain tuples of cells, instead of unpacking every term of every relation again.
+    """
+
+    def __init__(self, relations: list[Relation]) -> None:
+        number: dict[int, int] = {}
+        self.cells: list[tuple[Key, ...]] = []
+        self.inexact: list[float] = []
+        #: Per cell, the numbers of its relations, in the order of ``relations`` (as ``by_key`` lists them).
+        self.of: dict[Key, list[int]] = {}
+        for relation in relations:
+            n = number.get(id(relation))
+            if n is None:
+                n = number[id(relation)] = len(self.cells)
+                self.cells.append(tuple(k for k, _c in relation.terms))
+                self.inexact.append(0.0 if relation.exact else 1.0)
+            for key, _coef in relation.terms:
+                self.of.setdefault(key, []).append(n)
 
 
 def _equations(relations: list[Relation]) -> list[Equation]:
@@ -184,7 +213,8 @@ def protect_year(
         for key, _coef in relation.terms:
             by_key.setdefault(key, []).append(relation)
     proofs = Proofs(exact, relations, threshold)  # cells proven wide stay so while more are hidden
-    leaks = _rounds(state, exact, relations, threshold, fresh, by_key, proofs)
+    walk = _Walk(relations)
+    leaks = _rounds(state, exact, relations, threshold, fresh, by_key, proofs, walk)
     # Privacy first: when cells stay narrow, national totals become complements as a last resort:
     # first the non-headline ones of the codes that leak, then every non-headline one, and only then
     # the headline totals too (e.g. two versions of a revised month differ by exactly the changed cell).
@@ -196,7 +226,7 @@ def protect_year(
             headline = _kept(key, exact[key], threshold)
             if stage == "all" or (not headline and (stage == "non-headline" or key[2] in codes)):
                 del pinned[key]
-        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs)
+        leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs, walk)
     audit = Showing(exact, _hidden(state), threshold, by_key)
     blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
     if leaks:
@@ -526,6 +556,7 @@ def _rounds(
     audit_keys: set[Key],
     by_key: Mapping[Key, list[Relation]],
     proofs: Proofs,
+    walk: _Walk,
 ) -> dict[Key, tuple[float, float]]:
     """Audit, then hide more, until no small count is narrower than k; return the leaks left.
 
@@ -540,7 +571,7 @@ def _rounds(
             return leaks
         picks: set[Key] = set()
         for key in sorted(leaks, key=repr):
-            pick = _cover(key, state, by_key)
+            pick = _cover(key, state, walk)
             log.debug("publication: %r ranges %r; hiding %r", key, leaks[key], pick)
             if pick is not None:
                 before = _hidden(state)
@@ -574,40 +605,46 @@ def _sensitive(
     return {key: r for key, r in found.items() if 0 < exact.get(key, 0) < threshold}
 
 
-def _cover(key: Key, state: _State, by_key: Mapping[Key, list[Relation]]) -> Key | None:
+def _cover(key: Key, state: _State, walk: _Walk) -> Key | None:
     """A visible, unfixed, non-zero cell near ``key``: never a headline total if anything else will do,
     then the nearest (its own relations, equalities first), then the cheapest.
 
     The walk stops at the first depth with a room or municipal cell of tier below 0.5 (a room's
     headline total included): looking further for a breakdown cell made publishing twice as slow.
     """
+    reasons, fixed, values, cost_of = state.reasons, state.fixed, state.values, state.cost
     seen, frontier = {key}, [key]
-    best: tuple[tuple[float, ...], Key] | None = None
+    best: tuple[float, ...] | None = None
+    pick: Key | None = None
     # A relation walked once (at this depth or a nearer one) gives nothing new: its candidates rank no
     # better a second time, and its hidden cells are already seen. One pass finds both.
     walked: set[int] = set()
     for depth in range(8):
         nxt = []
+        near = float(depth)
         for hidden_key in frontier:
-            for relation in by_key.get(hidden_key, []):
-                if id(relation) in walked:
+            for n in walk.of.get(hidden_key, ()):
+                if n in walked:
                     continue
-                walked.add(id(relation))
-                for k, _c in relation.terms:
-                    if k in state.reasons:
+                walked.add(n)
+                inexact = walk.inexact[n]
+                for k in walk.cells[n]:
+                    if k in reasons:
                         if k not in seen:
                             seen.add(k)
                             nxt.append(k)
                         continue
-                    if k in state.fixed or state.values.get(k, 0) <= 0:
+                    if k in fixed or values.get(k, 0) <= 0:
                         continue
-                    cost = state.cost(k)
-                    rank = (cost[0], float(depth), 0.0 if relation.exact else 1.0, *cost[1:])
-                    if best is None or rank < best[0]:
-                        best = (rank, k)
-        if best is not None and best[0][0] < 0.5:
-            return best[1]
+                    cost = cost_of(k)
+                    if best is not None and cost[0] > best[0]:
+                        continue  # a higher tier never ranks first (the rank's first element)
+                    rank = (cost[0], near, inexact, *cost[1:])
+                    if best is None or rank < best:
+                        best, pick = rank, k
+        if best is not None and best[0] < 0.5:
+            return pick
         if not nxt:
             break
         frontier = nxt
-    return None if best is None else best[1]
+    return pick

@@ -17,7 +17,14 @@ from roomlog import create_app
 from roomlog.extensions import db
 from tests.support import rollback
 from tests.support import sqlite as sqlite_support
-from tests.support.apps import AuthActions, add_municipalities, instance_folder, make_test_config, share_url_builders
+from tests.support.apps import (
+    AuthActions,
+    add_municipalities,
+    instance_folder,
+    make_test_config,
+    share_rule_parsing,
+    share_url_builders,
+)
 from tests.support.compiled_sql import share_compiled_sql
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
@@ -29,6 +36,8 @@ from tests.support.templates import share_compiled_templates
 sqlite_support.use_ram_temproot()
 # Every test makes an app of its own; they share Werkzeug's generated URL builders (create_app ×5 faster).
 share_url_builders()
+# … and how Werkzeug parsed each of their rules (tests/support/apps.py).
+share_rule_parsing()
 # … and the compiled code of their Jinja templates (tests/support/templates.py).
 share_compiled_templates()
 # … and the SQL their engines compiled (tests/support/compiled_sql.py).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +17,15 @@ from roomlog import create_app
 from roomlog.extensions import db
 from tests.support import rollback
 from tests.support import sqlite as sqlite_support
-from tests.support.apps import AuthActions, add_municipalities, instance_folder, make_test_config, share_url_builders
+from tests.support.apps import (
+    AuthActions,
+    add_municipalities,
+    instance_folder,
+    make_test_config,
+    share_rule_parsing,
+    share_url_builders,
+)
+from tests.support.compiled_sql import share_compiled_sql
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
@@ -27,8 +36,12 @@ from tests.support.templates import share_compiled_templates
 sqlite_support.use_ram_temproot()
 # Every test makes an app of its own; they share Werkzeug's generated URL builders (create_app ×5 faster).
 share_url_builders()
+# … and how Werkzeug parsed each of their rules (tests/support/apps.py).
+share_rule_parsing()
 # … and the compiled code of their Jinja templates (tests/support/templates.py).
 share_compiled_templates()
+# … and the SQL their engines compiled (tests/support/compiled_sql.py).
+share_compiled_sql()
 _worker_databases: list[str] = []
 #: What the processes of one run share (the sqlite_demo fixture), in the run's temporary directory (every
 #: xdist worker's own lies in it); removed as the run ends.
@@ -106,6 +119,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return rank.get(module, len(rank)), -counts[module] if module not in rank else 0
 
     items.sort(key=order)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Take what importing and collecting built out of the garbage collector's sight (``gc.freeze``), as a
+    warmed worker does (roomlog/warmup.py): a full collection then scans only what the tests make since
+    (one app, engine and request after another), not every module, function and SQLAlchemy/Jinja/WeasyPrint
+    structure loaded once. Nothing frozen is garbage (a collection runs first); objects made later are
+    collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

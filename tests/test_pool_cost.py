@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from roomlog.models import Room
 from roomlog.models.codes import Role
 from roomlog.services.tokens import create_token
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
-from tests.support.worlds import application, bearer, history, publish
+from tests.support.worlds import application, bearer, history, kept, publish
 
 YEAR = 2025
 
 
 @pytest.fixture
 def world(make: Factory, dbs: Session) -> dict[str, object]:
-    """Skyen (101) and Odense (461) with a whole year of history and a granted operating year each."""
+    """Skyen (101) and Odense (461) with a whole year of history and a granted operating year each.
+
+    Built once per process and copied into each test's database (tests.support.worlds.kept): every test only reads it.
+    """
+    return kept(make, dbs, "test_pool_cost.world", lambda: _build_world(make, dbs), _ids, lambda ids: _load(dbs, ids))
+
+
+def _build_world(make: Factory, dbs: Session) -> dict[str, object]:
     skyen = make.room("Skyen", "101", opened_on=dt.date(2016, 6, 1))
     odense = make.room("Odense", "461", opened_on=dt.date(2013, 11, 1))
     for month in range(1, 13):
@@ -40,6 +49,15 @@ def world(make: Factory, dbs: Session) -> dict[str, object]:
     publish(dbs)  # the history months are closed: the cost divides by their published figures
     dbs.commit()
     return {"skyen": skyen, "odense": odense, "tokens": tokens}
+
+
+def _ids(world: dict[str, Any]) -> tuple[int, int, dict[str, str]]:
+    return world["skyen"].id, world["odense"].id, world["tokens"]
+
+
+def _load(dbs: Session, ids: tuple[int, int, dict[str, str]]) -> dict[str, object]:
+    skyen, odense, tokens = ids
+    return {"skyen": dbs.get_one(Room, skyen), "odense": dbs.get_one(Room, odense), "tokens": dict(tokens)}
 
 
 def _expected(total_kr: int, count: int) -> float:

@@ -27,6 +27,7 @@ from roomlog.services import approval, corrections, event_times, visits
 from tests.pdf_read import read_pdf
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
+from tests.support.worlds import kept
 
 REASON = "fundet ved gennemgang"
 
@@ -46,8 +47,18 @@ def _at(month: dt.date, day: int, hour: int) -> dt.datetime:
 
 @pytest.fixture
 def world(app: Flask, make: Factory, dbs: Session) -> World:
-    """Ten admitted visits and one turned away, eight consumptions, four emergencies, approved."""
+    """Ten admitted visits and one turned away, eight consumptions, four emergencies, approved.
+
+    Built once per process and copied into each test's database (tests.support.worlds.kept); the tests that
+    change records after the approval change their own copy.
+    """
     app.config["LOCK_AFTER_DAYS"] = 62  # the month before today stays changeable whatever today is
+    return kept(
+        make, dbs, "test_truth_approved_page.world", lambda: _build_world(app, make), _ids, lambda ids: _load(dbs, ids)
+    )
+
+
+def _build_world(app: Flask, make: Factory) -> World:
     month = add_months(today_local().replace(day=1), -1)
     room = make.room("Vesterbro", "101", opened_on=dt.date(2020, 1, 1))
     lead = make.user(Role.LEAD, rooms=[room], username="lead")
@@ -81,6 +92,18 @@ def world(app: Flask, make: Factory, dbs: Session) -> World:
                                password=None, require_password=False)  # fmt: skip
         db.session.commit()
     return World(room, lead, month, found[0], eaten[7])
+
+
+def _ids(w: World) -> tuple[int, int, dt.date, int, int]:
+    return w.room.id, w.lead.id, w.month, w.emergency.id, w.consumption.id
+
+
+def _load(dbs: Session, ids: tuple[int, int, dt.date, int, int]) -> World:
+    room, lead, month, emergency, consumption = ids
+    return World(
+        dbs.get_one(Room, room), dbs.get_one(User, lead), month, dbs.get_one(Emergency, emergency),
+        dbs.get_one(Consumption, consumption),
+    )  # fmt: skip
 
 
 @dataclass

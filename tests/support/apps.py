@@ -32,6 +32,7 @@ __all__ = [
     "migrated_app",
     "owner_app",
     "scratch_pg_database",
+    "share_rule_parsing",
     "share_url_builders",
     "sqlite_path",
     "statements",
@@ -104,6 +105,55 @@ def share_url_builders() -> None:
 
     compile_builder.shared = True
     Rule._compile_builder = compile_builder
+
+
+def share_rule_parsing() -> None:
+    """Let every test app reuse how Werkzeug parsed an equal rule for an earlier one (test processes only).
+
+    After the URL builders (:func:`share_url_builders`), half of ``create_app`` was ``Rule.compile`` parsing each
+    of the ~100 rules into its parts (regular expressions, weights) and trace again for every app. The result is
+    a pure function of the rule's text, its host or subdomain, slash merging and the map's converter classes;
+    an equal rule gets the earlier parts and trace, and converters of its own made for its own map (recorded
+    as the first parse asked for them). Without these private methods (another Werkzeug) nothing changes.
+    """
+    original: Callable[..., Any] | None = getattr(Rule, "compile", None)
+    if original is None or not hasattr(Rule, "_parse_rule") or getattr(original, "shared", False):
+        return
+    parsed: dict[tuple[object, ...], tuple[list[Any], list[Any], list[tuple[str, str, Any, dict[str, Any]]]]] = {}
+
+    def compile_rule(self: Rule) -> None:
+        rules = self.map
+        domain = (self.host or "") if rules.host_matching else (self.subdomain or "")
+        converters = tuple(sorted((name, id(kind)) for name, kind in rules.converters.items()))
+        key = (self.rule, domain, rules.host_matching, bool(self.merge_slashes), converters)
+        found = parsed.get(key)
+        if found is None:
+            calls: list[tuple[str, str, Any, dict[str, Any]]] = []
+            make = self.get_converter
+
+            def recording(variable: str, name: str, args: Any, kwargs: Any) -> Any:
+                calls.append((variable, name, args, dict(kwargs)))
+                return make(variable, name, args, kwargs)
+
+            self.get_converter = recording  # type: ignore[method-assign]
+            try:
+                original(self)
+            finally:
+                del self.get_converter
+            parsed[key] = (list(self._parts), list(self._trace), calls)
+            return
+        parts, trace, calls = found
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {
+            variable: self.get_converter(variable, name, args, kw) for variable, name, args, kw in calls
+        }
+        self.arguments.update(variable for variable, *_ in calls)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    compile_rule.shared = True  # type: ignore[attr-defined]
+    Rule.compile = compile_rule  # type: ignore[method-assign]
 
 
 def sqlite_path(url: str) -> Path:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import g
 from sqlalchemy.orm import Session
@@ -18,6 +18,8 @@ from roomlog.services import pool_applications, pool_decisions
 from roomlog.services.tokens import create_token
 from tests.support import snapshots
 from tests.support.factories import Factory
+
+T = TypeVar("T")
 
 
 def publish(session: Session, today: dt.date | None = None) -> list[str]:
@@ -68,13 +70,29 @@ def kept_world(make: Factory, dbs: Session, name: Hashable, build: Callable[[], 
     The first test on an empty database builds it; later ones on an empty database get a copy of its rows.
     ``build`` must make the same world every time (it may start from ``build_world``).
     """
+    return kept(make, dbs, name, build, _world_ids, lambda ids: _load_world(dbs, ids))
+
+
+def kept(
+    make: Factory,
+    dbs: Session,
+    name: Hashable,
+    build: Callable[[], T],
+    dump: Callable[[T], Any],
+    load: Callable[[Any], T],
+) -> T:
+    """A module's own world of any shape, kept like build_world's (:func:`kept_world`).
+
+    ``dump`` turns the world into plain data (ids, token values), ``load`` turns that back into the world
+    through ``dbs`` after the copy. Built afresh for another day, other secrets or other hashing parameters.
+    """
     config = make.app.config
     key = (
         name,
         today_local(),
         *(repr(config.get(option)) for option in ("SECRET_KEY", "PSEUDONYM_KEY", "DATA_KEY", "ARGON2_PARAMS")),
     )
-    return snapshots.reuse_or_build(dbs, key, build, _world_ids, lambda ids: _load_world(dbs, ids))
+    return snapshots.reuse_or_build(dbs, key, build, dump, load)
 
 
 def _world_ids(world: World) -> tuple[list[int], list[int], list[str]]:

@@ -70,12 +70,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         drop_shared(basetemp / SHARED)
 
 
-#: The longest test modules, longest first. Ranked 2026-12-03 (session 9) from one full ``--durations=0`` run of
-#: main (527a4a4) with ``-n 2 --dist loadfile`` on a quiet 2-core machine (424.6 s), setup + call + teardown summed
-#: per module (docs/testing.md), then moved for what session 9 cut (test_load's shared servers, the scenario's tab,
-#: the suppression oracle, the trend world); the demo builders (``sqlite_demo``, ``pg_demo``, the headline
-#: module's three-month demo) come early so that their other users (test_audit_and_guards, test_cli,
-#: test_security_pseudonyms) find them built. Re-rank from such a run when modules change. pytest-xdist
+#: The longest test modules, longest first. Ranked 2026-12-03 (session 10) from one full ``--durations=0`` run of
+#: main (89a3957) with ``-n 2 --dist loadfile`` on a quiet 2-core machine (469.4 s), setup + call + teardown summed
+#: per module (docs/testing.md), then moved for what session 10 changed: the headline module builds ``sqlite_demo``
+#: (now the run's one three-month SQLite demo) and the deployment module ``pg_demo``, early, so that their other
+#: users (test_demo_history, test_audit_and_guards, test_cli, test_security_pseudonyms) find them built and do not
+#: wait on the build's lock. Re-rank from such a run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started
@@ -85,9 +85,9 @@ LONGEST_FIRST: tuple[str, ...] = (
     "tests/test_load.py",
     "tests/test_publication_headline.py",
     "tests/test_security_deployment.py",
-    "tests/test_demo_history.py",
     "tests/browser/test_security_accessibility.py",
     "tests/test_security_fuzz.py",
+    "tests/test_demo_history.py",
     "tests/browser/test_capture_tablet.py",
     "tests/test_faults.py",
     "tests/browser/test_offline_outbox.py",

@@ -16,6 +16,7 @@ from roomlog.api.jsonbody import json_response
 from roomlog.api.openapi import openapi_document
 from roomlog.api.paging import CursorGone, Page, next_cursor, next_url, parse_page, query_key
 from roomlog.api.params import AggregateQuery, check_known, parse_query
+from roomlog.api.ratelimit import budget, cost, not_a_following_page, page_budget
 from roomlog.auth.access import public
 from roomlog.auth.tokens import CHALLENGE, rate_limit_key, require_token
 from roomlog.extensions import csrf, db, limiter, publication_cells
@@ -30,8 +31,11 @@ from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no session to forge requests with
-# One budget per token (per address without a valid token) shared by every endpoint of the API.
-limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key)(bp)
+# One budget per token (per address without a valid token) shared by every endpoint of the API; a page that
+# follows a cursor costs nothing from it the first time, and counts on a larger budget of pages (api/ratelimit.py).
+# Declared first, the token's budget is the one the X-RateLimit headers show while neither is reached.
+limiter.shared_limit(budget, scope="api", key_func=rate_limit_key, cost=cost)(bp)
+limiter.shared_limit(page_budget, scope="api-pages", key_func=rate_limit_key, exempt_when=not_a_following_page)(bp)
 
 
 @bp.before_request

@@ -53,6 +53,28 @@ def test_a_revoked_token_stops_working(client: FlaskClient, world: World, dbs: S
     assert client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code == 401
 
 
+def test_last_used_is_written_at_most_once_a_minute(client: FlaskClient, world: World, dbs: Session) -> None:
+    """A pull of many pages is one use: no database write per page."""
+    import datetime as dt
+
+    from roomlog.services.tokens import LAST_USED_EVERY
+
+    def token() -> ApiToken:
+        dbs.expire_all()
+        return dbs.scalars(select(ApiToken).where(ApiToken.user_id == world.kbh_user.id)).one()
+
+    assert client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code == 200
+    first = token().last_used_at
+    assert first is not None
+    assert client.get("/api/v1/indicators", headers=bearer(world.kbh_token)).status_code == 200
+    assert token().last_used_at == first
+    stale = token()
+    stale.last_used_at = first - LAST_USED_EVERY - dt.timedelta(seconds=1)
+    dbs.commit()
+    assert client.get("/api/v1/rooms", headers=bearer(world.kbh_token)).status_code == 200
+    assert token().last_used_at > first
+
+
 def test_only_municipality_and_national_users_own_tokens(make: Factory, dbs: Session) -> None:
     from roomlog.services import DomainError
 

@@ -1,4 +1,5 @@
-"""API for integrators: cursor pages with a total, strong ETags and 304, gzip, one rate limit per token."""
+"""API for integrators: cursor pages with a total, strong ETags and 304, gzip, one rate limit per token
+(following a cursor is free the first time, within a larger budget of pages)."""
 
 from __future__ import annotations
 
@@ -70,9 +71,25 @@ def test_pages_agree_with_one_big_page(client: FlaskClient, world: World) -> Non
         url = body["next"]
     assert rows == whole["rows"]
     default = client.get(SMALL, headers=headers).get_json()
-    assert default["limit"] == 1000 and default["rows"] == whole["rows"]
+    assert default["limit"] == 10000 and default["rows"] == whole["rows"]  # the largest page unless asked for less
     capped = client.get(SMALL + "&limit=50000", headers=headers).get_json()
     assert capped["limit"] == 10000  # JSON pages hold at most 10,000 rows
+
+
+def test_a_whole_table_is_one_page_of_the_largest_size_unless_a_smaller_one_is_asked_for(
+    client: FlaskClient, world: World
+) -> None:
+    headers = bearer(world.national_token)
+    body = client.get(TEN_YEARS, headers=headers).get_json()
+    assert body["limit"] == 10000 and len(body["rows"]) == 10000 and body["total"] == 120 * 6 * len(CODES)
+    rows, url, pages = body["rows"], body["next"], 1
+    while url is not None:
+        page = client.get(url, headers=headers).get_json()
+        assert page["limit"] == 10000 and page["offset"] == 10000 * pages
+        rows, url, pages = rows + page["rows"], page["next"], pages + 1
+    assert pages == -(-body["total"] // 10000) and len({key(r) for r in rows}) == body["total"]
+    csv = client.get(TEN_YEARS + "&format=csv", headers=headers)
+    assert "Link" not in csv.headers and int(csv.headers["X-Total-Count"]) == body["total"]  # a file: one page
 
 
 def test_a_cursor_is_checked(client: FlaskClient, world: World) -> None:
@@ -193,3 +210,59 @@ def test_one_rate_limit_per_token_across_endpoints(client: FlaskClient, world: W
     assert revoked == [401, 401, 401, 429]  # a revoked token keeps its own budget
     anonymous = [client.get(p).status_code for p in ("/api/v1/rooms", "/api/v1/indicators", SMALL, "/api/v1/rooms")]
     assert anonymous == [401, 401, 401, 429]  # without a token: one budget per address
+
+
+LIMITED = {"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+def remaining(response) -> str:  # type: ignore[no-untyped-def]
+    return response.headers["X-RateLimit-Remaining"]
+
+
+@pytest.mark.parametrize("app_config", [LIMITED])
+def test_following_a_cursor_is_free_once_and_a_loop_over_one_cursor_is_refused(
+    client: FlaskClient, world: World
+) -> None:
+    headers = bearer(world.kbh_token)
+    first = client.get(SMALL + "&limit=4", headers=headers)
+    assert first.status_code == 200 and remaining(first) == "2"
+    url, pages = first.get_json()["next"], []
+    while url is not None:  # every following page, each followed once: the budget stays where the first page left it
+        pages.append(client.get(url, headers=headers))
+        url = pages[-1].get_json()["next"]
+    assert len(pages) == 4 and all(p.status_code == 200 and remaining(p) == "2" for p in pages)
+    again = first.get_json()["next"]
+    loop = [client.get(again, headers=headers) for _ in range(3)]
+    assert [(r.status_code, remaining(r)) for r in loop[:2]] == [(200, "1"), (200, "0")]
+    refused = loop[2]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.mimetype == "application/json" and refused.get_json()["request_id"]
+    assert client.get(pages[-1].request.url, headers=headers).status_code == 429  # the whole budget is spent
+    assert client.get("/api/v1/rooms", headers=bearer(world.odense_token)).status_code == 200  # per token
+
+
+@pytest.mark.parametrize("app_config", [LIMITED])
+def test_a_cursor_the_api_did_not_sign_costs_like_any_request(client: FlaskClient, world: World) -> None:
+    headers = bearer(world.kbh_token)
+    cursor = client.get(SMALL + "&limit=4", headers=headers).get_json()["next_cursor"]
+    forged = SMALL + "&limit=4&cursor=" + cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")
+    answers = [client.get(forged, headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [404, 404, 429]
+    assert [remaining(a) for a in answers[:2]] == ["1", "0"]
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "API_RATE_LIMIT": "2 per minute"}])
+def test_free_following_pages_are_bounded_by_the_page_budget(client: FlaskClient, world: World) -> None:
+    from roomlog.api.ratelimit import PAGE_FACTOR
+
+    headers = bearer(world.national_token)
+    body = client.get(SMALL + "&limit=1", headers=headers).get_json()
+    assert body["total"] == 36 > 2 * PAGE_FACTOR + 1  # more one-row pages than the page budget holds
+    url, statuses = body["next"], []
+    while url is not None and len(statuses) <= 2 * PAGE_FACTOR:
+        response = client.get(url, headers=headers)
+        statuses.append(response.status_code)
+        url = response.get_json().get("next")
+    assert statuses == [200] * 2 * PAGE_FACTOR + [429]  # each page followed once, and still refused at the bound
+    assert response.headers["X-RateLimit-Limit"] == str(2 * PAGE_FACTOR)
+    assert client.get("/api/v1/rooms", headers=headers).status_code == 200  # the token's own budget is untouched

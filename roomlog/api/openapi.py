@@ -7,6 +7,7 @@ from typing import Any
 from roomlog.api.formats import DATAPACKAGE_PATH, DIALECT_PARAMETER, FILE_CONTENT
 from roomlog.api.openapi_schemas import AGGREGATES, ERROR, FUNDING, FUNDING_ROW, INDICATORS, ROOMS, ROW
 from roomlog.api.paging import DEFAULT_LIMIT, LIMIT_CEILING, MAX_LIMIT
+from roomlog.api.ratelimit import PAGE_FACTOR
 from roomlog.reporting.indicators import CODES
 from roomlog.reporting.windows import GRANULARITIES
 
@@ -73,7 +74,8 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "The room is not in the token's scope (`parameter: room`), or no page answers to the `cursor` "
         "(`parameter: cursor`).",
         410: "The `cursor` was made before the publication changed: start again from the first page.",
-        429: "Rate limit reached: wait `Retry-After` seconds.",
+        429: "Rate limit reached (the token's budget, or its budget of pages followed by cursor): wait "
+        "`Retry-After` seconds.",
         500: "Something failed on our side; quote `request_id`.",
         503: "The database cannot be reached right now; try again shortly.",
     }
@@ -142,7 +144,8 @@ def _aggregate_parameters() -> list[dict[str, Any]]:
             "description": 'Opaque and signed: `next_cursor` (or the `Link: rel="next"` URL) of the page before, '
             "with the same other parameters. Another query's or a changed cursor is a 404 "
             "(`parameter: cursor`: no such page); "
-            "a cursor from before a republication is a 410: start again from the first page.",
+            "a cursor from before a republication is a 410: start again from the first page. "
+            "The first time a token follows a cursor it costs nothing from its rate-limit budget.",
         },
         LANG,
         *CONDITIONAL,
@@ -168,8 +171,11 @@ def openapi_document() -> dict[str, Any]:
             "A parameter an operation does not list is refused with 400 naming it. 405 carries `Allow`. "
             "Responses carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`: one budget "
             "per token shared by every endpoint (per client address without a valid token); "
-            "429 adds `Retry-After` (seconds).\n\n"
-            "Pages: `/aggregates` answers one page (`limit`, default 1000 JSON rows) with `total`, `next_cursor` "
+            "429 adds `Retry-After` (seconds). Following a `next` cursor costs nothing from that budget the first "
+            "time the token follows it in the budget's period (again: 1, like any request); every page asked for "
+            f"with a cursor also counts on a budget of pages {PAGE_FACTOR} times as large.\n\n"
+            f"Pages: `/aggregates` answers one page (`limit`, default {DEFAULT_LIMIT['json']} JSON rows, the "
+            "largest) with `total`, `next_cursor` "
             'and `next`, and the headers `X-Total-Count` and `Link: <…>; rel="next"`; follow `next` until it is '
             "null. The cursor is signed and bound to the query, the token's scope and the publication's version: "
             "after a republication it answers 410 (start again).\n\n"

@@ -11,8 +11,9 @@ from werkzeug.datastructures import MultiDict
 
 from roomlog.reporting.windows import WindowError
 
-#: Rows per page when ``limit`` is not given: JSON pages, and CSV/XLSX files (a whole table up to this size).
-DEFAULT_LIMIT = {"json": 1000, "csv": 100_000, "xlsx": 100_000}
+#: Rows per page when ``limit`` is not given: JSON pages (the largest: two years of months for the whole
+#: country is three pages), and CSV/XLSX files (a whole table up to this size).
+DEFAULT_LIMIT = {"json": 10_000, "csv": 100_000, "xlsx": 100_000}
 #: The largest page; a larger ``limit`` is served as this many rows (the body's ``limit`` says so).
 MAX_LIMIT = {"json": 10_000, "csv": 100_000, "xlsx": 100_000}
 LIMIT_CEILING = max(MAX_LIMIT.values())
@@ -48,6 +49,15 @@ def parse_limit(text: str | None, fmt: str) -> int:
     if int(text) > LIMIT_CEILING:
         raise WindowError("limit", f"'limit' must be a whole number from 1 to {LIMIT_CEILING}")
     return min(int(text), MAX_LIMIT[fmt])
+
+
+def signed(text: str, secret: str) -> bool:
+    """Whether ``text`` is a cursor this API gave out (for any query or version)."""
+    try:
+        URLSafeSerializer(secret, salt=SALT).loads(text)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return True
 
 
 def parse_page(args: MultiDict[str, str], fmt: str, key: str, version: str, secret: str) -> Page:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
+
 from flask import Blueprint, current_app, g, jsonify, request, session
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -9,9 +12,11 @@ from werkzeug.wrappers import Response
 from roomlog.api.caching import State, compress, etag_for, not_modified, publication_state, validated
 from roomlog.api.errors import api_error, api_language, bad_parameter
 from roomlog.api.formats import datapackage_response, dialect_of, file_response, negotiated
+from roomlog.api.jsonbody import json_response
 from roomlog.api.openapi import openapi_document
 from roomlog.api.paging import CursorGone, Page, next_cursor, next_url, parse_page, query_key
 from roomlog.api.params import AggregateQuery, check_known, parse_query
+from roomlog.api.ratelimit import budget, cost, not_a_following_page, page_budget
 from roomlog.auth.access import public
 from roomlog.auth.tokens import CHALLENGE, rate_limit_key, require_token
 from roomlog.extensions import csrf, db, limiter, publication_cells
@@ -21,12 +26,16 @@ from roomlog.reporting.exports import XLSX, suppression_note
 from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.publication.coverage import span
+from roomlog.reporting.publication.units import RoomInfo
 from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no session to forge requests with
-# One budget per token (per address without a valid token) shared by every endpoint of the API.
-limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key)(bp)
+# One budget per token (per address without a valid token) shared by every endpoint of the API; a page that
+# follows a cursor costs nothing from it the first time, and counts on a larger budget of pages (api/ratelimit.py).
+# Declared first, the token's budget is the one the X-RateLimit headers show while neither is reached.
+limiter.shared_limit(budget, scope="api", key_func=rate_limit_key, cost=cost)(bp)
+limiter.shared_limit(page_budget, scope="api-pages", key_func=rate_limit_key, exempt_when=not_a_following_page)(bp)
 
 
 @bp.before_request
@@ -129,26 +138,24 @@ def _fresh(response: Response, etag: str, state: State) -> Response:
     return validated(response, etag, state)
 
 
-def _per_window(query: AggregateQuery) -> int:
+def _per_window(query: AggregateQuery, rooms_info: list[RoomInfo]) -> int:
     """Rows per period: every period has one row per visible unit and indicator."""
 
     class _Count:
         def cell(self, unit: object, code: str) -> None:
             return None
 
-    rooms_info = reader_rooms(db.session)
     return len(visible_cells(
         _Count(),  # type: ignore[arg-type]  # a stand-in Table: visible_cells only calls .cell(); only the count is used
         rooms_info, query.indicators, municipality=g.api_municipality, national=g.api_national, room_id=query.room_id,
     ))  # fmt: skip
 
 
-def _cells(query: AggregateQuery, threshold: int, page: Page, per: int) -> list[Cell]:
+def _cells(query: AggregateQuery, threshold: int, page: Page, per: int, rooms_info: list[RoomInfo]) -> list[Cell]:
     """The rows of one page, reading only the periods it touches."""
     if per == 0:
         return []
     first, last = page.offset // per, -(-(page.offset + page.limit) // per)
-    rooms_info = reader_rooms(db.session)
     out: list[Cell] = []
     chosen = query.windows[first:last]
     for stored in tables(db.session, chosen, rooms_info, threshold, query.indicators, publication_cells()):
@@ -197,9 +204,10 @@ def aggregates() -> Response | tuple[Response, int]:
     unchanged = not_modified(etag, state, MIMETYPES.get(query.format, XLSX))
     if unchanged is not None:
         return unchanged
-    per = _per_window(query)
+    rooms_info = reader_rooms(db.session)
+    per = _per_window(query, rooms_info)
     total = per * len(query.windows)
-    cells = _cells(query, threshold, page, per)
+    cells = _cells(query, threshold, page, per, rooms_info)
     cursor = next_cursor(page, total, secret)
     link = next_url(request.script_root + request.path, request.args, cursor)
     headers = {"X-Total-Count": str(total)}
@@ -211,7 +219,7 @@ def aggregates() -> Response | tuple[Response, int]:
                                  threshold=threshold)  # fmt: skip
         response.headers.extend(headers)
     else:
-        response = jsonify(
+        response = json_response(
             {
                 "from": query.first,
                 "to": query.last,
@@ -227,7 +235,7 @@ def aggregates() -> Response | tuple[Response, int]:
                     "note": suppression_note(threshold),
                     "cells": [_hidden(c) for c in cells if c.suppressed],
                 },
-                "rows": [_row(c) for c in cells],
+                "rows": _rows(cells),
             }
         )
         response.headers.extend(headers)
@@ -250,29 +258,38 @@ def _value(cell: Cell) -> int | float | None:
     return int(cell.value) if isinstance(cell.value, int) else float(cell.value)
 
 
-def _row(cell: Cell) -> dict[str, object]:
-    return {
-        "municipality_code": cell.municipality_code,
-        "room_id": cell.room_id,
-        "room": cell.room,
-        "period": cell.period,
-        "period_kind": period_kind(cell.period),
-        "indicator": cell.indicator,
-        "value": _value(cell),
-        "suppressed": cell.suppressed,
-        "status": cell.status,
-        "revised": cell.revised,
-        "coverage": _coverage(cell),
-        "missing": cell.missing,
-    }
+def _rows(cells: Sequence[Cell]) -> list[dict[str, object]]:
+    """The JSON rows of a page; ``coverage`` is the months a shown (or hidden) figure covers, ``None``
+    when there is no figure (see ``missing``)."""
+    out: list[dict[str, object]] = []
+    for cell in cells:
+        kind, first, last = _period_fields(cell.period)
+        missing = cell.missing
+        value = cell.value
+        out.append(
+            {
+                "municipality_code": cell.municipality_code,
+                "room_id": cell.room_id,
+                "room": cell.room,
+                "period": cell.period,
+                "period_kind": kind,
+                "indicator": cell.indicator,
+                "value": None if value is None else (value if type(value) is int else _value(cell)),
+                "suppressed": cell.suppressed,
+                "status": cell.status,
+                "revised": cell.revised,
+                "coverage": None if missing is not None else {"from": first, "to": last},
+                "missing": missing,
+            }
+        )
+    return out
 
 
-def _coverage(cell: Cell) -> dict[str, str] | None:
-    """The months a shown (or hidden) figure covers; ``None`` when there is no figure (see ``missing``)."""
-    if cell.missing is not None:
-        return None
-    first, last = span(cell.period)
-    return {"from": first, "to": last}
+@lru_cache(maxsize=4096)
+def _period_fields(label: str) -> tuple[str, str, str]:
+    """A period's ``period_kind`` and the first and last month it covers (the same for every row of it)."""
+    first, last = span(label)
+    return period_kind(label), first, last
 
 
 def period_kind(label: str) -> str:

@@ -30,7 +30,14 @@ def bearer_value() -> str:
 
 
 def rate_limit_key() -> str:
-    """Rate-limit bucket: the token's id for a known token, else the client address."""
+    """Rate-limit bucket: the token's id for a known token, else the client address (looked up once a request)."""
+    found: str | None = g.get("rate_limit_key")
+    if found is None:
+        found = g.rate_limit_key = _rate_limit_key()
+    return found
+
+
+def _rate_limit_key() -> str:
     value = bearer_value()
     if value:
         digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
@@ -49,7 +56,7 @@ def require_token() -> Message | None:
     if token is None:
         db.session.rollback()
         return Message(N_("invalid or revoked token"))
-    db.session.commit()  # last_used_at
+    db.session.commit()  # last_used_at, when due (services.tokens.LAST_USED_EVERY)
     owner = token.user
     g.api_token_id = token.id
     g.api_national = owner.role == Role.NATIONAL

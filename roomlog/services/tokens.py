@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -20,6 +21,8 @@ from roomlog.services import DomainError, audit
 TOKEN_MARK = "rlg_"  # noqa: S105 (a public marker at the start of every token, not a secret)  # nosec B105
 TOKEN_ROLES = frozenset({Role.MUNICIPALITY, Role.NATIONAL})
 PREFIX_LENGTH = 12
+#: ``last_used_at`` is written at most this often: a pull of many pages is one use, not a database write per page.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ def authenticate(session: Session, value: str) -> ApiToken | None:
         return None
     if token.revoked_at is not None or not token.user.active or token.user.role not in TOKEN_ROLES:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        token.last_used_at = now
     return token
 
 

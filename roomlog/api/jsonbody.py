@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import codecs
 
+import orjson
 from flask import Response, current_app, jsonify
 from flask.json.provider import DefaultJSONProvider
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover  # an environment installed before orjson was a dependency
-    orjson = None  # type: ignore[assignment]
-
 #: Sorted keys; dates and dataclasses through the provider's ``default``, as ``json.dumps`` does.
-OPTIONS = (
-    0 if orjson is None else orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-)
+OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 #: The codec error handler that writes what ``encode("ascii")`` cannot as ``json.dumps(ensure_ascii=True)`` does.
 ESCAPES = "roomlog-json-ascii"
 
@@ -58,7 +52,7 @@ def ascii_json(data: bytes) -> bytes:
 def json_response(body: dict[str, object]) -> Response:
     """``jsonify(body)``, byte for byte, encoded by orjson when that gives the same bytes."""
     provider = current_app.json  # exactly Flask's default (a subclass may write otherwise; isinstance narrows the type)
-    if orjson is None or type(provider) is not DefaultJSONProvider or not isinstance(provider, DefaultJSONProvider):
+    if type(provider) is not DefaultJSONProvider or not isinstance(provider, DefaultJSONProvider):
         return jsonify(body)
     compact = provider.compact or (provider.compact is None and not current_app.debug)
     if not (provider.sort_keys and provider.ensure_ascii and compact):

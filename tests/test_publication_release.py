@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from roomlog.reporting.publication.audit import INF, Showing, ranges
-from roomlog.reporting.publication.protect import _equations, protect_year, release, release_secondary, show_pinned
+from roomlog.reporting.publication.protect import (
+    _equations,
+    _with_siblings,
+    protect_year,
+    release,
+    release_secondary,
+    show_pinned,
+)
 from roomlog.reporting.publication.units import NATIONAL, Key, Relation
 from roomlog.reporting.suppression import Reason, _State
 
@@ -319,3 +326,18 @@ def test_the_second_release_pass_stays_within_its_budget(monkeypatch: pytest.Mon
     release_secondary(state, audit, groups, 20)
     assert tries and all(before < 20 for before in tries) and len(tries) < len(groups)
     assert not _narrow(exact, rels, set(state.reasons))
+
+
+def test_siblings_of_a_sum_are_tried_together_and_nothing_else_is_joined() -> None:
+    """With their municipality's total visible, two hidden room years pin each other: showing one alone is
+    refused, so the year pass tries them as one group (same period, indicator and level, in an equality)."""
+    muni, h17, skyen, odense = ("municipality", "101"), ("room", "1"), ("room", "2"), ("room", "3")
+    a, b, c = ("2025", h17, CODE), ("2025", skyen, CODE), ("2025", odense, CODE)
+    other_code = ("2025", skyen, "referrals.total")
+    month = ("2025-01", skyen, CODE)
+    total = Relation(((("2025", muni, CODE), -1), (a, 1), (b, 1)), True)
+    bound = Relation(((c, 1), (a, -1)), False)  # an inequality never joins
+    by_key: dict[Key, list[Relation]] = {a: [total, bound], b: [total], c: [bound]}
+    groups = [{a}, {c}, {other_code}, {b}, {month}]
+    assert _with_siblings(groups, by_key) == [{a, b}, {c}, {other_code}, {month}]
+    assert _with_siblings([{c}, {other_code}], by_key) == [{c}, {other_code}]

@@ -44,6 +44,9 @@ RELEASE_SOLVES = 4000
 SECONDARY_SOLVES = 2500
 #: ... and at most this many per complement it may try (closing one month tries only that month's).
 SOLVES_PER_GROUP = 4
+#: The year cells of the headline indicators (at most a few dozen groups a year) are each given a whole try:
+#: one try of a room's year with its siblings costs 30–50 solves on the demos.
+YEAR_SOLVES_PER_GROUP = 64
 #: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
 #: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
 SUSPECT_BATCH = 1
@@ -236,6 +239,18 @@ def protect_year(
         release(state, exact, threshold, by_key, groups, RELEASE_SOLVES, audit)
     narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
     if not leaks:
+        # The figures read most, before the second pass's budget is spent on the many cells ranked above them:
+        # the hidden year cells of the headline indicators (a room's year is last in that pass's order).
+        years = _with_siblings(
+            [
+                g
+                for g in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
+                if any(kind_of_label(k[0]) == "year" and k[2] in HEADLINE_TOTALS for k in g)
+            ],
+            by_key,
+        )
+        if years and release_secondary(state, audit, years, YEAR_SOLVES_PER_GROUP * len(years)):
+            narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
         release_secondary(state, audit, groups, min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups)))
         narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
@@ -326,6 +341,35 @@ def _secondary(
         taken |= group
         out.append(group)
     return out
+
+
+def _with_siblings(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]]) -> list[set[Key]]:
+    """``groups`` joined with the other groups of their hidden siblings: the same period and indicator in the
+    same sum (a municipality's rooms). With the total visible, showing one sibling pins the other: they are
+    shown together or not at all. Order kept (a joined group takes the place of its first member)."""
+    owner = {key: n for n, group in enumerate(groups) for key in group}
+    parent = list(range(len(groups)))
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for key, n in owner.items():
+        for relation in by_key.get(key, []):
+            if not relation.exact:
+                continue
+            for other, _coef in relation.terms:
+                m = owner.get(other)
+                if m is not None and other[0] == key[0] and other[2] == key[2] and other[1][0] == key[1][0]:
+                    a, b = find(n), find(m)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    joined: dict[int, set[Key]] = {}
+    for n, group in enumerate(groups):
+        joined.setdefault(find(n), set()).update(group)
+    return [joined[n] for n in sorted(joined)]
 
 
 def release_secondary(

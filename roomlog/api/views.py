@@ -26,7 +26,7 @@ from roomlog.reporting.exports import XLSX, suppression_note
 from roomlog.reporting.indicators import INDICATORS
 from roomlog.reporting.publication import Cell, reader_rooms, tables, visible_cells
 from roomlog.reporting.publication.coverage import span
-from roomlog.reporting.publication.units import RoomInfo
+from roomlog.reporting.publication.units import RoomInfo, kind_of_label
 from roomlog.reporting.windows import WindowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -265,7 +265,6 @@ def _rows(cells: Sequence[Cell]) -> list[dict[str, object]]:
     for cell in cells:
         kind, first, last = _period_fields(cell.period)
         missing = cell.missing
-        value = cell.value
         out.append(
             {
                 "municipality_code": cell.municipality_code,
@@ -274,7 +273,7 @@ def _rows(cells: Sequence[Cell]) -> list[dict[str, object]]:
                 "period": cell.period,
                 "period_kind": kind,
                 "indicator": cell.indicator,
-                "value": None if value is None else (value if type(value) is int else _value(cell)),
+                "value": _value(cell),
                 "suppressed": cell.suppressed,
                 "status": cell.status,
                 "revised": cell.revised,
@@ -294,11 +293,7 @@ def _period_fields(label: str) -> tuple[str, str, str]:
 
 def period_kind(label: str) -> str:
     """``month``, ``quarter``, ``year`` or ``range`` (``2022-03..2022-12``: a partial or a whole span)."""
-    if ".." in label:
-        return "range"
-    if "-Q" in label:
-        return "quarter"
-    return "month" if "-" in label else "year"
+    return "range" if ".." in label else kind_of_label(label)
 
 
 def _hidden(cell: Cell) -> dict[str, object]:

@@ -11,7 +11,12 @@ Reusable by every area's browser tests. Fixtures:
 ``page``         a fresh context and page per test: 768×1024 (tablet portrait), Danish locale,
                  Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size.
 ``shot``         ``shot(page, "name")`` saves ``test-artifacts/screenshots/<name>.png``.
-``login``        ``login(page, username)`` logs in through the real form (Factory password).
+``login``        ``login(page, username)`` logs the page's browser context in: the log-in form's own GET
+                 (for its CSRF token) and POST, sent by the context (its cookie jar is the page's), no page
+                 rendered; the page stays where it was. For tests of what they do after logging in.
+``login_form``   ``login_form(page, username)`` logs in by typing into the real form in the page (tests
+                 of logging in itself, and of what the log-in page's scripts do: the outbox and its
+                 service worker).
 
 When Chromium (/usr/bin/chromium) or Playwright is missing the tests are skipped with the
 reason, except with ``CI=true``, where they fail.
@@ -37,6 +42,7 @@ from roomlog.models import Base
 from roomlog.services.municipalities import ensure_municipalities
 from tests.support.apps import instance_folder, make_test_config
 from tests.support.factories import Factory
+from tests.support.net import csrf_token
 
 CHROMIUM = Path(os.environ.get("ROOMLOG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -179,8 +185,8 @@ def shot() -> Callable[[Any, str], Path]:
 
 
 @pytest.fixture
-def login(live_server: LiveServer) -> Callable[[Any, str], None]:
-    """Return ``login(page, username)``: log in through the real form."""
+def login_form(live_server: LiveServer) -> Callable[[Any, str], None]:
+    """Return ``login_form(page, username)``: log in by typing into the real form in the page."""
 
     def do(tab: Any, username: str, password: str = Factory.PASSWORD) -> None:
         tab.goto(f"{live_server.url}/auth/login")
@@ -188,5 +194,28 @@ def login(live_server: LiveServer) -> Callable[[Any, str], None]:
         tab.fill("input[name=password]", password)
         tab.click("[data-action=login]")
         tab.wait_for_load_state()
+
+    return do
+
+
+@pytest.fixture
+def login(live_server: LiveServer) -> Callable[[Any, str], None]:
+    """Return ``login(page, username)``: the form's own requests, sent by the page's browser context.
+
+    GET the log-in page for its CSRF token, POST the form with it (the session and device cookies land in
+    the context's cookie jar, which the page uses); the redirect is not followed. The same requests the
+    form makes and the same session on the server, without Chromium rendering the log-in page and the
+    landing page. The start page's answer (a redirect, never to the log-in page) shows the session is logged in;
+    a wrong password or a log-in that does not take fails here.
+    """
+
+    def do(tab: Any, username: str, password: str = Factory.PASSWORD) -> None:
+        url = f"{live_server.url}/auth/login"
+        page = tab.context.request.get(url)
+        fields = {"username": username, "password": password, "next": "", "csrf_token": csrf_token(page.text())}
+        answer = tab.context.request.post(url, form=fields, max_redirects=0)
+        assert answer.status == 302, f"log-in of {username} answered {answer.status}, not a redirect"
+        start = tab.context.request.get(f"{live_server.url}/", max_redirects=0)  # a redirect, never to the log-in
+        assert "/auth/login" not in start.headers.get("location", ""), f"{username} is not logged in"
 
     return do

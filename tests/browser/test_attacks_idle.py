@@ -16,14 +16,14 @@ from tests.browser.test_offline_outbox import OUTBOX, _controlled, _go_offline, 
 
 
 def test_past_the_idle_timeout_offline_the_board_is_gone_and_takes_no_entry(
-    live_server: Any, page: Any, login: Any
+    live_server: Any, page: Any, login_form: Any
 ) -> None:
     make = live_server.make
     room = make.room("Kælderen")
     ida = make.user(Role.STAFF, rooms=[room], username="ida-idle")
     board_url = f"{live_server.url}/rooms/{room.id}/"
     page.clock.install()
-    login(page, "ida-idle")
+    login_form(page, "ida-idle")
     page.goto(board_url)
     _controlled(page)
     page.reload()  # the worker keeps this page for ida
@@ -46,7 +46,7 @@ def test_past_the_idle_timeout_offline_the_board_is_gone_and_takes_no_entry(
 
     # Back online, ida logs in again: her one entry goes, as hers; nothing was taken in her name after the timeout.
     page.context.set_offline(False)
-    login(page, "ida-idle")
+    login_form(page, "ida-idle")
     page.goto(board_url)
     page.wait_for_selector(f"{OUTBOX} .outbox-entry[data-state=sent]")
     visits = _rows(live_server, Visit, Visit.room_id == room.id)

@@ -63,7 +63,7 @@ def _retry_now(page: Any) -> None:
 
 
 def test_offline_shift_every_entry_arrives_once_with_its_own_time(
-    live_server: Any, page: Any, login: Any, shot: Any
+    live_server: Any, page: Any, login_form: Any, shot: Any
 ) -> None:
     make = live_server.make
     room = make.room("Kælderen", assisted_allowed=True)
@@ -71,7 +71,7 @@ def test_offline_shift_every_entry_arrives_once_with_its_own_time(
     visit = make.visit(room, occurred_at=_now() - dt.timedelta(minutes=10))
     board_url = f"{live_server.url}/rooms/{room.id}/"
     visit_url = f"{live_server.url}/rooms/{room.id}/visits/{visit.id}"
-    login(page, "mia")
+    login_form(page, "mia")
     page.goto(board_url)
     _controlled(page)
     page.goto(visit_url)  # seen once online: the tablet can open it offline
@@ -126,11 +126,11 @@ def test_offline_shift_every_entry_arrives_once_with_its_own_time(
     assert taps == sorted(taps)
 
 
-def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login: Any) -> None:
+def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login_form: Any) -> None:
     make = live_server.make
     room = make.room("Tørrerummet")
     make.user(Role.STAFF, rooms=[room], username="leo")
-    login(page, "leo")
+    login_form(page, "leo")
     page.clock.install()  # the page's timers on a clock the test can advance (it still runs on by itself)
     page.goto(f"{live_server.url}/rooms/{room.id}/")
     _controlled(page)
@@ -158,13 +158,13 @@ def test_replay_after_a_503_sends_once(live_server: Any, page: Any, login: Any) 
     assert len(_rows(live_server, Visit, Visit.room_id == room.id)) == 1
 
 
-def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -> None:
+def test_entries_stay_with_their_user(live_server: Any, page: Any, login_form: Any) -> None:
     make = live_server.make
     room = make.room("Gården")
     ida = make.user(Role.STAFF, rooms=[room], username="ida")
     make.user(Role.STAFF, rooms=[room], username="ole")
     board_url = f"{live_server.url}/rooms/{room.id}/"
-    login(page, "ida")
+    login_form(page, "ida")
     page.goto(board_url)
     _controlled(page)
     _go_offline(page)
@@ -179,7 +179,7 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -
     page.wait_for_url("**/auth/login**")
     page.unroute("**/visits/anonymous")
 
-    login(page, "ole")  # another user on the same tablet
+    login_form(page, "ole")  # another user on the same tablet
     page.goto(board_url)
     page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="1"]')
     assert page.locator(".outbox-entry").count() == 0  # never shown to ole …
@@ -188,7 +188,7 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -
 
     page.click("button[data-action=logout]")
     page.wait_for_url("**/auth/login**")
-    login(page, "ida")  # ida is back: her entry goes, as hers, with the time she tapped it
+    login_form(page, "ida")  # ida is back: her entry goes, as hers, with the time she tapped it
     page.goto(board_url)
     page.wait_for_selector(".outbox-entry[data-state=sent]")
     visits = _rows(live_server, Visit, Visit.room_id == room.id)
@@ -197,11 +197,11 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login: Any) -
     assert live_server.session.scalar(select(func.count()).select_from(Visit)) >= 1
 
 
-def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any, login: Any) -> None:
+def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any, login_form: Any) -> None:
     make = live_server.make
     room = make.room("Trappen")
     eva = make.user(Role.STAFF, rooms=[room], username="eva")
-    login(page, "eva")
+    login_form(page, "eva")
     page.clock.install()
     page.goto(f"{live_server.url}/rooms/{room.id}/")
     _controlled(page)
@@ -223,7 +223,7 @@ def test_a_post_that_cannot_reach_the_server_is_kept(live_server: Any, page: Any
 
 
 def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
-    live_server: Any, page: Any, login: Any, shot: Any
+    live_server: Any, page: Any, login_form: Any, shot: Any
 ) -> None:
     make = live_server.make
     room = make.room("Værkstedet")
@@ -231,7 +231,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     lead = make.user(Role.LEAD, rooms=[room], username="lis")
     make.user(Role.STAFF, rooms=[room], username="bo")
     board_url = f"{live_server.url}/rooms/{room.id}/"
-    login(page, "ida2")
+    login_form(page, "ida2")
     page.goto(board_url)
     _controlled(page)
     _go_offline(page)
@@ -249,7 +249,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     page.wait_for_url("**/auth/login**")
     page.unroute("**/visits/anonymous")
 
-    login(page, "bo")  # staff: only the count, no list
+    login_form(page, "bo")  # staff: only the count, no list
     page.goto(board_url)
     page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="2"]')
     assert page.locator(".outbox-lead").is_hidden()
@@ -257,7 +257,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     page.click("button[data-action=logout]")
     page.wait_for_url("**/auth/login**")
 
-    login(page, "lis")  # the lead sees kind, room, time and who, and decides
+    login_form(page, "lis")  # the lead sees kind, room, time and who, and decides
     page.goto(board_url)
     page.wait_for_selector(".outbox-lead .outbox-other-entry >> nth=1")
     lines = page.locator(".outbox-other-what").all_inner_texts()
@@ -283,7 +283,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
 
     page.click("button[data-action=logout]")
     page.wait_for_url("**/auth/login**")
-    login(page, "ida2")  # the kept entry goes, as ida's; the discarded one never does
+    login_form(page, "ida2")  # the kept entry goes, as ida's; the discarded one never does
     page.goto(board_url)
     page.wait_for_selector(".outbox-entry[data-state=sent]")
     visits = _rows(live_server, Visit, Visit.room_id == room.id)
@@ -301,12 +301,12 @@ _DUMP_OUTBOX = """() => new Promise((resolve, reject) => {
 })"""
 
 
-def test_check_in_by_code_offline_keeps_only_a_sealed_code(live_server: Any, page: Any, login: Any) -> None:
+def test_check_in_by_code_offline_keeps_only_a_sealed_code(live_server: Any, page: Any, login_form: Any) -> None:
     make = live_server.make
     room = make.room("Kælderen Nord")
     mia = make.user(Role.STAFF, rooms=[room], username="mia2")
     check_in_url = f"{live_server.url}/rooms/{room.id}/check-in"
-    login(page, "mia2")
+    login_form(page, "mia2")
     page.goto(f"{live_server.url}/rooms/{room.id}/")
     _controlled(page)
     page.goto(check_in_url)  # seen once online: the tablet can open it offline

@@ -71,6 +71,7 @@ def test_no_wcag_21_aa_violations(
     if role:
         login(page, role)
     page.goto(live_server.url + path)
+    assert role is None or "/auth/login" not in page.url, f"{name}: sent to the log-in page"  # the page, not the form
     assert violations(page) == [], name
 
 
@@ -157,15 +158,15 @@ def test_naloxone_dose_by_keyboard_only(page: Any, live_server: Any, world: Worl
 
 
 def test_failed_logins_page_and_log_out_everywhere(
-    page: Any, live_server: Any, login: Any, world: World, shot: Any
+    page: Any, live_server: Any, login_form: Any, world: World, shot: Any
 ) -> None:
     """An admin sees who is being slowed down and clears it; a user logs out on every device."""
     live_server.app.config["RATELIMIT_ENABLED"] = True  # the shared live server runs without throttling
     try:
-        login(page, "staff_a", "not the password at all")
+        login_form(page, "staff_a", "not the password at all")
     finally:
         live_server.app.config["RATELIMIT_ENABLED"] = False
-    login(page, "admin")
+    login_form(page, "admin")
     page.goto(f"{live_server.url}/admin/")
     assert page.locator("[data-shared-accounts]").is_visible()
     page.click("[data-action=throttles]")
@@ -173,7 +174,7 @@ def test_failed_logins_page_and_log_out_everywhere(
     shot(page, "security-failed-logins")
     assert violations(page) == []
     page.click("[data-action=logout]")
-    login(page, "staff_a")
+    login_form(page, "staff_a")
     page.goto(f"{live_server.url}/account/")
     shot(page, "security-account-devices")
     page.click("[data-action=logout-everywhere]")

@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -365,6 +366,20 @@ def _second(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> tu
     return state, Showing(exact, hidden, K, _index(rels))
 
 
+def _tries(audit: Showing) -> list[set[Key]]:
+    """The cells of every try (each :meth:`Showing.show`) of ``audit`` from now on."""
+    tried: list[set[Key]] = []
+    show = audit.show
+
+    def counted(cells: Iterable[Key]) -> None:
+        cells = list(cells)
+        tried.append(set(cells))
+        show(cells)
+
+    audit.show = counted  # type: ignore[method-assign]
+    return tried
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("batch", [2, 8])
 def test_a_batch_keeps_exactly_what_trying_one_by_one_keeps(seed: int, batch: int) -> None:
@@ -391,14 +406,7 @@ def test_a_refused_batch_is_split_and_a_half_known_refused_is_not_tried() -> Non
     exact = {t: 24, a: 2, b: 10, c: 12}
     rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True)]
     state, audit = _second(exact, rels, {a, b, c})
-    tried: list[set[Key]] = []
-    show = audit.show
-
-    def counted(cells: object) -> None:
-        tried.append(set(cells))  # type: ignore[call-overload]
-        show(cells)  # type: ignore[arg-type]
-
-    audit.show = counted  # type: ignore[method-assign]
+    tried = _tries(audit)
     refused: list[frozenset[Key]] = []
     shown = release_secondary(state, audit, [{b}, {c}], 1_000, batch=2, refused=refused)
     assert shown == [{b}]
@@ -426,14 +434,7 @@ def test_batches_go_per_block_and_blocks_take_turns_by_order() -> None:
     first, second = (sorted(k for k in hidden if k[1][1].startswith(m)) for m in ("101", "461"))
     groups = [{first[0]}, {second[0]}, {first[1]}, {second[1]}, {first[2]}, {second[2]}]
     state, audit = _second(exact, rels, hidden)
-    tried: list[set[Key]] = []
-    show = audit.show
-
-    def counted(cells: object) -> None:
-        tried.append(set(cells))  # type: ignore[call-overload]
-        show(cells)  # type: ignore[arg-type]
-
-    audit.show = counted  # type: ignore[method-assign]
+    tried = _tries(audit)
     shown = release_secondary(state, audit, groups, 1_000, batch=8)
     assert tried == [{first[0], first[1], first[2]}, {second[0], second[1], second[2]}]
     assert shown == [{first[0]}, {first[1]}, {first[2]}, {second[0]}, {second[1]}, {second[2]}]

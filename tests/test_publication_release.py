@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -341,3 +342,100 @@ def test_siblings_of_a_sum_are_tried_together_and_nothing_else_is_joined() -> No
     groups = [{a}, {c}, {other_code}, {b}, {month}]
     assert _with_siblings(groups, by_key) == [{a, b}, {c}, {other_code}, {month}]
     assert _with_siblings([{c}, {other_code}], by_key) == [{c}, {other_code}]
+
+
+# Session 11: the second pass tries the complements of a block in batches (adaptive group testing).
+
+
+def _one_by_one(
+    exact: dict[Key, int], rels: list[Relation], hidden: set[Key], groups: list[set[Key]]
+) -> list[set[Key]]:
+    """The reference: each group tried alone in order with a fresh LP, kept when no small count is narrow."""
+    shown: list[set[Key]] = []
+    now = set(hidden)
+    for group in groups:
+        if not _narrow(exact, rels, now - group):
+            now -= group
+            shown.append(group)
+    return shown
+
+
+def _second(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> tuple[_State, Showing]:
+    state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
+    state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
+    return state, Showing(exact, hidden, K, _index(rels))
+
+
+def _tries(audit: Showing) -> list[set[Key]]:
+    """The cells of every try (each :meth:`Showing.show`) of ``audit`` from now on."""
+    tried: list[set[Key]] = []
+    show = audit.show
+
+    def counted(cells: Iterable[Key]) -> None:
+        cells = list(cells)
+        tried.append(set(cells))
+        show(cells)
+
+    audit.show = counted  # type: ignore[method-assign]
+    return tried
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("batch", [2, 8])
+def test_a_batch_keeps_exactly_what_trying_one_by_one_keeps(seed: int, batch: int) -> None:
+    """Showing more cells only narrows ranges, so group testing (a batch kept whole, a refused one halved)
+    keeps the same groups as trying each alone in the same order (groups of one block; blocks are
+    independent), and afterwards no hidden small count is narrower than k (fresh LP)."""
+    rng = random.Random(300 + seed)
+    exact, rels = _world(rng) if seed % 2 else _table(rng, rooms=rng.randint(2, 5), months=3)
+    hidden = {k for k, v in exact.items() if v > 0}
+    groups = [{k} for k in sorted((k for k in hidden if exact[k] >= K), key=lambda k: (-exact[k], repr(k)))]
+    state, audit = _second(exact, rels, hidden)
+    shown = release_secondary(state, audit, groups, 1_000_000, batch=batch)
+    expected = _one_by_one(exact, rels, hidden, groups)
+    assert sorted(map(repr, map(sorted, shown))) == sorted(map(repr, map(sorted, expected)))
+    assert set(state.reasons) == hidden - set().union(set(), *shown)
+    assert not _narrow(exact, rels, set(state.reasons))
+
+
+def test_a_refused_batch_is_split_and_a_half_known_refused_is_not_tried() -> None:
+    """National 24 = a 2 + b 10 + c 12, all hidden: b and c together pin a. The batch [b, c] is refused,
+    b alone is kept, and c is then known to be refused (b + c was) without a try of its own."""
+    label = "2022-01"
+    t, a, b, c = (label, NATIONAL, CODE), *((label, ("municipality", m), CODE) for m in ("101", "461", "751"))
+    exact = {t: 24, a: 2, b: 10, c: 12}
+    rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True)]
+    state, audit = _second(exact, rels, {a, b, c})
+    tried = _tries(audit)
+    refused: list[frozenset[Key]] = []
+    shown = release_secondary(state, audit, [{b}, {c}], 1_000, batch=2, refused=refused)
+    assert shown == [{b}]
+    assert tried == [{b, c}, {b}]
+    assert refused == [frozenset({c})]
+    assert set(state.reasons) == {a, c}
+    # A group refused before (or one holding it) is not tried again: showing more only narrows.
+    tried.clear()
+    assert release_secondary(state, audit, [{c}, {c, t}], 1_000, refused=refused) == []
+    assert tried == []
+
+
+def test_batches_go_per_block_and_blocks_take_turns_by_order() -> None:
+    """Two independent sums: each batch holds the groups of one block only, and the block whose next
+    group comes first goes first."""
+    label = "2022-01"
+    exact: dict[Key, int] = {}
+    rels: list[Relation] = []
+    for muni in ("101", "461"):
+        total = (label, ("municipality", muni), CODE)
+        parts = [(label, ("room", f"{muni}-{r}"), CODE) for r in range(4)]
+        exact |= {total: 80} | dict.fromkeys(parts, 20)
+        rels.append(Relation(((total, -1), *((p, 1) for p in parts)), True))
+    hidden = {k for k in exact if k[1][0] == "room"}
+    first, second = (sorted(k for k in hidden if k[1][1].startswith(m)) for m in ("101", "461"))
+    groups = [{first[0]}, {second[0]}, {first[1]}, {second[1]}, {first[2]}, {second[2]}]
+    state, audit = _second(exact, rels, hidden)
+    tried = _tries(audit)
+    shown = release_secondary(state, audit, groups, 1_000, batch=8)
+    assert tried == [{first[0], first[1], first[2]}, {second[0], second[1], second[2]}]
+    assert shown == [{first[0]}, {first[1]}, {first[2]}, {second[0]}, {second[1]}, {second[2]}]
+    assert not _narrow(exact, rels, set(state.reasons))

@@ -13,6 +13,7 @@ than k.
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -47,6 +48,11 @@ SOLVES_PER_GROUP = 4
 #: The year cells of the headline indicators (at most a few dozen groups a year) are each given a whole try:
 #: one try of a room's year with its siblings costs 30–50 solves on the demos.
 YEAR_SOLVES_PER_GROUP = 64
+#: Groups of one block the second pass (:func:`release_secondary`) first shows together, and the most it ever does.
+BATCH = 8
+MAX_BATCH = 64
+#: The second pass spends at most 1/YEAR_SHARE of its budget on year cells before the other complements.
+YEAR_SHARE = 3
 #: Candidates next to a cell the first audit found narrow, tried together (halved on failure): most of
 #: them are refused on the demo, so each is tried alone (bisection costs more once a third fail).
 SUSPECT_BATCH = 1
@@ -252,7 +258,17 @@ def protect_year(
         if years and release_secondary(state, audit, years, YEAR_SOLVES_PER_GROUP * len(years)):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
-        release_secondary(state, audit, groups, min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups)))
+        budget = min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups))
+        start = audit.solves
+        # A group refused once stays refused (showing more only narrows): never tried again.
+        refused: list[frozenset[Key]] = []
+        # First the year cells (the figures read most), with a share of the budget; then every other
+        # complement, months first (:func:`_secondary` with ``finest``): a month's complement is tried in
+        # large batches that the audit mostly keeps, where a quarter or year refused costs the same solves.
+        years = [g for g in groups if any(kind_of_label(k[0]) == "year" for k in g)]
+        release_secondary(state, audit, years, budget // YEAR_SHARE, refused=refused)
+        rest = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents, finest=True)
+        release_secondary(state, audit, rest, budget - (audit.solves - start), refused=refused)
         narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         # What was shown can leave other complements narrower than k: those few are tried once more.
         again = [
@@ -260,7 +276,7 @@ def protect_year(
             for g in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
             if g & narrow_cells.keys()
         ]
-        if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again)):
+        if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again), refused=refused):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
     if narrow_cells:
         log.info("publication: %d hidden cells of k or more stay narrower than k", len(narrow_cells))
@@ -312,20 +328,24 @@ def _secondary(
     twins: Mapping[Key, list[Key]],
     narrow_cells: Mapping[Key, tuple[float, float]],
     parents: AbstractSet[str | None],
+    finest: bool = False,
 ) -> list[set[Key]]:
     """Every other hidden complement, each with its twins (:func:`_twins`), in the order they are tried.
 
     Order (fixed, so publishing stays deterministic): the cells a reader can narrow below k first (hidden
     for nothing: they protect little), then national before municipal before room cells, years before
-    quarters before months, parent indicators before breakdown categories, larger values first.
+    quarters before months, parent indicators before breakdown categories, larger values first. With
+    ``finest``: months before quarters before years, and room before municipal before national cells.
     """
+    sign = 1 if finest else -1
 
     def rank(key: Key) -> tuple[int, int, int, int, int, str]:
         label, unit, code = key
+        period, level = sign * PERIOD_RANK[kind_of_label(label)], sign * LEVEL[unit[0]]
         return (
             0 if key in narrow_cells else 1,
-            -LEVEL[unit[0]],
-            -PERIOD_RANK[kind_of_label(label)],
+            period if finest else level,
+            level if finest else period,
             0 if code in parents or not BY_CODE[code].parent else 1,
             -exact[key],
             repr(key),
@@ -373,28 +393,81 @@ def _with_siblings(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]])
 
 
 def release_secondary(
-    state: _State, audit: Showing, groups: list[set[Key]], solves: int = SECONDARY_SOLVES
+    state: _State,
+    audit: Showing,
+    groups: list[set[Key]],
+    solves: int = SECONDARY_SOLVES,
+    batch: int | None = None,
+    refused: list[frozenset[Key]] | None = None,
 ) -> list[set[Key]]:
-    """Show ``groups`` of hidden complements again, one after another, where the LP audit still passes.
+    """Show ``groups`` of hidden complements again where the LP audit still passes; return the groups shown.
 
-    The second release pass, after the headline totals (:func:`release`), on the same kept models:
-    each try shows a group and is kept only if no hidden small count of its blocks becomes narrower than
-    k (the audit stops at the first one). No try starts once ``solves`` more HiGHS solves are spent.
+    The second release pass, after the headline totals (:func:`release`), on the same kept models. Adaptive
+    group testing per block: the next groups of one block (:meth:`~.audit.Showing.block`; groups in different
+    blocks never change each other's audit) are shown together and kept if no hidden small count of the block
+    becomes narrower than k (one verification for the whole batch); a refused batch is halved, and a half
+    refused after its sibling half was kept is halved without a try (the two together were refused).
+    Showing more cells only narrows ranges, so the groups kept are exactly those that trying them one after
+    another in the given order would keep (within one block; blocks are independent), for far fewer solves:
+    a kept try checks every small count of its block, a refused one stops at the first narrow one.
+
+    The batch size starts at ``batch`` (:data:`BATCH`) per block, doubles (up to :data:`MAX_BATCH`) after a
+    batch kept whole and halves after a refused one. The blocks take turns by the given order: the block whose
+    next group comes first goes next. No try starts once ``solves`` more HiGHS solves are spent.
+
+    ``refused`` (kept by the caller between passes) gets each group refused on its own; a group holding one
+    of them is not tried (it would be refused: the cells shown since only narrow the ranges).
     """
     limit = audit.solves + solves
     shown: list[set[Key]] = []
     tries = 0
-    for group in groups:
-        if audit.solves >= limit:
-            break
-        tries += 1
-        audit.show(group)
-        if audit.narrow(group, first=True):
-            audit.hide(group)
-            continue
+    if refused is None:
+        refused = []
+    known: dict[Key, list[frozenset[Key]]] = {}
+    for group in refused:
         for key in group:
+            known.setdefault(key, []).append(group)
+    groups = [g for g in groups if not any(r <= g for key in g for r in known.get(key, ()))]
+
+    def attempt(part: list[set[Key]]) -> bool:
+        nonlocal tries
+        tries += 1
+        cells = set().union(*part)
+        audit.show(cells)
+        if audit.narrow(cells, first=True):
+            audit.hide(cells)
+            return False
+        for key in cells:
             del state.reasons[key]
-        shown.append(group)
+        shown.extend(part)
+        return True
+
+    def test(part: list[set[Key]], failed: bool = False) -> bool:
+        """Try ``part`` (known to be refused already when ``failed``); whether it was kept whole."""
+        if not part or audit.solves >= limit:
+            return False
+        if not failed and attempt(part):
+            return True
+        if len(part) > 1:
+            half = len(part) // 2
+            test(part[half:], failed=test(part[:half]))
+        else:
+            refused.append(frozenset(part[0]))
+        return False
+
+    queues = _by_block(audit, groups)
+    size = [batch or BATCH] * len(queues)
+    at = [0] * len(queues)
+    turn = [(queue[0][0], n) for n, queue in enumerate(queues)]
+    heapq.heapify(turn)
+    while turn and audit.solves < limit:
+        _first, n = heapq.heappop(turn)
+        queue = queues[n]
+        part = [group for _index, group in queue[at[n] : at[n] + size[n]]]
+        at[n] += len(part)
+        size[n] = min(MAX_BATCH, 2 * size[n]) if test(part) else max(1, size[n] // 2)
+        if at[n] < len(queue):
+            heapq.heappush(turn, (queue[at[n]][0], n))
     log.info(
         "publication: showed %d of %d hidden complements again (%d tries, %d solves)",
         len(shown),
@@ -403,6 +476,33 @@ def release_secondary(
         audit.solves - limit + solves,
     )
     return shown
+
+
+def _by_block(audit: Showing, groups: list[set[Key]]) -> list[list[tuple[int, set[Key]]]]:
+    """``groups`` (numbered in their order) per block of the audit, blocks in the order of their first group.
+
+    A group whose cells lie in several blocks joins them (its audit checks all of them).
+    """
+    parent: dict[int, int] = {}
+
+    def find(n: int) -> int:
+        while parent.setdefault(n, n) != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    first_block: list[int] = []
+    for group in groups:
+        ids = sorted({id(audit.block(key)) for key in group})
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        first_block.append(ids[0])
+    queues: dict[int, list[tuple[int, set[Key]]]] = {}
+    for index, (group, block) in enumerate(zip(groups, first_block, strict=True)):
+        queues.setdefault(find(block), []).append((index, group))
+    return sorted(queues.values(), key=lambda queue: queue[0][0])
 
 
 def _releasable(

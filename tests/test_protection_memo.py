@@ -275,3 +275,15 @@ def test_the_app_keeps_its_memo_where_configured(app: Flask, tmp_path: Path) -> 
         assert isinstance(memo, FileMemo) and memo.directory == tmp_path / "memo"
         assert publishing().memo is memo  # one per app
     dispose(other)
+
+
+def test_a_periods_counts_come_in_the_same_order_in_every_process() -> None:
+    """The memo's key follows the order of the counts: it must not follow a set's (a per-process hash order)."""
+    from roomlog.reporting.publication.exact import COUNTS, period_values
+    from roomlog.reporting.publication.units import DISTINCT
+
+    room = RoomInfo(1, "R1", "101", "101", dt.date(2020, 1, 1))
+    month = {code: 3 for code in COUNTS}
+    out = period_values("2022-01", [room], {(1, dt.date(2022, 1, 1)): month}, set(), lambda ids, p: {})
+    codes = [code for _label, unit, code in out if unit == room.unit]
+    assert codes == [c for c in COUNTS if c not in DISTINCT] + [c for c in COUNTS if c in DISTINCT]

@@ -21,6 +21,7 @@ from roomlog.reporting.publication import protect as protect_module
 from roomlog.reporting.publication import publish_due
 from roomlog.reporting.publication.memo import FileMemo, decision_key, plausible, protect
 from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.store import CELL_COLUMNS
 from roomlog.reporting.publication.units import NATIONAL, Key, Relation, RoomInfo, relations
 from tests.support.apps import dispose, make_test_config
 from tests.support.factories import Factory
@@ -223,17 +224,9 @@ def test_writers_of_the_same_key_never_show_a_reader_half_a_decision(tmp_path: P
 
 def _cells(session: Session) -> list[tuple[object, ...]]:
     rows = session.execute(
-        select(
-            Publication.period,
-            Publication.version,
-            PublishedCell.unit_kind,
-            PublishedCell.unit_key,
-            PublishedCell.indicator,
-            PublishedCell.value,
-            PublishedCell.hidden,
-            PublishedCell.status,
-            PublishedCell.exact,
-        ).join(Publication, PublishedCell.publication_id == Publication.id)
+        select(Publication.period, Publication.version, *CELL_COLUMNS[1:]).join(  # unit, code, value, hidden …
+            Publication, PublishedCell.publication_id == Publication.id
+        )
     )
     return sorted(tuple(r) for r in rows)
 

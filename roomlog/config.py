@@ -173,6 +173,8 @@ def load_config(
         "POOL_TOTAL_DKK": _int(env, "POOL_TOTAL_DKK", 25_000_000),
         "REQUIRE_TOTP": _bool(env, "REQUIRE_TOTP", environment == "production"),
         "LOG_FILE": env.get("ROOMLOG_LOG_FILE") or None,
+        # A directory of protection decisions to reuse (reporting/publication/memo.py); unset: none kept.
+        "PROTECTION_MEMO_DIR": env.get("ROOMLOG_PROTECTION_MEMO_DIR") or None,
         "LOG_LEVEL": env.get("ROOMLOG_LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_SECURE": _bool(env, "SECURE_COOKIES", environment == "production"),
         "SESSION_COOKIE_HTTPONLY": True,

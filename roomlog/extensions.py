@@ -16,6 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 import roomlog.auth.throttle_storage  # noqa: F401 (registers the roomlog+sqlite:// rate-limit storage)
 from roomlog.auth.signed_cookies import VerifiedOnceCSRF
 from roomlog.models.base import Base
+from roomlog.reporting.publication.memo import FileMemo
 from roomlog.reporting.publication.store import CellCache
 
 if TYPE_CHECKING:
@@ -93,12 +94,22 @@ def lock_after_days() -> int:
 
 
 def publishing() -> Publishing:
-    """What publishing needs from this app: its threshold, its lock days and the auth layer's scope lift."""
+    """What publishing needs from this app: its threshold, its lock days, the auth layer's scope lift and the
+    app's memo of protection decisions (when ``PROTECTION_MEMO_DIR`` is set)."""
     from roomlog.auth.national_scope import national_scope
     from roomlog.services.publication import Publishing
 
     config = current_app.config
-    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope)
+    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope, protection_memo())
+
+
+def protection_memo() -> FileMemo | None:
+    """The app's memo of protection decisions (one per app), or ``None`` when ``PROTECTION_MEMO_DIR`` is unset."""
+    folder = current_app.config.get("PROTECTION_MEMO_DIR")
+    if not folder:
+        return None
+    memo: FileMemo = current_app.extensions.setdefault("roomlog_protection_memo", FileMemo(folder))
+    return memo
 
 
 def publication_cells() -> CellCache:

@@ -75,7 +75,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 #: per module (docs/testing.md), then moved for what session 10 changed: the headline module builds ``sqlite_demo``
 #: (now the run's one three-month SQLite demo) and the deployment module ``pg_demo``, early, so that their other
 #: users (test_demo_history, test_audit_and_guards, test_cli, test_security_pseudonyms) find them built and do not
-#: wait on the build's lock. Re-rank from such a run when modules change. pytest-xdist
+#: wait on the build's lock. Session 11: the deployment module after the accessibility one, so that its PostgreSQL
+#: build starts once the headline module's SQLite build is done (the process that ends the other long module
+#: first takes it) and reads that build's years from the shared memo of protection decisions. Re-rank from such a
+#: run when modules change. pytest-xdist
 #: (``make test``: ``--dist loadfile --no-loadscope-reorder``) hands whole modules to its processes in
 #: collection order. Its own default order (most tests first) left the long modules with few tests (a
 #: server, a demo, a fuzzer) for the end, one process busy long after the other had finished; started
@@ -84,8 +87,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 LONGEST_FIRST: tuple[str, ...] = (
     "tests/test_load.py",
     "tests/test_publication_headline.py",
-    "tests/test_security_deployment.py",
     "tests/browser/test_security_accessibility.py",
+    "tests/test_security_deployment.py",
     "tests/test_security_fuzz.py",
     "tests/test_demo_history.py",
     "tests/browser/test_capture_tablet.py",
@@ -179,10 +182,15 @@ def sqlite_demo(_shared: Path) -> SqliteDemo:
 
 @pytest.fixture(scope="session")
 def pg_demo(_shared: Path) -> PgDemo:
-    """``roomlog demo --months 2`` run once for the whole run, as the owner, on a freshly migrated PostgreSQL
-    database (all workers); tests read what it printed and copy its database (``pg_demo_database``)."""
+    """``roomlog demo --months 3`` run once for the whole run, as the owner, on a freshly migrated PostgreSQL
+    database (all workers); tests read what it printed and copy its database (``pg_demo_database``).
+
+    Three months, as ``sqlite_demo``: the imported history ends the month before the activity, so with the same
+    months both builds publish the same history (2012–2025) and this one reads its protection from the memo
+    the SQLite build left (``demo_db.protection_memo``); with two months 2023–2025 differ and were solved again.
+    """
     postgres_url()  # skips (fails in CI) without PostgreSQL
-    return shared_pg_demo(_shared, months=2)
+    return shared_pg_demo(_shared, months=3)
 
 
 @pytest.fixture

@@ -226,7 +226,7 @@ def test_no_code_path_deletes_event_rows_except_the_retention_purge() -> None:
 def test_demo_history_loads_past_the_postgres_month_locks(pg_demo: PgDemo, tmp_path: Path) -> None:
     """`roomlog demo` (as the owner) writes synthetic history into locked months, for its own transaction only.
 
-    The run's one ``roomlog demo --months 2`` as the owner on a freshly migrated database (conftest ``pg_demo``),
+    The run's one ``roomlog demo --months 3`` as the owner on a freshly migrated database (conftest ``pg_demo``),
     read through a copy of that database as the app role.
     """
     assert pg_demo.exit_code == 0, pg_demo.output

@@ -42,7 +42,7 @@ ALL_ROOM_TABLES = (
 def _deployment(folder: Path, demo: PgDemo) -> Iterator[tuple[Flask, Flask, dict[str, int]]]:
     """A migrated database with two rooms' records; the app (app role) and the owner's app.
 
-    The database is a copy of one migrated and loaded with ``roomlog demo --months 2`` (as the owner) once
+    The database is a copy of one migrated and loaded with ``roomlog demo --months 3`` (as the owner) once
     per test run (conftest ``pg_demo``): the same state, without migrating and loading it again.
     """
     with pg_demo_database(demo, "deployed") as url:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import today_local
 from roomlog.reporting.publication import publish_due
+from roomlog.reporting.publication.memo import DecisionMemo
 from roomlog.reporting.publication.service import ScopeLift
 from roomlog.services import audit
 
@@ -25,11 +26,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Publishing:
-    """The suppression threshold, the days after month end a month locks, and the lift to every room's scope."""
+    """The suppression threshold, the days after month end a month locks, the lift to every room's scope, and
+    the app's memo of protection decisions (``None``: every year is protected afresh)."""
 
     threshold: int
     lock_after_days: int
     national_scope: ScopeLift
+    memo: DecisionMemo | None = None
 
 
 def publish(session: Session, today: dt.date | None = None, *, publishing: Publishing) -> list[str]:
@@ -40,6 +43,7 @@ def publish(session: Session, today: dt.date | None = None, *, publishing: Publi
         threshold=publishing.threshold,
         lock_after_days=publishing.lock_after_days,
         national_scope=publishing.national_scope,
+        memo=publishing.memo,
     )
     out = published.periods
     if out:

@@ -13,7 +13,9 @@ Tests that check the migrations keep running them.
 :func:`shared_sqlite_demo` and :func:`shared_pg_demo` run ``roomlog demo`` once for the whole run (all xdist
 workers: the first to ask builds it under a file lock in a directory the run's processes share, the others
 wait for it and read the result); the tests of the command read its exit code, output (and log), and copy
-its database. :func:`drop_shared` removes them as the run ends.
+its database. :func:`drop_shared` removes them as the run ends. Both builds keep their protection decisions in
+one memo in that directory (:func:`protection_memo`, the app's ``PROTECTION_MEMO_DIR``): the years both publish
+from the same figures (all but the current one) are protected once per run, by whichever build comes first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import fcntl
 import json
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -174,11 +177,22 @@ class SqliteDemo:
         return make_test_config(tmp_path, url, PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, **extra)
 
 
-def _build_sqlite_demo(folder: Path, months: int) -> None:
+def protection_memo(shared: Path) -> Path:
+    """The directory of protection decisions the run's demo builds share (``PROTECTION_MEMO_DIR``)."""
+    return shared / "protection-memo"
+
+
+def _build_sqlite_demo(folder: Path, months: int, memo: Path) -> None:
     """Run the command as a test did (the app fixture's database, the CLI runner), then record what it said."""
     path = folder / "demo.sqlite3"
     log = folder / "demo.log"
-    config = make_test_config(folder, f"sqlite:///{path}", PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, LOG_FILE=str(log))
+    config = make_test_config(
+        folder,
+        f"sqlite:///{path}",
+        PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY,
+        LOG_FILE=str(log),
+        PROTECTION_MEMO_DIR=str(memo),
+    )
     with instance_folder(folder / "instance"):
         build_template(path, config)
         application = create_app(config)
@@ -199,7 +213,7 @@ def shared_sqlite_demo(shared: Path, months: int = 3) -> SqliteDemo:
     done = folder / "result.json"
     with _locked(folder):
         if not done.exists():
-            _build_sqlite_demo(folder, months)
+            _build_sqlite_demo(folder, months, protection_memo(shared))
     record = json.loads(done.read_text(encoding="utf-8"))
     log = folder / "demo.log"
     return SqliteDemo(
@@ -242,23 +256,38 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _await_sqlite_demos(shared: Path) -> float:
+    """Wait for a SQLite demo another process is building (its decisions are the memo's), if any; the seconds.
+
+    The two builds publish the same history: one after the other, the second reads most years from the memo;
+    side by side, both would solve them. (``LONGEST_FIRST`` starts the PostgreSQL build late enough not to wait.)
+    """
+    started = time.monotonic()
+    for folder in sorted(shared.glob("sqlite-demo-*")):
+        with _locked(folder):
+            pass
+    return round(time.monotonic() - started, 1)
+
+
 def shared_pg_demo(shared: Path, months: int) -> PgDemo:
     """The run's one PostgreSQL demo of ``months`` months in ``shared``, built on first use (see the module)."""
     folder = shared / f"pg-demo-{months}"
     done = folder / "result.json"
     with _locked(folder):
         if not done.exists():
+            waited = _await_sqlite_demos(shared)
             name = _new_name(f"shared_demo{months}")
             (folder / "template").write_text(name, encoding="utf-8")  # drop_shared drops it, built or not
             _copy(_migrated_template(), name)
             work = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
             try:
-                owner = owner_app(work, _url(name))
+                memo = str(protection_memo(shared))
+                owner = owner_app(work, _url(name), LOG_FILE=str(folder / "demo.log"), PROTECTION_MEMO_DIR=memo)
                 result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
                 dispose(owner)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-            record = {"template": name, "exit_code": result.exit_code, "output": result.output}
+            record = {"template": name, "exit_code": result.exit_code, "output": result.output, "waited_s": waited}
             done.write_text(json.dumps(record), encoding="utf-8")
     record = json.loads(done.read_text(encoding="utf-8"))
     return PgDemo(folder, record["template"], record["exit_code"], record["output"])

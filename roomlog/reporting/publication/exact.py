@@ -12,6 +12,8 @@ from roomlog.reporting.publication.units import DISTINCT, NATIONAL, Key, RoomInf
 RoomMonth = tuple[int, dt.date]
 Distinct = Callable[[Collection[int], Period], Mapping[str, int]]
 COUNTS = tuple(c for c in BY_CODE if BY_CODE[c].kind != Kind.RATE)
+#: The distinct counts in the indicators' order (``DISTINCT`` is a set: its order changes from process to process).
+DISTINCT_COUNTS = tuple(c for c in COUNTS if c in DISTINCT)
 
 
 def applicable(rooms: Sequence[RoomInfo], label: str) -> list[RoomInfo]:
@@ -58,13 +60,13 @@ def period_values(
             known = [v for v in values if v is not None]
             out[(label, unit, code)] = sum(known) if len(known) == len(values) else None
         if len(room_months) == 1:
-            found: Mapping[str, int | None] = {c: parts[0].get(c) for c in DISTINCT}
+            found: Mapping[str, int | None] = {c: parts[0].get(c) for c in DISTINCT_COUNTS}
         elif any(
             rm in history_months or p.get("visits.total") is None for rm, p in zip(room_months, parts, strict=True)
         ):
-            found = dict.fromkeys(DISTINCT)
+            found = dict.fromkeys(DISTINCT_COUNTS)
         else:
             found = distinct([r.id for r in members], period)
-        for code in DISTINCT:
+        for code in DISTINCT_COUNTS:
             out[(label, unit, code)] = found.get(code)
     return out

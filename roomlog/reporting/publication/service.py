@@ -20,7 +20,7 @@ from roomlog.reporting.engine import compute_many
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication import sources, store
 from roomlog.reporting.publication.exact import COUNTS, period_values, units_of
-from roomlog.reporting.publication.protect import protect_year
+from roomlog.reporting.publication.memo import DecisionMemo, protect
 from roomlog.reporting.publication.superseded import superseded
 from roomlog.reporting.publication.units import Key, RoomInfo, parts_of_label, relations, year_labels
 from roomlog.reporting.windows import month_label, parse_label
@@ -40,13 +40,20 @@ class Published:
 
 
 def publish_due(
-    session: Session, today: dt.date, *, threshold: int, lock_after_days: int, national_scope: ScopeLift
+    session: Session,
+    today: dt.date,
+    *,
+    threshold: int,
+    lock_after_days: int,
+    national_scope: ScopeLift,
+    memo: DecisionMemo | None = None,
 ) -> Published:
     """Publish, for the whole country, every month whose rooms have all closed it, with its quarter and year.
 
     A closed month whose snapshot or history changed after publication (re-approved after a
     reopen) is published again as a new version. ``national_scope`` lets the session see
-    every room while publishing.
+    every room while publishing. ``memo`` (the app's, if it keeps one) answers a year's protection when
+    it was decided before for exactly the same inputs (:mod:`.memo`).
     """
     with national_scope(session):
         rooms = sources.room_infos(session)
@@ -66,7 +73,7 @@ def publish_due(
         out: list[str] = []
         for year in sorted({m.year for m in due}):
             due_year = [m for m in due if m.year == year]
-            out += _publish_year(session, rooms, year, due_year, closed, marks, threshold, states)
+            out += _publish_year(session, rooms, year, due_year, closed, marks, threshold, states, memo)
         return Published(out, written)
 
 
@@ -123,6 +130,7 @@ def _publish_year(
     marks: dict[dt.date, str],
     threshold: int,
     states: dict[RoomMonth, str] | None = None,
+    memo: DecisionMemo | None = None,
 ) -> list[str]:
     """Protect and store the due months of one calendar year with the quarter and year they complete."""
     month_labels, quarter_labels, year_label = year_labels(year)
@@ -163,12 +171,14 @@ def _publish_year(
     unknown = {k for k, v in exact.items() if v is None}
     current = {label: stored[label].version for label in fixed_labels}
     old = superseded(revised, current, rooms, known)
-    hidden = protect_year(
+    hidden = protect(
+        memo,
         known | old.exact,
         relations([*fixed_labels, *new], rooms, set(known), unknown) + old.relations,
         threshold,
         fixed | old.hidden,
         forced & set(known),
+        what=str(year),
     )
     by_label: dict[str, dict[Key, int | None]] = {}
     for key, value in exact.items():

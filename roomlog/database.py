@@ -9,9 +9,10 @@ pysqlite's own behaviour: reads in autocommit (in WAL mode they never wait for a
 a deferred transaction opened just before the first change.
 
 PostgreSQL: ``pool_pre_ping`` (a restarted server is noticed before a request uses a dead
-connection), a bounded pool per worker, a connect timeout, no JIT compilation, and the room scope of
-row-level security set at the start of every transaction (``roomlog.room_ids``). The
-month-lock trigger takes its days from the database (migration
+connection; the ping asks the server only when the idle connection's socket says something
+happened: :func:`ping_when_suspect`), a bounded pool per worker, a connect timeout, no JIT
+compilation, and the room scope of row-level security set at the start of every transaction
+(``roomlog.room_ids``). The month-lock trigger takes its days from the database (migration
 ``security_roles_and_secrets``), never from a setting the app could change.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -173,7 +175,44 @@ def _install_sqlite(engine: Engine) -> None:
             dbapi_connection.isolation_level = ""
 
 
+def _socket_quiet(dbapi_connection: Any) -> bool:
+    """Return whether an idle psycopg connection's socket has nothing to read (no message, no end of file)."""
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.status != pq.ConnStatus.OK:
+        return False
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return False
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)  # POLLERR/POLLHUP/POLLNVAL are reported whether asked for or not
+
+
+def ping_when_suspect(engine: Engine) -> None:
+    """Make the pool's pre-ping ask the server only when the pooled connection may be dead.
+
+    A server that stops or restarts, or ends a backend, sends the connection a last message
+    (``FATAL: terminating connection …``) and closes it: the idle connection's socket becomes
+    readable. A live idle connection has nothing to read. So the check before each checkout looks
+    at the socket first (no round trip) and sends the dialect's own ping (an empty query, one
+    round trip) only when something is there, or the connection is not idle and healthy as libpq
+    sees it; that ping fails on a dead connection and the pool replaces it, as before. Like the
+    ping, it cannot see a server that vanished without a word (a host gone from the network): the
+    request's first statement then fails and the connection is replaced.
+    """
+    dialect = engine.dialect
+    ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        return _socket_quiet(dbapi_connection) or bool(ping(dbapi_connection))
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]  # this engine's dialect instance only
+
+
 def _install_postgresql(engine: Engine) -> None:
+    ping_when_suspect(engine)
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         # Row-level security denies by default: every transaction, ORM or Core, names its

@@ -148,3 +148,43 @@ def test_a_pooled_connection_whose_backend_ended_is_replaced_before_the_request_
     assert client.get(f"/rooms/{room.id}/").status_code == 200  # on a new connection, no error page
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_prepared_statements_outlive_the_rollback_of_a_read_request(app: Flask, make: Factory, backend: str) -> None:
+    # A request that only reads ends with a rollback; psycopg's own forgets every prepared statement, so each
+    # request's statements were parsed and planned again. The login-session look-up stays prepared.
+    room = make.room()
+    make.user(Role.STAFF, rooms=[room], username="tablet")
+    client = app.test_client()
+    AuthActions(client).login("tablet")
+    for _ in range(8):
+        assert client.get(f"/rooms/{room.id}/").status_code == 200
+    with app.app_context():
+        engine = db.engine
+    connections = [engine.connect() for _ in range(engine.pool.checkedin())]  # every pooled one, the request's too
+    try:
+        prepared = [
+            statement
+            for conn in connections
+            for statement in conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        ]
+    finally:
+        for conn in connections:
+            conn.close()
+    assert any("FROM login_sessions" in statement for statement in prepared), prepared
+    assert client.get(f"/rooms/{room.id}/").status_code == 200  # and they still answer
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_write_given_up_is_rolled_back(app: Flask, make: Factory, dbs: Session, backend: str) -> None:
+    from roomlog.models import Room
+
+    room_id = make.room(name="Before").id
+    with app.app_context():
+        db.session.get_one(Room, room_id).name = "After"
+        db.session.flush()  # sent, then given up
+        db.session.rollback()
+        db.session.remove()
+    dbs.expire_all()
+    assert dbs.get_one(Room, room_id).name == "Before"

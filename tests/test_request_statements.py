@@ -1,7 +1,8 @@
 """What a typical request asks of the database, counted (never timed): the count may not grow again.
 
-Five kinds of request on both databases: a staff tablet's board, a one-tap capture, a lead's monthly
-summary, an API page with a token (its rate limit on, as deployed) and an anonymous page. On SQLite
+Six kinds of request on both databases: a staff tablet's board, a one-tap capture, a lead's monthly
+summary, an API page with a token (its rate limit on, as deployed), an anonymous page and a log-in
+(throttled, as deployed). On SQLite
 every statement SQLAlchemy sends; on PostgreSQL every statement the server receives (libpq's trace:
 the pool's ping, ``BEGIN``, the room scope, ``COMMIT``/``ROLLBACK`` included) and the round trips.
 A bound is what the request needs today (docs/testing.md, session 11): a change that adds a
@@ -38,12 +39,13 @@ BOUNDS = {
     "summary": (200, 32, 35, 34),
     "api": (200, 5, 9, 8),
     "anonymous": (200, 0, 0, 0),
+    "login": (302, 10, 14, 12),
 }
 
 
 @pytest.fixture
 def app_config() -> dict[str, object]:
-    # The API's rate limit on, as deployed: its bucket is the token's, which it looks up.
+    # The API's rate limit and the log-in throttle on, as deployed: the API's bucket is the token's, which it looks up.
     return {"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "1000 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
 
 
@@ -64,6 +66,7 @@ def _requests(app: Flask, make: Factory, dbs: Session) -> dict[str, Callable[[],
         "summary": lambda: lead.get(f"/reports/{room.id}/{month:%Y-%m}"),
         "api": lambda: anonymous.get("/api/v1/rooms", headers=bearer(world.kbh_token)),
         "anonymous": lambda: anonymous.get("/auth/login"),
+        "login": lambda: AuthActions(app.test_client()).login("tablet"),
     }
 
 

@@ -36,7 +36,7 @@ from tests.support.worlds import bearer, build_world
 BOUNDS = {
     "board": (200, 7, 10, 9),
     "capture": (303, 6, 3, 2),
-    "summary": (200, 32, 35, 34),
+    "summary": (200, 26, 29, 28),
     "api": (200, 5, 9, 8),
     "anonymous": (200, 0, 0, 0),
     "login": (302, 10, 14, 12),

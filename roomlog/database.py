@@ -210,8 +210,65 @@ def ping_when_suspect(engine: Engine) -> None:
     dialect.do_ping = do_ping  # type: ignore[method-assign]  # this engine's dialect instance only
 
 
+#: The statements a request's connection runs; any other (DDL, ``SET`` …) makes its transaction's rollback
+#: psycopg's own (:func:`keep_prepared_on_rollback`).
+_PLAIN_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+_OTHER_STATEMENT = "_roomlog_other_statement"
+
+
+def _rolled_back_keeping_prepared(dbapi_connection: Any) -> bool:
+    """Roll back a healthy transaction that ran only plain statements, keeping psycopg's prepared statements.
+
+    Returns False (nothing done) when psycopg's own rollback must do it: the connection is closed,
+    idle, in a pipeline, in a failed transaction (psycopg's record of what it prepared may then be
+    ahead of the server's), or the transaction ran something other than a plain statement.
+    """
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        return False
+    if pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+        return False
+    if getattr(dbapi_connection, _OTHER_STATEMENT, False):
+        setattr(dbapi_connection, _OTHER_STATEMENT, False)
+        return False
+    result = pgconn.exec_(b"ROLLBACK")
+    return bool(result.status == pq.ExecStatus.COMMAND_OK)  # else psycopg's rollback reports the failure
+
+
+def keep_prepared_on_rollback(engine: Engine) -> None:
+    """End a transaction that only read (or wrote and is given up) without forgetting the prepared statements.
+
+    psycopg prepares a statement on the server once a connection has run it a few times, so that
+    the server parses and plans it once; but its ``rollback()`` forgets every prepared statement
+    (and deallocates them all), in case the transaction changed the schema. Every request that
+    only reads ends with a rollback (its transaction carried the room scope), so before this no
+    statement stayed prepared from one request to the next: each was parsed and planned again
+    every time. A transaction that ran only ``SELECT``/``INSERT``/``UPDATE``/``DELETE``/``WITH``
+    statements and did not fail is rolled back with a plain ``ROLLBACK``; anything else (a
+    failed transaction, DDL, a pipeline still open) with psycopg's own. Either way it is a rollback.
+    """
+    dialect = engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if not _rolled_back_keeping_prepared(dbapi_connection):
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # this engine's dialect instance only
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_other_statements(
+        connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: Any
+    ) -> None:
+        if not statement.lstrip()[:6].upper().startswith(_PLAIN_STATEMENTS):
+            setattr(connection.connection.dbapi_connection, _OTHER_STATEMENT, True)
+
+
 def _install_postgresql(engine: Engine) -> None:
     ping_when_suspect(engine)
+    keep_prepared_on_rollback(engine)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:

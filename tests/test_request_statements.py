@@ -154,6 +154,32 @@ def test_a_pooled_connection_whose_backend_ended_is_replaced_before_the_request_
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_prepared_statements_outlive_the_rollback_of_a_read_request(app: Flask, make: Factory, backend: str) -> None:
+    # A request that only reads ends with a rollback; psycopg's own forgets every prepared statement, so each
+    # request's statements were parsed and planned again. The login-session look-up stays prepared.
+    room = make.room()
+    make.user(Role.STAFF, rooms=[room], username="tablet")
+    client = app.test_client()
+    AuthActions(client).login("tablet")
+    for _ in range(8):
+        assert client.get(f"/rooms/{room.id}/").status_code == 200
+    with app.app_context():
+        engine = db.engine
+    connections = [engine.connect() for _ in range(engine.pool.checkedin())]  # every pooled one, the request's too
+    try:
+        prepared = [
+            statement
+            for conn in connections
+            for statement in conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        ]
+    finally:
+        for conn in connections:
+            conn.close()
+    assert any("FROM login_sessions" in statement for statement in prepared), prepared
+    assert client.get(f"/rooms/{room.id}/").status_code == 200  # and they still answer
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_write_given_up_is_rolled_back(app: Flask, make: Factory, dbs: Session, backend: str) -> None:
     from roomlog.models import Room
 

@@ -9,9 +9,10 @@ pysqlite's own behaviour: reads in autocommit (in WAL mode they never wait for a
 a deferred transaction opened just before the first change.
 
 PostgreSQL: ``pool_pre_ping`` (a restarted server is noticed before a request uses a dead
-connection), a bounded pool per worker, a connect timeout, no JIT compilation, and the room scope of
-row-level security set at the start of every transaction (``roomlog.room_ids``). The
-month-lock trigger takes its days from the database (migration
+connection; the ping asks the server only when the idle connection's socket says something
+happened: :func:`ping_when_suspect`), a bounded pool per worker, a connect timeout, no JIT
+compilation, and the room scope of row-level security set at the start of every transaction
+(``roomlog.room_ids``). The month-lock trigger takes its days from the database (migration
 ``security_roles_and_secrets``), never from a setting the app could change.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -173,7 +175,101 @@ def _install_sqlite(engine: Engine) -> None:
             dbapi_connection.isolation_level = ""
 
 
+def _socket_quiet(dbapi_connection: Any) -> bool:
+    """Return whether an idle psycopg connection's socket has nothing to read (no message, no end of file)."""
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.status != pq.ConnStatus.OK:
+        return False
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return False
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)  # POLLERR/POLLHUP/POLLNVAL are reported whether asked for or not
+
+
+def ping_when_suspect(engine: Engine) -> None:
+    """Make the pool's pre-ping ask the server only when the pooled connection may be dead.
+
+    A server that stops or restarts, or ends a backend, sends the connection a last message
+    (``FATAL: terminating connection …``) and closes it: the idle connection's socket becomes
+    readable. A live idle connection has nothing to read. So the check before each checkout looks
+    at the socket first (no round trip) and sends the dialect's own ping (an empty query, one
+    round trip) only when something is there, or the connection is not idle and healthy as libpq
+    sees it; that ping fails on a dead connection and the pool replaces it, as before. Like the
+    ping, it cannot see a server that vanished without a word (a host gone from the network): the
+    request's first statement then fails and the connection is replaced.
+    """
+    dialect = engine.dialect
+    ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        return _socket_quiet(dbapi_connection) or bool(ping(dbapi_connection))
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]  # this engine's dialect instance only
+
+
+#: The statements a request's connection runs; any other (DDL, ``SET`` …) makes its transaction's rollback
+#: psycopg's own (:func:`keep_prepared_on_rollback`).
+_PLAIN_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+_OTHER_STATEMENT = "_roomlog_other_statement"
+
+
+def _rolled_back_keeping_prepared(dbapi_connection: Any) -> bool:
+    """Roll back a healthy transaction that ran only plain statements, keeping psycopg's prepared statements.
+
+    Returns False (nothing done) when psycopg's own rollback must do it: the connection is closed,
+    idle, in a pipeline, in a failed transaction (psycopg's record of what it prepared may then be
+    ahead of the server's), or the transaction ran something other than a plain statement.
+    """
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        return False
+    if pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+        return False
+    if getattr(dbapi_connection, _OTHER_STATEMENT, False):
+        setattr(dbapi_connection, _OTHER_STATEMENT, False)
+        return False
+    result = pgconn.exec_(b"ROLLBACK")
+    return bool(result.status == pq.ExecStatus.COMMAND_OK)  # else psycopg's rollback reports the failure
+
+
+def keep_prepared_on_rollback(engine: Engine) -> None:
+    """End a transaction that only read (or wrote and is given up) without forgetting the prepared statements.
+
+    psycopg prepares a statement on the server once a connection has run it a few times, so that
+    the server parses and plans it once; but its ``rollback()`` forgets every prepared statement
+    (and deallocates them all), in case the transaction changed the schema. Every request that
+    only reads ends with a rollback (its transaction carried the room scope), so before this no
+    statement stayed prepared from one request to the next: each was parsed and planned again
+    every time. A transaction that ran only ``SELECT``/``INSERT``/``UPDATE``/``DELETE``/``WITH``
+    statements and did not fail is rolled back with a plain ``ROLLBACK``; anything else (a
+    failed transaction, DDL, a pipeline still open) with psycopg's own. Either way it is a rollback.
+    """
+    dialect = engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if not _rolled_back_keeping_prepared(dbapi_connection):
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # this engine's dialect instance only
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_other_statements(
+        connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: Any
+    ) -> None:
+        if not statement.lstrip()[:6].upper().startswith(_PLAIN_STATEMENTS):
+            setattr(connection.connection.dbapi_connection, _OTHER_STATEMENT, True)
+
+
 def _install_postgresql(engine: Engine) -> None:
+    ping_when_suspect(engine)
+    keep_prepared_on_rollback(engine)
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         # Row-level security denies by default: every transaction, ORM or Core, names its

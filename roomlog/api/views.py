@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from flask import Blueprint, current_app, g, jsonify, request, session
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from roomlog.api.caching import State, compress, etag_for, not_modified, publication_state, validated
@@ -107,7 +108,7 @@ def indicators() -> Response:
 @public
 def rooms() -> Response:
     """List the rooms this token may see."""
-    stmt = select(Room).order_by(Room.municipality_code, Room.name)
+    stmt = select(Room).options(joinedload(Room.municipality)).order_by(Room.municipality_code, Room.name)
     if not g.api_national:
         stmt = stmt.where(Room.municipality_code == g.api_municipality)
     state = publication_state(db.session)

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from roomlog.auth import throttle, totp
 from roomlog.auth.access import public
 from roomlog.auth.sessions import end_session, start_session
+from roomlog.database import commit_keeping_loaded
 from roomlog.extensions import db
 from roomlog.login.forms import LoginForm, SecondFactorForm
 from roomlog.logs import security_event
@@ -30,9 +31,11 @@ def _find(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, upgrading an outdated hash."""
-    user = _find(username)
+def authenticate(user: User | None, password: str) -> User | None:
+    """Return ``user`` (the typed name's, if any) if active and ``password`` is theirs, upgrading an outdated hash.
+
+    Without a user the password is still checked (against no hash), so an unknown name takes as long.
+    """
     hashing = current_app.config.get("ARGON2_PARAMS")
     if not verify_password(user.password_hash if user else None, password, hashing) or user is None:
         return None
@@ -69,10 +72,11 @@ def login() -> str | Response | tuple[str, int]:
     typed = form.username.data or ""
     known = _find(typed)
     attempt = throttle.begin(db.session, typed, known) if _throttling() else throttle.Attempt(())
-    db.session.commit()  # the attempt counts even if the request dies during the password check
+    # The attempt counts even if the request dies during the password check; the user stays loaded (not read again).
+    commit_keeping_loaded(db.session())
     if attempt.refused:
         return _throttled("auth/login.html", form, attempt.wait_seconds)
-    user = authenticate(typed, form.password.data or "")
+    user = authenticate(known, form.password.data or "")
     if user is None:
         if _throttling():
             throttle.failed(db.session)
@@ -83,7 +87,7 @@ def login() -> str | Response | tuple[str, int]:
     throttle.succeeded(db.session, attempt)
     start_session(db.session, user)
     login_user(user)
-    db.session.commit()
+    commit_keeping_loaded(db.session())  # the redirect below asks the user for its second factor: not read again
     security_event("login.password", user_id=user.id, role=user.role.value, username=user.username)
     target = safe_next(form.next.data)
     response = redirect(

@@ -1,7 +1,7 @@
 """Validation checks a lead runs before approving a month: counts plus the first records.
 
-Every check of one table is counted in one pass over the month's rows (one grouped statement
-per table); the first records are read only for checks that found some.
+Every check of one table is counted in one pass over the month's rows, all tables in one
+statement; the first records are read only for checks that found some.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, Subquery, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from roomlog.models import EVENT_MODELS, Consumption, Emergency, Incident, Referral, ServiceRecord, Visit
@@ -99,13 +99,23 @@ def _rules(room_id: int) -> list[_Rule]:
 
 
 def _counts(session: Session, room_id: int, period: Period, rules: list[_Rule]) -> list[int]:
-    """Count every rule, one statement per table (each rule a conditional sum over the month's rows)."""
-    counts: dict[int, int] = {}
+    """Count every rule in one statement: one pass over each table's rows of the month (each rule a conditional
+    sum), the tables' one-row sums side by side."""
+    columns: list[ColumnElement[int]] = []
+    order: list[int] = []
+    tables: list[Subquery] = []
     for model in dict.fromkeys(r.model for r in rules):
         mine = [n for n, r in enumerate(rules) if r.model is model]
-        sums = [func.coalesce(func.sum(case((rules[n].condition, 1), else_=0)), 0) for n in mine]
-        found = session.execute(select(*sums).where(*_in_month(model, room_id, period))).one()
-        counts.update(zip(mine, (int(c) for c in found), strict=True))
+        sums = [func.coalesce(func.sum(case((rules[n].condition, 1), else_=0)), 0).label(f"rule_{n}") for n in mine]
+        table = select(*sums).where(*_in_month(model, room_id, period)).subquery(f"sums_{len(tables)}")
+        tables.append(table)
+        columns += [table.c[f"rule_{n}"] for n in mine]
+        order += mine
+    stmt = select(*columns).select_from(tables[0])
+    for table in tables[1:]:
+        stmt = stmt.join(table, true())  # one row each (sums without grouping): side by side
+    found = session.execute(stmt).one()
+    counts = dict(zip(order, (int(c) for c in found), strict=True))
     return [counts[n] for n in range(len(rules))]
 
 

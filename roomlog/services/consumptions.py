@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from roomlog.messages import N_
 from roomlog.models import Consumption, ConsumptionSubstance, Room, User, Visit
@@ -30,10 +31,11 @@ def places(room: Room) -> list[tuple[PlaceKind, int]]:
     ]
 
 
-def active_consumptions(session: Session, room: Room) -> list[Consumption]:
-    """Return the consumptions going on in a room now."""
+def active_consumptions(session: Session, room: Room, *options: ExecutableOption) -> list[Consumption]:
+    """Return the consumptions going on in a room now (loaded with ``options``)."""
     stmt = (
         select(Consumption)
+        .options(*options)
         .where(Consumption.room_id == room.id, Consumption.ended_at.is_(None), Consumption.voided.is_(False))
         .order_by(Consumption.occurred_at)
     )

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from roomlog.messages import N_
 from roomlog.models import ApiToken, User
@@ -86,20 +86,33 @@ def revoke_all_tokens(session: Session, user: User, actor: User | None = None) -
     return len(live)
 
 
-def authenticate(session: Session, value: str) -> ApiToken | None:
-    """Return the live token with this value (owner active and allowed), marking it used; else None."""
+def find_token(session: Session, value: str) -> ApiToken | None:
+    """Return the stored token with this value, its owner loaded with it (one statement); ``None`` if there is none.
+
+    Whether it may be used is :func:`live_token`'s question.
+    """
     if not value or not value.startswith(TOKEN_MARK) or len(value) > 200:
         return None
     digest = token_hash(value)
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest).options(joinedload(ApiToken.user)))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    if token.revoked_at is not None or not token.user.active or token.user.role not in TOKEN_ROLES:
+    return token
+
+
+def live_token(token: ApiToken | None) -> ApiToken | None:
+    """Return ``token`` if it may be used (not revoked, owner active and allowed), marking it used; else None."""
+    if token is None or token.revoked_at is not None or not token.user.active or token.user.role not in TOKEN_ROLES:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         token.last_used_at = now
     return token
+
+
+def authenticate(session: Session, value: str) -> ApiToken | None:
+    """Return the live token with this value (owner active and allowed), marking it used; else None."""
+    return live_token(find_token(session, value))
 
 
 def tokens_listing(session: Session) -> list[ApiToken]:

@@ -155,8 +155,12 @@ def test_double_tap_and_retry_create_one_record(live_server: Any, page: Any, log
         for _ in range(2)
     ]  # a browser retry sends the same form twice
     assert locations[0] == locations[1]
+    from playwright.sync_api import expect  # after the page fixture, which skips/fails without Playwright
+
     page.locator("button[data-action=cpr]").dblclick()
-    page.wait_for_load_state()
+    # The double tap's submit ends on the emergency page again, now listing the naloxone sent above and the
+    # CPR: wait for that page (Playwright retries), not for the load state of the page the tap left.
+    expect(page.locator("[data-action-row]")).to_have_count(2)
     shot(page, "09-double-tap")
     assert _count(live_server, EmergencyActionRecord, EmergencyActionRecord.room_id == room.id) == 2
     changed = {**fields, "naloxone_dose_mg": "0.4"}

@@ -110,11 +110,6 @@ def live_token(token: ApiToken | None) -> ApiToken | None:
     return token
 
 
-def authenticate(session: Session, value: str) -> ApiToken | None:
-    """Return the live token with this value (owner active and allowed), marking it used; else None."""
-    return live_token(find_token(session, value))
-
-
 def tokens_listing(session: Session) -> list[ApiToken]:
     """Return every token, newest first (the admin list)."""
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))

@@ -364,19 +364,31 @@ def _secondary(
     return out
 
 
+class _Joined:
+    """Disjoint sets of integers (union-find with path halving); the smaller number names a joined set."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, n: int) -> int:
+        parent = self.parent
+        while parent.setdefault(n, n) != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    def join(self, a: int, b: int) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
 def _with_siblings(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]]) -> list[set[Key]]:
     """``groups`` joined with the other groups of their hidden siblings: the same period and indicator in the
     same sum (a municipality's rooms). With the total visible, showing one sibling pins the other: they are
     shown together or not at all. Order kept (a joined group takes the place of its first member)."""
     owner = {key: n for n, group in enumerate(groups) for key in group}
-    parent = list(range(len(groups)))
-
-    def find(n: int) -> int:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
+    sets = _Joined()
     for key, n in owner.items():
         for relation in by_key.get(key, []):
             if not relation.exact:
@@ -384,12 +396,10 @@ def _with_siblings(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]])
             for other, _coef in relation.terms:
                 m = owner.get(other)
                 if m is not None and other[0] == key[0] and other[2] == key[2] and other[1][0] == key[1][0]:
-                    a, b = find(n), find(m)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
+                    sets.join(n, m)
     joined: dict[int, set[Key]] = {}
     for n, group in enumerate(groups):
-        joined.setdefault(find(n), set()).update(group)
+        joined.setdefault(sets.find(n), set()).update(group)
     return [joined[n] for n in sorted(joined)]
 
 
@@ -484,25 +494,16 @@ def _by_block(audit: Showing, groups: list[set[Key]]) -> list[list[tuple[int, se
 
     A group whose cells lie in several blocks joins them (its audit checks all of them).
     """
-    parent: dict[int, int] = {}
-
-    def find(n: int) -> int:
-        while parent.setdefault(n, n) != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
+    sets = _Joined()
     first_block: list[int] = []
     for group in groups:
         ids = sorted({id(audit.block(key)) for key in group})
         for other in ids[1:]:
-            a, b = find(ids[0]), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+            sets.join(ids[0], other)
         first_block.append(ids[0])
     queues: dict[int, list[tuple[int, set[Key]]]] = {}
     for index, (group, block) in enumerate(zip(groups, first_block, strict=True)):
-        queues.setdefault(find(block), []).append((index, group))
+        queues.setdefault(sets.find(block), []).append((index, group))
     return sorted(queues.values(), key=lambda queue: queue[0][0])
 
 

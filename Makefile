@@ -10,14 +10,21 @@ WORKERS ?= 2
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The packages are installed with uv (from PyPI, into the same .venv): it resolves the same versions as pip
+# and installs them in seconds, where pip took one to three minutes of every fresh clone's `make run` and
+# `make test` (the same package list either way; pip stays in the venv for anything done by hand).
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'
+
+UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(UV_INSTALL) -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/uv
+	$(UV_INSTALL) -e '.[dev]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

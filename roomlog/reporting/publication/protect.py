@@ -422,7 +422,8 @@ def _hide_near(
                 equation = state.equations[n]
                 if state.hidden_in(equation) + sum(1 for k in equation.members if k in cells) != 1:
                     continue
-                options = [k for k in state.candidates(equation) if k not in cells]
+                # The suppression core keys its equations by any Hashable; here they are publication Keys.
+                options = [cast(Key, k) for k in state.candidates(equation) if k not in cells]
                 if options:
                     partner = with_twins(min(options, key=lambda k: (state.cost(k), repr(k))))
                     cells.extend(k for k in partner if k not in cells)

@@ -68,6 +68,10 @@ def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation],
         if key in hidden:
             small = 0 < value < threshold and code not in EXEMPT_CODES
             out["kind primary" if small else "kind secondary"] += 1
+            kind = kind_of_label(label)
+            out[f"by {unit[0]} {kind} {'primary' if small else 'secondary'}"] += 1
+            if code in HEADLINE_TOTALS and value >= threshold:
+                out[f"by {unit[0]} {kind} headline"] += 1
     found = ranges(exact, rels, hidden, {k for k in hidden if 0 < exact.get(k, 0) < threshold})
     out["leaks"] = sum(1 for lo, hi in found.values() if hi - lo < threshold - 1e-6)
     # Every hidden cell (any value) a reader can narrow below k, and those pinned to one value.
@@ -155,6 +159,11 @@ def report(s: Counter[str], lines: list[str]) -> None:
     )
     print(f"LP audit leaks (hidden small counts narrower than k): {s['leaks']}")
     print(f"hidden primary (1..k-1) {s['kind primary']}, secondary {s['kind secondary']}")
+    print("hidden by level and period kind, month / quarter / year (headline totals of k or more hidden):")
+    for level in ("room", "municipality", "national"):
+        for what in ("primary", "secondary", "headline"):
+            counts = " / ".join(str(s[f"by {level} {kind} {what}"]) for kind in ("month", "quarter", "year"))
+            print(f"  {level:12} {what:9}: {counts}")
     print(
         f"hidden cells of k or more a reader pins to one value: {s['pinned']}, narrows below k (not pinned):"
         f" {s['narrow']}; small counts pinned: {s['pinned small']}"

@@ -439,3 +439,85 @@ def test_batches_go_per_block_and_blocks_take_turns_by_order() -> None:
     assert tried == [{first[0], first[1], first[2]}, {second[0], second[1], second[2]}]
     assert shown == [{first[0]}, {first[1]}, {first[2]}, {second[0]}, {second[1]}, {second[2]}]
     assert not _narrow(exact, rels, set(state.reasons))
+
+
+# Session 12: no hidden cell of any value narrower than k (issue #10 item 5), not only the small counts.
+
+OXYGEN, ADMINISTRATIONS = "emergencies.oxygen", "emergencies.oxygen_administrations"
+ROOM = ("room", "4")
+Q3_MONTHS, Q3 = ["2026-07", "2026-08", "2026-09"], "2026-Q3"
+
+
+def _oxygen(cases: list[int], administrations: list[int]) -> tuple[dict[Key, int], list[Relation]]:
+    """One room's oxygen cases and administrations for three months and their quarter; each month's (and the
+    quarter's) cases are at most its administrations (a case has at least one), as the demo's relations say."""
+    exact: dict[Key, int] = {}
+    for code, values in ((OXYGEN, cases), (ADMINISTRATIONS, administrations)):
+        exact |= {(m, ROOM, code): v for m, v in zip(Q3_MONTHS, values, strict=True)}
+        exact[(Q3, ROOM, code)] = sum(values)
+    rels = [
+        Relation((((Q3, ROOM, code), -1), *(((m, ROOM, code), 1) for m in Q3_MONTHS)), True)
+        for code in (OXYGEN, ADMINISTRATIONS)
+    ]
+    rels += [
+        Relation((((label, ROOM, OXYGEN), 1), ((label, ROOM, ADMINISTRATIONS), -1)), False)
+        for label in [*Q3_MONTHS, Q3]
+    ]
+    return exact, rels
+
+
+def _widths(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> dict[Key, float]:
+    return {k: hi - lo for k, (lo, hi) in ranges(exact, rels, hidden).items()}
+
+
+def test_a_complement_left_narrower_than_k_is_widened_by_hiding_more() -> None:
+    """Oxygen 2, 5, 1 in a quarter of 8 published before (fixed, visible): July's 2 and September's 1 are hidden,
+    so August's 5 must be too, but its administrations (5) cap it: a reader saw it in [1, 5], narrower than k
+    (session 11's code left it so). Showing it would give July + September = 3 away, so cells near it are
+    hidden instead (its administrations, and a second one of their quarter's sum) until it is k wide."""
+    exact, rels = _oxygen([2, 5, 1], [6, 5, 7])
+    august = ("2026-08", ROOM, OXYGEN)
+    hidden = protect_year(exact, rels, K, {(Q3, ROOM, OXYGEN): False})
+    assert {k for k, v in exact.items() if 0 < v < K} | {august} <= hidden
+    assert (Q3, ROOM, OXYGEN) not in hidden
+    widths = _widths(exact, rels, hidden)
+    assert all(width >= K - 1e-6 for width in widths.values()), widths
+    assert ("2026-08", ROOM, ADMINISTRATIONS) in hidden
+    assert len(hidden) == 5, sorted(hidden)
+
+
+def test_a_narrow_cell_whose_neighbours_were_all_published_before_is_left_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same quarter with August's administrations published before too (fixed, visible): nothing near
+    August's oxygen may be hidden, so it stays in [1, 5]; the protection says so instead of failing."""
+    exact, rels = _oxygen([2, 5, 1], [6, 5, 7])
+    fixed = {(Q3, ROOM, OXYGEN): False, ("2026-08", ROOM, ADMINISTRATIONS): False, (Q3, ROOM, ADMINISTRATIONS): False}
+    fixed |= {(m, ROOM, ADMINISTRATIONS): False for m in Q3_MONTHS}
+    with caplog.at_level("WARNING", logger="roomlog.reporting.publication.protect"):
+        hidden = protect_year(exact, rels, K, fixed)
+    assert hidden == {(m, ROOM, OXYGEN) for m in Q3_MONTHS}
+    assert "1 hidden cells of k or more stay narrower than k" in caplog.text
+
+
+def test_a_narrow_complement_is_shown_when_that_leaves_every_hidden_cell_wide() -> None:
+    """National 30 = a 2 + b 20 + c 8 with c in [6, 8] (bounds from visible cells): c is narrow, and showing it
+    leaves a and b in [1, 21]; so it is shown rather than anything more hidden."""
+    from roomlog.reporting.publication.protect import _twins, _Walk, widen
+
+    label = "2022-01"
+    t, a, b, c = (label, NATIONAL, CODE), *((label, ("municipality", m), CODE) for m in ("101", "461", "751"))
+    low, high = (label, ("room", "7"), CODE), (label, ("room", "8"), CODE)
+    exact = {t: 30, a: 2, b: 20, c: 8, low: 6, high: 8}
+    rels = [
+        Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True),
+        Relation(((c, 1), (high, -1)), False),
+        Relation(((low, 1), (c, -1)), False),
+    ]
+    state, audit = _second(exact, rels, {a, b, c})
+    assert _widths(exact, rels, {a, b, c})[c] < K - 1
+    twins = _twins(exact, _equations(rels))
+    left = widen(state, exact, K, frozenset(), audit, _index(rels), _Walk(rels), twins, set(), [])
+    assert left == {}
+    assert set(state.reasons) == {a, b}
+    assert not _narrow(exact, rels, {a, b})

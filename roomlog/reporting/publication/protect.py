@@ -48,6 +48,12 @@ SOLVES_PER_GROUP = 4
 #: The year cells of the headline indicators (at most a few dozen groups a year) are each given a whole try:
 #: one try of a room's year with its siblings costs 30–50 solves on the demos.
 YEAR_SOLVES_PER_GROUP = 64
+#: Solves per national quarter left untried by the second pass, tried after it (the ministry's figures).
+NATIONAL_SOLVES_PER_GROUP = 16
+#: The most cells :func:`_hide_near` hides together for one candidate (it, its twins, partners in its sums).
+GROUP_CELLS = 12
+#: Visible cells :func:`_hide_near` tries to hide around one narrow cell of k or more, per round.
+PROBES = 24
 #: Groups of one block the second pass (:func:`release_secondary`) first shows together, and the most it ever does.
 BATCH = 8
 MAX_BATCH = 64
@@ -58,7 +64,7 @@ YEAR_SHARE = 3
 SUSPECT_BATCH = 1
 #: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
 NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
-MEMO_VERSION = 1  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+MEMO_VERSION = 2  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -239,12 +245,15 @@ def protect_year(
         leaks = _rounds(state, exact, relations, threshold, set(leaks), by_key, proofs, walk)
     audit = Showing(exact, _hidden(state), threshold, by_key)
     blocked = set(fixed) | set(forced) | must_hide(exact, equations, threshold)
+
     if leaks:
         log.warning("publication: %d hidden cells stay narrower than k (all cells near them are fixed)", len(leaks))
     else:
         groups = _releasable(state, exact, threshold, fixed, forced, equations, twins)
         release(state, exact, threshold, by_key, groups, RELEASE_SOLVES, audit)
     narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+    # A group refused once stays refused (showing more only narrows): never tried again.
+    refused: list[frozenset[Key]] = []
     if not leaks:
         # The figures read most, before the second pass's budget is spent on the many cells ranked above them:
         # the hidden year cells of the headline indicators (a room's year is last in that pass's order).
@@ -261,8 +270,6 @@ def protect_year(
         groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
         budget = min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups))
         start = audit.solves
-        # A group refused once stays refused (showing more only narrows): never tried again.
-        refused: list[frozenset[Key]] = []
         # First the year cells (the figures read most), with a share of the budget; then every other
         # complement, months first (:func:`_secondary` with ``finest``): a month's complement is tried in
         # large batches that the audit mostly keeps, where a quarter or year refused costs the same solves.
@@ -270,6 +277,15 @@ def protect_year(
         release_secondary(state, audit, years, budget // YEAR_SHARE, refused=refused)
         rest = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents, finest=True)
         release_secondary(state, audit, rest, budget - (audit.solves - start), refused=refused)
+        # The national quarters (the ministry's figures) come last in that order, and the budget ends before
+        # them: each left untried gets a try of its own now, which can only show more.
+        national = [
+            g
+            for g in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
+            if any(k[1] == NATIONAL and kind_of_label(k[0]) == "quarter" for k in g)
+        ]
+        if national:
+            release_secondary(state, audit, national, NATIONAL_SOLVES_PER_GROUP * len(national), refused=refused)
         narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         # What was shown can leave other complements narrower than k: those few are tried once more.
         again = [
@@ -279,9 +295,196 @@ def protect_year(
         ]
         if again and release_secondary(state, audit, again, 4 * SOLVES_PER_GROUP * len(again), refused=refused):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
-    if narrow_cells:
-        log.info("publication: %d hidden cells of k or more stay narrower than k", len(narrow_cells))
+    left = widen(state, exact, threshold, blocked, audit, by_key, walk, twins, parents, refused)
+    if left:
+        log.warning(
+            "publication: %d hidden cells of k or more stay narrower than k: every visible cell near them was"
+            " published before (fixed) or is a national headline total",
+            len(left),
+        )
     return _hidden(state)
+
+
+def _guarded(key: Key, exact: Mapping[Key, int], threshold: int) -> bool:
+    """Whether a hidden cell is one the audit rounds do not already keep wide: anything but a small count."""
+    return not (0 < exact.get(key, 0) < threshold and key[2] not in EXEMPT_CODES)
+
+
+def widen(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    blocked: AbstractSet[Key],
+    audit: Showing,
+    by_key: Mapping[Key, list[Relation]],
+    walk: _Walk,
+    twins: Mapping[Key, list[Key]],
+    parents: AbstractSet[str | None],
+    refused: list[frozenset[Key]],
+) -> dict[Key, tuple[float, float]]:
+    """Leave no hidden cell of any value narrower than k; return the ranges of those left (nothing near them to hide).
+
+    The audit rounds and the release passes keep every hidden small count at least k wide, but a hidden
+    complement of k or more can end narrower (a hidden 120 in [118, 121]): a reader pins it down. Each such
+    cell is first shown where that leaves every other hidden cell of its block (any value) as wide as before
+    (no small count narrower than k, no new narrow cell): the cheapest way out, since it hides less. Around
+    the others, visible cells are hidden (:func:`_hide_near`: nearest and cheapest first, each with its twins
+    and a partner in every sum it would be alone in), keeping only those that widen the narrow cell, until
+    its range is k wide. Hiding more only widens ranges, so only the narrow cells and the cells just hidden
+    are audited again. Cells published before (fixed), hidden in an earlier version (forced) or kept hidden
+    by :func:`must_hide` are never shown; a fixed cell is never hidden, nor a national total kept visible, so
+    a narrow cell with nothing else near it is left (and logged).
+    """
+    before = audit.solves
+    narrow_cells = audit.spans([k for k in _hidden(state) if _guarded(k, exact, threshold)], threshold)
+    if not narrow_cells:
+        return {}
+    count = len(narrow_cells)
+    shown: list[set[Key]] = []
+    known = set(refused)
+    for group in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents):
+        if not group & narrow_cells.keys() or frozenset(group) in known:
+            continue
+        if not all(key in state.reasons for key in group):
+            continue
+        audit.show(group)
+        if not audit.narrow(group, first=True):
+            blocks = {id(audit.block(key)) for key in group}
+            near = [
+                k
+                for k in _hidden(state)
+                if k not in group and _guarded(k, exact, threshold) and id(audit.block(k)) in blocks
+            ]
+            after = audit.spans(near, threshold)
+            if after.keys() <= narrow_cells.keys():
+                for key in group:
+                    del state.reasons[key]
+                    narrow_cells.pop(key, None)
+                narrow_cells |= after
+                shown.append(group)
+                continue
+        audit.hide(group)
+    solves = audit.solves - before
+    hidden_before = len(state.reasons)
+    left = dict(narrow_cells)
+    rounds = 0
+    while left and rounds < MAX_ROUNDS:
+        rounds += 1
+        left, spent, more = _hide_near(state, exact, threshold, left, by_key, walk, twins)
+        solves += spent
+        if not more:
+            break
+    log.info(
+        "publication: %d hidden cells of k or more were narrower than k: %d shown, %d more cells hidden"
+        " (%d rounds), %d left (%d solves)",
+        count,
+        sum(len(g) for g in shown),
+        len(state.reasons) - hidden_before,
+        rounds,
+        len(left),
+        solves,
+    )
+    return left
+
+
+def _hide_near(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    narrow_cells: Mapping[Key, tuple[float, float]],
+    by_key: Mapping[Key, list[Relation]],
+    walk: _Walk,
+    twins: Mapping[Key, list[Key]],
+) -> tuple[dict[Key, tuple[float, float]], int, bool]:
+    """Hide visible cells near each narrow cell, one at a time, keeping those that widen it; one round.
+
+    The candidates of a narrow cell are the visible cells of the relations around it (:func:`_near_visible`:
+    never fixed, never a national total kept visible, headline totals last, nearest first). They are added to
+    one audit (:class:`~.audit.Showing`) as shown cells, so hiding one is freeing its column: a cell is kept
+    hidden only when the narrow cell's range widens, and the next is tried until it is k wide. Returns the
+    cells (narrow ones left and the cells just hidden) still narrower than k, the solves, and whether
+    anything was hidden.
+    """
+    hidden = _hidden(state)
+
+    def with_twins(key: Key) -> list[Key]:
+        same = [t for t in twins.get(key, []) if t != key and t not in state.reasons and t not in state.fixed]
+        return [key, *sorted(same, key=repr)]
+
+    def group_of(key: Key) -> list[Key]:
+        # With its twins, and a partner in each equation one of them would be the only hidden cell of (alone in
+        # an equation, a cell is pinned, and so is every cell equal to it), and so on: the heuristic's closing.
+        cells = with_twins(key)
+        queue = list(cells)
+        while queue and len(cells) < GROUP_CELLS:
+            cell = queue.pop(0)
+            for n in state.by_key.get(cell, []):
+                equation = state.equations[n]
+                if state.hidden_in(equation) + sum(1 for k in equation.members if k in cells) != 1:
+                    continue
+                # The suppression core keys its equations by any Hashable; here they are publication Keys.
+                options = [cast(Key, k) for k in state.candidates(equation) if k not in cells]
+                if options:
+                    partner = with_twins(min(options, key=lambda k: (state.cost(k), repr(k))))
+                    cells.extend(k for k in partner if k not in cells)
+                    queue.extend(partner)
+        return cells
+
+    candidates = {key: _near_visible(key, state, walk)[:PROBES] for key in sorted(narrow_cells, key=repr)}
+    groups = {c: group_of(c) for near in candidates.values() for c in near}
+    every = {t for group in groups.values() for t in group}
+    probe = Showing(exact, hidden | every, threshold, by_key)
+    probe.show(every)
+    added: list[Key] = []
+    for key, near in candidates.items():
+        found = probe.spans([key], threshold)
+        for candidate in near:
+            if key not in found:
+                break
+            if candidate in state.reasons:
+                continue
+            width = found[key][1] - found[key][0]
+            group = [c for c in groups[candidate] if c not in state.reasons]
+            probe.hide(group)
+            wider = probe.spans([key], threshold)
+            if key in wider and wider[key][1] - wider[key][0] <= width + TOLERANCE:
+                probe.show(group)  # no wider: visible as it was
+                continue
+            found = wider
+            for cell in group:
+                state.reasons[cell] = Reason.SECONDARY
+            added.extend(group)
+    still = probe.spans(sorted({*narrow_cells, *added}, key=repr), threshold)
+    return still, probe.solves, bool(added)
+
+
+def _near_visible(key: Key, state: _State, walk: _Walk) -> list[Key]:
+    """The visible cells that may be hidden around ``key`` (non-zero, not fixed), cheapest tier first, then the
+    nearest (its own relations, then those of the hidden cells in them: three steps at most), then the cheapest."""
+    reasons, fixed, values, cost_of = state.reasons, state.fixed, state.values, state.cost
+    ranked: dict[Key, tuple[float, ...]] = {}
+    seen, frontier = {key}, [key]
+    walked: set[int] = set()
+    for depth in range(3):
+        nxt: list[Key] = []
+        for at in frontier:
+            for n in walk.of.get(at, ()):
+                if n in walked:
+                    continue
+                walked.add(n)
+                for k in walk.cells[n]:
+                    if k in seen:
+                        continue
+                    seen.add(k)
+                    if k in reasons:
+                        nxt.append(k)
+                    elif k not in fixed and values.get(k, 0) > 0:
+                        cost = cost_of(k)
+                        ranked[k] = (cost[0], float(depth), walk.inexact[n], *cost[1:])
+        frontier = nxt
+        if not frontier:
+            break
+    return sorted(ranked, key=lambda k: (ranked[k], repr(k)))
 
 
 def _open(state: _State, exact: Mapping[Key, int], threshold: int, blocked: AbstractSet[Key]) -> list[Key]:

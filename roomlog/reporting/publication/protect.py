@@ -221,6 +221,7 @@ def protect_year(
         if key not in fixed and key not in state.reasons:
             pinned.pop(key, None)
             state.reasons[key] = Reason.SECONDARY
+    _log_unshowable(exact, equations, threshold)
     state.close_equations(list(range(len(equations))))
     _close_with_national_siblings(state, pinned, fixed, equations, threshold)
     fresh = set(exact) - set(fixed)
@@ -895,6 +896,46 @@ def must_hide(exact: Mapping[Key, int], equations: list[Equation], threshold: in
         if any(v < threshold for v in nonzero) and value - len(nonzero) < threshold:
             out.add(total)
     return out
+
+
+def _log_unshowable(exact: Mapping[Key, int], equations: list[Equation], threshold: int) -> None:
+    """Say which national headline totals of k or more no hiding can show (:func:`unshowable_national`)."""
+    found = sorted(k for k in unshowable_national(exact, equations, threshold) if k[2] in HEADLINE_TOTALS)
+    if found:
+        log.info("publication: %d national headline totals can never be shown: %s", len(found), found)
+
+
+def unshowable_national(exact: Mapping[Key, int], equations: list[Equation], threshold: int) -> set[Key]:
+    """National totals of k or more that give a small count away whatever else is hidden, through sums of sums.
+
+    Zeros are shown and a hidden count is at least 1, so a total T that is the sum of n non-zero cells
+    at the end of a chain of sums (nation → municipalities → rooms → the types of a breakdown, a quarter
+    → its months) leaves each of them in [1, T − (n − 1)]: narrower than k when T − n < k, and with
+    n ≥ 2 one of them is 1..k−1. :func:`must_hide` looks one sum deep; the national emergencies of a
+    quiet month (13 = nine room-types of 1 to 4) need the whole chain.
+    """
+    sums: dict[Key, list[tuple[Key, ...]]] = {}
+    for equation in equations:
+        sums.setdefault(cast(Key, equation.total), []).append(cast(tuple[Key, ...], equation.parts))
+    known: dict[Key, int] = {}
+
+    def leaves(key: Key) -> int:
+        """The most non-zero cells ``key`` is a sum of, over its chains of sums (sums only go finer)."""
+        found = known.get(key)
+        if found is None:
+            found = 0 if exact.get(key, 0) <= 0 else max([1, *(sum(map(leaves, parts)) for parts in sums.get(key, ()))])
+            known[key] = found
+        return found
+
+    return {
+        key
+        for key in sums
+        if key[1] == NATIONAL
+        and key[2] not in EXEMPT_CODES
+        and exact.get(key, 0) >= threshold
+        and (n := leaves(key)) >= 2
+        and exact[key] - n < threshold
+    }
 
 
 def _rounds(

@@ -375,11 +375,13 @@ def db_fingerprint(engine: Any) -> dict[str, str]:
     """Return a hash of every table's rows (sorted), to prove a request changed nothing.
 
     On PostgreSQL the server hashes every table in one statement (one round trip instead of one per
-    table; each row as its text form, sorted); on SQLite each table's rows are read and hashed here.
+    table; each row as its text form, sorted); on SQLite each table's rows are read and hashed here, as
+    the values SQLite stores (the driver's own cursor: SQLAlchemy's per-statement work and its type
+    conversions were two thirds of a fingerprint, and a converted value changes only with its stored one).
     """
     import hashlib
 
-    from sqlalchemy import select, text
+    from sqlalchemy import text
 
     from roomlog.models import Base
 
@@ -392,10 +394,15 @@ def db_fingerprint(engine: Any) -> dict[str, str]:
             ]
             hashes = {n: digest for n, digest in conn.execute(text(" UNION ALL ".join(parts)))}
             return {table.name: hashes[n] for n, table in enumerate(tables)}
+        cursor = conn.connection.driver_connection.cursor()  # the same columns select(table) reads
         result: dict[str, str] = {}
-        for table in tables:
-            rows = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
-            result[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        try:
+            for table in tables:
+                columns = ", ".join(f'"{column.name}"' for column in table.columns)
+                rows = sorted(repr(row) for row in cursor.execute(f'SELECT {columns} FROM "{table.name}"'))
+                result[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        finally:
+            cursor.close()
     return result
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.security_routes import World, build_world, concrete_methods, spec_for
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
+from tests.support.pdf_once import render_each_once
 
 PREFERENCE = ("admin", "staff_b", "lead_a", "staff_a", "municipality_other", "national")
 NAME = re.compile(r'\bname="([^"]+)"')
@@ -77,42 +78,19 @@ def _fuzz_route(app: Flask, world: World, endpoint: str, method: str, url: str, 
     run()
 
 
-#: The view modules that turn HTML into a PDF (``from roomlog.web.pdf import render_pdf``).
-PDF_VIEWS = ("roomlog.reports.views", "roomlog.annual.views", "roomlog.pool.views")
-#: The document's creation time (``templates/pdf/_meta.html``): the server's clock, never the request's input.
-CREATED = re.compile(r'<meta name="dcterms.created" content="([^"]+)">')
+@pytest.fixture(scope="module")
+def _documents() -> dict[str, bytes]:
+    """The PDFs rendered in this module: the two databases' fuzzers build the same world, so most documents of
+    the second are the first's HTML too."""
+    return {}
 
 
 @pytest.fixture
-def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """WeasyPrint renders each distinct document once per test; the same HTML again gets the same bytes.
-
-    The PDF routes (report, annual reports, pool letter) were 60 % of the fuzzer's time on SQLite, each example
-    rendering the same document again (query noise the view ignores). Rendering is a pure function of the HTML
-    (and the fixed stylesheet), so an example whose HTML equals an earlier one's, up to the creation time stamped
-    from the server's clock (wherever the page prints it), cannot fail where that one passed; every example still
-    runs the whole request, and any input that changes the HTML is rendered.
-    """
-    import importlib
-
-    from roomlog.web.pdf import render_pdf
-
-    rendered: dict[str, bytes] = {}
-    counts = {"rendered": 0, "reused": 0}
-
-    def once(html: str, **options: bool) -> bytes:  # options (reuse_layout) change the speed, not the bytes
-        created = CREATED.search(html)
-        key = html.replace(created.group(1), "") if created else html  # also where the page prints it
-        if key in rendered:
-            counts["reused"] += 1
-        else:
-            counts["rendered"] += 1
-            rendered[key] = render_pdf(html, **options)
-        return rendered[key]
-
-    for name in PDF_VIEWS:
-        monkeypatch.setattr(importlib.import_module(name), "render_pdf", once)
-    return counts
+def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch, _documents: dict[str, bytes]) -> dict[str, int]:
+    """WeasyPrint renders each distinct document once per module (tests/support/pdf_once.py); the PDF routes
+    (report, annual reports, pool letter) were 60 % of the fuzzer's time on SQLite, each example rendering the
+    same document again (query noise the view ignores)."""
+    return render_each_once(monkeypatch, _documents)
 
 
 @pytest.mark.both_databases

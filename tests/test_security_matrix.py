@@ -25,6 +25,7 @@ from tests.security_routes import (
 )
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
+from tests.support.pdf_once import render_each_once
 
 
 def test_every_route_has_an_entry_in_the_table(app: Flask) -> None:
@@ -80,9 +81,21 @@ def _check(app: Flask, world: World, dbs: Session, role: str) -> list[str]:
     return problems
 
 
+@pytest.fixture(scope="module")
+def _documents() -> dict[str, bytes]:
+    """The PDFs rendered in this module: each role's tests on both databases read the same world's documents."""
+    return {}
+
+
+@pytest.fixture
+def pdf_once(monkeypatch: pytest.MonkeyPatch, _documents: dict[str, bytes]) -> None:
+    """WeasyPrint renders each distinct document once per module (tests/support/pdf_once.py)."""
+    render_each_once(monkeypatch, _documents)
+
+
 @pytest.mark.both_databases
 @pytest.mark.parametrize("role", ROLES)
-def test_tenant_matrix(app: Flask, make: Factory, dbs: Session, role: str, backend: str) -> None:
+def test_tenant_matrix(app: Flask, make: Factory, dbs: Session, role: str, backend: str, pdf_once: None) -> None:
     world = build_world(make)
     problems = _check(app, world, dbs, role)
     assert not problems, "\n".join(problems)

@@ -30,6 +30,10 @@ PREFERRED_PORTS = range(5105, 5110)
 START_TIMEOUT_S = 60
 #: The app of the test servers that do not test the per-worker warm-up (tests/support/cold_wsgi.py).
 COLD = "tests.support.cold_wsgi:app"
+#: gunicorn's ``--preload`` for :data:`COLD`: the master imports roomlog and creates the app once (``create_app()``
+#: opens no database connection and starts no thread) and forks every worker from it, also each one it starts
+#: after a kill; a worker of its own imports would spend ~2 CPU-s on them first.
+PRELOADED = (COLD,)
 PSEUDONYM_KEY = "test-pseudonym-key-for-tests-only-0123"
 
 
@@ -119,6 +123,8 @@ class Gunicorn:
         """The gunicorn command line."""
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
         command += ["--workers", str(self.workers), "--timeout", "60", "--graceful-timeout", "3"]
+        if self.target in PRELOADED:
+            command.append("--preload")
         if self.access_log is not None:
             command += ["--access-logfile", str(self.access_log)]
         if self.error_log is not None:

@@ -256,7 +256,9 @@ def test_a_municipality_sees_only_its_own_applications(app: Flask, people: dict,
     assert kbh.get("/pool/").status_code == 403 and kbh.get(f"/pool/applications/{app_id}").status_code == 403
 
 
-def test_a_new_planned_room_can_apply(app: Flask, people: dict, dbs: Session) -> None:
+@pytest.mark.both_databases
+def test_a_new_planned_room_can_apply(app: Flask, people: dict, dbs: Session, backend: str) -> None:
+    """On PostgreSQL too: the new room is the municipality's, so its rows pass row-level security in that request."""
     esbjerg = _client(app, "esbjerg")
     form = {"room_id": "", "new_room_name": "Esbjerg Nord", "new_room_permit": "planned",
             "new_room_permit_date": "2025-12-01", "establishment_budget": "1.000.000",

@@ -26,18 +26,21 @@ from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from flask_login import current_user
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, with_loader_criteria
 
 from roomlog.models import (
     MonthlyAggregate,
     MonthlyDetail,
     MonthlyHistory,
     PeriodStatus,
+    Room,
     RoomEvent,
     RoomVisitorSet,
     YearlyHistory,
 )
+from roomlog.models.codes import Role
 
 ROOM_SCOPED: tuple[type[Any], ...] = (
     RoomEvent,
@@ -128,7 +131,31 @@ def set_scope(ids: frozenset[int] | None) -> None:
         defer_scope(db.session.connection(), current_setting())
 
 
+def _room_created(_mapper: Mapper[Any], connection: Connection, room: Room) -> None:
+    """A room a municipality user creates in their own municipality is in their scope from its ``INSERT`` on.
+
+    Their scope is "the rooms of my municipality", read as a list of ids when the request began
+    (a new room planned for the pool, ``services.pool_applications``): without this the room's own
+    audit entry and permit, written in the same transaction, would be refused by row-level security.
+    """
+    if not has_request_context() or not g.get("scope_decided"):
+        return
+    ids = g.get("scope_room_ids")
+    user = current_user
+    if ids is None or room.id in ids or not user.is_authenticated or user.role != Role.MUNICIPALITY:
+        return
+    if room.municipality_code != user.municipality_code:
+        return
+    g.scope_room_ids = ids | {room.id}
+    if connection.dialect.name == "postgresql":
+        from roomlog.row_security import defer_scope
+
+        defer_scope(connection, current_setting())
+
+
 def install() -> None:
-    """Listen on every ORM session (idempotent)."""
+    """Listen on every ORM session, and on new rooms (idempotent)."""
     if not event.contains(Session, "do_orm_execute", _limit_to_scope):
         event.listen(Session, "do_orm_execute", _limit_to_scope)
+    if not event.contains(Room, "after_insert", _room_created):
+        event.listen(Room, "after_insert", _room_created)

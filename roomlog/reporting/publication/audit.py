@@ -37,6 +37,8 @@ KEPT_POINTS = 1024
 #: The weight of moving a small count in the points :meth:`_ShowBlock._prove` looks for (1 for other cells):
 #: the release passes never show a small count, so a point that moves mostly small counts lives long.
 SMALL_WEIGHT = 0.01
+#: Simplex iterations a proof point may take (a maximum takes a few): past it, the column is solved instead.
+PROOF_ITERATIONS = 100
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -370,8 +372,11 @@ class Showing:
 
     Every optimum found is kept as a point of its block. A point is a feasible point of any try whose
     shown cells it holds at their exact values (nothing else changes between tries), so points from
-    earlier tries prove cells at least k wide in later ones without a solve. ``solves`` counts the
-    HiGHS runs (the caller's budget).
+    earlier tries prove cells at least k wide in later ones without a solve. An optimum (a vertex) moves
+    most cells of the block away from their values, so it dies as soon as any of them is shown; a try
+    therefore proves a small count wide with the point nearest the exact values that lies k above the
+    lowest value seen (:meth:`_ShowBlock._prove`): it moves a few cells and outlives most showings.
+    ``solves`` counts the HiGHS runs (the caller's budget).
     """
 
     def __init__(
@@ -533,6 +538,7 @@ class _ShowBlock:
             m, size = self._block_rows()[1], len(self.keys)
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
+            h.setOptionValue("simplex_iteration_limit", PROOF_ITERATIONS)
             weight = np.where((self.values > 0) & (self.values < self.threshold), SMALL_WEIGHT, 1.0)
             h.addVars(2 * size, np.zeros(2 * size), np.full(2 * size, highspy.kHighsInf))
             h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([weight, weight]))
@@ -594,11 +600,13 @@ class _ShowBlock:
         h.changeColBounds(col + len(self.keys), 0.0, 0.0)
         h.run()
         self.runs += 1
-        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        status = h.getModelStatus()
+        ok = status == highspy.HighsModelStatus.kOptimal
         solution = np.asarray(h.getSolution().col_value, dtype=np.float64) if ok else None
         self._bound_deviations(h, np.array([col], dtype=np.int32))
         if solution is None:
-            self._unproven[col] = (self.shown.copy(), start)
+            if status == highspy.HighsModelStatus.kInfeasible:
+                self._unproven[col] = (self.shown.copy(), start)
             return False
         size = len(self.keys)
         move = solution[:size] - solution[size:]
@@ -710,7 +718,16 @@ class _ShowBlock:
         return self._tight(cols, need, False)
 
     def _tight(self, cols: list[int], width: float, first: bool) -> tuple[dict[Key, tuple[float, float]], int]:
-        """The ranges of the columns ``cols`` narrower than ``width`` (proven wide by points or solved)."""
+        """The ranges of the columns ``cols`` narrower than ``width`` (proven wide by points or solved).
+
+        A column the points seen so far leave narrower is, in a try (``first``: is any narrow?), first
+        proven wide by a point that moves few cells (:meth:`_prove`: one solve, and the point serves later
+        tries too); else, and outside tries (a whole audit with many open columns, where one optimum moving
+        most cells proves many of them at once), its maximum and minimum are solved, as :func:`ranges`
+        would. A column found narrow stays a suspect (solved directly) until it is found wide: in a
+        bisection the next try most often fails on the same cell. The minimum is not solved when a point
+        feasible now is at the column's lower bound. Every answer is the fresh LP's; only the solves differ.
+        """
         if not cols:
             return {}, 0
         need = width - TOLERANCE

@@ -34,6 +34,11 @@ TOLERANCE = 1e-6
 MIXED_POINTS = 96
 #: Points :class:`Showing` keeps per block (the oldest make room): bounds its memory on large blocks.
 KEPT_POINTS = 1024
+#: The weight of moving a small count in the points :meth:`_ShowBlock._prove` looks for (1 for other cells):
+#: the release passes never show a small count, so a point that moves mostly small counts lives long.
+SMALL_WEIGHT = 0.01
+#: Simplex iterations a proof point may take (a maximum takes a few): past it, the column is solved instead.
+PROOF_ITERATIONS = 100
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -151,6 +156,33 @@ def _highs() -> highspy.Highs:
     return h
 
 
+@dataclass(frozen=True)
+class _Matrix:
+    """The rows of a block in compressed form: row ``r`` is ``Σ val[j]·x[idx[j]]`` over ``starts[r]`` up to the
+    next start, between ``low[r]`` (−inf for "≤") and ``upper[r]``."""
+
+    starts: np.ndarray
+    idx: np.ndarray
+    val: np.ndarray
+    low: np.ndarray
+    upper: np.ndarray
+
+    @staticmethod
+    def of(rows: list[tuple[dict[Key, int], float, bool]], index: Mapping[Key, int]) -> _Matrix:
+        starts = np.cumsum([0] + [len(terms) for terms, _rhs, _eq in rows[:-1]], dtype=np.int32)
+        idx = np.array([index[k] for terms, _rhs, _eq in rows for k in terms], dtype=np.int32)
+        val = np.array([c for terms, _rhs, _eq in rows for c in terms.values()], dtype=np.float64)
+        upper = np.array([rhs for _terms, rhs, _eq in rows], dtype=np.float64)
+        low = np.where([eq for _terms, _rhs, eq in rows], upper, -highspy.kHighsInf)
+        return _Matrix(starts, idx, val, low, upper)
+
+    def times(self, x: np.ndarray) -> np.ndarray:
+        """The left-hand side of every row at ``x``."""
+        if not len(self.starts):
+            return np.zeros(0)
+        return np.add.reduceat(self.val * x[self.idx], self.starts)
+
+
 def _model(
     keys: list[Key], rows: list[tuple[dict[Key, int], float, bool]], exact: Mapping[Key, int]
 ) -> tuple[highspy.Highs, dict[Key, int], np.ndarray]:
@@ -161,12 +193,8 @@ def _model(
     h.addVars(len(keys), lower, np.full(len(keys), highspy.kHighsInf))
     if rows:
         # One call for every row (compressed rows): adding them one by one cost as much as a solve.
-        starts = np.cumsum([0] + [len(terms) for terms, _rhs, _eq in rows[:-1]], dtype=np.int32)
-        idx = np.array([index[k] for terms, _rhs, _eq in rows for k in terms], dtype=np.int32)
-        val = np.array([c for terms, _rhs, _eq in rows for c in terms.values()], dtype=np.float64)
-        upper = np.array([rhs for _terms, rhs, _eq in rows], dtype=np.float64)
-        low = np.where([eq for _terms, _rhs, eq in rows], upper, -highspy.kHighsInf)
-        h.addRows(len(rows), low, upper, len(idx), starts, idx, val)
+        m = _Matrix.of(rows, index)
+        h.addRows(len(rows), m.low, m.upper, len(m.idx), m.starts, m.idx, m.val)
     return h, index, lower
 
 
@@ -344,8 +372,11 @@ class Showing:
 
     Every optimum found is kept as a point of its block. A point is a feasible point of any try whose
     shown cells it holds at their exact values (nothing else changes between tries), so points from
-    earlier tries prove cells at least k wide in later ones without a solve. ``solves`` counts the
-    HiGHS runs (the caller's budget).
+    earlier tries prove cells at least k wide in later ones without a solve. An optimum (a vertex) moves
+    most cells of the block away from their values, so it dies as soon as any of them is shown; a try
+    therefore proves a small count wide with the point nearest the exact values that lies k above the
+    lowest value seen (:meth:`_ShowBlock._prove`): it moves a few cells and outlives most showings.
+    ``solves`` counts the HiGHS runs (the caller's budget).
     """
 
     def __init__(
@@ -440,8 +471,17 @@ class _ShowBlock:
         self.shown = np.zeros(len(keys), dtype=bool)
         self.small = [n for n, v in enumerate(self.values) if 0 < v < threshold]
         self.holds = _holds(exact, relations)
+        #: HiGHS solves so far (the caller's budget counts them).
+        self.runs = 0
         self._h: highspy.Highs | None = None
         self._cost_col: int | None = None
+        self._rows: tuple[list[tuple[dict[Key, int], float, bool]], _Matrix] | None = None
+        #: The model of :meth:`_prove` (deviations from the exact values), built on first use.
+        self._p: highspy.Highs | None = None
+        #: Per column, the shown cells and the start with which :meth:`_prove` found no point (see there).
+        self._unproven: dict[int, tuple[np.ndarray, float]] = {}
+        #: Columns found narrow last time: most likely narrow again (the next try of a bisection), so solved directly.
+        self._suspects: set[int] = set()
         # Points found (rows), and where each differs from the exact values; the exact values are the first.
         self._points = np.empty((16, len(keys)))
         self._differs = np.empty((16, len(keys)), dtype=bool)
@@ -459,6 +499,8 @@ class _ShowBlock:
         self._recent = cols if show else np.zeros(0, dtype=np.int32)
         if self._h is not None:
             self._bound(self._h, cols)
+        if self._p is not None:
+            self._bound_deviations(self._p, cols)
 
     def _bound(self, h: highspy.Highs, cols: np.ndarray) -> None:
         """A shown column is fixed at its value; a hidden one is at least 1 (or its value, if smaller)."""
@@ -469,11 +511,111 @@ class _ShowBlock:
 
     def _model(self) -> highspy.Highs:
         if self._h is None:
-            hidden = set(self.keys)
-            rows = [row for r in self.relations if (row := _row(r, hidden, self.exact)) is not None]
-            self._h, _index, _lower = _model(self.keys, rows, self.exact)
+            self._h, _index, _lower = _model(self.keys, self._block_rows()[0], self.exact)
             self._bound(self._h, np.flatnonzero(self.shown).astype(np.int32))
         return self._h
+
+    def _block_rows(self) -> tuple[list[tuple[dict[Key, int], float, bool]], _Matrix]:
+        """The relations of the block as LP rows over its cells (every cell of the block a column), and as a matrix."""
+        if self._rows is None:
+            hidden = set(self.keys)
+            rows = [row for r in self.relations if (row := _row(r, hidden, self.exact)) is not None]
+            self._rows = rows, _Matrix.of(rows, self.col)
+        return self._rows
+
+    def _proof_model(self) -> highspy.Highs:
+        """The block's LP in deviations from the exact values ``v``, for :meth:`_prove`.
+
+        A point is ``x = v + u − w`` with ``u, w ≥ 0`` (a column per cell for each). Each row
+        ``a·x (= or ≤) b`` becomes ``a·u − a·w (= or ≤) b − a·v`` (0 for an equality, since ``v`` holds);
+        the bound ``x ≥ lower`` becomes ``w ≤ v − lower``; a shown cell has ``u = w = 0``. The objective
+        is the weighted deviation ``Σ c·(u + w)`` (the L1 distance from ``v``; at an optimum ``u`` and ``w``
+        are never both positive in a column): 1 for a cell of k or more, :data:`SMALL_WEIGHT` for a small
+        count, which the release passes never show. Only bounds change between solves, so the dual
+        simplex goes on from the last basis.
+        """
+        if self._p is None:
+            m, size = self._block_rows()[1], len(self.keys)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("simplex_iteration_limit", PROOF_ITERATIONS)
+            weight = np.where((self.values > 0) & (self.values < self.threshold), SMALL_WEIGHT, 1.0)
+            h.addVars(2 * size, np.zeros(2 * size), np.full(2 * size, highspy.kHighsInf))
+            h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([weight, weight]))
+            if len(m.starts):
+                slack = m.upper - m.times(self.values)
+                low = np.where(np.isinf(m.low), m.low, slack)
+                # Row r holds its u terms, then its w terms (the same columns + size, negated).
+                count = np.diff(np.append(m.starts, len(m.idx)))
+                row = np.repeat(np.arange(len(m.starts)), count)
+                at_u = m.starts[row] + np.arange(len(m.idx))
+                at_w = at_u + count[row]
+                idx = np.empty(2 * len(m.idx), dtype=np.int32)
+                val = np.empty(2 * len(m.idx))
+                idx[at_u], idx[at_w] = m.idx, m.idx + size
+                val[at_u], val[at_w] = m.val, -m.val
+                h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
+            self._p = h
+            self._bound_deviations(h, np.arange(size, dtype=np.int32))
+        return self._p
+
+    def _bound_deviations(self, h: highspy.Highs, cols: np.ndarray) -> None:
+        """In the model of :meth:`_proof_model`: a shown cell does not move, a hidden one keeps ``x ≥ lower``."""
+        shown = self.shown[cols]
+        zero = np.zeros(len(cols))
+        h.changeColsBounds(len(cols), cols, zero, np.where(shown, 0.0, highspy.kHighsInf))
+        down = np.where(shown, 0.0, self.values[cols] - self.lower[cols])
+        h.changeColsBounds(len(cols), cols + len(self.keys), zero, down)
+
+    def _fits(self, point: np.ndarray) -> bool:
+        """Whether ``point`` satisfies every relation and bound of the block with the shown cells fixed (within
+        :data:`TOLERANCE`): the check a point passes before it proves anything."""
+        m = self._block_rows()[1]
+        lhs = m.times(point)
+        if (lhs > m.upper + TOLERANCE).any() or (lhs < m.low - TOLERANCE).any():
+            return False
+        if (point < self.lower - TOLERANCE).any():
+            return False
+        return bool((np.abs(point - self.values)[self.shown] <= TOLERANCE).all())
+
+    def _prove(self, col: int, start: float, width: float) -> bool:
+        """Look for a point with ``x[col] ≥ start + width`` that moves few cells; keep it if found.
+
+        With ``start`` the smallest value of ``col`` over points feasible now, such a point proves the
+        range of ``col`` at least ``width`` wide. Among all such points the one closest to the exact values
+        in weighted L1 distance (:meth:`_proof_model`) moves few cells (an optimum is a vertex: in a table of
+        sums, typically a short cycle of cells, +d and −d in turn), so it stays a point of later tries until
+        one of those few cells is shown, where a maximum of ``x[col]`` moves most cells of the block.
+
+        No point (infeasible) means the maximum of ``x[col]`` is below ``start + width``; as showing more
+        only shrinks the feasible set, that stays so while the shown cells only grow and ``start`` does not
+        fall (``_unproven``), and the search is skipped then. One solve; whether a point was kept.
+        """
+        shown, start_before = self._unproven.get(col, (None, INF))
+        if shown is not None and start >= start_before and not (shown & ~self.shown).any():
+            return False
+        h = self._proof_model()
+        # u ≥ start + width − v and w = 0 in this column (or both would be positive, u − w short of the goal).
+        h.changeColBounds(col, start + width - self.values[col], highspy.kHighsInf)
+        h.changeColBounds(col + len(self.keys), 0.0, 0.0)
+        h.run()
+        self.runs += 1
+        status = h.getModelStatus()
+        ok = status == highspy.HighsModelStatus.kOptimal
+        solution = np.asarray(h.getSolution().col_value, dtype=np.float64) if ok else None
+        self._bound_deviations(h, np.array([col], dtype=np.int32))
+        if solution is None:
+            if status == highspy.HighsModelStatus.kInfeasible:
+                self._unproven[col] = (self.shown.copy(), start)
+            return False
+        size = len(self.keys)
+        move = solution[:size] - solution[size:]
+        move[np.abs(move) <= 1e-9] = 0.0
+        point = self.values + move
+        if not self._fits(point):
+            return False
+        self._add(point)
+        return True
 
     def _add(self, point: np.ndarray) -> None:
         if self._count < KEPT_POINTS:
@@ -543,6 +685,7 @@ class _ShowBlock:
             self._cost_col = col
         h.changeObjectiveSense(sense)
         h.run()
+        self.runs += 1
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         self._add(np.asarray(h.getSolution().col_value, dtype=np.float64))
@@ -575,7 +718,16 @@ class _ShowBlock:
         return self._tight(cols, need, False)
 
     def _tight(self, cols: list[int], width: float, first: bool) -> tuple[dict[Key, tuple[float, float]], int]:
-        """The ranges of the columns ``cols`` narrower than ``width`` (proven wide by points or solved)."""
+        """The ranges of the columns ``cols`` narrower than ``width`` (proven wide by points or solved).
+
+        A column the points seen so far leave narrower is, in a try (``first``: is any narrow?), first
+        proven wide by a point that moves few cells (:meth:`_prove`: one solve, and the point serves later
+        tries too); else, and outside tries (a whole audit with many open columns, where one optimum moving
+        most cells proves many of them at once), its maximum and minimum are solved, as :func:`ranges`
+        would. A column found narrow stays a suspect (solved directly) until it is found wide: in a
+        bisection the next try most often fails on the same cell. The minimum is not solved when a point
+        feasible now is at the column's lower bound. Every answer is the fresh LP's; only the solves differ.
+        """
         if not cols:
             return {}, 0
         need = width - TOLERANCE
@@ -590,14 +742,22 @@ class _ShowBlock:
         # The cells the points leave narrowest first: a refused try usually stops at the first.
         cols.sort(key=lambda n: (seen_hi[n] - seen_lo[n], n))
         out: dict[Key, tuple[float, float]] = {}
-        solves = 0
+        runs = self.runs
         for n in cols:
             if seen_hi[n] - seen_lo[n] >= need:
                 continue
+            if first and n not in self._suspects and self._prove(n, seen_lo[n], width):
+                seen_lo = np.minimum(seen_lo, self._last)
+                seen_hi = np.maximum(seen_hi, self._last)
+                if seen_hi[n] - seen_lo[n] >= need:
+                    continue
             bounds: dict[highspy.ObjSense, float] = {}
             for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
+                if sense == highspy.ObjSense.kMinimize and seen_lo[n] <= self.lower[n] + TOLERANCE:
+                    # A point feasible now is at the column's bound: that is its minimum, no solve needed.
+                    bounds[sense] = float(self.lower[n])
+                    break
                 value = self._solve(n, sense)
-                solves += 1
                 if value is None:
                     # Unbounded above: wide. Infeasible cannot happen where the exact values are a point.
                     break
@@ -608,10 +768,14 @@ class _ShowBlock:
                 if seen_hi[n] - seen_lo[n] >= need:
                     break
             if highspy.ObjSense.kMinimize not in bounds:
+                self._suspects.discard(n)
                 continue
             lo, hi = bounds[highspy.ObjSense.kMinimize], bounds[highspy.ObjSense.kMaximize]
             if hi - lo < need:
                 out[self.keys[n]] = (lo, hi)
+                self._suspects.add(n)
                 if first:
                     break
-        return out, solves
+            else:
+                self._suspects.discard(n)
+        return out, self.runs - runs

@@ -64,7 +64,7 @@ YEAR_SHARE = 3
 SUSPECT_BATCH = 1
 #: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
 NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
-MEMO_VERSION = 2  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+MEMO_VERSION = 3  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:

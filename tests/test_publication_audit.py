@@ -16,7 +16,7 @@ import pytest
 
 from roomlog.reporting.publication import audit as audit_module
 from roomlog.reporting.publication.audit import TOLERANCE, Showing, ranges
-from roomlog.reporting.publication.units import NATIONAL, Key, Relation
+from roomlog.reporting.publication.units import NATIONAL, Key, Relation, relations_by_key
 
 K = 5
 CODE = "visits.total"
@@ -59,13 +59,6 @@ def _random(rng: random.Random):
     return exact, rels, hidden
 
 
-def _index(rels: list[Relation]) -> dict[Key, list[Relation]]:
-    out: dict[Key, list[Relation]] = {}
-    for relation in rels:
-        for key, _coef in relation.terms:
-            out.setdefault(key, []).append(relation)
-    return out
-
 
 def _fresh_narrow(exact, rels, hidden, need: float = K - TOLERANCE) -> dict[Key, tuple[float, float]]:
     small = {k for k in hidden if 0 < exact[k] < K}
@@ -99,7 +92,7 @@ def test_the_audit_answers_as_a_fresh_lp_while_cells_are_shown_and_hidden(seed: 
     point the audit would use as proof satisfies every relation with the shown cells fixed."""
     rng = random.Random(seed)
     exact, rels, hidden = _random(rng)
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     shown: set[Key] = set()
     for _step in range(10):
         cells = rng.sample(sorted(hidden - shown, key=repr), min(rng.randint(1, 3), len(hidden - shown)))
@@ -132,7 +125,7 @@ def test_a_kept_proof_point_fits_every_relation_and_reaches_k(seed: int) -> None
     at least k above the start it was asked for; one it did not keep means no such point exists (fresh LP)."""
     rng = random.Random(50 + seed)
     exact, rels, hidden = _random(rng)
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     shown = set(rng.sample(sorted(hidden, key=repr), len(hidden) // 3))
     audit.show(shown)
     now = hidden - shown
@@ -161,7 +154,7 @@ def test_a_sparse_point_outlives_a_showing_that_kills_the_maximum() -> None:
     exact, rels = _grid({"1": (2, 20, 8), "2": (30, 7, 4)})
     cells = {name: {label: (label, ("room", name), CODE) for label in MONTHS} for name in ("1", "2")}
     hidden = {cell for row in cells.values() for cell in row.values()}
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     assert audit.narrow(sorted(hidden, key=repr), first=True) == {}
     small, february = cells["1"]["2022-01"], cells["2"]["2022-02"]
     block = audit.block(small)
@@ -184,7 +177,7 @@ def test_a_point_off_a_relation_or_a_shown_cell_is_no_proof() -> None:
     """:meth:`_fits` is the gate a point passes before it proves anything."""
     exact, rels = _grid({"1": (2, 20, 8), "2": (30, 7, 4)})
     hidden = {k for k in exact if k[1][0] == "room" and k[0] in MONTHS}
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     some = sorted(hidden, key=repr)[0]
     block = audit.block(some)
     assert block._fits(block.values.copy())
@@ -221,6 +214,6 @@ def test_the_same_cells_are_shown_with_and_without_proof_points(seed: int, monke
                 kept.append(key)
         return kept
 
-    with_points = release(Showing(exact, hidden, K, _index(rels)))
+    with_points = release(Showing(exact, hidden, K, relations_by_key(rels)))
     monkeypatch.setattr(audit_module._ShowBlock, "_prove", lambda self, col, start, width: False)
-    assert release(Showing(exact, hidden, K, _index(rels))) == with_points
+    assert release(Showing(exact, hidden, K, relations_by_key(rels))) == with_points

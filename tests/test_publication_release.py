@@ -28,7 +28,7 @@ from roomlog.reporting.publication.protect import (
     release_secondary,
     show_pinned,
 )
-from roomlog.reporting.publication.units import NATIONAL, Key, Relation
+from roomlog.reporting.publication.units import NATIONAL, Key, Relation, relations_by_key
 from roomlog.reporting.suppression import Reason, _State
 
 K = 5
@@ -63,13 +63,6 @@ def _table(rng: random.Random, rooms: int, months: int) -> tuple[dict[Key, int],
     return exact, rels
 
 
-def _index(rels: list[Relation]) -> dict[Key, list[Relation]]:
-    out: dict[Key, list[Relation]] = {}
-    for relation in rels:
-        for key, _coef in relation.terms:
-            out.setdefault(key, []).append(relation)
-    return out
-
 
 def _same(a: tuple[float, float], b: tuple[float, float]) -> bool:
     def close(x: float, y: float) -> bool:
@@ -89,7 +82,7 @@ def test_fixed_columns_in_a_kept_model_give_the_ranges_of_a_fresh_model(seed: in
         # A relation the exact values break (a stored value out of line): that block is audited fresh.
         key = rng.choice(sorted(hidden, key=repr))
         rels.append(Relation(((key, 1),), False))
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     shown: set[Key] = set()
     for _step in range(8):
         cells = rng.sample(sorted(hidden - shown, key=repr), min(2, len(hidden - shown)))
@@ -114,7 +107,7 @@ def test_fixed_columns_in_a_kept_model_give_the_ranges_of_a_fresh_model(seed: in
 def _released(exact: dict[Key, int], rels: list[Relation], hidden: set[Key], groups: list[set[Key]], solves: int):
     state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
-    shown = release(state, exact, K, _index(rels), groups, solves)
+    shown = release(state, exact, K, relations_by_key(rels), groups, solves)
     return shown, set(state.reasons)
 
 
@@ -165,7 +158,7 @@ def test_a_refused_try_frees_its_columns_again() -> None:
     t, a, b, c = (label, NATIONAL, CODE), *((label, ("municipality", m), CODE) for m in ("101", "461", "751"))
     exact = {t: 24, a: 2, b: 10, c: 12}
     rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True)]
-    audit = Showing(exact, {a, b, c}, K, _index(rels))
+    audit = Showing(exact, {a, b, c}, K, relations_by_key(rels))
     audit.show([b, c])
     assert set(audit.narrow([b, c])) == {a}
     audit.hide([b, c])
@@ -263,14 +256,14 @@ def test_show_pinned_shows_a_complement_the_relations_fix_and_nothing_else() -> 
     rels = [Relation(((t, -1), (a, 1), (b, 1), (c, 1)), True), Relation(((c, -1), (d, 1), (e, 1)), True)]
     state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {a: Reason.PRIMARY, b: Reason.SECONDARY, c: Reason.SECONDARY}
-    audit = Showing(exact, set(state.reasons), K, _index(rels))
+    audit = Showing(exact, set(state.reasons), K, relations_by_key(rels))
     left = show_pinned(state, exact, K, audit, frozenset())
     assert set(state.reasons) == {a, b}
     assert left == {}
     assert not _narrow(exact, rels, {a, b})
     # A cell published before (blocked) stays as it is, pinned or not.
     state.reasons = {a: Reason.PRIMARY, b: Reason.SECONDARY, c: Reason.SECONDARY}
-    show_pinned(state, exact, K, Showing(exact, set(state.reasons), K, _index(rels)), {c})
+    show_pinned(state, exact, K, Showing(exact, set(state.reasons), K, relations_by_key(rels)), {c})
     assert set(state.reasons) == {a, b, c}
 
 
@@ -314,7 +307,7 @@ def test_the_second_release_pass_stays_within_its_budget(monkeypatch: pytest.Mon
     hidden = {k for k, v in exact.items() if v > 0}
     state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
-    audit = Showing(exact, hidden, K, _index(rels))
+    audit = Showing(exact, hidden, K, relations_by_key(rels))
     groups = [{k} for k in sorted((k for k in hidden if exact[k] >= K), key=lambda k: (-exact[k], repr(k)))]
     tries: list[int] = []
     show = audit.show
@@ -363,7 +356,7 @@ def _one_by_one(
 def _second(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> tuple[_State, Showing]:
     state = _State(exact, _equations(rels), {}, lambda key: (0.0,))
     state.reasons = {key: Reason.PRIMARY if exact[key] < K else Reason.SECONDARY for key in hidden}
-    return state, Showing(exact, hidden, K, _index(rels))
+    return state, Showing(exact, hidden, K, relations_by_key(rels))
 
 
 def _tries(audit: Showing) -> list[set[Key]]:
@@ -517,7 +510,7 @@ def test_a_narrow_complement_is_shown_when_that_leaves_every_hidden_cell_wide() 
     state, audit = _second(exact, rels, {a, b, c})
     assert _widths(exact, rels, {a, b, c})[c] < K - 1
     twins = _twins(exact, _equations(rels))
-    left = widen(state, exact, K, frozenset(), audit, _index(rels), _Walk(rels), twins, set(), [])
+    left = widen(state, exact, K, frozenset(), audit, relations_by_key(rels), _Walk(rels), twins, set(), [])
     assert left == {}
     assert set(state.reasons) == {a, b}
     assert not _narrow(exact, rels, {a, b})

@@ -28,6 +28,7 @@ from roomlog.reporting.publication.units import (
     Key,
     Relation,
     kind_of_label,
+    relations_by_key,
 )
 from roomlog.reporting.suppression import Equation, Reason, _State
 
@@ -225,10 +226,7 @@ def protect_year(
     state.close_equations(list(range(len(equations))))
     _close_with_national_siblings(state, pinned, fixed, equations, threshold)
     fresh = set(exact) - set(fixed)
-    by_key: dict[Key, list[Relation]] = {}
-    for relation in relations:
-        for key, _coef in relation.terms:
-            by_key.setdefault(key, []).append(relation)
+    by_key = relations_by_key(relations)
     proofs = Proofs(exact, relations, threshold)  # cells proven wide stay so while more are hidden
     walk = _Walk(relations)
     leaks = _rounds(state, exact, relations, threshold, fresh, by_key, proofs, walk)

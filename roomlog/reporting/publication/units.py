@@ -103,6 +103,15 @@ class Relation:
     exact: bool
 
 
+def relations_by_key(relations: Iterable[Relation]) -> dict[Key, list[Relation]]:
+    """Every relation a cell is in, by cell (the audit's and protection's index)."""
+    out: dict[Key, list[Relation]] = {}
+    for relation in relations:
+        for key, _coef in relation.terms:
+            out.setdefault(key, []).append(relation)
+    return out
+
+
 def _sum(total: Key, parts: Iterable[Key], exact: bool = True) -> Relation:
     """``Σ parts = total`` (or ``≤ total``)."""
     return Relation(((total, -1), *((p, 1) for p in parts)), exact)

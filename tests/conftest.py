@@ -88,8 +88,10 @@ LONGEST_FIRST: tuple[str, ...] = (
     "tests/test_load.py",
     "tests/test_publication_headline.py",
     "tests/browser/test_security_accessibility.py",
-    "tests/test_security_deployment.py",
+    # After the fuzzer: the PostgreSQL demo build waits for the SQLite one (test_publication_headline's), which
+    # ends about when the fuzzer does; handed out before it, a worker sat idle ~20 s waiting.
     "tests/test_security_fuzz.py",
+    "tests/test_security_deployment.py",
     "tests/test_demo_history.py",
     "tests/browser/test_capture_tablet.py",
     "tests/test_faults.py",

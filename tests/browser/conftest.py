@@ -3,13 +3,18 @@
 Reusable by every area's browser tests. Fixtures:
 
 ``live_server``  (module scope) the real app served by werkzeug in a thread on a free loopback
-                 port, with its own SQLite file and CSRF switched ON. Attributes: ``url``,
+                 port, with its own SQLite file and CSRF switched ON. Static files are served with
+                 ``Cache-Control: max-age`` (``STATIC_MAX_AGE``), so a test's later pages take them from
+                 its context's cache instead of asking again; a module that tests the service worker's
+                 offline copies sets ``LIVE_STATIC_MAX_AGE = None`` (the product's revalidated files).
+                 Attributes: ``url``,
                  ``app``, ``db_path``, ``make`` (a :class:`tests.support.factories.Factory` for seeding),
                  ``session`` (a SQLAlchemy session of the test's own), ``log_text()`` (everything
                  the server and the app logged, request lines included).
 ``browser``      (session scope) headless Chromium launched with the project's fixed arguments.
 ``page``         a fresh context and page per test: 768×1024 (tablet portrait), Danish locale,
-                 Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size.
+                 Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size. Playwright's
+                 waits and navigations time out after ``TIMEOUT_MS`` (generous: a loaded 2-core machine).
 ``shot``         ``shot(page, "name")`` saves ``test-artifacts/screenshots/<name>.png`` when ``ROOMLOG_SCREENSHOTS=1``.
 ``login``        ``login(page, username)`` logs the page's browser context in: the log-in form's own GET
                  (for its CSRF token) and POST, sent by the context (its cookie jar is the page's), no page
@@ -55,6 +60,12 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 TABLET = {"width": 768, "height": 1024}
+#: How long a static file stays fresh in a test's browser context (seconds). The product sends none (every page
+#: revalidates its CSS and scripts: a 304 each, ~0.15 CPU-s of Chromium and the server per later page load here).
+STATIC_MAX_AGE = 3600
+#: Playwright's default timeout for every wait and navigation. A first render in a cold server process on a
+#: loaded 2-core machine took more than 10 s (2026-12-03): a wait that passes returns at once; only a failure waits.
+TIMEOUT_MS = 30_000
 
 
 def _unavailable(reason: str) -> None:
@@ -113,11 +124,13 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("live")
     db_path = base / "live.sqlite3"
+    max_age = getattr(request.module, "LIVE_STATIC_MAX_AGE", STATIC_MAX_AGE)
+    config = make_test_config(base, f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True, SEND_FILE_MAX_AGE_DEFAULT=max_age)
     with instance_folder(base / "instance"):  # the module's server keeps its own (the app reads it once)
-        app = create_app(make_test_config(base, f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True))
+        app = create_app(config)
     with app.app_context():
         Base.metadata.create_all(db.engine)
         ensure_municipalities(db.session)
@@ -155,7 +168,7 @@ def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
 @pytest.fixture
 def page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
     context = browser.new_context(viewport=viewport, locale="da-DK", timezone_id="Europe/Copenhagen", has_touch=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     context.close()

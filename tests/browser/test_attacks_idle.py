@@ -14,6 +14,9 @@ from roomlog.models import Visit
 from roomlog.models.codes import Role
 from tests.browser.test_offline_outbox import OUTBOX, _controlled, _go_offline, _rows, _waiting
 
+#: As in test_offline_outbox: static files revalidated as the product serves them (conftest).
+LIVE_STATIC_MAX_AGE = None
+
 
 def test_past_the_idle_timeout_offline_the_board_is_gone_and_takes_no_entry(
     live_server: Any, page: Any, login_form: Any

@@ -63,11 +63,11 @@ def test_board_and_visit_have_big_targets_and_no_csp_errors(
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
         assert _small_targets(page) == [], name
+        if name == "board":  # the seeded counts (the other two pages are GETs: nothing changes after this one)
+            assert page.locator("[data-waiting]").get_attribute("data-waiting") == "1"
+            assert page.locator("[data-aftercare]").get_attribute("data-aftercare") == "1"
+            assert page.locator(".place.taken").count() == 1
         shot(page, f"layout-{name}-{size}")
-    page.goto(f"{live_server.url}/rooms/{room.id}/")
-    assert page.locator("[data-waiting]").get_attribute("data-waiting") == "1"
-    assert page.locator("[data-aftercare]").get_attribute("data-aftercare") == "1"
-    assert page.locator(".place.taken").count() == 1
     assert problems == []
 
 

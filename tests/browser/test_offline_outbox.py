@@ -18,6 +18,9 @@ from roomlog.models.codes import EmergencyAction, Role, Sex
 from roomlog.services.pseudonyms import pseudonym, visitor_code
 
 OUTBOX = "#outbox"
+#: Static files revalidated on every page, as the product serves them (conftest): what the service worker keeps
+#: for offline use comes from the server, not from the browser's HTTP cache.
+LIVE_STATIC_MAX_AGE = None
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -37,9 +40,15 @@ def _waiting(page: Any, count: int) -> None:
     page.wait_for_selector(f'{OUTBOX}[data-waiting="{count}"]')
 
 
+#: Controlled now, or a promise of the ``controllerchange`` event (sw.js claims its pages as it activates): Playwright
+#: waits for the promise, where a plain condition is checked again at every animation frame until it holds.
+CONTROLLED = """() => navigator.serviceWorker && (navigator.serviceWorker.controller !== null || new Promise(
+  resolve => navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true })))"""
+
+
 def _controlled(page: Any) -> None:
     """Wait until the service worker controls the page (it then keeps the pages for offline use)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.wait_for_function(CONTROLLED)
 
 
 def _go_offline(page: Any) -> None:

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install dev lint translations bench bench-reports bench-capture clean
+.PHONY: run test test-memo install dev lint translations bench bench-reports bench-capture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ test: dev
 
 pytest-suite:
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The protection decisions the tests' demo builds start from (tests/protection-memo/, tests/support/carried_memo.py):
+# run after changing the protection code, the demo's 2021-2022 history or a library version, and commit the result.
+# A stale memo only misses (the build protects those years itself); it takes one demo build (minutes).
+test-memo: dev
+	$(BIN)/python -m tests.support.carried_memo
 
 # The Danish catalogue (roomlog/translations/da/LC_MESSAGES/messages.po) is the source of every Danish text:
 # extract the English msgids, merge them into the catalogue (new ones arrive empty: translate them in the .po),

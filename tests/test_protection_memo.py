@@ -116,7 +116,7 @@ def test_any_change_to_any_input_is_a_miss(change: str, tmp_path: Path, calls: l
     assert memo.misses == 2 and len(calls) == 2
 
 
-@pytest.mark.parametrize("part", ["MEMO_VERSION", "code", "highs"])
+@pytest.mark.parametrize("part", ["MEMO_VERSION", "code", "highs", "runtime"])
 def test_another_version_of_the_protection_code_is_a_miss(
     part: str, tmp_path: Path, calls: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,8 +127,10 @@ def test_another_version_of_the_protection_code_is_a_miss(
         monkeypatch.setattr(protect_module, "MEMO_VERSION", protect_module.MEMO_VERSION + 1)
     elif part == "code":
         monkeypatch.setattr(memo_module, "code_digest", lambda: "0" * 64)
-    else:
+    elif part == "highs":
         monkeypatch.setattr(memo_module, "_highs_version", lambda: "0.0.0")
+    else:
+        monkeypatch.setattr(memo_module, "_runtime", lambda: "numpy 0.0.0, cpython 3.0")
     assert decision_key(*_inputs()) != before
     protect(memo, *_inputs())
     assert memo.misses == 2 and len(calls) == 2

@@ -5,8 +5,9 @@
 answers from a memo when one is given: the key is a digest of every input exactly as passed (the order of the
 counts and relations too: the passes walk them in that order, so two orders may hide different cells), the
 threshold, the version line of the protection code (``protect.MEMO_VERSION``), a digest of the source of every
-roomlog module ``protect_year`` runs (so any change to the algorithm makes new keys) and the HiGHS version. Without
-a memo (the default) nothing changes.
+roomlog module ``protect_year`` runs (so any change to the algorithm makes new keys), the HiGHS version and the
+versions of NumPy (the LP's arrays) and Python (so a memo kept between runs, as the tests keep one, misses after an
+upgrade instead of answering for other code). Without a memo (the default) nothing changes.
 
 :class:`FileMemo` keeps one small JSON file a decision in a directory (``PROTECTION_MEMO_DIR``): written to a
 temporary file and renamed into place (two processes writing the same key write the same decision), read back
@@ -25,6 +26,7 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -84,7 +86,7 @@ def decision_key(
 ) -> str:
     """A SHA-256 of every input of ``protect_year`` (in the order given; ``forced``, a set, sorted) and its code."""
     digest = hashlib.sha256()
-    head = [protection.MEMO_VERSION, code_digest(), _highs_version(), threshold]
+    head = [protection.MEMO_VERSION, code_digest(), _highs_version(), _runtime(), threshold]
     for part in (
         head,
         [[*_flat(k), v] for k, v in exact.items()],
@@ -126,6 +128,15 @@ def _highs_version() -> str:
         return importlib.metadata.version("highspy")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _runtime() -> str:
+    """The versions of what else ``protect_year`` runs on: NumPy (the audit's arrays) and Python itself."""
+    try:
+        numpy = importlib.metadata.version("numpy")
+    except importlib.metadata.PackageNotFoundError:
+        numpy = "unknown"
+    return f"numpy {numpy}, {sys.implementation.name} {sys.version}"
 
 
 @functools.cache

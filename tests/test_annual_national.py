@@ -48,7 +48,7 @@ def pdf_text(data: bytes) -> str:
 
 def data_rows(data: bytes) -> dict[tuple[str, str], tuple[object, ...]]:
     """The long Data sheet pivoted to ``(name, code) -> (now, before, change, since)`` (``..`` when hidden)."""
-    book = load_workbook(io.BytesIO(data))
+    book = load_workbook(io.BytesIO(data), read_only=True)  # values only: read as a stream, no cell objects
     rows = list(book["Data"].iter_rows(values_only=True))
     head = list(rows[0])
     assert head[:4] == ["Periodetype", "Første måned", "Sidste måned", "Rolle"]

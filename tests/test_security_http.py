@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.config import ConfigError
-from tests.security_routes import build_world, concrete_methods, db_fingerprint, spec_for
+from tests.security_routes import DatabaseState, build_world, concrete_methods, spec_for
 from tests.support.apps import AuthActions, make_test_config
 from tests.support.factories import Factory
 
@@ -117,17 +117,19 @@ def test_every_post_route_refuses_a_missing_csrf_token(app: Flask, make: Factory
         AuthActions(clients[role]).login(role)
     app.config["WTF_CSRF_ENABLED"] = True
     checked = []
+    database = DatabaseState(dbs.get_bind())  # hashed again only after a commit (tests/security_routes.py)
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.endpoint.startswith("api."):
             continue  # the JSON API uses bearer tokens, not cookies: exempt from CSRF on purpose
         spec = spec_for(rule.endpoint)
         role = next(iter(sorted(spec.allowed & set(clients))), "admin")
-        before = db_fingerprint(dbs.get_bind())
+        before = database.fingerprint()
         data = spec.form(world) if spec.form else {"username": role, "password": Factory.PASSWORD}
         response = clients[role].post(spec.url(world), data=data)
         assert response.status_code == 400, f"{rule.endpoint} accepted a POST without a CSRF token"
-        assert db_fingerprint(dbs.get_bind()) == before, f"{rule.endpoint} changed data without a CSRF token"
+        assert database.fingerprint() == before, f"{rule.endpoint} changed data without a CSRF token"
         checked.append(rule.endpoint)
+    database.close()
     assert "auth.logout" in checked and "admin.room_edit" in checked
     # The session survived the refused logout: the cookie still opens the admin area.
     assert clients["admin"].get("/admin/").status_code == 200

@@ -16,6 +16,7 @@ from tests.security_routes import (
     PENDING_ROUTES,
     ROLES,
     ROUTES,
+    DatabaseState,
     World,
     build_world,
     concrete_methods,
@@ -46,11 +47,19 @@ def _client_for(app: Flask, role: str) -> FlaskClient:
 
 def _check(app: Flask, world: World, dbs: Session, role: str) -> list[str]:
     client = _client_for(app, role)
-    problems: list[str] = []
     # The database as the last request left it: only requests change it here (the test client runs each
     # to its end, teardown included), so the state after one request is the state before the next, and
     # every table is read once per request instead of twice.
-    state = db_fingerprint(dbs.get_bind())
+    database = DatabaseState(dbs.get_bind())
+    try:
+        return _check_routes(app, client, world, database, role)
+    finally:
+        database.close()
+
+
+def _check_routes(app: Flask, client: FlaskClient, world: World, database: DatabaseState, role: str) -> list[str]:
+    problems: list[str] = []
+    state = database.fingerprint()
     for rule in app.url_map.iter_rules():
         spec = spec_for(rule.endpoint)
         for (url, allowed_roles), method in itertools.product(probes(spec, world), concrete_methods(rule)):
@@ -75,7 +84,7 @@ def _check(app: Flask, world: World, dbs: Session, role: str) -> list[str]:
                 problems.append(f"{where}: expected 403 or 404")
             elif allowed and method == "GET" and status >= 400:
                 problems.append(f"{where}: an allowed role was refused")
-            state = db_fingerprint(dbs.get_bind())
+            state = database.fingerprint()
             if (method == "GET" or not allowed) and state != before:
                 problems.append(f"{where}: the database changed")
     return problems
@@ -102,28 +111,45 @@ def test_tenant_matrix(app: Flask, make: Factory, dbs: Session, role: str, backe
 
 
 def test_matrix_catches_a_missing_check(app: Flask, make: Factory, dbs: Session) -> None:
-    """The matrix is not vacuous: a route that forgets its access check is reported."""
+    """The matrix is not vacuous: a route that forgets its access check is reported, and so is a GET that
+    commits a change (the fingerprint is hashed again only after a commit: ``DatabaseState``)."""
     world = build_world(make)
 
     @app.get("/rooms/<int:room_id>/leaky")
     def leaky(room_id: int) -> str:
         return "secret of another room"
 
-    ROUTES["leaky"] = ROUTES["rooms.board"].__class__(lambda w: f"/rooms/{w.room_b.id}/leaky", frozenset({"staff_b"}))
+    @app.get("/rooms/<int:room_id>/writes")
+    def writes(room_id: int) -> str:
+        from roomlog.extensions import db
+        from roomlog.models import Room
+
+        db.session.get_one(Room, room_id).name += "!"
+        db.session.commit()
+        return "renamed"
+
+    route = ROUTES["rooms.board"].__class__
+    ROUTES["leaky"] = route(lambda w: f"/rooms/{w.room_b.id}/leaky", frozenset({"staff_b"}))
+    ROUTES["writes"] = route(lambda w: f"/rooms/{w.room_a.id}/writes", frozenset({"staff_a"}))
     try:
         problems = _check(app, world, dbs, "staff_a")
     finally:
-        del ROUTES["leaky"]
+        del ROUTES["leaky"], ROUTES["writes"]
     assert any("leaky" in p and "expected 403 or 404" in p for p in problems)
+    assert any("(writes)" in p and "the database changed" in p for p in problems)
 
 
 @pytest.mark.both_databases
 def test_the_fingerprint_sees_a_changed_row(make: Factory, dbs: Session, backend: str) -> None:
-    """The matrix's "the database changed" check is not vacuous: one changed value changes its table's hash only."""
+    """The matrix's "the database changed" check is not vacuous: one changed value changes its table's hash only,
+    also as the matrix reads it (``DatabaseState``, which hashes again only after a commit)."""
     world = build_world(make)
-    before = db_fingerprint(dbs.get_bind())
-    assert before == db_fingerprint(dbs.get_bind())
+    database = DatabaseState(dbs.get_bind())
+    before = database.fingerprint()
+    assert before == db_fingerprint(dbs.get_bind()) == database.fingerprint()
     world.room_b.name = "Room B, renamed"
     dbs.commit()
-    after = db_fingerprint(dbs.get_bind())
+    after = database.fingerprint()
+    database.close()
+    assert after == db_fingerprint(dbs.get_bind())
     assert {table for table in before if before[table] != after[table]} == {"rooms"}

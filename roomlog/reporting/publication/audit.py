@@ -39,6 +39,8 @@ KEPT_POINTS = 1024
 SMALL_WEIGHT = 0.01
 #: Simplex iterations a proof point may take (a maximum takes a few): past it, the column is solved instead.
 PROOF_ITERATIONS = 100
+#: Rings of visible cells around a block :func:`freeing` may hide (the demo's narrow cells need one).
+FREE_RINGS = 3
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -457,6 +459,27 @@ class Showing:
         return out
 
 
+def _add_deviation_rows(h: highspy.Highs, m: _Matrix, values: np.ndarray, size: int) -> None:
+    """Add the rows ``m`` to ``h`` in deviations from ``values``: columns ``u`` (0..size−1) and ``w`` (size..).
+
+    Each row ``a·x (= or ≤) b`` becomes ``a·u − a·w (= or ≤) b − a·v`` (0 for an equality where ``v`` holds).
+    """
+    if not len(m.starts):
+        return
+    slack = m.upper - m.times(values)
+    low = np.where(np.isinf(m.low), m.low, slack)
+    # Row r holds its u terms, then its w terms (the same columns + size, negated).
+    count = np.diff(np.append(m.starts, len(m.idx)))
+    row = np.repeat(np.arange(len(m.starts)), count)
+    at_u = m.starts[row] + np.arange(len(m.idx))
+    at_w = at_u + count[row]
+    idx = np.empty(2 * len(m.idx), dtype=np.int32)
+    val = np.empty(2 * len(m.idx))
+    idx[at_u], idx[at_w] = m.idx, m.idx + size
+    val[at_u], val[at_w] = m.val, -m.val
+    h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
+
+
 class _ShowBlock:
     """One block of :class:`Showing`: its model, which columns are shown, and the points found so far."""
 
@@ -542,19 +565,7 @@ class _ShowBlock:
             weight = np.where((self.values > 0) & (self.values < self.threshold), SMALL_WEIGHT, 1.0)
             h.addVars(2 * size, np.zeros(2 * size), np.full(2 * size, highspy.kHighsInf))
             h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([weight, weight]))
-            if len(m.starts):
-                slack = m.upper - m.times(self.values)
-                low = np.where(np.isinf(m.low), m.low, slack)
-                # Row r holds its u terms, then its w terms (the same columns + size, negated).
-                count = np.diff(np.append(m.starts, len(m.idx)))
-                row = np.repeat(np.arange(len(m.starts)), count)
-                at_u = m.starts[row] + np.arange(len(m.idx))
-                at_w = at_u + count[row]
-                idx = np.empty(2 * len(m.idx), dtype=np.int32)
-                val = np.empty(2 * len(m.idx))
-                idx[at_u], idx[at_w] = m.idx, m.idx + size
-                val[at_u], val[at_w] = m.val, -m.val
-                h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
+            _add_deviation_rows(h, m, self.values, size)
             self._p = h
             self._bound_deviations(h, np.arange(size, dtype=np.int32))
         return self._p
@@ -779,3 +790,110 @@ class _ShowBlock:
             else:
                 self._suspects.discard(n)
         return out, self.runs - runs
+
+
+def freeing(
+    key: Key,
+    span: tuple[float, float],
+    exact: Mapping[Key, int],
+    hidden: AbstractSet[Key],
+    weight: Mapping[Key, float],
+    index: Mapping[Key, list[Relation]],
+    threshold: int,
+    rings: int = FREE_RINGS,
+) -> tuple[list[Key], int]:
+    """The visible cells whose hiding widens the hidden ``key`` (now in ``span``) to ``threshold``, and the solves.
+
+    One LP in deviations from the exact values ``v`` (as :meth:`_ShowBlock._proof_model`): a point
+    ``x = v + u − w`` of every relation of ``key``'s block of hidden cells and of the visible cells around
+    it, where the hidden cells move freely (a weight of 1/1000), the visible cells of ``weight`` move at
+    their weight and every other cell stays at its value, with ``x[key]`` at least ``threshold`` away from
+    one end of ``span``: above ``span[0] + threshold`` or below ``span[1] − threshold`` (both are solved;
+    the cheaper wins). The visible cells such a point moves are the answer: hidden, they make it a point
+    of the LP a reader solves, so ``key`` reaches it while its old end stays reachable (hiding only widens),
+    and its range is then at least ``threshold`` wide. Minimising the weighted distance moves few cells
+    (an optimum is a vertex: a short cycle of cells through the sums). The visible cells that may move are
+    those of ``weight`` in the block's relations (one ring), then also in their relations, and so on up to
+    ``rings``: the first ring with an answer gives it. Empty when there is none; the moved cells' own ranges
+    are the caller's to check.
+    """
+    relations = _reachable({key}, set(hidden), index)
+    if not _holds(exact, relations):
+        return [], 0  # the exact values are no point: no deviation model (never so for stored counts)
+    seen = {id(r) for r in relations}
+    block = {k for r in relations for k, _c in r.terms if k in hidden} | {key}
+    movable: set[Key] = set()
+    frontier = {k for r in relations for k, _c in r.terms if k not in hidden and k in weight}
+    solves = 0
+    for _ring in range(rings):
+        if not frontier:
+            break
+        movable |= frontier
+        added = [r for cell in sorted(frontier, key=repr) for r in index.get(cell, ()) if id(r) not in seen]
+        # The hidden cells of another block in those relations move too, with every relation of their block.
+        others = {k for r in added for k, _c in r.terms if k in hidden and k not in block}
+        if others:
+            added += _reachable(others, set(hidden), index)
+        for relation in added:
+            if id(relation) not in seen:
+                seen.add(id(relation))
+                relations.append(relation)
+                block.update(k for k, _c in relation.terms if k in hidden)
+        if not _holds(exact, relations):
+            break
+        frontier = {k for r in added for k, _c in r.terms if k not in hidden and k in weight and k not in movable}
+        moved, spent = _cheapest_move(key, span, exact, block, movable, weight, relations, threshold)
+        solves += spent
+        if moved:
+            return moved, solves
+    return [], solves
+
+
+def _cheapest_move(
+    key: Key,
+    span: tuple[float, float],
+    exact: Mapping[Key, int],
+    hidden: AbstractSet[Key],
+    movable: AbstractSet[Key],
+    weight: Mapping[Key, float],
+    relations: list[Relation],
+    threshold: int,
+) -> tuple[list[Key], int]:
+    """:func:`freeing`'s LP over the ``hidden`` and ``movable`` cells; the movable cells its optimum moves."""
+    cells = sorted(set(hidden) | set(movable), key=repr)
+    col = {k: n for n, k in enumerate(cells)}
+    size = len(cells)
+    values = np.array([float(exact.get(k, 0)) for k in cells])
+    free = np.array([k in hidden for k in cells])
+    cost = np.array([1e-3 if k in hidden else weight[k] for k in cells])
+    # A hidden cell stays at least 1 (or its value, if smaller); a visible one hidden too (it is not zero).
+    down = values - np.where(free, np.minimum(1.0, values), 1.0)
+    rows = [row for r in relations if (row := _row(r, col.keys(), exact)) is not None]
+    m = _Matrix.of(rows, col)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(2 * size, np.zeros(2 * size), np.concatenate([np.full(size, highspy.kHighsInf), down]))
+    h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([cost, cost]))
+    _add_deviation_rows(h, m, values, size)
+    n = col[key]
+    best: tuple[float, list[Key]] | None = None
+    solves = 0
+    for up in (True, False):
+        # Up: u[n] ≥ span[0] + k − v, w[n] = 0. Down: w[n] ≥ v − (span[1] − k), u[n] = 0.
+        goal = span[0] + threshold - values[n] if up else values[n] - (span[1] - threshold)
+        if not up and goal > down[n] + TOLERANCE:
+            continue  # the cell cannot go that low (a hidden count is at least 1)
+        h.changeColBounds(n, goal if up else 0.0, highspy.kHighsInf if up else 0.0)
+        h.changeColBounds(n + size, 0.0 if up else goal, 0.0 if up else down[n])
+        h.run()
+        solves += 1
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
+            move = solution[:size] - solution[size:]
+            moved = [cells[i] for i in np.flatnonzero(np.abs(move) > 1e-7) if not free[i]]
+            objective = float(h.getInfo().objective_function_value)
+            if best is None or objective < best[0] - TOLERANCE:
+                best = (objective, moved)
+        h.changeColBounds(n, 0.0, highspy.kHighsInf)
+        h.changeColBounds(n + size, 0.0, down[n])
+    return ([] if best is None else best[1]), solves

@@ -459,8 +459,9 @@ class Showing:
         return out
 
 
-def _add_deviation_rows(h: highspy.Highs, m: _Matrix, values: np.ndarray, size: int) -> None:
-    """Add the rows ``m`` to ``h`` in deviations from ``values``: columns ``u`` (0..size−1) and ``w`` (size..).
+def _add_deviation_rows(h: highspy.Highs, m: _Matrix, values: np.ndarray, size: int, first: int = 0) -> None:
+    """Add the rows ``m`` to ``h`` in deviations from ``values``: columns ``u`` (``first`` + 0..size−1) and ``w``
+    (the next ``size``).
 
     Each row ``a·x (= or ≤) b`` becomes ``a·u − a·w (= or ≤) b − a·v`` (0 for an equality where ``v`` holds).
     """
@@ -475,7 +476,7 @@ def _add_deviation_rows(h: highspy.Highs, m: _Matrix, values: np.ndarray, size: 
     at_w = at_u + count[row]
     idx = np.empty(2 * len(m.idx), dtype=np.int32)
     val = np.empty(2 * len(m.idx))
-    idx[at_u], idx[at_w] = m.idx, m.idx + size
+    idx[at_u], idx[at_w] = m.idx + first, m.idx + first + size
     val[at_u], val[at_w] = m.val, -m.val
     h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
 
@@ -794,7 +795,6 @@ class _ShowBlock:
 
 def freeing(
     key: Key,
-    span: tuple[float, float],
     exact: Mapping[Key, int],
     hidden: AbstractSet[Key],
     weight: Mapping[Key, float],
@@ -802,20 +802,17 @@ def freeing(
     threshold: int,
     rings: int = FREE_RINGS,
 ) -> tuple[list[Key], int]:
-    """The visible cells whose hiding widens the hidden ``key`` (now in ``span``) to ``threshold``, and the solves.
+    """The visible cells whose hiding makes the range of the hidden ``key`` at least ``threshold`` wide, and the solves.
 
-    One LP in deviations from the exact values ``v`` (as :meth:`_ShowBlock._proof_model`): a point
-    ``x = v + u − w`` of every relation of ``key``'s block of hidden cells and of the visible cells around
-    it, where the hidden cells move freely (a weight of 1/1000), the visible cells of ``weight`` move at
-    their weight and every other cell stays at its value, with ``x[key]`` at least ``threshold`` away from
-    one end of ``span``: above ``span[0] + threshold`` or below ``span[1] − threshold`` (both are solved;
-    the cheaper wins). The visible cells such a point moves are the answer: hidden, they make it a point
-    of the LP a reader solves, so ``key`` reaches it while its old end stays reachable (hiding only widens),
-    and its range is then at least ``threshold`` wide. Minimising the weighted distance moves few cells
-    (an optimum is a vertex: a short cycle of cells through the sums). The visible cells that may move are
-    those of ``weight`` in the block's relations (one ring), then also in their relations, and so on up to
-    ``rings``: the first ring with an answer gives it. Empty when there is none; the moved cells' own ranges
-    are the caller's to check.
+    One LP (:func:`_cheapest_move`) over ``key``'s block of hidden cells, which move freely (a weight of 1/1000),
+    and the visible cells of ``weight`` around it, which move at their weight (every other cell stays at its
+    value): two points of every relation, ``threshold`` apart in ``key``, as close to the exact values as the
+    weights allow. The visible cells they move are the answer: hidden, they make both points feasible for a
+    reader, so the range of ``key`` is at least ``threshold`` wide. Minimising the weighted distance moves few
+    cells (an optimum is a vertex: short cycles of cells through the sums). The visible cells that may move
+    are those of ``weight`` in the block's relations (one ring), then also in their relations (with the whole
+    block of any hidden cell those touch), and so on up to ``rings``: the first ring with an answer gives it.
+    Empty when there is none; the moved cells' own ranges are the caller's to check.
     """
     relations = _reachable({key}, set(hidden), index)
     if not _holds(exact, relations):
@@ -842,7 +839,7 @@ def freeing(
         if not _holds(exact, relations):
             break
         frontier = {k for r in added for k, _c in r.terms if k not in hidden and k in weight and k not in movable}
-        moved, spent = _cheapest_move(key, span, exact, block, movable, weight, relations, threshold)
+        moved, spent = _cheapest_move(key, exact, block, movable, weight, relations, threshold)
         solves += spent
         if moved:
             return moved, solves
@@ -851,7 +848,6 @@ def freeing(
 
 def _cheapest_move(
     key: Key,
-    span: tuple[float, float],
     exact: Mapping[Key, int],
     hidden: AbstractSet[Key],
     movable: AbstractSet[Key],
@@ -859,7 +855,13 @@ def _cheapest_move(
     relations: list[Relation],
     threshold: int,
 ) -> tuple[list[Key], int]:
-    """:func:`freeing`'s LP over the ``hidden`` and ``movable`` cells; the movable cells its optimum moves."""
+    """:func:`freeing`'s LP over the ``hidden`` and ``movable`` cells; the movable cells its optimum moves.
+
+    Two points ``p = v + u1 − w1`` and ``q = v + u2 − w2``, each meeting every relation (as
+    :meth:`_ShowBlock._proof_model` builds them), with ``p[key] − q[key] ≥ threshold``; the cost is the weighted
+    distance of both from ``v``. Any hidden set that makes ``key`` k wide has such a pair (its maximum and its
+    minimum), so the LP finds one whenever hiding every movable cell would do.
+    """
     cells = sorted(set(hidden) | set(movable), key=repr)
     col = {k: n for n, k in enumerate(cells)}
     size = len(cells)
@@ -872,28 +874,20 @@ def _cheapest_move(
     m = _Matrix.of(rows, col)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.addVars(2 * size, np.zeros(2 * size), np.concatenate([np.full(size, highspy.kHighsInf), down]))
-    h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([cost, cost]))
-    _add_deviation_rows(h, m, values, size)
+    upper = np.concatenate([np.full(size, highspy.kHighsInf), down])
+    h.addVars(4 * size, np.zeros(4 * size), np.concatenate([upper, upper]))
+    h.changeColsCost(4 * size, np.arange(4 * size, dtype=np.int32), np.tile(cost, 4))
+    _add_deviation_rows(h, m, values, size)  # p: columns 0 .. 2·size − 1
+    _add_deviation_rows(h, m, values, size, first=2 * size)  # q: the same rows over the next 2·size columns
     n = col[key]
-    best: tuple[float, list[Key]] | None = None
-    solves = 0
-    for up in (True, False):
-        # Up: u[n] ≥ span[0] + k − v, w[n] = 0. Down: w[n] ≥ v − (span[1] − k), u[n] = 0.
-        goal = span[0] + threshold - values[n] if up else values[n] - (span[1] - threshold)
-        if not up and goal > down[n] + TOLERANCE:
-            continue  # the cell cannot go that low (a hidden count is at least 1)
-        h.changeColBounds(n, goal if up else 0.0, highspy.kHighsInf if up else 0.0)
-        h.changeColBounds(n + size, 0.0 if up else goal, 0.0 if up else down[n])
-        h.run()
-        solves += 1
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
-            move = solution[:size] - solution[size:]
-            moved = [cells[i] for i in np.flatnonzero(np.abs(move) > 1e-7) if not free[i]]
-            objective = float(h.getInfo().objective_function_value)
-            if best is None or objective < best[0] - TOLERANCE:
-                best = (objective, moved)
-        h.changeColBounds(n, 0.0, highspy.kHighsInf)
-        h.changeColBounds(n + size, 0.0, down[n])
-    return ([] if best is None else best[1]), solves
+    # p[key] − q[key] = u1 − w1 − u2 + w2 ≥ threshold.
+    spread = np.array([n, n + size, n + 2 * size, n + 3 * size], dtype=np.int32)
+    h.addRow(float(threshold), highspy.kHighsInf, 4, spread, np.array([1.0, -1.0, -1.0, 1.0]))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return [], 1
+    solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    moved = (np.abs(solution[:size] - solution[size : 2 * size]) > 1e-7) | (
+        np.abs(solution[2 * size : 3 * size] - solution[3 * size :]) > 1e-7
+    )
+    return [cells[i] for i in np.flatnonzero(moved & ~free)], 1

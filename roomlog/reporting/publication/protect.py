@@ -506,7 +506,7 @@ def _free_near(
         if key not in found:
             continue
         hidden = _hidden(state)
-        cells, spent = freeing(key, found[key], exact, hidden, weight, by_key, threshold)
+        cells, spent = freeing(key, exact, hidden, weight, by_key, threshold)
         solves += spent
         if not cells:
             continue

@@ -7,13 +7,17 @@ import random
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from roomlog.reporting.periods import Period
 from roomlog.reporting.publication.intervals import Links, range_sum
 from roomlog.reporting.publication.read import derived_table
 from roomlog.reporting.publication.store import OPEN_MARK, Stored, StoredCell
-from roomlog.reporting.publication.units import RoomInfo
+from roomlog.reporting.publication.units import Key, RoomInfo
 from roomlog.reporting.windows import Window
+from tests.support.factories import Factory
+from tests.support.worlds import World, bearer, build_world
 
 ROOM = RoomInfo(1, "A", "101", "København", dt.date(2021, 1, 1))
 CODE = "consumptions.total"
@@ -82,3 +86,65 @@ def test_a_since_opening_figure_is_shown_as_the_same_range_asked_for_directly() 
     assert alone.cell(ROOM.unit, CODE).suppressed
     direct = derived_table(window, parts, [ROOM], 5, [CODE], others=others).cell(ROOM.unit, CODE)
     assert direct.value == cell.value and not direct.suppressed
+
+
+# Session 13 (narrow13): the same through the API, as a reader asks for it (#10 item 3).
+
+MONTHS_Q1 = ("2021-01", "2021-02", "2021-03")
+VALUES = {"Skyen": 100, "H17": 50, "Odense Stue": 20}  # consumptions each month (the world's 2021 history)
+
+
+def _write_q1(dbs: Session, world: World, hidden_months: tuple[str, ...]) -> None:
+    """Store 2021-01..03 and 2021-Q1 as published, with Skyen's and H17's consumptions hidden in ``hidden_months``
+    (hand-picked hidden cells: the store takes them as given)."""
+    from roomlog.reporting.publication import store
+
+    rooms = {world.skyen: "101", world.h17: "101", world.odense: "461"}
+    for label in (*MONTHS_Q1, "2021-Q1"):
+        months = 3 if label.endswith("Q1") else 1
+        exact: dict[Key, int | None] = {}
+        for room, municipality in rooms.items():
+            exact[(label, ("room", str(room.id)), CODE)] = VALUES[room.name] * months
+            exact[(label, ("room", str(room.id)), OPEN_MARK)] = 31
+            exact[(label, ("municipality", municipality), OPEN_MARK)] = 31
+        exact[(label, ("municipality", "101"), CODE)] = (VALUES["Skyen"] + VALUES["H17"]) * months
+        exact[(label, ("municipality", "461"), CODE)] = VALUES["Odense Stue"] * months
+        exact[(label, ("national", ""), CODE)] = sum(VALUES.values()) * months
+        exact[(label, ("national", ""), OPEN_MARK)] = 31
+        hidden = {(label, ("room", str(r.id)), CODE) for r in (world.skyen, world.h17)}
+        store.write(dbs, label, 5, exact, hidden if label in hidden_months else set())
+    dbs.commit()
+
+
+def _range_cells(client: FlaskClient, token: str, query: str, room_id: int) -> dict[str, tuple[object, bool]]:
+    body = client.get(f"/api/v1/aggregates?{query}&indicator={CODE}", headers=bearer(token))
+    assert body.status_code == 200
+    return {r["period"]: (r["value"], r["suppressed"]) for r in body.get_json()["rows"] if r["room_id"] == room_id}
+
+
+@pytest.mark.parametrize("granularity", ["quarter", "total"])
+def test_the_api_shows_a_partial_quarter_that_the_quarter_minus_its_visible_month_gives(
+    make: Factory, dbs: Session, client: FlaskClient, granularity: str
+) -> None:
+    """February and March of Skyen hidden, January and the quarter visible: February..March is the quarter minus
+    January (300 − 100), for the nation's and the municipality's readers alike, as a partial quarter of a longer
+    range or as a total."""
+    world = build_world(make, dbs, publish_now=False)
+    _write_q1(dbs, world, ("2021-02", "2021-03"))
+    query = f"from=2021-02&to={'2021-04' if granularity == 'quarter' else '2021-03'}&granularity={granularity}"
+    for token in (world.national_token, world.kbh_token):
+        cells = _range_cells(client, token, query, world.skyen.id)
+        assert cells["2021-02..2021-03"] == (200, False), cells
+    months = _range_cells(client, world.national_token, "from=2021-01&to=2021-03&granularity=month", world.skyen.id)
+    assert months == {"2021-01": (100, False), "2021-02": (None, True), "2021-03": (None, True)}
+
+
+def test_the_api_keeps_a_partial_quarter_hidden_when_no_visible_figures_give_it(
+    make: Factory, dbs: Session, client: FlaskClient
+) -> None:
+    """With January hidden too, nothing visible gives February..March (only the quarter, Jan + Feb + Mar): ``..``."""
+    world = build_world(make, dbs, publish_now=False)
+    _write_q1(dbs, world, MONTHS_Q1)
+    for token in (world.national_token, world.kbh_token):
+        cells = _range_cells(client, token, "from=2021-02&to=2021-04&granularity=quarter", world.skyen.id)
+        assert cells["2021-02..2021-03"] == (None, True), cells

@@ -39,6 +39,8 @@ KEPT_POINTS = 1024
 SMALL_WEIGHT = 0.01
 #: Simplex iterations a proof point may take (a maximum takes a few): past it, the column is solved instead.
 PROOF_ITERATIONS = 100
+#: Rings of visible cells around a block :func:`freeing` may hide (the demo's narrow cells need one).
+FREE_RINGS = 3
 
 
 def _blocks(hidden: Iterable[Key], rows: list[tuple[dict[Key, int], float, bool]]) -> list[tuple[list[Key], list[int]]]:
@@ -457,6 +459,28 @@ class Showing:
         return out
 
 
+def _add_deviation_rows(h: highspy.Highs, m: _Matrix, values: np.ndarray, size: int, first: int = 0) -> None:
+    """Add the rows ``m`` to ``h`` in deviations from ``values``: columns ``u`` (``first`` + 0..size−1) and ``w``
+    (the next ``size``).
+
+    Each row ``a·x (= or ≤) b`` becomes ``a·u − a·w (= or ≤) b − a·v`` (0 for an equality where ``v`` holds).
+    """
+    if not len(m.starts):
+        return
+    slack = m.upper - m.times(values)
+    low = np.where(np.isinf(m.low), m.low, slack)
+    # Row r holds its u terms, then its w terms (the same columns + size, negated).
+    count = np.diff(np.append(m.starts, len(m.idx)))
+    row = np.repeat(np.arange(len(m.starts)), count)
+    at_u = m.starts[row] + np.arange(len(m.idx))
+    at_w = at_u + count[row]
+    idx = np.empty(2 * len(m.idx), dtype=np.int32)
+    val = np.empty(2 * len(m.idx))
+    idx[at_u], idx[at_w] = m.idx + first, m.idx + first + size
+    val[at_u], val[at_w] = m.val, -m.val
+    h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
+
+
 class _ShowBlock:
     """One block of :class:`Showing`: its model, which columns are shown, and the points found so far."""
 
@@ -542,19 +566,7 @@ class _ShowBlock:
             weight = np.where((self.values > 0) & (self.values < self.threshold), SMALL_WEIGHT, 1.0)
             h.addVars(2 * size, np.zeros(2 * size), np.full(2 * size, highspy.kHighsInf))
             h.changeColsCost(2 * size, np.arange(2 * size, dtype=np.int32), np.concatenate([weight, weight]))
-            if len(m.starts):
-                slack = m.upper - m.times(self.values)
-                low = np.where(np.isinf(m.low), m.low, slack)
-                # Row r holds its u terms, then its w terms (the same columns + size, negated).
-                count = np.diff(np.append(m.starts, len(m.idx)))
-                row = np.repeat(np.arange(len(m.starts)), count)
-                at_u = m.starts[row] + np.arange(len(m.idx))
-                at_w = at_u + count[row]
-                idx = np.empty(2 * len(m.idx), dtype=np.int32)
-                val = np.empty(2 * len(m.idx))
-                idx[at_u], idx[at_w] = m.idx, m.idx + size
-                val[at_u], val[at_w] = m.val, -m.val
-                h.addRows(len(m.starts), low, slack, len(idx), 2 * m.starts, idx, val)
+            _add_deviation_rows(h, m, self.values, size)
             self._p = h
             self._bound_deviations(h, np.arange(size, dtype=np.int32))
         return self._p
@@ -779,3 +791,103 @@ class _ShowBlock:
             else:
                 self._suspects.discard(n)
         return out, self.runs - runs
+
+
+def freeing(
+    key: Key,
+    exact: Mapping[Key, int],
+    hidden: AbstractSet[Key],
+    weight: Mapping[Key, float],
+    index: Mapping[Key, list[Relation]],
+    threshold: int,
+    rings: int = FREE_RINGS,
+) -> tuple[list[Key], int]:
+    """The visible cells whose hiding makes the range of the hidden ``key`` at least ``threshold`` wide, and the solves.
+
+    One LP (:func:`_cheapest_move`) over ``key``'s block of hidden cells, which move freely (a weight of 1/1000),
+    and the visible cells of ``weight`` around it, which move at their weight (every other cell stays at its
+    value): two points of every relation, ``threshold`` apart in ``key``, as close to the exact values as the
+    weights allow. The visible cells they move are the answer: hidden, they make both points feasible for a
+    reader, so the range of ``key`` is at least ``threshold`` wide. Minimising the weighted distance moves few
+    cells (an optimum is a vertex: short cycles of cells through the sums). The visible cells that may move
+    are those of ``weight`` in the block's relations (one ring), then also in their relations (with the whole
+    block of any hidden cell those touch), and so on up to ``rings``: the first ring with an answer gives it.
+    Empty when there is none; the moved cells' own ranges are the caller's to check.
+    """
+    relations = _reachable({key}, set(hidden), index)
+    if not _holds(exact, relations):
+        return [], 0  # the exact values are no point: no deviation model (never so for stored counts)
+    seen = {id(r) for r in relations}
+    block = {k for r in relations for k, _c in r.terms if k in hidden} | {key}
+    movable: set[Key] = set()
+    frontier = {k for r in relations for k, _c in r.terms if k not in hidden and k in weight}
+    solves = 0
+    for _ring in range(rings):
+        if not frontier:
+            break
+        movable |= frontier
+        added = [r for cell in sorted(frontier, key=repr) for r in index.get(cell, ()) if id(r) not in seen]
+        # The hidden cells of another block in those relations move too, with every relation of their block.
+        others = {k for r in added for k, _c in r.terms if k in hidden and k not in block}
+        if others:
+            added += _reachable(others, set(hidden), index)
+        for relation in added:
+            if id(relation) not in seen:
+                seen.add(id(relation))
+                relations.append(relation)
+                block.update(k for k, _c in relation.terms if k in hidden)
+        if not _holds(exact, relations):
+            break
+        frontier = {k for r in added for k, _c in r.terms if k not in hidden and k in weight and k not in movable}
+        moved, spent = _cheapest_move(key, exact, block, movable, weight, relations, threshold)
+        solves += spent
+        if moved:
+            return moved, solves
+    return [], solves
+
+
+def _cheapest_move(
+    key: Key,
+    exact: Mapping[Key, int],
+    hidden: AbstractSet[Key],
+    movable: AbstractSet[Key],
+    weight: Mapping[Key, float],
+    relations: list[Relation],
+    threshold: int,
+) -> tuple[list[Key], int]:
+    """:func:`freeing`'s LP over the ``hidden`` and ``movable`` cells; the movable cells its optimum moves.
+
+    Two points ``p = v + u1 − w1`` and ``q = v + u2 − w2``, each meeting every relation (as
+    :meth:`_ShowBlock._proof_model` builds them), with ``p[key] − q[key] ≥ threshold``; the cost is the weighted
+    distance of both from ``v``. Any hidden set that makes ``key`` k wide has such a pair (its maximum and its
+    minimum), so the LP finds one whenever hiding every movable cell would do.
+    """
+    cells = sorted(set(hidden) | set(movable), key=repr)
+    col = {k: n for n, k in enumerate(cells)}
+    size = len(cells)
+    values = np.array([float(exact.get(k, 0)) for k in cells])
+    free = np.array([k in hidden for k in cells])
+    cost = np.array([1e-3 if k in hidden else weight[k] for k in cells])
+    # A hidden cell stays at least 1 (or its value, if smaller); a visible one hidden too (it is not zero).
+    down = values - np.where(free, np.minimum(1.0, values), 1.0)
+    rows = [row for r in relations if (row := _row(r, col.keys(), exact)) is not None]
+    m = _Matrix.of(rows, col)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    upper = np.concatenate([np.full(size, highspy.kHighsInf), down])
+    h.addVars(4 * size, np.zeros(4 * size), np.concatenate([upper, upper]))
+    h.changeColsCost(4 * size, np.arange(4 * size, dtype=np.int32), np.tile(cost, 4))
+    _add_deviation_rows(h, m, values, size)  # p: columns 0 .. 2·size − 1
+    _add_deviation_rows(h, m, values, size, first=2 * size)  # q: the same rows over the next 2·size columns
+    n = col[key]
+    # p[key] − q[key] = u1 − w1 − u2 + w2 ≥ threshold.
+    spread = np.array([n, n + size, n + 2 * size, n + 3 * size], dtype=np.int32)
+    h.addRow(float(threshold), highspy.kHighsInf, 4, spread, np.array([1.0, -1.0, -1.0, 1.0]))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return [], 1
+    solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    moved = (np.abs(solution[:size] - solution[size : 2 * size]) > 1e-7) | (
+        np.abs(solution[2 * size : 3 * size] - solution[3 * size :]) > 1e-7
+    )
+    return [cells[i] for i in np.flatnonzero(moved & ~free)], 1

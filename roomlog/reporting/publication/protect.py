@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from typing import cast
 
 from roomlog.reporting.indicators import BY_CODE
-from roomlog.reporting.publication.audit import TOLERANCE, Proofs, Showing, narrow
+from roomlog.reporting.publication.audit import TOLERANCE, Proofs, Showing, freeing, narrow
 from roomlog.reporting.publication.units import (
     EXEMPT_CODES,
     HEADLINE_TOTALS,
@@ -68,7 +68,7 @@ YEAR_SHARE = 3
 SUSPECT_BATCH = 1
 #: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
 NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
-MEMO_VERSION = 4  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+MEMO_VERSION = 5  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -300,8 +300,8 @@ def protect_year(
     left = widen(state, exact, threshold, blocked, audit, by_key, walk, twins, parents, refused)
     if left:
         log.warning(
-            "publication: %d hidden cells of k or more stay narrower than k: every visible cell near them was"
-            " published before (fixed) or is a national headline total",
+            "publication: %d hidden cells of k or more stay narrower than k: no visible cell that may be hidden"
+            " (not published before, not a national headline total) widens them",
             len(left),
         )
     return _hidden(state)
@@ -333,9 +333,10 @@ def widen(
     the others, visible cells are hidden (:func:`_hide_near`: nearest and cheapest first, each with its twins
     and a partner in every sum it would be alone in), keeping only those that widen the narrow cell, until
     its range is k wide. Hiding more only widens ranges, so only the narrow cells and the cells just hidden
-    are audited again. Cells published before (fixed), hidden in an earlier version (forced) or kept hidden
-    by :func:`must_hide` are never shown; a fixed cell is never hidden, nor a national total kept visible, so
-    a narrow cell with nothing else near it is left (and logged).
+    are audited again. Where no single cell near it widens a cell, :func:`_free_near` hides the visible cells an
+    LP finds cheapest to hide together. Cells published before (fixed), hidden in an earlier version (forced)
+    or kept hidden by :func:`must_hide` are never shown; a fixed cell is never hidden, nor a national total
+    kept visible, so a narrow cell that only those would widen is left (and logged).
     """
     before = audit.solves
     narrow_cells = audit.spans([k for k in _hidden(state) if _guarded(k, exact, threshold)], threshold)
@@ -374,6 +375,10 @@ def widen(
         rounds += 1
         left, spent, more = _hide_near(state, exact, threshold, left, by_key, walk, twins)
         solves += spent
+        if left and not more:
+            # No visible cell near them widens any one of them alone: the LP picks the cells to hide together.
+            left, spent, more = _free_near(state, exact, threshold, left, by_key, blocked)
+            solves += spent
         if not more:
             break
     log.info(
@@ -458,6 +463,62 @@ def _hide_near(
             added.extend(group)
     still = probe.spans(sorted({*narrow_cells, *added}, key=repr), threshold)
     return still, probe.solves, bool(added)
+
+
+#: The weight of hiding a visible cell in :func:`_free_near`'s LP, by its tier (:func:`_tier`): headline totals
+#: last (a national one never), then national totals of k or more; room before municipal cells.
+FREE_WEIGHT = {0.0: 1.0, 0.25: 2.0, 0.5: 100.0, 1.0: 10_000.0}
+
+
+def _free_near(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    narrow_cells: Mapping[Key, tuple[float, float]],
+    by_key: Mapping[Key, list[Relation]],
+    blocked: AbstractSet[Key],
+) -> tuple[dict[Key, tuple[float, float]], int, bool]:
+    """Hide, for each narrow cell, the visible cells an LP finds cheapest to free together (:func:`~.audit.freeing`).
+
+    :func:`_hide_near` keeps a candidate only if hiding it (with its partners in sums) widens the narrow cell
+    on its own; where two visible cells bound it from both sides of a sum (a municipality's distinct
+    count capped by its rooms' visible counts and held up by the nation's), no single one does. The LP
+    frees the visible cells of the relations around the cell's block, each at a weight (:data:`FREE_WEIGHT`:
+    never a cell published before, a zero or a national headline total of k or more), and returns a point
+    that moves the cell k away from one end of its range; hiding the visible cells it moves makes the range
+    at least k wide. The cells just hidden may be narrow themselves: they are returned with the narrow
+    cells left for the next round, as :func:`_hide_near` does.
+    """
+    weight: dict[Key, float] = {}
+    for key, value in exact.items():
+        if key in state.reasons or key in blocked or value <= 0 or key[2] in EXEMPT_CODES:
+            continue
+        if _kept(key, value, threshold):
+            continue
+        weight[key] = FREE_WEIGHT[_tier(key, value, threshold)] + 0.25 * LEVEL[key[1][0]]
+    solves = 0
+    added: list[Key] = []
+    audit = Showing(exact, _hidden(state), threshold, by_key)
+    for key in sorted(narrow_cells, key=repr):
+        if key in added:
+            continue
+        found = audit.spans([key], threshold) if added else {key: narrow_cells[key]}
+        if key not in found:
+            continue
+        hidden = _hidden(state)
+        cells, spent = freeing(key, exact, hidden, weight, by_key, threshold)
+        solves += spent
+        if not cells:
+            continue
+        log.info("publication: %r in %r widened by hiding %r", key, found[key], cells)
+        for cell in cells:
+            state.reasons[cell] = Reason.SECONDARY
+            weight.pop(cell, None)
+        added.extend(cells)
+        solves += audit.solves
+        audit = Showing(exact, _hidden(state), threshold, by_key)
+    still = audit.spans(sorted({*narrow_cells, *added}, key=repr), threshold)
+    return still, solves + audit.solves, bool(added)
 
 
 def _near_visible(key: Key, state: _State, walk: _Walk) -> list[Key]:

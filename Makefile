@@ -63,16 +63,19 @@ lint-mypy:
 # Modules are handed out in the suite's collection order (tests/conftest.py: the longest first), not xdist's.
 # Bytecode is cached even where the environment sets PYTHONDONTWRITEBYTECODE: otherwise every process
 # compiles (and assertion-rewrites) roomlog, the tests and the pytest plugins' packages anew.
-# The lint checks run beside the suite, not before it: mypy (the longest, ~25 s on a fresh clone) holds one core
-# while the other would wait, and the suite's last minutes leave a core idle where one process has finished
-# its modules. Output comes line by line (-Oline); any failure of either fails `make test`.
+# The lint checks run beside the suite, not before it: mypy (the longest, ~25 s on a fresh clone) held one core
+# while the other waited. The suite's output is live; the checks' output is kept and printed after it. Either
+# failing fails `make test`.
+# (Through LINT_BESIDE, not $(MAKE) in the recipe itself, so that `make -n test` only prints it.)
 TEST_WORKERS ?= 2
-.PHONY: pytest-suite
+LINT_BESIDE := $(MAKE) --no-print-directory -j4 -Otarget $(LINT_CHECKS)
 test: dev
-	@$(MAKE) --no-print-directory -j5 -Oline $(LINT_CHECKS) pytest-suite
-
-pytest-suite:
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	@lint_log=$$(mktemp); \
+	$(LINT_BESIDE) > "$$lint_log" 2>&1 & lint=$$!; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS); \
+	suite=$$?; wait $$lint; checks=$$?; \
+	echo "--- make lint (ran beside the suite): exit $$checks"; cat "$$lint_log"; rm -f "$$lint_log"; \
+	[ $$suite -eq 0 ] && [ $$checks -eq 0 ]
 
 # The protection decisions the tests' demo builds start from (tests/protection-memo/, tests/support/carried_memo.py):
 # run after changing the protection code, the demo's 2021-2022 history or a library version, and commit the result.

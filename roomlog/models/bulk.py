@@ -5,6 +5,11 @@ PostgreSQL (psycopg) sends one statement a row through a pipeline: for the demo'
 a PostgreSQL load. :func:`insert_many` converts each value once with the column type's own bind processor (what
 SQLAlchemy applies to it before the driver sees it) and sends the rows by ``COPY … FROM STDIN`` on PostgreSQL
 (row triggers fire as for an INSERT) or by the driver's own executemany elsewhere.
+
+PostgreSQL refuses ``COPY … FROM`` on a table whose row-level security applies to the connected role. The callers
+fit that: ``published_cells`` has no policy (it holds only disclosure-controlled cells), and the demo's room
+tables are written by the schema owner (``roomlog demo``), whose own tables' policies it is not subject to. A new
+caller that writes a room table as the app role must use ``session.execute(insert(table), rows)`` instead.
 """
 
 from __future__ import annotations

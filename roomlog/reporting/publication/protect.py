@@ -484,9 +484,9 @@ def _free_near(
     on its own; where two visible cells bound it from both sides of a sum (a municipality's distinct
     count capped by its rooms' visible counts and held up by the nation's), no single one does. The LP
     frees the visible cells of the relations around the cell's block, each at a weight (:data:`FREE_WEIGHT`:
-    never a cell published before, a zero or a national headline total of k or more), and returns a point
-    that moves the cell k away from one end of its range; hiding the visible cells it moves makes the range
-    at least k wide. The cells just hidden may be narrow themselves: they are returned with the narrow
+    never a cell published before, a zero or a national headline total of k or more), and finds two points of
+    every relation k apart in the cell; hiding the visible cells they move makes both feasible for a reader, so
+    the range is at least k wide. The cells just hidden may be narrow themselves: they are returned with the narrow
     cells left for the next round, as :func:`_hide_near` does.
     """
     weight: dict[Key, float] = {}

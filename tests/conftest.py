@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
-from tests.support import rollback
+from tests.support import rollback, snapshots
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import (
     AuthActions,
@@ -176,6 +176,12 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.getbasetemp()
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _share_kept_worlds(_shared: Path) -> None:
+    """The SQLite worlds of tests.support.snapshots are built once per run, in the directory the run shares."""
+    snapshots.share_in(_shared / "kept-worlds")
 
 
 @pytest.fixture(scope="session")

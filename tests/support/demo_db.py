@@ -28,7 +28,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import shutil
 import tempfile
@@ -48,6 +47,7 @@ from roomlog.extensions import db
 from tests.support import carried_memo
 from tests.support.apps import dispose, instance_folder, make_test_config, migrate_as_owner, owner_app
 from tests.support.postgres import admin_engine, drop_databases, postgres_url
+from tests.support.snapshots import locked
 from tests.support.sqlite import build_template, copy_template
 
 #: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
@@ -274,15 +274,8 @@ class PgDemo:
     output: str
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked(folder: Path) -> contextlib.AbstractContextManager[None]:
+    return locked(folder / "lock")
 
 
 def _await_sqlite_demos(shared: Path) -> float:

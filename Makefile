@@ -78,7 +78,8 @@ test: dev
 	[ $$suite -eq 0 ] && [ $$checks -eq 0 ]
 
 # The protection decisions the tests' demo builds start from (tests/protection-memo/, tests/support/carried_memo.py):
-# run after changing the protection code, the demo's 2021-2022 history or a library version, and commit the result.
+# run after changing the protection code, the demo's figures (operations/demo, demo_db.DEMO_TODAY) or a library
+# version, and commit the result.
 # A stale memo only misses (the build protects those years itself); it takes one demo build (minutes).
 test-memo: dev
 	$(BIN)/python -m tests.support.carried_memo

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
-from tests.support import rollback
+from tests.support import rollback, snapshots
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import (
     AuthActions,
@@ -178,14 +178,20 @@ def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _share_kept_worlds(_shared: Path) -> None:
+    """The SQLite worlds of tests.support.snapshots are built once per run, in the directory the run shares."""
+    snapshots.share_in(_shared / "kept-worlds")
+
+
 @pytest.fixture(scope="session")
 def sqlite_demo(_shared: Path) -> SqliteDemo:
     """``roomlog demo --months 3`` run once for the whole run on a fresh SQLite test database (all workers);
     tests read what it printed and logged and copy its database (``SqliteDemo.config``, ``sqlite_demo_app``).
 
-    Three months: the headline module audits the live months the demo publishes (October and November when
-    run in December) as well as the imported history; every other user asks only for some demo. One build
-    for all of them (it was two: ``--months 1`` here and the headline module's own ``--months 3``).
+    Three months up to ``demo_db.DEMO_TODAY`` (``--today``): the headline module audits the live months the demo
+    publishes (October and November 2026) as well as the imported history; every other user asks only for some
+    demo. One build for all of them, its protection decisions all committed (``tests/protection-memo/``).
     """
     return shared_sqlite_demo(_shared, months=3)
 
@@ -195,9 +201,8 @@ def pg_demo(_shared: Path) -> PgDemo:
     """``roomlog demo --months 3`` run once for the whole run, as the owner, on a freshly migrated PostgreSQL
     database (all workers); tests read what it printed and copy its database (``pg_demo_database``).
 
-    Three months, as ``sqlite_demo``: the imported history ends the month before the activity, so with the same
-    months both builds publish the same history (2012–2025) and this one reads its protection from the memo
-    the SQLite build left (``demo_db.protection_memo``); with two months 2023–2025 differ and were solved again.
+    Three months up to the same day, as ``sqlite_demo``: both builds publish the same figures, so this one reads
+    every year's protection from the run's memo (``demo_db.protection_memo``) as the SQLite build does.
     """
     postgres_url()  # skips (fails in CI) without PostgreSQL
     return shared_pg_demo(_shared, months=3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from roomlog.extensions import db
 from roomlog.models import Consumption, Room, User, Visit
 from roomlog.models.codes import Role
-from tests.support.demo_db import SqliteDemo, sqlite_demo_app
+from tests.support.demo_db import SqliteDemo, demo_args, sqlite_demo_app
 
 
 def test_room_and_user_create(app: Flask, runner: FlaskCliRunner) -> None:
@@ -79,9 +80,13 @@ def test_demo_loads_once_and_prints_logins(sqlite_demo: SqliteDemo, tmp_path: Pa
             visits = db.session.scalar(select(func.count()).select_from(Visit))
             consumptions = db.session.scalar(select(func.count()).select_from(Consumption))
             assert visits > 100 and consumptions > 100
+            # Built as of ``--today``: its activity ends that day (or the day before, built on that day early),
+            # whatever day the tests run.
+            last = db.session.scalar(select(func.max(Visit.service_day)))
+            assert sqlite_demo.today - dt.timedelta(days=1) <= last <= sqlite_demo.today
             roles = set(db.session.scalars(select(User.role)))
             assert roles == set(Role)
-        again = app.test_cli_runner().invoke(args=["demo", "--months", "1"])
+        again = app.test_cli_runner().invoke(args=demo_args(1))
         assert again.exit_code == 0
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(Visit)) == visits

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from roomlog.calendar import add_months, format_month, month_start, today_local
+from roomlog.calendar import add_months, format_month, month_start
 from roomlog.extensions import db
 from roomlog.models import MonthlyHistory, Room, YearlyHistory
 from roomlog.operations.demo import history as demo_history
@@ -21,7 +21,7 @@ from roomlog.operations.demo.facts import ROOMS
 from roomlog.reporting.overview import HEADLINE
 from roomlog.services import history
 from tests.support.apps import AuthActions
-from tests.support.demo_db import SqliteDemo, sqlite_demo_app
+from tests.support.demo_db import SqliteDemo, demo_args, sqlite_demo_app
 from tests.test_annual_national import unit_line
 
 #: A distinct count over months of imported history is unknown by definition (history holds no
@@ -70,12 +70,12 @@ def test_demo_history_has_the_proposals_totals_and_is_deterministic() -> None:
     assert plan == demo_history.plan(ROOMS, dt.date(2026, 10, 1), 2022)
 
 
-def _assert_history_passes_the_import_checks(demo: Flask, months: int) -> None:
-    """Every month from 2021 (or the opening) to the month before the ``months`` of activity is imported (to
-    last month when there is one), and the import's checks pass."""
+def _assert_history_passes_the_import_checks(demo: Flask, months: int, today: dt.date) -> None:
+    """Every month from 2021 (or the opening) to the month before the ``months`` of activity up to ``today`` (the
+    day the demo was built as of) is imported (to last month when there is one), and the import's checks pass."""
     lines, rooms = _lines(demo)
-    parsed = history.parse(lines, rooms, current=month_start(today_local()), stored={})
-    last = add_months(month_start(today_local()), -max(months, 1))
+    parsed = history.parse(lines, rooms, current=month_start(today), stored={})
+    last = add_months(month_start(today), -max(months, 1))
     by_name = {r.id: r.name for r in rooms}
     for spec in ROOMS:
         months = {p.month for p in parsed if by_name[p.room_id] == spec.name and not p.yearly}
@@ -104,9 +104,9 @@ def test_a_fresh_demo_has_history_and_shows_real_national_figures(
     demo: Flask, sqlite_demo: SqliteDemo, runner: FlaskCliRunner, client: FlaskClient, auth: AuthActions
 ) -> None:
     """One demo load (it publishes six years): history, idempotency, the national and municipal pages."""
-    _assert_history_passes_the_import_checks(demo, sqlite_demo.months)
+    _assert_history_passes_the_import_checks(demo, sqlite_demo.months, sqlite_demo.today)
     before, _ = _lines(demo)
-    assert runner.invoke(args=["demo", "--months", str(sqlite_demo.months)]).exit_code == 0
+    assert runner.invoke(args=demo_args(sqlite_demo.months)).exit_code == 0
     assert sorted(_lines(demo)[0]) == sorted(before)
     auth.login("national", "north-window-cloud")
     html = client.get("/national/").get_data(as_text=True)

@@ -4,6 +4,7 @@ makes, any change to its inputs or its code is a miss, and a damaged memo is a m
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -147,6 +148,42 @@ def test_the_code_digest_reads_every_module_protect_year_runs() -> None:
     } <= modules
     assert "roomlog.reporting.publication.memo" not in modules
     assert len(memo_module.code_digest()) == 64
+
+
+def _edited(source: str, edit: str) -> str:
+    """protect.py's ``source`` with one kind of edit: the docstrings reworded, comments and blank lines added, or
+    the release pass's solve budget changed."""
+    if edit == "docstrings":
+        reworded = source.replace('"""', '"""Reworded. ', 1)  # the module's
+        head, tail = reworded.split("def protect_year(", 1)
+        return head + "def protect_year(" + tail.replace('"""', '"""Reworded too. ', 1)
+    if edit == "comments":
+        return source.replace("\nRELEASE_SOLVES = ", "\n# a comment\n\n\nRELEASE_SOLVES = ", 1)
+    assert "\nRELEASE_SOLVES = 4000\n" in source
+    return source.replace("\nRELEASE_SOLVES = 4000\n", "\nRELEASE_SOLVES = 4001\n", 1)
+
+
+@pytest.mark.parametrize(("edit", "hits"), [("docstrings", True), ("comments", True), ("code", False)])
+def test_a_docstring_or_comment_edit_keeps_the_key_and_a_code_change_misses(
+    edit: str, hits: bool, tmp_path: Path, calls: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = FileMemo(tmp_path / "memo")
+    before = decision_key(*_inputs())
+    protect(memo, *_inputs())
+    real_source = memo_module._source
+    original = real_source(protect_module.__name__)
+    copy = tmp_path / "protect.py"
+    copy.write_text(_edited(original.read_text(encoding="utf-8"), edit), encoding="utf-8")
+    assert copy.read_bytes() != original.read_bytes()
+
+    def source(name: str) -> Path:
+        return copy if name == protect_module.__name__ else real_source(name)
+
+    monkeypatch.setattr(memo_module, "_source", source)
+    monkeypatch.setattr(memo_module, "code_digest", functools.cache(memo_module.code_digest.__wrapped__))
+    assert (decision_key(*_inputs()) == before) is hits
+    assert protect(memo, *_inputs()) == protect_year(*_inputs())
+    assert (memo.hits, memo.misses, len(calls)) == ((1, 1, 1) if hits else (0, 2, 2))
 
 
 def _damages(key: str, good: bytes) -> dict[str, bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 
@@ -10,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from roomlog import database
-from roomlog.calendar import parse_month
+from roomlog.calendar import parse_month, today_local
 from roomlog.cli.console import fail_with, progress_bar, progress_lines
 from roomlog.cli.owner import require_owner
 from roomlog.extensions import db, publishing
@@ -27,13 +28,21 @@ from roomlog.services import DomainError
     help="Months of synthetic activity to generate.",
 )
 @click.option("--seed", type=int, default=2022, show_default=True)
+@click.option(
+    "--today",
+    "pinned",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Load and publish as if this were today (default: today in Copenhagen): a past date with the same seed "
+    "and months gives the same figures whenever the command runs.",
+)
 @with_appcontext
-def demo_command(months: int, seed: int) -> None:
+def demo_command(months: int, seed: int, pinned: dt.datetime | None) -> None:
     """Load demo rooms, a user per role and synthetic activity (idempotent)."""
     from roomlog.operations.demo.loader import load
     from roomlog.services.publication import publish
 
     require_owner()
+    today = pinned.date() if pinned else today_local()
     with progress_bar("Demo activity", file=None) as progress:
         result = load(
             db.session,
@@ -41,11 +50,12 @@ def demo_command(months: int, seed: int) -> None:
             pool_total_kr=int(current_app.config["POOL_TOTAL_DKK"]),
             months=months,
             seed=seed,
+            today=today,
             progress=progress,
             hashing=current_app.config.get("ARGON2_PARAMS"),
         )
     db.session.commit()
-    published = publish(db.session, publishing=publishing())
+    published = publish(db.session, today, publishing=publishing())
     db.session.commit()
     click.echo(f"Published {len(published)} periods (every month all rooms have closed).")
     if result.skipped_reason:

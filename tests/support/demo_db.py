@@ -15,14 +15,19 @@ workers: the first to ask builds it under a file lock in a directory the run's p
 wait for it and read the result); the tests of the command read its exit code, output (and log), and copy
 its database. :func:`drop_shared` removes them as the run ends. Both builds keep their protection decisions in
 one memo in that directory (:func:`protection_memo`, the app's ``PROTECTION_MEMO_DIR``): the years both publish
-from the same figures (all but the current one) are protected once per run, by whichever build comes first.
+from the same figures are protected once per run, by whichever build comes first.
+
+Both are built as of :data:`DEMO_TODAY` (``roomlog demo --today``), not the day the tests run: the demo's figures
+(its history from 2023 ramps toward activity that starts ``--months`` before its today) and what it publishes
+are then the same in every run, so the committed decisions (``tests/protection-memo/``) hold every year. The
+app's own clock stays real: a test that reasons about the demo's months reads ``SqliteDemo.today``.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
+import datetime as dt
 import json
 import shutil
 import tempfile
@@ -42,6 +47,7 @@ from roomlog.extensions import db
 from tests.support import carried_memo
 from tests.support.apps import dispose, instance_folder, make_test_config, migrate_as_owner, owner_app
 from tests.support.postgres import admin_engine, drop_databases, postgres_url
+from tests.support.snapshots import locked
 from tests.support.sqlite import build_template, copy_template
 
 #: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
@@ -158,6 +164,10 @@ def migrated_database(backend: str, tmp_path: Path, tag: str) -> Iterator[str]:
         yield f"sqlite:///{copy_template(_migrated_sqlite(), tmp_path / f'{tag}.sqlite3')}"
 
 
+#: The day the run's demos are built as of (``roomlog demo --today``): the figures, and so the protection decisions,
+#: depend on it (not on the day the tests run). Moving it moves every demo month: run ``make test-memo`` after.
+DEMO_TODAY = dt.date(2026, 12, 3)
+
 #: The pseudonym key the shared SQLite demo is loaded with: a canary that test_security_pseudonyms looks for
 #: (and must not find) in the demo's database, its dump and its log.
 DEMO_PSEUDONYM_KEY = "PSEUDOKEY-canary-4f1c9e7a2b"
@@ -172,6 +182,7 @@ class SqliteDemo:
     output: str
     log: str  # every line the roomlog loggers wrote while the command ran (the app's LOG_FILE)
     months: int  # of synthetic activity: the imported history ends the month before the first of them
+    today: dt.date  # the day it was built as of (``--today``): its last day of activity
 
     def config(self, tmp_path: Path, **extra: object) -> dict[str, object]:
         """The test config of an app on a copy of this demo in ``tmp_path`` (with the key it was loaded with)."""
@@ -179,10 +190,14 @@ class SqliteDemo:
         return make_test_config(tmp_path, url, PSEUDONYM_KEY=DEMO_PSEUDONYM_KEY, **extra)
 
 
+def demo_args(months: int) -> list[str]:
+    """The ``roomlog demo`` arguments of the run's builds: ``months`` of activity up to :data:`DEMO_TODAY`."""
+    return ["demo", "--months", str(months), "--today", DEMO_TODAY.isoformat()]
+
+
 def protection_memo(shared: Path) -> Path:
     """The directory of protection decisions the run's demo builds share (``PROTECTION_MEMO_DIR``), holding the
-    committed decisions of the years whose figures do not depend on the date (:mod:`.carried_memo`) before the
-    first build of the run starts."""
+    committed decisions (:mod:`.carried_memo`) before the first build of the run starts."""
     memo = shared / "protection-memo"
     seeded = shared / "protection-memo-seeded"
     with _locked(seeded):
@@ -206,7 +221,7 @@ def _build_sqlite_demo(folder: Path, months: int, memo: Path) -> None:
     with instance_folder(folder / "instance"):
         build_template(path, config)
         application = create_app(config)
-        result = application.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+        result = application.test_cli_runner().invoke(args=demo_args(months))
         with application.app_context(), db.engine.connect() as conn:  # one plain file to copy
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         dispose(application)
@@ -235,6 +250,7 @@ def shared_sqlite_demo(shared: Path, months: int = 3) -> SqliteDemo:
         record["output"],
         log.read_text(encoding="utf-8") if log.exists() else "",
         months,
+        DEMO_TODAY,
     )
 
 
@@ -258,15 +274,8 @@ class PgDemo:
     output: str
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked(folder: Path) -> contextlib.AbstractContextManager[None]:
+    return locked(folder / "lock")
 
 
 def _await_sqlite_demos(shared: Path) -> float:
@@ -296,7 +305,7 @@ def shared_pg_demo(shared: Path, months: int) -> PgDemo:
             try:
                 memo = str(protection_memo(shared))
                 owner = owner_app(work, _url(name), LOG_FILE=str(folder / "demo.log"), PROTECTION_MEMO_DIR=memo)
-                result = owner.test_cli_runner().invoke(args=["demo", "--months", str(months)])
+                result = owner.test_cli_runner().invoke(args=demo_args(months))
                 dispose(owner)
             finally:
                 shutil.rmtree(work, ignore_errors=True)

@@ -8,12 +8,20 @@ and the same Python objects, loaded by id. On PostgreSQL (the worker's test data
 every test) the finished rows are kept by the owner in a schema of their own beside ``public`` and
 copied back (``INSERT … SELECT`` in foreign-key order, the sequences set to where they stood) into a
 later test's empty tables. Tests that wrote rows before asking build the world themselves, as before.
+
+A SQLite world is built once per run, not once per process: conftest names a directory every process of the
+run shares (:func:`share_in`); the first process to need a world builds it under a file lock there and leaves
+the finished file and its ``dump`` (when that is plain JSON data), the others wait for it and copy that file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import sqlite3
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +33,13 @@ T = TypeVar("T")
 #: Tables a fresh test database already holds rows in (the template's).
 PRESET_TABLES = frozenset({"municipalities", "alembic_version"})
 _kept: dict[Hashable, tuple[Path, Any]] = {}
+#: The directory where this run's processes share their SQLite worlds (``None``: each keeps its own).
+_shared: list[Path] = []
+
+
+def share_in(folder: Path) -> None:
+    """Share this process's SQLite worlds with the run's other processes in ``folder`` (conftest, once per process)."""
+    _shared[:] = [folder]
 
 
 def _sqlite_file(session: Session) -> Path | None:
@@ -70,6 +85,22 @@ def reuse_or_build(
         return build()
     session.flush()
     empty = is_empty(session)
+    if empty and key not in _kept and _shared:
+        with _run_lock(key) as shared:
+            if shared.with_suffix(".json").exists():  # built by another process of the run
+                _kept[key] = (shared, json.loads(shared.with_suffix(".json").read_text(encoding="utf-8")))
+            else:
+                world = build()
+                session.commit()
+                ids = dump(world)
+                text = _json(ids)
+                if text is None:  # not plain JSON data: this process keeps the world for itself, as before
+                    _keep_here(path, key, ids)
+                else:
+                    _copy(path, shared)
+                    shared.with_suffix(".json").write_text(text, encoding="utf-8")  # last: marks the world done
+                    _kept[key] = (shared, json.loads(text))
+                return world
     kept = _kept.get(key)
     if kept is not None and empty:
         session.close()
@@ -79,12 +110,54 @@ def reuse_or_build(
     world = build()
     if empty:
         session.commit()
-        folder = path.parent.parent / "kept-worlds"
-        folder.mkdir(parents=True, exist_ok=True)
-        snapshot = folder / f"world-{len(_kept)}.sqlite3"
-        _copy(path, snapshot)
-        _kept[key] = (snapshot, dump(world))
+        _keep_here(path, key, dump(world))
     return world
+
+
+def _keep_here(path: Path, key: Hashable, ids: Any) -> None:
+    """Keep a copy of the world in ``path`` for this process's later tests."""
+    folder = path.parent.parent / "kept-worlds"
+    folder.mkdir(parents=True, exist_ok=True)
+    snapshot = folder / f"world-{len(_kept)}.sqlite3"
+    _copy(path, snapshot)
+    _kept[key] = (snapshot, ids)
+
+
+def _json(ids: Any) -> str | None:
+    """``ids`` as JSON text, if reading it back gives the same data (tuples as lists); else ``None``."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    try:
+        text = json.dumps(ids)
+    except (TypeError, ValueError):
+        return None
+    return text if json.loads(text) == plain(ids) else None
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made if missing) for the run's processes, waiting for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _run_lock(key: Hashable) -> Iterator[Path]:
+    """Hold the run's lock of ``key``'s world; yield where its file is (or goes), named by a digest of the key."""
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    with locked(_shared[0] / f"{name}.lock"):
+        yield _shared[0] / f"{name}.sqlite3"
 
 
 #: PostgreSQL worlds of this process: key → (the schema holding its rows, its sequences' values, ``dump``).

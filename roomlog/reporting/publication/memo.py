@@ -4,10 +4,11 @@
 (``roomlog demo``, the benches, the test run's two demo builds) asks it the same questions. :func:`protect`
 answers from a memo when one is given: the key is a digest of every input exactly as passed (the order of the
 counts and relations too: the passes walk them in that order, so two orders may hide different cells), the
-threshold, the version line of the protection code (``protect.MEMO_VERSION``), a digest of the source of every
-roomlog module ``protect_year`` runs (so any change to the algorithm makes new keys), the HiGHS version and the
-versions of NumPy (the LP's arrays) and Python (so a memo kept between runs, as the tests keep one, misses after an
-upgrade instead of answering for other code). Without a memo (the default) nothing changes.
+threshold, the version line of the protection code (``protect.MEMO_VERSION``), a digest of the code of every
+roomlog module ``protect_year`` runs (its syntax tree without docstrings: any change to the algorithm makes new
+keys, a comment or docstring edit does not), the HiGHS version and the versions of NumPy (the LP's arrays) and
+Python (so a memo kept between runs, as the tests keep one, misses after an upgrade instead of answering for other
+code). Without a memo (the default) nothing changes.
 
 :class:`FileMemo` keeps one small JSON file a decision in a directory (``PROTECTION_MEMO_DIR``): written to a
 temporary file and renamed into place (two processes writing the same key write the same decision), read back
@@ -141,11 +142,26 @@ def _runtime() -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """A SHA-256 of the source of ``protect`` and of every roomlog module it imports, directly or not."""
+    """A SHA-256 of the code of ``protect`` and of every roomlog module it imports, directly or not."""
     digest = hashlib.sha256()
     for name in sorted(_imported_modules(protection.__name__)):
-        digest.update(name.encode() + b"\0" + _source(name).read_bytes() + b"\0")
+        digest.update(name.encode() + b"\0" + code_text(_source(name).read_bytes()).encode() + b"\0")
     return digest.hexdigest()
+
+
+def code_text(source: bytes) -> str:
+    """What of a module's ``source`` runs: its syntax tree (``ast.dump``) without docstrings, so that a comment,
+    a docstring or a layout edit keeps the memo's keys and any other change makes new ones."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and _docstring(node):
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def _docstring(node: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    first = node.body[0] if node.body else None
+    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
 
 
 def _source(name: str) -> Path:

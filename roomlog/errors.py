@@ -7,7 +7,9 @@ from collections.abc import Iterable
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
@@ -24,19 +26,19 @@ from roomlog.services import DomainError
 log = logging.getLogger("roomlog.errors")
 
 
-def _messages() -> dict[int, str]:
-    return {
-        400: _("The request could not be understood. Check what you entered and try again."),
-        401: _("Please log in."),
-        403: _("You do not have access to this page."),
-        404: _("The page was not found."),
-        405: _("That action is not possible here."),
-        409: _("The change conflicts with the current state of the record."),
-        413: _("What you sent is too large."),
-        429: _("Too many attempts. Wait a moment and try again."),
-        500: _("Something went wrong on our side. The error has been logged."),
-        503: _("roomlog cannot reach its database right now. Nothing was saved — try again in a moment."),
-    }
+#: Each status's page text, translated when a page needs it (one string, not all ten twice).
+_MESSAGES: dict[int, LazyString] = {
+    400: _l("The request could not be understood. Check what you entered and try again."),
+    401: _l("Please log in."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page was not found."),
+    405: _l("That action is not possible here."),
+    409: _l("The change conflicts with the current state of the record."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many attempts. Wait a moment and try again."),
+    500: _l("Something went wrong on our side. The error has been logged."),
+    503: _l("roomlog cannot reach its database right now. Nothing was saved — try again in a moment."),
+}
 
 
 def _wants_json() -> bool:
@@ -49,7 +51,7 @@ def render_error(
     """Render an error as JSON for the API, as a page otherwise."""
     if request.path.startswith("/api/"):
         return api_error(status, message, headers=headers)
-    text = message or _messages().get(status, _messages()[500])
+    text = message or str(_MESSAGES.get(status, _MESSAGES[500]))
     rid = request_id()
     if _wants_json():
         return jsonify(error=text, request_id=rid), status

@@ -9,8 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, numbers
-from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
 
 from roomlog.extensions import babel
@@ -44,6 +45,42 @@ def _parsed(code: str) -> Locale:
 def _selected_locale() -> Locale:
     """``select_locale``'s choice as a Babel ``Locale``, parsed once per language, not once per request."""
     return _parsed(select_locale())
+
+
+def catalogue() -> NullTranslations:
+    """Flask-Babel's ``get_translations()``: the request's catalogue, looked up once per request and locale.
+
+    Flask-Babel finds the request's state in ``g`` three times for every string (the domain, its
+    catalogue, the locale), some twenty strings a page. The catalogue it returned is kept in that same
+    state beside the locale and domain it was for, and given again while both are the same objects
+    (``force_locale`` and ``refresh`` replace the locale: then Flask-Babel is asked again).
+    """
+    try:
+        state = g.get("_flask_babel")
+    except RuntimeError:  # no app context: Flask-Babel's own answer (no catalogue)
+        return _flask_babel_catalogue()
+    kept: tuple[object, object, NullTranslations] | None = getattr(state, "roomlog_catalogue", None)
+    if kept is not None:
+        locale, domain, found = kept
+        if locale is getattr(state, "babel_locale", None) and domain is getattr(state, "babel_domain", None):
+            return found
+    found = _flask_babel_catalogue()
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:  # only what Flask-Babel chose and keeps for this request
+        state.roomlog_catalogue = (locale, getattr(state, "babel_domain", None), found)
+    return found
+
+
+def _flask_babel_catalogue() -> NullTranslations:
+    found: NullTranslations = get_translations()
+    return found
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` (the translation, ``%``-formatted with ``variables`` if any), by :func:`catalogue`."""
+    text: str = catalogue().ugettext(string)
+    return text % variables if variables else text
 
 
 def message(item: Message | Exception | str) -> str:
@@ -135,3 +172,11 @@ def init_app(app: Flask) -> None:
         label=label, number=number, datetime=local_datetime, time=local_time, date=local_date, message=message
     )
     app.jinja_env.globals.update(current_language=current_language, languages=Language)
+    # Flask-Babel's callables for ``_()`` and friends in templates, each string's catalogue found by ``catalogue``.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+    )

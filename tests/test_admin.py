@@ -100,8 +100,11 @@ def test_short_passwords_are_refused(make: Factory, client: FlaskClient, auth: A
 
 def test_municipality_list_shows_all_98(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
     _admin(make, auth)
+    make.room("Østerbro", municipality="101")
+    make.room("Amager", municipality="101")
     page = client.get("/admin/municipalities").get_data(as_text=True)
     assert page.count("<tr>") == 99 and "Ringkøbing-Skjern" in page
+    assert "<td>Amager, Østerbro</td>" in page  # each municipality's rooms, by name
 
 
 def test_admin_pages_in_english(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale, get_translations
 
 from roomlog import PROJECT_ROOT
+from roomlog.i18n import catalogue, message
 from roomlog.models.codes import Role
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
@@ -91,3 +94,19 @@ def test_compiled_catalogue_is_up_to_date(tmp_path: Path) -> None:
     with PO.with_suffix(".mo").open("rb") as fh:
         compiled = {m.id: m.string for m in read_mo(fh) if m.id}
     assert source == compiled, "run `make translations`"
+
+
+def test_templates_follow_the_locale_within_a_request(app: Flask) -> None:
+    """The catalogue kept per request (``roomlog.i18n.catalogue``) follows ``force_locale`` in and out again,
+    in templates and in Python, and is Flask-Babel's own for each locale."""
+    page = app.jinja_env.from_string("{{ _('Log in') }}|{{ _('Username') }}")
+    with app.test_request_context("/"):
+        assert (page.render(), message("Log in")) == ("Log ind|Brugernavn", "Log ind")
+        assert catalogue() is get_translations()
+        with force_locale("en"):
+            assert (page.render(), message("Log in")) == ("Log in|Username", "Log in")
+            assert catalogue() is get_translations()
+        assert (page.render(), message("Log in")) == ("Log ind|Brugernavn", "Log ind")
+        assert catalogue() is get_translations()
+    with app.app_context():  # outside a request: the locale selector's Danish, as Flask-Babel gives it
+        assert message("Log in") == "Log ind" and catalogue() is get_translations()

@@ -124,14 +124,12 @@ def main() -> None:
 
     from flask import g
 
+    from bench.reprotect import stored_year
     from roomlog import create_app
     from roomlog.auth.national_scope import national_scope
     from roomlog.calendar import today_local
     from roomlog.extensions import db
     from roomlog.reporting.publication import sources
-    from roomlog.reporting.publication.exact import COUNTS, units_of
-    from roomlog.reporting.publication.store import exact_counts, latest
-    from roomlog.reporting.publication.units import relations, year_labels
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("roomlog").setLevel(logging.INFO)
@@ -147,17 +145,10 @@ def main() -> None:
             rooms = sources.room_infos(session)
             first = min(r.first_month.year for r in rooms if r.first_month is not None)
             for year in args.years or range(first, today_local().year + 1):
-                months, quarters, whole = year_labels(year)
-                stored = latest(session, [*months, *quarters, whole])
-                if not stored:
+                found = stored_year(session, rooms, year)
+                if found is None:
                     continue
-                exact: dict[Key, int] = {}
-                hidden: set[Key] = set()
-                for label, pub in stored.items():
-                    keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
-                    exact |= {k: v for k, v in exact_counts(pub, keys).items() if v is not None}
-                    hidden |= {(label, u, c) for (u, c), cell in pub.cells.items() if cell.hidden and c in COUNTS}
-                rels = relations(list(stored), rooms, set(exact))
+                exact, hidden, rels = found
                 if args.reprotect:
                     before = len(hidden)
                     hidden, cpu, audit = reprotect(exact, rels, threshold)

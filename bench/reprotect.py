@@ -89,28 +89,37 @@ def year_stats(exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation],
     return out
 
 
-def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:
-    """Sum :func:`year_stats` over every stored year; one line per year."""
-    from roomlog.calendar import today_local
+def stored_year(session, rooms, year: int) -> tuple[dict[Key, int], set[Key], list[Relation]] | None:
+    """The stored counts of one calendar year, its hidden cells and the relations between them (None: none stored)."""
     from roomlog.reporting.publication.exact import COUNTS, units_of
     from roomlog.reporting.publication.store import exact_counts, latest
     from roomlog.reporting.publication.units import relations, year_labels
+
+    months, quarters, whole = year_labels(year)
+    stored = latest(session, [*months, *quarters, whole])
+    if not stored:
+        return None
+    exact: dict[Key, int] = {}
+    hidden: set[Key] = set()
+    for label, pub in stored.items():
+        keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
+        exact |= {k: v for k, v in exact_counts(pub, keys).items() if v is not None}
+        hidden |= {(label, u, c) for (u, c), cell in pub.cells.items() if cell.hidden and c in COUNTS}
+    return exact, hidden, relations(list(stored), rooms, set(exact))
+
+
+def count(session, rooms, threshold: int) -> tuple[Counter[str], list[str]]:
+    """Sum :func:`year_stats` over every stored year; one line per year."""
+    from roomlog.calendar import today_local
 
     first = min(r.first_month.year for r in rooms if r.first_month is not None)
     total: Counter[str] = Counter()
     lines = []
     for year in range(first, today_local().year + 1):
-        months, quarters, whole = year_labels(year)
-        stored = latest(session, [*months, *quarters, whole])
-        if not stored:
+        found = stored_year(session, rooms, year)
+        if found is None:
             continue
-        exact: dict[Key, int] = {}
-        hidden: set[Key] = set()
-        for label, pub in stored.items():
-            keys = [(unit, code) for unit, _m in units_of(rooms, label) for code in COUNTS]
-            exact |= {k: v for k, v in exact_counts(pub, keys).items() if v is not None}
-            hidden |= {(label, u, c) for (u, c), cell in pub.cells.items() if cell.hidden and c in COUNTS}
-        stats = year_stats(exact, hidden, relations(list(stored), rooms, set(exact)), threshold)
+        stats = year_stats(*found, threshold)
         total += stats
         lines.append(year_line(year, stats))
     return total, lines

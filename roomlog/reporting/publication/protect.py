@@ -68,7 +68,12 @@ YEAR_SHARE = 3
 SUSPECT_BATCH = 1
 #: National totals shown again after the headline ones, where the audit allows: overdoses and naloxone.
 NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
-MEMO_VERSION = 5  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+#: HiGHS solves the swap step (:func:`swap`) may spend a year: each try is a few :func:`~.audit.freeing` LPs and a
+#: fresh audit of the blocks it touches.
+SWAP_SOLVES = 3000
+#: Narrow small counts :func:`swap` frees (one LP each) for one headline total before it gives the total up.
+SWAP_ROUNDS = 6
+MEMO_VERSION = 6  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -304,6 +309,8 @@ def protect_year(
             " (not published before, not a national headline total) widens them",
             len(left),
         )
+    if not leaks:
+        swap(state, exact, threshold, fixed, blocked, equations, twins, by_key, left, SWAP_SOLVES)
     return _hidden(state)
 
 
@@ -895,6 +902,139 @@ def release(
     return shown
 
 
+def _rank(key: Key) -> tuple[int, int]:
+    """A cell's level and period kind: a headline total may be hidden for one that ranks above it in both."""
+    return LEVEL[key[1][0]], PERIOD_RANK[kind_of_label(key[0])]
+
+
+def _below(key: Key, ranks: AbstractSet[tuple[int, int]]) -> bool:
+    """Whether ``key`` ranks below one of ``ranks``: no higher in level and period, lower in one (a municipality's
+    month below the nation's month, a municipality's month below its quarter)."""
+    level, period = _rank(key)
+    return any(level <= lv and period <= pr and (level, period) != (lv, pr) for lv, pr in ranks)
+
+
+def _headline(key: Key, value: int, threshold: int) -> bool:
+    """Whether a cell is a municipal or national headline total of k or more (what stays visible where it can)."""
+    return key[1][0] != "room" and key[2] in HEADLINE_TOTALS and value >= threshold
+
+
+def swap(
+    state: _State,
+    exact: Mapping[Key, int],
+    threshold: int,
+    fixed: Mapping[Key, bool],
+    blocked: AbstractSet[Key],
+    equations: list[Equation],
+    twins: Mapping[Key, list[Key]],
+    by_key: Mapping[Key, list[Relation]],
+    left: Mapping[Key, tuple[float, float]],
+    solves: int = SWAP_SOLVES,
+) -> list[set[Key]]:
+    """Show hidden headline totals of k or more by hiding cheaper visible cells instead; return the groups shown.
+
+    :func:`release` only shows cells: a hidden national month whose showing pins a small count (the nation's 13
+    acute treatments = København's visible 12 + Odense's hidden 1) stays hidden, although hiding København's 12
+    instead (its rooms are hidden) would keep Odense's 1 in [1, 11]. For each hidden municipal or national headline
+    total of k or more that the data do not force hidden (:func:`unshowable_national` at both levels; never a cell
+    published before, hidden in an earlier version or kept hidden by :func:`must_hide`), in :func:`_releasable`'s
+    order (national first; years, quarters, months), the total is shown (with its twins) and, for each small count
+    that becomes narrower than k, :func:`~.audit.freeing` names the cheapest visible cells to hide instead
+    (:data:`FREE_WEIGHT`: ordinary and room cells first; never a zero, a cell published before or a national
+    headline total of k or more; a municipal headline total of k or more only when it ranks below the total shown,
+    :func:`_below`). The swap is kept when a fresh audit of the blocks it touches finds no small count narrower
+    than k and no hidden cell of any value newly narrower than k (``left``: those :func:`widen` left), and it
+    hides no more headline totals of k or more than it shows; else it is undone. No try starts once ``solves``
+    HiGHS solves are spent.
+    """
+    groups = [
+        g
+        for g in _releasable(state, exact, threshold, fixed, blocked, equations, twins)
+        if any(_headline(k, exact[k], threshold) for k in g)
+    ]
+    never = unshowable_national(exact, equations, threshold, {"municipality", "national"})
+    groups = [g for g in groups if not g & never]
+    if not groups:
+        return []
+    weight: dict[Key, float] = {}
+    for key, value in exact.items():
+        if key in state.reasons or key in fixed or key in blocked or value <= 0 or key[2] in EXEMPT_CODES:
+            continue
+        if not _kept(key, value, threshold):
+            weight[key] = FREE_WEIGHT[_tier(key, value, threshold)] + 0.25 * LEVEL[key[1][0]]
+    spent = 0
+    audit = Showing(exact, _hidden(state), threshold, by_key)
+    shown: list[set[Key]] = []
+    for group in groups:
+        if spent + audit.solves >= solves:
+            break
+        heads = [k for k in group if _headline(k, exact[k], threshold)]
+        ranks = {_rank(k) for k in heads}
+        movable = {
+            k: w
+            for k, w in weight.items()
+            if k not in group and (not _headline(k, exact[k], threshold) or _below(k, ranks))
+        }
+        audit.show(group)
+        narrow_cells = audit.narrow(group, first=True)
+        audit.hide(group)
+        now = _hidden(state) - group
+        added: list[Key] = []
+        for _round in range(SWAP_ROUNDS):
+            if not narrow_cells:
+                break
+            cell = min(narrow_cells, key=repr)
+            cells, used = freeing(cell, exact, now, movable, by_key, threshold)
+            spent += used
+            if not cells:
+                break
+            now |= set(cells)
+            added.extend(cells)
+            for key in cells:
+                movable.pop(key, None)
+            check = Showing(exact, now, threshold, by_key)
+            narrow_cells = check.narrow(_touched(group, added, now, by_key), first=True)
+            spent += check.solves
+        if narrow_cells:
+            log.debug("publication: swap of %r refused: %r stays narrow (hiding %r)", heads, narrow_cells, added)
+            continue
+        if sum(1 for k in added if _headline(k, exact[k], threshold)) > len(heads):
+            log.debug("publication: swap of %r refused: it hides headline totals %r", heads, added)
+            continue
+        check = Showing(exact, now, threshold, by_key)
+        touched = _touched(group, added, now, by_key)
+        near = {k for t in touched for k in check.block(t).keys if _guarded(k, exact, threshold)}
+        wide = not check.narrow(touched, first=True) and check.spans(near, threshold).keys() <= left.keys()
+        spent += check.solves
+        if not wide:
+            log.debug("publication: swap of %r refused: a fresh audit finds a cell narrower than k", heads)
+            continue
+        for key in group:
+            del state.reasons[key]
+        for key in added:
+            state.reasons[key] = Reason.SECONDARY
+            weight.pop(key, None)
+        log.info("publication: showed %r by hiding %r", sorted(group, key=repr), added)
+        shown.append(group)
+        spent += audit.solves
+        audit = Showing(exact, _hidden(state), threshold, by_key)
+    log.info(
+        "publication: %d of %d hidden headline totals shown by a swap (%d solves)",
+        len(shown),
+        len(groups),
+        spent + audit.solves,
+    )
+    return shown
+
+
+def _touched(
+    group: AbstractSet[Key], added: list[Key], hidden: AbstractSet[Key], by_key: Mapping[Key, list[Relation]]
+) -> list[Key]:
+    """The hidden cells whose blocks a swap changes: those in a relation with a cell it shows, and those it hides."""
+    near = {k for key in group for r in by_key.get(key, ()) for k, _c in r.terms if k in hidden}
+    return sorted(near | set(added), key=repr)
+
+
 def _near(cells: AbstractSet[Key], by_key: Mapping[Key, list[Relation]]) -> set[Key]:
     """The cells in a relation with one of ``cells``: where a total that pins them most often lies.
 
@@ -967,14 +1107,20 @@ def _log_unshowable(exact: Mapping[Key, int], equations: list[Equation], thresho
         log.info("publication: %d national headline totals can never be shown: %s", len(found), found)
 
 
-def unshowable_national(exact: Mapping[Key, int], equations: list[Equation], threshold: int) -> set[Key]:
+def unshowable_national(
+    exact: Mapping[Key, int],
+    equations: list[Equation],
+    threshold: int,
+    levels: AbstractSet[str] = frozenset({"national"}),
+) -> set[Key]:
     """National totals of k or more that give a small count away whatever else is hidden, through sums of sums.
 
     Zeros are shown and a hidden count is at least 1, so a total T that is the sum of n non-zero cells
     at the end of a chain of sums (nation → municipalities → rooms → the types of a breakdown, a quarter
     → its months) leaves each of them in [1, T − (n − 1)]: narrower than k when T − n < k, and with
     n ≥ 2 one of them is 1..k−1. :func:`must_hide` looks one sum deep; the national emergencies of a
-    quiet month (13 = nine room-types of 1 to 4) need the whole chain.
+    quiet month (13 = nine room-types of 1 to 4) need the whole chain. ``levels``: the units' levels asked
+    about (``{"municipality", "national"}`` for the headline totals :func:`swap` may show).
     """
     sums: dict[Key, list[tuple[Key, ...]]] = {}
     for equation in equations:
@@ -992,7 +1138,7 @@ def unshowable_national(exact: Mapping[Key, int], equations: list[Equation], thr
     return {
         key
         for key in sums
-        if key[1] == NATIONAL
+        if key[1][0] in levels
         and key[2] not in EXEMPT_CODES
         and exact.get(key, 0) >= threshold
         and (n := leaves(key)) >= 2

@@ -1,0 +1,178 @@
+"""``python -m bench.forced``: which hidden municipal and national headline totals of k or more the data force hidden.
+
+Reads the stored publications of an instance (nothing is written) and, per calendar year, tests every hidden
+municipal or national headline total of k or more two ways:
+
+- *chain*: :func:`~roomlog.reporting.publication.protect.unshowable_national` at both levels (a total T that is the
+  sum of n non-zero cells down its chains of sums leaves each in [1, T − (n − 1)]);
+- *LP*: HiGHS (:class:`~roomlog.reporting.publication.audit.Showing`) with every other non-zero cell hidden and
+  the zeros shown: does showing the total alone leave a hidden small count narrower than k?
+- *national*: the same LP with the national headline totals of k or more that are visible shown too (the
+  protection never hides those for another cell): forced for a swap that keeps them.
+
+A total neither test forces is hidden because of the pattern chosen around it, not the data. With ``--reprotect``
+the year is protected again in memory with this tree's code (``protect_year``, nothing fixed, as a fresh
+republish does) and that hidden set is tested instead; it also prints the protection's CPU seconds, the hidden
+share, and the hidden cells a fresh LP finds narrower than k (small counts: leaks; others: narrow).
+
+    ROOMLOG_INSTANCE_PATH=/tmp/copy .venv/bin/python -m bench.forced [--reprotect] [--no-lp] [2025 2026]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from roomlog.reporting.publication.units import Key, Relation
+
+LEVELS = frozenset({"municipality", "national"})
+
+
+def analyse(
+    exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation], threshold: int, lp: bool
+) -> tuple[Counter[tuple[str, ...]], list[tuple[Key, int, str]]]:
+    """Per (level, period kind, indicator): hidden, chain-forced, LP-forced, not forced; and the not forced ones."""
+    from roomlog.reporting.publication.audit import Showing
+    from roomlog.reporting.publication.protect import _equations, unshowable_national
+    from roomlog.reporting.publication.units import (
+        EXEMPT_CODES,
+        HEADLINE_TOTALS,
+        NATIONAL,
+        kind_of_label,
+        relations_by_key,
+    )
+
+    heads = sorted(
+        (
+            k
+            for k, v in exact.items()
+            if k[1][0] in LEVELS and k[2] in HEADLINE_TOTALS and v >= threshold and k in hidden
+        ),
+        key=repr,
+    )
+    chain = unshowable_national(exact, _equations(rels), threshold, LEVELS)
+    by_lp: set[Key] = set()
+    by_national: set[Key] = set()
+    if lp:
+        everything = {k for k, v in exact.items() if v > 0}
+        index = relations_by_key(rels)
+        audit = Showing(exact, everything, threshold, index)
+        small = {k for k in everything if exact[k] < threshold and k[2] not in EXEMPT_CODES}
+        # The same with the national headline totals of k or more that are visible now shown too: the swap step
+        # may not hide them, so a total showing which narrows a small count then is forced for it.
+        kept = sorted(
+            (k for k in everything if k[1] == NATIONAL and k[2] in HEADLINE_TOTALS and exact[k] >= threshold),
+            key=repr,
+        )
+        with_national = Showing(exact, everything, threshold, index)
+        with_national.show([k for k in kept if k not in hidden])
+        for key in heads:
+            if key in chain:
+                continue
+            audit.show([key])
+            if audit.narrow([key], small, first=True):
+                by_lp.add(key)
+            audit.hide([key])
+            if key in by_lp:
+                continue
+            with_national.show([key])
+            if with_national.narrow([key], small, first=True):
+                by_national.add(key)
+            with_national.hide([key])
+    table: Counter[tuple[str, ...]] = Counter()
+    free: list[tuple[Key, int, str]] = []
+    for key in heads:
+        row = (key[1][0], kind_of_label(key[0]), key[2])
+        table[(*row, "hidden")] += 1
+        state = "chain" if key in chain else ("lp" if key in by_lp else ("not" if lp else "untested"))
+        if key in by_national:
+            state = "national"
+        table[(*row, state)] += 1
+        if state in ("not", "untested"):
+            free.append((key, exact[key], state))
+    return table, free
+
+
+def reprotect(exact: Mapping[Key, int], rels: list[Relation], threshold: int) -> tuple[set[Key], float, dict[str, int]]:
+    """This tree's protection of the year in memory: the hidden set, its CPU seconds, leaks and narrow cells."""
+    from roomlog.reporting.publication.audit import TOLERANCE, Showing, ranges
+    from roomlog.reporting.publication.protect import protect_year
+    from roomlog.reporting.publication.units import EXEMPT_CODES, relations_by_key
+
+    cpu = time.process_time()
+    hidden = protect_year(exact, rels, threshold, {})
+    cpu = time.process_time() - cpu
+    small = {k for k in hidden if 0 < exact.get(k, 0) < threshold and k[2] not in EXEMPT_CODES}
+    found = ranges(exact, rels, hidden, small)
+    leaks = sum(1 for lo, hi in found.values() if hi - lo < threshold - 1e-6)
+    spans = Showing(exact, hidden, threshold, relations_by_key(rels)).spans(hidden - small, threshold)
+    pinned = sum(1 for lo, hi in spans.values() if hi - lo <= TOLERANCE)
+    return hidden, cpu, {"leaks": leaks, "narrow": len(spans) - pinned, "pinned": pinned}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("years", nargs="*", type=int, help="calendar years (default: every stored one)")
+    parser.add_argument("--reprotect", action="store_true", help="protect each year again in memory first")
+    parser.add_argument("--no-lp", action="store_true", help="the chain rule only")
+    parser.add_argument("--debug", action="store_true", help="log the protection's debug lines (swap refusals)")
+    args = parser.parse_args()
+    import logging
+
+    from flask import g
+
+    from bench.reprotect import stored_year
+    from roomlog import create_app
+    from roomlog.auth.national_scope import national_scope
+    from roomlog.calendar import today_local
+    from roomlog.extensions import db
+    from roomlog.reporting.publication import sources
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("roomlog").setLevel(logging.INFO)
+    if args.debug:
+        logging.getLogger("roomlog.reporting.publication.protect").setLevel(logging.DEBUG)
+    app = create_app()
+    total: Counter[tuple[str, ...]] = Counter()
+    with app.test_request_context():
+        g.scope_room_ids, g.scope_decided = None, True
+        session = db.session
+        threshold = app.config.get("SUPPRESSION_THRESHOLD", 5)
+        with national_scope(session):
+            rooms = sources.room_infos(session)
+            first = min(r.first_month.year for r in rooms if r.first_month is not None)
+            for year in args.years or range(first, today_local().year + 1):
+                found = stored_year(session, rooms, year)
+                if found is None:
+                    continue
+                exact, hidden, rels = found
+                if args.reprotect:
+                    before = len(hidden)
+                    hidden, cpu, audit = reprotect(exact, rels, threshold)
+                    print(
+                        f"{year}: protect_year {cpu:.1f} CPU-s; hidden {len(hidden)}/{len(exact)}"
+                        f" ({100 * len(hidden) / len(exact):.1f} %; stored {before}); leaks {audit['leaks']},"
+                        f" narrow {audit['narrow']}, pinned {audit['pinned']}",
+                        flush=True,
+                    )
+                table, free = analyse(exact, hidden, rels, threshold, not args.no_lp)
+                for row in sorted({k[:3] for k in table}):
+                    print(f"  {year} {' '.join(row)}: " + ", ".join(f"{s} {table[(*row, s)]}" for s in STATES))
+                for key, value, state in free:
+                    print(f"    {state}: {key} = {value}")
+                total += table
+                session.rollback()
+    print("all: " + ", ".join(f"{s} {sum(v for k, v in total.items() if k[3] == s)}" for s in STATES))
+    print(
+        "national: "
+        + ", ".join(f"{s} {sum(v for k, v in total.items() if k[3] == s and k[0] == 'national')}" for s in STATES)
+    )
+
+
+STATES = ("hidden", "chain", "lp", "national", "not", "untested")
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -122,49 +122,37 @@ def main() -> None:
     args = parser.parse_args()
     import logging
 
-    from flask import g
-
     from bench.reprotect import stored_year
-    from roomlog import create_app
-    from roomlog.auth.national_scope import national_scope
-    from roomlog.calendar import today_local
-    from roomlog.extensions import db
-    from roomlog.reporting.publication import sources
+    from bench.setup import national_reading
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("roomlog").setLevel(logging.INFO)
     if args.debug:
         logging.getLogger("roomlog.reporting.publication.protect").setLevel(logging.DEBUG)
-    app = create_app()
     total: Counter[tuple[str, ...]] = Counter()
-    with app.test_request_context():
-        g.scope_room_ids, g.scope_decided = None, True
-        session = db.session
-        threshold = app.config.get("SUPPRESSION_THRESHOLD", 5)
-        with national_scope(session):
-            rooms = sources.room_infos(session)
-            first = min(r.first_month.year for r in rooms if r.first_month is not None)
-            for year in args.years or range(first, today_local().year + 1):
-                found = stored_year(session, rooms, year)
-                if found is None:
-                    continue
-                exact, hidden, rels = found
-                if args.reprotect:
-                    before = len(hidden)
-                    hidden, cpu, audit = reprotect(exact, rels, threshold)
-                    print(
-                        f"{year}: protect_year {cpu:.1f} CPU-s; hidden {len(hidden)}/{len(exact)}"
-                        f" ({100 * len(hidden) / len(exact):.1f} %; stored {before}); leaks {audit['leaks']},"
-                        f" narrow {audit['narrow']}, pinned {audit['pinned']}",
-                        flush=True,
-                    )
-                table, free = analyse(exact, hidden, rels, threshold, not args.no_lp)
-                for row in sorted({k[:3] for k in table}):
-                    print(f"  {year} {' '.join(row)}: " + ", ".join(f"{s} {table[(*row, s)]}" for s in STATES))
-                for key, value, state in free:
-                    print(f"    {state}: {key} = {value}")
-                total += table
-                session.rollback()
+    with national_reading() as nation:
+        session, threshold, rooms = nation.session, nation.threshold, nation.rooms
+        for year in args.years or nation.years:
+            found = stored_year(session, rooms, year)
+            if found is None:
+                continue
+            exact, hidden, rels = found
+            if args.reprotect:
+                before = len(hidden)
+                hidden, cpu, audit = reprotect(exact, rels, threshold)
+                print(
+                    f"{year}: protect_year {cpu:.1f} CPU-s; hidden {len(hidden)}/{len(exact)}"
+                    f" ({100 * len(hidden) / len(exact):.1f} %; stored {before}); leaks {audit['leaks']},"
+                    f" narrow {audit['narrow']}, pinned {audit['pinned']}",
+                    flush=True,
+                )
+            table, free = analyse(exact, hidden, rels, threshold, not args.no_lp)
+            for row in sorted({k[:3] for k in table}):
+                print(f"  {year} {' '.join(row)}: " + ", ".join(f"{s} {table[(*row, s)]}" for s in STATES))
+            for key, value, state in free:
+                print(f"    {state}: {key} = {value}")
+            total += table
+            session.rollback()
     print("all: " + ", ".join(f"{s} {sum(v for k, v in total.items() if k[3] == s)}" for s in STATES))
     print(
         "national: "

@@ -104,14 +104,9 @@ def main() -> None:
         help="HiGHS solves of the second release pass per year (0: none, as before session 9)",
     )
     args = parser.parse_args()
-    from flask import g
-
     from bench.reprotect import report, year_stats
-    from roomlog import create_app
-    from roomlog.auth.national_scope import national_scope
-    from roomlog.calendar import today_local
-    from roomlog.extensions import db
-    from roomlog.reporting.publication import protect, sources
+    from bench.setup import national_reading
+    from roomlog.reporting.publication import protect
     from roomlog.reporting.publication.protect import protect_year
     from roomlog.reporting.publication.units import relations
 
@@ -119,35 +114,29 @@ def main() -> None:
         protect.RELEASE_SOLVES = args.release_solves
     if args.secondary_solves is not None:
         protect.SECONDARY_SOLVES = args.secondary_solves
-    app = create_app()
-    with app.test_request_context():
-        g.scope_room_ids, g.scope_decided = None, True
-        session = db.session
-        threshold = app.config.get("SUPPRESSION_THRESHOLD", 5)
-        with national_scope(session):
-            rooms = sources.room_infos(session)
-            first = min(r.first_month.year for r in rooms if r.first_month is not None)
-            years = args.years or list(range(first, today_local().year + 1))
-            total: Counter[str] = Counter()
-            lines = []
-            why: Counter[str] = Counter()
-            for year in years:
-                exact, unknown, labels = load_year(session, rooms, year)
-                if not labels:
-                    continue
-                rels = relations(labels, rooms, set(exact), unknown)
-                started, cpu = time.perf_counter(), time.process_time()
-                hidden = protect_year(exact, rels, threshold, {})
-                took, cpu = time.perf_counter() - started, time.process_time() - cpu
-                stats = year_stats(exact, hidden, rels, threshold)
-                total += stats
-                lines.append(f"{year_line(year, stats)}; protect {took:.0f} s, {cpu:.1f} CPU-s")
-                print(lines[-1], flush=True)
-                if args.explain:
-                    found, examples = explain(exact, rels, hidden, threshold)
-                    why += found
-                    print("\n".join(examples), flush=True)
-            session.rollback()
+    with national_reading() as nation:
+        session, threshold, rooms = nation.session, nation.threshold, nation.rooms
+        years = args.years or nation.years
+        total: Counter[str] = Counter()
+        lines = []
+        why: Counter[str] = Counter()
+        for year in years:
+            exact, unknown, labels = load_year(session, rooms, year)
+            if not labels:
+                continue
+            rels = relations(labels, rooms, set(exact), unknown)
+            started, cpu = time.perf_counter(), time.process_time()
+            hidden = protect_year(exact, rels, threshold, {})
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
+            stats = year_stats(exact, hidden, rels, threshold)
+            total += stats
+            lines.append(f"{year_line(year, stats)}; protect {took:.0f} s, {cpu:.1f} CPU-s")
+            print(lines[-1], flush=True)
+            if args.explain:
+                found, examples = explain(exact, rels, hidden, threshold)
+                why += found
+                print("\n".join(examples), flush=True)
+        session.rollback()
     report(total, lines)
     if args.explain:
         print("why hidden (headline total ≥ k <- the small count it would pin):")

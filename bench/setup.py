@@ -10,11 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.server import roomlog
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from roomlog.reporting.publication.sources import RoomInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-reader-password-2026"
@@ -143,3 +149,37 @@ def facts(engine: Engine) -> Facts:
             for table in ("visits", "consumptions", "emergencies", "emergency_actions", "referrals", "services")
         )
     return Facts(rooms, first, last, (int(row[0]), _date(row[1] + "-01")), events)
+
+
+@dataclass
+class Nation:
+    """What the publication benches read a stored instance with: its session in the nation's scope."""
+
+    session: Session
+    threshold: int
+    rooms: list[RoomInfo]
+    #: From the year the first room opened to this year (Copenhagen).
+    years: list[int]
+
+
+@contextmanager
+def national_reading() -> Iterator[Nation]:
+    """The instance's app (``ROOMLOG_INSTANCE_PATH``) in a request context with the nation's scope, as the
+    publication reads it: no log-in, every room. Roomlog is imported here, not when a bench module is."""
+    from flask import g
+
+    from roomlog import create_app
+    from roomlog.auth.national_scope import national_scope
+    from roomlog.calendar import today_local
+    from roomlog.extensions import db
+    from roomlog.reporting.publication import sources
+
+    app = create_app()
+    with app.test_request_context():
+        g.scope_room_ids, g.scope_decided = None, True
+        session = db.session
+        with national_scope(session):
+            rooms = sources.room_infos(session)
+            first = min(r.first_month.year for r in rooms if r.first_month is not None)
+            threshold = int(app.config.get("SUPPRESSION_THRESHOLD", 5))
+            yield Nation(session, threshold, rooms, list(range(first, today_local().year + 1)))

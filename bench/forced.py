@@ -69,19 +69,21 @@ def analyse(
         )
         with_national = Showing(exact, everything, threshold, index)
         with_national.show([k for k in kept if k not in hidden])
+
+        def pins(showing: Showing, key: Key) -> bool:
+            """Whether showing ``key`` on top of ``showing``'s hidden set narrows a small count below k."""
+            showing.show([key])
+            narrow = bool(showing.narrow([key], small, first=True))
+            showing.hide([key])
+            return narrow
+
         for key in heads:
             if key in chain:
                 continue
-            audit.show([key])
-            if audit.narrow([key], small, first=True):
+            if pins(audit, key):
                 by_lp.add(key)
-            audit.hide([key])
-            if key in by_lp:
-                continue
-            with_national.show([key])
-            if with_national.narrow([key], small, first=True):
+            elif pins(with_national, key):
                 by_national.add(key)
-            with_national.hide([key])
     table: Counter[tuple[str, ...]] = Counter()
     free: list[tuple[Key, int, str]] = []
     for key in heads:

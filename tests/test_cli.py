@@ -92,6 +92,21 @@ def test_demo_loads_once_and_prints_logins(sqlite_demo: SqliteDemo, tmp_path: Pa
             assert db.session.scalar(select(func.count()).select_from(Visit)) == visits
 
 
+def test_demo_refuses_a_today_the_domain_refuses_with_its_message_and_loads_nothing(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    for day in ("0001-01-01", "9999-12-31"):
+        result = runner.invoke(args=["demo", "--months", "1", "--today", day])
+        assert result.exit_code != 0
+        assert "2020" in result.output and "2099" in result.output and "Traceback" not in result.output
+    for text in ("99999999999999999999", "-5", "NaN", "2026-02-30"):
+        result = runner.invoke(args=["demo", "--months", "1", "--today", text])
+        assert result.exit_code == 2 and "--today" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Room)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
 def test_demo_never_loads_into_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:
     permit = ["--permit", "granted", "--permit-date", "2024-01-01"]
     runner.invoke(args=["room", "create", "--name", "Rigtigt rum", "--municipality", "101", *permit])

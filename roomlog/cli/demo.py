@@ -43,20 +43,24 @@ def demo_command(months: int, seed: int, pinned: dt.datetime | None) -> None:
 
     require_owner()
     today = pinned.date() if pinned else today_local()
-    with progress_bar("Demo activity", file=None) as progress:
-        result = load(
-            db.session,
-            pseudonym_key=current_app.config["PSEUDONYM_KEY"],
-            pool_total_kr=int(current_app.config["POOL_TOTAL_DKK"]),
-            months=months,
-            seed=seed,
-            today=today,
-            progress=progress,
-            hashing=current_app.config.get("ARGON2_PARAMS"),
-        )
-    db.session.commit()
-    published = publish(db.session, today, publishing=publishing())
-    db.session.commit()
+    try:  # a --today the domain refuses (e.g. a pool year outside its range) is its message, not a traceback
+        with progress_bar("Demo activity", file=None) as progress:
+            result = load(
+                db.session,
+                pseudonym_key=current_app.config["PSEUDONYM_KEY"],
+                pool_total_kr=int(current_app.config["POOL_TOTAL_DKK"]),
+                months=months,
+                seed=seed,
+                today=today,
+                progress=progress,
+                hashing=current_app.config.get("ARGON2_PARAMS"),
+            )
+        db.session.commit()
+        published = publish(db.session, today, publishing=publishing())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail_with(exc)
     click.echo(f"Published {len(published)} periods (every month all rooms have closed).")
     if result.skipped_reason:
         click.echo(result.skipped_reason)

@@ -87,7 +87,7 @@ def create_test_schema(url: str) -> None:
     refuse_superuser(url)
     engine = create_engine(owner_url_for(url))
     with engine.begin() as conn:
-        # Worlds an earlier run kept here (tests.support.snapshots) are of another schema and another day.
+        # Schemas an older version of tests.support.snapshots kept worlds in (now template databases): leftovers.
         kept = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kept\\_world\\_%'")).scalars()
         for schema in kept.all():
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from roomlog import create_app
 from roomlog.extensions import db
-from tests.support import rollback, snapshots
+from tests.support import demo_db, rollback, snapshots
 from tests.support import sqlite as sqlite_support
 from tests.support.apps import (
     AuthActions,
@@ -57,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     drop_templates()
+    snapshots.drop_kept_databases()
     drop_databases(_worker_databases)
 
 
@@ -180,8 +181,10 @@ def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _share_kept_worlds(_shared: Path) -> None:
-    """The SQLite worlds of tests.support.snapshots are built once per run, in the directory the run shares."""
+    """The worlds of tests.support.snapshots and the migrated PostgreSQL template (tests.support.demo_db) are
+    built once per run, in the directory the run shares."""
     snapshots.share_in(_shared / "kept-worlds")
+    demo_db.share_in(_shared)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,13 @@
-"""Migrated and demo-loaded PostgreSQL databases, built once per test process and copied per use.
+"""Migrated and demo-loaded PostgreSQL databases, built once per test run and copied per use.
 
 Migrating a scratch database (``roomlog db upgrade``) costs seconds and loading the demo into it
 (``roomlog demo``, which publishes every year since the rooms opened) much more; several test modules
-need exactly that state and then change their own copy. Each state is built once per process, as the
+need exactly that state and then change their own copy. Each state is built once per run, as the
 schema owner, into a template database; a test gets ``CREATE DATABASE … TEMPLATE …`` of it (a file
 copy on the server, owned by the owner, with the same tables, grants, policies and triggers) and the
-copy is dropped after. Under pytest-xdist every worker builds its own templates (their names carry a
-random suffix), so workers never wait for each other. :func:`drop_templates` removes them as pytest ends.
+copy is dropped after. The migrated template is built by the first process of the run to need it, under a
+file lock in the directory the run's processes share (:func:`share_in`); outside such a run, once per process
+(:func:`drop_templates` removes those as pytest ends).
 
 Tests that check the migrations keep running them.
 
@@ -46,12 +47,23 @@ from roomlog import create_app
 from roomlog.extensions import db
 from tests.support import carried_memo
 from tests.support.apps import dispose, instance_folder, make_test_config, migrate_as_owner, owner_app
-from tests.support.postgres import admin_engine, drop_databases, postgres_url
-from tests.support.snapshots import locked
+from tests.support.postgres import admin_engine, copy_database, drop_databases, postgres_url
+from tests.support.snapshots import PG_TEMPLATE_SUFFIX, locked
 from tests.support.sqlite import build_template, copy_template
 
-#: Template database names by what they hold ("migrated", "demo-<months>"), for this process.
+#: Template database names by what they hold ("migrated"), for this process (outside a run's shared directory).
 _templates: dict[str, str] = {}
+#: … and those of the run's shared directory this process has used (drop_shared drops them as the run ends).
+_run_templates: dict[str, str] = {}
+#: The directory the run's processes share (:func:`share_in`; empty: each process builds its own templates).
+_shared: list[Path] = []
+
+
+def share_in(folder: Path) -> None:
+    """Build the migrated template once per run in ``folder``, which every process of the run sees (conftest)."""
+    _shared[:] = [folder]
+
+
 #: The migrated SQLite file of this process (in a directory of its own, removed at exit).
 _sqlite_template: list[Path] = []
 
@@ -66,22 +78,7 @@ def _url(name: str) -> str:
 
 def _copy(template: str, name: str) -> None:
     """Create ``name`` as a copy of ``template`` (no session may be connected to the template meanwhile)."""
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            # A template must be idle: end any connection a finished app left behind (the owner may). Only
-            # client connections: the owner may not end an autovacuum worker (a superuser's process), and
-            # CREATE DATABASE itself makes one in the template stop.
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = :t AND backend_type = 'client backend'"
-                ),
-                {"t": template},
-            )
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    finally:
-        admin.dispose()
+    copy_database(postgres_url() or "", template, name)
 
 
 def _drop(*names: str) -> None:
@@ -103,25 +100,44 @@ def _new_name(tag: str) -> str:
     return f"{base}_{tag}_{uuid.uuid4().hex[:6]}"
 
 
+def _migrate_into(name: str) -> None:
+    """Create the database ``name`` and run ``roomlog db upgrade`` on it as the owner; drop it if that fails."""
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
+    try:
+        dispose(migrate_as_owner(folder, _url(name)))
+    except BaseException:
+        _drop(name)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _migrated_template() -> str:
+    """The migrated template: built once per run in the run's shared directory (:func:`share_in`), the first
+    process to need it building it under the directory's lock; outside a run, once per process."""
+    if "migrated" in _run_templates:
+        return _run_templates["migrated"]
+    if _shared:
+        folder = _shared[0] / "pg-migrated"
+        named, done = folder / "template", folder / "done"
+        with _locked(folder):
+            if not done.exists():
+                name = _new_name("tmpl_migrated")
+                named.write_text(name, encoding="utf-8")  # drop_shared drops it, built or not
+                _migrate_into(name)
+                done.touch()
+            _run_templates["migrated"] = named.read_text(encoding="utf-8")
+        return _run_templates["migrated"]
     if "migrated" not in _templates:
         name = _new_name("tmpl_migrated")
-        admin = _admin()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        _migrate_into(name)
         if not _templates:
             atexit.register(drop_templates)  # in case pytest_unconfigure never ran
         _templates["migrated"] = name
-        folder = Path(tempfile.mkdtemp(prefix="roomlog-tmpl-"))
-        try:
-            dispose(migrate_as_owner(folder, _url(name)))
-        except BaseException:
-            del _templates["migrated"]
-            _drop(name)
-            raise
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
     return _templates["migrated"]
 
 
@@ -329,8 +345,10 @@ def pg_demo_database(demo: PgDemo, tag: str) -> Iterator[str]:
 
 
 def drop_shared(shared: Path) -> None:
-    """Drop the run's shared PostgreSQL templates and remove ``shared`` (once, as the whole run ends)."""
-    names = [path.read_text(encoding="utf-8") for path in shared.glob("pg-demo-*/template")]
+    """Drop the run's shared PostgreSQL templates (the demos, the migrated one, the kept worlds of
+    tests.support.snapshots) and remove ``shared`` (once, as the whole run ends)."""
+    named = [*shared.glob("pg-*/template"), *shared.rglob(f"*{PG_TEMPLATE_SUFFIX}")]
+    names = [path.read_text(encoding="utf-8") for path in named]
     if names:
         with contextlib.suppress(Exception):  # the server may be gone already at exit
             _drop(*names)

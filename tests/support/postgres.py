@@ -87,7 +87,7 @@ def create_test_schema(url: str) -> None:
     refuse_superuser(url)
     engine = create_engine(owner_url_for(url))
     with engine.begin() as conn:
-        # Worlds an earlier run kept here (tests.support.snapshots) are of another schema and another day.
+        # Schemas an older version of tests.support.snapshots kept worlds in (now template databases): leftovers.
         kept = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kept\\_world\\_%'")).scalars()
         for schema in kept.all():
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -137,6 +137,53 @@ def scratch_pg_database(tag: str) -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def end_connections(conn: Connection, database: str) -> None:
+    """End the client connections to ``database`` (on ``conn``, the owner's, who may end the app role's).
+
+    Only client connections: the owner may not end an autovacuum worker (a superuser's process), and
+    ``CREATE DATABASE`` itself makes one in its template stop.
+    """
+    conn.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = :d AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ),
+        {"d": database},
+    )
+
+
+def copy_database(url: str, template: str, name: str) -> None:
+    """Create the database ``name`` on ``url``'s server as a copy of ``template`` (owned by the owner).
+
+    ``CREATE DATABASE … TEMPLATE`` copies the files on the server (tables, rows, sequences, grants, policies,
+    triggers): much cheaper than rebuilding or ``INSERT … SELECT``. The template must be idle: any client
+    connection to it (an app that finished with it) is ended first.
+    """
+    admin = admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            end_connections(conn, template)
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+
+
+def replace_database(url: str, template: str) -> None:
+    """Make ``url``'s database a fresh copy of ``template``: dropped (its connections ended) and created again.
+
+    The same name, so the engines of the test's apps keep their URL; their pooled connections to the old
+    database are gone (the pool's pre-ping replaces any that is checked out again, see roomlog/database.py).
+    """
+    name = make_url(url).database
+    admin = admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
         admin.dispose()
 
 

@@ -5,13 +5,16 @@ to build and publish; dozens of tests only read it. The first test that asks bui
 SQLite file as before, and the finished file is kept; later tests whose database is still empty
 get that file copied into theirs (SQLite's backup API, so the app's open connections stay valid)
 and the same Python objects, loaded by id. On PostgreSQL (the worker's test database, emptied after
-every test) the finished rows are kept by the owner in a schema of their own beside ``public`` and
-copied back (``INSERT … SELECT`` in foreign-key order, the sequences set to where they stood) into a
-later test's empty tables. Tests that wrote rows before asking build the world themselves, as before.
+every test) the finished database is copied by the server into a template database (``CREATE DATABASE …
+TEMPLATE``, a file copy), and a later test whose database is still empty gets its database dropped and
+created again, under the same name, as a copy of that template (the app's URL holds; its pooled
+connections are closed first). Tests that wrote rows before asking build the world themselves, as before.
 
-A SQLite world is built once per run, not once per process: conftest names a directory every process of the
-run shares (:func:`share_in`); the first process to need a world builds it under a file lock there and leaves
-the finished file and its ``dump`` (when that is plain JSON data), the others wait for it and copy that file.
+A world is built once per run, not once per process: conftest names a directory every process of the run
+shares (:func:`share_in`); the first process to need a world builds it under a file lock there and leaves the
+finished SQLite file or the name of the PostgreSQL template and its ``dump`` (when that is plain JSON data),
+the others wait for it and copy that. The run's process drops the templates as the run ends
+(demo_db.drop_shared); one whose ``dump`` is not plain JSON stays the process's (:func:`drop_kept_databases`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import fcntl
 import hashlib
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -160,16 +164,22 @@ def _run_lock(key: Hashable) -> Iterator[Path]:
         yield _shared[0] / f"{name}.sqlite3"
 
 
-#: PostgreSQL worlds of this process: key → (the schema holding its rows, its sequences' values, ``dump``).
-_kept_pg: dict[Hashable, tuple[str, dict[str, tuple[int, bool]], Any]] = {}
-#: The schemas that hold them are named with this prefix (conftest's schema set-up drops leftovers).
-PG_SCHEMA_PREFIX = "kept_world_"
+#: PostgreSQL worlds of this process: key → (the template database holding it, ``dump``).
+_kept_pg: dict[Hashable, tuple[str, Any]] = {}
+#: Template databases only this process knows (a ``dump`` that is not plain JSON): :func:`drop_kept_databases`.
+_own_pg: list[str] = []
+#: A run's template database of a world is named in a file beside its lock, with this suffix (demo_db.drop_shared).
+PG_TEMPLATE_SUFFIX = ".pgdb"
 
 
-def _owner_engine(session: Session) -> Engine:
-    from tests.support.postgres import owner_url_for
+def _engine(session: Session) -> Engine:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return engine
 
-    return create_engine(owner_url_for(session.get_bind().url.render_as_string(hide_password=False)))
+
+def _app_url(session: Session) -> str:
+    return _engine(session).url.render_as_string(hide_password=False)
 
 
 def _tables() -> list[str]:
@@ -178,53 +188,85 @@ def _tables() -> list[str]:
     return [table.name for table in Base.metadata.sorted_tables]  # parents before children
 
 
-def _pg_is_empty(conn: Connection) -> bool:
+def _pg_is_empty(url: str) -> bool:
+    from tests.support.postgres import owner_url_for
+
     tables = [name for name in _tables() if name not in PRESET_TABLES]
     union = " UNION ALL ".join(f'SELECT 1 FROM public."{name}"' for name in tables)
-    return conn.execute(text(f"SELECT EXISTS ({union})")).scalar() is False
+    owner = create_engine(owner_url_for(url))
+    try:
+        with owner.connect() as conn:  # as the owner: row-level security hides the rows from the app role
+            return conn.execute(text(f"SELECT EXISTS ({union})")).scalar() is False
+    finally:
+        owner.dispose()
 
 
-def _pg_sequences(conn: Connection) -> dict[str, tuple[int, bool]]:
-    rows = conn.execute(text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all()
-    return {name: (value, True) if value is not None else (1, False) for name, value in rows}
+def _release(session: Session) -> None:
+    """End the transaction of ``session`` and close its engine's pooled connections (the objects stay loaded)."""
+    session.commit()
+    _engine(session).dispose()
+
+
+def _keep_pg(session: Session, ids: Any, record: Path | None) -> tuple[str, Any]:
+    """Copy the test database, which holds just the world now, into a template database; name it in ``record``
+    (the run's processes then copy it) when given and ``ids`` are plain JSON, else keep it for this process."""
+    from tests.support.postgres import copy_database
+
+    url = _app_url(session)
+    _release(session)
+    database = make_url(url).database or ""
+    name = f"{database}_world_{uuid.uuid4().hex[:6]}"
+    text_ids = _json(ids) if record is not None else None
+    if record is not None and text_ids is not None:
+        record.with_suffix(PG_TEMPLATE_SUFFIX).write_text(name, encoding="utf-8")  # dropped as the run ends
+    else:
+        _own_pg.append(name)
+    copy_database(url, database, name)
+    if record is not None and text_ids is not None:
+        ids = json.loads(text_ids)
+        record.write_text(json.dumps({"template": name, "ids": ids}), encoding="utf-8")  # last: marks it done
+    return name, ids
 
 
 def _reuse_or_build_pg(
     session: Session, key: Hashable, build: Callable[[], T], dump: Callable[[T], Any], load: Callable[[Any], T]
 ) -> T:
+    """PostgreSQL: the first test on an empty database builds the world and copies its database into a template
+    (once per run, under the run's lock, like the SQLite worlds); a later test on an empty database gets its
+    database replaced by a copy of that template (the same name, so the app's URL holds)."""
     session.flush()
-    owner = _owner_engine(session)
-    try:
-        with owner.connect() as conn:  # as the owner: row-level security hides the rows from the app role
-            empty = _pg_is_empty(conn)
-        kept = _kept_pg.get(key)
-        if kept is not None and empty:
-            schema, sequences, ids = kept
-            session.commit()
-            with owner.begin() as conn:
-                for name in _tables():
-                    if name not in PRESET_TABLES:
-                        conn.execute(
-                            text(f'INSERT INTO public."{name}" OVERRIDING SYSTEM VALUE SELECT * FROM {schema}."{name}"')
-                        )
-                for sequence, (value, called) in sequences.items():
-                    conn.execute(
-                        text("SELECT setval(:s, :v, :c)"), {"s": f'public."{sequence}"', "v": value, "c": called}
-                    )
-            session.expire_all()
-            return load(ids)
-        world = build()
-        if empty:
-            session.commit()
-            schema = f"{PG_SCHEMA_PREFIX}{len(_kept_pg)}"
-            with owner.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-                for name in _tables():
-                    if name not in PRESET_TABLES:
-                        conn.execute(text(f'CREATE TABLE {schema}."{name}" AS SELECT * FROM public."{name}"'))
-                sequences = _pg_sequences(conn)
-            _kept_pg[key] = (schema, sequences, dump(world))
-        return world
-    finally:
-        owner.dispose()
+    url = _app_url(session)
+    if not _pg_is_empty(url):
+        return build()
+    if key not in _kept_pg and _shared:
+        with _run_lock(("postgresql", key)) as shared:
+            record = shared.with_suffix(".json")
+            if record.exists():  # built by another process of the run
+                data = json.loads(record.read_text(encoding="utf-8"))
+                _kept_pg[key] = (data["template"], data["ids"])
+            else:
+                world = build()
+                _kept_pg[key] = _keep_pg(session, dump(world), record)
+                return world
+    kept = _kept_pg.get(key)
+    if kept is not None:
+        from tests.support.postgres import replace_database
+
+        template, ids = kept
+        _release(session)
+        replace_database(url, template)
+        session.expire_all()
+        return load(ids)
+    world = build()
+    _kept_pg[key] = _keep_pg(session, dump(world), None)
+    return world
+
+
+def drop_kept_databases() -> None:
+    """Drop the template databases only this process made (tests/conftest.py calls it as pytest ends)."""
+    from tests.support.postgres import drop_databases
+
+    if _own_pg:
+        with contextlib.suppress(Exception):  # the server may be gone already at exit
+            drop_databases(list(_own_pg))
+        _own_pg.clear()

@@ -69,9 +69,7 @@ def data_rows(data: bytes) -> dict[tuple[str, str], tuple[object, ...]]:
 def test_only_the_national_role_gets_the_national_report(
     make: Factory, client: FlaskClient, auth: AuthActions, role: Role, status: int, suffix: str
 ) -> None:
-    room = make.room("Skyen", "101")
-    rooms = [room] if role in (Role.STAFF, Role.LEAD) else []
-    make.user(role, rooms=rooms, municipality="101" if role == Role.MUNICIPALITY else None, username="u")
+    make.user_for(make.room("Skyen", "101"), role, username="u")
     auth.login("u")
     assert client.get(f"/annual/national/2022{suffix}").status_code == status
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,11 @@ from bench.profile_capture import round_trips
 from roomlog.auth.scoping import set_scope
 from roomlog.calendar import month_start
 from roomlog.extensions import db
-from roomlog.models import AuditEntry, PeriodStatus, Visit
+from roomlog.models import AuditEntry, PeriodStatus, Room, User, Visit
 from roomlog.models.codes import PeriodState, Role
 from roomlog.row_security import STANDALONE_READ, write_commits
 from roomlog.services import audit, visits
-from roomlog.services.event_times import current_service_day, fill, resolve
+from roomlog.services.event_times import Stamp, current_service_day, fill, resolve
 from tests.support.apps import AuthActions
 from tests.support.capture import key, location_id, staffed_room
 from tests.support.factories import Factory
@@ -124,14 +126,24 @@ def _scoped_request(room_id: int) -> None:
     set_scope(frozenset({room_id}))
 
 
-def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
-    app: Flask, make: Factory, dbs: Session
-) -> None:
+@contextmanager
+def _staff_request(app: Flask, make: Factory) -> Iterator[tuple[Room, User, Stamp]]:
+    """A staff member's request in a new room, its transaction begun before the scope; rolled back and removed after."""
     room = make.room()
     user = make.user(Role.STAFF, rooms=[room])
     with app.test_request_context():
         _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
+        try:
+            yield room, user, resolve(db.session, room, user, None, check_period=False)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+
+
+def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
+    app: Flask, make: Factory, dbs: Session
+) -> None:
+    with _staff_request(app, make) as (room, user, stamp):
         driver = db.session.connection().connection.dbapi_connection
         assert driver is not None
         with write_commits():
@@ -143,41 +155,27 @@ def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
         # write's transaction ended with it: set_config(…, true)).
         assert db.session.scalar(select(func.current_setting("roomlog.room_ids", True))) == str(room.id)
         assert driver.info.transaction_status == pq.TransactionStatus.INTRANS
-        db.session.rollback()
-        db.session.remove()
     assert dbs.scalars(select(Visit.id)).all() == [made.id]
     assert audit.verify(dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()) == []
 
 
 def test_a_write_in_a_transaction_under_way_waits_for_the_commit(app: Flask, make: Factory, dbs: Session) -> None:
-    room = make.room()
-    user = make.user(Role.STAFF, rooms=[room])
-    with app.test_request_context():
-        _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
+    with _staff_request(app, make) as (room, user, stamp):
         db.session.scalar(select(func.count()).select_from(Visit))  # BEGIN went with this one
         with write_commits():
             visits.anonymous_visit(db.session, room, user, stamp, key="d" * 32, payload_hash="h")
         driver = db.session.connection().connection.dbapi_connection
         assert driver is not None and driver.info.transaction_status == pq.TransactionStatus.INTRANS
-        db.session.rollback()  # undoes the visit and its entry: they were part of the open transaction
-        db.session.remove()
+    # Leaving the request rolled back the visit and its entry: they were part of the open transaction.
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 0
     assert dbs.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_a_failed_write_that_begins_its_transaction_leaves_nothing(app: Flask, make: Factory, dbs: Session) -> None:
-    room = make.room()
-    user = make.user(Role.STAFF, rooms=[room])
-    with app.test_request_context():
-        _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
-        with write_commits():
-            made = visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
-            with pytest.raises(IntegrityError):  # the key again: the pipeline's transaction is rolled back
-                visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
-        db.session.rollback()
-        db.session.remove()
+    with _staff_request(app, make) as (room, user, stamp), write_commits():
+        made = visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
+        with pytest.raises(IntegrityError):  # the key again: the pipeline's transaction is rolled back
+            visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
     assert dbs.scalars(select(Visit.id)).all() == [made.id]
     entries = dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [e.entity_id for e in entries] == [made.id] and audit.verify(entries) == []

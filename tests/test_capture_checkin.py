@@ -15,7 +15,7 @@ from roomlog.models import AuditEntry, Visit, Visitor
 from roomlog.models.codes import Role, Sex, TurnAwayReason, VisitOutcome
 from roomlog.services.pseudonyms import pseudonym, visitor_code
 from tests.support.apps import AuthActions, sqlite_path
-from tests.support.capture import CODE, CODE_TEXT, check_in, key, location_id, staffed_room
+from tests.support.capture import CODE, CODE_TEXT, check_in, key, location_id, one_tap_visit, staffed_room
 from tests.support.factories import Factory
 
 
@@ -131,7 +131,7 @@ def test_anonymous_visit_and_turn_away(make: Factory, client: FlaskClient, auth:
     room, _user = staffed_room(make, auth)
     k = key()
     for _ in range(2):
-        location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
+        location_id(one_tap_visit(client, room, k), "visits")
     assert client.get(f"/rooms/{room.id}/turn-away").status_code == 200
     response = client.post(
         f"/rooms/{room.id}/turn-away", data={"idempotency_key": key(), "turn_away_reason": "intoxicated"}
@@ -178,5 +178,5 @@ def test_staff_of_another_room_gets_404(make: Factory, client: FlaskClient, auth
     for url in (f"/rooms/{room.id}/", f"/rooms/{room.id}/check-in", f"/rooms/{room.id}/board/live"):
         assert client.get(url).status_code == 404
     assert check_in(client, room).status_code == 404
-    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 404
+    assert one_tap_visit(client, room).status_code == 404
     assert _visits(dbs) == []

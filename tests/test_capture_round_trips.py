@@ -26,7 +26,7 @@ from roomlog.row_security import STANDALONE_READ, write_commits
 from roomlog.services import audit, visits
 from roomlog.services.event_times import Stamp, current_service_day, fill, resolve
 from tests.support.apps import AuthActions
-from tests.support.capture import key, location_id, staffed_room
+from tests.support.capture import key, location_id, one_tap_visit, staffed_room
 from tests.support.factories import Factory
 
 
@@ -41,7 +41,7 @@ def test_an_anonymous_visit_costs_two_round_trips(
     room, _user = staffed_room(make, auth)
 
     def one() -> None:
-        response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+        response = one_tap_visit(client, room)
         assert response.status_code == 303
 
     trips = round_trips(app, one, tmp_path)
@@ -85,7 +85,7 @@ def test_an_anonymous_visit_in_a_month_with_a_status_gets_the_full_check(
     month = month_start(current_service_day(room))
     dbs.add(PeriodStatus(room_id=room.id, month=month, state=state))
     dbs.commit()
-    response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    response = one_tap_visit(client, room)
     assert response.status_code == status
     assert dbs.scalar(select(func.count()).select_from(Visit)) == (1 if status == 303 else 0)
     entries = dbs.scalars(select(AuditEntry).where(AuditEntry.action == "visit.create")).all()
@@ -99,7 +99,7 @@ def test_an_anonymous_visit_past_the_lock_date_is_refused(
 ) -> None:
     room, _user = staffed_room(make, auth, Role.LEAD)
     long_ago = (current_service_day(room) - dt.timedelta(days=120)).isoformat() + "T12:00"
-    response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key(), "tapped_at": long_ago})
+    response = one_tap_visit(client, room, tapped_at=long_ago)
     assert response.status_code == 409
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 0
 
@@ -234,7 +234,7 @@ def test_a_page_read_after_the_login_check_sees_the_users_room(
     # The user's scope is sent before SQLAlchemy's next statement: without it, row-level security
     # would hide the visit (the transaction began with no rooms) and the page would be a 404.
     room, _user = staffed_room(make, auth)
-    made = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    made = one_tap_visit(client, room)
     page = client.get(made.headers["Location"])
     assert page.status_code == 200
     other = make.room()
@@ -253,10 +253,10 @@ def test_an_anonymous_visit_on_sqlite_costs_six_statements(
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         sent.append(" ".join(statement.split())[:70])
 
-    client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})  # warm: nothing differs
+    one_tap_visit(client, room)  # warm: nothing differs
     event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+        response = one_tap_visit(client, room)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 303
@@ -271,7 +271,7 @@ def test_a_standalone_read_before_begin_sees_no_room_data_and_a_write_begins_fir
     app: Flask, make: Factory, client: FlaskClient, auth: AuthActions
 ) -> None:
     room, _user = staffed_room(make, auth)
-    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 303
+    assert one_tap_visit(client, room).status_code == 303
     with app.test_request_context():  # a request whose user is not known yet: BEGIN waits
         marked = select(func.count()).select_from(Visit).execution_options(**{STANDALONE_READ: True})
         assert db.session.scalar(marked) == 0  # no scope at all: row-level security shows no rooms
@@ -305,4 +305,4 @@ def test_no_idle_logout_while_an_emergency_is_open_in_the_users_room(
 
 def visit_post(client: FlaskClient, room: object) -> object:
     """Post an anonymous visit (the response)."""
-    return client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    return one_tap_visit(client, room)

@@ -54,9 +54,15 @@ def check_in(client: FlaskClient, room: Room, **fields: str) -> TestResponse:
     return client.post(f"/rooms/{room.id}/check-in", data=data)
 
 
+def one_tap_visit(client: FlaskClient, room: Room, idempotency_key: str | None = None, **fields: str) -> TestResponse:
+    """Post the one-tap anonymous visit, with a new idempotency key unless given one."""
+    data = {"idempotency_key": idempotency_key or key(), **fields}
+    return client.post(f"/rooms/{room.id}/visits/anonymous", data=data)
+
+
 def visit(client: FlaskClient, room: Room) -> int:
     """Check in an anonymous visitor and return the visit id."""
-    return location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}), "visits")
+    return location_id(one_tap_visit(client, room), "visits")
 
 
 def consume(client: FlaskClient, room: Room, visit_id: int, **fields: Any) -> TestResponse:

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from roomlog.models import Room, User
@@ -38,6 +40,12 @@ def staffed_room(make: Factory, auth: AuthActions, role: Role = Role.STAFF, **us
     person = make.user(role, rooms=[room], **user)
     auth.login(person.username)
     return room, person
+
+
+def stored(dbs: Session, model: Any) -> list[Any]:
+    """Every stored row of ``model`` in id order, read again from the database."""
+    dbs.expire_all()
+    return list(dbs.scalars(select(model).order_by(model.id)))
 
 
 def location_id(response: TestResponse, kind: str) -> int:

@@ -12,33 +12,23 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from roomlog.models import (
-    Consumption,
-    ConsumptionSubstance,
-    Emergency,
-    EmergencyActionRecord,
-    Referral,
-    Room,
-    ServiceRecord,
-    User,
-    Visit,
-    Visitor,
-)
+from roomlog import models
+from roomlog.models import Room, User
 from roomlog.services.approval import approve_month
 
 #: The activity tables a bulk load writes, parents before children.
 ACTIVITY_TABLES: tuple[Any, ...] = (
-    Visitor,
-    Visit,
-    Consumption,
-    ConsumptionSubstance,
-    Emergency,
-    EmergencyActionRecord,
-    Referral,
-    ServiceRecord,
+    models.Visitor,
+    models.Visit,
+    models.Consumption,
+    models.ConsumptionSubstance,
+    models.Emergency,
+    models.EmergencyActionRecord,
+    models.Referral,
+    models.ServiceRecord,
 )
 #: The activity tables with an id column of their own (a consumption's substances have none).
-WITH_IDS: tuple[Any, ...] = tuple(t for t in ACTIVITY_TABLES if t is not ConsumptionSubstance)
+WITH_IDS: tuple[Any, ...] = tuple(t for t in ACTIVITY_TABLES if t is not models.ConsumptionSubstance)
 
 
 class IdAllocator:

@@ -57,9 +57,7 @@ def headline(html: str) -> dict[str, dict[str, str]]:
 def test_who_sees_which_page(
     make: Factory, client: FlaskClient, auth: AuthActions, role: Role, path: str, status: int
 ) -> None:
-    room = make.room("Skyen", "101")
-    rooms = [room] if role in (Role.STAFF, Role.LEAD) else []
-    make.user(role, rooms=rooms, municipality="101" if role == Role.MUNICIPALITY else None, username="u")
+    make.user_for(make.room("Skyen", "101"), role, username="u")
     auth.login("u")
     assert client.get(path).status_code == status
 

@@ -69,9 +69,7 @@ def data_rows(data: bytes) -> dict[tuple[str, str], tuple[object, ...]]:
 def test_only_the_national_role_gets_the_national_report(
     make: Factory, client: FlaskClient, auth: AuthActions, role: Role, status: int, suffix: str
 ) -> None:
-    room = make.room("Skyen", "101")
-    rooms = [room] if role in (Role.STAFF, Role.LEAD) else []
-    make.user(role, rooms=rooms, municipality="101" if role == Role.MUNICIPALITY else None, username="u")
+    make.user_for(make.room("Skyen", "101"), role, username="u")
     auth.login("u")
     assert client.get(f"/annual/national/2022{suffix}").status_code == status
 
@@ -194,8 +192,8 @@ def test_the_seed_figures_come_out_of_imported_history(
     assert rows[("Hele landet", acute)][3] == 2_048
 
 
-def _routes_world(make: Factory, dbs: Session, sniff_in_june: int) -> None:
-    """Two rooms with every route for 2021–2022; one month's sniffing in room A is ``sniff_in_june``."""
+def _routes_page(make: Factory, dbs: Session, client: FlaskClient, auth: AuthActions, sniff_in_june: int) -> str:
+    """The national 2022 report over two rooms with every route in 2021–2022 (room A: 2022's sniffing all in June)."""
     rooms = [make.room(name, "101", opened_on=dt.date(2021, 1, 1)) for name in ("Rum A", "Rum B")]
     for year in (2021, 2022):
         for month in range(1, 13):
@@ -209,14 +207,14 @@ def _routes_world(make: Factory, dbs: Session, sniff_in_june: int) -> None:
     publish(dbs)
     dbs.commit()
     make.user(Role.NATIONAL, username="ministeriet")
+    auth.login("ministeriet")
+    return client.get("/annual/national/2022").get_data(as_text=True)
 
 
 def test_other_routes_are_one_line_when_every_part_is_visible(
     make: Factory, dbs: Session, client: FlaskClient, auth: AuthActions
 ) -> None:
-    _routes_world(make, dbs, sniff_in_june=30)
-    auth.login("ministeriet")
-    html = client.get("/annual/national/2022").get_data(as_text=True)
+    html = _routes_page(make, dbs, client, auth, sniff_in_june=30)
     # 2022: Rum A sniffs 30 (June only), Rum B 120; oral and other 120 each per room
     assert unit_line(html, "national", "consumptions.route.sniff+oral+other")["now"] == f"{30 + 120 + 4 * 120}"
     assert 'data-code="consumptions.route.sniff"' not in html
@@ -226,9 +224,7 @@ def test_other_routes_are_one_line_when_every_part_is_visible(
 def test_other_routes_are_shown_one_by_one_when_a_part_is_hidden(
     make: Factory, dbs: Session, client: FlaskClient, auth: AuthActions
 ) -> None:
-    _routes_world(make, dbs, sniff_in_june=2)
-    auth.login("ministeriet")
-    html = client.get("/annual/national/2022").get_data(as_text=True)
+    html = _routes_page(make, dbs, client, auth, sniff_in_june=2)
     room_a = re.search(r'data-unit="(room-\d+)">\s*<caption[^>]*>Rum A', html)
     assert room_a
     assert unit_line(html, room_a.group(1), "consumptions.route.sniff")["now"] == ".."

@@ -36,7 +36,8 @@ from roomlog.models import (
 from roomlog.models.codes import PeriodState
 from roomlog.operations import scale, scale_bulk
 from roomlog.operations import scale_build as build
-from roomlog.operations.scale_rows import IdAllocator, MonthBuilder, RoomProfile, idempotency_key
+from roomlog.operations.scale_rows import MonthBuilder, RoomProfile, idempotency_key
+from roomlog.operations.synthetic import IdAllocator
 from roomlog.reporting.engine import compute
 from roomlog.reporting.periods import Period
 from tests.support.apps import dispose, owner_app

@@ -15,13 +15,8 @@ from roomlog.models import AuditEntry, Visit, Visitor
 from roomlog.models.codes import Role, Sex, TurnAwayReason, VisitOutcome
 from roomlog.services.pseudonyms import pseudonym, visitor_code
 from tests.support.apps import AuthActions, sqlite_path
-from tests.support.capture import CODE, CODE_TEXT, check_in, key, location_id, staffed_room
+from tests.support.capture import CODE, CODE_TEXT, check_in, key, location_id, one_tap_visit, staffed_room, stored
 from tests.support.factories import Factory
-
-
-def _visits(dbs: Session) -> list[Visit]:
-    dbs.expire_all()
-    return list(dbs.scalars(select(Visit).order_by(Visit.id)))
 
 
 @pytest.mark.both_databases
@@ -42,7 +37,7 @@ def test_new_then_known_visitor(
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert 'data-visitor="known"' in page and visitor.check_word in page
     assert dbs.scalar(select(func.count()).select_from(Visitor)) == 1
-    assert [v.visitor_id for v in _visits(dbs)] == [visitor.id, visitor.id]
+    assert [v.visitor_id for v in stored(dbs, Visit)] == [visitor.id, visitor.id]
 
 
 def test_a_visitor_already_in_the_room_is_offered_the_open_visit(
@@ -52,7 +47,7 @@ def test_a_visitor_already_in_the_room_is_offered_the_open_visit(
     first = check_in(client, room)
     second = check_in(client, room, birth="17031981", birth_day="", birth_month="", birth_year="")
     assert second.headers["Location"] == first.headers["Location"]
-    assert len(_visits(dbs)) == 1
+    assert len(stored(dbs, Visit)) == 1
     assert "allerede tjekket ind" in client.get(second.headers["Location"]).get_data(as_text=True)
 
 
@@ -68,7 +63,7 @@ def test_one_birth_date_field_and_autofocus(
         one_field = {"birth": birth, "birth_day": "", "birth_month": "", "birth_year": ""}
         response = check_in(client, room, idempotency_key=key(), **one_field)
         assert response.status_code == 303
-    assert len(_visits(dbs)) == 1  # the same visitor: offered the open visit each time
+    assert len(stored(dbs, Visit)) == 1  # the same visitor: offered the open visit each time
 
 
 def test_under_18_is_turned_away_without_a_visitor_row(
@@ -79,10 +74,10 @@ def test_under_18_is_turned_away_without_a_visitor_row(
     k = key()
     asked = check_in(client, room, birth_year=year, idempotency_key=k)
     assert asked.status_code == 200 and 'data-confirm="under-18"' in asked.get_data(as_text=True)
-    assert _visits(dbs) == []  # nothing saved before staff confirms
+    assert stored(dbs, Visit) == []  # nothing saved before staff confirms
     response = check_in(client, room, birth_year=year, idempotency_key=k, confirm_under_18="yes")
     assert response.status_code == 303
-    (visit,) = _visits(dbs)
+    (visit,) = stored(dbs, Visit)
     assert visit.outcome == VisitOutcome.TURNED_AWAY and visit.turn_away_reason == TurnAwayReason.UNDER_18
     assert visit.visitor_id is None
     assert dbs.scalar(select(func.count()).select_from(Visitor)) == 0
@@ -97,7 +92,7 @@ def test_double_submit_returns_the_first_visit(
     k = key()
     first, second = check_in(client, room, idempotency_key=k), check_in(client, room, idempotency_key=k)
     assert first.headers["Location"] == second.headers["Location"]
-    assert len(_visits(dbs)) == 1
+    assert len(stored(dbs, Visit)) == 1
 
 
 def test_reused_key_with_other_data_is_409(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
@@ -107,7 +102,7 @@ def test_reused_key_with_other_data_is_409(make: Factory, client: FlaskClient, a
     response = check_in(client, room, idempotency_key=k, birth_day="18")
     assert response.status_code == 409
     assert "andet indhold" in response.get_data(as_text=True)
-    assert len(_visits(dbs)) == 1
+    assert len(stored(dbs, Visit)) == 1
 
 
 def test_errors_re_render_and_keep_input(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
@@ -117,28 +112,28 @@ def test_errors_re_render_and_keep_input(make: Factory, client: FlaskClient, aut
     page = response.get_data(as_text=True)
     assert 'value="QXZ"' in page and 'value="31021981"' in page  # the parts come back in the one field
     assert "Den dato findes ikke." in page
-    assert _visits(dbs) == []
+    assert stored(dbs, Visit) == []
     assert check_in(client, room, idempotency_key="").status_code == 400
 
 
 def test_missing_key_is_refused(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
     room, _user = staffed_room(make, auth)
     assert client.post(f"/rooms/{room.id}/visits/anonymous", data={}).status_code == 400
-    assert _visits(dbs) == []
+    assert stored(dbs, Visit) == []
 
 
 def test_anonymous_visit_and_turn_away(make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session) -> None:
     room, _user = staffed_room(make, auth)
     k = key()
     for _ in range(2):
-        location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
+        location_id(one_tap_visit(client, room, k), "visits")
     assert client.get(f"/rooms/{room.id}/turn-away").status_code == 200
     response = client.post(
         f"/rooms/{room.id}/turn-away", data={"idempotency_key": key(), "turn_away_reason": "intoxicated"}
     )
     location_id(response, "visits")
     assert client.post(f"/rooms/{room.id}/turn-away", data={"idempotency_key": key()}).status_code == 400
-    visits = _visits(dbs)
+    visits = stored(dbs, Visit)
     assert [(v.outcome.value, v.visitor_id) for v in visits] == [("admitted", None), ("turned_away", None)]
     assert visits[1].turn_away_reason == TurnAwayReason.INTOXICATED
     assert dbs.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "visit")) == 2
@@ -178,5 +173,5 @@ def test_staff_of_another_room_gets_404(make: Factory, client: FlaskClient, auth
     for url in (f"/rooms/{room.id}/", f"/rooms/{room.id}/check-in", f"/rooms/{room.id}/board/live"):
         assert client.get(url).status_code == 404
     assert check_in(client, room).status_code == 404
-    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 404
-    assert _visits(dbs) == []
+    assert one_tap_visit(client, room).status_code == 404
+    assert stored(dbs, Visit) == []

@@ -6,19 +6,13 @@ import datetime as dt
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roomlog.models import Consumption
 from roomlog.models.codes import PlaceKind, Role, Substance
 from tests.support.apps import AuthActions
-from tests.support.capture import consume, key, location_id, staffed_room, visit
+from tests.support.capture import consume, key, location_id, staffed_room, stored, visit
 from tests.support.factories import Factory
-
-
-def _consumptions(dbs: Session) -> list[Consumption]:
-    dbs.expire_all()
-    return list(dbs.scalars(select(Consumption).order_by(Consumption.id)))
 
 
 @pytest.mark.both_databases
@@ -29,7 +23,7 @@ def test_register_consumption_takes_the_place(
     visit_id = visit(client, room)
     response = consume(client, room, visit_id, substances=["heroin", "cocaine"], place="injection-2")
     assert location_id(response, "visits") == visit_id
-    (row,) = _consumptions(dbs)
+    (row,) = stored(dbs, Consumption)
     assert (row.place_kind, row.place_number, row.assisted, row.recorded_by_id) == (
         PlaceKind.INJECTION, 2, False, user.id,
     )  # fmt: skip
@@ -40,7 +34,7 @@ def test_register_consumption_takes_the_place(
     taken = consume(client, room, other, place="injection-2")
     assert taken.status_code == 400
     assert 'name="place" value="injection-2" data-action="place-injection-2" disabled' in taken.get_data(as_text=True)
-    assert len(_consumptions(dbs)) == 1
+    assert len(stored(dbs, Consumption)) == 1
 
 
 def test_assisted_is_required_and_kept_on_error(
@@ -54,7 +48,7 @@ def test_assisted_is_required_and_kept_on_error(
     assert "BEK 972" in page
     assert '<input checked data-action="substances-crack"' in page
     assert '<input checked data-action="route-smoke"' in page
-    assert _consumptions(dbs) == []
+    assert stored(dbs, Consumption) == []
 
 
 def test_assisted_set_later_and_end_frees_the_place(
@@ -63,16 +57,16 @@ def test_assisted_set_later_and_end_frees_the_place(
     room, _user = staffed_room(make, auth)
     visit_id = visit(client, room)
     consume(client, room, visit_id)
-    (row,) = _consumptions(dbs)
+    (row,) = stored(dbs, Consumption)
     first_set = row.assisted_set_at
     client.post(f"/rooms/{room.id}/consumptions/{row.id}/assisted", data={"assisted": "yes"})
-    (row,) = _consumptions(dbs)
+    (row,) = stored(dbs, Consumption)
     assert row.assisted and row.assisted_set_at >= first_set
     assert client.post(f"/rooms/{room.id}/consumptions/{row.id}/assisted", data={"assisted": "x"}).status_code == 400
     for _ in range(2):
         response = client.post(f"/rooms/{room.id}/consumptions/{row.id}/end", data={"next": "board"})
         assert response.headers["Location"].endswith(f"/rooms/{room.id}/")
-    (row,) = _consumptions(dbs)
+    (row,) = stored(dbs, Consumption)
     assert row.ended_at is not None
     board = client.get(f"/rooms/{room.id}/").get_data(as_text=True)
     assert 'data-action="end-consumption"' not in board
@@ -88,7 +82,7 @@ def test_assisted_refused_where_the_room_does_not_allow_it(
     auth.login("s")
     response = consume(client, room, visit(client, room), assisted="yes")
     assert response.status_code == 400
-    assert _consumptions(dbs) == []
+    assert stored(dbs, Consumption) == []
 
 
 def test_consumption_double_submit_and_conflict(
@@ -100,7 +94,7 @@ def test_consumption_double_submit_and_conflict(
     assert consume(client, room, visit_id, idempotency_key=k).status_code == 303
     assert consume(client, room, visit_id, idempotency_key=k).status_code == 303
     assert consume(client, room, visit_id, idempotency_key=k, route="smoke").status_code == 409
-    assert len(_consumptions(dbs)) == 1
+    assert len(stored(dbs, Consumption)) == 1
 
 
 def test_backdating_needs_lead_or_permission(
@@ -111,12 +105,12 @@ def test_backdating_needs_lead_or_permission(
     earlier = (dt.datetime.now() - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = consume(client, room, visit_id, occurred_at=earlier)
     assert response.status_code == 403
-    assert _consumptions(dbs) == []
+    assert stored(dbs, Consumption) == []
     auth.logout()
     make.user(Role.STAFF, rooms=[room], username="retro", can_backdate=True)
     auth.login("retro")
     assert consume(client, room, visit_id, occurred_at=earlier).status_code == 303
-    (row,) = _consumptions(dbs)
+    (row,) = stored(dbs, Consumption)
     assert row.backdated and row.service_day < row.recorded_at.date()
     future = (dt.datetime.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert consume(client, room, visit(client, room), occurred_at=future, place="injection-3").status_code == 400

@@ -14,7 +14,7 @@ from roomlog.models.base import utcnow
 from roomlog.models.codes import PeriodState, ReferralTarget, Role
 from roomlog.models.room_months import PeriodStatus
 from tests.support.apps import AuthActions
-from tests.support.capture import key, staffed_room, visit
+from tests.support.capture import key, one_tap_visit, staffed_room, visit
 from tests.support.factories import Factory
 
 
@@ -97,7 +97,7 @@ def test_approved_month_needs_lead_and_locked_month_is_409(
     status.state = PeriodState.ACCEPTED
     dbs.commit()
     assert client.post(url, data={"target": "hat", "reason": "too late"}).status_code == 409
-    anonymous = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    anonymous = one_tap_visit(client, room)
     assert anonymous.status_code == 409  # new records in an accepted month are refused too
 
 

@@ -15,7 +15,7 @@ from roomlog.services import DomainError, audit
 from roomlog.services.event_times import current_service_day
 from roomlog.services.idempotency import checked_key, request_hash
 from tests.support.apps import AuthActions
-from tests.support.capture import key, location_id, staffed_room
+from tests.support.capture import key, location_id, one_tap_visit, staffed_room
 from tests.support.factories import Factory
 
 
@@ -53,7 +53,7 @@ def test_losing_a_race_returns_the_winners_record(
         return None if len(calls) == 1 else real_replay(*args, **kwargs)
 
     monkeypatch.setattr(submit, "replay", late_replay)
-    response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k})
+    response = one_tap_visit(client, room, k)
     assert location_id(response, "visits") == winner.id
     assert len(calls) == 2
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 1
@@ -67,10 +67,10 @@ def test_a_one_tap_visit_sent_again_returns_the_first_or_is_refused_with_other_c
     # breaks the unique key, the insert is rolled back and the first visit answered (or refused).
     room, _user = staffed_room(make, auth)
     k = key()
-    first = location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
-    again = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k})
+    first = location_id(one_tap_visit(client, room, k), "visits")
+    again = one_tap_visit(client, room, k)
     assert location_id(again, "visits") == first
-    other = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k, "note": "other"})
+    other = one_tap_visit(client, room, k, note="other")
     assert other.status_code == 409
     assert dbs.scalars(select(Visit.id)).all() == [first]
     entries = dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -86,10 +86,10 @@ def test_a_one_tap_visit_sent_again_after_its_month_was_approved_returns_the_fir
     # answer, as when the key is looked up before the insert, not the approved month's refusal.
     room, _user = staffed_room(make, auth)
     k = key()
-    first = location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k}), "visits")
+    first = location_id(one_tap_visit(client, room, k), "visits")
     dbs.add(PeriodStatus(room_id=room.id, month=month_start(current_service_day(room)), state=PeriodState.APPROVED))
     dbs.commit()
-    again = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": k})
+    again = one_tap_visit(client, room, k)
     assert location_id(again, "visits") == first
-    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 403
+    assert one_tap_visit(client, room).status_code == 403
     assert dbs.scalars(select(Visit.id)).all() == [first]

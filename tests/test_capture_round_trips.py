@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,13 @@ from bench.profile_capture import round_trips
 from roomlog.auth.scoping import set_scope
 from roomlog.calendar import month_start
 from roomlog.extensions import db
-from roomlog.models import AuditEntry, PeriodStatus, Visit
+from roomlog.models import AuditEntry, PeriodStatus, Room, User, Visit
 from roomlog.models.codes import PeriodState, Role
 from roomlog.row_security import STANDALONE_READ, write_commits
 from roomlog.services import audit, visits
-from roomlog.services.event_times import current_service_day, fill, resolve
+from roomlog.services.event_times import Stamp, current_service_day, fill, resolve
 from tests.support.apps import AuthActions
-from tests.support.capture import key, location_id, staffed_room
+from tests.support.capture import key, location_id, one_tap_visit, staffed_room
 from tests.support.factories import Factory
 
 
@@ -39,7 +41,7 @@ def test_an_anonymous_visit_costs_two_round_trips(
     room, _user = staffed_room(make, auth)
 
     def one() -> None:
-        response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+        response = one_tap_visit(client, room)
         assert response.status_code == 303
 
     trips = round_trips(app, one, tmp_path)
@@ -83,7 +85,7 @@ def test_an_anonymous_visit_in_a_month_with_a_status_gets_the_full_check(
     month = month_start(current_service_day(room))
     dbs.add(PeriodStatus(room_id=room.id, month=month, state=state))
     dbs.commit()
-    response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    response = one_tap_visit(client, room)
     assert response.status_code == status
     assert dbs.scalar(select(func.count()).select_from(Visit)) == (1 if status == 303 else 0)
     entries = dbs.scalars(select(AuditEntry).where(AuditEntry.action == "visit.create")).all()
@@ -97,7 +99,7 @@ def test_an_anonymous_visit_past_the_lock_date_is_refused(
 ) -> None:
     room, _user = staffed_room(make, auth, Role.LEAD)
     long_ago = (current_service_day(room) - dt.timedelta(days=120)).isoformat() + "T12:00"
-    response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key(), "tapped_at": long_ago})
+    response = one_tap_visit(client, room, tapped_at=long_ago)
     assert response.status_code == 409
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 0
 
@@ -124,14 +126,24 @@ def _scoped_request(room_id: int) -> None:
     set_scope(frozenset({room_id}))
 
 
-def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
-    app: Flask, make: Factory, dbs: Session
-) -> None:
+@contextmanager
+def _staff_request(app: Flask, make: Factory) -> Iterator[tuple[Room, User, Stamp]]:
+    """A staff member's request in a new room, its transaction begun before the scope; rolled back and removed after."""
     room = make.room()
     user = make.user(Role.STAFF, rooms=[room])
     with app.test_request_context():
         _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
+        try:
+            yield room, user, resolve(db.session, room, user, None, check_period=False)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+
+
+def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
+    app: Flask, make: Factory, dbs: Session
+) -> None:
+    with _staff_request(app, make) as (room, user, stamp):
         driver = db.session.connection().connection.dbapi_connection
         assert driver is not None
         with write_commits():
@@ -143,41 +155,27 @@ def test_a_write_that_begins_its_transaction_commits_in_its_own_round_trip(
         # write's transaction ended with it: set_config(…, true)).
         assert db.session.scalar(select(func.current_setting("roomlog.room_ids", True))) == str(room.id)
         assert driver.info.transaction_status == pq.TransactionStatus.INTRANS
-        db.session.rollback()
-        db.session.remove()
     assert dbs.scalars(select(Visit.id)).all() == [made.id]
     assert audit.verify(dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()) == []
 
 
 def test_a_write_in_a_transaction_under_way_waits_for_the_commit(app: Flask, make: Factory, dbs: Session) -> None:
-    room = make.room()
-    user = make.user(Role.STAFF, rooms=[room])
-    with app.test_request_context():
-        _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
+    with _staff_request(app, make) as (room, user, stamp):
         db.session.scalar(select(func.count()).select_from(Visit))  # BEGIN went with this one
         with write_commits():
             visits.anonymous_visit(db.session, room, user, stamp, key="d" * 32, payload_hash="h")
         driver = db.session.connection().connection.dbapi_connection
         assert driver is not None and driver.info.transaction_status == pq.TransactionStatus.INTRANS
-        db.session.rollback()  # undoes the visit and its entry: they were part of the open transaction
-        db.session.remove()
+    # Leaving the request rolled back the visit and its entry: they were part of the open transaction.
     assert dbs.scalar(select(func.count()).select_from(Visit)) == 0
     assert dbs.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_a_failed_write_that_begins_its_transaction_leaves_nothing(app: Flask, make: Factory, dbs: Session) -> None:
-    room = make.room()
-    user = make.user(Role.STAFF, rooms=[room])
-    with app.test_request_context():
-        _scoped_request(room.id)
-        stamp = resolve(db.session, room, user, None, check_period=False)
-        with write_commits():
-            made = visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
-            with pytest.raises(IntegrityError):  # the key again: the pipeline's transaction is rolled back
-                visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
-        db.session.rollback()
-        db.session.remove()
+    with _staff_request(app, make) as (room, user, stamp), write_commits():
+        made = visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
+        with pytest.raises(IntegrityError):  # the key again: the pipeline's transaction is rolled back
+            visits.anonymous_visit(db.session, room, user, stamp, key="e" * 32, payload_hash="h")
     assert dbs.scalars(select(Visit.id)).all() == [made.id]
     entries = dbs.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [e.entity_id for e in entries] == [made.id] and audit.verify(entries) == []
@@ -236,7 +234,7 @@ def test_a_page_read_after_the_login_check_sees_the_users_room(
     # The user's scope is sent before SQLAlchemy's next statement: without it, row-level security
     # would hide the visit (the transaction began with no rooms) and the page would be a 404.
     room, _user = staffed_room(make, auth)
-    made = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    made = one_tap_visit(client, room)
     page = client.get(made.headers["Location"])
     assert page.status_code == 200
     other = make.room()
@@ -255,10 +253,10 @@ def test_an_anonymous_visit_on_sqlite_costs_six_statements(
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         sent.append(" ".join(statement.split())[:70])
 
-    client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})  # warm: nothing differs
+    one_tap_visit(client, room)  # warm: nothing differs
     event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+        response = one_tap_visit(client, room)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 303
@@ -273,7 +271,7 @@ def test_a_standalone_read_before_begin_sees_no_room_data_and_a_write_begins_fir
     app: Flask, make: Factory, client: FlaskClient, auth: AuthActions
 ) -> None:
     room, _user = staffed_room(make, auth)
-    assert client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}).status_code == 303
+    assert one_tap_visit(client, room).status_code == 303
     with app.test_request_context():  # a request whose user is not known yet: BEGIN waits
         marked = select(func.count()).select_from(Visit).execution_options(**{STANDALONE_READ: True})
         assert db.session.scalar(marked) == 0  # no scope at all: row-level security shows no rooms
@@ -307,4 +305,4 @@ def test_no_idle_logout_while_an_emergency_is_open_in_the_users_room(
 
 def visit_post(client: FlaskClient, room: object) -> object:
     """Post an anonymous visit (the response)."""
-    return client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()})
+    return one_tap_visit(client, room)

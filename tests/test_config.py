@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from roomlog.config import ConfigError, load_config
+from tests.support.apps import start_in_a_new_process
 
 
 def test_production_without_secrets_stops_with_a_clear_message(tmp_path: Path) -> None:
@@ -21,13 +20,7 @@ def test_production_without_secrets_stops_with_a_clear_message(tmp_path: Path) -
 
 def test_production_start_fails_from_the_command_line(tmp_path: Path) -> None:
     env = {"ROOMLOG_ENV": "production", "ROOMLOG_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-c", "from roomlog import create_app; create_app()"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = start_in_a_new_process(env)
     assert proc.returncode != 0
     assert "ROOMLOG_SECRET_KEY is not set" in proc.stderr
 

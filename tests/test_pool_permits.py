@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
@@ -26,38 +27,19 @@ def _steps(dbs: Session, room: Room) -> list[tuple[str, dt.date]]:
     return [(e.status.value, e.on_date) for e in rows]
 
 
+def _create_esbjerg(runner: FlaskCliRunner, permit: str, on: str) -> Result:
+    """``roomlog room create`` of a room Esbjerg in municipality 561 with a permit status and its date."""
+    return runner.invoke(
+        args=["room", "create", "--name", "Esbjerg", "--municipality", "561", "--permit", permit, "--permit-date", on]
+    )
+
+
 def test_room_create_needs_a_permit_and_its_date(runner: FlaskCliRunner, dbs: Session) -> None:
     missing = runner.invoke(args=["room", "create", "--name", "Esbjerg", "--municipality", "561"])
     assert missing.exit_code == 2 and "--permit" in missing.output
-    bad = runner.invoke(
-        args=[
-            "room",
-            "create",
-            "--name",
-            "Esbjerg",
-            "--municipality",
-            "561",
-            "--permit",
-            "refused",
-            "--permit-date",
-            "2026-01-05",
-        ]
-    )
+    bad = _create_esbjerg(runner, "refused", "2026-01-05")
     assert bad.exit_code == 2
-    ok = runner.invoke(
-        args=[
-            "room",
-            "create",
-            "--name",
-            "Esbjerg",
-            "--municipality",
-            "561",
-            "--permit",
-            "applied",
-            "--permit-date",
-            "2026-01-05",
-        ]
-    )
+    ok = _create_esbjerg(runner, "applied", "2026-01-05")
     assert ok.exit_code == 0, ok.output
     room = _room(dbs, "Esbjerg")
     assert (room.permit_status, room.permit_date) == (PermitStatus.APPLIED, dt.date(2026, 1, 5))
@@ -66,20 +48,7 @@ def test_room_create_needs_a_permit_and_its_date(runner: FlaskCliRunner, dbs: Se
 
 
 def test_room_permit_moves_the_permit_on_and_refuses_impossible_steps(runner: FlaskCliRunner, dbs: Session) -> None:
-    runner.invoke(
-        args=[
-            "room",
-            "create",
-            "--name",
-            "Esbjerg",
-            "--municipality",
-            "561",
-            "--permit",
-            "planned",
-            "--permit-date",
-            "2025-09-01",
-        ]
-    )
+    _create_esbjerg(runner, "planned", "2025-09-01")
     skip = runner.invoke(args=["room", "permit", "--name", "Esbjerg", "--status", "granted", "--date", "2025-10-01"])
     assert skip.exit_code == 1 and "kan ikke gå fra planlagt til tilladelse meddelt" in skip.output
     earlier = runner.invoke(args=["room", "permit", "--name", "esbjerg", "--status", "applied", "--date", "2025-08-01"])

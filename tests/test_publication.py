@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.auth.national_scope import national_scope
 from roomlog.calendar import today_local
-from roomlog.models import Publication
+from roomlog.models import MonthlyHistory, Publication
 from roomlog.reporting.checks import run_checks
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.protect import protect_year
@@ -220,25 +220,26 @@ def test_an_open_month_never_leaves_the_room(
     assert client.get(f"/annual/101/{month.year}").status_code == 200
 
 
+def _revise_history(dbs: Session, room_id: int, month: dt.date, indicator: str, value: int) -> list[str]:
+    """Change one imported history value (imported a second later) and publish; returns the periods published."""
+    row = dbs.scalars(
+        select(MonthlyHistory).where(
+            MonthlyHistory.room_id == room_id, MonthlyHistory.month == month, MonthlyHistory.indicator == indicator
+        )
+    ).one()
+    row.value = value
+    row.imported_at = row.imported_at + dt.timedelta(seconds=1)
+    dbs.flush()
+    return publish(dbs)
+
+
 def test_a_reapproved_month_is_a_new_version_that_keeps_hidden_cells_hidden(
     make: Factory, dbs: Session, client: FlaskClient, world: World
 ) -> None:
-    from roomlog.models import MonthlyHistory
-
     before = client.get("/api/v1/aggregates?from=2022-01&to=2022-01&indicator=emergencies.total",
                         headers=bearer(world.national_token)).get_json()  # fmt: skip
     hidden_before = {(r["room_id"], r["municipality_code"]) for r in before["rows"] if r["suppressed"]}
-    row = dbs.scalars(
-        select(MonthlyHistory).where(
-            MonthlyHistory.room_id == world.skyen.id,
-            MonthlyHistory.month == dt.date(2022, 1, 1),
-            MonthlyHistory.indicator == "consumptions.total",
-        )
-    ).one()
-    row.value = 151
-    row.imported_at = row.imported_at + dt.timedelta(seconds=1)
-    dbs.flush()
-    assert "2022-01" in publish(dbs)
+    assert "2022-01" in _revise_history(dbs, world.skyen.id, dt.date(2022, 1, 1), "consumptions.total", 151)
     dbs.commit()
     versions = dbs.scalars(select(Publication.version).where(Publication.period == "2022-01")).all()
     assert sorted(versions) == [1, 2]
@@ -336,7 +337,6 @@ def _state(session: Session, rooms: list[RoomInfo], labels: list[str], pick: str
 
 
 def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(make: Factory, dbs: Session) -> None:
-    from roomlog.models import MonthlyHistory
     from roomlog.reporting.publication import sources
     from roomlog.reporting.publication.units import year_labels
     from tests.support.worlds import history
@@ -349,17 +349,7 @@ def test_an_lp_attacker_with_both_versions_of_a_revised_month_pins_down_nothing(
     dbs.commit()
     # February: Skyen 12 and H17 2 are hidden, the third room's 0 is shown, København's 14 too.
     # The third room's 0 becomes 3: with version 1, København's new total would give the 3 away.
-    row = dbs.scalars(
-        select(MonthlyHistory).where(
-            MonthlyHistory.room_id == third.id,
-            MonthlyHistory.month == dt.date(2022, 2, 1),
-            MonthlyHistory.indicator == "emergencies.total",
-        )
-    ).one()
-    row.value = 3
-    row.imported_at = row.imported_at + dt.timedelta(seconds=1)
-    dbs.flush()
-    assert "2022-02" in publish(dbs)
+    assert "2022-02" in _revise_history(dbs, third.id, dt.date(2022, 2, 1), "emergencies.total", 3)
     dbs.commit()
     with national_scope(dbs):
         rooms = sources.room_infos(dbs)

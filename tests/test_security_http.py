@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from roomlog import create_app
 from roomlog.config import ConfigError
 from tests.security_routes import DatabaseState, build_world, concrete_methods, spec_for
-from tests.support.apps import AuthActions, make_test_config
+from tests.support.apps import PRODUCTION_ENV, AuthActions, make_test_config
 from tests.support.factories import Factory
 
 EXPECTED = {
@@ -79,12 +79,7 @@ def test_session_cookie_flags(app: Flask, make: Factory) -> None:
 def test_production_cookies_are_secure_and_host_prefixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from roomlog.config import load_config
 
-    env = {
-        "ROOMLOG_ENV": "production",
-        "ROOMLOG_SECRET_KEY": "s" * 40,
-        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
-        "ROOMLOG_DATA_KEY": "d" * 40,
-    }
+    env = PRODUCTION_ENV
     config = load_config(tmp_path, env=env)
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_NAME"] == "__Host-roomlog_session"
@@ -96,12 +91,7 @@ def test_production_cookies_are_secure_and_host_prefixed(tmp_path: Path, monkeyp
 def test_debug_is_impossible_in_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from roomlog.config import load_config
 
-    env = {
-        "ROOMLOG_ENV": "production",
-        "ROOMLOG_SECRET_KEY": "s" * 40,
-        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
-        "ROOMLOG_DATA_KEY": "d" * 40,
-    }
+    env = PRODUCTION_ENV
     assert load_config(tmp_path, env=env, overrides={"DEBUG": True})["DEBUG"] is False
     monkeypatch.setenv("FLASK_DEBUG", "1")
     overrides = {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "PSEUDONYM_KEY": "p" * 40, "DATA_KEY": "d" * 40}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from roomlog.services.pseudonyms import pseudonym
+from tests.support.apps import start_in_a_new_process
 from tests.support.demo_db import DEMO_PSEUDONYM_KEY, SqliteDemo
 
 KEY = DEMO_PSEUDONYM_KEY  # the run's one demo (conftest ``sqlite_demo``) is loaded with this key
@@ -20,13 +19,7 @@ def test_production_refuses_to_start_without_the_pseudonym_key(tmp_path: Path) -
         "ROOMLOG_INSTANCE_PATH": str(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
-    proc = subprocess.run(
-        [sys.executable, "-c", "from roomlog import create_app; create_app()"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = start_in_a_new_process(env)
     assert proc.returncode != 0 and "ROOMLOG_PSEUDONYM_KEY is not set" in proc.stderr
     assert not list(tmp_path.glob("*pseudonym*"))  # nothing generated in production
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from roomlog.auth import totp
 from roomlog.models import RecoveryCode, User
 from roomlog.models.codes import Role
-from tests.support.apps import AuthActions
+from tests.support.apps import PRODUCTION_ENV, AuthActions
 from tests.support.factories import Factory
 
 
@@ -134,12 +134,7 @@ def test_admin_reset_removes_the_factor_and_ends_sessions(app: Flask, make: Fact
 def test_requirement_is_off_in_tests_by_default_and_on_in_production(tmp_path) -> None:
     from roomlog.config import load_config
 
-    env = {
-        "ROOMLOG_ENV": "production",
-        "ROOMLOG_SECRET_KEY": "s" * 40,
-        "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
-        "ROOMLOG_DATA_KEY": "d" * 40,
-    }
+    env = PRODUCTION_ENV
     assert load_config(tmp_path, env=env)["REQUIRE_TOTP"] is True
     assert load_config(tmp_path, env={**env, "ROOMLOG_REQUIRE_TOTP": "0"})["REQUIRE_TOTP"] is False
     assert load_config(tmp_path, env={"ROOMLOG_ENV": "development"})["REQUIRE_TOTP"] is False

@@ -196,6 +196,13 @@ def test_the_attack_finds_a_value_given_away_by_a_total() -> None:
 room_value = st.one_of(st.integers(0, 4), st.integers(0, 14))
 
 
+def room_tables(columns: tuple[int, int], rows: tuple[int, int]) -> st.SearchStrategy[list[list[int]]]:
+    """Tables of room values with every row as wide; ``columns`` and ``rows`` are (fewest, most)."""
+    return st.integers(*columns).flatmap(
+        lambda cols: st.lists(st.lists(room_value, min_size=cols, max_size=cols), min_size=rows[0], max_size=rows[1])
+    )
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(room_value, min_size=1, max_size=3), min_size=1, max_size=3))
 def test_no_hidden_room_or_total_can_be_recovered_in_a_hierarchy(municipalities: list[list[int]]) -> None:
@@ -219,11 +226,7 @@ def test_no_hidden_room_or_total_can_be_recovered_in_a_hierarchy(municipalities:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.integers(2, 3).flatmap(
-        lambda cols: st.lists(st.lists(room_value, min_size=cols, max_size=cols), min_size=2, max_size=2)
-    )
-)
+@given(room_tables(columns=(2, 3), rows=(2, 2)))
 def test_no_hidden_cell_can_be_recovered_in_a_two_way_table(rows: list[list[int]]) -> None:
     values, equations = grid(rows)
     result = protect(values, equations, K)
@@ -244,11 +247,7 @@ def _inside(leaf: tuple[int, int], total: tuple[int, int], n_rows: int, n_cols: 
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.integers(4, 12).flatmap(
-        lambda cols: st.lists(st.lists(room_value, min_size=cols, max_size=cols), min_size=2, max_size=5)
-    )
-)
+@given(room_tables(columns=(4, 12), rows=(2, 5)))
 def test_larger_tables_survive_the_linear_and_interval_attack(rows: list[list[int]]) -> None:
     values, equations = grid(rows)
     result = protect(values, equations, K)

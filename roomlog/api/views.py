@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from roomlog.api.caching import State, compress, etag_for, not_modified, publication_state, validated
+from roomlog.api.caching import compress, etag_for, not_modified, publication_state, validated
 from roomlog.api.errors import api_error, api_language, bad_parameter
 from roomlog.api.formats import datapackage_response, dialect_of, file_response, negotiated
 from roomlog.api.jsonbody import json_response
@@ -80,14 +81,10 @@ NO_PAGE = Message(N_("no page answers this cursor; start without 'cursor' or rep
 def indicators() -> Response:
     """List every indicator with its labels (``label`` in the request's language), definition and whether it adds up."""
     lang = api_language()
-    state = publication_state(db.session)
-    etag = etag_for(state, lang)
-    unchanged = not_modified(etag, state, "application/json")
-    if unchanged is not None:
-        return unchanged
-    return _fresh(
-        jsonify(
-            indicators=[
+    return _conditional_json(
+        lang,
+        lambda: {
+            "indicators": [
                 {
                     "code": i.code,
                     "label_da": i.label_da,
@@ -98,9 +95,7 @@ def indicators() -> Response:
                 }
                 for i in INDICATORS
             ]
-        ),
-        etag,
-        state,
+        },
     )
 
 
@@ -111,14 +106,10 @@ def rooms() -> Response:
     stmt = select(Room).options(joinedload(Room.municipality)).order_by(Room.municipality_code, Room.name)
     if not g.api_national:
         stmt = stmt.where(Room.municipality_code == g.api_municipality)
-    state = publication_state(db.session)
-    etag = etag_for(state, _scope())
-    unchanged = not_modified(etag, state, "application/json")
-    if unchanged is not None:
-        return unchanged
-    return _fresh(
-        jsonify(
-            rooms=[
+    return _conditional_json(
+        _scope(),
+        lambda: {
+            "rooms": [
                 {
                     "id": r.id,
                     "name": r.name,
@@ -129,14 +120,18 @@ def rooms() -> Response:
                 }
                 for r in db.session.scalars(stmt)
             ]
-        ),
-        etag,
-        state,
+        },
     )
 
 
-def _fresh(response: Response, etag: str, state: State) -> Response:
-    return validated(response, etag, state)
+def _conditional_json(variant: str, body: Callable[[], dict[str, Any]]) -> Response:
+    """Answer 304 when the caller holds this publication state's answer; else ``body()`` as JSON with its ETag."""
+    state = publication_state(db.session)
+    etag = etag_for(state, variant)
+    unchanged = not_modified(etag, state, "application/json")
+    if unchanged is not None:
+        return unchanged
+    return validated(jsonify(**body()), etag, state)
 
 
 def _per_window(query: AggregateQuery, rooms_info: list[RoomInfo]) -> int:

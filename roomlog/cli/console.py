@@ -1,4 +1,5 @@
-"""What every command shares on the console: failing with a message, a progress bar, translated domain errors."""
+"""What every command shares on the console: failing with a message, a progress bar, translated domain errors,
+a room named on the command line."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from contextlib import contextmanager
 from typing import NoReturn, TextIO
 
 import click
+from sqlalchemy import func, select
 
 from roomlog.extensions import db
 from roomlog.i18n import message
+from roomlog.models import Room
 
 #: Called with (done, total) as work proceeds.
 Progress = Callable[[int, int], None]
@@ -27,6 +30,14 @@ def fail(text: str) -> NoReturn:
 def fail_with(exc: Exception) -> NoReturn:
     """Fail with a domain error's message, translated (roomlog.i18n.message)."""
     fail(message(exc))
+
+
+def room_named(name: str) -> Room:
+    """Return the room of this name in any case, or fail."""
+    room = db.session.scalar(select(Room).where(func.lower(Room.name) == name.lower()))
+    if room is None:
+        fail(f"no room named {name!r}")
+    return room
 
 
 @contextmanager

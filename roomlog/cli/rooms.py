@@ -6,11 +6,9 @@ import datetime as dt
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
-from roomlog.cli.console import fail, fail_with
+from roomlog.cli.console import fail_with, room_named
 from roomlog.extensions import db
-from roomlog.models import Room
 from roomlog.models.codes import INITIAL_PERMITS, PermitStatus
 from roomlog.services import DomainError
 
@@ -70,9 +68,7 @@ def room_permit(name: str, status: str, on: dt.datetime, note: str) -> None:
     """Record the next step of a room's permit (planned, applied, granted, refused, withdrawn)."""
     from roomlog.services.permits import change_permit
 
-    room = db.session.scalar(select(Room).where(func.lower(Room.name) == name.lower()))
-    if room is None:
-        fail(f"no room named {name!r}")
+    room = room_named(name)
     try:
         change_permit(db.session, room, PermitStatus(status), on.date(), note=note)
     except DomainError as exc:

@@ -7,11 +7,10 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
-from roomlog.cli.console import fail, fail_with
+from roomlog.cli.console import fail, fail_with, room_named
 from roomlog.extensions import db
-from roomlog.models import Municipality, Room
+from roomlog.models import Municipality
 from roomlog.models.codes import Role
 from roomlog.services import DomainError
 
@@ -39,12 +38,7 @@ def user_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    room_rows = []
-    for name in rooms:
-        room = db.session.scalar(select(Room).where(func.lower(Room.name) == name.lower()))
-        if room is None:
-            fail(f"no room named {name!r}")
-        room_rows.append(room)
+    room_rows = [room_named(name) for name in rooms]
     kommune = None
     if municipality:
         kommune = db.session.get(Municipality, municipality)

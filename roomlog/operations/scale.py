@@ -28,15 +28,15 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, add_months, month_end, month_start
 from roomlog.db_guards import allow_history_load
-from roomlog.models import ConsumptionSubstance, Municipality, PeriodStatus, Room, User, Visitor
+from roomlog.models import Municipality, PeriodStatus, Room, User, Visitor
 from roomlog.models.base import utcnow
 from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations import scale_build as build
 from roomlog.operations import scale_bulk as bulk_load
 from roomlog.operations import scale_rows as rows
+from roomlog.operations.synthetic import approve_as_lead, next_ids, reset_sequences
 from roomlog.services import DomainError
 from roomlog.services.accounts import create_user
-from roomlog.services.approval import approve_month
 from roomlog.services.municipalities import ensure_municipalities
 from roomlog.services.rooms import create_room
 
@@ -140,14 +140,6 @@ def _done(session: Session, room_ids: list[int]) -> set[tuple[int, dt.date]]:
     return {(room_id, month) for room_id, month in found}
 
 
-def _next_ids(session: Session) -> dict[str, int]:
-    return {
-        t.__tablename__: (session.scalar(select(func.max(t.id))) or 0) + 1
-        for t in rows.TABLES
-        if t is not ConsumptionSubstance
-    }
-
-
 def _cohorts(session: Session, room_ids: list[int]) -> dict[int, dict[dt.date, list[int]]]:
     """The visitor ids each room already has, by the month they first came."""
     out: dict[int, dict[dt.date, list[int]]] = {room_id: {} for room_id in room_ids}  # home_room_id is never None here
@@ -201,7 +193,7 @@ def generate(
         now=now,
         user_id=lead.id,
         todo=tuple((m, r.id, r.name) for m in months for r in bench_rooms if (r.id, m) not in done),
-        next_ids=_next_ids(session),
+        next_ids={t.__tablename__: start for t, start in next_ids(session).items()},
         cohorts=_cohorts(session, [r.id for r in bench_rooms]),
         dialect=session.get_bind().dialect.name,
     )
@@ -220,7 +212,7 @@ def generate(
                 rows.insert_rows(session, table, built.rows[table.__tablename__])
             if bulk:
                 bulk_load.guards_on(session)
-            rows.reset_sequences(session)
+            reset_sequences(session)
             clock("insert")
             result.counts[(built.room_id, built.month)] = built.counts
             result.rows += built.size
@@ -267,17 +259,7 @@ def _close(session: Session, room: Room, month: dt.date, lead: User, today: dt.d
     ``roomlog publish`` publishes once when the load is done.
     """
     if month_end(month) < today:
-        approve_month(
-            session,
-            room,
-            month,
-            lead,
-            password=None,
-            require_password=False,
-            backdated_reviewed=True,
-            today=today,
-            publish=False,
-        )
+        approve_as_lead(session, room, month, lead, today)
     else:
         session.add(PeriodStatus(room_id=room.id, month=month))
         session.flush()

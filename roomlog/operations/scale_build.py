@@ -23,6 +23,7 @@ from roomlog.calendar import COPENHAGEN, add_months
 from roomlog.models import Visitor
 from roomlog.operations import scale_rows as rows
 from roomlog.operations.scale_mix import PICK
+from roomlog.operations.synthetic import IdAllocator
 from roomlog.services.pseudonyms import check_word, pseudonym
 
 OPENING_COHORT = 3  # × visits a day: the visitors a room knows in its first month (700 at H17's traffic)
@@ -74,7 +75,7 @@ class Cohorts:
         self.by_month = {m: list(ids) for m, ids in by_month.items()}
 
     def add(
-        self, month: dt.date, key: str, ids: rows.IdAllocator, rng: random.Random, per_day: int
+        self, month: dt.date, key: str, ids: IdAllocator, rng: random.Random, per_day: int
     ) -> list[tuple[Any, ...]]:
         """Create the month's cohort (larger when it is the room's first); return the visitor rows."""
         later = any(m < month for m in self.by_month)
@@ -109,7 +110,7 @@ class Cohorts:
 def build_months(plan: Plan) -> Iterator[BuiltMonth]:
     """Build the plan's room-months one after another (ids follow the plan's order)."""
     by_name = {t.__tablename__: t for t in rows.TABLES}
-    ids = rows.IdAllocator({by_name[name]: start for name, start in plan.next_ids.items()})
+    ids = IdAllocator({by_name[name]: start for name, start in plan.next_ids.items()})
     cohorts = {room_id: Cohorts(room_id, found) for room_id, found in plan.cohorts.items()}
     profile = plan.profile
     for month, room_id, room_name in plan.todo:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, text
+from sqlalchemy import Boolean, Date, DateTime
 from sqlalchemy.orm import Session
 
 from roomlog.calendar import COPENHAGEN, month_end
@@ -31,9 +31,11 @@ from roomlog.models import (
 )
 from roomlog.models.base import UTCDateTime
 from roomlog.operations.scale_mix import HOUR_WEIGHTS, OPIOIDS, PICK, Picker
+from roomlog.operations.synthetic import ACTIVITY_TABLES, IdAllocator
 
 EVENT = ("id", "room_id", "occurred_at", "recorded_at", "recorded_by_id", "service_day", "backdated")
 EVENT_TAIL = ("idempotency_key", "request_hash", "voided")
+#: The columns the generator fills, by activity table (inserted in ``ACTIVITY_TABLES``' order).
 COLUMNS: dict[Any, tuple[str, ...]] = {
     Visitor: (
         "id",
@@ -71,7 +73,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     Referral: (*EVENT, *EVENT_TAIL, "visit_id", "target", "mode"),
     ServiceRecord: (*EVENT, *EVENT_TAIL, "visit_id", "service", "quantity"),
 }
-TABLES = tuple(COLUMNS)
+TABLES = ACTIVITY_TABLES
 BULK_CACHE_KIB = 512 * 1024  # SQLite page cache of the generator's connection
 
 
@@ -94,18 +96,6 @@ class MonthRows:
     rows: dict[Any, list[tuple[Any, ...]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     counts: Counter[str] = field(default_factory=Counter)
     visitors_seen: set[int] = field(default_factory=set)
-
-
-class IdAllocator:
-    """Hand out ids above the current maximum of each table."""
-
-    def __init__(self, start: dict[Any, int]) -> None:
-        self.next: dict[Any, int] = dict(start)
-
-    def __call__(self, table: Any) -> int:
-        value = self.next[table]
-        self.next[table] = value + 1
-        return value
 
 
 class MonthBuilder:
@@ -347,15 +337,3 @@ def bulk_load_settings(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-
-
-def reset_sequences(session: Session) -> None:
-    """Move PostgreSQL's id sequences past the ids allocated here."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in TABLES:
-        if table is ConsumptionSubstance:
-            continue
-        name = table.__tablename__
-        sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608 (table names are ours)  # nosec B608
-        session.execute(text(sql))

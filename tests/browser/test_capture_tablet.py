@@ -89,6 +89,22 @@ def _open_emergency(page: Any, live_server: Any, room: Any) -> None:
     assert "/emergencies/" in page.url
 
 
+def _logged_in(live_server: Any, page: Any, login: Any, name: str) -> dict[str, Any]:
+    """Seed a room called ``name`` (:func:`_seed`) and log its staff member in."""
+    s = _seed(live_server, name)
+    login(page, s["user"].username)
+    return s
+
+
+def _on_emergency_screen(live_server: Any, page: Any, login: Any, name: str, *, clock: bool = False) -> dict[str, Any]:
+    """Seed, log in and open an emergency from the board; ``clock``: Playwright's clock is installed first."""
+    s = _logged_in(live_server, page, login, name)
+    if clock:
+        page.clock.install()
+    _open_emergency(page, live_server, s["room"])
+    return s
+
+
 def _screens(live_server: Any, s: dict[str, Any], open_id: int) -> list[tuple[str, str, list[str]]]:
     """Staff screens: (name, path, main action selectors that must be above the fold at 1024×768)."""
     r = f"/rooms/{s['room'].id}"
@@ -115,9 +131,7 @@ def _screens(live_server: Any, s: dict[str, Any], open_id: int) -> list[tuple[st
 def test_every_target_on_every_staff_screen_is_44px_and_main_actions_are_above_the_fold(
     live_server: Any, page: Any, login: Any, shot: Any, viewport: dict[str, int]
 ) -> None:
-    s = _seed(live_server, f"Targets{viewport['width']}")
-    login(page, s["user"].username)
-    _open_emergency(page, live_server, s["room"])
+    s = _on_emergency_screen(live_server, page, login, f"Targets{viewport['width']}")
     open_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     size = f"{viewport['width']}x{viewport['height']}"
     small, hidden, overflowing = [], [], []
@@ -155,10 +169,7 @@ def test_every_target_on_every_staff_screen_is_44px_and_main_actions_are_above_t
 def test_an_open_emergency_screen_outlives_the_idle_timeout(
     live_server: Any, page: Any, login: Any, short_idle: None, viewport: dict[str, int]
 ) -> None:
-    s = _seed(live_server, f"Idle{viewport['width']}")
-    login(page, s["user"].username)
-    page.clock.install()
-    _open_emergency(page, live_server, s["room"])
+    _on_emergency_screen(live_server, page, login, f"Idle{viewport['width']}", clock=True)
     url = page.url
     page.clock.run_for(3 * 60_000)  # three minutes on a one-minute timeout, with the live refreshes running
     assert page.url == url and "/auth/login" not in page.url
@@ -172,8 +183,7 @@ def test_an_open_emergency_screen_outlives_the_idle_timeout(
 def test_idle_notice_only_in_the_last_minute_and_covering_no_control(
     live_server: Any, page: Any, login: Any, viewport: dict[str, int]
 ) -> None:
-    s = _seed(live_server, f"Notice{viewport['width']}")
-    login(page, s["user"].username)
+    s = _logged_in(live_server, page, login, f"Notice{viewport['width']}")
     page.clock.install()
     page.goto(f"{live_server.url}/rooms/{s['room'].id}/check-in")
     limit = int(page.locator("#idle-timer").get_attribute("data-idle-seconds"))
@@ -204,9 +214,7 @@ def test_idle_notice_only_in_the_last_minute_and_covering_no_control(
 def test_cancel_an_emergency_opened_by_mistake(
     live_server: Any, page: Any, login: Any, viewport: dict[str, int]
 ) -> None:
-    s = _seed(live_server, f"Cancel{viewport['width']}")
-    login(page, s["user"].username)
-    _open_emergency(page, live_server, s["room"])
+    s = _on_emergency_screen(live_server, page, login, f"Cancel{viewport['width']}")
     page.locator("[data-action=cancel-emergency]").tap()
     confirm = page.locator("button[data-action=confirm-cancel-emergency]")
     assert confirm.is_visible()  # one tap opens the question; nothing is cancelled yet
@@ -224,10 +232,7 @@ def test_cancel_an_emergency_opened_by_mistake(
 def test_died_asks_for_confirmation_and_the_timer_stops(
     live_server: Any, page: Any, login: Any, shot: Any, viewport: dict[str, int]
 ) -> None:
-    s = _seed(live_server, f"Died{viewport['width']}")
-    login(page, s["user"].username)
-    page.clock.install()
-    _open_emergency(page, live_server, s["room"])
+    s = _on_emergency_screen(live_server, page, login, f"Died{viewport['width']}", clock=True)
     page.locator("summary[data-action=outcome][data-code=died]").tap()
     assert page.locator("button[data-action=confirm-outcome][data-code=died]").is_visible()
     live_server.session.expire_all()
@@ -246,10 +251,7 @@ def test_died_asks_for_confirmation_and_the_timer_stops(
 
 @pytest.mark.parametrize("viewport", SIZES, indirect=True, ids=IDS)
 def test_undo_after_a_one_tap_action(live_server: Any, page: Any, login: Any, viewport: dict[str, int]) -> None:
-    s = _seed(live_server, f"Undo{viewport['width']}")
-    login(page, s["user"].username)
-    page.clock.install()
-    _open_emergency(page, live_server, s["room"])
+    _on_emergency_screen(live_server, page, login, f"Undo{viewport['width']}", clock=True)
     _tap(page, page.locator("button[data-action=naloxone]"))
     assert page.locator("[data-dose-count]").get_attribute("data-dose-count") == "1"
     _tap(page, page.locator("button[data-action=undo]"))
@@ -263,8 +265,7 @@ def test_undo_after_a_one_tap_action(live_server: Any, page: Any, login: Any, vi
 
 
 def test_logout_shows_what_is_still_open_first(live_server: Any, page: Any, login: Any, shot: Any) -> None:
-    s = _seed(live_server, "Logout")
-    login(page, s["user"].username)
+    s = _logged_in(live_server, page, login, "Logout")
     page.goto(f"{live_server.url}/rooms/{s['room'].id}/")
     _tap(page, page.locator("button[data-action=logout]"))
     assert "/end-of-shift?logout=1" in page.url

@@ -56,6 +56,30 @@ def _go_offline(page: Any) -> None:
     page.wait_for_selector(f'{OUTBOX}[data-online="no"]')
 
 
+def _tap_a_visit_offline(page: Any, login_form: Any, username: str, board_url: str) -> None:
+    """Log ``username`` in on the board, once the service worker controls it go offline, tap a one-tap visit."""
+    login_form(page, username)
+    page.goto(board_url)
+    _controlled(page)
+    _go_offline(page)
+    page.click("button[data-action=anonymous-visit]")
+    _waiting(page, 1)
+
+
+def _log_out(page: Any) -> None:
+    page.click("button[data-action=logout]")
+    page.wait_for_url("**/auth/login**")
+
+
+def _log_out_while_the_server_is_out_of_reach(page: Any, waiting: int) -> None:
+    """Back online with the one-tap posts failing (``waiting`` entries stay in the outbox); log out, let them pass."""
+    page.route("**/visits/anonymous", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="{waiting}"]')
+    _log_out(page)
+    page.unroute("**/visits/anonymous")
+
+
 def _replay_ended(page: Any, before: str | None) -> None:
     """Wait until a replay has ended since ``before`` (``data-replayed`` counts them; outbox.js)."""
     page.wait_for_selector(
@@ -173,20 +197,10 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login_form: A
     ida = make.user(Role.STAFF, rooms=[room], username="ida")
     make.user(Role.STAFF, rooms=[room], username="ole")
     board_url = f"{live_server.url}/rooms/{room.id}/"
-    login_form(page, "ida")
-    page.goto(board_url)
-    _controlled(page)
-    _go_offline(page)
-    page.click("button[data-action=anonymous-visit]")
-    _waiting(page, 1)
+    _tap_a_visit_offline(page, login_form, "ida", board_url)
     tapped = _now()
 
-    page.route("**/visits/anonymous", lambda route: route.abort())  # the server stays out of reach for ida
-    page.context.set_offline(False)
-    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="1"]')
-    page.click("button[data-action=logout]")
-    page.wait_for_url("**/auth/login**")
-    page.unroute("**/visits/anonymous")
+    _log_out_while_the_server_is_out_of_reach(page, waiting=1)  # for ida
 
     login_form(page, "ole")  # another user on the same tablet
     page.goto(board_url)
@@ -195,8 +209,7 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login_form: A
     assert page.locator(".outbox-others").is_visible()
     assert _rows(live_server, Visit, Visit.room_id == room.id) == []  # … never sent as ole
 
-    page.click("button[data-action=logout]")
-    page.wait_for_url("**/auth/login**")
+    _log_out(page)
     login_form(page, "ida")  # ida is back: her entry goes, as hers, with the time she tapped it
     page.goto(board_url)
     page.wait_for_selector(".outbox-entry[data-state=sent]")
@@ -240,31 +253,20 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     lead = make.user(Role.LEAD, rooms=[room], username="lis")
     make.user(Role.STAFF, rooms=[room], username="bo")
     board_url = f"{live_server.url}/rooms/{room.id}/"
-    login_form(page, "ida2")
-    page.goto(board_url)
-    _controlled(page)
-    _go_offline(page)
-    page.click("button[data-action=anonymous-visit]")
-    _waiting(page, 1)
+    _tap_a_visit_offline(page, login_form, "ida2", board_url)
     # A second tap within a moment is a double tap; wait until the form takes a new entry.
     page.wait_for_selector("form:has(button[data-action=anonymous-visit]):not([data-sending])", state="attached")
     page.click("button[data-action=anonymous-visit]")
     _waiting(page, 2)
 
-    page.route("**/visits/anonymous", lambda route: route.abort())  # ida's entries cannot reach the server
-    page.context.set_offline(False)
-    page.wait_for_selector(f'{OUTBOX}[data-online="yes"][data-waiting="2"]')
-    page.click("button[data-action=logout]")
-    page.wait_for_url("**/auth/login**")
-    page.unroute("**/visits/anonymous")
+    _log_out_while_the_server_is_out_of_reach(page, waiting=2)  # ida's entries
 
     login_form(page, "bo")  # staff: only the count, no list
     page.goto(board_url)
     page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="2"]')
     assert page.locator(".outbox-lead").is_hidden()
     assert page.locator(".outbox-other-entry").count() == 0
-    page.click("button[data-action=logout]")
-    page.wait_for_url("**/auth/login**")
+    _log_out(page)
 
     login_form(page, "lis")  # the lead sees kind, room, time and who, and decides
     page.goto(board_url)
@@ -290,8 +292,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     ]
     assert _rows(live_server, Visit, Visit.room_id == room.id) == []
 
-    page.click("button[data-action=logout]")
-    page.wait_for_url("**/auth/login**")
+    _log_out(page)
     login_form(page, "ida2")  # the kept entry goes, as ida's; the discarded one never does
     page.goto(board_url)
     page.wait_for_selector(".outbox-entry[data-state=sent]")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from tests.support.postgres import owner_url_for, scratch_pg_database
 
 __all__ = [
     "FAST_ARGON2",
+    "PRODUCTION_ENV",
     "AuthActions",
     "database_url",
     "dispose",
@@ -35,11 +38,30 @@ __all__ = [
     "share_rule_parsing",
     "share_url_builders",
     "sqlite_path",
+    "start_in_a_new_process",
     "statements",
 ]
 
 # Cheap argon2 parameters for tests only; production uses the library's RFC 9106 defaults.
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+#: Production with three long, different secrets: an environment ``load_config`` accepts.
+PRODUCTION_ENV = {
+    "ROOMLOG_ENV": "production",
+    "ROOMLOG_SECRET_KEY": "s" * 40,
+    "ROOMLOG_PSEUDONYM_KEY": "p" * 40,
+    "ROOMLOG_DATA_KEY": "d" * 40,
+}
+
+
+def start_in_a_new_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``create_app()`` in a new Python with only ``env``, as a server would start it; its output is kept."""
+    return subprocess.run(
+        [sys.executable, "-c", "from roomlog import create_app; create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def make_test_config(tmp_path: Path, database_url: str, **extra: object) -> dict[str, object]:

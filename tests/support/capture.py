@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from roomlog.models import Room, User
@@ -40,6 +42,12 @@ def staffed_room(make: Factory, auth: AuthActions, role: Role = Role.STAFF, **us
     return room, person
 
 
+def stored(dbs: Session, model: Any) -> list[Any]:
+    """Every stored row of ``model`` in id order, read again from the database."""
+    dbs.expire_all()
+    return list(dbs.scalars(select(model).order_by(model.id)))
+
+
 def location_id(response: TestResponse, kind: str) -> int:
     """Return the id in a redirect to ``/rooms/<room>/<kind>/<id>``."""
     assert response.status_code == 303, response.status_code
@@ -54,9 +62,15 @@ def check_in(client: FlaskClient, room: Room, **fields: str) -> TestResponse:
     return client.post(f"/rooms/{room.id}/check-in", data=data)
 
 
+def one_tap_visit(client: FlaskClient, room: Room, idempotency_key: str | None = None, **fields: str) -> TestResponse:
+    """Post the one-tap anonymous visit, with a new idempotency key unless given one."""
+    data = {"idempotency_key": idempotency_key or key(), **fields}
+    return client.post(f"/rooms/{room.id}/visits/anonymous", data=data)
+
+
 def visit(client: FlaskClient, room: Room) -> int:
     """Check in an anonymous visitor and return the visit id."""
-    return location_id(client.post(f"/rooms/{room.id}/visits/anonymous", data={"idempotency_key": key()}), "visits")
+    return location_id(one_tap_visit(client, room), "visits")
 
 
 def consume(client: FlaskClient, room: Room, visit_id: int, **fields: Any) -> TestResponse:

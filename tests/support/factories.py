@@ -26,6 +26,7 @@ from roomlog.models import (
 )
 from roomlog.models.base import utcnow
 from roomlog.models.codes import (
+    ROOM_ROLES,
     EmergencyAction,
     EmergencyType,
     PlaceKind,
@@ -91,6 +92,15 @@ class Factory:
         )
         return self._save(user)
 
+    def user_for(self, room: Room, role: Role, username: str | None = None) -> User:
+        """A user of ``role`` whose scope is ``room``: a member (staff, lead), of its municipality, or neither."""
+        return self.user(
+            role,
+            rooms=[room] if role in ROOM_ROLES else [],
+            municipality=room.municipality_code if role == Role.MUNICIPALITY else None,
+            username=username,
+        )
+
     def _event(self, model: type, room: Room, occurred_at: dt.datetime | None = None, **values: Any) -> Any:
         at = occurred_at or utcnow()
         values.setdefault("idempotency_key", uuid.uuid4().hex)
@@ -101,6 +111,13 @@ class Factory:
             service_day=service_day_of(at, room.service_day_cutoff),
             **values,
         )
+
+    def _on_visit(
+        self, model: type, room: Room, visit: Visit | None, occurred_at: dt.datetime | None, **values: Any
+    ) -> Any:
+        """Save a record of ``room`` tied to ``visit`` (or to none), at ``occurred_at`` or else at the visit's time."""
+        at = occurred_at or (visit.occurred_at if visit else None)
+        return self._save(self._event(model, room, at, visit_id=visit.id if visit else None, **values))
 
     def visitor(self, code: str | None = None, birth_year: int = 1985, sex: Sex = Sex.M, **values: Any) -> Visitor:
         digest = pseudonym("test-pseudonym-key-for-tests-only-0123", code or f"CODE{next(_seq)}")
@@ -173,16 +190,7 @@ class Factory:
         occurred_at: dt.datetime | None = None,
         **values: Any,
     ) -> Referral:
-        return self._save(
-            self._event(
-                Referral,
-                room,
-                occurred_at or (visit.occurred_at if visit else None),
-                visit_id=visit.id if visit else None,
-                target=target,
-                **values,
-            )
-        )
+        return self._on_visit(Referral, room, visit, occurred_at, target=target, **values)
 
     def service(
         self,
@@ -193,14 +201,4 @@ class Factory:
         occurred_at: dt.datetime | None = None,
         **values: Any,
     ) -> ServiceRecord:
-        return self._save(
-            self._event(
-                ServiceRecord,
-                room,
-                occurred_at or (visit.occurred_at if visit else None),
-                visit_id=visit.id if visit else None,
-                service=service,
-                quantity=quantity,
-                **values,
-            )
-        )
+        return self._on_visit(ServiceRecord, room, visit, occurred_at, service=service, quantity=quantity, **values)

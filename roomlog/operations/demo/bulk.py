@@ -8,32 +8,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from roomlog.models import (
-    Consumption,
-    ConsumptionSubstance,
-    Emergency,
-    EmergencyActionRecord,
-    Referral,
-    ServiceRecord,
-    Visit,
-    Visitor,
-)
 from roomlog.models.bulk import insert_many
+from roomlog.operations.synthetic import ACTIVITY_TABLES, IdAllocator, next_ids, reset_sequences
 
-#: Parents before children.
-TABLES: tuple[Any, ...] = (
-    Visitor,
-    Visit,
-    Consumption,
-    ConsumptionSubstance,
-    Emergency,
-    EmergencyActionRecord,
-    Referral,
-    ServiceRecord,
-)
 #: Columns a row may leave out (it then stores NULL).
 DEFAULTS = {"outcome_at": None, "ended_at": None, "note": None}
 
@@ -43,21 +23,13 @@ class BulkRows:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.rows: dict[Any, list[dict[str, Any]]] = {t: [] for t in TABLES}
-        self.next_id = {
-            t: (session.scalar(select(func.max(t.id))) or 0) + 1 for t in TABLES if t is not ConsumptionSubstance
-        }
-
-    def new_id(self, table: Any) -> int:
-        """Allocate the next id of ``table``."""
-        value: int = self.next_id[table]
-        self.next_id[table] += 1
-        return value
+        self.rows: dict[Any, list[dict[str, Any]]] = {t: [] for t in ACTIVITY_TABLES}
+        self.new_id = IdAllocator(next_ids(session))
 
     def flush_all(self) -> int:
         """Insert the collected rows in dependency order; returns rows inserted."""
         count = 0
-        for table in TABLES:
+        for table in ACTIVITY_TABLES:
             rows = self.rows[table]
             if rows:
                 cols = set().union(*(r.keys() for r in rows))
@@ -69,13 +41,6 @@ class BulkRows:
                 insert_many(self.session, cast(Table, table.__table__), rows)
                 count += len(rows)
                 self.rows[table] = []
-        if self.session.get_bind().dialect.name == "postgresql":
-            for table in self.next_id:
-                name = table.__tablename__
-                # Table names come from our own models, never from input.
-                sql = (
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"  # noqa: S608 (table names are ours)  # nosec B608
-                )
-                self.session.execute(text(sql))
+        reset_sequences(self.session)
         self.session.flush()
         return count

@@ -12,8 +12,9 @@ from roomlog.models import Municipality, Room, User
 from roomlog.models.codes import PermitStatus, Role
 from roomlog.operations.demo.facts import ASSISTED_ROOMS, ROOMS, USERS
 from roomlog.operations.demo.pool import PLANNED_ROOM
+from roomlog.operations.synthetic import approve_as_lead
 from roomlog.services.accounts import create_user
-from roomlog.services.approval import accept_month, approve_month
+from roomlog.services.approval import accept_month
 from roomlog.services.passwords import Params
 from roomlog.services.rooms import create_room
 
@@ -81,17 +82,7 @@ def approve_past_months(session: Session, rooms: list[Room], start: dt.date, tod
         )
         month = month_start(start)
         while lead is not None and month < current:
-            approve_month(
-                session,
-                room,
-                month,
-                lead,
-                password=None,
-                require_password=False,
-                backdated_reviewed=True,
-                today=today,
-                publish=False,  # the demo command publishes once at the end
-            )
+            approve_as_lead(session, room, month, lead, today)  # the demo command publishes once at the end
             if kommune is not None and month < add_months(current, -1):
                 accept_month(session, room, month, kommune, publish=False)
             month = add_months(month, 1)

@@ -110,3 +110,34 @@ def test_templates_follow_the_locale_within_a_request(app: Flask) -> None:
         assert catalogue() is get_translations()
     with app.app_context():  # outside a request: the locale selector's Danish, as Flask-Babel gives it
         assert message("Log in") == "Log ind" and catalogue() is get_translations()
+
+
+def test_template_gettext_is_jinjas_new_style_gettext(app: Flask) -> None:
+    """Templates' ``_()`` and ``gettext()`` (``roomlog.i18n.template_gettext``, one call) give what Jinja's own
+    new-style chain gives (``_`` → the context's ``gettext`` → the catalogue), escaped or not, in both languages."""
+    from jinja2 import Environment
+
+    from roomlog.i18n import template_gettext
+
+    jinjas = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # overlaid below with and without
+    jinjas.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+    )
+    source = (
+        "{{ _('Log in') }}|{{ gettext('Username') }}|{{ _('since %(month)s', month=m) }}"
+        "|{{ _('100%% <b>%(x)s</b>', x=m) }}"
+        "|{% autoescape false %}{{ _('since %(month)s', month=m) }}{% endautoescape %}"
+        "|{% for i in [1] %}{{ _('Log in') }}{% endfor %}|{{ _('Log in') | length }}|{{ _('100%% sure') }}"
+    )
+    assert app.jinja_env.globals["_"] is template_gettext and app.jinja_env.globals["gettext"] is template_gettext
+    with app.test_request_context("/"):
+        for language in ("da", "en"):
+            with force_locale(language):
+                for name in ("page.html", "page.txt"):  # autoescaped, plain
+                    ours = app.jinja_env.overlay(autoescape=name.endswith(".html")).from_string(source)
+                    theirs = jinjas.overlay(autoescape=name.endswith(".html")).from_string(source)
+                    for value in ("<i>2026-10</i> & 'x'", "plain"):
+                        assert ours.render(m=value) == theirs.render(m=value), (language, name, value)
+        assert app.jinja_env.from_string("{{ _('Log in') }}").render() == "Log ind"

@@ -58,12 +58,40 @@ def stored_shares(session, rooms, years: Iterable[int]) -> Counter[tuple[str, ..
     return out
 
 
-def counted(cells: Iterable[object], codes: Sequence[str] | None = None) -> Counter[str]:
-    """Figures (a value or ``..``) and hidden ones among ``cells`` (read-side :class:`Cell`), headline apart."""
+#: Stored periods read for :func:`small_block` (label → latest version).
+STORED: dict[str, object] = {}
+
+
+def small_block(session, table, unit, cell) -> bool:
+    """Whether a hidden figure of ``table`` has a calendar block that is a small count (1..k−1) for its unit: then
+    no protection can show it (a small block has a small part however it is split), unless a later block is shown
+    instead. The blocks are the table's (since opening: those from the figure's first month covered)."""
+    from roomlog.reporting.publication.coverage import first_month_of_label
+    from roomlog.reporting.publication.store import latest
+
+    labels = list(table.blocks)
+    if cell.coverage:
+        labels = [label for label in labels if first_month_of_label(label) >= cell.coverage]
+    missing = [label for label in labels if label not in STORED]
+    if missing:
+        STORED.update(latest(session, missing))
+    for label in labels:
+        stored = STORED.get(label)
+        found = stored.cells.get((unit, cell.indicator)) if stored is not None else None  # type: ignore[attr-defined]
+        if found is not None and found.exact is not None and 0 < found.exact < table.threshold:
+            return True
+    return False
+
+
+def counted(
+    cells: Iterable[tuple[object, object]], codes: Sequence[str] | None = None, session=None, table=None
+) -> Counter[str]:
+    """Figures (a value or ``..``) and hidden ones among ``(unit, cell)`` (read-side :class:`Cell`), headline apart;
+    with ``session`` and ``table``, the hidden ones with a small block (:func:`small_block`) are counted apart."""
     from roomlog.reporting.overview import HEADLINE
 
     out: Counter[str] = Counter()
-    for cell in cells:
+    for unit, cell in cells:
         if codes is not None and cell.indicator not in codes:  # type: ignore[attr-defined]
             continue
         state = cell.state  # type: ignore[attr-defined]
@@ -72,18 +100,19 @@ def counted(cells: Iterable[object], codes: Sequence[str] | None = None) -> Coun
         group = "headline" if cell.indicator in HEADLINE else "other"  # type: ignore[attr-defined]
         out[f"{group} figures"] += 1
         out[f"{group} hidden"] += state == "hidden"
+        if state == "hidden" and table is not None and small_block(session, table, unit, cell):
+            out[f"{group} small"] += 1
     return out
 
 
 def share(c: Counter[str], group: str) -> str:
-    n, h = c[f"{group} figures"], c[f"{group} hidden"]
-    return f"{h}/{n} ({100 * h / max(n, 1):.0f} %)"
+    n, h, small = c[f"{group} figures"], c[f"{group} hidden"], c[f"{group} small"]
+    return f"{h}/{n} ({100 * h / max(n, 1):.0f} %; {small} with a small block)"
 
 
 def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str]:
     """One line per default page (and per unit level of its headline rows): how many figures are ``..``."""
     from roomlog.reporting.indicators import CODES
-    from roomlog.reporting.overview import headline_rows
     from roomlog.reporting.periods import Period
     from roomlog.reporting.publication import read
     from roomlog.reporting.publication.units import NATIONAL, municipalities
@@ -103,28 +132,25 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
 
     def national_page(name: str, window: Window) -> None:
         now, before, since = three(window)
-        rows = headline_rows(now, before, since, rooms, "national")
         for level in LEVELS:
-            picked = [
-                r for r in rows if (r.municipality_code is None) == (level == "national")
-                and (level != "room" or not r.is_total) and (level != "municipality" or r.is_total)
-            ]  # fmt: skip
-            for what, attr in (
-                ("consumptions", "consumptions"),
-                ("consumptions last year", "consumptions_last_year"),
-                ("acute treatments", "acute"),
-                ("acute treatments since opening", "acute_since_opening"),
-                ("consumptions since opening", "consumptions_since_opening"),
+            units = [u for u in _units(rooms) if u[0] == level]
+            for what, t, code in (
+                ("consumptions", now, "consumptions.total"),
+                ("consumptions last year", before, "consumptions.total"),
+                ("acute treatments", now, "emergencies.acute_treatments"),
+                ("acute treatments since opening", since, "emergencies.acute_treatments"),
+                ("consumptions since opening", since, "consumptions.total"),
             ):
-                c = counted(getattr(r, attr) for r in picked)
+                c = counted(((u, t.cell(u, code)) for u in units), session=session, table=t)
                 out.append(f"  {name} {window.label}: headline rows, {level:12} {what:31} {share(c, 'headline')}")
         units = [("municipality", m) for m in municipalities(rooms)] + [NATIONAL]
-        c = counted(now.cell(u, code) for u in units for code in CODES)
+        c = counted(((u, now.cell(u, code)) for u in units for code in CODES), session=session, table=now)
         out.append(
             f"  {name} {window.label}: table (municipalities, nation) headline {share(c, 'headline')},"
             f" other {share(c, 'other')}"
         )
-        c = counted([before.cell(NATIONAL, code) for code in CODES] + [since.cell(NATIONAL, code) for code in CODES])
+        c = counted([(NATIONAL, before.cell(NATIONAL, code)) for code in CODES])
+        c += counted([(NATIONAL, since.cell(NATIONAL, code)) for code in CODES])
         out.append(
             f"  {name} {window.label}: nation's last year + since opening, headline {share(c, 'headline')},"
             f" other {share(c, 'other')}"
@@ -142,7 +168,7 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
     for code, members in municipalities(rooms).items():
         units = [r.unit for r in members] + [("municipality", code)]
         for name, t in (("month", now), ("last year", before), ("since opening", since)):
-            c = counted(t.cell(u, ind) for u in units for ind in CODES)
+            c = counted(((u, t.cell(u, ind)) for u in units for ind in CODES), session=session, table=t)
             out.append(
                 f"  /municipality/ start {latest:%Y-%m} {code} {name:13}: headline {share(c, 'headline')},"
                 f" other {share(c, 'other')}"
@@ -153,7 +179,7 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
         since = read.table(session, read.since_opening(session, year_window(year)), rooms, threshold, partial=True)
         for level in LEVELS:
             units = [u for u in _units(rooms) if u[0] == level]
-            c = counted(since.cell(u, code) for u in units for code in CODES)
+            c = counted(((u, since.cell(u, code)) for u in units for code in CODES), session=session, table=since)
             out.append(
                 f"  since opening through {year}-12, {level:12}: headline {share(c, 'headline')},"
                 f" other {share(c, 'other')}"

@@ -116,13 +116,14 @@ def _narrow(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> di
 
 
 def test_a_swap_leaves_no_small_count_narrower_than_k() -> None:
-    """24 random tables (the quarter above with random counts, and rooms × months with national sums) and random
+    """28 random tables (the quarter above with random counts, and rooms × months with national sums) and random
     hidden sets around a protection (more headline totals and other cells hidden): :func:`swap` shows hidden
     headline totals, hiding cells instead where needed. A fresh LP then finds no small count narrower than k and
     no hidden cell narrower than k that was not so before; no more headline totals of k or more are hidden, no
     cell published before (``fixed``) changes, and no cell hidden in an earlier version is shown."""
     shown = traded = 0
-    for n in range(24):
+    # 28 (was 24): with session 15's protection the first 24 tables gave only 2 trades; the floor stays 3.
+    for n in range(28):
         rng = random.Random(1500 + n)
         if n % 3 == 2:
             exact, rels = _table(rng, rooms=rng.randint(2, 4), months=3)

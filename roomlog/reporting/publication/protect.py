@@ -344,13 +344,14 @@ def _read_first(
     The second pass (:func:`release_secondary` over :func:`_secondary`) tries each cell with its twins only: a room's
     year beside a visible municipal year pins its sibling room, so neither is shown alone.
     """
-    groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
-    years = [g for g in groups if any(kind_of_label(k[0]) == "year" for k in g)]
-    quarters = [
-        g
-        for g in groups
-        if g not in years and any(kind_of_label(k[0]) == "quarter" and k[2] in HEADLINE_TOTALS for k in g)
-    ]
+    years: list[set[Key]] = []
+    quarters: list[set[Key]] = []
+    for group in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents):
+        kinds = {kind_of_label(k[0]) for k in group}
+        if "year" in kinds:
+            years.append(group)
+        elif "quarter" in kinds and any(k[2] in HEADLINE_TOTALS for k in group):
+            quarters.append(group)
     return _with_siblings(years, by_key) + _with_siblings(quarters, by_key)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.protect import protect_year
 from roomlog.reporting.publication.units import NATIONAL, Key, Relation, RoomInfo, relations, year_labels
@@ -22,6 +24,14 @@ ROOMS = [
     RoomInfo(4, "Aarhus", "751", "Aarhus", dt.date(2013, 11, 1)),
     RoomInfo(5, "Vejle", "630", "Vejle", dt.date(2021, 3, 1)),
 ]
+#: Naloxone cases of 2025 by room and month (a random draw in which the old passes hid both København rooms' years).
+MONTHS = {
+    1: (2, 1, 3, 5, 0, 3, 1, 3, 2, 6, 1, 5),
+    2: (5, 0, 5, 3, 4, 8, 2, 3, 1, 0, 4, 2),
+    3: (1, 1, 2, 1, 1, 0, 0, 0, 2, 0, 1, 2),
+    4: (0, 2, 3, 3, 1, 1, 2, 4, 0, 2, 1, 2),
+    5: (0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1),
+}
 
 
 def _year(code: str, months_by_room: dict[int, tuple[int, ...]]) -> tuple[dict[Key, int], list[Relation]]:
@@ -50,16 +60,7 @@ def test_a_room_s_year_of_a_breakdown_is_shown_with_its_sibling_when_the_audit_a
     one at a time (only the headline indicators' years were tried with their siblings) and hid both. Now every
     indicator's years are tried with their siblings first: both are shown, and a fresh LP finds no hidden cell of
     any value narrower than k."""
-    exact, rels = _year(
-        NALOXONE,
-        {
-            1: (2, 1, 3, 5, 0, 3, 1, 3, 2, 6, 1, 5),
-            2: (5, 0, 5, 3, 4, 8, 2, 3, 1, 0, 4, 2),
-            3: (1, 1, 2, 1, 1, 0, 0, 0, 2, 0, 1, 2),
-            4: (0, 2, 3, 3, 1, 1, 2, 4, 0, 2, 1, 2),
-            5: (0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1),
-        },
-    )
+    exact, rels = _year(NALOXONE, MONTHS)
     hidden = protect_year(exact, rels, K, {})
     skyen, h17 = ("2025", ("room", "1"), NALOXONE), ("2025", ("room", "2"), NALOXONE)
     assert (exact[skyen], exact[h17]) == (32, 37)
@@ -71,3 +72,27 @@ def test_a_room_s_year_of_a_breakdown_is_shown_with_its_sibling_when_the_audit_a
     # The small year of Vejle (3) stays hidden, and so does one more municipal year (else nation − the others).
     assert ("2025", ("room", "5"), NALOXONE) in hidden
     assert sum(1 for k in hidden if k[0] == "2025" and k[1][0] == "municipality") >= 2
+
+
+def test_closing_a_month_gives_the_pass_nothing_to_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing one month protects only that month's cells (everything published before is fixed): no year or quarter
+    cell is new, so the pass tries nothing and spends no solve, and the month's cells are decided as without it."""
+    from roomlog.reporting.publication import protect
+
+    exact, rels = _year(NALOXONE, MONTHS)
+    first = protect_year(exact, rels, K, {})
+    fixed = {k: k in first for k in exact if k[0] != "2025-10"}
+    tried: list[list[set[Key]]] = []
+    real = protect._read_first
+
+    def spy(*args: object, **kwargs: object) -> list[set[Key]]:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        tried.append(found)
+        return found
+
+    monkeypatch.setattr(protect, "_read_first", spy)
+    closing = protect_year(exact, rels, K, fixed)
+    assert tried == [[]]
+    monkeypatch.setattr(protect, "_read_first", lambda *args, **kwargs: [])
+    assert protect_year(exact, rels, K, fixed) == closing
+    assert all((k in closing) == hidden for k, hidden in fixed.items())

@@ -7,23 +7,15 @@ The reference is the fresh LP of :func:`~roomlog.reporting.publication.audit.ran
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from roomlog.reporting.publication.audit import ranges
 from roomlog.reporting.publication.protect import protect_year
-from roomlog.reporting.publication.units import NATIONAL, Key, Relation, RoomInfo, relations, year_labels
+from roomlog.reporting.publication.units import NATIONAL, Key, Relation, relations, year_labels
+from tests.test_publication_swap import ROOMS
 
 K = 5
 NALOXONE = "emergencies.naloxone"
-ROOMS = [
-    RoomInfo(1, "Skyen", "101", "København", dt.date(2016, 6, 1)),
-    RoomInfo(2, "H17", "101", "København", dt.date(2012, 9, 1)),
-    RoomInfo(3, "Odense", "461", "Odense", dt.date(2013, 10, 1)),
-    RoomInfo(4, "Aarhus", "751", "Aarhus", dt.date(2013, 11, 1)),
-    RoomInfo(5, "Vejle", "630", "Vejle", dt.date(2021, 3, 1)),
-]
 #: Naloxone cases of 2025 by room and month (a random draw in which the old passes hid both København rooms' years).
 MONTHS = {
     1: (2, 1, 3, 5, 0, 3, 1, 3, 2, 6, 1, 5),

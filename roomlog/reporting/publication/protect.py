@@ -281,7 +281,7 @@ def protect_year(
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         # Then the rest of what the pages read first (:func:`_read_first`): the year cells of every other indicator
         # (a year page, since opening by year) and the quarters of the headline indicators (the year to date).
-        first = _read_first(state, exact, threshold, blocked, twins, narrow_cells, parents, by_key)
+        first = _read_first(_secondary(state, exact, threshold, blocked, twins, narrow_cells, parents), by_key)
         if first and release_secondary(
             state, audit, first, min(READ_FIRST_SOLVES, READ_FIRST_SOLVES_PER_GROUP * len(first)), refused=refused
         ):
@@ -326,27 +326,19 @@ def protect_year(
     return _hidden(state)
 
 
-def _read_first(
-    state: _State,
-    exact: Mapping[Key, int],
-    threshold: int,
-    blocked: AbstractSet[Key],
-    twins: Mapping[Key, list[Key]],
-    narrow_cells: Mapping[Key, tuple[float, float]],
-    parents: AbstractSet[str | None],
-    by_key: Mapping[Key, list[Relation]],
-) -> list[set[Key]]:
-    """The hidden complements the pages read first, with their siblings (:func:`_with_siblings`), in this order.
+def _read_first(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]]) -> list[set[Key]]:
+    """Of ``groups`` (:func:`_secondary`'s), those the pages read first, with their siblings (:func:`_with_siblings`).
 
     First the year cells of every indicator (``/national/`` for a year; since opening by year is a sum of years),
     then the quarters of the headline indicators (the year to date is a sum of quarters and the months of the
-    quarter not yet complete), each in :func:`_secondary`'s order (national, municipal, room; larger first).
+    quarter not yet complete), each in the given order (:func:`_secondary`'s: national, municipal, room; larger
+    first).
     The second pass (:func:`release_secondary` over :func:`_secondary`) tries each cell with its twins only: a room's
     year beside a visible municipal year pins its sibling room, so neither is shown alone.
     """
     years: list[set[Key]] = []
     quarters: list[set[Key]] = []
-    for group in _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents):
+    for group in groups:
         kinds = {kind_of_label(k[0]) for k in group}
         if "year" in kinds:
             years.append(group)

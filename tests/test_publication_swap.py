@@ -116,14 +116,13 @@ def _narrow(exact: dict[Key, int], rels: list[Relation], hidden: set[Key]) -> di
 
 
 def test_a_swap_leaves_no_small_count_narrower_than_k() -> None:
-    """28 random tables (the quarter above with random counts, and rooms × months with national sums) and random
+    """24 random tables (the quarter above with random counts, and rooms × months with national sums) and random
     hidden sets around a protection (more headline totals and other cells hidden): :func:`swap` shows hidden
     headline totals, hiding cells instead where needed. A fresh LP then finds no small count narrower than k and
     no hidden cell narrower than k that was not so before; no more headline totals of k or more are hidden, no
     cell published before (``fixed``) changes, and no cell hidden in an earlier version is shown."""
     shown = traded = 0
-    # 28 (was 24): with session 15's protection the first 24 tables gave only 2 trades; the floor stays 3.
-    for n in range(28):
+    for n in range(24):
         rng = random.Random(1500 + n)
         if n % 3 == 2:
             exact, rels = _table(rng, rooms=rng.randint(2, 4), months=3)
@@ -136,7 +135,8 @@ def test_a_swap_leaves_no_small_count_narrower_than_k() -> None:
         assert not any(0 < exact[k] < K for k in before)
         fixed = {k: k in hidden for k in exact if k[0] == "2022-02" and rng.random() < 0.5}
         # Hidden in an earlier version (a republished month keeps them hidden).
-        forced = {k for k in hidden if k not in fixed and rng.random() < 0.2}
+        # Drawn in a fixed order: a set's order follows the hash seed, and so did which cells were forced.
+        forced = {k for k in sorted(hidden, key=repr) if k not in fixed and rng.random() < 0.2}
         equations = _equations(rels)
         twins = _twins(exact, equations)
         state = _State(exact, equations, dict.fromkeys(fixed), _cost(exact, K, set(), twins))  # type: ignore[arg-type]

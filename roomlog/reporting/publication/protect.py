@@ -52,6 +52,11 @@ SOLVES_PER_GROUP = 4
 #: The year cells of the headline indicators (at most a few dozen groups a year) are each given a whole try:
 #: one try of a room's year with its siblings costs 30–50 solves on the demos.
 YEAR_SOLVES_PER_GROUP = 64
+#: Solves per group, and at most in all a year, of the pass over what the pages read first (:func:`_read_first`: every
+#: indicator's year cells, the headline indicators' quarters), before the second pass. A whole year of the 24-month demo
+#: has 27–140 such groups (2025: 140; the 3,000 solves were spent after 13 tries on its large blocks).
+READ_FIRST_SOLVES_PER_GROUP = 16
+READ_FIRST_SOLVES = 3000
 #: Solves per national quarter left untried by the second pass, tried after it (the ministry's figures).
 NATIONAL_SOLVES_PER_GROUP = 16
 #: The most cells :func:`_hide_near` hides together for one candidate (it, its twins, partners in its sums).
@@ -73,7 +78,7 @@ NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
 SWAP_SOLVES = 3000
 #: Narrow small counts :func:`swap` frees (one LP each) for one headline total before it gives the total up.
 SWAP_ROUNDS = 6
-MEMO_VERSION = 6  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+MEMO_VERSION = 7  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -274,6 +279,13 @@ def protect_year(
         )
         if years and release_secondary(state, audit, years, YEAR_SOLVES_PER_GROUP * len(years)):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+        # Then the rest of what the pages read first (:func:`_read_first`): the year cells of every other indicator
+        # (a year page, since opening by year) and the quarters of the headline indicators (the year to date).
+        first = _read_first(_secondary(state, exact, threshold, blocked, twins, narrow_cells, parents), by_key)
+        if first and release_secondary(
+            state, audit, first, min(READ_FIRST_SOLVES, READ_FIRST_SOLVES_PER_GROUP * len(first)), refused=refused
+        ):
+            narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)
         budget = min(SECONDARY_SOLVES, SOLVES_PER_GROUP * len(groups))
         start = audit.solves
@@ -312,6 +324,27 @@ def protect_year(
     if not leaks:
         swap(state, exact, threshold, fixed, blocked, equations, twins, by_key, left, SWAP_SOLVES)
     return _hidden(state)
+
+
+def _read_first(groups: list[set[Key]], by_key: Mapping[Key, list[Relation]]) -> list[set[Key]]:
+    """Of ``groups`` (:func:`_secondary`'s), those the pages read first, with their siblings (:func:`_with_siblings`).
+
+    First the year cells of every indicator (``/national/`` for a year; since opening by year is a sum of years),
+    then the quarters of the headline indicators (the year to date is a sum of quarters and the months of the
+    quarter not yet complete), each in the given order (:func:`_secondary`'s: national, municipal, room; larger
+    first).
+    The second pass (:func:`release_secondary` over :func:`_secondary`) tries each cell with its twins only: a room's
+    year beside a visible municipal year pins its sibling room, so neither is shown alone.
+    """
+    years: list[set[Key]] = []
+    quarters: list[set[Key]] = []
+    for group in groups:
+        kinds = {kind_of_label(k[0]) for k in group}
+        if "year" in kinds:
+            years.append(group)
+        elif "quarter" in kinds and any(k[2] in HEADLINE_TOTALS for k in group):
+            quarters.append(group)
+    return _with_siblings(years, by_key) + _with_siblings(quarters, by_key)
 
 
 def _guarded(key: Key, exact: Mapping[Key, int], threshold: int) -> bool:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from flask.testing import FlaskClient
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import roomlog
+from roomlog.form_messages import TranslatedForm
 from roomlog.models import AuditEntry, Room, User
 from roomlog.models.codes import Role
 from tests.support.apps import AuthActions
@@ -47,6 +53,26 @@ def test_room_form_errors_keep_what_was_typed(
     page = client.post("/admin/rooms/new", data={**ROOM_FORM, "places_injection": "500"}).get_data(as_text=True)
     assert "Aalborg Stue" in page and 'class="error"' in page
     assert dbs.scalar(select(Room).where(Room.name == "Aalborg Stue")) is None
+
+
+def test_form_errors_are_in_danish_on_every_form(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    """WTForms ships no Danish: every form must take its messages from roomlog's catalogue (TranslatedForm)."""
+    _admin(make, auth)
+    bad = {**ROOM_FORM, "places_injection": "-999999", "permit_date": "", "service_day_cutoff": ""}
+    page = client.post("/admin/rooms/new", data=bad).get_data(as_text=True)
+    assert "Tallet skal være mellem 0 og 99." in page and "Feltet skal udfyldes." in page
+    assert "Number must be" not in page and "This field is required" not in page
+    forms = [
+        form
+        for module in pkgutil.walk_packages(roomlog.__path__, "roomlog.")
+        if module.name.endswith("forms") or module.name.endswith("tokens")
+        for form in vars(importlib.import_module(module.name)).values()
+        if isinstance(form, type) and issubclass(form, FlaskForm) and form.__module__ == module.name
+    ]
+    assert len(forms) >= 20
+    assert [form.__name__ for form in forms if not issubclass(form, TranslatedForm)] == []
 
 
 def test_admin_creates_disables_and_resets_a_user(

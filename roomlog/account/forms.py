@@ -1,17 +1,18 @@
 """Account forms: language, password and enrolling an authenticator app."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from roomlog.form_messages import TranslatedForm
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(TranslatedForm):
     language = SelectField(_l("Language"), choices=[("da", "Dansk"), ("en", "English")])
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(TranslatedForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=256)],
@@ -27,7 +28,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(TranslatedForm):
     code = StringField(
         _l("The 6-digit code your app shows now"),
         validators=[DataRequired(), Length(max=16)],

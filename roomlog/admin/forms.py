@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,10 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from roomlog.form_messages import TranslatedForm
 from roomlog.models.codes import INITIAL_PERMITS, OperatorType, PermitStatus, Role, RoomModel
 
 
-class RoomForm(FlaskForm):
+class RoomForm(TranslatedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     municipality_code = SelectField(_l("Municipality"), validators=[DataRequired()])
     operator_name = StringField(_l("Operator"), validators=[Optional(), Length(max=160)])
@@ -37,7 +37,7 @@ class RoomForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class UserForm(FlaskForm):
+class UserForm(TranslatedForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), choices=Role.choices())
     rooms = SelectMultipleField(_l("Rooms (staff and leads)"), coerce=int, validate_choice=True)
@@ -49,13 +49,13 @@ class UserForm(FlaskForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(TranslatedForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
 
 
-class PermitForm(FlaskForm):
+class PermitForm(TranslatedForm):
     status = SelectField(_l("New permit status"), choices=PermitStatus.choices())
     on_date = DateField(_l("Date"), validators=[InputRequired()])
     note = StringField(_l("Note (e.g. the ministry's reference)"), validators=[Optional(), Length(max=500)])

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
@@ -14,18 +13,19 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from roomlog.admin.views import bp
 from roomlog.extensions import db
+from roomlog.form_messages import TranslatedForm
 from roomlog.i18n import current_language, message
 from roomlog.models import ApiToken, User
 from roomlog.services import DomainError
 from roomlog.services.tokens import TOKEN_ROLES, create_token, revoke_token, tokens_listing
 
 
-class TokenForm(FlaskForm):
+class TokenForm(TranslatedForm):
     user_id = SelectField(_l("Owner"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TranslatedForm):
     """Only the CSRF token."""
 
 

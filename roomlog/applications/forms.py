@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from roomlog.form_messages import TranslatedForm
 from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
 from roomlog.web.fields import AmountField
 
 
-class NewApplicationForm(FlaskForm):
+class NewApplicationForm(TranslatedForm):
     room_id = SelectField(_l("Room"), validators=[Optional()])
     new_room_name = StringField(_l("Name of the new room"), validators=[Optional(), Length(max=120)])
     new_room_permit = SelectField(_l("Its permit"), default="planned", validators=[Optional()])
@@ -20,23 +20,23 @@ class NewApplicationForm(FlaskForm):
     establishment_requested = AmountField(_l("Establishment: state co-financing asked for (kr.)"), default=0)  # type: ignore[arg-type]  # kroner
 
 
-class EstablishmentForm(FlaskForm):
+class EstablishmentForm(TranslatedForm):
     establishment_budget = AmountField(_l("Establishment budget (kr.)"), validators=[InputRequired()])
     establishment_requested = AmountField(
         _l("Establishment: state co-financing asked for (kr.)"), validators=[InputRequired()]
     )
 
 
-class YearForm(FlaskForm):
+class YearForm(TranslatedForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)])
     operating_budget = AmountField(_l("Operating budget (kr.)"), validators=[InputRequired()])
     operating_requested = AmountField(_l("State operating co-financing asked for (kr.)"), validators=[InputRequired()])
     municipal_funding = AmountField(_l("The municipality's own operating funding (kr.)"), validators=[InputRequired()])
 
 
-class OwnFundingForm(FlaskForm):
+class OwnFundingForm(TranslatedForm):
     municipal_funding = AmountField(_l("The municipality's own operating funding (kr.)"), validators=[InputRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TranslatedForm):
     """Only the CSRF token (submit, remove a year)."""

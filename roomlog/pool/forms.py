@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from roomlog.form_messages import TranslatedForm
 from roomlog.models import PoolApplication
 from roomlog.web.fields import AmountField
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TranslatedForm):
     establishment = AmountField(_l("Establishment grant (kr.)"), validators=[InputRequired()])
     reason = TextAreaField(
         _l("Reason (required when granted in part or refused)"), validators=[Optional(), Length(max=1000)]
@@ -40,16 +40,16 @@ def decision_form(app: PoolApplication) -> DecisionForm:
     return form
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(TranslatedForm):
     component = SelectField(_l("Grant"), validators=[DataRequired()])
     amount = AmountField(_l("Amount (kr.)"), validators=[InputRequired()])
     #: One-time key: a double click or a resent form commits the payment once.
     request_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Optional(), Length(max=64)])
 
 
-class WithholdForm(FlaskForm):
+class WithholdForm(TranslatedForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TranslatedForm):
     """Only the CSRF token (pay)."""

@@ -1,12 +1,13 @@
 """Forms of the approval flow."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from roomlog.form_messages import TranslatedForm
 
-class ApproveForm(FlaskForm):
+
+class ApproveForm(TranslatedForm):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(), Length(max=256)],
@@ -15,15 +16,15 @@ class ApproveForm(FlaskForm):
     backdated_reviewed = BooleanField(_l("I have reviewed the back-dated entries"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(TranslatedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     next = HiddenField()
 
 
-class LockExceptionForm(FlaskForm):
+class LockExceptionForm(TranslatedForm):
     until = DateField(_l("Keep open until"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(TranslatedForm):
     next = HiddenField()

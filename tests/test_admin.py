@@ -137,3 +137,14 @@ def test_admin_pages_in_english(make: Factory, client: FlaskClient, auth: AuthAc
     _admin(make, auth)
     client.post("/account/language", data={"language": "en"})
     assert "New room" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_room_dated_in_year_1_is_refused_with_a_message(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session
+) -> None:
+    _admin(make, auth)
+    for field in ("permit_date", "opened_on"):
+        response = client.post("/admin/rooms/new", data={**ROOM_FORM, field: "0001-01-01"})
+        assert response.status_code == 200
+        assert "Datoer skal ligge mellem 1990 og 2099." in response.get_data(as_text=True)
+    assert dbs.scalar(select(Room).where(Room.name == "Aalborg Stue")) is None

@@ -13,6 +13,7 @@ from roomlog.funding.rules import permit_change_problem
 from roomlog.messages import N_
 from roomlog.models import PermitEvent, Room, User
 from roomlog.models.codes import INITIAL_PERMITS, PermitStatus
+from roomlog.reporting.windows import EARLIEST, LATEST_YEAR
 from roomlog.services import DomainError, audit
 
 
@@ -26,6 +27,12 @@ def history(session: Session, room: Room) -> list[PermitEvent]:
     return list(session.scalars(stmt))
 
 
+def check_date(on: dt.date | None) -> None:
+    """Refuse a room's date (opened, a permit step) outside the years the reports cover (a typo such as year 1)."""
+    if on is not None and not EARLIEST.year <= on.year <= LATEST_YEAR:
+        raise DomainError(N_("Dates must lie between %(first)s and %(last)s."), first=EARLIEST.year, last=LATEST_YEAR)
+
+
 def record_initial(
     session: Session, room: Room, status: PermitStatus, on: dt.date | None, *, actor: User | None = None
 ) -> PermitEvent:
@@ -34,6 +41,7 @@ def record_initial(
         raise DomainError(N_("A new room's permit is planned, applied for or granted."))
     if on is None:
         raise DomainError(N_("Give the permit's date."))
+    check_date(on)
     if on > _today():
         raise DomainError(N_("The permit date cannot lie in the future."))
     return _step(session, room, status, on, actor, "", changes={"status": [None, status], "date": [None, on]})
@@ -52,6 +60,7 @@ def change_permit(
     """Move the permit to ``status`` on ``on``; refuses impossible steps and dates."""
     steps = history(session, room)
     last = steps[-1].on_date if steps else None
+    check_date(on)
     problem = permit_change_problem(room.permit_status, status, on, last, today or _today())
     if problem is not None:
         raise DomainError(problem.text.msgid, **problem.text.params)

@@ -35,6 +35,7 @@ def _validate(session: Session, values: dict[str, Any], room: Room | None) -> No
     for field in ("places_injection", "places_smoking"):
         if not 0 <= int(values.get(field) or 0) <= 99:
             raise DomainError(N_("Places must be between 0 and 99."))
+    permits.check_date(values.get("opened_on"))
     values["name"] = name
 
 

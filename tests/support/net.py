@@ -41,6 +41,11 @@ def find_csrf_token(html: str) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
+def without_csrf_tokens(html: str) -> str:
+    """``html`` without its forms' CSRF tokens: random text that may hold any short string (a room called H17)."""
+    return CSRF_TOKEN.sub('name="csrf_token"', html)
+
+
 def csrf_token(html: str) -> str:
     """Return the CSRF token of the first form on a page; raise when there is none."""
     token = find_csrf_token(html)

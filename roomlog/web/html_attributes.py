@@ -65,5 +65,6 @@ def install() -> bool:
     if any(not isinstance(method, staticmethod) or method.__func__ is not ORIGINAL for method in methods):
         return False
     core.html_params = widgets.html_params = html_params
-    core.Input.html_params = button.html_params = staticmethod(html_params)  # type: ignore[method-assign]
+    # mypy refuses assigning to a method; replacing WTForms' own static method is what this function is for.
+    core.Input.html_params = button.html_params = staticmethod(html_params)  # type: ignore[method-assign]  # see above
     return True

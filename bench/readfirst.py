@@ -23,6 +23,7 @@ Reads the stored publications (nothing is written) and prints:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -211,6 +212,43 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
     return out
 
 
+def to_date_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str]:
+    """For every published month that ends no quarter (from April on): the acute treatments of the year to date
+    through it, and through the last whole quarter before it (what the start page shows beside it), and since
+    opening to each, per level: ``..`` / figures (in brackets: with a small block)."""
+    from roomlog.reporting.periods import Period
+    from roomlog.reporting.publication import read
+    from roomlog.reporting.windows import Window, through_last_quarter, total_label
+
+    latest = read.latest_published_month(session)
+    code = "emergencies.acute_treatments"
+    out = ["acute treatments of the year to date at each month that ends no quarter (`..` / figures, small block):"]
+    for year in years:
+        for month in (4, 5, 7, 8, 10, 11):
+            last = dt.date(year, month, 1)
+            if latest is None or last > latest:
+                continue
+            window = Window(total_label(Period(dt.date(year, 1, 1), last)), Period(dt.date(year, 1, 1), last))
+            cut = through_last_quarter(window)
+            if cut is None:
+                continue
+            parts: list[str] = []
+            for what, w in (("to date", window), (f"to {cut.label[-7:]}", cut)):
+                now = read.table(session, w, rooms, threshold)
+                since = read.table(session, read.since_opening(session, w), rooms, threshold, partial=True)
+                for level in ("room", "municipality"):
+                    units = [u for u in _units(rooms) if u[0] == level]
+                    for name, t in (("", now), (" since opening", since)):
+                        c = counted(((u, t.cell(u, code)) for u in units), session=session, table=t)
+                        parts.append(
+                            f"{level[:4]} {what}{name} {c['headline hidden']}/{c['headline figures']}"
+                            f" ({c['headline small']})"
+                        )
+            if not parts[0].endswith(" 0/0 (0)"):  # no room had a figure (not open yet)
+                out.append(f"  {window.label}: " + "; ".join(parts))
+    return out
+
+
 #: The national figures checked for every closed period (the issue: "whether national overdoses and consumptions
 #: are visible for closed periods"): the headline totals of the disclosure rules, opioid overdoses and naloxone.
 NATIONAL_CODES = (
@@ -299,6 +337,7 @@ def main() -> None:
         print(f"  all: {h}/{n} ({100 * h / max(n, 1):.1f} %)")
         print("default pages (figures `..` / figures):")
         print("\n".join(page_lines(nation.session, nation.rooms, nation.threshold, years)), flush=True)
+        print("\n".join(to_date_lines(nation.session, nation.rooms, nation.threshold, years)), flush=True)
         nation.session.rollback()
         print("\n".join(national_lines(nation.session, nation.rooms, nation.threshold, years, not args.no_lp)))
 

@@ -32,9 +32,19 @@ LEVELS = frozenset({"municipality", "national"})
 
 
 def analyse(
-    exact: Mapping[Key, int], hidden: set[Key], rels: list[Relation], threshold: int, lp: bool
+    exact: Mapping[Key, int],
+    hidden: set[Key],
+    rels: list[Relation],
+    threshold: int,
+    lp: bool,
+    levels: frozenset[str] = LEVELS,
+    codes: frozenset[str] | None = None,
+    states: dict[Key, str] | None = None,
 ) -> tuple[Counter[tuple[str, ...]], list[tuple[Key, int, str]]]:
-    """Per (level, period kind, indicator): hidden, chain-forced, LP-forced, not forced; and the not forced ones."""
+    """Per (level, period kind, indicator): hidden, chain-forced, LP-forced, not forced; and the not forced ones.
+
+    ``levels`` and ``codes`` (default: the headline totals) choose the hidden totals of k or more tested; ``states``
+    gets each one's state (one of :data:`STATES` but ``hidden``)."""
     from roomlog.reporting.publication.audit import Showing
     from roomlog.reporting.publication.protect import _equations, unshowable_national
     from roomlog.reporting.publication.units import (
@@ -49,11 +59,13 @@ def analyse(
         (
             k
             for k, v in exact.items()
-            if k[1][0] in LEVELS and k[2] in HEADLINE_TOTALS and v >= threshold and k in hidden
+            if k[1][0] in levels and k[2] in (codes or HEADLINE_TOTALS) and v >= threshold and k in hidden
         ),
         key=repr,
     )
-    chain = unshowable_national(exact, _equations(rels), threshold, LEVELS)
+    if not heads:
+        return Counter(), []
+    chain = unshowable_national(exact, _equations(rels), threshold, levels)
     by_lp: set[Key] = set()
     by_national: set[Key] = set()
     if lp:
@@ -93,6 +105,8 @@ def analyse(
         if key in by_national:
             state = "national"
         table[(*row, state)] += 1
+        if states is not None:
+            states[key] = state
         if state in ("not", "untested"):
             free.append((key, exact[key], state))
     return table, free
@@ -113,6 +127,12 @@ def reprotect(exact: Mapping[Key, int], rels: list[Relation], threshold: int) ->
     spans = Showing(exact, hidden, threshold, relations_by_key(rels)).spans(hidden - small, threshold)
     pinned = sum(1 for lo, hi in spans.values() if hi - lo <= TOLERANCE)
     return hidden, cpu, {"leaks": leaks, "narrow": len(spans) - pinned, "pinned": pinned}
+
+
+def year_cells(hidden: set[Key], year: int) -> tuple[int, int, int]:
+    """Hidden cells of the calendar year ``year`` itself: rooms, municipalities, the nation."""
+    found = Counter(k[1][0] for k in hidden if k[0] == str(year))
+    return found["room"], found["municipality"], found["national"]
 
 
 def main() -> None:
@@ -140,12 +160,13 @@ def main() -> None:
                 continue
             exact, hidden, rels = found
             if args.reprotect:
-                before = len(hidden)
+                before, stored_years = len(hidden), year_cells(hidden, year)
                 hidden, cpu, audit = reprotect(exact, rels, threshold)
                 print(
                     f"{year}: protect_year {cpu:.1f} CPU-s; hidden {len(hidden)}/{len(exact)}"
                     f" ({100 * len(hidden) / len(exact):.1f} %; stored {before}); leaks {audit['leaks']},"
-                    f" narrow {audit['narrow']}, pinned {audit['pinned']}",
+                    f" narrow {audit['narrow']}, pinned {audit['pinned']}; hidden year cells (room, municipality,"
+                    f" nation) {year_cells(hidden, year)} (stored {stored_years})",
                     flush=True,
                 )
             table, free = analyse(exact, hidden, rels, threshold, not args.no_lp)

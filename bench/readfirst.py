@@ -10,16 +10,20 @@ Reads the stored publications (nothing is written) and prints:
   ``/national/``'s start page (the year to date, or the last whole year) with its headline rows (per room,
   municipality and the nation) and its table of every indicator; ``/municipality/``'s start page (the latest
   published month) for every municipality; ``/national/`` for each whole published year; and since opening by
-  year (the since-opening figure through each December). Each line counts the figures that are ``..`` among
-  those with a value or ``..`` (unknown and not applicable are not figures), for the headline indicators of the
-  national view (``overview.HEADLINE``) and for the rest.
+  year (the since-opening figure through each December); beside a year to date that ends inside a quarter, the
+  start page's acute treatments through the last whole quarter and since opening to then. Each line counts the
+  figures that are ``..`` among those with a value or ``..`` (unknown and not applicable are not figures), for the
+  headline indicators of the national view (``overview.HEADLINE``) and for the rest;
+- for every stored (closed) period, whether the national headline totals, opioid overdoses and naloxone are visible,
+  and every hidden one with why (a small count, or :mod:`bench.forced`'s tests at the national level).
 
-    ROOMLOG_INSTANCE_PATH=/tmp/copy .venv/bin/python -m bench.readfirst [--years 2025 2026]
+    ROOMLOG_INSTANCE_PATH=/tmp/copy .venv/bin/python -m bench.readfirst [--years 2025 2026] [--no-lp]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -116,7 +120,14 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
     from roomlog.reporting.periods import Period
     from roomlog.reporting.publication import read
     from roomlog.reporting.publication.units import NATIONAL, municipalities
-    from roomlog.reporting.windows import Window, last_year, month_window, total_label, year_window
+    from roomlog.reporting.windows import (
+        Window,
+        last_year,
+        month_window,
+        through_last_quarter,
+        total_label,
+        year_window,
+    )
 
     latest = read.latest_published_month(session)
     if latest is None:
@@ -143,6 +154,20 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
             ):
                 c = counted(((u, t.cell(u, code)) for u in units), session=session, table=t)
                 out.append(f"  {name} {window.label}: headline rows, {level:12} {what:31} {share(c, 'headline')}")
+        cut = through_last_quarter(window)
+        if cut is not None:
+            # What the page shows beside the year to date: through the last whole quarter, since opening to then.
+            to_quarter = read.table(session, cut, rooms, threshold)
+            since_cut = read.table(session, read.since_opening(session, cut), rooms, threshold, partial=True)
+            for level in LEVELS:
+                units = [u for u in _units(rooms) if u[0] == level]
+                for what, t in (
+                    (f"acute treatments {cut.label}", to_quarter),
+                    ("acute since opening to then", since_cut),
+                ):
+                    code = "emergencies.acute_treatments"
+                    c = counted(((u, t.cell(u, code)) for u in units), session=session, table=t)
+                    out.append(f"  {name} {window.label}: headline rows, {level:12} {what:31} {share(c, 'headline')}")
         units = [("municipality", m) for m in municipalities(rooms)] + [NATIONAL]
         c = counted(((u, now.cell(u, code)) for u in units for code in CODES), session=session, table=now)
         out.append(
@@ -187,6 +212,102 @@ def page_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str
     return out
 
 
+def to_date_lines(session, rooms, threshold: int, years: Sequence[int]) -> list[str]:
+    """For every published month that ends no quarter (from April on): the acute treatments of the year to date
+    through it, and through the last whole quarter before it (what the start page shows beside it), and since
+    opening to each, per level: ``..`` / figures (in brackets: with a small block)."""
+    from roomlog.reporting.periods import Period
+    from roomlog.reporting.publication import read
+    from roomlog.reporting.windows import Window, through_last_quarter, total_label
+
+    latest = read.latest_published_month(session)
+    code = "emergencies.acute_treatments"
+    out = ["acute treatments of the year to date at each month that ends no quarter (`..` / figures, small block):"]
+    for year in years:
+        for month in (4, 5, 7, 8, 10, 11):
+            last = dt.date(year, month, 1)
+            if latest is None or last > latest:
+                continue
+            window = Window(total_label(Period(dt.date(year, 1, 1), last)), Period(dt.date(year, 1, 1), last))
+            cut = through_last_quarter(window)
+            if cut is None:
+                continue
+            parts: list[str] = []
+            for what, w in (("to date", window), (f"to {cut.label[-7:]}", cut)):
+                now = read.table(session, w, rooms, threshold)
+                since = read.table(session, read.since_opening(session, w), rooms, threshold, partial=True)
+                for level in ("room", "municipality"):
+                    units = [u for u in _units(rooms) if u[0] == level]
+                    for name, t in (("", now), (" since opening", since)):
+                        c = counted(((u, t.cell(u, code)) for u in units), session=session, table=t)
+                        parts.append(
+                            f"{level[:4]} {what}{name} {c['headline hidden']}/{c['headline figures']}"
+                            f" ({c['headline small']})"
+                        )
+            if not parts[0].endswith(" 0/0 (0)"):  # no room had a figure (not open yet)
+                out.append(f"  {window.label}: " + "; ".join(parts))
+    return out
+
+
+#: The national figures checked for every closed period (the issue: "whether national overdoses and consumptions
+#: are visible for closed periods"): the headline totals of the disclosure rules, opioid overdoses and naloxone.
+NATIONAL_CODES = (
+    "visits.total",
+    "consumptions.total",
+    "emergencies.total",
+    "emergencies.acute_treatments",
+    "emergencies.type.opioid",
+    "emergencies.naloxone",
+    "referrals.total",
+)
+#: Why a hidden national total is hidden (:mod:`bench.forced`'s states, and a small count).
+WHY = {
+    "small": "a small count (1..k-1)",
+    "chain": "forced: a sum of non-zero cells of which one is narrower than k however the rest is hidden (chain)",
+    "lp": "forced: showing it alone, with every other non-zero cell hidden, narrows a small count (LP)",
+    "national": "forced for the rules: shown beside the visible national headline totals, it narrows a small count",
+    "not": "not forced by the data: the pattern chosen around it",
+    "untested": "not tested (--no-lp)",
+}
+
+
+def national_lines(session, rooms, threshold: int, years: Sequence[int], lp: bool = True) -> list[str]:
+    """For every stored (closed) period: whether each national figure of :data:`NATIONAL_CODES` is visible, by
+    period kind, and every hidden one with why (:func:`bench.forced.analyse`, at the national level)."""
+    from bench.forced import analyse
+    from bench.reprotect import stored_year
+    from roomlog.reporting.publication.units import NATIONAL, kind_of_label
+
+    shown: Counter[tuple[str, str, str]] = Counter()
+    listed: list[str] = []
+    for year in years:
+        found = stored_year(session, rooms, year)
+        if found is None:
+            continue
+        exact, hidden, rels = found
+        keys = sorted((k for k, v in exact.items() if k[1] == NATIONAL and k[2] in NATIONAL_CODES and v > 0), key=repr)
+        states: dict = {}
+        big = {k for k in keys if k in hidden and exact[k] >= threshold}
+        if big:
+            analyse(exact, hidden, rels, threshold, lp, frozenset({"national"}), frozenset(NATIONAL_CODES), states)
+        for key in keys:
+            kind = kind_of_label(key[0])
+            shown[(key[2], kind, "figures")] += 1
+            if key in hidden:
+                shown[(key[2], kind, "hidden")] += 1
+                why = "small" if exact[key] < threshold else states.get(key, "untested")
+                listed.append(f"    {key[0]:8} {key[2]:30} {exact[key]:6}  {WHY[why]}")
+        session.rollback()
+    out = [f"national figures of closed periods, {years[0]}–{years[-1]} (hidden / periods with a value above zero):"]
+    for code in NATIONAL_CODES:
+        parts = [f"{kind} {shown[(code, kind, 'hidden')]}/{shown[(code, kind, 'figures')]}" for kind in KINDS]
+        out.append(f"  {code:30} " + ", ".join(parts))
+    n = sum(v for k, v in shown.items() if k[2] == "figures")
+    h = sum(v for k, v in shown.items() if k[2] == "hidden")
+    out.append(f"  all: {h}/{n} hidden; every hidden one:")
+    return out + (listed or ["    none"])
+
+
 def _units(rooms):
     from roomlog.reporting.publication.units import NATIONAL, municipalities
 
@@ -196,6 +317,7 @@ def _units(rooms):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=int, nargs="*", help="years (default: every stored year)")
+    parser.add_argument("--no-lp", action="store_true", help="hidden national totals: the chain rule only (quick)")
     args = parser.parse_args()
     from bench.setup import national_reading
 
@@ -214,8 +336,10 @@ def main() -> None:
         h = sum(v for k, v in shares.items() if k[-1] == "hidden")
         print(f"  all: {h}/{n} ({100 * h / max(n, 1):.1f} %)")
         print("default pages (figures `..` / figures):")
-        print("\n".join(page_lines(nation.session, nation.rooms, nation.threshold, years)))
+        print("\n".join(page_lines(nation.session, nation.rooms, nation.threshold, years)), flush=True)
+        print("\n".join(to_date_lines(nation.session, nation.rooms, nation.threshold, years)), flush=True)
         nation.session.rollback()
+        print("\n".join(national_lines(nation.session, nation.rooms, nation.threshold, years, not args.no_lp)))
 
 
 if __name__ == "__main__":

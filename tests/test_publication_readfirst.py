@@ -88,3 +88,20 @@ def test_closing_a_month_gives_the_pass_nothing_to_try(monkeypatch: pytest.Monke
     monkeypatch.setattr(protect, "_read_first", lambda *args, **kwargs: [])
     assert protect_year(exact, rels, K, fixed) == closing
     assert all((k in closing) == hidden for k, hidden in fixed.items())
+
+
+def test_every_year_group_is_tried_when_a_year_closes_whatever_the_read_first_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A year's cells are new once a year (closing December, or a republish), so each group of them gets a try of its
+    own (``READ_FIRST_YEAR_SOLVES_PER_GROUP``), outside the budget the headline quarters share (``READ_FIRST_SOLVES``;
+    on the 24-month demo's 2025 the shared budget ended after 26 of 140 groups). With that budget spent (0 here) the
+    old pass tried no year group and hid both København rooms' naloxone years; now they are tried and shown, and a
+    fresh LP finds no hidden cell of any value narrower than k."""
+    from roomlog.reporting.publication import protect
+
+    monkeypatch.setattr(protect, "READ_FIRST_SOLVES", 0)
+    exact, rels = _year(NALOXONE, MONTHS)
+    hidden = protect_year(exact, rels, K, {})
+    assert ("2025", ("room", "1"), NALOXONE) not in hidden and ("2025", ("room", "2"), NALOXONE) not in hidden
+    assert {k: r for k, r in ranges(exact, rels, hidden).items() if r[1] - r[0] < K - 1e-6} == {}

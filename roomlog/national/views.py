@@ -33,7 +33,9 @@ def index() -> str:
     return render_template(
         "national/index.html",
         t=t,
-        headline=headline_rows(t.now, t.before, t.since, t.rooms, _("National total")),
+        headline=headline_rows(
+            t.now, t.before, t.since, t.rooms, _("National total"), t.to_quarter, t.to_quarter_since
+        ),
         columns=columns,
         lines=lines(t.now, t.before, t.since, columns, current_language()),
         section_title=section_title,

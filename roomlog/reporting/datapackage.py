@@ -12,7 +12,12 @@ DESCRIPTIONS = {
     "period_kind": both(N_("Kind of period: month, quarter, year, range or since opening.")),
     "first_month": both(N_("First month of the period (YYYY-MM).")),
     "last_month": both(N_("Last month of the period (YYYY-MM).")),
-    "role": both(N_("Role of the figure: the period, the same period last year or since opening.")),
+    "role": both(
+        N_(
+            "Role of the figure: the period, the same period last year, since opening, or (a year to date) the period"
+            " and since opening through its last whole quarter."
+        )
+    ),
     "level": both(N_("Level: room, municipality (total) or nation (national total).")),
     "municipality_code": both(N_("Municipality code (DAGI, text); empty for the nation.")),
     "name": both(N_("Room name, «… total» or «National total».")),

@@ -118,12 +118,25 @@ class RoomLine:
     acute: Cell
     acute_since_opening: Cell
     consumptions_since_opening: Cell
+    #: Acute treatments through the last whole quarter, and since opening to then (a year to date inside a quarter).
+    acute_to_quarter: Cell | None = None
+    acute_since_opening_to_quarter: Cell | None = None
 
 
 def headline_rows(
-    now: Table, before: Table, since: Table, rooms: Sequence[RoomInfo], total_title: str
+    now: Table,
+    before: Table,
+    since: Table,
+    rooms: Sequence[RoomInfo],
+    total_title: str,
+    to_quarter: Table | None = None,
+    to_quarter_since: Table | None = None,
 ) -> list[RoomLine]:
-    """Per room, per municipality and nationally: the figures a ministry quotes."""
+    """Per room, per municipality and nationally: the figures a ministry quotes.
+
+    ``to_quarter`` and ``to_quarter_since`` (a year to date that ends inside a quarter): the acute treatments through
+    the last whole quarter and since opening to then, sums of published quarters that a small month of the quarter
+    not yet complete does not hide."""
     units: list[tuple[Unit, str, str | None, bool]] = []
     for code in dict.fromkeys(r.municipality_code for r in rooms):
         members = [r for r in rooms if r.municipality_code == code]
@@ -144,6 +157,8 @@ def headline_rows(
                 now.cell(unit, "emergencies.acute_treatments"),
                 since.cell(unit, "emergencies.acute_treatments"),
                 since.cell(unit, "consumptions.total"),
+                None if to_quarter is None else to_quarter.cell(unit, "emergencies.acute_treatments"),
+                None if to_quarter_since is None else to_quarter_since.cell(unit, "emergencies.acute_treatments"),
             )
         )
     return out

@@ -2,7 +2,8 @@
 
 Pure functions. A figure is one published cell placed in its context: which period (kind, first
 and last month), which role it plays on the page (the period, the same period last year, since
-opening), which unit of the hierarchy (room, municipality, nation) and what it measures (the
+opening, and for a year to date inside a quarter the period and since opening through its last
+whole quarter), which unit of the hierarchy (room, municipality, nation) and what it measures (the
 indicator code with a unique label and a unit). Writers live in :mod:`roomlog.reporting.exports`.
 """
 
@@ -44,6 +45,9 @@ ROLES = {
     "last_year": both(C_("download value", "same_period_last_year")),
     "since_opening": both(C_("download value", "since_opening")),
     "change": both(C_("download value", "change_on_last_year")),
+    # A year to date that ends inside a quarter, through its last whole quarter (the national start page).
+    "to_last_quarter": both(C_("download value", "to_last_whole_quarter")),
+    "since_opening_to_last_quarter": both(C_("download value", "since_opening_to_last_whole_quarter")),
 }
 LEVELS = {
     "room": both(C_("download value", "room")),
@@ -145,7 +149,7 @@ class Figure:
 
 def period_kind(window: Window, role: str = "period") -> str:
     """``month``, ``quarter``, ``year``, ``range`` (``..``) or ``since_opening``."""
-    if role == "since_opening":
+    if role in ("since_opening", "since_opening_to_last_quarter"):
         return "since_opening"
     kind = kind_of(window)
     return "range" if kind == "total" else kind

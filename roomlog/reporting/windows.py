@@ -153,6 +153,24 @@ def parse_label(text: str) -> Window:
     return window
 
 
+def through_last_quarter(window: Window) -> Window | None:
+    """A range cut back to the end of its last whole quarter (``2026-01..2026-10`` → ``2026-01..2026-09``).
+
+    The year to date ends with the latest published month, and a month is often a small count for a room: the
+    range through it is then ``..`` whatever the protection does (consecutive figures differ by that month). The
+    range through the last whole quarter is a sum of published quarters, so it can be shown where the year to date
+    cannot. ``None`` for a calendar period, a range that ends with a quarter, or one that holds no whole quarter.
+    """
+    if kind_of(window) != "total" or window.period.last.month % 3 == 0:
+        return None
+    first, end = window.period.first, add_months(quarter_start(window.period.last), -1)
+    whole_from = first if (first.month - 1) % 3 == 0 else add_months(quarter_start(first), 3)
+    if add_months(whole_from, 2) > end:
+        return None
+    period = Period(first, end)
+    return Window(total_label(period), period)
+
+
 def last_year(window: Window) -> Window:
     """The same period one year earlier."""
     kind = kind_of(window)

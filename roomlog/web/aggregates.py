@@ -40,6 +40,7 @@ from roomlog.reporting.windows import (
     last_year,
     month_window,
     parse_label,
+    through_last_quarter,
     total_label,
     year_window,
 )
@@ -54,6 +55,11 @@ class Tables:
     now: Table
     before: Table
     since: Table
+    #: A year to date that ends inside a quarter, through its last whole quarter, and since opening to then
+    #: (:func:`~roomlog.reporting.windows.through_last_quarter`): shown beside the year to date, which a small month
+    #: hides for a room. ``None`` for any other period.
+    to_quarter: Table | None = None
+    to_quarter_since: Table | None = None
 
 
 def chosen_window(session: Session, default: str) -> Window:
@@ -84,12 +90,19 @@ def tables(session: Session, window: Window) -> Tables:
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     rooms = tuple(reader_rooms(session))
     cache = publication_cells()
+    cut = through_last_quarter(window)
+    to_quarter = to_quarter_since = None
+    if cut is not None:
+        to_quarter = table(session, cut, rooms, threshold, cache=cache)
+        to_quarter_since = table(session, since_opening(session, cut), rooms, threshold, cache=cache, partial=True)
     return Tables(
         window,
         rooms,
         table(session, window, rooms, threshold, cache=cache),
         table(session, last_year(window), rooms, threshold, cache=cache),
         table(session, since_opening(session, window), rooms, threshold, cache=cache, partial=True),
+        to_quarter,
+        to_quarter_since,
     )
 
 
@@ -111,10 +124,14 @@ def visible(t: Tables, municipality: str | None, national: bool) -> list[Cell]:
 
 
 def figures_of(t: Tables, municipality: str | None, national: bool) -> list[Figure]:
-    """The page's figures in the long format: the period, the same period last year, since opening."""
+    """The page's figures in the long format: the period, the same period last year, since opening, and (a year to
+    date inside a quarter) the period and since opening through the last whole quarter."""
     names = official_names(t.rooms)
     out: list[Figure] = []
-    for one, role in ((t.now, "period"), (t.before, "last_year"), (t.since, "since_opening")):
+    roles = [(t.now, "period"), (t.before, "last_year"), (t.since, "since_opening")]
+    if t.to_quarter is not None and t.to_quarter_since is not None:
+        roles += [(t.to_quarter, "to_last_quarter"), (t.to_quarter_since, "since_opening_to_last_quarter")]
+    for one, role in roles:
         cells = visible_cells(one, t.rooms, CODES, municipality=municipality, national=national)
         out += figures(cells, one.window, role, names)
     return out
@@ -169,6 +186,14 @@ def download(session: Session, t: Tables, fmt: str, municipality: str | None, na
     notes = [
         (pick(d.english, C_("download metadata", "same_period_last_year")), t.before.label),
         (pick(d.english, C_("download metadata", "since_opening")), t.since.label),
+        *(
+            [
+                (pick(d.english, C_("download metadata", "to_last_quarter")), t.to_quarter.label),
+                (pick(d.english, C_("download metadata", "since_opening_to_last_quarter")), t.to_quarter_since.label),
+            ]
+            if t.to_quarter is not None and t.to_quarter_since is not None
+            else []
+        ),
         (pick(d.english, C_("download metadata", "revised")), yes if t.now.revised else no),
     ]
     meta = metadata(

@@ -53,10 +53,14 @@ SOLVES_PER_GROUP = 4
 #: one try of a room's year with its siblings costs 30–50 solves on the demos.
 YEAR_SOLVES_PER_GROUP = 64
 #: Solves per group, and at most in all a year, of the pass over what the pages read first (:func:`_read_first`: every
-#: indicator's year cells, the headline indicators' quarters), before the second pass. A whole year of the 24-month demo
-#: has 27–140 such groups (2025: 140; the 3,000 solves were spent after 13 tries on its large blocks).
+#: indicator's year cells, the headline indicators' quarters), before the second pass: the quarters'. A whole year
+#: of the 24-month demo has 27–140 such groups (2025: 140; when years and quarters shared these 3,000 solves, they were
+#: spent after 13 tries on its large blocks, 26 of the groups shown).
 READ_FIRST_SOLVES_PER_GROUP = 16
 READ_FIRST_SOLVES = 3000
+#: ... except the year cells, which are new only when a year closes (once a year): each of their groups is tried, at
+#: most this many solves a group and no cap for the year (2025 of the 24-month demo: 3,000 solves tried 26 of 140).
+READ_FIRST_YEAR_SOLVES_PER_GROUP = 128
 #: Solves per national quarter left untried by the second pass, tried after it (the ministry's figures).
 NATIONAL_SOLVES_PER_GROUP = 16
 #: The most cells :func:`_hide_near` hides together for one candidate (it, its twins, partners in its sums).
@@ -78,7 +82,7 @@ NATIONAL_WATCH = frozenset({"emergencies.naloxone", "emergencies.type.opioid"})
 SWAP_SOLVES = 3000
 #: Narrow small counts :func:`swap` frees (one LP each) for one headline total before it gives the total up.
 SWAP_ROUNDS = 6
-MEMO_VERSION = 7  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
+MEMO_VERSION = 8  # of the decisions (memo.py keys them by it and this code): raise it to drop every memo entry
 
 
 def _hidden(state: _State) -> set[Key]:
@@ -282,8 +286,23 @@ def protect_year(
         # Then the rest of what the pages read first (:func:`_read_first`): the year cells of every other indicator
         # (a year page, since opening by year) and the quarters of the headline indicators (the year to date).
         first = _read_first(_secondary(state, exact, threshold, blocked, twins, narrow_cells, parents), by_key)
-        if first and release_secondary(
-            state, audit, first, min(READ_FIRST_SOLVES, READ_FIRST_SOLVES_PER_GROUP * len(first)), refused=refused
+        # The year cells only exist when a year closes (December, or a republish): once a year, so every year group
+        # gets a try of its own (at most READ_FIRST_YEAR_SOLVES_PER_GROUP solves each, no cap for the year); the
+        # quarters (closing a quarter tries only these) share READ_FIRST_SOLVES as before.
+        years = [g for g in first if any(kind_of_label(k[0]) == "year" for k in g)]
+        if years and release_secondary(
+            state, audit, years, READ_FIRST_YEAR_SOLVES_PER_GROUP * len(years), refused=refused
+        ):
+            narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
+        quarters = [
+            kept
+            for g in first
+            if not any(kind_of_label(k[0]) == "year" for k in g)
+            for kept in [{k for k in g if k in state.reasons}]
+            if kept
+        ]
+        if quarters and release_secondary(
+            state, audit, quarters, min(READ_FIRST_SOLVES, READ_FIRST_SOLVES_PER_GROUP * len(quarters)), refused=refused
         ):
             narrow_cells = show_pinned(state, exact, threshold, audit, blocked)
         groups = _secondary(state, exact, threshold, blocked, twins, narrow_cells, parents)

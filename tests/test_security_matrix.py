@@ -6,6 +6,7 @@ The expectations live in tests/security_routes.py (one entry per endpoint).
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,7 +27,8 @@ from tests.security_routes import (
 )
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
-from tests.support.pdf_once import render_each_once
+from tests.support.pdf_once import SharedDocuments, render_each_once
+from tests.support.workbook_once import write_each_once
 
 
 def test_every_route_has_an_entry_in_the_table(app: Flask) -> None:
@@ -91,15 +93,24 @@ def _check_routes(app: Flask, client: FlaskClient, world: World, database: Datab
 
 
 @pytest.fixture(scope="module")
-def _documents() -> dict[str, bytes]:
-    """The PDFs rendered in this module: each role's tests on both databases read the same world's documents."""
-    return {}
+def _documents(_shared: Path) -> SharedDocuments:
+    """The PDFs rendered in the run (tests/support/pdf_once.py): the fuzzer's two databases and the matrix's roles
+    build the same world (tests/security_routes.py) and read the same four documents."""
+    return SharedDocuments(_shared / "pdf-once", ".pdf")
+
+
+@pytest.fixture(scope="module")
+def _workbooks(_shared: Path) -> SharedDocuments:
+    """The workbooks written in the run (tests/support/workbook_once.py), shared as the PDFs."""
+    return SharedDocuments(_shared / "workbook-once", ".xlsx")
 
 
 @pytest.fixture
-def pdf_once(monkeypatch: pytest.MonkeyPatch, _documents: dict[str, bytes]) -> None:
-    """WeasyPrint renders each distinct document once per module (tests/support/pdf_once.py)."""
+def pdf_once(monkeypatch: pytest.MonkeyPatch, _documents: SharedDocuments, _workbooks: SharedDocuments) -> None:
+    """WeasyPrint renders each distinct document once per run (tests/support/pdf_once.py; the fuzzer reads the same
+    ones), and openpyxl writes each distinct workbook once (tests/support/workbook_once.py)."""
     render_each_once(monkeypatch, _documents)
+    write_each_once(monkeypatch, _workbooks)
 
 
 @pytest.mark.both_databases

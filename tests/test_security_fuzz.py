@@ -7,7 +7,6 @@ route table's sample form), so routes that land later are covered without new co
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
@@ -80,32 +79,19 @@ def _fuzz_route(app: Flask, world: World, endpoint: str, method: str, url: str, 
     run()
 
 
-@pytest.fixture(scope="module")
-def _documents(_shared: Path) -> SharedDocuments:
-    """The PDFs rendered in the run (tests/support/pdf_once.py): the fuzzer's two databases and the matrix's roles
-    build the same world (tests/security_routes.py) and read the same four documents."""
-    return SharedDocuments(_shared / "pdf-once", ".pdf")
-
-
-@pytest.fixture(scope="module")
-def _workbooks(_shared: Path) -> SharedDocuments:
-    """The workbooks written in the run (tests/support/workbook_once.py), shared as the PDFs."""
-    return SharedDocuments(_shared / "workbook-once", ".xlsx")
-
-
 @pytest.fixture
-def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch, _documents: SharedDocuments) -> dict[str, int]:
+def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch, run_documents: SharedDocuments) -> dict[str, int]:
     """WeasyPrint renders each distinct document once per run (tests/support/pdf_once.py); the PDF routes
     (report, annual reports, pool letter) were 60 % of the fuzzer's time on SQLite, each example rendering the
     same document again (query noise the view ignores)."""
-    return render_each_once(monkeypatch, _documents)
+    return render_each_once(monkeypatch, run_documents)
 
 
 @pytest.fixture
-def workbook_once(monkeypatch: pytest.MonkeyPatch, _workbooks: SharedDocuments) -> dict[str, int]:
+def workbook_once(monkeypatch: pytest.MonkeyPatch, run_workbooks: SharedDocuments) -> dict[str, int]:
     """openpyxl writes each distinct workbook once per run (tests/support/workbook_once.py): the module's ~50
     workbook requests, ~10 % of its CPU, were mostly the same national annual workbook again."""
-    return write_each_once(monkeypatch, _workbooks)
+    return write_each_once(monkeypatch, run_workbooks)
 
 
 @pytest.mark.both_databases

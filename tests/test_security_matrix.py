@@ -6,7 +6,6 @@ The expectations live in tests/security_routes.py (one entry per endpoint).
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -92,25 +91,12 @@ def _check_routes(app: Flask, client: FlaskClient, world: World, database: Datab
     return problems
 
 
-@pytest.fixture(scope="module")
-def _documents(_shared: Path) -> SharedDocuments:
-    """The PDFs rendered in the run (tests/support/pdf_once.py): the fuzzer's two databases and the matrix's roles
-    build the same world (tests/security_routes.py) and read the same four documents."""
-    return SharedDocuments(_shared / "pdf-once", ".pdf")
-
-
-@pytest.fixture(scope="module")
-def _workbooks(_shared: Path) -> SharedDocuments:
-    """The workbooks written in the run (tests/support/workbook_once.py), shared as the PDFs."""
-    return SharedDocuments(_shared / "workbook-once", ".xlsx")
-
-
 @pytest.fixture
-def pdf_once(monkeypatch: pytest.MonkeyPatch, _documents: SharedDocuments, _workbooks: SharedDocuments) -> None:
+def pdf_once(monkeypatch: pytest.MonkeyPatch, run_documents: SharedDocuments, run_workbooks: SharedDocuments) -> None:
     """WeasyPrint renders each distinct document once per run (tests/support/pdf_once.py; the fuzzer reads the same
     ones), and openpyxl writes each distinct workbook once (tests/support/workbook_once.py)."""
-    render_each_once(monkeypatch, _documents)
-    write_each_once(monkeypatch, _workbooks)
+    render_each_once(monkeypatch, run_documents)
+    write_each_once(monkeypatch, run_workbooks)
 
 
 @pytest.mark.both_databases

@@ -157,22 +157,19 @@ def _table(ws: Worksheet, sheet: Sheet) -> None:
 
 
 def _longest(ws: Worksheet, sheet: Sheet) -> list[int]:
-    """The longest value's length (``str``) in each column of ``ws``, header included, and an empty cell in every
-    place a shorter row leaves (as reading the columns back made them, so the same cells are written).
+    """The longest value's length (``str``) in each column of ``ws``, header included.
 
-    Read from the values the sheet was given, not back from the cells: a cell keeps the value it was given
-    (openpyxl refuses what it would have to convert), so the lengths are the ones the cells would give.
+    Read from the values the sheet was given, not back from every cell: a cell keeps the value it was given
+    (openpyxl refuses what it would have to convert), so the lengths are the ones the cells would give, and a
+    shorter row's missing cells (which reading back made, empty) are not written to the file either way.
     """
-    columns, rows = ws.max_column, ws.max_row
-    longest = [0] * columns
-    for row, values in enumerate((sheet.header, *sheet.rows), start=1):
+    longest = [0] * ws.max_column
+    for values in (sheet.header, *sheet.rows):
         for n, value in enumerate(values):
             if value is not None:
                 size = len(str(value))
                 if size > longest[n]:
                     longest[n] = size
-        for column in range(len(values) + 1, columns + 1 if row <= rows else 0):
-            ws.cell(row=row, column=column)
     return longest
 
 

@@ -28,6 +28,7 @@ from tests.support.apps import (
 from tests.support.compiled_sql import share_compiled_sql
 from tests.support.demo_db import PgDemo, SqliteDemo, drop_shared, drop_templates, shared_pg_demo, shared_sqlite_demo
 from tests.support.factories import Factory
+from tests.support.pdf_once import SharedDocuments
 from tests.support.postgres import create_test_schema, drop_databases, postgres_url, truncate, use_worker_databases
 from tests.support.rollback import rollback_sqlite  # noqa: F401 - the module's database of rolled-back tests
 from tests.support.templates import share_compiled_templates
@@ -177,6 +178,19 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.getbasetemp()
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / SHARED
+
+
+@pytest.fixture(scope="session")
+def run_documents(_shared: Path) -> SharedDocuments:
+    """PDFs rendered once for the whole run (tests/support/pdf_once.py): the fuzzer's two databases and the tenant
+    matrix's roles build the same world (tests/security_routes.py) and read the same four documents."""
+    return SharedDocuments(_shared / "pdf-once", ".pdf")
+
+
+@pytest.fixture(scope="session")
+def run_workbooks(_shared: Path) -> SharedDocuments:
+    """Workbooks written once for the whole run (tests/support/workbook_once.py), shared as the PDFs."""
+    return SharedDocuments(_shared / "workbook-once", ".xlsx")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from tests.security_routes import World, build_world, concrete_methods, spec_for
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
-from tests.support.pdf_once import render_each_once
+from tests.support.pdf_once import SharedDocuments, render_each_once
+from tests.support.workbook_once import write_each_once
 
 PREFERENCE = ("admin", "staff_b", "lead_a", "staff_a", "municipality_other", "national")
 NAME = re.compile(r'\bname="([^"]+)"')
@@ -78,24 +79,24 @@ def _fuzz_route(app: Flask, world: World, endpoint: str, method: str, url: str, 
     run()
 
 
-@pytest.fixture(scope="module")
-def _documents() -> dict[str, bytes]:
-    """The PDFs rendered in this module: the two databases' fuzzers build the same world, so most documents of
-    the second are the first's HTML too."""
-    return {}
+@pytest.fixture
+def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch, run_documents: SharedDocuments) -> dict[str, int]:
+    """WeasyPrint renders each distinct document once per run (tests/support/pdf_once.py); the PDF routes
+    (report, annual reports, pool letter) were 60 % of the fuzzer's time on SQLite, each example rendering the
+    same document again (query noise the view ignores)."""
+    return render_each_once(monkeypatch, run_documents)
 
 
 @pytest.fixture
-def pdf_once_per_document(monkeypatch: pytest.MonkeyPatch, _documents: dict[str, bytes]) -> dict[str, int]:
-    """WeasyPrint renders each distinct document once per module (tests/support/pdf_once.py); the PDF routes
-    (report, annual reports, pool letter) were 60 % of the fuzzer's time on SQLite, each example rendering the
-    same document again (query noise the view ignores)."""
-    return render_each_once(monkeypatch, _documents)
+def workbook_once(monkeypatch: pytest.MonkeyPatch, run_workbooks: SharedDocuments) -> dict[str, int]:
+    """openpyxl writes each distinct workbook once per run (tests/support/workbook_once.py): the module's ~50
+    workbook requests, ~10 % of its CPU, were mostly the same national annual workbook again."""
+    return write_each_once(monkeypatch, run_workbooks)
 
 
 @pytest.mark.both_databases
 def test_hostile_input_never_gives_a_server_error(
-    app: Flask, make: Factory, backend: str, pdf_once_per_document: dict[str, int]
+    app: Flask, make: Factory, backend: str, pdf_once_per_document: dict[str, int], workbook_once: dict[str, int]
 ) -> None:
     world = build_world(make)
     # Admin routes last: fuzzing them may disable or re-password the users the others log in as.
@@ -107,6 +108,7 @@ def test_hostile_input_never_gives_a_server_error(
         for method in concrete_methods(rule):
             _fuzz_route(app, world, rule.endpoint, method, url, examples=20 if method == "POST" else 8)
     assert pdf_once_per_document["rendered"] > 0  # the PDF routes were reached and rendered
+    assert workbook_once["written"] > 0  # and the workbook routes
 
 
 @pytest.mark.both_databases

@@ -26,7 +26,8 @@ from tests.security_routes import (
 )
 from tests.support.apps import AuthActions
 from tests.support.factories import Factory
-from tests.support.pdf_once import render_each_once
+from tests.support.pdf_once import SharedDocuments, render_each_once
+from tests.support.workbook_once import write_each_once
 
 
 def test_every_route_has_an_entry_in_the_table(app: Flask) -> None:
@@ -90,16 +91,12 @@ def _check_routes(app: Flask, client: FlaskClient, world: World, database: Datab
     return problems
 
 
-@pytest.fixture(scope="module")
-def _documents() -> dict[str, bytes]:
-    """The PDFs rendered in this module: each role's tests on both databases read the same world's documents."""
-    return {}
-
-
 @pytest.fixture
-def pdf_once(monkeypatch: pytest.MonkeyPatch, _documents: dict[str, bytes]) -> None:
-    """WeasyPrint renders each distinct document once per module (tests/support/pdf_once.py)."""
-    render_each_once(monkeypatch, _documents)
+def pdf_once(monkeypatch: pytest.MonkeyPatch, run_documents: SharedDocuments, run_workbooks: SharedDocuments) -> None:
+    """WeasyPrint renders each distinct document once per run (tests/support/pdf_once.py; the fuzzer reads the same
+    ones), and openpyxl writes each distinct workbook once (tests/support/workbook_once.py)."""
+    render_each_once(monkeypatch, run_documents)
+    write_each_once(monkeypatch, run_workbooks)
 
 
 @pytest.mark.both_databases

@@ -153,19 +153,35 @@ def _table(ws: Worksheet, sheet: Sheet) -> None:
         for cell in ws[column][1:]:
             if isinstance(cell.value, kind):
                 cell.number_format = number_format
-    format_table(ws)
+    format_table(ws, _longest(ws, sheet))
 
 
-def format_table(ws: Worksheet) -> None:
-    """A sheet as a spreadsheet user expects: bold frozen header, autofilter, widths that fit the values."""
+def _longest(ws: Worksheet, sheet: Sheet) -> list[int]:
+    """The longest value's length (``str``) in each column of ``ws``, header included.
+
+    Read from the values the sheet was given, not back from every cell: a cell keeps the value it was given
+    (openpyxl refuses what it would have to convert), so the lengths are the ones the cells would give, and a
+    shorter row's missing cells (which reading back made, empty) are not written to the file either way.
+    """
+    longest = [0] * ws.max_column
+    for values in (sheet.header, *sheet.rows):
+        for n, value in enumerate(values):
+            if value is not None:
+                size = len(str(value))
+                if size > longest[n]:
+                    longest[n] = size
+    return longest
+
+
+def format_table(ws: Worksheet, longest: Sequence[int]) -> None:
+    """A sheet as a spreadsheet user expects: bold frozen header, autofilter, widths that fit the values
+    (``longest``: the longest value's length in each column, from the first)."""
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    for column in ws.iter_cols():
-        width = max((len(str(c.value)) for c in column if c.value is not None), default=0)
-        letter = column[0].column_letter  # type: ignore[union-attr]  # row 1 is the header: never a MergedCell
-        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+    for n, width in enumerate(longest, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = min(max(width + 2, 8), 60)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:

@@ -113,6 +113,43 @@ LONGEST_FIRST: tuple[str, ...] = (
     "tests/test_reporting_http.py",
     "tests/test_capture_bounds.py",
     "tests/test_downloads_tidy.py",
+    # Session 16: then every other module of 2 s or more (summed in session 15's last quiet run), longest first.
+    # By their number of tests, modules with one or two tests came last, some of them 5-8 s (a server, Chromium, an
+    # attacker's every output): one process ran one of those while the other had finished. Now the end of a run is
+    # modules of under 2 s.
+    "tests/test_publication_release.py",
+    "tests/test_security_logs.py",
+    "tests/test_pdf_tagging.py",
+    "tests/test_api_paging.py",
+    "tests/test_warmup.py",
+    "tests/test_publication_attacks.py",
+    "tests/test_room_summary_bounded.py",
+    "tests/test_request_statements.py",
+    "tests/test_capture_privacy.py",
+    "tests/browser/test_attacks_idle.py",
+    "tests/test_room_summary_cost.py",
+    "tests/browser/test_trend_charts.py",
+    "tests/test_protection_memo.py",
+    "tests/test_pdf_layouts.py",
+    "tests/browser/test_table_scroll.py",
+    "tests/test_truth_approved_page.py",
+    "tests/test_pool_cost.py",
+    "tests/test_security_pseudonyms.py",
+    "tests/test_reporting_properties.py",
+    "tests/test_audit_and_guards.py",
+    "tests/test_api_schema.py",
+    "tests/test_room_summary_speed.py",
+    "tests/browser/test_capture_corrections.py",
+    "tests/test_i18n.py",
+    "tests/test_publication_speed.py",
+    "tests/test_visitor_sets.py",
+    "tests/test_security_http.py",
+    "tests/test_capture_round_trips.py",
+    "tests/test_history.py",
+    "tests/browser/test_approved_page.py",
+    "tests/test_publication_swap.py",
+    "tests/test_api_jsonbody.py",
+    "tests/browser/test_truth_void.py",
 )
 
 

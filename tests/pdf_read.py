@@ -1,12 +1,14 @@
-"""Read a PDF back for tests: catalog, metadata, structure tree (tagged PDF) and text."""
+"""Read a PDF back for tests: catalog, metadata, structure tree (tagged PDF) and text.
+
+pypdf is imported when a PDF is read, not with the module: every pytest-xdist process imports every test module as
+it collects, and only a process that runs one of the modules reading PDFs needs pypdf.
+"""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 from typing import Any
-
-from pypdf import PdfReader
 
 
 @dataclass
@@ -47,6 +49,8 @@ def _walk(node: Any, tags: list[str], headed: list[str], depth: int = 0) -> None
 
 def read_pdf(data: bytes) -> ReadPdf:
     """Parse ``data`` (a PDF) into what the tests assert on."""
+    from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(data))
     catalog = reader.trailer["/Root"].get_object()
     tags: list[str] = []

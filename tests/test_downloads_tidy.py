@@ -1,4 +1,9 @@
-"""Every download in the tidy long format: dialects, Frictionless descriptors, pandas and openpyxl read-backs."""
+"""Every download in the tidy long format: dialects, Frictionless descriptors, pandas and openpyxl read-backs.
+
+pandas and Frictionless are imported by the tests that use them, not with the module: every pytest-xdist process
+collects every module, and importing them (~2–3 CPU-s) held up the start of the suite in each process, though
+only the one that runs this module reads a download with them.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from flask.testing import FlaskClient
-from frictionless import Package
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
@@ -33,6 +36,8 @@ def world(make: Factory, dbs: Session) -> World:
 
 def _validate(tmp_path: Path, descriptor: dict, files: dict[str, bytes]) -> None:
     """Write the descriptor and its files side by side, as an analyst saves them, and validate."""
+    from frictionless import Package
+
     for resource in descriptor["resources"]:
         if resource["path"] in files:
             (tmp_path / resource["path"]).write_bytes(files[resource["path"]])
@@ -75,6 +80,8 @@ def test_page_downloads_validate_against_their_descriptor(
 def test_danish_csv_reads_in_pandas_with_numbers_text_codes_and_no_merged_labels(
     world: World, client: FlaskClient, auth: AuthActions
 ) -> None:
+    import pandas as pd
+
     auth.login("ministeriet")
     body = client.get("/national/export.csv?period=2022").data
     frame = pd.read_csv(io.BytesIO(body), sep=";", decimal=",", encoding="utf-8-sig")
@@ -100,6 +107,8 @@ def test_danish_csv_reads_in_pandas_with_numbers_text_codes_and_no_merged_labels
 
 
 def test_international_csv_reads_with_pandas_defaults(world: World, client: FlaskClient, auth: AuthActions) -> None:
+    import pandas as pd
+
     auth.login("kbh")
     frame = pd.read_csv(io.BytesIO(client.get("/municipality/export.csv?period=2022&dialect=international").data))
     assert list(frame.columns) == EN
@@ -121,6 +130,8 @@ def test_bad_dialect_is_refused_in_danish(world: World, client: FlaskClient, aut
 def test_page_workbooks_are_clean_tables(
     world: World, client: FlaskClient, auth: AuthActions, login: str, url: str
 ) -> None:
+    import pandas as pd
+
     auth.login(login)
     body = client.get(f"{url}?period=2022").data
     book = load_workbook(io.BytesIO(body))
@@ -145,6 +156,8 @@ def test_page_workbooks_are_clean_tables(
 
 
 def test_api_csv_negotiates_and_validates(world: World, client: FlaskClient, tmp_path: Path) -> None:
+    import pandas as pd
+
     url = "/api/v1/aggregates?from=2022-01&to=2022-12&granularity=quarter"
     json_body = client.get(url + "&limit=10000", headers=bearer(world.kbh_token)).get_json()
     assert json_body["total"] == len(json_body["rows"])  # one JSON page holds the whole table here
@@ -196,6 +209,8 @@ def test_openapi_lists_the_file_media_types_and_the_descriptor(client: FlaskClie
 def test_annual_workbooks_use_the_same_long_format(
     world: World, client: FlaskClient, auth: AuthActions, login: str, url: str
 ) -> None:
+    import pandas as pd
+
     auth.login(login)
     body = client.get(url).data
     book = load_workbook(io.BytesIO(body))

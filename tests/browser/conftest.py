@@ -175,17 +175,22 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def launched_switch(prefix: str) -> str | None:
-    """The switch starting with ``prefix`` that this process's Chromium was started with (the one Playwright drives:
-    it has ``--remote-debugging-pipe``), or None (no such switch, or no /proc to read it from)."""
+def launched_argv() -> list[str] | None:
+    """The command line of this process's Chromium (the one Playwright drives: it has ``--remote-debugging-pipe``),
+    or None (none running, or no /proc to read it from)."""
     for pid in _descendants(os.getpid()):
         try:
             argv = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
         except OSError:
             continue
         if "--remote-debugging-pipe" in argv:
-            return next((a for a in argv if a.startswith(prefix)), None)
+            return argv
     return None
+
+
+def launched_switch(prefix: str) -> str | None:
+    """The switch starting with ``prefix`` that this process's Chromium was started with, or None."""
+    return next((a for a in launched_argv() or [] if a.startswith(prefix)), None)
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -8,26 +8,14 @@ address bar's drop-down again (two WebUI pages in a renderer of their own for ev
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import DISABLED_UI_FEATURES, _descendants, launched_switch
-
-
-def _browser_argv() -> list[str]:
-    for pid in _descendants(os.getpid()):
-        try:
-            argv = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
-        except OSError:
-            continue
-        if "--remote-debugging-pipe" in argv:
-            return argv
-    raise AssertionError("no Chromium with --remote-debugging-pipe below this process")
+from tests.browser.conftest import DISABLED_UI_FEATURES, launched_argv, launched_switch
 
 
 def test_one_disable_features_switch_with_playwrights_list_and_ours(browser: Any) -> None:
-    argv = _browser_argv()
+    argv = launched_argv()
+    assert argv is not None, "no Chromium with --remote-debugging-pipe below this process"
     switches = [a for a in argv if a.startswith("--disable-features=")]
     assert len(switches) == 1, switches  # a second one would replace the first
     assert switches[0] == launched_switch("--disable-features=")

@@ -11,7 +11,8 @@ Reusable by every area's browser tests. Fixtures:
                  ``app``, ``db_path``, ``make`` (a :class:`tests.support.factories.Factory` for seeding),
                  ``session`` (a SQLAlchemy session of the test's own), ``log_text()`` (everything
                  the server and the app logged, request lines included).
-``browser``      (session scope) headless Chromium launched with the project's fixed arguments.
+``browser``      (session scope) headless Chromium launched with the project's fixed arguments, the address
+                 bar's WebUI drop-down switched off (``DISABLED_UI_FEATURES``, ``launch_chromium``).
 ``page``         a fresh context and page per test: 768×1024 (tablet portrait), Danish locale,
                  Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size. Playwright's
                  waits and navigations time out after ``TIMEOUT_MS`` (generous: a loaded 2-core machine).

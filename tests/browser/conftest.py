@@ -11,7 +11,8 @@ Reusable by every area's browser tests. Fixtures:
                  ``app``, ``db_path``, ``make`` (a :class:`tests.support.factories.Factory` for seeding),
                  ``session`` (a SQLAlchemy session of the test's own), ``log_text()`` (everything
                  the server and the app logged, request lines included).
-``browser``      (session scope) headless Chromium launched with the project's fixed arguments.
+``browser``      (session scope) headless Chromium launched with the project's fixed arguments, the address
+                 bar's WebUI drop-down switched off (``DISABLED_UI_FEATURES``, ``launch_chromium``).
 ``page``         a fresh context and page per test: 768×1024 (tablet portrait), Danish locale,
                  Europe/Copenhagen. Parametrise ``viewport`` indirectly to change the size. Playwright's
                  waits and navigations time out after ``TIMEOUT_MS`` (generous: a loaded 2-core machine).
@@ -58,6 +59,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Chromium features switched off on top of Playwright's own list: the address bar's drop-down, two WebUI pages
+#: (``chrome://omnibox-popup.top-chrome/`` and its ``omnibox_popup_aim.html``) that the full browser loads into a
+#: renderer of their own for every new browser context, i.e. for every test. No test sees or uses the browser's
+#: own UI (headless: there is none on screen), and that renderer cost ~0.5-0.8 CPU-s a context (2026-12-04, a busy
+#: 2-core machine), several times the CPU of the test's own page renderer on a simple page.
+DISABLED_UI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 TABLET = {"width": 768, "height": 1024}
 #: How long a static file stays fresh in a test's browser context (seconds). The product sends none (every page
@@ -152,9 +159,70 @@ def _playwright() -> Iterator[Any]:
         yield p
 
 
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (Linux /proc; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(entry.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.parent.name))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def launched_argv() -> list[str] | None:
+    """The command line of this process's Chromium (the one Playwright drives: it has ``--remote-debugging-pipe``),
+    or None (none running, or no /proc to read it from)."""
+    for pid in _descendants(os.getpid()):
+        try:
+            argv = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue
+        if "--remote-debugging-pipe" in argv:
+            return argv
+    return None
+
+
+def launched_switch(prefix: str) -> str | None:
+    """The switch starting with ``prefix`` that this process's Chromium was started with, or None."""
+    return next((a for a in launched_argv() or [] if a.startswith(prefix)), None)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Launch /usr/bin/chromium headless with ``CHROMIUM_ARGS`` and ``DISABLED_UI_FEATURES`` switched off.
+
+    Chromium takes the last ``--disable-features`` it is given, so another one would replace Playwright's own
+    list (features it switches off to make the browser predictable). So the browser is launched once as before,
+    Playwright's switch is read from its command line, and it is launched again with that switch extended instead
+    (Playwright's exact switch left out, ``ignore_default_args``). Where the switch cannot be read, or already
+    holds the features, the first browser is kept: the same browser, with its own UI.
+    """
+
+    def launch(*extra: str, ignore: tuple[str, ...] = ()) -> Any:
+        return playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[*CHROMIUM_ARGS, *extra],
+            **({"ignore_default_args": list(ignore)} if ignore else {}),
+        )
+
+    chromium = launch()
+    theirs = launched_switch("--disable-features=")
+    if theirs is None or set(DISABLED_UI_FEATURES) <= set(theirs.split("=", 1)[1].split(",")):
+        return chromium
+    chromium.close()
+    return launch(",".join([theirs, *DISABLED_UI_FEATURES]), ignore=(theirs,))
+
+
 @pytest.fixture(scope="session")
 def browser(_playwright: Any) -> Iterator[Any]:
-    chromium = _playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    chromium = launch_chromium(_playwright)
     yield chromium
     chromium.close()
 

@@ -17,6 +17,7 @@ import importlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -70,6 +71,19 @@ def document_key(html: str) -> str:
     return STAMP.sub(r"\1\2", key)
 
 
+def kept(store: Store, key: str, make: Callable[[], bytes], seen: set[str], counts: dict[str, int], made: str) -> bytes:
+    """The bytes kept under ``key`` in ``store``, made by ``make()`` the first time; counted for the test that asks:
+    ``counts[made]`` for a key it has not asked for before (``seen``), ``counts["reused"]`` for one it has."""
+    if key in seen:
+        counts["reused"] += 1
+    else:
+        counts[made] += 1
+        seen.add(key)
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
 def render_each_once(monkeypatch: pytest.MonkeyPatch, documents: Store) -> dict[str, int]:
     """Make the PDF views render each document once into ``documents`` (kept by the caller: per module or run).
 
@@ -81,15 +95,7 @@ def render_each_once(monkeypatch: pytest.MonkeyPatch, documents: Store) -> dict[
     counts = {"rendered": 0, "reused": 0}
 
     def once(html: str, **options: bool) -> bytes:  # options (reuse_layout) change the speed, not the bytes
-        key = document_key(html)
-        if key in seen:
-            counts["reused"] += 1
-        else:
-            counts["rendered"] += 1
-            seen.add(key)
-        if key not in documents:
-            documents[key] = render_pdf(html, **options)
-        return documents[key]
+        return kept(documents, document_key(html), lambda: render_pdf(html, **options), seen, counts, "rendered")
 
     for name in PDF_VIEWS:
         monkeypatch.setattr(importlib.import_module(name), "render_pdf", once)

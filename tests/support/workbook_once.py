@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from tests.support.pdf_once import Store
+from tests.support.pdf_once import Store, kept
 
 #: The modules that call the writer (``workbook_bytes`` looked up in their own namespace).
 WRITERS = ("roomlog.reporting.exports", "roomlog.pool.workbook")
@@ -52,15 +52,7 @@ def write_each_once(monkeypatch: pytest.MonkeyPatch, workbooks: Store) -> dict[s
     counts = {"written": 0, "reused": 0}
 
     def once(sheets: Sequence[Sheet]) -> bytes:
-        key = _key(sheets, since)
-        if key in seen:
-            counts["reused"] += 1
-        else:
-            counts["written"] += 1
-            seen.add(key)
-        if key not in workbooks:
-            workbooks[key] = workbook_bytes(sheets)
-        return workbooks[key]
+        return kept(workbooks, _key(sheets, since), lambda: workbook_bytes(sheets), seen, counts, "written")
 
     for name in WRITERS:
         monkeypatch.setattr(importlib.import_module(name), "workbook_bytes", once)

@@ -7,6 +7,8 @@ nothing out of bounds is stored.
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -192,3 +194,31 @@ _WORLDS: dict[int, World] = {}
 @pytest.fixture(autouse=True)
 def _forget_worlds() -> None:
     _WORLDS.clear()
+
+
+def _field(html: str, field_id: str) -> str | None:
+    """The ``value`` of the input with this id in ``html`` (unescaped), or None."""
+    found = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*>', html)
+    value = re.search(r'\bvalue="([^"]*)"', found.group(0)) if found else None
+    return htmllib.unescape(value.group(1)) if value else None
+
+
+def test_a_refused_correction_keeps_what_was_typed(make: Factory, client: FlaskClient, auth: AuthActions) -> None:
+    """A correction refused for one bad field is shown again as typed: the reason and every field (nothing lost)."""
+    w = _world(client, make, auth)
+    r = f"/rooms/{w.room.id}/records"
+    reason = 'talt forkert <b>"igen"</b>'
+    refused = client.post(f"{r}/service/{w.service}/correct", data={"quantity": "-999999", "reason": reason})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Antal skal være et helt tal mellem 1 og 999." in html
+    assert _field(html, "f-quantity") == "-999999"
+    assert _field(html, "correct-reason") == reason
+    assert "<b>" not in html  # what was typed is escaped
+    typed = {"occurred_at": "2026-13-40T25:61", "target": "hat", "reason": "forkert dato"}
+    wrong_time = client.post(f"{r}/referral/{w.referral}/correct", data=typed)
+    html = wrong_time.get_data(as_text=True)
+    assert wrong_time.status_code == 400
+    assert _field(html, "f-occurred_at") == "2026-13-40T25:61" and _field(html, "correct-reason") == "forkert dato"
+    assert re.search(r'<option value="hat" selected>', html)
+    shown = client.get(f"{r}/service/{w.service}").get_data(as_text=True)
+    assert _field(shown, "f-quantity") == "1" and _field(shown, "correct-reason") == ""  # the stored record, unchanged

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from roomlog.auth.access import room_for_member
@@ -31,8 +32,15 @@ def _record(room: Room, kind: str, record_id: int) -> RoomEvent:
 
 
 def _page(
-    room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200, reason: str = ""
+    room: Room,
+    kind: str,
+    row: RoomEvent,
+    error: str | None = None,
+    status: int = 200,
+    reason: str = "",
+    typed: MultiDict[str, str] | None = None,
 ) -> tuple[str, int]:
+    """The record page; ``typed``: a refused correction's form, shown again as it was typed (nothing lost)."""
     entries = corrections.history(db.session, kind, row.id)
     found = dependants.dependants(db.session, kind, row)
     values = corrections.current_values(kind, row)
@@ -54,6 +62,7 @@ def _page(
         dependants=found,
         dependants_signature=dependants.signature(found),
         void_reason=reason,
+        typed=typed,
     ), status
 
 
@@ -74,7 +83,7 @@ def correct(room_id: int, kind: str, record_id: int) -> Response | tuple[str, in
         changes = corrections.correct(db.session, room, kind, row, current_user, values, request.form.get("reason", ""))
     except DomainError as exc:
         db.session.rollback()
-        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code)
+        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code, typed=request.form)
     db.session.commit()
     flash(_("Correction saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)

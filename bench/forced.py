@@ -10,12 +10,18 @@ municipal or national headline total of k or more two ways:
 - *national*: the same LP with the national headline totals of k or more that are visible shown too (the
   protection never hides those for another cell): forced for a swap that keeps them.
 
-A total neither test forces is hidden because of the pattern chosen around it, not the data. With ``--reprotect``
+- *headline* (only with ``--watch``): the same LP with every municipal and national headline total of k or more
+  that is visible shown too, and the visible national watch cells (the swap of a watch cell may hide none of
+  those): forced for the watch swap; the small count it narrows is printed.
+
+With ``--watch`` the hidden national overdoses and naloxone (``protect.NATIONAL_WATCH``) of k or more are tested
+instead of the headline totals. A total no test forces is hidden because of the pattern chosen around it, not the
+data. With ``--reprotect``
 the year is protected again in memory with this tree's code (``protect_year``, nothing fixed, as a fresh
 republish does) and that hidden set is tested instead; it also prints the protection's CPU seconds, the hidden
 share, and the hidden cells a fresh LP finds narrower than k (small counts: leaks; others: narrow).
 
-    ROOMLOG_INSTANCE_PATH=/tmp/copy .venv/bin/python -m bench.forced [--reprotect] [--no-lp] [2025 2026]
+    ROOMLOG_INSTANCE_PATH=/tmp/copy .venv/bin/python -m bench.forced [--reprotect] [--no-lp] [--watch] [2025 2026]
 """
 
 from __future__ import annotations
@@ -40,11 +46,16 @@ def analyse(
     levels: frozenset[str] = LEVELS,
     codes: frozenset[str] | None = None,
     states: dict[Key, str] | None = None,
+    headline: bool = False,
+    why: dict[Key, dict[Key, tuple[float, float]]] | None = None,
 ) -> tuple[Counter[tuple[str, ...]], list[tuple[Key, int, str]]]:
     """Per (level, period kind, indicator): hidden, chain-forced, LP-forced, not forced; and the not forced ones.
 
     ``levels`` and ``codes`` (default: the headline totals) choose the hidden totals of k or more tested; ``states``
-    gets each one's state (one of :data:`STATES` but ``hidden``)."""
+    gets each one's state (one of :data:`STATES` but ``hidden``). With ``headline``, a total neither test forces is
+    tested once more with every visible municipal or national headline total of k or more shown, and every visible
+    cell of ``codes`` at the levels asked (state ``headline`` when a small count then narrows); ``why`` gets the
+    small counts each forced one narrows (the LP tests)."""
     from roomlog.reporting.publication.audit import Showing
     from roomlog.reporting.publication.protect import _equations, unshowable_national
     from roomlog.reporting.publication.units import (
@@ -68,6 +79,7 @@ def analyse(
     chain = unshowable_national(exact, _equations(rels), threshold, levels)
     by_lp: set[Key] = set()
     by_national: set[Key] = set()
+    by_heads: set[Key] = set()
     if lp:
         everything = {k for k, v in exact.items() if v > 0}
         index = relations_by_key(rels)
@@ -82,12 +94,28 @@ def analyse(
         with_national = Showing(exact, everything, threshold, index)
         with_national.show([k for k in kept if k not in hidden])
 
+        with_heads = Showing(exact, everything, threshold, index)
+        if headline:
+            visible = [
+                k
+                for k in everything
+                if k not in hidden
+                and exact[k] >= threshold
+                and (
+                    (k[1][0] != "room" and k[2] in HEADLINE_TOTALS)
+                    or (k[1][0] in levels and k[2] in (codes or HEADLINE_TOTALS))
+                )
+            ]
+            with_heads.show(sorted(visible, key=repr))
+
         def pins(showing: Showing, key: Key) -> bool:
             """Whether showing ``key`` on top of ``showing``'s hidden set narrows a small count below k."""
             showing.show([key])
-            narrow = bool(showing.narrow([key], small, first=True))
+            narrow = showing.narrow([key], small, first=True)
             showing.hide([key])
-            return narrow
+            if narrow and why is not None:
+                why[key] = narrow
+            return bool(narrow)
 
         for key in heads:
             if key in chain:
@@ -96,6 +124,8 @@ def analyse(
                 by_lp.add(key)
             elif pins(with_national, key):
                 by_national.add(key)
+            elif headline and pins(with_heads, key):
+                by_heads.add(key)
     table: Counter[tuple[str, ...]] = Counter()
     free: list[tuple[Key, int, str]] = []
     for key in heads:
@@ -104,6 +134,8 @@ def analyse(
         state = "chain" if key in chain else ("lp" if key in by_lp else ("not" if lp else "untested"))
         if key in by_national:
             state = "national"
+        if key in by_heads:
+            state = "headline"
         table[(*row, state)] += 1
         if states is not None:
             states[key] = state
@@ -140,6 +172,9 @@ def main() -> None:
     parser.add_argument("years", nargs="*", type=int, help="calendar years (default: every stored one)")
     parser.add_argument("--reprotect", action="store_true", help="protect each year again in memory first")
     parser.add_argument("--no-lp", action="store_true", help="the chain rule only")
+    parser.add_argument(
+        "--watch", action="store_true", help="test the hidden national watch cells (overdoses, naloxone) instead"
+    )
     parser.add_argument("--debug", action="store_true", help="log the protection's debug lines (swap refusals)")
     args = parser.parse_args()
     import logging
@@ -169,11 +204,32 @@ def main() -> None:
                     f" nation) {year_cells(hidden, year)} (stored {stored_years})",
                     flush=True,
                 )
-            table, free = analyse(exact, hidden, rels, threshold, not args.no_lp)
+            why: dict[Key, dict[Key, tuple[float, float]]] = {}
+            states: dict[Key, str] = {}
+            if args.watch:
+                from roomlog.reporting.publication.protect import NATIONAL_WATCH
+
+                table, free = analyse(
+                    exact,
+                    hidden,
+                    rels,
+                    threshold,
+                    not args.no_lp,
+                    frozenset({"national"}),
+                    NATIONAL_WATCH,
+                    states,
+                    headline=True,
+                    why=why,
+                )
+            else:
+                table, free = analyse(exact, hidden, rels, threshold, not args.no_lp, states=states, why=why)
             for row in sorted({k[:3] for k in table}):
                 print(f"  {year} {' '.join(row)}: " + ", ".join(f"{s} {table[(*row, s)]}" for s in STATES))
             for key, value, state in free:
                 print(f"    {state}: {key} = {value}")
+            for key, found in sorted(why.items(), key=lambda item: repr(item[0])):
+                cell, (lo, hi) = min(found.items(), key=lambda item: repr(item[0]))
+                print(f"    {states[key]}: {key} = {exact[key]} narrows {cell} = {exact[cell]} to [{lo:.2f}, {hi:.2f}]")
             total += table
             session.rollback()
     print("all: " + ", ".join(f"{s} {sum(v for k, v in total.items() if k[3] == s)}" for s in STATES))
@@ -183,7 +239,7 @@ def main() -> None:
     )
 
 
-STATES = ("hidden", "chain", "lp", "national", "not", "untested")
+STATES = ("hidden", "chain", "lp", "national", "headline", "not", "untested")
 
 if __name__ == "__main__":
     sys.exit(main())

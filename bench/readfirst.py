@@ -266,6 +266,8 @@ WHY = {
     "chain": "forced: a sum of non-zero cells of which one is narrower than k however the rest is hidden (chain)",
     "lp": "forced: showing it alone, with every other non-zero cell hidden, narrows a small count (LP)",
     "national": "forced for the rules: shown beside the visible national headline totals, it narrows a small count",
+    "headline": "forced for the rules: shown beside every visible municipal and national headline total and national"
+    " figure of this list, it narrows a small count (shown only if another of them is hidden)",
     "not": "not forced by the data: the pattern chosen around it",
     "untested": "not tested (--no-lp)",
 }
@@ -289,7 +291,9 @@ def national_lines(session, rooms, threshold: int, years: Sequence[int], lp: boo
         states: dict = {}
         big = {k for k in keys if k in hidden and exact[k] >= threshold}
         if big:
-            analyse(exact, hidden, rels, threshold, lp, frozenset({"national"}), frozenset(NATIONAL_CODES), states)
+            analyse(
+                exact, hidden, rels, threshold, lp, frozenset({"national"}), frozenset(NATIONAL_CODES), states, True
+            )
         for key in keys:
             kind = kind_of_label(key[0])
             shown[(key[2], kind, "figures")] += 1

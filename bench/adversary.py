@@ -78,7 +78,7 @@ NOT_COUNTS = frozenset({"opening.days"})
 RATE = "emergencies.per_1000_consumptions"
 #: What the data dictionary says of the breakdowns: ``prefix → (parent, how)``. ``partition``: every record has
 #: exactly one code (the parts add up to the parent); ``sum_le``: at most one code (their sum ≤ the parent);
-#: ``each_le``: a record can have several (each part ≤ the parent).
+#: ``each_le``: a record can have several (each part ≤ the parent); ``cover``: each part ≤ the parent ≤ their sum.
 BREAKDOWNS: dict[str, tuple[str, str]] = {
     "emergencies.type": ("emergencies.total", "partition"),
     "referrals.target": ("referrals.total", "partition"),
@@ -87,7 +87,8 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "visits.turned_away.reason": ("visits.turned_away", "sum_le"),
     "consumptions.substance": ("consumptions.total", "each_le"),
     "visitors.sex": ("visitors.unique", "partition"),
-    "visitors.age": ("visitors.unique", "partition"),
+    # A visitor may pass from one age band to the next within a period: each band ≤ unique ≤ their sum.
+    "visitors.age": ("visitors.unique", "cover"),
 }
 #: Single bounds ``small ≤ big`` of the same unit and period.
 BOUNDS = (
@@ -407,8 +408,8 @@ class Harvester:
             text = body.decode("utf-8-sig")
             self._scan(f"{audience} {url}", text)
             for r in csv.DictReader(io.StringIO(text)):
-                if not r.get("indicator") or not r.get("first_month"):
-                    continue
+                if not r.get("indicator") or not r.get("first_month") or "change" in (r.get("role") or ""):
+                    continue  # a change in % is no count of its period
                 unit = _unit(r.get("room_id"), r.get("municipality_code") if r.get("level") != "nation" else None)
                 if r.get("level") in ("nation", "national", "land"):
                     unit = NATIONAL
@@ -557,7 +558,8 @@ def build(harvest: Harvest) -> Model:
             return month_expr(unit, code, a, b)
         return {model.var(("f", *key)): 1.0}
 
-    # Each figure: shown = its value, hidden ≥ 1 (zeros are shown), not applicable = 0.
+    # Each figure: shown = its value, hidden ≥ 1 (zeros are shown), not applicable (not open yet) = 0. The rooms'
+    # opening dates are not used: imported history can start before them (the API's not_applicable says when).
     for key, value in figures.items():
         if not is_count(key[1]) or key[2] < first or key[3] > last:
             continue
@@ -571,12 +573,6 @@ def build(harvest: Harvest) -> Model:
     for key in harvest.zeros:
         if is_additive(key[1]) and first <= key[2] <= last:
             model.row(expr(key), 0.0, 0.0, "not applicable")
-    for room, opened in harvest.opened.items():
-        for code in codes:
-            if is_additive(code) and "+" not in code:
-                for m in months:
-                    if m < opened and ("m", ("room", room), code, m) in model.index:
-                        model.row({model.index[("m", ("room", room), code, m)]: 1.0}, 0.0, 0.0, "before opening")
     # Additive: every month of every unit, rooms → municipality → nation, breakdowns → parent.
     for code in codes:
         if not is_additive(code) or "+" in code:
@@ -629,7 +625,9 @@ def build(harvest: Harvest) -> Model:
         for unit in units:
             own = [(a, b) for a, b in spans if (unit, code, a, b) in figures]
             for a, b in own:
-                inner = [(c, d) for c, d in own if a <= c and d <= b and (c, d) != (a, b)]
+                inside = [(c, d) for c, d in own if a <= c and d <= b and (c, d) != (a, b)]
+                # Only the largest spans inside (a month ≤ its quarter ≤ its year): the rest follows from them.
+                inner = [x for x in inside if not any(y != x and y[0] <= x[0] and x[1] <= y[1] for y in inside)]
                 whole = {model.var(("f", unit, code, a, b)): 1.0}
                 for c, d in inner:
                     model.row(
@@ -682,8 +680,10 @@ def _breakdown_rows(
         else:
             for kid in kids:
                 model.row(_plus(kid, whole, sign=[1.0, -1.0]), -math.inf, 0.0, f"{prefix} ≤ parent")
-            if how != "each_le":
+            if how == "sum_le" or (how == "partition" and not every <= set(children)):
                 model.row(_plus(*kids, whole, sign=[1.0] * len(kids) + [-1.0]), -math.inf, 0.0, f"Σ {prefix} ≤ parent")
+            elif how == "cover" and every <= set(children):
+                model.row(_plus(*kids, whole, sign=[1.0] * len(kids) + [-1.0]), 0.0, math.inf, f"parent ≤ Σ {prefix}")
     for small, big in BOUNDS:
         if small in present and big in present and not (only_distinct and is_additive(small) and is_additive(big)):
             model.row(_plus(cell(small), cell(big), sign=[1.0, -1.0]), -math.inf, 0.0, f"{small} ≤ {big}")

@@ -428,6 +428,39 @@ class Checks:
     not_closed: list[tuple[Key, str]] = field(default_factory=list)
     derived: list[tuple[Key, str, list[tuple[str, str]]]] = field(default_factory=list)
     rate: list[tuple[Key, str]] = field(default_factory=list)
+    #: Ranges shown over a hidden block whose value is a difference of shown calendar cells (Jan..Sep = year − Q4).
+    differences: int = 0
+
+
+class Differences:
+    """Known differences of prefix sums between month boundaries, from shown cells (a weighted union-find).
+
+    A shown cell ``a..b`` = ``v`` says P(b + 1) − P(a) = v, with P(m) the sum of the months before ``m``.
+    """
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.offset: dict[str, float] = {}  # P(point) − P(parent)
+
+    def _find(self, point: str) -> tuple[str, float]:
+        self.parent.setdefault(point, point)
+        self.offset.setdefault(point, 0.0)
+        total, node = 0.0, point
+        while self.parent[node] != node:
+            total += self.offset[node]
+            node = self.parent[node]
+        self.parent[point], self.offset[point] = node, total
+        return node, total
+
+    def join(self, start: str, end: str, value: float) -> None:
+        (ra, oa), (rb, ob) = self._find(start), self._find(end)
+        if ra != rb:  # P(end) − P(start) = value: P(rb) = P(ra) + oa + value − ob
+            self.parent[rb], self.offset[rb] = ra, oa + value - ob
+
+    def difference(self, start: str, end: str) -> float | None:
+        """P(end) − P(start) when the shown cells give it, else ``None``."""
+        (ra, oa), (rb, ob) = self._find(start), self._find(end)
+        return ob - oa if ra == rb else None
 
 
 def is_count(indicator: str) -> bool:
@@ -454,6 +487,10 @@ def check(harvest: Harvest, k: int) -> Checks:
         if len(values) > 1:
             result.conflicts.append((key, sorted(values.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))))
     figures = distinct_figures(harvest)
+    differences: dict[tuple[Unit, str], Differences] = {}
+    for (unit, code, a, b), value in figures.items():
+        if value is not None and calendar_kind(a, b):
+            differences.setdefault((unit, code), Differences()).join(a, month_add(b, 1), value)
     reported: set[Key] = set()
     for f in harvest.figures:
         if f.key in reported:
@@ -466,12 +503,17 @@ def check(harvest: Harvest, k: int) -> Checks:
         if f.value is None:
             continue
         unit, code, first, last = f.key
-        if calendar_kind(first, last) is None:
+        if calendar_kind(first, last) is None and is_count(code):  # a rate: see the numerator check below
             hidden = [
                 b for b in blocks(first, last) if (unit, code, *b) in figures and figures[(unit, code, *b)] is None
             ]
             if hidden:
-                result.derived.append((f.key, f.source, hidden))
+                links = differences.get((unit, code))
+                known = links.difference(first, month_add(last, 1)) if links else None
+                if known is not None and abs(known - f.value) < EPS:
+                    result.differences += 1  # e.g. Jan..Sep = the year − Q4: nothing new
+                else:
+                    result.derived.append((f.key, f.source, hidden))
                 reported.add(f.key)
         if code == RATE and any(figures.get((unit, c, first, last), 0) is None for c in ("emergencies.total",)):
             result.rate.append((f.key, f.source))
@@ -892,8 +934,8 @@ def report(
     if command:
         lines += [f"`{command}`", ""]
     lines += [
-        f"- window: {first} .. {last}; closed months seen: {len(harvest.closed)};"
-        f" months answered `not_published`: {', '.join(sorted(harvest.not_closed)) or 'none'}",
+        f"- window: {first} .. {last}; closed months seen: {len(harvest.closed)}; months answered `not_published`"
+        f" after the first closed one: {', '.join(m for m in sorted(harvest.not_closed) if m > first) or 'none'}",
         f"- answers read: {harvest.answers:,} ({harvest.cached:,} from the cache)"
         + (
             f"; HTTP requests {http.requests:,}, 429 answers {http.throttled} ({http.waited:.0f} s waited)"
@@ -920,7 +962,8 @@ def report(
         f"- shown counts of 1..{k - 1}: **{len(checks.small)}**",
         f"- words that say why a cell is hidden: **{len(harvest.markers)}**",
         f"- figures of a month that is not closed: **{len(checks.not_closed)}**",
-        f"- ranges shown while a calendar block of them is hidden: **{len(checks.derived)}**",
+        f"- ranges shown while a calendar block of them is hidden, and not a difference of shown cells:"
+        f" **{len(checks.derived)}** (a difference of shown cells, e.g. Jan..Sep = year − Q4: {checks.differences:,})",
         f"- rates shown beside a hidden numerator: **{len(checks.rate)}**",
     ]
     for key, values in checks.conflicts[:10]:

@@ -137,6 +137,10 @@ def test_conflicts_small_counts_markers_and_derived_figures_are_reported() -> No
     _add(h, ROOM1, "opening.days", "2026-03", "2026-03", 3, "national csv")  # not a count of persons or events
     _add(h, MUNI, "consumptions.total", "2026-01", "2026-01", None)
     _add(h, MUNI, "consumptions.total", "2026-01", "2026-02", 900, "since opening")  # shown over a hidden month
+    _add(h, ROOM2, "consumptions.total", "2026-01", "2026-01", None)
+    _add(h, ROOM2, "consumptions.total", "2026-01", "2026-03", 100)
+    _add(h, ROOM2, "consumptions.total", "2026-03", "2026-03", 30)
+    _add(h, ROOM2, "consumptions.total", "2026-01", "2026-02", 70)  # = the quarter − March: nothing new
     h.not_closed = {"2026-04"}
     _add(h, NATIONAL, "visits.total", "2026-03", "2026-04", 10_000, "open")  # covers a month not closed
     h.markers.append(("kommune csv", "primary"))
@@ -148,10 +152,16 @@ def test_conflicts_small_counts_markers_and_derived_figures_are_reported() -> No
     assert conflicted[(ROOM2, "visits.total", "2026-02", "2026-02")] == [(50, "national api"), (None, "kommune api")]
     assert checks.small == [((ROOM1, "emergencies.total", "2026-03", "2026-03"), 3, "national csv")]
     assert [key for key, _s, _p in checks.derived] == [(MUNI, "consumptions.total", "2026-01", "2026-02")]
+    assert checks.differences == 1
     assert [key for key, _s in checks.not_closed] == [(NATIONAL, "visits.total", "2026-03", "2026-04")]
     text = report(h, checks, None, K)
-    for line in ("conflicts (same figure, another value or shown vs hidden): **2**", "shown counts of 1..4: **1**",
-                 "why a cell is hidden: **1**", "not closed: **1**", "hidden: **1**"):  # fmt: skip
+    for line in (
+        "conflicts (same figure, another value or shown vs hidden): **2**",
+        "shown counts of 1..4: **1**",
+        "why a cell is hidden: **1**",
+        "not closed: **1**",
+        "not a difference of shown cells: **1**",
+    ):
         assert line in text
 
 

@@ -398,7 +398,7 @@ class Harvester:
         periods += sorted({label(a, b) for a, b in blocks(first, last) if calendar_kind(a, b) != "month"})
         periods += [label(f"{y}-01", f"{y}-12") for y in range(int(first[:4]), int(last[:4]) + 1)]
         periods += [f"{y}-Q{q}" for y in range(int(first[:4]), int(last[:4]) + 1) for q in range(1, 5)]
-        periods += sorted(self.out.not_closed)[:3]  # an open month's page must show no figure
+        periods += [m for m in sorted(self.out.not_closed) if m > last][:3]  # an open month's page shows no figure
         for period in dict.fromkeys(periods):
             url = f"/{page}/export.csv?period={period}&dialect=international"
             body = self._fetch(audience, url, {})

@@ -430,6 +430,8 @@ class Checks:
     rate: list[tuple[Key, str]] = field(default_factory=list)
     #: Ranges shown over a hidden block whose value is a difference of shown calendar cells (Jan..Sep = year − Q4).
     differences: int = 0
+    #: Shown figures reaching outside the window (since opening, last year): not checked for hidden blocks.
+    outside: int = 0
 
 
 class Differences:
@@ -492,6 +494,7 @@ def check(harvest: Harvest, k: int) -> Checks:
         if value is not None and calendar_kind(a, b):
             differences.setdefault((unit, code), Differences()).join(a, month_add(b, 1), value)
     reported: set[Key] = set()
+    outside: set[Key] = set()
     for f in harvest.figures:
         if f.key in reported:
             continue
@@ -503,7 +506,10 @@ def check(harvest: Harvest, k: int) -> Checks:
         if f.value is None:
             continue
         unit, code, first, last = f.key
-        if calendar_kind(first, last) is None and is_count(code):  # a rate: see the numerator check below
+        inside = not harvest.window[0] or (harvest.window[0] <= first and last <= harvest.window[1])
+        if not inside:
+            outside.add(f.key)  # the cells it may be a difference of were not pulled
+        elif calendar_kind(first, last) is None and is_count(code):  # a rate: see the numerator check below
             hidden = [
                 b for b in blocks(first, last) if (unit, code, *b) in figures and figures[(unit, code, *b)] is None
             ]
@@ -518,6 +524,7 @@ def check(harvest: Harvest, k: int) -> Checks:
         if code == RATE and any(figures.get((unit, c, first, last), 0) is None for c in ("emergencies.total",)):
             result.rate.append((f.key, f.source))
             reported.add(f.key)
+    result.outside = len(outside)
     return result
 
 
@@ -963,7 +970,8 @@ def report(
         f"- words that say why a cell is hidden: **{len(harvest.markers)}**",
         f"- figures of a month that is not closed: **{len(checks.not_closed)}**",
         f"- ranges shown while a calendar block of them is hidden, and not a difference of shown cells:"
-        f" **{len(checks.derived)}** (a difference of shown cells, e.g. Jan..Sep = year − Q4: {checks.differences:,})",
+        f" **{len(checks.derived)}** (a difference of shown cells, e.g. Jan..Sep = year − Q4: {checks.differences:,};"
+        f" reaching outside the window, not checked: {checks.outside:,})",
         f"- rates shown beside a hidden numerator: **{len(checks.rate)}**",
     ]
     for key, values in checks.conflicts[:10]:

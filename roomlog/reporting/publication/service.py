@@ -63,7 +63,8 @@ def publish_due(
     plan = plan_due(
         session, today, threshold=threshold, lock_after_days=lock_after_days, national_scope=national_scope, memo=memo
     )
-    assert plan is not None  # noqa: S101  (with snapshots written, a plan is always made)
+    if plan is None:  # (never: with its snapshots written, a plan is always made)
+        raise RuntimeError("publish_due: no plan although snapshots were written")
     with national_scope(session):
         _store(session, plan)
     return Published(plan.periods, plan.snapshots)

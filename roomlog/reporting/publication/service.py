@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NotRequired, TypedDict, Unpack
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -44,15 +45,17 @@ class Published:
     snapshots: int
 
 
-def publish_due(
-    session: Session,
-    today: dt.date,
-    *,
-    threshold: int,
-    lock_after_days: int,
-    national_scope: ScopeLift,
-    memo: DecisionMemo | None = None,
-) -> Published:
+class Settings(TypedDict):
+    """What publishing needs besides the session and the day: the threshold, the lock days, the scope lift and the
+    memo (``None``: none)."""
+
+    threshold: int
+    lock_after_days: int
+    national_scope: ScopeLift
+    memo: NotRequired[DecisionMemo | None]
+
+
+def publish_due(session: Session, today: dt.date, **settings: Unpack[Settings]) -> Published:
     """Publish, for the whole country, every month whose rooms have all closed it, with its quarter and year.
 
     A closed month whose snapshot or history changed after publication (re-approved after a
@@ -60,12 +63,10 @@ def publish_due(
     every room while publishing. ``memo`` (the app's, if it keeps one) answers a year's protection when
     it was decided before for exactly the same inputs (:mod:`.memo`).
     """
-    plan = plan_due(
-        session, today, threshold=threshold, lock_after_days=lock_after_days, national_scope=national_scope, memo=memo
-    )
+    plan = plan_due(session, today, **settings)
     if plan is None:  # (never: with its snapshots written, a plan is always made)
         raise RuntimeError("publish_due: no plan although snapshots were written")
-    with national_scope(session):
+    with settings["national_scope"](session):
         _store(session, plan)
     return Published(plan.periods, plan.snapshots)
 
@@ -96,21 +97,15 @@ class Plan:
 
 
 def plan_due(
-    session: Session,
-    today: dt.date,
-    *,
-    threshold: int,
-    lock_after_days: int,
-    national_scope: ScopeLift,
-    memo: DecisionMemo | None = None,
-    write_snapshots: bool = True,
+    session: Session, today: dt.date, *, write_snapshots: bool = True, **settings: Unpack[Settings]
 ) -> Plan | None:
     """Protect every period that is due and say what to store; writes only the snapshots of locked months.
 
     With ``write_snapshots=False`` nothing is written at all: ``None`` when a locked room-month
     still needs its snapshot (write it first with :func:`write_due_snapshots`, then plan again).
     """
-    with national_scope(session):
+    threshold, lock_after_days, memo = settings["threshold"], settings["lock_after_days"], settings.get("memo")
+    with settings["national_scope"](session):
         rooms, states, closed = _closed_state(session, today, lock_after_days)
         if not closed:
             return Plan(_basis(session, closed, {}), [], 0)

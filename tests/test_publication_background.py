@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, today_local
 from roomlog.extensions import db, publishing
-from roomlog.models import PeriodStatus, Publication, Room, User, Visit
+from roomlog.models import MonthlyHistory, PeriodStatus, Publication, Room, User, Visit
 from roomlog.models.codes import PeriodState, Role
 from roomlog.publication_runs import Runs, runs
+from roomlog.services import publication
 from roomlog.services.approval import approve_month
 from roomlog.services.publication import publish_in_steps
 from roomlog.services.tokens import create_token
@@ -200,3 +202,24 @@ def test_two_runs_at_once_store_one_version(app: Flask, make: Factory, dbs: Sess
     assert sorted(len(o) for o in out) == [0, 1]  # one stored the month, the other found it stored
     assert _versions(dbs) == [1]
     assert dbs.scalar(select(func.count()).select_from(Publication)) == 1
+
+
+def test_a_history_import_is_committed_whatever_its_publication_does(
+    make: Factory, dbs: Session, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make.room("Skyen", opened_on=dt.date(2018, 1, 1))
+    path = tmp_path / "history.csv"
+    path.write_text("room,month,indicator,value\nSkyen,2019-01,visits.total,1200\n", encoding="utf-8")
+
+    def fail(*_args: object, **_kwargs: object) -> list[str]:
+        raise RuntimeError("the publication failed")
+
+    monkeypatch.setattr(publication, "publish_in_steps", fail)
+    result = runner.invoke(args=["import-history", str(path)])
+    assert result.exit_code == 0, result.output
+    dbs.expire_all()
+    assert dbs.scalar(select(func.count()).select_from(MonthlyHistory)) == 1  # committed before publishing
+    assert _versions(dbs, "2019-01") == []
+    monkeypatch.undo()
+    assert runner.invoke(args=["publish"]).exit_code == 0
+    assert _versions(dbs, "2019-01") == [1]

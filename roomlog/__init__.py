@@ -41,7 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
 
-    from roomlog import database, errors, extensions, i18n, request_logs, security
+    from roomlog import database, errors, extensions, i18n, publication_runs, request_logs, security
     from roomlog.auth import sessions
     from roomlog.blueprints import register_blueprints
     from roomlog.cli import register_commands
@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # read this app's configuration when asked: the services themselves never import Flask.
     locks.provide_lock_days(extensions.lock_after_days)
     publication.provide_settings(extensions.publishing)
+    publication_runs.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.init_limiter(app)

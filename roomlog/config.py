@@ -175,6 +175,10 @@ def load_config(
         "LOG_FILE": env.get("ROOMLOG_LOG_FILE") or None,
         # A directory of protection decisions to reuse (reporting/publication/memo.py); unset: none kept.
         "PROTECTION_MEMO_DIR": env.get("ROOMLOG_PROTECTION_MEMO_DIR") or None,
+        # Publish what a change (approval, acceptance) made due after its request commits, in a background thread
+        # of the worker (roomlog/publication_runs.py); off: in the change's own transaction (the tests' default:
+        # their requests read the figures at once; tests/test_publication_background.py covers the thread).
+        "PUBLISH_IN_BACKGROUND": _bool(env, "PUBLISH_IN_BACKGROUND", environment != "testing"),
         "LOG_LEVEL": env.get("ROOMLOG_LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_SECURE": _bool(env, "SECURE_COOKIES", environment == "production"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,24 @@ def immediate() -> Iterator[None]:
         yield
     finally:
         _force_immediate.reset(token)
+
+
+#: The PostgreSQL advisory lock key publishers hold while they store (``publication_write_lock``).
+PUBLICATION_LOCK_KEY = 0x726F6F6D_7075626C  # "roompubl"
+
+
+@contextmanager
+def publication_write_lock(session: Session) -> Iterator[None]:
+    """Begin a transaction that may write and that no other publisher shares until it ends.
+
+    SQLite: ``BEGIN IMMEDIATE`` (the single write lock; the caller keeps the transaction short).
+    PostgreSQL: a transaction-level advisory lock, so two processes storing publications take turns
+    (each re-checks what is due after it has the lock).
+    """
+    with immediate():
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLICATION_LOCK_KEY})
+        yield
 
 
 def is_write_transaction() -> bool:

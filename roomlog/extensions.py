@@ -97,10 +97,17 @@ def publishing() -> Publishing:
     """What publishing needs from this app: its threshold, its lock days, the auth layer's scope lift and the
     app's memo of protection decisions (when ``PROTECTION_MEMO_DIR`` is set)."""
     from roomlog.auth.national_scope import national_scope
+    from roomlog.database import publication_write_lock
     from roomlog.services.publication import Publishing
 
     config = current_app.config
-    return Publishing(int(config["SUPPRESSION_THRESHOLD"]), lock_after_days(), national_scope, protection_memo())
+    return Publishing(
+        int(config["SUPPRESSION_THRESHOLD"]),
+        lock_after_days(),
+        national_scope,
+        protection_memo(),
+        publication_write_lock,
+    )
 
 
 def protection_memo() -> FileMemo | None:

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from roomlog.cli.owner import require_owner
-from roomlog.extensions import db
+from roomlog.extensions import db, publishing
 
 
 @click.command("import-history")
@@ -32,7 +32,7 @@ def import_history_command(path: Path, check: bool) -> None:
             click.echo(f"{path}: {len(parsed)} lines are valid. Nothing was imported (--check).")
             return
         require_owner()
-        result = history.import_history(db.session, lines)
+        result = history.import_history(db.session, lines, publish=False)
     except history.HistoryImportError as exc:
         db.session.rollback()
         for number, message in exc.errors:
@@ -45,3 +45,7 @@ def import_history_command(path: Path, check: bool) -> None:
         f"{f' and {result.years} room-years' if result.years else ''} "
         f"({result.added} new, {result.replaced} replaced)."
     )
+    # The import is committed: publishing what it made due cannot undo it (`roomlog publish` retries a failure).
+    from roomlog.services.publication import publish_after_change
+
+    publish_after_change(db.session, publishing=publishing())

@@ -11,9 +11,11 @@ from roomlog.extensions import db, publishing
 @click.command("publish")
 @with_appcontext
 def publish_command() -> None:
-    """Publish every closed month, quarter and year that is due (run daily: months lock by date)."""
-    from roomlog.services.publication import publish
+    """Publish every closed month, quarter and year that is due (run daily: months lock by date).
 
-    published = publish(db.session, publishing=publishing())
-    db.session.commit()
+    Commits in short steps and never holds the write lock while protecting (``publish_in_steps``).
+    """
+    from roomlog.services.publication import publish_in_steps
+
+    published = publish_in_steps(db.session, publishing=publishing())
     click.echo(f"Published {len(published)} periods" + (f": {', '.join(published[:24])}" if published else "."))

@@ -257,10 +257,16 @@ def apply(session: Session, lines: list[HistoryLine], *, user_id: int | None = N
     return ImportResult(len(lines) - replaced, replaced, len(months), len(years))
 
 
-def import_history(session: Session, lines: Iterable[str], *, user_id: int | None = None) -> ImportResult:
-    """Validate every line, then apply all of them — or none, raising ``HistoryImportError``."""
+def import_history(
+    session: Session, lines: Iterable[str], *, user_id: int | None = None, publish: bool = True
+) -> ImportResult:
+    """Validate every line, then apply all of them — or none, raising ``HistoryImportError``.
+
+    ``publish=False`` leaves publishing to the caller (``roomlog import-history`` publishes after it commits).
+    """
     from roomlog.services.publication import publish_quietly
 
     result = apply(session, check(session, lines), user_id=user_id)
-    publish_quietly(session)
+    if publish:
+        publish_quietly(session)
     return result

@@ -39,6 +39,12 @@ PSEUDONYM_KEY = "test-pseudonym-key-for-tests-only-0123"
 EXIT_HOOK = "python:tests.support.gunicorn_exit"
 
 
+#: Served test apps publish inside the approving request, as the in-process test apps do (docs/testing.md, session 17):
+#: a test that approves over HTTP and then reads the figures sees them at once. Pass it again as "1" to serve the
+#: background publication.
+PUBLISH_AT_ONCE = {"ROOMLOG_PUBLISH_IN_BACKGROUND": "0"}
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any ``ROOMLOG_*`` variable, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMLOG_")}
@@ -58,7 +64,7 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
         ROOMLOG_LOGIN_RATE_LIMIT="10000 per minute",
         ROOMLOG_API_RATE_LIMIT="100000 per minute",
         ROOMLOG_INSTANCE_PATH=str(instance),
-        **extra,
+        **{**PUBLISH_AT_ONCE, **extra},
     )
 
 
@@ -70,7 +76,7 @@ def development_env(database_url: str, instance: Path, **extra: str) -> dict[str
         ROOMLOG_DATABASE_URL=database_url,
         ROOMLOG_SECRET_KEY="server-secret-key-for-tests-only-01234",
         ROOMLOG_PSEUDONYM_KEY=PSEUDONYM_KEY,
-        **extra,
+        **{**PUBLISH_AT_ONCE, **extra},
     )
 
 

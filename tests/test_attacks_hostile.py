@@ -66,3 +66,19 @@ def test_stored_text_in_a_workbook_stays_text_and_never_breaks_the_download() ->
     assert cells[1] == [(formula, "s"), (1, "n")]  # the text itself, not a formula
     assert cells[2] == [("\ufffd\ufffd[31m\x7f", "s"), (2, "n")]  # what a cell cannot hold is marked, the rest kept
     assert cells[3] == [("Skyen", "s"), (3, "n")]
+
+
+@pytest.mark.parametrize("name", ["\x01\x1b[31m\x7f", "Nord\tSyd", "Nord\x9bSyd"])
+def test_a_room_name_with_control_characters_is_refused_with_a_message(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session, name: str
+) -> None:
+    """Session 17: a municipality could name its new room with control characters (stored, then shown in every
+    export, PDF and the API). Refused with the form and a Danish message; no room is made."""
+    make.user(Role.MUNICIPALITY, municipality="561", username="esbjerg")
+    assert auth.login("esbjerg").status_code == 302
+    form = {"room_id": "", "new_room_name": name, "new_room_permit": "planned", "new_room_permit_date": "2025-12-01",
+            "establishment_budget": "1.000.000", "establishment_requested": "900.000"}  # fmt: skip
+    refused = client.post("/applications/new", data=form)
+    assert refused.status_code == 400
+    assert "Et rums navn må ikke indeholde kontroltegn." in refused.get_data(as_text=True)
+    assert dbs.scalars(select(Room).where(Room.municipality_code == "561")).all() == []

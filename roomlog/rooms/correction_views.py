@@ -31,13 +31,7 @@ def _record(room: Room, kind: str, record_id: int) -> RoomEvent:
 
 
 def _page(
-    room: Room,
-    kind: str,
-    row: RoomEvent,
-    error: str | None = None,
-    status: int = 200,
-    reason: str = "",
-    correct_reason: str = "",
+    room: Room, kind: str, row: RoomEvent, error: str | None = None, status: int = 200, reason: str = ""
 ) -> tuple[str, int]:
     entries = corrections.history(db.session, kind, row.id)
     found = dependants.dependants(db.session, kind, row)
@@ -60,7 +54,6 @@ def _page(
         dependants=found,
         dependants_signature=dependants.signature(found),
         void_reason=reason,
-        correct_reason=correct_reason,
     ), status
 
 
@@ -81,8 +74,7 @@ def correct(room_id: int, kind: str, record_id: int) -> Response | tuple[str, in
         changes = corrections.correct(db.session, room, kind, row, current_user, values, request.form.get("reason", ""))
     except DomainError as exc:
         db.session.rollback()
-        reason = request.form.get("reason", "")  # kept, as the void form keeps its own: a refused value loses no text
-        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code, correct_reason=reason)
+        return _page(room, kind, _record(room, kind, record_id), message(exc), exc.status_code)
     db.session.commit()
     flash(_("Correction saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("rooms.record", room_id=room.id, kind=kind, record_id=row.id), 303)

@@ -11,10 +11,15 @@ from roomlog.funding.rules import FIRST_YEAR, LAST_YEAR
 from roomlog.web.fields import AmountField
 
 
+def _stripped(value: object) -> object:
+    """A choice sent as blanks is no choice: ``Optional`` would let ``"   "`` past the list of choices unchecked."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class NewApplicationForm(TranslatedForm):
-    room_id = SelectField(_l("Room"), validators=[Optional()])
+    room_id = SelectField(_l("Room"), validators=[Optional()], filters=[_stripped])
     new_room_name = StringField(_l("Name of the new room"), validators=[Optional(), Length(max=120)])
-    new_room_permit = SelectField(_l("Its permit"), default="planned", validators=[Optional()])
+    new_room_permit = SelectField(_l("Its permit"), default="planned", validators=[Optional()], filters=[_stripped])
     new_room_permit_date = DateField(_l("Permit date (planned since, or applied on)"), validators=[Optional()])
     establishment_budget = AmountField(_l("Establishment budget (kr.)"), default=0)  # type: ignore[arg-type]  # kroner, an int
     establishment_requested = AmountField(_l("Establishment: state co-financing asked for (kr.)"), default=0)  # type: ignore[arg-type]  # kroner

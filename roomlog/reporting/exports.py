@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.worksheet import Worksheet
 
 from roomlog.messages import C_, N_, both, pick, translate
@@ -144,11 +146,29 @@ class Sheet:
     formats: Mapping[str, tuple[type, str]] = field(default_factory=dict)
 
 
+def _append(ws: Worksheet, number: int, values: Sequence[object]) -> None:
+    """Write ``values`` as row ``number`` (the next one) of ``ws``: stored text (a room's name, a reason) is text.
+
+    openpyxl makes a text that starts with ``=`` a formula; here it stays the text it is. A control character a
+    cell cannot hold is shown as U+FFFD instead of failing the download (the row is written again in place, so
+    the usual row costs nothing more).
+    """
+    row = list(values)
+    try:
+        ws.append(row)
+    except IllegalCharacterError:
+        row = [ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in row]
+        ws.append(row)
+    for column, value in enumerate(row, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            ws.cell(number, column).data_type = "s"
+
+
 def _table(ws: Worksheet, sheet: Sheet) -> None:
     """Header row and rows, number formats, formatted by :func:`format_table`; nothing below the data."""
-    ws.append(list(sheet.header))
-    for values in sheet.rows:
-        ws.append(list(values))
+    _append(ws, 1, sheet.header)
+    for number, values in enumerate(sheet.rows, start=2):
+        _append(ws, number, values)
     for column, (kind, number_format) in sheet.formats.items():
         for cell in ws[column][1:]:
             if isinstance(cell.value, kind):

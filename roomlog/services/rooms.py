@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +26,8 @@ def _validate(session: Session, values: dict[str, Any], room: Room | None) -> No
     name = (values.get("name") or "").strip()
     if not name:
         raise DomainError(N_("A room needs a name."))
+    if any(unicodedata.category(char) == "Cc" for char in name):  # shown in every export, PDF and the API
+        raise DomainError(N_("A room's name cannot hold control characters."))
     clash = select(func.count()).select_from(Room).where(func.lower(Room.name) == name.lower())
     if room is not None:
         clash = clash.where(Room.id != room.id)

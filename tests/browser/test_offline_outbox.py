@@ -207,6 +207,7 @@ def test_entries_stay_with_their_user(live_server: Any, page: Any, login_form: A
     page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="1"]')
     assert page.locator(".outbox-entry").count() == 0  # never shown to ole …
     assert page.locator(".outbox-others").is_visible()
+    assert page.locator(".outbox-others").inner_text().startswith("1 registrering fra en anden bruger gemmes")
     assert _rows(live_server, Visit, Visit.room_id == room.id) == []  # … never sent as ole
 
     _log_out(page)
@@ -264,6 +265,7 @@ def test_a_lead_keeps_one_entry_of_another_user_and_discards_the_other(
     login_form(page, "bo")  # staff: only the count, no list
     page.goto(board_url)
     page.wait_for_selector(f'{OUTBOX}[data-replayed][data-others="2"]')
+    assert page.locator(".outbox-others").inner_text().startswith("2 registreringer fra en anden bruger gemmes")
     assert page.locator(".outbox-lead").is_hidden()
     assert page.locator(".outbox-other-entry").count() == 0
     _log_out(page)

@@ -462,7 +462,7 @@
         : text.textNone;
       var other = box.querySelector(".outbox-others");
       other.hidden = !others;
-      other.textContent = text.textOthers.replace("%(n)s", others);
+      other.textContent = others === 1 ? text.textOtherOne : text.textOthers.replace("%(n)s", others);
       var list = box.querySelector(".outbox-list");
       list.innerHTML = "";
       own.slice().reverse().forEach(function (e) { list.appendChild(item(e)); });

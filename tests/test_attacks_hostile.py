@@ -82,3 +82,19 @@ def test_a_room_name_with_control_characters_is_refused_with_a_message(
     assert refused.status_code == 400
     assert "Et rums navn må ikke indeholde kontroltegn." in refused.get_data(as_text=True)
     assert dbs.scalars(select(Room).where(Room.municipality_code == "561")).all() == []
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("https://evil.example","klik")', "+45 rum", "-1", "@SUM(A1)", " =1"])
+def test_a_room_name_a_spreadsheet_would_run_as_a_formula_is_refused(
+    make: Factory, client: FlaskClient, auth: AuthActions, dbs: Session, name: str
+) -> None:
+    """Session 17 (attack17's finding): the CSV downloads write a room's name as it is, and a spreadsheet opening
+    the national CSV runs a name starting with ``=``, ``+``, ``-`` or ``@`` as a formula. Such a name is refused."""
+    make.user(Role.MUNICIPALITY, municipality="561", username="esbjerg")
+    assert auth.login("esbjerg").status_code == 302
+    form = {"room_id": "", "new_room_name": name, "new_room_permit": "planned", "new_room_permit_date": "2025-12-01",
+            "establishment_budget": "1.000.000", "establishment_requested": "900.000"}  # fmt: skip
+    refused = client.post("/applications/new", data=form)
+    assert refused.status_code == 400
+    assert "Et rums navn må ikke begynde med =, +, - eller @" in refused.get_data(as_text=True)
+    assert dbs.scalars(select(Room).where(Room.municipality_code == "561")).all() == []

@@ -18,6 +18,9 @@ ROOM_FIELDS = (
     "name", "municipality_code", "operator_name", "operator_type", "model", "opened_on",
     "places_injection", "places_smoking", "assisted_allowed", "opening_hours", "service_day_cutoff", "active",
 )  # fmt: skip
+#: First characters that make a spreadsheet read a CSV field as a formula (OWASP "CSV injection").
+FORMULA_STARTS = frozenset("=+-@")
+FORMULA_NAME = N_("A room's name cannot begin with =, +, - or @ (a spreadsheet would read it as a formula).")
 #: The permit is set when a room is created and changed only through services/permits.py (with its history).
 PERMIT_FIELDS = ("permit_status", "permit_date")
 
@@ -28,6 +31,8 @@ def _validate(session: Session, values: dict[str, Any], room: Room | None) -> No
         raise DomainError(N_("A room needs a name."))
     if any(unicodedata.category(char) == "Cc" for char in name):  # shown in every export, PDF and the API
         raise DomainError(N_("A room's name cannot hold control characters."))
+    if name[0] in FORMULA_STARTS:  # the CSV downloads are opened in spreadsheets, which would run it as a formula
+        raise DomainError(FORMULA_NAME)
     clash = select(func.count()).select_from(Room).where(func.lower(Room.name) == name.lower())
     if room is not None:
         clash = clash.where(Room.id != room.id)

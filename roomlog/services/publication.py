@@ -93,10 +93,11 @@ def publish_in_steps(
     """Publish what is due in short transactions of its own (commits them): the write lock is never held while
     protecting.
 
-    1. The snapshots of locked, unapproved room-months (rarely any) in a short write transaction.
-    2. Read and protect, writing nothing (the lock is free: captures go on).
+    1. Read and protect, writing nothing (the lock is free: captures go on).
+    2. Only when a locked, unapproved room-month still needs its snapshot (rarely): store the snapshots in a
+       short write transaction and go back to step 1.
     3. Store in one short write transaction that first checks that what was protected is still what is due
-       (closed months, their sources, every stored version); if it is not, nothing is stored and step 1–3 run
+       (closed months, their sources, every stored version); if it is not, nothing is stored and the steps run
        again (at most ``ATTEMPTS`` times; then the next run publishes it). The write lock excludes other
        publishers, so two runs at once never store the same period twice.
     """
@@ -104,9 +105,6 @@ def publish_in_steps(
     scope, lock_days = publishing.national_scope, publishing.lock_after_days
     snapshots = 0
     for _attempt in range(ATTEMPTS):
-        with publishing.write_lock(session):
-            snapshots += write_due_snapshots(session, day, lock_after_days=lock_days, national_scope=scope)
-            session.commit()
         plan = plan_due(
             session,
             day,
@@ -119,8 +117,11 @@ def publish_in_steps(
         if hook:
             hook("protected")
         session.rollback()  # ends the read transaction (nothing was written)
-        if plan is None:
-            continue  # a month locked meanwhile: its snapshot first
+        if plan is None:  # a locked month without its snapshot: store it, then plan again
+            with publishing.write_lock(session):
+                snapshots += write_due_snapshots(session, day, lock_after_days=lock_days, national_scope=scope)
+                session.commit()
+            continue
         if not plan.writes:
             return []
         with publishing.write_lock(session):

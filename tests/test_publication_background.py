@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from roomlog.calendar import add_months, today_local
 from roomlog.extensions import db, publishing
-from roomlog.models import MonthlyHistory, PeriodStatus, Publication, Room, User, Visit
+from roomlog.models import MonthlyAggregate, MonthlyHistory, PeriodStatus, Publication, Room, User, Visit
 from roomlog.models.codes import PeriodState, Role
 from roomlog.publication_runs import Runs, runs
 from roomlog.services import publication
@@ -223,3 +223,28 @@ def test_a_history_import_is_committed_whatever_its_publication_does(
     monkeypatch.undo()
     assert runner.invoke(args=["publish"]).exit_code == 0
     assert _versions(dbs, "2019-01") == [1]
+
+
+def test_roomlog_publish_snapshots_a_month_locked_by_date_and_publishes_it(
+    make: Factory, dbs: Session, runner: FlaskCliRunner
+) -> None:
+    """The daily `roomlog publish`: a month nobody approved that locked by date gets its snapshot (in its own
+    short write transaction, then planned again) and is published with the months after it."""
+    locked = add_months(today_local().replace(day=1), -3)  # ended more than LOCK_AFTER_DAYS (15) ago
+    room = make.room("Uden leder", "101", opened_on=locked)
+    at = dt.datetime.combine(locked.replace(day=10), dt.time(12), tzinfo=dt.UTC)
+    for _ in range(9):
+        make.visit(room, occurred_at=at, left_at=at + dt.timedelta(minutes=30))
+    dbs.commit()
+    result = runner.invoke(args=["publish"])
+    assert result.exit_code == 0, result.output
+    dbs.expire_all()
+    snapshot = dbs.scalar(
+        select(MonthlyAggregate.value).where(
+            MonthlyAggregate.room_id == room.id, MonthlyAggregate.month == locked,
+            MonthlyAggregate.indicator == "visits.total",
+        )
+    )  # fmt: skip
+    assert snapshot == 9
+    assert _versions(dbs, locked.strftime("%Y-%m")) == [1]
+    assert _versions(dbs, add_months(locked, 1).strftime("%Y-%m")) == [1]  # locked too, no events: zero
